@@ -1,0 +1,95 @@
+/* pnlme: structural models.  A PnlmeModel declares its individual parameters (with transforms), its
+   states, dosing compartments and outputs, and computes predictions at a subject's observation times,
+   by a closed form or by integrating an ODE, optionally with sensitivities d pred / d phi.
+
+   Lifecycle: PnlmeModelCreate -> PnlmeModelSetType (or -model NAME / -model_plugin PATH through
+   PnlmeModelSetFromOptions) -> PnlmeModelSetUp -> PnlmeModelPredict ... -> PnlmeModelDestroy.
+   A model type is a function that declares the model (PnlmeModelSetParameters, ...) and installs its
+   operations with PnlmeModelSetOps; built-ins and plugins use the same public calls. */
+#pragma once
+#include <petscsys.h>
+#include "pnlmedata.h"
+
+typedef enum { PNLME_TRANSFORM_NORMAL = 0, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOGIT } PnlmeTransform;
+PETSC_EXTERN const char *const PnlmeTransforms[];
+typedef enum { PNLME_MODEL_CLOSED_FORM = 0, PNLME_MODEL_ODE } PnlmeModelKind;
+
+/* Status of one prediction: integration failures are reported, never raised. */
+typedef enum { PNLME_SOLVE_OK = 0, PNLME_SOLVE_FAILED = 1, PNLME_SOLVE_NONFINITE = 2 } PnlmeSolveStatus;
+
+/* Operations of a model type.  Every function returns 0 on success, non-zero on failure (a failure is
+   turned into PNLME_SOLVE_FAILED).  Matrices are dense, row-major.  ctx is the type's context.
+   ODE models give rhs, init and output (jac, rhsp and the derivative arguments are optional: missing
+   derivatives are approximated by finite differences).  Dosing is added by pnlme: rhs never sees doses.
+   Closed-form models give predict. */
+typedef struct {
+  /* dx/dt = f(t, x, phi) */
+  int (*rhs)(PetscReal t, const PetscReal x[], const PetscReal phi[], PetscReal f[], void *ctx);
+  /* J = df/dx  [nstate x nstate] */
+  int (*jac)(PetscReal t, const PetscReal x[], const PetscReal phi[], PetscReal J[], void *ctx);
+  /* Fp = df/dphi  [nstate x nparam] */
+  int (*rhsp)(PetscReal t, const PetscReal x[], const PetscReal phi[], PetscReal Fp[], void *ctx);
+  /* x(t0) = x0(phi); dx0 = dx0/dphi [nstate x nparam] is requested when non-NULL */
+  int (*init)(const PetscReal phi[], PetscReal x0[], PetscReal dx0[], void *ctx);
+  /* y = g(t, x, phi) for output iout; dydx [nstate], dydp [nparam] requested when non-NULL */
+  int (*output)(PetscReal t, const PetscReal x[], const PetscReal phi[], PetscInt iout, PetscReal *y, PetscReal dydx[], PetscReal dydp[], void *ctx);
+  /* closed form: pred[nobs] at the subject's observations; sens [nobs x nparam] when non-NULL */
+  int (*predict)(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx);
+} PnlmeModelOps;
+
+typedef struct _p_PnlmeModel *PnlmeModel;
+typedef PetscErrorCode (*PnlmeModelCreateFn)(PnlmeModel);
+
+PETSC_EXTERN PetscErrorCode PnlmeModelCreate(MPI_Comm, PnlmeModel *);
+/* Options: -model NAME, -model_plugin PATH (a shared library defining
+   PetscErrorCode PnlmeModelPluginRegister(void) which calls PnlmeModelRegister), -model_view, and the
+   ODE options -ode_integrator auto|dopri5|cvodes_bdf|cvodes_adams|arkode_erk, -ode_rtol, -ode_atol,
+   -ode_max_steps, -ode_sens_errcon. */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel);
+PETSC_EXTERN PetscErrorCode PnlmeModelSetType(PnlmeModel, const char name[]);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetType(PnlmeModel, const char **name);
+PETSC_EXTERN PetscErrorCode PnlmeModelRegister(const char name[], PnlmeModelCreateFn);
+PETSC_EXTERN PetscErrorCode PnlmeModelLoadPlugin(const char path[]);
+PETSC_EXTERN PetscErrorCode PnlmeModelSetUp(PnlmeModel);
+PETSC_EXTERN PetscErrorCode PnlmeModelView(PnlmeModel, PetscViewer);
+PETSC_EXTERN PetscErrorCode PnlmeModelDestroy(PnlmeModel *);
+
+/* ---- declaration (inside a type's create function) */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetDescription(PnlmeModel, const char text[]);
+PETSC_EXTERN PetscErrorCode PnlmeModelSetParameters(PnlmeModel, PetscInt n, const char *const names[], const PnlmeTransform tr[]);
+PETSC_EXTERN PetscErrorCode PnlmeModelSetNumStates(PnlmeModel, PetscInt nstate);
+/* a dose with CMT = cmt goes into state `state` (ODE) or is the closed form's input `cmt` */
+PETSC_EXTERN PetscErrorCode PnlmeModelAddDoseCompartment(PnlmeModel, PetscInt cmt, PetscInt state);
+/* an observation with CMT = cmt is output `name`; with one output, the observations' CMT is not checked */
+PETSC_EXTERN PetscErrorCode PnlmeModelAddOutput(PnlmeModel, const char name[], PetscInt cmt);
+PETSC_EXTERN PetscErrorCode PnlmeModelSetOps(PnlmeModel, PnlmeModelKind, const PnlmeModelOps *, void *ctx, PetscErrorCode (*ctxdestroy)(void *));
+/* an ODE model may advise how stiff it is: the automatic integrator choice uses this */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetStiff(PnlmeModel, PetscBool);
+
+/* ---- queries */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetKind(PnlmeModel, PnlmeModelKind *);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetNumParameters(PnlmeModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetParameterName(PnlmeModel, PetscInt i, const char **);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetParameterIndex(PnlmeModel, const char name[], PetscInt *i); /* -1 if none */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetTransform(PnlmeModel, PetscInt i, PnlmeTransform *);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetNumStates(PnlmeModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetNumOutputs(PnlmeModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputName(PnlmeModel, PetscInt iout, const char **);
+/* output index for an observation's CMT (PETSC_DECIDE if the data has no CMT); -1 if none matches */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputIndex(PnlmeModel, PetscInt cmt, PetscInt *iout);
+/* state index for a dose's CMT; -1 if the model has no such dosing compartment */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetDoseState(PnlmeModel, PetscInt cmt, PetscInt *state);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetIntegratorName(PnlmeModel, const char **);
+/* relative cost of one subject solve per observation/event (for partitioning) */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel, PetscReal *);
+
+/* ---- transforms between the Gaussian scale z and the natural scale phi (h(phi) = z) */
+PETSC_EXTERN void PnlmeModelTransformToNatural(PnlmeModel, const PetscReal z[], PetscReal phi[], PetscReal dphidz[]);
+PETSC_EXTERN void PnlmeModelTransformToGaussian(PnlmeModel, const PetscReal phi[], PetscReal z[]);
+
+/* ---- evaluation (hot path: no allocation, not collective).
+   pred[s->nobs]; sens [s->nobs x nparam] row-major (d pred_j / d phi_k) when non-NULL.
+   An integration failure or a non-finite prediction sets *status and returns 0. */
+PETSC_EXTERN PetscErrorCode PnlmeModelPredict(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status);
+/* counters since SetUp: predictions, failed predictions, right-hand-side evaluations, steps */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetStats(PnlmeModel, PetscInt64 *npredict, PetscInt64 *nfailed, PetscInt64 *nrhs, PetscInt64 *nsteps);

@@ -1,0 +1,26 @@
+/* pnlme: counter-based random streams (Random123 Philox4x64).  A stream belongs to a subject (and a
+   chain), never to a rank: key = (seed, stream id), counter = (substream, draw index).  The state is a
+   plain struct, so it can be checkpointed and costs no allocation. */
+#pragma once
+#include <petscsys.h>
+#include <stdint.h>
+
+typedef struct {
+  uint64_t key[2];
+  uint64_t ctr[4]; /* ctr[0]: block index, ctr[1]: substream */
+  uint64_t buf[4];
+  int32_t  nbuf;   /* unused 64-bit words left in buf */
+  int32_t  hasnormal;
+  double   normal; /* cached second Box-Muller variate */
+} PnlmeRNG;
+
+/* seed: user seed; stream: e.g. global subject index; substream: e.g. purpose*K + chain */
+PETSC_EXTERN void   PnlmeRNGInit(PnlmeRNG *, uint64_t seed, uint64_t stream, uint64_t substream);
+PETSC_EXTERN double PnlmeRNGUniform(PnlmeRNG *);            /* in (0,1), 53 random bits */
+PETSC_EXTERN double PnlmeRNGNormal(PnlmeRNG *);             /* standard normal */
+PETSC_EXTERN double PnlmeRNGUniformRange(PnlmeRNG *, double a, double b);
+PETSC_EXTERN int64_t PnlmeRNGInteger(PnlmeRNG *, int64_t lo, int64_t hi); /* uniform on {lo..hi} */
+/* normal(mean, sd) truncated to [lo, hi] by inversion (exact, any truncation) */
+PETSC_EXTERN double PnlmeRNGTruncNormal(PnlmeRNG *, double mean, double sd, double lo, double hi);
+/* standard normal quantile (Wichura AS241, ~1e-16 relative) */
+PETSC_EXTERN double PnlmeNormalQuantile(double p);

@@ -1,0 +1,3 @@
+/* pnlme: cohort simulator (see apps/pnlme-simulate.c). */
+#pragma once
+#include "pnlmemodel.h"

@@ -1,0 +1,98 @@
+/* Exact summation in wide fixed point: order- and partition-independent sums of doubles.
+   A term x = M 2^(e-53) (|M| < 2^53) is added to 32-bit digits held in int64 limbs; carries are
+   propagated lazily.  Terms of magnitude below 2^-600 are dropped; above 2^600 or non-finite ones
+   make the sum NaN. */
+#include <pnlmesys.h>
+#include <math.h>
+
+#define LIMBS  PNLME_EXACTSUM_LIMBS
+#define OFFSET 640 /* bit 0 of limb 0 has weight 2^-640 */
+#define MASK32 0xffffffffLL
+
+static void Normalize(PnlmeExactSum *s)
+{
+  int64_t carry = 0;
+  for (int k = 0; k < LIMBS; k++) {
+    int64_t v = s->limb[k] + carry;
+    carry      = v >> 32; /* arithmetic shift: floor division */
+    s->limb[k] = v - carry * (1LL << 32);
+  }
+  s->limb[LIMBS - 1] += carry * (1LL << 32); /* top limb keeps the sign */
+  s->nadd = 0;
+}
+
+void PnlmeExactSumReset(PnlmeExactSum *s, PetscInt n)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    for (int k = 0; k < LIMBS; k++) s[i].limb[k] = 0;
+    s[i].nadd    = 0;
+    s[i].special = 0;
+  }
+}
+
+void PnlmeExactSumAdd(PnlmeExactSum *s, PetscReal x)
+{
+  int      e;
+  double   m;
+  int64_t  M, sign;
+  uint64_t a0, a1;
+  int      b, k, r;
+
+  if (x == 0.0) return;
+  if (!isfinite(x) || fabs(x) > 0x1p600) {
+    s->special = 1;
+    return;
+  }
+  if (fabs(x) < 0x1p-600) return;
+  m    = frexp(x, &e);
+  M    = (int64_t)ldexp(m, 53);
+  sign = M < 0 ? -1 : 1;
+  a0   = (uint64_t)(M < 0 ? -M : M);
+  a1   = a0 >> 32;
+  a0 &= MASK32;
+  b = e - 53 + OFFSET;
+  k = b >> 5;
+  r = b & 31;
+  s->limb[k] += sign * (int64_t)((a0 << r) & MASK32);
+  s->limb[k + 1] += sign * (int64_t)(((a0 << r) >> 32) + ((a1 << r) & MASK32));
+  s->limb[k + 2] += sign * (int64_t)((a1 << r) >> 32);
+  if (++s->nadd >= (1 << 28)) Normalize(s);
+}
+
+PetscReal PnlmeExactSumValue(PnlmeExactSum *s)
+{
+  PnlmeExactSum t = *s;
+  double        v = 0, sgn = 1;
+  if (t.special) return NAN;
+  Normalize(&t);
+  if (t.limb[LIMBS - 1] < 0) { /* negate to get the magnitude */
+    for (int k = 0; k < LIMBS; k++) t.limb[k] = -t.limb[k];
+    Normalize(&t);
+    sgn = -1;
+  }
+  int top = LIMBS - 1;
+  while (top > 0 && t.limb[top] == 0) top--;
+  /* three digits give 64+ significant bits; add small to large: deterministic for a given state */
+  for (int k = (top >= 2 ? top - 2 : 0); k <= top; k++) v += ldexp((double)t.limb[k], 32 * k - OFFSET);
+  return sgn * v;
+}
+
+PetscErrorCode PnlmeExactSumAllreduce(MPI_Comm comm, PetscInt n, PnlmeExactSum sums[])
+{
+  int64_t *buf, *out;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(n * (LIMBS + 1), &buf, n * (LIMBS + 1), &out));
+  for (PetscInt i = 0; i < n; i++) {
+    Normalize(&sums[i]);
+    for (int k = 0; k < LIMBS; k++) buf[i * (LIMBS + 1) + k] = sums[i].limb[k];
+    buf[i * (LIMBS + 1) + LIMBS] = sums[i].special;
+  }
+  PetscCallMPI(MPI_Allreduce(buf, out, (PetscMPIInt)(n * (LIMBS + 1)), MPI_INT64_T, MPI_SUM, comm));
+  for (PetscInt i = 0; i < n; i++) {
+    for (int k = 0; k < LIMBS; k++) sums[i].limb[k] = out[i * (LIMBS + 1) + k];
+    sums[i].special = out[i * (LIMBS + 1) + LIMBS] ? 1 : 0;
+    Normalize(&sums[i]);
+  }
+  PetscCall(PetscFree2(buf, out));
+  PetscFunctionReturn(0);
+}

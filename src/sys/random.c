@@ -1,0 +1,106 @@
+/* Counter-based random streams: Random123 Philox4x64-10, keyed by (seed, stream). */
+#include <pnlmerandom.h>
+#include <Random123/philox.h>
+#include <math.h>
+
+void PnlmeRNGInit(PnlmeRNG *r, uint64_t seed, uint64_t stream, uint64_t substream)
+{
+  r->key[0]    = seed;
+  r->key[1]    = stream;
+  r->ctr[0]    = 0;
+  r->ctr[1]    = substream;
+  r->ctr[2]    = 0x706e6c6d65ULL; /* "pnlme": separates our streams from other users of the key */
+  r->ctr[3]    = 0;
+  r->nbuf      = 0;
+  r->hasnormal = 0;
+  r->normal    = 0;
+}
+
+static inline uint64_t Next64(PnlmeRNG *r)
+{
+  if (!r->nbuf) {
+    philox4x64_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
+    philox4x64_key_t k = {{r->key[0], r->key[1]}};
+    philox4x64_ctr_t o = philox4x64(c, k);
+    for (int i = 0; i < 4; i++) r->buf[i] = o.v[i];
+    r->ctr[0]++;
+    r->nbuf = 4;
+  }
+  return r->buf[4 - r->nbuf--];
+}
+
+double PnlmeRNGUniform(PnlmeRNG *r)
+{
+  return ((double)(Next64(r) >> 11) + 0.5) * 0x1p-53;
+}
+
+double PnlmeRNGUniformRange(PnlmeRNG *r, double a, double b)
+{
+  return a + (b - a) * PnlmeRNGUniform(r);
+}
+
+int64_t PnlmeRNGInteger(PnlmeRNG *r, int64_t lo, int64_t hi)
+{
+  uint64_t span = (uint64_t)(hi - lo) + 1, lim, x;
+  if (span == 0) return (int64_t)Next64(r);
+  lim = UINT64_MAX - UINT64_MAX % span; /* rejection: no modulo bias */
+  do x = Next64(r);
+  while (x >= lim);
+  return lo + (int64_t)(x % span);
+}
+
+double PnlmeRNGNormal(PnlmeRNG *r)
+{
+  double u1, u2, rad;
+  if (r->hasnormal) {
+    r->hasnormal = 0;
+    return r->normal;
+  }
+  u1           = PnlmeRNGUniform(r);
+  u2           = PnlmeRNGUniform(r);
+  rad          = sqrt(-2.0 * log(u1));
+  r->normal    = rad * sin(2.0 * M_PI * u2);
+  r->hasnormal = 1;
+  return rad * cos(2.0 * M_PI * u2);
+}
+
+/* Wichura, Algorithm AS 241 (PPND16), Appl. Statist. 37 (1988) */
+double PnlmeNormalQuantile(double p)
+{
+  double q = p - 0.5, r, val;
+  if (!(p > 0 && p < 1)) return p == 0 ? -INFINITY : (p == 1 ? INFINITY : NAN);
+  if (fabs(q) <= 0.425) {
+    r = 0.180625 - q * q;
+    return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r + 45921.953931549871457) * r + 13731.693765509461125) * r + 1971.5909503065514427) * r + 133.14166789178437745) * r + 3.387132872796366608) /
+           (((((((r * 5226.495278852545925 + 28729.085735721942674) * r + 39307.89580009271061) * r + 21213.794301586595867) * r + 5394.1960214247511077) * r + 687.1870074920579083) * r + 42.313330701600911252) * r + 1.0);
+  }
+  r = q < 0 ? p : 1.0 - p;
+  r = sqrt(-log(r));
+  if (r <= 5.0) {
+    r -= 1.6;
+    val = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r + 0.24178072517745061177) * r + 1.27045825245236838258) * r + 3.64784832476320460504) * r + 5.7694972214606914055) * r + 4.6303378461565452959) * r + 1.42343711074968357734) /
+          (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r + 0.14810397642748007459) * r + 0.68976733498510000455) * r + 1.6763848301838038494) * r + 2.05319162663775882187) * r + 1.0);
+  } else {
+    r -= 5.0;
+    val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r + 0.026532189526576123093) * r + 0.29656057182850489123) * r + 1.7848265399172913358) * r + 5.4637849111641143699) * r + 6.6579046435011037772) /
+          (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r + 0.0148753612908506148525) * r + 0.13692988092273580531) * r + 0.59983220655588793769) * r + 1.0);
+  }
+  return q < 0 ? -val : val;
+}
+
+double PnlmeRNGTruncNormal(PnlmeRNG *r, double mean, double sd, double lo, double hi)
+{
+  double a = (lo - mean) / sd, b = (hi - mean) / sd, pa, pb, u;
+  /* work in the tail that keeps precision: reflect when both bounds are in the upper tail */
+  if (a > 0) {
+    pa = 0.5 * erfc(a / M_SQRT2);
+    pb = 0.5 * erfc(b / M_SQRT2);
+    u  = pb + (pa - pb) * PnlmeRNGUniform(r);
+    return mean - sd * PnlmeNormalQuantile(u);
+  }
+  pa = 0.5 * erfc(-a / M_SQRT2);
+  pb = 0.5 * erfc(-b / M_SQRT2);
+  u  = pa + (pb - pa) * PnlmeRNGUniform(r);
+  double x = mean + sd * PnlmeNormalQuantile(u);
+  return x < lo ? lo : (x > hi ? hi : x);
+}
