@@ -1,8 +1,9 @@
 # pnlme_add_test(NAME <name> COMMAND <exe> [ARGS ...] [NP 1 2] [PASS_REGEX re] [FAIL_REGEX re] [WILL_FAIL] [LABELS ..])
 # Adds one ctest per rank count in NP, named <name>_np<P>, run through mpiexec (as root too).
+# With SERIAL, one test <name> runs the command directly (scripts that call mpiexec themselves).
 set(PNLME_MPIEXEC ${MPIEXEC_EXECUTABLE} --allow-run-as-root --oversubscribe ${MPIEXEC_PREFLAGS})
 function(pnlme_add_test)
-  cmake_parse_arguments(T "WILL_FAIL" "NAME;COMMAND;PASS_REGEX;FAIL_REGEX;TIMEOUT;WORKING_DIRECTORY" "ARGS;NP;LABELS" ${ARGN})
+  cmake_parse_arguments(T "WILL_FAIL;SERIAL" "NAME;COMMAND;PASS_REGEX;FAIL_REGEX;TIMEOUT;WORKING_DIRECTORY" "ARGS;NP;LABELS" ${ARGN})
   if(NOT T_NP)
     set(T_NP 1 2)
   endif()
@@ -17,13 +18,22 @@ function(pnlme_add_test)
   else()
     set(exe ${T_COMMAND})
   endif()
+  if(T_SERIAL)
+    set(T_NP serial)
+  endif()
   foreach(np IN LISTS T_NP)
-    set(tn ${T_NAME}_np${np})
-    add_test(NAME ${tn}
-      COMMAND ${PNLME_MPIEXEC} ${MPIEXEC_NUMPROC_FLAG} ${np} ${exe} ${T_ARGS}
-      WORKING_DIRECTORY ${T_WORKING_DIRECTORY})
+    if(T_SERIAL)
+      set(tn ${T_NAME})
+      add_test(NAME ${tn} COMMAND ${exe} ${T_ARGS} WORKING_DIRECTORY ${T_WORKING_DIRECTORY})
+      set(np 2)
+    else()
+      set(tn ${T_NAME}_np${np})
+      add_test(NAME ${tn}
+        COMMAND ${PNLME_MPIEXEC} ${MPIEXEC_NUMPROC_FLAG} ${np} ${exe} ${T_ARGS}
+        WORKING_DIRECTORY ${T_WORKING_DIRECTORY})
+    endif()
     set_tests_properties(${tn} PROPERTIES TIMEOUT ${T_TIMEOUT} PROCESSORS ${np}
-      ENVIRONMENT "OMPI_MCA_rmaps_base_oversubscribe=1;PNLME_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+      ENVIRONMENT "OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;PNLME_SOURCE_DIR=${PROJECT_SOURCE_DIR};MPIEXEC=${MPIEXEC_EXECUTABLE}")
     if(T_PASS_REGEX)
       set_tests_properties(${tn} PROPERTIES PASS_REGULAR_EXPRESSION "${T_PASS_REGEX}")
     endif()

@@ -1,0 +1,37 @@
+/* pnlme: population fits.  A PnlmeFit estimates theta = (typical values, covariate effects beta,
+   Omega, residual error parameters) for a model and a dataset; the estimator is a type (saem).
+
+   Lifecycle: PnlmeFitCreate -> PnlmeFitSetData -> PnlmeFitSetModel -> PnlmeFitSetFromOptions ->
+   PnlmeFitSetUp -> PnlmeFitSolve -> PnlmeFitView / PnlmeFitGet... -> PnlmeFitDestroy. */
+#pragma once
+#include "pnlmedata.h"
+#include "pnlmemodel.h"
+
+typedef struct _p_PnlmeFit *PnlmeFit;
+
+typedef enum { PNLME_ERROR_CONSTANT = 0, PNLME_ERROR_PROPORTIONAL, PNLME_ERROR_COMBINED1, PNLME_ERROR_COMBINED2, PNLME_ERROR_EXPONENTIAL } PnlmeErrorModel;
+PETSC_EXTERN const char *const PnlmeErrorModels[];
+
+PETSC_EXTERN PetscErrorCode PnlmeFitCreate(MPI_Comm, PnlmeFit *);
+PETSC_EXTERN PetscErrorCode PnlmeFitSetData(PnlmeFit, PnlmeData);
+PETSC_EXTERN PetscErrorCode PnlmeFitSetModel(PnlmeFit, PnlmeModel);
+/* Options:
+   -fit_theta ka=1.5,ke=0.1,V=30     initial typical values (natural scale; every parameter)
+   -fit_omega ka=1,...               initial SD of eta on the transformed scale (default 1)
+   -fit_covariates ka.WT,V.WT        covariate effects to estimate (parameter.designcolumn)
+   -fit_error constant|exponential   residual error model; -fit_error_a initial a
+   -fit_omega_structure diagonal|full
+   -saem_k1 300 -saem_k2 100 -saem_chains (ceil(50/N)) -saem_kernels 2,2,2 -saem_seed 1
+   -saem_sa_iterations (K1/2) -saem_sa_factor 0.97 -saem_print_every 50 */
+PETSC_EXTERN PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit);
+PETSC_EXTERN PetscErrorCode PnlmeFitSetUp(PnlmeFit);
+PETSC_EXTERN PetscErrorCode PnlmeFitSolve(PnlmeFit);
+PETSC_EXTERN PetscErrorCode PnlmeFitView(PnlmeFit, PetscViewer);
+/* natural-scale typical value of parameter `name`, beta of (param, design column), omega SD, error a */
+PETSC_EXTERN PetscErrorCode PnlmeFitGetTypical(PnlmeFit, const char name[], PetscReal *);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetBeta(PnlmeFit, const char param[], const char cov[], PetscReal *);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetOmega(PnlmeFit, const char name[], PetscReal *);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetErrorParameters(PnlmeFit, PetscReal *a, PetscReal *b);
+/* the iteration history: niter x nhist, columns as in PnlmeFitView's table order */
+PETSC_EXTERN PetscErrorCode PnlmeFitGetHistory(PnlmeFit, PetscInt *niter, PetscInt *ncol, const PetscReal **hist);
+PETSC_EXTERN PetscErrorCode PnlmeFitDestroy(PnlmeFit *);

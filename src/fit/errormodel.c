@@ -1,0 +1,45 @@
+/* Residual error models: the conditional log-likelihood of one subject and the closed-form updates. */
+#include "fit/fitimpl.h"
+
+const char *const PnlmeErrorModels[] = {"constant", "proportional", "combined1", "combined2", "exponential", "PnlmeErrorModel", "PNLME_ERROR_", NULL};
+
+/* sum_j log N(y_j; f_j, g_j^2) without the -n/2 log(2 pi) constant */
+PetscReal PnlmeErrorLogLik(const PnlmePop *pop, PetscInt n, const PetscReal y[], const PetscReal f[])
+{
+  PetscReal s = 0, a = pop->a, b = pop->b;
+  switch (pop->err) {
+  case PNLME_ERROR_CONSTANT:
+    for (PetscInt j = 0; j < n; j++) s += (y[j] - f[j]) * (y[j] - f[j]);
+    return -0.5 * s / (a * a) - n * PetscLogReal(a);
+  case PNLME_ERROR_EXPONENTIAL:
+    for (PetscInt j = 0; j < n; j++) {
+      if (!(f[j] > 0)) return PETSC_NINFINITY;
+      PetscReal r = PetscLogReal(y[j]) - PetscLogReal(f[j]);
+      s += r * r;
+    }
+    return -0.5 * s / (a * a) - n * PetscLogReal(a);
+  default: {
+    PetscReal l = 0;
+    for (PetscInt j = 0; j < n; j++) {
+      PetscReal af = PetscAbsReal(f[j]), g;
+      if (pop->err == PNLME_ERROR_PROPORTIONAL) g = b * af;
+      else if (pop->err == PNLME_ERROR_COMBINED1) g = a + b * af;
+      else g = PetscSqrtReal(a * a + b * b * af * af);
+      if (!(g > 0)) return PETSC_NINFINITY;
+      l += -0.5 * (y[j] - f[j]) * (y[j] - f[j]) / (g * g) - PetscLogReal(g);
+    }
+    return l;
+  }
+  }
+}
+
+/* the sufficient statistic of the closed-form error updates (constant and exponential) */
+PetscReal PnlmeErrorResidualSS(const PnlmePop *pop, PetscInt n, const PetscReal y[], const PetscReal f[])
+{
+  PetscReal s = 0;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal r = pop->err == PNLME_ERROR_EXPONENTIAL ? PetscLogReal(y[j]) - PetscLogReal(f[j]) : y[j] - f[j];
+    s += r * r;
+  }
+  return s;
+}

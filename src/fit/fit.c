@@ -1,0 +1,360 @@
+/* PnlmeFit: lifecycle, options, set-up (design, statistics, chains) and the result table. */
+#include "fit/fitimpl.h"
+#include <string.h>
+
+PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
+
+PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
+{
+  PnlmeFit f;
+  PetscFunctionBegin;
+  PetscValidPointer(fit, 2);
+  PetscCall(PnlmeInitialize());
+  PetscCall(PetscHeaderCreate(f, PNLME_CLASSID, "PnlmeFit", "Population fit", "Fit", comm, PnlmeFitDestroy, PnlmeFitView));
+  PetscCall(PetscObjectChangeTypeName((PetscObject)f, "saem"));
+  f->K1         = 300;
+  f->K2         = 100;
+  f->nchains    = PETSC_DECIDE;
+  f->nkern[0]   = 2;
+  f->nkern[1]   = 2;
+  f->nkern[2]   = 2;
+  f->saiter     = PETSC_DECIDE;
+  f->safactor   = 0.97;
+  f->seed       = 1;
+  f->printevery = 50;
+  f->nis        = 5000;
+  f->isdof      = 5;
+  f->pop.err    = PNLME_ERROR_CONSTANT;
+  f->pop.a      = 1.0;
+  f->pop.b      = 0.1;
+  *fit          = f;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetData(PnlmeFit fit, PnlmeData data)
+{
+  PetscFunctionBegin;
+  fit->data = data;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetModel(PnlmeFit fit, PnlmeModel model)
+{
+  PetscInt p;
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelGetNumParameters(model, &p));
+  PetscCheck(p <= 64, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_OUTOFRANGE, "at most 64 individual parameters");
+  fit->model = model;
+  fit->p     = p;
+  PetscFunctionReturn(0);
+}
+
+/* find a model parameter by name or fail naming the option */
+static PetscErrorCode ParamIndex(PnlmeFit fit, const char opt[], const char name[], PetscInt *k)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelGetParameterIndex(fit->model, name, k));
+  PetscCheck(*k >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_WRONG, "option %s: the model has no parameter '%s'", opt, name);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
+{
+  char      buf[4096], keys[64][64];
+  PetscReal vals[64];
+  PetscInt  n, p = fit->p, ncov, nk = 3;
+  PetscBool flg, full = PETSC_FALSE;
+  const char *const *cov;
+  PetscFunctionBegin;
+  PetscCheck(fit->model && fit->data, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "PnlmeFitSetData() and PnlmeFitSetModel() come before PnlmeFitSetFromOptions()");
+  PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &cov));
+  fit->ncov = ncov;
+  fit->q    = 1 + ncov;
+  fit->pop.p = p;
+  fit->pop.q = fit->q;
+  PetscCheck(!fit->pop.B, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "PnlmeFitSetFromOptions() can be called once");
+  PetscCall(PetscCalloc5(fit->q * p, &fit->pop.B, fit->q * p, &fit->pop.mask, p * p, &fit->pop.Omega, p * p, &fit->pop.L, p * p, &fit->pop.Oinv));
+  for (PetscInt k = 0; k < p; k++) {
+    fit->pop.mask[k]             = PETSC_TRUE;
+    fit->pop.Omega[k * p + k]    = 1.0;
+  }
+  PetscObjectOptionsBegin((PetscObject)fit);
+  PetscCall(PetscOptionsString("-fit_theta", "Initial typical values, name=value for every parameter (natural scale)", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
+  PetscCheck(flg, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta is required: initial typical values, e.g. -fit_theta ka=1.5,ke=0.1,V=30");
+  {
+    PetscReal phi[64];
+    PetscBool seen[64] = {PETSC_FALSE};
+    PetscCall(PnlmeParseKeyValues("-fit_theta", buf, 64, &n, keys, vals));
+    for (PetscInt i = 0; i < n; i++) {
+      PetscInt k;
+      PetscCall(ParamIndex(fit, "-fit_theta", keys[i], &k));
+      phi[k]  = vals[i];
+      seen[k] = PETSC_TRUE;
+    }
+    for (PetscInt k = 0; k < p; k++) {
+      const char    *name;
+      PnlmeTransform tr;
+      PetscCall(PnlmeModelGetParameterName(fit->model, k, &name));
+      PetscCall(PnlmeModelGetTransform(fit->model, k, &tr));
+      PetscCheck(seen[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta: no initial value for parameter '%s'", name);
+      PetscCheck(tr != PNLME_TRANSFORM_LOG || phi[k] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta: %s = %g must be positive (log-normal)", name, (double)phi[k]);
+      PetscCheck(tr != PNLME_TRANSFORM_LOGIT || (phi[k] > 0 && phi[k] < 1), PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta: %s = %g must be in (0,1) (logit-normal)", name, (double)phi[k]);
+    }
+    PnlmeModelTransformToGaussian(fit->model, phi, fit->pop.B);
+  }
+  PetscCall(PetscOptionsString("-fit_omega", "Initial SD of the random effects, name=value (default 1)", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
+  if (flg) {
+    PetscCall(PnlmeParseKeyValues("-fit_omega", buf, 64, &n, keys, vals));
+    for (PetscInt i = 0; i < n; i++) {
+      PetscInt k;
+      PetscCall(ParamIndex(fit, "-fit_omega", keys[i], &k));
+      PetscCheck(vals[i] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_omega: %s = %g must be positive", keys[i], (double)vals[i]);
+      fit->pop.Omega[k * p + k] = vals[i] * vals[i];
+    }
+  }
+  PetscCall(PetscOptionsString("-fit_covariates", "Covariate effects to estimate: parameter.column,...", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
+  if (flg && buf[0]) {
+    char *tok, *save = NULL;
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      char    *dot = strchr(tok, '.');
+      PetscInt k, a = -1;
+      PetscCheck(dot, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_covariates: '%s' is not parameter.column", tok);
+      *dot = 0;
+      PetscCall(ParamIndex(fit, "-fit_covariates", tok, &k));
+      for (PetscInt c = 0; c < ncov; c++)
+        if (!strcmp(cov[c], dot + 1)) a = c + 1;
+      PetscCheck(a > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_covariates: no covariate column '%s' in the data (declare it with -data_covariates)", dot + 1);
+      fit->pop.mask[a * p + k] = PETSC_TRUE;
+    }
+  }
+  PetscCall(PetscOptionsEnum("-fit_error", "Residual error model", "PnlmeFitSetFromOptions", PnlmeErrorModels, (PetscEnum)fit->pop.err, (PetscEnum *)&fit->pop.err, NULL));
+  PetscCheck(fit->pop.err == PNLME_ERROR_CONSTANT || fit->pop.err == PNLME_ERROR_EXPONENTIAL, PetscObjectComm((PetscObject)fit), PETSC_ERR_SUP,
+             "option -fit_error %s: the M-step handles constant and exponential error so far", PnlmeErrorModels[fit->pop.err]);
+  PetscCall(PetscOptionsReal("-fit_error_a", "Initial residual error parameter a", "PnlmeFitSetFromOptions", fit->pop.a, &fit->pop.a, NULL));
+  PetscCheck(fit->pop.a > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_error_a must be positive");
+  PetscCall(PetscOptionsBool("-fit_omega_full", "Estimate a full Omega (default diagonal)", "PnlmeFitSetFromOptions", full, &full, NULL));
+  fit->pop.full = full;
+  PetscCall(PetscOptionsInt("-saem_k1", "SAEM exploration iterations (step 1)", "PnlmeFitSetFromOptions", fit->K1, &fit->K1, NULL));
+  PetscCall(PetscOptionsInt("-saem_k2", "SAEM smoothing iterations (step 1/(k-K1))", "PnlmeFitSetFromOptions", fit->K2, &fit->K2, NULL));
+  PetscCall(PetscOptionsInt("-saem_chains", "Chains per subject (default ceil(50/N))", "PnlmeFitSetFromOptions", fit->nchains, &fit->nchains, NULL));
+  PetscCall(PetscOptionsIntArray("-saem_kernels", "Iterations of the three MH kernels (independence, component-wise, block)", "PnlmeFitSetFromOptions", fit->nkern, &nk, NULL));
+  PetscCall(PetscOptionsInt("-saem_seed", "Random seed", "PnlmeFitSetFromOptions", fit->seed, &fit->seed, NULL));
+  PetscCall(PetscOptionsInt("-saem_sa_iterations", "Simulated-annealing iterations (default K1/2)", "PnlmeFitSetFromOptions", fit->saiter, &fit->saiter, NULL));
+  PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_samples", "Importance-sampling draws per subject for -2LL", "PnlmeFitSetFromOptions", fit->nis, &fit->nis, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
+  PetscCall(PetscOptionsInt("-saem_print_every", "Progress line every this many iterations (0: none)", "PnlmeFitSetFromOptions", fit->printevery, &fit->printevery, NULL));
+  PetscOptionsEnd();
+  PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
+  PetscCheck(fit->nkern[0] >= 0 && fit->nkern[1] >= 0 && fit->nkern[2] >= 0 && fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_kernels: non-negative counts, not all zero");
+  PetscCheck(fit->safactor > 0 && fit->safactor <= 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_sa_factor must be in (0,1]");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
+{
+  PetscInt     p = fit->p, q = fit->q, nc, maxev, nbeta = 0;
+  PetscInt64   nobsl;
+  PnlmeSubject s;
+  MPI_Comm     comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  if (fit->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(fit->pop.B, comm, PETSC_ERR_ORDER, "call PnlmeFitSetFromOptions() before PnlmeFitSetUp()");
+  PetscCall(PnlmeDataGetNumSubjects(fit->data, &fit->nlocal, &fit->N));
+  PetscCall(PnlmeDataGetNumObservations(fit->data, &nobsl, &fit->Ntot));
+  PetscCall(PnlmeDataGetMaxSizes(fit->data, &fit->maxobs, &maxev));
+  PetscCheck(fit->N > 0, comm, PETSC_ERR_USER, "the dataset has no subject with observations");
+  if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((50 + fit->N - 1) / fit->N);
+  if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2;
+  nc = fit->nchains;
+  PetscCall(PnlmePopFactor(&fit->pop));
+  PetscCall(PetscMalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
+  PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
+  PetscCall(PetscMalloc5(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e, p, &fit->perm));
+  fit->predoff[0] = 0;
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    fit->x[i * q] = 1.0;
+    for (PetscInt c = 0; c < fit->ncov; c++) fit->x[i * q + 1 + c] = s.cov[c];
+    fit->predoff[i + 1] = fit->predoff[i] + s.nobs;
+    for (PetscInt c = 0; c < nc; c++) PnlmeRNGInit(&fit->rng[i * nc + c], (uint64_t)fit->seed, (uint64_t)s.gindex, (uint64_t)c);
+    if (fit->pop.err == PNLME_ERROR_EXPONENTIAL)
+      for (PetscInt j = 0; j < s.nobs; j++) PetscCheck(s.dv[j] > 0, PETSC_COMM_SELF, PETSC_ERR_USER, "-fit_error exponential needs positive observations; subject ID %" PetscInt64_FMT " has %g", s.id, (double)s.dv[j]);
+  }
+  PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
+  PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
+  /* the Gram matrix of the design, exact */
+  {
+    PnlmeExactSum *g;
+    PetscCall(PetscMalloc1(q * q, &g));
+    PnlmeExactSumReset(g, q * q);
+    for (PetscInt i = 0; i < fit->nlocal; i++)
+      for (PetscInt a = 0; a < q; a++)
+        for (PetscInt b = 0; b < q; b++) PnlmeExactSumAdd(&g[a * q + b], fit->x[i * q + a] * fit->x[i * q + b]);
+    PetscCall(PnlmeExactSumAllreduce(comm, q * q, g));
+    PetscCall(PetscMalloc1(q * q, &fit->G));
+    for (PetscInt j = 0; j < q * q; j++) fit->G[j] = PnlmeExactSumValue(&g[j]);
+    PetscCall(PetscFree(g));
+  }
+  PetscCall(PnlmeFitStatSize(fit, &fit->nstat));
+  PetscCall(PetscCalloc3(fit->nstat, &fit->S, fit->nstat, &fit->s, fit->nstat, &fit->acc));
+  for (PetscInt k = 0; k < p; k++) fit->scale[0][k] = fit->scale[1][k] = 0.5;
+  for (PetscInt a = 1; a < q; a++)
+    for (PetscInt k = 0; k < p; k++) nbeta += fit->pop.mask[a * p + k];
+  fit->nhist = p + nbeta + p + (fit->pop.full ? p * (p - 1) / 2 : 0) + (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) +
+               (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
+  PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
+  fit->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeFitSetUp(fit));
+  PetscCall(PnlmeFitSolve_SAEM(fit));
+  if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
+  PetscFunctionReturn(0);
+}
+
+/* the name of history column c (same order as RecordHistory) */
+static PetscErrorCode ColumnName(PnlmeFit fit, PetscInt col, char name[], size_t len)
+{
+  PetscInt    c = 0, p = fit->p;
+  const char *pn, *pn2;
+  const char *const *cov;
+  PetscInt    ncov;
+  PetscFunctionBegin;
+  PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &cov));
+  for (PetscInt k = 0; k < p; k++, c++)
+    if (c == col) {
+      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+      PetscCall(PetscSNPrintf(name, len, "%s_pop", pn));
+      PetscFunctionReturn(0);
+    }
+  for (PetscInt a = 1; a < fit->q; a++)
+    for (PetscInt k = 0; k < p; k++)
+      if (fit->pop.mask[a * p + k] && c++ == col) {
+        PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+        PetscCall(PetscSNPrintf(name, len, "beta_%s_%s", pn, cov[a - 1]));
+        PetscFunctionReturn(0);
+      }
+  for (PetscInt k = 0; k < p; k++, c++)
+    if (c == col) {
+      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+      PetscCall(PetscSNPrintf(name, len, "omega_%s", pn));
+      PetscFunctionReturn(0);
+    }
+  if (fit->pop.full)
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = k + 1; l < p; l++, c++)
+        if (c == col) {
+          PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+          PetscCall(PnlmeModelGetParameterName(fit->model, l, &pn2));
+          PetscCall(PetscSNPrintf(name, len, "corr_%s_%s", pn, pn2));
+          PetscFunctionReturn(0);
+        }
+  PetscCall(PetscStrncpy(name, (fit->pop.err != PNLME_ERROR_PROPORTIONAL && c == col) ? "a" : "b", len));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
+{
+  PetscBool iascii;
+  PetscFunctionBegin;
+  if (!v) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)fit), &v));
+  PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &iascii));
+  if (!iascii || !fit->niter) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
+  PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14s\n", "parameter", "estimate"));
+  for (PetscInt c = 0; c < fit->nhist; c++) {
+    char name[160];
+    PetscCall(ColumnName(fit, c, name, sizeof(name)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g\n", name, (double)fit->hist[(fit->niter - 1) * fit->nhist + c]));
+  }
+  if (fit->nis > 0) {
+    PetscInt npar = fit->nhist; /* every population parameter estimated */
+    PetscCall(PetscViewerASCIIPrintf(v, "  -2LL (importance sampling, %" PetscInt_FMT " draws) %.3f (MC SE %.3f), AIC %.3f, BIC %.3f\n", fit->nis, (double)fit->m2ll_is, (double)fit->mcse_is,
+                                     (double)(fit->m2ll_is + 2.0 * npar), (double)(fit->m2ll_is + PetscLogReal((PetscReal)fit->N) * npar)));
+  }
+  {
+    PetscInt64 nf = fit->nfailed, np = fit->nproposed, tot[2], loc[2] = {nf, np};
+    PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (rejected) %" PetscInt64_FMT "\n", tot[1], tot[0]));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitGetTypical(PnlmeFit fit, const char name[], PetscReal *v)
+{
+  PetscInt  k;
+  PetscReal phi[64];
+  PetscFunctionBegin;
+  PetscCall(ParamIndex(fit, "PnlmeFitGetTypical", name, &k));
+  PnlmeModelTransformToNatural(fit->model, fit->pop.B, phi, NULL);
+  *v = phi[k];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitGetBeta(PnlmeFit fit, const char param[], const char cov[], PetscReal *v)
+{
+  PetscInt           k, ncov;
+  const char *const *names;
+  PetscFunctionBegin;
+  PetscCall(ParamIndex(fit, "PnlmeFitGetBeta", param, &k));
+  PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &names));
+  for (PetscInt c = 0; c < ncov; c++)
+    if (!strcmp(names[c], cov)) {
+      *v = fit->pop.B[(c + 1) * fit->p + k];
+      PetscFunctionReturn(0);
+    }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no covariate column %s", cov);
+}
+
+PetscErrorCode PnlmeFitGetOmega(PnlmeFit fit, const char name[], PetscReal *v)
+{
+  PetscInt k;
+  PetscFunctionBegin;
+  PetscCall(ParamIndex(fit, "PnlmeFitGetOmega", name, &k));
+  *v = PetscSqrtReal(fit->pop.Omega[k * fit->p + k]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitGetErrorParameters(PnlmeFit fit, PetscReal *a, PetscReal *b)
+{
+  PetscFunctionBegin;
+  if (a) *a = fit->pop.a;
+  if (b) *b = fit->pop.b;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitGetHistory(PnlmeFit fit, PetscInt *niter, PetscInt *ncol, const PetscReal **hist)
+{
+  PetscFunctionBegin;
+  *niter = fit->niter;
+  *ncol  = fit->nhist;
+  *hist  = fit->hist;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
+{
+  PnlmeFit f = *fit;
+  PetscFunctionBegin;
+  if (!f) PetscFunctionReturn(0);
+  if (--((PetscObject)f)->refct > 0) {
+    *fit = NULL;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscFree5(f->pop.B, f->pop.mask, f->pop.Omega, f->pop.L, f->pop.Oinv));
+  PetscCall(PetscFree(f->hist));
+  PetscCall(PetscFree5(f->x, f->mi, f->z, f->ll, f->predoff));
+  PetscCall(PetscFree(f->rng));
+  PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));
+  PetscCall(PetscFree(f->pred));
+  PetscCall(PetscFree2(f->cmean, f->ccov));
+  PetscCall(PetscFree(f->G));
+  PetscCall(PetscFree3(f->S, f->s, f->acc));
+  PetscCall(PetscHeaderDestroy(fit));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,80 @@
+/* Private: the PnlmeFit object and the pieces shared by its files. */
+#pragma once
+#include <petsc/private/petscimpl.h>
+#include <pnlme.h>
+
+typedef struct {
+  PetscErrorCode (*dummy)(void);
+} _PnlmeFitOps;
+
+/* Population parameters on the transformed (Gaussian) scale */
+typedef struct {
+  PetscInt        p, q;   /* parameters; design rows q = 1 + ncov (row 0: intercept) */
+  PetscReal      *B;      /* [q x p]: row 0 = mu, rows 1.. = beta; B[a*p + k] */
+  PetscBool      *mask;   /* [q x p]: estimated entries (row 0 always) */
+  PetscReal      *Omega;  /* [p x p] */
+  PetscReal      *L;      /* [p x p] lower Cholesky factor of Omega */
+  PetscReal      *Oinv;   /* [p x p] inverse of Omega */
+  PetscReal       logdet; /* log det Omega */
+  PetscBool       full;   /* full Omega (else diagonal) */
+  PnlmeErrorModel err;
+  PetscReal       a, b;
+} PnlmePop;
+
+struct _p_PnlmeFit {
+  PETSCHEADER(_PnlmeFitOps);
+  PnlmeData  data;
+  PnlmeModel model;
+  PnlmePop   pop;
+  PetscInt   p, ncov, q;
+  PetscInt   nlocal;
+  PetscInt64 N, Ntot;      /* subjects, observations (global) */
+  PetscInt   maxobs;
+  char     **covnames;     /* design column names (owned by data) */
+  /* SAEM settings */
+  PetscInt   K1, K2, nchains, nkern[3], saiter, printevery;
+  PetscReal  safactor;
+  PetscInt   seed;
+  /* per local subject and chain state */
+  PetscReal *x;            /* [nlocal x q] design rows [1, c_i] */
+  PetscReal *mi;           /* [nlocal x p] individual means B^T x_i */
+  PetscReal *z;            /* [nlocal x nchains x p] current chain states */
+  PetscReal *ll;           /* [nlocal x nchains] log p(y_i | z) at the chain state */
+  PetscReal *pred;         /* cached predictions of every chain: subject i, chain c at predoff[i]*nchains + c*nobs_i */
+  PetscInt  *predoff;      /* [nlocal + 1] */
+  PnlmeRNG  *rng;          /* [nlocal x nchains] streams keyed by (seed, global subject index, chain) */
+  /* work, sized at SetUp: the iteration allocates nothing */
+  PetscReal *zp, *phi, *predp, *e;
+  PetscInt  *perm;
+  PetscReal  scale[2][64]; /* adaptive random-walk scales of kernels 2 and 3 (in units of omega) */
+  /* statistics (stochastic approximation) and their exact accumulators */
+  PetscInt       nstat;
+  PetscReal     *S, *s;     /* [nstat]: S1 (q x p), S2 (p x p), S3 (1), then acceptance counts */
+  PnlmeExactSum *acc;       /* [nstat] */
+  PetscReal     *G;         /* [q x q] Gram of the design, fixed */
+  PetscInt64     nfailed, nproposed;
+  /* conditional moments of every subject, from the chains over the smoothing iterations */
+  PetscReal *cmean, *ccov; /* [nlocal x p], [nlocal x p x p] (second moments until finalised) */
+  PetscInt   ncm;
+  /* likelihood */
+  PetscInt   nis, isdof;
+  PetscReal  m2ll_is, mcse_is;
+  /* history */
+  PetscInt   niter, nhist;
+  PetscReal *hist;
+  PetscReal  walltime;
+  PetscBool  setupcalled;
+};
+
+/* pop.c */
+PETSC_INTERN PetscErrorCode PnlmePopFactor(PnlmePop *);
+PETSC_INTERN void           PnlmePopMean(const PnlmePop *, const PetscReal x[], PetscReal m[]);
+PETSC_INTERN PetscReal      PnlmePopLogPrior(const PnlmePop *, const PetscReal z[], const PetscReal m[]);
+PETSC_INTERN PetscErrorCode PnlmePopMStep(PnlmePop *, PetscInt64 N, const PetscReal G[], const PetscReal S1[], const PetscReal S2[]);
+/* error.c: log p(y | f) for one subject (without the 2 pi constant), and the closed-form error update */
+PETSC_INTERN PetscReal      PnlmeErrorLogLik(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
+PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
+/* likelihood.c */
+PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
+/* saem.c */
+PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);

@@ -1,0 +1,245 @@
+/* SAEM (Delyon, Lavielle & Moulines 1999; Kuhn & Lavielle 2005), distributed over subjects.
+   Per iteration: Metropolis-Hastings kernels on every local subject's chains (E-step), exact
+   reduction of the sufficient statistics across ranks, stochastic approximation, closed-form M-step.
+   Random streams belong to (subject, chain) and every sum is exact: the iterates are bitwise the same
+   at any number of ranks. */
+#include "fit/fitimpl.h"
+
+/* layout of the statistics vector */
+#define STAT_S1(f)   0
+#define STAT_S2(f)   ((f)->q * (f)->p)
+#define STAT_S3(f)   (STAT_S2(f) + (f)->p * (f)->p)
+#define STAT_ACC(f)  (STAT_S3(f) + 1) /* kernel 1: acc, prop; kernel 2: acc[p], prop[p]; kernel 3: acc[p], prop[p] */
+#define STAT_SIZE(f) (STAT_ACC(f) + 2 + 4 * (f)->p)
+
+PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit fit, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = STAT_SIZE(fit);
+  PetscFunctionReturn(0);
+}
+
+/* prediction and conditional log-likelihood at z; a failed solve is a -inf likelihood (rejected) */
+static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const PetscReal z[], PetscReal pred[], PetscReal *ll)
+{
+  PnlmeSolveStatus st;
+  PetscFunctionBeginHot;
+  PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
+  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
+  fit->nproposed++;
+  if (st) {
+    fit->nfailed++;
+    *ll = PETSC_NINFINITY;
+  } else {
+    *ll = PnlmeErrorLogLik(&fit->pop, s->nobs, s->dv, pred);
+    if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
+  }
+  PetscFunctionReturn(0);
+}
+
+static inline void Accept(PetscInt p, PetscInt n, PetscReal z[], const PetscReal zp[], PetscReal pred[], const PetscReal predp[], PetscReal *ll, PetscReal llp)
+{
+  PetscArraycpy(z, zp, p);
+  PetscArraycpy(pred, predp, n);
+  *ll = llp;
+}
+
+/* the E-step of one chain of one subject: the three kernels of saemix/Monolix */
+static PetscErrorCode ChainStep(PnlmeFit fit, const PnlmeSubject *s, const PetscReal m[], PetscReal z[], PetscReal pred[], PetscReal *ll, PnlmeRNG *rng, PetscReal cnt[])
+{
+  PnlmePop  *pop = &fit->pop;
+  PetscInt   p = fit->p, n = s->nobs;
+  PetscReal *zp = fit->zp, *predp = fit->predp, *e = fit->e, llp = 0;
+  PetscFunctionBeginHot;
+  /* kernel 1: independence proposals from the population law N(m, Omega) */
+  for (PetscInt r = 0; r < fit->nkern[0]; r++) {
+    for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(rng);
+    for (PetscInt k = 0; k < p; k++) {
+      PetscReal v = m[k];
+      for (PetscInt l = 0; l <= k; l++) v += pop->L[k * p + l] * e[l];
+      zp[k] = v;
+    }
+    PetscCall(Evaluate(fit, s, zp, predp, &llp));
+    cnt[1] += 1;
+    if (PetscLogReal(PnlmeRNGUniform(rng)) < llp - *ll) {
+      Accept(p, n, z, zp, pred, predp, ll, llp);
+      cnt[0] += 1;
+    }
+  }
+  /* kernel 2: component-wise random walk */
+  for (PetscInt r = 0; r < fit->nkern[1]; r++) {
+    for (PetscInt k = 0; k < p; k++) {
+      PetscReal lp0 = PnlmePopLogPrior(pop, z, m), lp1;
+      PetscArraycpy(zp, z, p);
+      zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(rng);
+      lp1 = PnlmePopLogPrior(pop, zp, m);
+      PetscCall(Evaluate(fit, s, zp, predp, &llp));
+      cnt[2 + p + k] += 1;
+      if (PetscLogReal(PnlmeRNGUniform(rng)) < llp + lp1 - *ll - lp0) {
+        Accept(p, n, z, zp, pred, predp, ll, llp);
+        cnt[2 + k] += 1;
+      }
+    }
+  }
+  /* kernel 3: random walk on a random block of parameters */
+  for (PetscInt r = 0; r < fit->nkern[2]; r++) {
+    PetscInt  bs  = p > 1 ? (PetscInt)PnlmeRNGInteger(rng, 2, p) : 1;
+    PetscInt *idx = fit->perm;
+    PetscReal lp0 = PnlmePopLogPrior(pop, z, m), lp1;
+    for (PetscInt k = 0; k < p; k++) idx[k] = k;
+    for (PetscInt k = 0; k < bs; k++) { /* partial Fisher-Yates */
+      PetscInt j = (PetscInt)PnlmeRNGInteger(rng, k, p - 1), t = idx[k];
+      idx[k] = idx[j];
+      idx[j] = t;
+    }
+    PetscArraycpy(zp, z, p);
+    for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(rng);
+    lp1 = PnlmePopLogPrior(pop, zp, m);
+    PetscCall(Evaluate(fit, s, zp, predp, &llp));
+    for (PetscInt k = 0; k < bs; k++) cnt[2 + 3 * p + idx[k]] += 1;
+    if (PetscLogReal(PnlmeRNGUniform(rng)) < llp + lp1 - *ll - lp0) {
+      Accept(p, n, z, zp, pred, predp, ll, llp);
+      for (PetscInt k = 0; k < bs; k++) cnt[2 + 2 * p + idx[k]] += 1;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* conditional moments from the chains (smoothing phase, or the last iteration when K2 = 0) */
+static inline void AccumulateMoments(PnlmeFit fit, PetscInt i, const PetscReal z[])
+{
+  PetscInt   p = fit->p;
+  PetscReal *m = fit->cmean + i * p, *C = fit->ccov + i * p * p;
+  for (PetscInt k = 0; k < p; k++) {
+    m[k] += z[k];
+    for (PetscInt l = 0; l < p; l++) C[k * p + l] += z[k] * z[l];
+  }
+}
+
+/* individual means and cached likelihoods after the population parameters changed */
+static PetscErrorCode Refresh(PnlmeFit fit)
+{
+  PnlmeSubject s;
+  PetscInt     nc = fit->nchains;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * fit->p);
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
+      if (fit->ll[i * nc + c] > PETSC_NINFINITY) fit->ll[i * nc + c] = PnlmeErrorLogLik(&fit->pop, s.nobs, s.dv, pr);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RecordHistory(PnlmeFit fit, PetscInt iter)
+{
+  PetscReal *h = fit->hist + iter * fit->nhist, *phi = fit->phi;
+  PetscInt   c = 0, p = fit->p;
+  PetscFunctionBegin;
+  PnlmeModelTransformToNatural(fit->model, fit->pop.B, phi, NULL);
+  for (PetscInt k = 0; k < p; k++) h[c++] = phi[k];
+  for (PetscInt a = 1; a < fit->q; a++)
+    for (PetscInt k = 0; k < p; k++)
+      if (fit->pop.mask[a * p + k]) h[c++] = fit->pop.B[a * p + k];
+  for (PetscInt k = 0; k < p; k++) h[c++] = PetscSqrtReal(fit->pop.Omega[k * p + k]);
+  if (fit->pop.full)
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = k + 1; l < p; l++) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
+  if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) h[c++] = fit->pop.a;
+  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) h[c++] = fit->pop.b;
+  fit->niter = iter + 1;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
+{
+  PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, ns = STAT_SIZE(fit), K = fit->K1 + fit->K2;
+  PnlmeSubject s;
+  PetscReal   *cnt;
+  PetscLogDouble t0, t1;
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscCalloc1(ns, &cnt));
+  /* chains start at the individual means */
+  PetscCall(Refresh(fit));
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal *z = fit->z + (i * nc + c) * p;
+      PetscCall(PetscArraycpy(z, fit->mi + i * p, p));
+      PetscCall(Evaluate(fit, &s, z, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c]));
+    }
+  }
+  for (PetscInt iter = 0; iter < K; iter++) {
+    PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
+    PetscReal omega_old[64], a2_old = fit->pop.a * fit->pop.a;
+    /* E-step */
+    PnlmeExactSumReset(fit->acc, ns);
+    for (PetscInt i = 0; i < fit->nlocal; i++) {
+      const PetscReal *x = fit->x + i * q, *m = fit->mi + i * p;
+      PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+      PetscCall(PetscArrayzero(cnt, ns));
+      for (PetscInt c = 0; c < nc; c++) {
+        PetscReal *z = fit->z + (i * nc + c) * p, *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
+        PetscCall(ChainStep(fit, &s, m, z, pr, &fit->ll[i * nc + c], &fit->rng[i * nc + c], cnt + STAT_ACC(fit)));
+        /* sufficient statistics of the complete-data model, averaged over chains */
+        for (PetscInt k = 0; k < p; k++) {
+          for (PetscInt a = 0; a < q; a++) cnt[STAT_S1(fit) + a * p + k] += x[a] * z[k] / nc;
+          for (PetscInt l = 0; l < p; l++) cnt[STAT_S2(fit) + k * p + l] += z[k] * z[l] / nc;
+        }
+        cnt[STAT_S3(fit)] += PnlmeErrorResidualSS(&fit->pop, s.nobs, s.dv, pr) / nc;
+        if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
+      }
+      for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
+    }
+    /* reduction: exact, so the result does not depend on the partition */
+    PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), ns, fit->acc));
+    for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
+    /* stochastic approximation */
+    for (PetscInt j = 0; j < STAT_ACC(fit); j++) fit->S[j] = iter == 0 ? fit->s[j] : fit->S[j] + gamma * (fit->s[j] - fit->S[j]);
+    /* M-step */
+    for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
+    PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + STAT_S1(fit), fit->S + STAT_S2(fit)));
+    {
+      PetscReal a2 = fit->S[STAT_S3(fit)] / (PetscReal)fit->Ntot;
+      if (iter < fit->saiter) { /* simulated annealing: variances shrink at most by safactor per iteration */
+        for (PetscInt k = 0; k < p; k++) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
+        a2 = PetscMax(a2, fit->safactor * a2_old);
+      }
+      fit->pop.a = PetscSqrtReal(a2);
+    }
+    PetscCall(PnlmePopFactor(&fit->pop));
+    PetscCall(Refresh(fit));
+    /* adaptive random-walk scales aiming at 40% acceptance (global rates: rank-independent) */
+    for (PetscInt k = 0; k < p; k++) {
+      const PetscReal *acc = fit->s + STAT_ACC(fit);
+      if (acc[2 + p + k] > 0) fit->scale[0][k] *= 1.0 + 0.4 * (acc[2 + k] / acc[2 + p + k] - 0.4);
+      if (acc[2 + 3 * p + k] > 0) fit->scale[1][k] *= 1.0 + 0.4 * (acc[2 + 2 * p + k] / acc[2 + 3 * p + k] - 0.4);
+    }
+    PetscCall(RecordHistory(fit, iter));
+    if (fit->printevery > 0 && ((iter + 1) % fit->printevery == 0 || iter + 1 == K)) {
+      const PetscReal *h = fit->hist + iter * fit->nhist;
+      char             line[2048] = "";
+      size_t           len        = 0;
+      for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
+        PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
+        PetscCall(PetscStrlen(line, &len));
+      }
+      PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", line));
+    }
+  }
+  PetscCall(PetscFree(cnt));
+  /* finalise the conditional means and covariances */
+  fit->ncm = (fit->K2 > 0 ? fit->K2 : 1) * nc;
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscReal *m = fit->cmean + i * p, *C = fit->ccov + i * p * p;
+    for (PetscInt k = 0; k < p; k++) m[k] /= fit->ncm;
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = 0; l < p; l++) C[k * p + l] = C[k * p + l] / fit->ncm - m[k] * m[l];
+  }
+  PetscCall(PetscTime(&t1));
+  fit->walltime = t1 - t0;
+  PetscFunctionReturn(0);
+}

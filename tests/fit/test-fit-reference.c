@@ -1,0 +1,92 @@
+/* A fit checked against reference values given as options:
+     -test_typical ka=1.638,...  -test_typical_rtol 0.05
+     -test_beta ka.WT=2.617,...  -test_beta_atol 0.15
+     -test_omega ka=0.544,...    -test_omega_rtol 0.25
+     -test_a 0.724 -test_a_rtol 0.05      -test_m2ll_min 331.5 -test_m2ll_max 332.6
+   -test_out FILE writes the iteration history in hexadecimal, to compare runs bit for bit. */
+#include <pnlmetest.h>
+#include "fit/fitimpl.h"
+
+static PetscErrorCode CheckList(PnlmeFit fit, const char opt[], PetscReal rtol, PetscReal atol, PetscInt which)
+{
+  char      buf[4096], keys[64][64];
+  PetscReal vals[64], v;
+  PetscInt  n;
+  PetscBool flg;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, opt, buf, sizeof(buf), &flg));
+  if (!flg) PetscFunctionReturn(0);
+  PetscCall(PnlmeParseKeyValues(opt, buf, 64, &n, keys, vals));
+  for (PetscInt i = 0; i < n; i++) {
+    char what[160];
+    if (which == 0) PetscCall(PnlmeFitGetTypical(fit, keys[i], &v));
+    else if (which == 1) PetscCall(PnlmeFitGetOmega(fit, keys[i], &v));
+    else {
+      char *dot = strchr(keys[i], '.');
+      PNLME_TEST_CHECK(dot, "%s: %s is not param.covariate", opt, keys[i]);
+      *dot = 0;
+      PetscCall(PnlmeFitGetBeta(fit, keys[i], dot + 1, &v));
+      *dot = '.';
+    }
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s %s", opt, keys[i]));
+    PNLME_TEST_CLOSE(v, vals[i], rtol, atol, what);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(void)
+{
+  PnlmeData        data;
+  PnlmeModel       model;
+  PnlmeFit         fit;
+  PetscReal        a, rtol = 0.05, otol = 0.25, batol = 0.15, atol = 0.05, aref = 0, lo = PETSC_NINFINITY, hi = PETSC_INFINITY;
+  PetscInt         niter, ncol;
+  const PetscReal *hist;
+  char             out[PETSC_MAX_PATH_LEN] = "";
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-test_out", out, sizeof(out), NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_typical_rtol", &rtol, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_omega_rtol", &otol, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_beta_atol", &batol, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_a_rtol", &atol, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_a", &aref, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_min", &lo, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_max", &hi, NULL));
+  PetscCall(PnlmeModelCreate(PETSC_COMM_WORLD, &model));
+  PetscCall(PnlmeModelSetFromOptions(model));
+  PetscCall(PnlmeModelSetUp(model));
+  PetscCall(PnlmeDataCreate(PETSC_COMM_WORLD, &data));
+  PetscCall(PnlmeDataSetModel(data, model));
+  PetscCall(PnlmeDataSetFromOptions(data));
+  PetscCall(PnlmeDataLoad(data));
+  PetscCall(PnlmeFitCreate(PETSC_COMM_WORLD, &fit));
+  PetscCall(PnlmeFitSetData(fit, data));
+  PetscCall(PnlmeFitSetModel(fit, model));
+  PetscCall(PnlmeFitSetFromOptions(fit));
+  PetscCall(PnlmeFitSolve(fit));
+  PetscCall(PnlmeFitView(fit, PETSC_VIEWER_STDOUT_WORLD));
+  PetscCall(CheckList(fit, "-test_typical", rtol, 0, 0));
+  PetscCall(CheckList(fit, "-test_omega", otol, 0, 1));
+  PetscCall(CheckList(fit, "-test_beta", 0, batol, 2));
+  PetscCall(PnlmeFitGetErrorParameters(fit, &a, NULL));
+  if (aref > 0) PNLME_TEST_CLOSE(a, aref, atol, 0, "error parameter a");
+  PNLME_TEST_CHECK(fit->m2ll_is >= lo && fit->m2ll_is <= hi, "-2LL (IS) %.3f not in [%g, %g]", (double)fit->m2ll_is, (double)lo, (double)hi);
+  PNLME_TEST_CHECK(PetscIsNormalReal(fit->mcse_is) || fit->mcse_is == 0, "MC SE of -2LL is not finite");
+  if (out[0]) {
+    FILE *fp;
+    PetscCall(PnlmeFitGetHistory(fit, &niter, &ncol, &hist));
+    PetscCall(PetscFOpen(PETSC_COMM_WORLD, out, "w", &fp));
+    for (PetscInt it = 0; it < niter; it++) {
+      for (PetscInt c = 0; c < ncol; c++) PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, " %a", (double)hist[it * ncol + c]));
+      PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "\n"));
+    }
+    PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "m2ll %a\n", (double)fit->m2ll_is));
+    PetscCall(PetscFClose(PETSC_COMM_WORLD, fp));
+  }
+  PetscCall(PnlmeFitDestroy(&fit));
+  PetscCall(PnlmeDataDestroy(&data));
+  PetscCall(PnlmeModelDestroy(&model));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "fit against reference values", Run); }
