@@ -47,3 +47,6 @@ PETSC_EXTERN PetscErrorCode PnlmeExactSumAllreduce(MPI_Comm, PetscInt n, PnlmeEx
 
 /* Parse a comma-separated "key=value" list such as "W0=3433,kin=86.6"; helpers for options. */
 PETSC_EXTERN PetscErrorCode PnlmeParseKeyValues(const char opt[], const char str[], PetscInt maxn, PetscInt *n, char keys[][64], PetscReal vals[]);
+
+/* mkdir -p (not collective): 0 on success, an errno value otherwise */
+PETSC_EXTERN int PnlmeMakeDirectory(const char path[]);

@@ -43,3 +43,57 @@ PetscReal PnlmeErrorResidualSS(const PnlmePop *pop, PetscInt n, const PetscReal 
   }
   return s;
 }
+
+/* log-likelihood (as PnlmeErrorLogLik) and its derivatives with respect to the predictions */
+PetscReal PnlmeErrorLogLikGrad(const PnlmePop *pop, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[])
+{
+  PetscReal l = 0, a = pop->a, b = pop->b;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal r, g, dg;
+    switch (pop->err) {
+    case PNLME_ERROR_CONSTANT:
+      r       = y[j] - f[j];
+      l      += -0.5 * r * r / (a * a) - PetscLogReal(a);
+      dldf[j] = r / (a * a);
+      continue;
+    case PNLME_ERROR_EXPONENTIAL:
+      if (!(f[j] > 0)) return PETSC_NINFINITY;
+      r       = PetscLogReal(y[j]) - PetscLogReal(f[j]);
+      l      += -0.5 * r * r / (a * a) - PetscLogReal(a);
+      dldf[j] = r / (a * a * f[j]);
+      continue;
+    case PNLME_ERROR_PROPORTIONAL:
+      g  = b * PetscAbsReal(f[j]);
+      dg = b * (f[j] >= 0 ? 1 : -1);
+      break;
+    case PNLME_ERROR_COMBINED1:
+      g  = a + b * PetscAbsReal(f[j]);
+      dg = b * (f[j] >= 0 ? 1 : -1);
+      break;
+    default:
+      g  = PetscSqrtReal(a * a + b * b * f[j] * f[j]);
+      dg = g > 0 ? b * b * f[j] / g : 0;
+    }
+    if (!(g > 0)) return PETSC_NINFINITY;
+    r = y[j] - f[j];
+    l += -0.5 * r * r / (g * g) - PetscLogReal(g);
+    dldf[j] = r / (g * g) + (r * r / (g * g * g) - 1.0 / g) * dg;
+  }
+  return l;
+}
+
+/* the residual standard deviation g(f) of one observation (on the log scale for exponential error) */
+PetscReal PnlmeErrorSD(const PnlmePop *pop, PetscReal f)
+{
+  PetscReal af = PetscAbsReal(f);
+  switch (pop->err) {
+  case PNLME_ERROR_PROPORTIONAL:
+    return pop->b * af;
+  case PNLME_ERROR_COMBINED1:
+    return pop->a + pop->b * af;
+  case PNLME_ERROR_COMBINED2:
+    return PetscSqrtReal(pop->a * pop->a + pop->b * pop->b * af * af);
+  default:
+    return pop->a;
+  }
+}

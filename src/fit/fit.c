@@ -143,6 +143,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
   PetscCall(PetscOptionsInt("-lik_is_samples", "Importance-sampling draws per subject for -2LL", "PnlmeFitSetFromOptions", fit->nis, &fit->nis, NULL));
   PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
+  PetscCall(PetscOptionsString("-output_dir", "Directory for estimates.csv, likelihood.csv, individuals.csv", "PnlmeFitWriteResults", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
   PetscCall(PetscOptionsInt("-saem_print_every", "Progress line every this many iterations (0: none)", "PnlmeFitSetFromOptions", fit->printevery, &fit->printevery, NULL));
   PetscOptionsEnd();
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
@@ -183,6 +184,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   }
   PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
   PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
+  PetscCall(PetscMalloc3(fit->nlocal * p, &fit->map, PetscMax(1, fit->maxobs) * p, &fit->sens, PetscMax(1, fit->maxobs), &fit->dldf));
   /* the Gram matrix of the design, exact */
   {
     PnlmeExactSum *g;
@@ -213,48 +215,10 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
   PetscCall(PnlmeFitSolve_SAEM(fit));
+  PetscCall(PnlmeFitComputeMAP(fit));
+  PetscCall(PnlmeFitLinearize(fit));
   if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
-  PetscFunctionReturn(0);
-}
-
-/* the name of history column c (same order as RecordHistory) */
-static PetscErrorCode ColumnName(PnlmeFit fit, PetscInt col, char name[], size_t len)
-{
-  PetscInt    c = 0, p = fit->p;
-  const char *pn, *pn2;
-  const char *const *cov;
-  PetscInt    ncov;
-  PetscFunctionBegin;
-  PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &cov));
-  for (PetscInt k = 0; k < p; k++, c++)
-    if (c == col) {
-      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-      PetscCall(PetscSNPrintf(name, len, "%s_pop", pn));
-      PetscFunctionReturn(0);
-    }
-  for (PetscInt a = 1; a < fit->q; a++)
-    for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k] && c++ == col) {
-        PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-        PetscCall(PetscSNPrintf(name, len, "beta_%s_%s", pn, cov[a - 1]));
-        PetscFunctionReturn(0);
-      }
-  for (PetscInt k = 0; k < p; k++, c++)
-    if (c == col) {
-      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-      PetscCall(PetscSNPrintf(name, len, "omega_%s", pn));
-      PetscFunctionReturn(0);
-    }
-  if (fit->pop.full)
-    for (PetscInt k = 0; k < p; k++)
-      for (PetscInt l = k + 1; l < p; l++, c++)
-        if (c == col) {
-          PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-          PetscCall(PnlmeModelGetParameterName(fit->model, l, &pn2));
-          PetscCall(PetscSNPrintf(name, len, "corr_%s_%s", pn, pn2));
-          PetscFunctionReturn(0);
-        }
-  PetscCall(PetscStrncpy(name, (fit->pop.err != PNLME_ERROR_PROPORTIONAL && c == col) ? "a" : "b", len));
+  if (fit->outdir[0]) PetscCall(PnlmeFitWriteResults(fit, fit->outdir));
   PetscFunctionReturn(0);
 }
 
@@ -266,16 +230,24 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &iascii));
   if (!iascii || !fit->niter) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
-  PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14s\n", "parameter", "estimate"));
+  PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14s %12s %8s\n", "parameter", "estimate", "SE", "RSE%"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
-    char name[160];
-    PetscCall(ColumnName(fit, c, name, sizeof(name)));
-    PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g\n", name, (double)fit->hist[(fit->niter - 1) * fit->nhist + c]));
+    char      name[160];
+    PetscReal est = fit->hist[(fit->niter - 1) * fit->nhist + c];
+    PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
+    if (fit->se && c < fit->ntheta && fit->fimok) PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12.4g %8.1f\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
+    else PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12s %8s\n", name, (double)est, "-", "-"));
   }
-  if (fit->nis > 0) {
-    PetscInt npar = fit->nhist; /* every population parameter estimated */
-    PetscCall(PetscViewerASCIIPrintf(v, "  -2LL (importance sampling, %" PetscInt_FMT " draws) %.3f (MC SE %.3f), AIC %.3f, BIC %.3f\n", fit->nis, (double)fit->m2ll_is, (double)fit->mcse_is,
-                                     (double)(fit->m2ll_is + 2.0 * npar), (double)(fit->m2ll_is + PetscLogReal((PetscReal)fit->N) * npar)));
+  if (fit->nmapfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the conditional-mode search did not converge for %" PetscInt_FMT " subjects\n", fit->nmapfail));
+  {
+    PetscReal aic, bic, bicc;
+    PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12s %10s %12s %12s %12s\n", "likelihood", "-2LL", "MC SE", "AIC", "BIC", "BICc"));
+    if (fit->nis > 0) {
+      PetscCall(PnlmeFitCriteria(fit, fit->m2ll_is, &aic, &bic, &bicc));
+      PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12.3f %10.3f %12.3f %12.3f %12.3f\n", "importance sampling", (double)fit->m2ll_is, (double)fit->mcse_is, (double)aic, (double)bic, (double)bicc));
+    }
+    PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &bicc));
+    PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12.3f %10s %12.3f %12.3f %12.3f\n", "linearisation", (double)fit->m2ll_lin, "-", (double)aic, (double)bic, (double)bicc));
   }
   {
     PetscInt64 nf = fit->nfailed, np = fit->nproposed, tot[2], loc[2] = {nf, np};
@@ -353,6 +325,8 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));
   PetscCall(PetscFree(f->pred));
   PetscCall(PetscFree2(f->cmean, f->ccov));
+  PetscCall(PetscFree3(f->map, f->sens, f->dldf));
+  PetscCall(PetscFree2(f->fim, f->se));
   PetscCall(PetscFree(f->G));
   PetscCall(PetscFree3(f->S, f->s, f->acc));
   PetscCall(PetscHeaderDestroy(fit));

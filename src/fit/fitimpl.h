@@ -56,6 +56,14 @@ struct _p_PnlmeFit {
   /* conditional moments of every subject, from the chains over the smoothing iterations */
   PetscReal *cmean, *ccov; /* [nlocal x p], [nlocal x p x p] (second moments until finalised) */
   PetscInt   ncm;
+  /* conditional modes and the linearisation */
+  PetscReal *map;          /* [nlocal x p] */
+  PetscReal *sens, *dldf;  /* [maxobs x p], [maxobs] work */
+  PetscInt   nmapfail;     /* subjects whose MAP search did not converge (global) */
+  PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
+  PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
+  PetscReal  m2ll_lin;
+  PetscBool  fimok;
   /* likelihood */
   PetscInt   nis, isdof;
   PetscReal  m2ll_is, mcse_is;
@@ -63,6 +71,7 @@ struct _p_PnlmeFit {
   PetscInt   niter, nhist;
   PetscReal *hist;
   PetscReal  walltime;
+  char       outdir[PETSC_MAX_PATH_LEN];
   PetscBool  setupcalled;
 };
 
@@ -74,7 +83,17 @@ PETSC_INTERN PetscErrorCode PnlmePopMStep(PnlmePop *, PetscInt64 N, const PetscR
 /* error.c: log p(y | f) for one subject (without the 2 pi constant), and the closed-form error update */
 PETSC_INTERN PetscReal      PnlmeErrorLogLik(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
 PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
+PETSC_INTERN PetscReal      PnlmeErrorLogLikGrad(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[]);
+PETSC_INTERN PetscReal      PnlmeErrorSD(const PnlmePop *, PetscReal f);
+/* individual.c: conditional modes (MAP) of the local subjects */
+PETSC_INTERN PetscErrorCode PnlmeFitComputeMAP(PnlmeFit);
+/* linearization.c: -2LL by linearisation at the MAP, Fisher information, standard errors */
+PETSC_INTERN PetscErrorCode PnlmeFitLinearize(PnlmeFit);
 /* likelihood.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
+/* output.c */
+PETSC_INTERN PetscErrorCode PnlmeFitColumnName(PnlmeFit, PetscInt col, char name[], size_t len);
+PETSC_INTERN PetscErrorCode PnlmeFitCriteria(PnlmeFit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc);
+PETSC_INTERN PetscErrorCode PnlmeFitWriteResults(PnlmeFit, const char dir[]);
 /* saem.c */
 PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);

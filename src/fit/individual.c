@@ -1,0 +1,82 @@
+/* Conditional modes: for every local subject, z_MAP = argmax p(y_i | z) p(z; theta), by TAO
+   (limited-memory quasi-Newton) on PETSC_COMM_SELF, with gradients from the model's sensitivities.
+   One Tao per rank, reused across subjects; starts at the conditional mean from the chains. */
+#include "fit/fitimpl.h"
+#include <petsctao.h>
+
+typedef struct {
+  PnlmeFit     fit;
+  PnlmeSubject s;
+  PetscInt     i;
+} MAPCtx;
+
+static PetscErrorCode ObjGrad(Tao tao, Vec Z, PetscReal *F, Vec Gv, void *vctx)
+{
+  MAPCtx          *ctx = (MAPCtx *)vctx;
+  PnlmeFit         fit = ctx->fit;
+  PnlmePop        *pop = &fit->pop;
+  PetscInt         p = fit->p, n = ctx->s.nobs;
+  const PetscReal *z, *m = fit->mi + ctx->i * p;
+  PetscReal       *g, dphidz[64], ll;
+  PnlmeSolveStatus st;
+  PetscFunctionBegin;
+  (void)tao;
+  PetscCall(VecGetArrayRead(Z, &z));
+  PetscCall(VecGetArray(Gv, &g));
+  PnlmeModelTransformToNatural(fit->model, z, fit->phi, dphidz);
+  PetscCall(PnlmeModelPredict(fit->model, &ctx->s, fit->phi, fit->predp, fit->sens, &st));
+  ll = st ? PETSC_NINFINITY : PnlmeErrorLogLikGrad(pop, n, ctx->s.dv, fit->predp, fit->dldf);
+  if (!(ll > PETSC_NINFINITY)) { /* a failed solve: a wall the line search backs away from */
+    *F = PETSC_MAX_REAL;
+    for (PetscInt k = 0; k < p; k++) g[k] = 0;
+  } else {
+    *F = -ll - PnlmePopLogPrior(pop, z, m);
+    for (PetscInt k = 0; k < p; k++) {
+      PetscReal v = 0;
+      for (PetscInt j = 0; j < n; j++) v -= fit->dldf[j] * fit->sens[j * p + k];
+      g[k] = v * dphidz[k];
+      for (PetscInt l = 0; l < p; l++) g[k] += (pop->full || l == k ? pop->Oinv[k * p + l] : 0) * (z[l] - m[l]);
+    }
+  }
+  PetscCall(VecRestoreArrayRead(Z, &z));
+  PetscCall(VecRestoreArray(Gv, &g));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
+{
+  Tao                tao;
+  Vec                Z;
+  MAPCtx             ctx;
+  PetscInt           p = fit->p, nfail = 0;
+  TaoConvergedReason reason;
+  PetscFunctionBegin;
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, p, &Z));
+  PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
+  PetscCall(TaoSetOptionsPrefix(tao, "map_"));
+  PetscCall(TaoSetType(tao, TAOLMVM));
+  PetscCall(TaoSetTolerances(tao, 1e-8, 1e-10, 1e-12));
+  PetscCall(TaoSetMaximumIterations(tao, 200));
+  ctx.fit = fit;
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, ObjGrad, &ctx));
+  PetscCall(TaoSetFromOptions(tao));
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscReal *zv;
+    ctx.i = i;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &ctx.s));
+    PetscCall(VecGetArray(Z, &zv));
+    PetscCall(PetscArraycpy(zv, fit->cmean + i * p, p));
+    PetscCall(VecRestoreArray(Z, &zv));
+    PetscCall(TaoSetSolution(tao, Z));
+    PetscCall(TaoSolve(tao));
+    PetscCall(TaoGetConvergedReason(tao, &reason));
+    if (reason < 0) nfail++;
+    PetscCall(VecGetArray(Z, &zv));
+    PetscCall(PetscArraycpy(fit->map + i * p, zv, p));
+    PetscCall(VecRestoreArray(Z, &zv));
+  }
+  PetscCallMPI(MPI_Allreduce(&nfail, &fit->nmapfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));
+  PetscCall(TaoDestroy(&tao));
+  PetscCall(VecDestroy(&Z));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,158 @@
+/* Linearisation at the conditional modes: y_i ~ N(f* + J (m_i - z*), J Omega J^T + diag(g^2)), with
+   J = d f / d z at the MAP z*.  Gives -2LL by linearisation and the Fisher information of the
+   population parameters (Gaussian FIM: mean block dmu^T V^-1 dmu, variance block
+   1/2 tr(V^-1 dV_a V^-1 dV_b)), assembled exactly across ranks; standard errors from its inverse.
+   Exponential error is linearised on the log scale. */
+#include "fit/fitimpl.h"
+#include <petscblaslapack.h>
+
+enum { TH_MU, TH_BETA, TH_OMEGA, TH_A, TH_B };
+
+/* the estimated parameters in the order of the history columns (without correlations) */
+static PetscInt ThetaLayout(PnlmeFit fit, PetscInt kind[], PetscInt par[], PetscInt row[])
+{
+  PetscInt n = 0, p = fit->p;
+  for (PetscInt k = 0; k < p; k++, n++) kind[n] = TH_MU, par[n] = k, row[n] = 0;
+  for (PetscInt a = 1; a < fit->q; a++)
+    for (PetscInt k = 0; k < p; k++)
+      if (fit->pop.mask[a * p + k]) kind[n] = TH_BETA, par[n] = k, row[n] = a, n++;
+  for (PetscInt k = 0; k < p; k++, n++) kind[n] = TH_OMEGA, par[n] = k, row[n] = 0;
+  if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) kind[n] = TH_A, par[n] = row[n] = 0, n++;
+  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) kind[n] = TH_B, par[n] = row[n] = 0, n++;
+  return n;
+}
+
+/* d g^2 / d(a or b) for one observation with prediction f */
+static PetscReal DVariance(const PnlmePop *pop, PetscInt kind, PetscReal f)
+{
+  PetscReal af = PetscAbsReal(f), g = PnlmeErrorSD(pop, f);
+  switch (pop->err) {
+  case PNLME_ERROR_COMBINED1:
+    return kind == TH_A ? 2 * g : 2 * g * af;
+  case PNLME_ERROR_COMBINED2:
+    return kind == TH_A ? 2 * pop->a : 2 * pop->b * af * af;
+  case PNLME_ERROR_PROPORTIONAL:
+    return 2 * pop->b * af * af;
+  default:
+    return 2 * pop->a;
+  }
+}
+
+PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
+{
+  PetscInt         p = fit->p, mo = PetscMax(1, fit->maxobs), kind[512], par[512], row[512], nt;
+  PetscReal       *J, *V, *WJ, *W, *r, *d, dphidz[64], *fi;
+  PnlmeExactSum   *acc;
+  PnlmeSubject     s;
+  PnlmeSolveStatus st;
+  PetscBLASInt     bn, bp, info;
+  const PnlmePop  *pop = &fit->pop;
+  PetscBool        logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
+  PetscFunctionBegin;
+  nt          = ThetaLayout(fit, kind, par, row);
+  fit->ntheta = nt;
+  PetscCall(PetscMalloc6(mo * p, &J, mo * mo, &V, mo * p, &WJ, mo * mo, &W, mo, &r, 2 * mo, &d));
+  PetscCall(PetscMalloc1(nt * nt, &fi));
+  PetscCall(PetscMalloc1(nt * nt + 1, &acc));
+  PnlmeExactSumReset(acc, nt * nt + 1);
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    const PetscReal *zs = fit->map + i * p, *m = fit->mi + i * p, *x = fit->x + i * fit->q;
+    PetscInt         n;
+    PetscReal        logdet = 0, quad = 0;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    n = s.nobs;
+    PnlmeModelTransformToNatural(fit->model, zs, fit->phi, dphidz);
+    PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
+    PetscCheck(!st, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "linearisation: the model fails at the conditional mode of subject ID %" PetscInt64_FMT, s.id);
+    for (PetscInt j = 0; j < n; j++) {
+      PetscReal f = fit->predp[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
+      for (PetscInt k = 0; k < p; k++) J[j * p + k] = fit->sens[j * p + k] * dphidz[k] * scale;
+      for (PetscInt k = 0; k < p; k++) mu += J[j * p + k] * (m[k] - zs[k]);
+      r[j] = (logscale ? PetscLogReal(s.dv[j]) : s.dv[j]) - mu;
+      g    = PnlmeErrorSD(pop, f);
+      for (PetscInt e = 0; e < 2; e++) d[e * mo + j] = DVariance(pop, e == 0 ? TH_A : TH_B, f);
+      /* V = J Omega J^T + diag(g^2), column-major = row-major (symmetric) */
+      for (PetscInt l = 0; l <= j; l++) {
+        PetscReal v = 0;
+        for (PetscInt k = 0; k < p; k++)
+          for (PetscInt k2 = 0; k2 < p; k2++) v += J[j * p + k] * pop->Omega[k * p + k2] * J[l * p + k2];
+        V[j * n + l] = V[l * n + j] = v + (l == j ? g * g : 0);
+      }
+    }
+    PetscCall(PetscBLASIntCast(n, &bn));
+    PetscCall(PetscBLASIntCast(p, &bp));
+    LAPACKpotrf_("U", &bn, V, &bn, &info);
+    PetscCheck(!info, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "linearisation: marginal covariance of subject ID %" PetscInt64_FMT " not positive definite", s.id);
+    for (PetscInt j = 0; j < n; j++) logdet += 2 * PetscLogReal(V[j * n + j]);
+    /* W J = V^-1 J: LAPACK wants column-major right-hand sides: store J^T columns */
+    for (PetscInt j = 0; j < n; j++)
+      for (PetscInt k = 0; k < p; k++) WJ[k * n + j] = J[j * p + k];
+    LAPACKpotrs_("U", &bn, &bp, V, &bn, WJ, &bn, &info);
+    PetscCall(PetscArraycpy(W, r, n));
+    {
+      PetscBLASInt one = 1;
+      LAPACKpotrs_("U", &bn, &one, V, &bn, W, &bn, &info);
+    }
+    for (PetscInt j = 0; j < n; j++) quad += r[j] * W[j];
+    PnlmeExactSumAdd(&acc[nt * nt], n * PetscLogReal(2 * PETSC_PI) + logdet + quad + (logscale ? 2.0 * 0 : 0));
+    if (logscale) /* density of y, not of log y: Jacobian of the transform */
+      for (PetscInt j = 0; j < n; j++) PnlmeExactSumAdd(&acc[nt * nt], 2.0 * PetscLogReal(s.dv[j]));
+    /* full V^-1 for the error-parameter terms */
+    PetscCall(PetscArraycpy(W, V, n * n));
+    LAPACKpotri_("U", &bn, W, &bn, &info);
+    for (PetscInt j = 0; j < n; j++)
+      for (PetscInt l = j + 1; l < n; l++) W[l * n + j] = W[j * n + l]; /* symmetrise (col-major upper -> full) */
+    /* P = J^T V^-1 J */
+    for (PetscInt t1 = 0; t1 < nt; t1++) {
+      for (PetscInt t2 = 0; t2 <= t1; t2++) {
+        PetscInt  k1 = par[t1], k2 = par[t2], c1 = kind[t1], c2 = kind[t2];
+        PetscReal v = 0, P = 0;
+        if ((c1 == TH_MU || c1 == TH_BETA) != (c2 == TH_MU || c2 == TH_BETA)) continue; /* mean and variance blocks decouple */
+        if (c1 == TH_MU || c1 == TH_BETA || c1 == TH_OMEGA) {
+          if (c2 != TH_A && c2 != TH_B)
+            for (PetscInt j = 0; j < n; j++) P += J[j * p + k1] * WJ[k2 * n + j];
+        }
+        if (c1 <= TH_BETA) v = P * x[row[t1]] * x[row[t2]];
+        else if (c1 == TH_OMEGA && c2 == TH_OMEGA) v = 0.5 * P * P;
+        else if (c2 == TH_OMEGA) { /* c1 error parameter */
+          for (PetscInt j = 0; j < n; j++) v += 0.5 * WJ[k2 * n + j] * WJ[k2 * n + j] * d[(c1 == TH_A ? 0 : 1) * mo + j];
+        } else { /* both error parameters */
+          for (PetscInt j = 0; j < n; j++)
+            for (PetscInt l = 0; l < n; l++) v += 0.5 * W[j * n + l] * W[j * n + l] * d[(c1 == TH_A ? 0 : 1) * mo + l] * d[(c2 == TH_A ? 0 : 1) * mo + j];
+        }
+        PnlmeExactSumAdd(&acc[t1 * nt + t2], v);
+      }
+    }
+  }
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nt * nt + 1, acc));
+  fit->m2ll_lin = PnlmeExactSumValue(&acc[nt * nt]);
+  for (PetscInt t1 = 0; t1 < nt; t1++)
+    for (PetscInt t2 = 0; t2 <= t1; t2++) fi[t1 * nt + t2] = fi[t2 * nt + t1] = PnlmeExactSumValue(&acc[t1 * nt + t2]);
+  /* FIM on (mu, beta, omega^2, a, b): invert, then SEs on the reported scales */
+  PetscCall(PetscFree(fit->fim));
+  PetscCall(PetscFree(fit->se));
+  PetscCall(PetscMalloc2(nt * nt, &fit->fim, nt, &fit->se));
+  PetscCall(PetscArraycpy(fit->fim, fi, nt * nt));
+  {
+    PetscBLASInt bt;
+    PetscCall(PetscBLASIntCast(nt, &bt));
+    LAPACKpotrf_("U", &bt, fi, &bt, &info);
+    fit->fimok = (PetscBool)!info;
+    if (!info) LAPACKpotri_("U", &bt, fi, &bt, &info);
+    fit->fimok = (PetscBool)(fit->fimok && !info);
+  }
+  {
+    PetscReal phi[64];
+    PnlmeModelTransformToNatural(fit->model, pop->B, phi, dphidz);
+    for (PetscInt t = 0; t < nt; t++) {
+      PetscReal sd = fit->fimok ? PetscSqrtReal(fi[t * nt + t]) : PETSC_MAX_REAL;
+      if (kind[t] == TH_MU) sd *= PetscAbsReal(dphidz[par[t]]);
+      if (kind[t] == TH_OMEGA) sd /= 2 * PetscSqrtReal(pop->Omega[par[t] * p + par[t]]);
+      fit->se[t] = fit->fimok ? sd : PETSC_MAX_REAL;
+    }
+  }
+  PetscCall(PetscFree6(J, V, WJ, W, r, d));
+  PetscCall(PetscFree(fi));
+  PetscCall(PetscFree(acc));
+  PetscFunctionReturn(0);
+}
