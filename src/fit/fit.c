@@ -24,6 +24,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->printevery = 50;
   f->nis        = 5000;
   f->isdof      = 5;
+  f->mapgtol    = 1e-3;
   f->pop.err    = PNLME_ERROR_CONSTANT;
   f->pop.a      = 1.0;
   f->pop.b      = 0.1;
@@ -143,6 +144,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
   PetscCall(PetscOptionsInt("-lik_is_samples", "Importance-sampling draws per subject for -2LL", "PnlmeFitSetFromOptions", fit->nis, &fit->nis, NULL));
   PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
+  PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
   PetscCall(PetscOptionsString("-output_dir", "Directory for estimates.csv, likelihood.csv, individuals.csv", "PnlmeFitWriteResults", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
   PetscCall(PetscOptionsInt("-saem_print_every", "Progress line every this many iterations (0: none)", "PnlmeFitSetFromOptions", fit->printevery, &fit->printevery, NULL));
   PetscOptionsEnd();

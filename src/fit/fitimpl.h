@@ -60,6 +60,7 @@ struct _p_PnlmeFit {
   PetscReal *map;          /* [nlocal x p] */
   PetscReal *sens, *dldf;  /* [maxobs x p], [maxobs] work */
   PetscInt   nmapfail;     /* subjects whose MAP search did not converge (global) */
+  PetscReal  mapgtol;      /* gradient norm accepted when the line search stalls */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
   PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
   PetscReal  m2ll_lin;

@@ -55,7 +55,7 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
   PetscCall(TaoSetOptionsPrefix(tao, "map_"));
   PetscCall(TaoSetType(tao, TAOLMVM));
-  PetscCall(TaoSetTolerances(tao, 1e-8, 1e-10, 1e-12));
+  PetscCall(TaoSetTolerances(tao, 1e-8, 0, 0));
   PetscCall(TaoSetMaximumIterations(tao, 200));
   ctx.fit = fit;
   PetscCall(TaoSetObjectiveAndGradient(tao, NULL, ObjGrad, &ctx));
@@ -70,7 +70,14 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
     PetscCall(TaoSetSolution(tao, Z));
     PetscCall(TaoSolve(tao));
     PetscCall(TaoGetConvergedReason(tao, &reason));
-    if (reason < 0) nfail++;
+    if (reason < 0) {
+      /* a line search that stalls at the precision of the ODE solution is converged in practice:
+         judge by the gradient reached (objective in nats, z in units of the transformed scale) */
+      PetscReal f, gnorm, cnorm, xdiff;
+      PetscInt  its;
+      PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, NULL));
+      if (!(gnorm <= fit->mapgtol)) nfail++;
+    }
     PetscCall(VecGetArray(Z, &zv));
     PetscCall(PetscArraycpy(fit->map + i * p, zv, p));
     PetscCall(VecRestoreArray(Z, &zv));

@@ -101,7 +101,7 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
     PetscCall(PetscArraycpy(W, V, n * n));
     LAPACKpotri_("U", &bn, W, &bn, &info);
     for (PetscInt j = 0; j < n; j++)
-      for (PetscInt l = j + 1; l < n; l++) W[l * n + j] = W[j * n + l]; /* symmetrise (col-major upper -> full) */
+      for (PetscInt l = j + 1; l < n; l++) W[j * n + l] = W[l * n + j]; /* potri fills the column-major upper triangle W[l*n + j], j < l */
     /* P = J^T V^-1 J */
     for (PetscInt t1 = 0; t1 < nt; t1++) {
       for (PetscInt t2 = 0; t2 <= t1; t2++) {
