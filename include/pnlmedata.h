@@ -71,4 +71,11 @@ PETSC_EXTERN PetscErrorCode PnlmeDataGetSubject(PnlmeData, PetscInt i, PnlmeSubj
 PETSC_EXTERN PetscErrorCode PnlmeDataGetCovariateNames(PnlmeData, PetscInt *ncov, const char *const **names);
 PETSC_EXTERN PetscErrorCode PnlmeDataGetMaxSizes(PnlmeData, PetscInt *maxobs, PetscInt *maxev);
 PETSC_EXTERN PetscErrorCode PnlmeDataView(PnlmeData, PetscViewer);
+/* statistics of covariate `name` (as given to -data_covariates) over the subjects: the mean used by the
+   log and center transforms, the minimum and the maximum of the raw values */
+PETSC_EXTERN PetscErrorCode PnlmeDataGetCovariateStats(PnlmeData, const char name[], PnlmeCovariateKind *, PetscReal *mean, PetscReal *min, PetscReal *max);
+/* the partition: number of ranks, subjects and cost (observations + doses + 1, unweighted) per rank */
+PETSC_EXTERN PetscErrorCode PnlmeDataGetPartition(PnlmeData, PetscInt *nranks, const PetscInt64 **nsub, const PetscInt64 **cost);
+/* per-rank subjects, global index ranges and cost (what -data_partition_view prints) */
+PETSC_EXTERN PetscErrorCode PnlmeDataViewPartition(PnlmeData, PetscViewer);
 PETSC_EXTERN PetscErrorCode PnlmeDataDestroy(PnlmeData *);

@@ -1,0 +1,187 @@
+/* Private: the PnlmeData object, the CSV tokeniser and the pieces of the parallel reader.
+
+   Storage is compressed per rank: subject i of this rank owns observations [obsptr[i], obsptr[i+1])
+   of the flat arrays tobs/dv/obsout/cens/limit, timeline entries [evptr[i], evptr[i+1]) of ev, and
+   the design row design[i*ndesign .. (i+1)*ndesign). */
+#pragma once
+#include <petsc/private/petscimpl.h>
+#include <pnlmesys.h>
+#include <pnlmedata.h>
+#include <pnlmemodel.h>
+
+#define PNLME_DATA_MAX_NAME   64
+#define PNLME_DATA_MAX_LEVELS 64
+
+/* the standard NONMEM columns, in this order */
+typedef enum {
+  PNLME_COL_ID = 0,
+  PNLME_COL_TIME,
+  PNLME_COL_DV,
+  PNLME_COL_AMT,
+  PNLME_COL_EVID,
+  PNLME_COL_MDV,
+  PNLME_COL_CMT,
+  PNLME_COL_RATE,
+  PNLME_COL_II,
+  PNLME_COL_ADDL,
+  PNLME_COL_CENS,
+  PNLME_COL_LIMIT,
+  PNLME_NCOL_STD
+} PnlmeColumn;
+PETSC_INTERN const char *const PnlmeDataStdColumns[];
+
+/* one covariate as requested, and what the load found out about it */
+typedef struct {
+  char               name[PNLME_DATA_MAX_NAME];
+  PnlmeCovariateKind kind;
+  char               ref[PNLME_DATA_MAX_NAME]; /* cat: reference level as given ("" = smallest) */
+  PetscInt           col;                      /* column in the file */
+  /* over the kept subjects (collective, identical on every rank) */
+  PetscReal          mean, min, max;
+  PetscInt           nlevels, iref;
+  PetscReal          levels[PNLME_DATA_MAX_LEVELS];
+  PetscInt64         count[PNLME_DATA_MAX_LEVELS];
+  PetscInt           design0; /* first design column */
+} PnlmeCovSpec;
+
+/* ---------------------------------------------------------------- tokenising (csvparse.c) */
+typedef struct {
+  const char *p;
+  size_t      n;
+} PnlmeField;
+
+typedef enum { PNLME_NUM_OK = 0, PNLME_NUM_MISSING, PNLME_NUM_BAD, PNLME_NUM_NONFINITE } PnlmeNumStatus;
+
+/* Splits a line (without its newline) at commas into trimmed fields (spaces, tabs, a trailing CR and
+   enclosing double quotes removed); stores at most maxf of them and returns the number of fields. */
+PETSC_INTERN PetscInt       PnlmeCSVSplit(const char *line, size_t len, PnlmeField f[], PetscInt maxf);
+/* '.' or an empty field is MISSING; the whole field must be a decimal number; inf/nan are NONFINITE */
+PETSC_INTERN PnlmeNumStatus PnlmeCSVParseReal(const PnlmeField *f, PetscReal *x);
+PETSC_INTERN PetscBool      PnlmeCSVIsBlank(const char *line, size_t len);
+/* prints a field for a message (truncated, quoted characters only) */
+PETSC_INTERN void           PnlmeCSVFieldText(const PnlmeField *f, char buf[], size_t size);
+
+/* A bounded-buffer reader of the lines that START in the byte range [begin, end) of a file. */
+typedef struct {
+  int        fd;
+  char      *buf;
+  size_t     cap, lo, hi; /* valid bytes buf[lo, hi) */
+  PetscInt64 bufoff;      /* file offset of buf[0] */
+  PetscInt64 pos;         /* offset of the next line start */
+  PetscInt64 end;         /* no line starting at or after end is returned */
+  PetscInt64 fsize;
+  PetscBool  ioerror;
+} PnlmeLineReader;
+PETSC_INTERN PetscErrorCode PnlmeLineReaderCreate(int fd, PetscInt64 fsize, size_t bufsize, PnlmeLineReader *);
+/* positions the reader: if align, the first line starting at or after begin, else exactly begin */
+PETSC_INTERN PetscErrorCode PnlmeLineReaderSeek(PnlmeLineReader *, PetscInt64 begin, PetscInt64 end, PetscBool align);
+/* next line (without '\n'); *got = PETSC_FALSE at the end of the range */
+PETSC_INTERN PetscErrorCode PnlmeLineReaderNext(PnlmeLineReader *, const char **line, size_t *len, PetscInt64 *offset, PetscBool *got);
+PETSC_INTERN PetscErrorCode PnlmeLineReaderDestroy(PnlmeLineReader *);
+
+/* ---------------------------------------------------------------- one row (events.c) */
+typedef struct {
+  PetscInt64 id;
+  PetscReal  time, dv, amt, rate, ii, cens, limit;
+  PetscInt   evid, mdv, cmt, addl;
+  PetscBool  idok, dvmissing, evidmissing, mdvmissing, cmtmissing, limitmissing;
+} PnlmeRow;
+
+/* what a row contributes to a subject */
+typedef struct {
+  PetscBool isobs, isdose, isreset, isinf;
+  PetscInt  ndose; /* doses including ADDL repetitions */
+  PetscInt  nev;   /* timeline entries */
+} PnlmeRowKind;
+
+/* classification shared by the scan and the full parse; tolerant of invalid values */
+PETSC_INTERN void PnlmeRowClassify(const PnlmeRow *, PnlmeRowKind *);
+
+/* a per-subject timeline builder with reusable scratch space */
+typedef struct {
+  PetscInt   n, cap;
+  PetscReal *t;      /* per entry: time */
+  PetscInt  *grp;    /* 0: from a row, 1: generated (ADDL dose, infusion end) */
+  PetscInt  *seq;    /* creation order */
+  PetscInt  *link;   /* infusion start: entry of its end; otherwise -1 */
+  PnlmeEvent *e;
+  PetscInt  *perm;
+  PetscBool *cancel;
+  PetscBool  sorted; /* no generated entry yet: creation order is time order */
+} PnlmeTimeline;
+PETSC_INTERN PetscErrorCode PnlmeTimelineReset(PnlmeTimeline *);
+PETSC_INTERN PetscErrorCode PnlmeTimelineAddRow(PnlmeTimeline *, const PnlmeRow *, const PnlmeRowKind *, PetscInt obsindex, PetscInt doseindex);
+/* writes the subject's sorted timeline (exactly n entries) to out */
+PETSC_INTERN PetscErrorCode PnlmeTimelineFinish(PnlmeTimeline *, PnlmeEvent out[], PetscInt *nout);
+PETSC_INTERN PetscErrorCode PnlmeTimelineDestroy(PnlmeTimeline *);
+
+/* parsing rows of a given header: the used columns in column order */
+#define PNLME_DATA_MAX_ADDL 1000000
+typedef struct {
+  PetscInt col, what; /* what: a PnlmeColumn, or PNLME_NCOL_STD + covariate */
+} PnlmeFieldJob;
+typedef struct {
+  PnlmeData      d;
+  PetscBool      full; /* FALSE: the scan (classifying fields only, no messages) */
+  PetscInt       njob, maxf;
+  PnlmeFieldJob *job;
+  PnlmeField    *f;
+  const char    *modelname;
+} PnlmeRowParser;
+PETSC_INTERN PetscErrorCode PnlmeRowParserCreate(PnlmeData, PetscBool full, PnlmeRowParser *);
+PETSC_INTERN PetscErrorCode PnlmeRowParserDestroy(PnlmeRowParser *);
+/* parses line L; in a full parse problems are recorded in err (key 4*L) and *ok says whether the row is valid;
+   cov[] receives the covariates (NaN when missing) */
+PETSC_INTERN PetscErrorCode PnlmeRowParse(PnlmeRowParser *, const char *line, size_t len, PetscInt64 L, PnlmeRow *, PetscReal cov[], PnlmeDeferredError *, PetscBool *ok);
+PETSC_INTERN PetscErrorCode PnlmeRowObsOutput(PnlmeRowParser *, const PnlmeRow *, PetscInt *iout);
+
+/* ---------------------------------------------------------------- the object */
+typedef struct {
+  PetscErrorCode (*dummy)(void);
+} _PnlmeDataOps;
+
+struct _p_PnlmeData {
+  PETSCHEADER(_PnlmeDataOps);
+  /* settings */
+  char          file[PETSC_MAX_PATH_LEN];
+  char          stdname[PNLME_NCOL_STD][PNLME_DATA_MAX_NAME]; /* file's name of each standard column */
+  PetscInt      ncovspec;
+  PnlmeCovSpec *covspec;
+  PnlmeModel    model;
+  PetscBool     partitionview;
+  size_t        bufsize;
+  PetscBool     loaded;
+
+  /* header */
+  PetscInt ncol;
+  char   (*colname)[PNLME_DATA_MAX_NAME];
+  PetscInt stdcol[PNLME_NCOL_STD]; /* -1 when absent */
+
+  /* local subjects */
+  PetscInt    nsub;
+  PetscInt64  gstart, nglobal, ndropped, dropfirstid;
+  PetscInt64 *id, *line, *obsptr, *evptr;
+  PetscReal  *tobs, *dv, *limit;
+  PetscInt   *obsout, *cens;
+  PnlmeEvent *ev;
+  PetscInt    ndesign;
+  char      **designname;
+  PetscReal  *design;
+
+  /* global summary (identical on every rank) */
+  PetscInt64 nobsglobal, nobslocal, nrows, ndoserec, ndoseexp, ninfusion, nreset;
+  PetscReal  tmin, tmax;
+  PetscInt   maxobs, maxev;
+  /* partition: subjects and cost per rank */
+  PetscMPIInt size;
+  PetscInt64 *partnsub, *partcost;
+};
+
+/* read.c */
+PETSC_INTERN PetscErrorCode PnlmeDataReadHeader(PnlmeData, int fd, PetscInt64 fsize, PetscInt64 *datastart, PnlmeDeferredError *);
+PETSC_INTERN PetscErrorCode PnlmeDataResetStorage(PnlmeData);
+/* covariates.c */
+PETSC_INTERN PetscErrorCode PnlmeDataParseCovariateOption(PnlmeData, const char str[]);
+/* collective: statistics over the kept subjects, levels, design columns; raw[nsub * ncovspec] */
+PETSC_INTERN PetscErrorCode PnlmeDataCovariatesFinish(PnlmeData, const PetscReal *raw, PnlmeDeferredError *);
+PETSC_INTERN const char    *PnlmeDataFileName(PnlmeData);

@@ -1,0 +1,326 @@
+/* The superposition engine of the closed-form PK models.
+
+   For each observation the engine sums the contributions of the doses given since the last reset and
+   listed before the observation in the subject's timeline (a dose row after an observation at the same
+   time does not count: pre-dose samples).  Unit responses u = t - t_dose after the dose:
+     central input, bolus      c e^{-lam u}
+     central input, infusion   c (1 - e^{-lam u1}) / lam e^{-lam u2},  u1 = min(u, T), u2 = u - u1
+     depot input, bolus        c D(lam, kap; u)
+     depot input, infusion     c F(u) while u <= T, c (F(u) - F(u - T)) after
+   with, for a = min(lam, kap), b = max(lam, kap),
+     D(lam, kap; u) = (e^{-lam u} - e^{-kap u}) / (kap - lam) = u e^{-a u} phi1((a - b) u),  phi1(z) = (e^z - 1)/z
+     F(v) = int_0^v D(s) ds = (1 - e^{-a v} - a D(v)) / (a b),
+     F(u) - F(w) = (e^{-a w} (1 - e^{-a (u - w)}) + a (D(w) - D(u))) / (a b)  (no cancelling constant).
+   D is evaluated as (e^{-lam u} - e^{-kap u}) / (kap - lam) when |kap - lam| u > 1/2 (no cancellation
+   to fear there) and through phi1 = expm1(z)/z otherwise.  Neither form has the
+   1/(kap - lam) blow-up of the textbook coefficients: ka == ke (or ka equal to a two-compartment rate)
+   is handled exactly, with no perturbation of the parameters.  Sensitivities come from the analytic
+   partial derivatives of these expressions with respect to (c, lam, kap) and the chain rule through
+   the model's derivatives of (c, lam, kap) with respect to phi.  Hot path: no allocation. */
+#include "model/pk/pk.h"
+#include <math.h>
+#include <string.h>
+
+#define PK_DOSEBUF 128 /* doses remembered per reset without rescanning the timeline */
+
+/* phi1(z) = (e^z - 1) / z, phi1(0) = 1 */
+static inline PetscReal Phi1(PetscReal z) { return z == 0.0 ? 1.0 : expm1(z) / z; }
+
+/* phi1'(z) = (z e^z - (e^z - 1)) / z^2 = sum_n (n+1) z^n / (n+2)!; the series near 0 avoids the cancellation */
+static inline PetscReal DPhi1(PetscReal z)
+{
+  if (fabs(z) < 0.1)
+    return 1.0 / 2 +
+           z * (1.0 / 3 + z * (1.0 / 8 + z * (1.0 / 30 + z * (1.0 / 144 + z * (1.0 / 840 + z * (1.0 / 5760 + z * (1.0 / 45360 + z * (1.0 / 403200 + z * (1.0 / 3991680 + z / 43545600.0)))))))));
+  return (z * exp(z) - expm1(z)) / (z * z);
+}
+
+/* |kap - lam| u above which D is evaluated as the plain difference of exponentials: the difference
+   then loses less than a factor 1/(1 - e^{-1/2}) ~ 2.5 of relative accuracy, and costs no expm1 */
+#define PK_ZDIRECT 0.5
+
+/* D(lam, kap; u) from El = e^{-lam u}, Ek = e^{-kap u} and ikl = 1/(kap - lam) */
+static inline PetscReal PairD(PetscReal lam, PetscReal kap, PetscReal ikl, PetscReal u, PetscReal El, PetscReal Ek)
+{
+  const PetscReal z = (kap - lam) * u;
+  if (fabs(z) > PK_ZDIRECT) return (El - Ek) * ikl;
+  return lam < kap ? u * El * Phi1(-z) : u * Ek * Phi1(z);
+}
+
+/* D and its partial derivatives with respect to lam (Dl) and kap (Dk) */
+static inline void PairDd(PetscReal lam, PetscReal kap, PetscReal ikl, PetscReal u, PetscReal El, PetscReal Ek, PetscReal *D, PetscReal *Dl, PetscReal *Dk)
+{
+  const PetscReal z = (kap - lam) * u;
+  if (fabs(z) > PK_ZDIRECT) {
+    *D  = (El - Ek) * ikl;
+    *Dl = (*D - u * El) * ikl;
+    *Dk = (u * Ek - *D) * ikl;
+  } else {
+    /* a = min(lam, kap), b = max: D = u e^{-a u} phi1((a - b) u) */
+    const int       lamsmall = lam < kap;
+    const PetscReal Ea = lamsmall ? El : Ek, za = lamsmall ? -z : z, Q = u * u * Ea * DPhi1(za);
+    const PetscReal Dv = u * Ea * Phi1(za), Da = -u * Dv + Q, Db = -Q;
+    *D  = Dv;
+    *Dl = lamsmall ? Da : Db;
+    *Dk = lamsmall ? Db : Da;
+  }
+}
+
+/* D, its partial derivatives with respect to a = min(lam, kap) and b = max(lam, kap), and e^{-a v} */
+static inline void PairDab(PetscReal lam, PetscReal kap, PetscReal ikl, PetscReal v, PetscReal *D, PetscReal *Da, PetscReal *Db, PetscReal *Ea)
+{
+  const PetscReal El = exp(-lam * v), Ek = exp(-kap * v);
+  PetscReal       Dl, Dk;
+  PairDd(lam, kap, ikl, v, El, Ek, D, &Dl, &Dk);
+  *Da = lam < kap ? Dl : Dk;
+  *Db = lam < kap ? Dk : Dl;
+  *Ea = lam < kap ? El : Ek;
+}
+
+/* Unit-rate infusion of duration T into the depot, u after its start:
+     u <= T:  F(u) = int_0^u D = (1 - e^{-a u} - a D(u)) / (a b)
+     u >  T:  int_{u-T}^u D = (e^{-a w} (1 - e^{-a T}) + a (D(w) - D(u))) / (a b),  w = u - T
+   The second form is F(u) - F(w) with the constant 1/(a b) cancelled analytically, so it keeps its
+   relative accuracy long after the infusion. */
+static inline PetscReal PairInfusion(PetscReal lam, PetscReal kap, PetscReal ikl, PetscReal u, PetscReal T)
+{
+  const PetscReal a = lam < kap ? lam : kap;
+  if (u <= T) return (-expm1(-a * u) - a * PairD(lam, kap, ikl, u, exp(-lam * u), exp(-kap * u))) / (lam * kap);
+  {
+    const PetscReal w = u - T, Ew = exp(-a * w);
+    const PetscReal Dw = PairD(lam, kap, ikl, w, exp(-lam * w), exp(-kap * w)), Du = PairD(lam, kap, ikl, u, exp(-lam * u), exp(-kap * u));
+    return (Ew * -expm1(-a * T) + a * (Dw - Du)) / (lam * kap);
+  }
+}
+
+/* the same and its partial derivatives with respect to lam (Pl) and kap (Pk) */
+static inline void PairInfusionD(PetscReal lam, PetscReal kap, PetscReal ikl, PetscReal u, PetscReal T, PetscReal *P, PetscReal *Pl, PetscReal *Pk)
+{
+  const int       lamsmall = lam < kap;
+  const PetscReal a = lamsmall ? lam : kap, b = lamsmall ? kap : lam;
+  PetscReal       Du, Dau, Dbu, Eau, N, Na, Nb, Pa, Pb;
+  PairDab(lam, kap, ikl, u, &Du, &Dau, &Dbu, &Eau);
+  if (u <= T) {
+    N  = -expm1(-a * u) - a * Du;
+    Na = u * Eau - Du - a * Dau;
+    Nb = -a * Dbu;
+  } else {
+    const PetscReal w = u - T, mT = -expm1(-a * T);
+    PetscReal       Dw, Daw, Dbw, Eaw;
+    PairDab(lam, kap, ikl, w, &Dw, &Daw, &Dbw, &Eaw);
+    N  = Eaw * mT + a * (Dw - Du);
+    Na = -w * Eaw * mT + T * Eau + (Dw - Du) + a * (Daw - Dau);
+    Nb = a * (Dbw - Dbu);
+  }
+  *P  = N / (a * b);
+  Pa  = Na / (a * b) - (*P) / a;
+  Pb  = Nb / (a * b) - (*P) / b;
+  *Pl = lamsmall ? Pa : Pb;
+  *Pk = lamsmall ? Pb : Pa;
+}
+
+/* which engine input a dose goes to: 0 central, 1 depot, -1 none.  A dose without a compartment
+   (CMT <= 0) goes to the model's first dosing compartment, CMT 1. */
+static inline int InputOf(const PnlmePKModel *mod, PetscInt cmt)
+{
+  if (cmt == mod->centralcmt) return 0;
+  if (mod->depotcmt > 0 && cmt == mod->depotcmt) return 1;
+  if (cmt <= 0) return mod->depotcmt > 0 ? 1 : 0;
+  return -1;
+}
+
+static inline int IsDose(const PnlmeEvent *e) { return e->type == PNLME_EV_BOLUS || e->type == PNLME_EV_INFUSION_START; }
+
+/* contribution of one dose at time t (value only) */
+static inline PetscReal DoseValue(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal t)
+{
+  const PnlmePKInput *p = &in[InputOf(mod, e->cmt)];
+  const PetscReal     u = t - e->time;
+  PetscReal           y = 0;
+
+  if (!(u >= 0)) return 0;
+  if (e->type == PNLME_EV_BOLUS) {
+    if (!p->pair)
+      for (PetscInt k = 0; k < p->n; k++) y += p->c[k] * exp(-p->lam[k] * u);
+    else {
+      const PetscReal Ek = exp(-p->kap * u);
+      for (PetscInt k = 0; k < p->n; k++) y += p->c[k] * PairD(p->lam[k], p->kap, p->ikl[k], u, exp(-p->lam[k] * u), Ek);
+    }
+  } else {
+    const PetscReal T = e->duration;
+    if (!(T > 0)) return 0;
+    if (!p->pair) {
+      const PetscReal u1 = u < T ? u : T, u2 = u - u1;
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal l = p->lam[k], f = -expm1(-l * u1) / l;
+        y += p->c[k] * (u2 > 0 ? f * exp(-l * u2) : f);
+      }
+    } else {
+      for (PetscInt k = 0; k < p->n; k++) y += p->c[k] * PairInfusion(p->lam[k], p->kap, p->ikl[k], u, T);
+    }
+  }
+  return e->amount * y;
+}
+
+/* contribution of one dose at time t to the per-term accumulators of the value (Gc: sum of
+   amount * unit response), of d/dlam (Gl) and of d/dkap (Gk), both already multiplied by c */
+static inline void DoseAccumulate(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP])
+{
+  const int           ii = InputOf(mod, e->cmt);
+  const PnlmePKInput *p  = &in[ii];
+  const PetscReal     u = t - e->time, amt = e->amount;
+
+  if (!(u >= 0)) return;
+  if (e->type == PNLME_EV_BOLUS) {
+    if (!p->pair) {
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal E = exp(-p->lam[k] * u);
+        Gc[ii][k] += amt * E;
+        Gl[ii][k] -= amt * p->c[k] * u * E;
+      }
+    } else {
+      const PetscReal Ek = exp(-p->kap * u);
+      for (PetscInt k = 0; k < p->n; k++) {
+        PetscReal D, Dl, Dk;
+        PairDd(p->lam[k], p->kap, p->ikl[k], u, exp(-p->lam[k] * u), Ek, &D, &Dl, &Dk);
+        Gc[ii][k] += amt * D;
+        Gl[ii][k] += amt * p->c[k] * Dl;
+        Gk[ii][k] += amt * p->c[k] * Dk;
+      }
+    }
+  } else {
+    const PetscReal T = e->duration;
+    if (!(T > 0)) return;
+    if (!p->pair) {
+      const PetscReal u1 = u < T ? u : T, u2 = u - u1;
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal l = p->lam[k], f = -expm1(-l * u1) / l, df = -u1 * u1 * DPhi1(-l * u1), E2 = u2 > 0 ? exp(-l * u2) : 1.0;
+        Gc[ii][k] += amt * f * E2;
+        Gl[ii][k] += amt * p->c[k] * (df - u2 * f) * E2;
+      }
+    } else {
+      for (PetscInt k = 0; k < p->n; k++) {
+        PetscReal P, Pl, Pk;
+        PairInfusionD(p->lam[k], p->kap, p->ikl[k], u, T, &P, &Pl, &Pk);
+        Gc[ii][k] += amt * P;
+        Gl[ii][k] += amt * p->c[k] * Pl;
+        Gk[ii][k] += amt * p->c[k] * Pk;
+      }
+    }
+  }
+}
+
+/* the engine's inputs from the disposition: central (single terms) and depot (pair terms, c = ka A) */
+static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const PnlmePKDisposition *d, int deriv, PnlmePKInput in[2])
+{
+  const PetscInt np = mod->np, off = mod->off;
+  in[0].n    = d->n;
+  in[0].pair = 0;
+  in[0].kap  = 0;
+  for (PetscInt k = 0; k < d->n; k++) {
+    in[0].c[k]   = d->A[k];
+    in[0].lam[k] = d->lam[k];
+  }
+  if (deriv) {
+    for (PetscInt j = 0; j < np; j++) in[0].dkap[j] = 0;
+    for (PetscInt k = 0; k < d->n; k++) {
+      for (PetscInt j = 0; j < np; j++) in[0].dc[k][j] = in[0].dlam[k][j] = 0;
+      for (PetscInt i = 0; i < mod->nq; i++) {
+        in[0].dc[k][off + i]   = d->dA[k][i];
+        in[0].dlam[k][off + i] = d->dlam[k][i];
+      }
+    }
+  }
+  if (mod->ika < 0) return;
+  {
+    const PetscReal ka = phi[mod->ika];
+    in[1].n    = d->n;
+    in[1].pair = 1;
+    in[1].kap  = ka;
+    for (PetscInt k = 0; k < d->n; k++) {
+      in[1].c[k]   = ka * d->A[k];
+      in[1].lam[k] = d->lam[k];
+      in[1].ikl[k] = ka != d->lam[k] ? 1.0 / (ka - d->lam[k]) : 0.0;
+    }
+    if (deriv) {
+      for (PetscInt j = 0; j < np; j++) in[1].dkap[j] = 0;
+      in[1].dkap[mod->ika] = 1;
+      for (PetscInt k = 0; k < d->n; k++) {
+        for (PetscInt j = 0; j < np; j++) in[1].dc[k][j] = ka * in[0].dc[k][j];
+        for (PetscInt j = 0; j < np; j++) in[1].dlam[k][j] = in[0].dlam[k][j];
+        in[1].dc[k][mod->ika] += d->A[k];
+      }
+    }
+  }
+}
+
+int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx)
+{
+  const PnlmePKModel *mod   = (const PnlmePKModel *)ctx;
+  const PetscInt      np    = mod->np;
+  const int           deriv = sens != NULL;
+  PnlmePKDisposition  d;
+  PnlmePKInput        in[2];
+  PetscInt            dose[PK_DOSEBUF], nd = 0, first = 0;
+  int                 overflow = 0;
+
+  for (PetscInt j = 0; j < np; j++)
+    if (!(phi[j] > 0) || !(phi[j] < PETSC_MAX_REAL)) return 1;
+  if (mod->disposition(phi + mod->off, deriv, &d)) return 1;
+  SetInputs(mod, phi, &d, deriv, in);
+  for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
+  if (deriv) memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)np);
+
+  for (PetscInt i = 0; i < s->nev; i++) {
+    const PnlmeEvent *e = &s->ev[i];
+    switch (e->type) {
+    case PNLME_EV_BOLUS:
+    case PNLME_EV_INFUSION_START:
+      if (InputOf(mod, e->cmt) < 0) return 1;
+      if (nd < PK_DOSEBUF) dose[nd++] = i;
+      else overflow = 1;
+      break;
+    case PNLME_EV_RESET:
+      nd       = 0;
+      overflow = 0;
+      first    = i + 1;
+      break;
+    case PNLME_EV_OBS: {
+      const PetscInt idx = e->index;
+      PetscReal      t;
+      if (idx < 0 || idx >= s->nobs) return 1;
+      t = s->tobs[idx];
+      if (!deriv) {
+        PetscReal y = 0;
+        if (!overflow)
+          for (PetscInt k = 0; k < nd; k++) y += DoseValue(mod, in, &s->ev[dose[k]], t);
+        else
+          for (PetscInt j = first; j < i; j++)
+            if (IsDose(&s->ev[j])) y += DoseValue(mod, in, &s->ev[j], t);
+        pred[idx] = y;
+      } else {
+        PetscReal  Gc[2][PNLME_PK_MAXEXP] = {{0}}, Gl[2][PNLME_PK_MAXEXP] = {{0}}, Gk[2][PNLME_PK_MAXEXP] = {{0}}, y = 0;
+        PetscReal *row = sens + (size_t)idx * (size_t)np;
+        if (!overflow)
+          for (PetscInt k = 0; k < nd; k++) DoseAccumulate(mod, in, &s->ev[dose[k]], t, Gc, Gl, Gk);
+        else
+          for (PetscInt j = first; j < i; j++)
+            if (IsDose(&s->ev[j])) DoseAccumulate(mod, in, &s->ev[j], t, Gc, Gl, Gk);
+        for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
+          const PnlmePKInput *p = &in[ii];
+          for (PetscInt k = 0; k < p->n; k++) {
+            y += p->c[k] * Gc[ii][k];
+            for (PetscInt j = 0; j < np; j++) row[j] += Gc[ii][k] * p->dc[k][j] + Gl[ii][k] * p->dlam[k][j];
+            if (p->pair)
+              for (PetscInt j = 0; j < np; j++) row[j] += Gk[ii][k] * p->dkap[j];
+          }
+        }
+        pred[idx] = y;
+      }
+    } break;
+    default: /* infusion ends: the start entry carries the duration */
+      break;
+    }
+  }
+  return 0;
+}
