@@ -129,10 +129,11 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
     }
   }
   PetscCall(PetscOptionsEnum("-fit_error", "Residual error model", "PnlmeFitSetFromOptions", PnlmeErrorModels, (PetscEnum)fit->pop.err, (PetscEnum *)&fit->pop.err, NULL));
-  PetscCheck(fit->pop.err == PNLME_ERROR_CONSTANT || fit->pop.err == PNLME_ERROR_EXPONENTIAL, PetscObjectComm((PetscObject)fit), PETSC_ERR_SUP,
-             "option -fit_error %s: the M-step handles constant and exponential error so far", PnlmeErrorModels[fit->pop.err]);
   PetscCall(PetscOptionsReal("-fit_error_a", "Initial residual error parameter a", "PnlmeFitSetFromOptions", fit->pop.a, &fit->pop.a, NULL));
+  PetscCall(PetscOptionsReal("-fit_error_b", "Initial residual error parameter b (proportional part)", "PnlmeFitSetFromOptions", fit->pop.b, &fit->pop.b, NULL));
   PetscCheck(fit->pop.a > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_error_a must be positive");
+  PetscCheck(fit->pop.b > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_error_b must be positive");
+  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL) fit->pop.a = 0;
   PetscCall(PetscOptionsBool("-fit_omega_full", "Estimate a full Omega (default diagonal)", "PnlmeFitSetFromOptions", full, &full, NULL));
   fit->pop.full = full;
   PetscCall(PetscOptionsInt("-saem_k1", "SAEM exploration iterations (step 1)", "PnlmeFitSetFromOptions", fit->K1, &fit->K1, NULL));

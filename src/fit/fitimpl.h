@@ -86,6 +86,8 @@ PETSC_INTERN PetscReal      PnlmeErrorLogLik(const PnlmePop *, PetscInt n, const
 PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
 PETSC_INTERN PetscReal      PnlmeErrorLogLikGrad(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[]);
 PETSC_INTERN PetscReal      PnlmeErrorSD(const PnlmePop *, PetscReal f);
+/* errorfit.c: M-step of the residual error parameters */
+PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, PetscReal S3);
 /* individual.c: conditional modes (MAP) of the local subjects */
 PETSC_INTERN PetscErrorCode PnlmeFitComputeMAP(PnlmeFit);
 /* linearization.c: -2LL by linearisation at the MAP, Fisher information, standard errors */

@@ -174,7 +174,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
   }
   for (PetscInt iter = 0; iter < K; iter++) {
     PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
-    PetscReal omega_old[64], a2_old = fit->pop.a * fit->pop.a;
+    PetscReal omega_old[64];
     /* E-step */
     PnlmeExactSumReset(fit->acc, ns);
     for (PetscInt i = 0; i < fit->nlocal; i++) {
@@ -202,14 +202,9 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     /* M-step */
     for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
     PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + STAT_S1(fit), fit->S + STAT_S2(fit)));
-    {
-      PetscReal a2 = fit->S[STAT_S3(fit)] / (PetscReal)fit->Ntot;
-      if (iter < fit->saiter) { /* simulated annealing: variances shrink at most by safactor per iteration */
-        for (PetscInt k = 0; k < p; k++) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
-        a2 = PetscMax(a2, fit->safactor * a2_old);
-      }
-      fit->pop.a = PetscSqrtReal(a2);
-    }
+    if (iter < fit->saiter) /* simulated annealing: variances shrink at most by safactor per iteration */
+      for (PetscInt k = 0; k < p; k++) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
+    PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[STAT_S3(fit)]));
     PetscCall(PnlmePopFactor(&fit->pop));
     PetscCall(Refresh(fit));
     /* adaptive random-walk scales aiming at 40% acceptance (global rates: rank-independent) */

@@ -2,7 +2,7 @@
      -test_typical ka=1.638,...  -test_typical_rtol 0.05
      -test_beta ka.WT=2.617,...  -test_beta_atol 0.15
      -test_omega ka=0.544,...    -test_omega_rtol 0.25
-     -test_a 0.724 -test_a_rtol 0.05      -test_m2ll_min 331.5 -test_m2ll_max 332.6
+     -test_a 0.724 -test_b 0.1 -test_a_rtol 0.05 (a and b)     -test_m2ll_min 331.5 -test_m2ll_max 332.6
    -test_out FILE writes the iteration history in hexadecimal, to compare runs bit for bit. */
 #include <pnlmetest.h>
 #include "fit/fitimpl.h"
@@ -39,7 +39,7 @@ static PetscErrorCode Run(void)
   PnlmeData        data;
   PnlmeModel       model;
   PnlmeFit         fit;
-  PetscReal        a, rtol = 0.05, otol = 0.25, batol = 0.15, atol = 0.05, aref = 0, lo = PETSC_NINFINITY, hi = PETSC_INFINITY;
+  PetscReal        a, b, bref = 0, rtol = 0.05, otol = 0.25, batol = 0.15, atol = 0.05, aref = 0, lo = PETSC_NINFINITY, hi = PETSC_INFINITY;
   PetscInt         niter, ncol;
   const PetscReal *hist;
   char             out[PETSC_MAX_PATH_LEN] = "";
@@ -50,6 +50,7 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_beta_atol", &batol, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_a_rtol", &atol, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_a", &aref, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_b", &bref, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_min", &lo, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_max", &hi, NULL));
   PetscCall(PnlmeModelCreate(PETSC_COMM_WORLD, &model));
@@ -68,8 +69,9 @@ static PetscErrorCode Run(void)
   PetscCall(CheckList(fit, "-test_typical", rtol, 0, 0));
   PetscCall(CheckList(fit, "-test_omega", otol, 0, 1));
   PetscCall(CheckList(fit, "-test_beta", 0, batol, 2));
-  PetscCall(PnlmeFitGetErrorParameters(fit, &a, NULL));
+  PetscCall(PnlmeFitGetErrorParameters(fit, &a, &b));
   if (aref > 0) PNLME_TEST_CLOSE(a, aref, atol, 0, "error parameter a");
+  if (bref > 0) PNLME_TEST_CLOSE(b, bref, atol, 0, "error parameter b");
   PNLME_TEST_CHECK(fit->m2ll_is >= lo && fit->m2ll_is <= hi, "-2LL (IS) %.3f not in [%g, %g]", (double)fit->m2ll_is, (double)lo, (double)hi);
   PNLME_TEST_CHECK(PetscIsNormalReal(fit->mcse_is) || fit->mcse_is == 0, "MC SE of -2LL is not finite");
   if (out[0]) {
