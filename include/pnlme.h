@@ -7,3 +7,4 @@
 #include "pnlmedata.h"
 #include "pnlmemodel.h"
 #include "pnlmesim.h"
+#include "pnlmefit.h"

@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 status=$?
 
 # drop Open MPI help blocks: a line of dashes opens a block, the next one closes it
-awk '/^-{20,}$/ { inblock = !inblock; next } !inblock' "$tmp/err" >"$tmp/lines"
+awk '/^--------------------+$/ { inblock = !inblock; next } !inblock' "$tmp/err" >"$tmp/lines"
 nlines=$(grep -c '' "$tmp/lines")
 
 report() {

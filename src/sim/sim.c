@@ -1,0 +1,449 @@
+/* PnlmeSim: lifecycle, options, set-up and the run (pass 1: covariate means; pass 2: rounds of draws
+   written collectively). */
+#include "sim/simimpl.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const PnlmeSimErrorModels[] = {"constant", "proportional", "combined1", "combined2", "exponential", "PnlmeSimErrorModel", "PNLME_SIM_ERROR_", NULL};
+
+PetscErrorCode PnlmeSimCreate(MPI_Comm comm, PnlmeSim *simout)
+{
+  PnlmeSim sim;
+  PetscFunctionBegin;
+  PetscValidPointer(simout, 2);
+  PetscCall(PnlmeInitialize());
+  PetscCall(PetscHeaderCreate(sim, PNLME_CLASSID, "PnlmeSim", "Cohort simulator", "Sim", comm, PnlmeSimDestroy, PnlmeSimView));
+  sim->nsub         = 100;
+  sim->seed         = 1;
+  sim->errmodel     = PNLME_SIM_ERROR_CONSTANT;
+  sim->nobsmin      = PETSC_DECIDE;
+  sim->nobsmax      = PETSC_DECIDE;
+  sim->tmax         = PETSC_MAX_REAL;
+  sim->dosecmt      = PETSC_DECIDE;
+  sim->digits       = 10;
+  sim->roundsub     = 20000;
+  sim->maxredraw    = 10;
+  sim->summary      = PETSC_TRUE;
+  sim->doseper_idx  = -1;
+  PetscCall(PetscStrncpy(sim->output, "out/simulated.csv", sizeof(sim->output)));
+  *simout = sim;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimSetModel(PnlmeSim sim, PnlmeModel model)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectReference((PetscObject)model));
+  PetscCall(PnlmeModelDestroy(&sim->model));
+  sim->model       = model;
+  sim->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimGetModel(PnlmeSim sim, PnlmeModel *model)
+{
+  PetscFunctionBegin;
+  *model = sim->model;
+  PetscFunctionReturn(0);
+}
+
+#define SETSTR(field, value) \
+  do { \
+    PetscCall(PetscStrncpy(sim->field, (value) ? (value) : "", sizeof(sim->field))); \
+    sim->setupcalled = PETSC_FALSE; \
+  } while (0)
+
+PetscErrorCode PnlmeSimSetNumSubjects(PnlmeSim sim, PetscInt64 n)
+{
+  PetscFunctionBegin;
+  PetscCheck(n >= 1, PetscObjectComm((PetscObject)sim), PETSC_ERR_ARG_OUTOFRANGE, "option -sim_subjects %lld: must be >= 1", (long long)n);
+  sim->nsub = n;
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetSeed(PnlmeSim sim, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(seed >= 0, PetscObjectComm((PetscObject)sim), PETSC_ERR_ARG_OUTOFRANGE, "option -sim_seed %lld: must be >= 0", (long long)seed);
+  sim->seed = seed;
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetOutput(PnlmeSim sim, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCheck(path && path[0], PetscObjectComm((PetscObject)sim), PETSC_ERR_ARG_WRONG, "option -sim_output: empty path");
+  SETSTR(output, path);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetParameterOutput(PnlmeSim sim, const char path[])
+{
+  PetscFunctionBegin;
+  SETSTR(paramoutput, path);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetTheta(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(thetaspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetOmega(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(omegaspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetCorrelation(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(corrspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetCovariates(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(covspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetCovariateTransform(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(covtrspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetBeta(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(betaspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetError(PnlmeSim sim, PnlmeSimErrorModel model, PetscReal a, PetscReal b)
+{
+  PetscFunctionBegin;
+  sim->errmodel    = model;
+  sim->erra        = a;
+  sim->errb        = b;
+  sim->erraset     = (model != PNLME_SIM_ERROR_PROPORTIONAL) ? PETSC_TRUE : PETSC_FALSE;
+  sim->errbset     = (model == PNLME_SIM_ERROR_PROPORTIONAL || model == PNLME_SIM_ERROR_COMBINED1 || model == PNLME_SIM_ERROR_COMBINED2) ? PETSC_TRUE : PETSC_FALSE;
+  sim->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetTimes(PnlmeSim sim, const char spec[], PetscInt nobsmin, PetscInt nobsmax, PetscReal tmax)
+{
+  PetscFunctionBegin;
+  SETSTR(timespec, spec);
+  sim->nobsmin = nobsmin;
+  sim->nobsmax = nobsmax;
+  sim->tmax    = tmax == PETSC_DEFAULT ? PETSC_MAX_REAL : tmax;
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetObservationCmt(PnlmeSim sim, const char spec[])
+{
+  PetscFunctionBegin;
+  SETSTR(obscmtspec, spec);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetDose(PnlmeSim sim, PetscReal amt, PetscInt cmt, const char times[])
+{
+  PetscFunctionBegin;
+  sim->doseamt = amt;
+  sim->dosecmt = cmt;
+  SETSTR(dosetimespec, times);
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeSimSetIPred(PnlmeSim sim, PetscBool flg)
+{
+  PetscFunctionBegin;
+  sim->ipred       = flg;
+  sim->setupcalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimSetFromOptions(PnlmeSim sim)
+{
+  MPI_Comm  comm = PetscObjectComm((PetscObject)sim);
+  PetscInt  ival;
+  PetscEnum eval;
+  PetscBool flg, help = PETSC_FALSE, hasmodel;
+  char      tmax[64];
+  PetscFunctionBegin;
+  PetscObjectOptionsBegin((PetscObject)sim);
+  ival = (PetscInt)sim->nsub;
+  PetscCall(PetscOptionsInt("-sim_subjects", "Number of subjects", "PnlmeSimSetNumSubjects", ival, &ival, &flg));
+  if (flg) PetscCall(PnlmeSimSetNumSubjects(sim, ival));
+  ival = (PetscInt)sim->seed;
+  PetscCall(PetscOptionsInt("-sim_seed", "Seed of the per-subject random streams", "PnlmeSimSetSeed", ival, &ival, &flg));
+  if (flg) PetscCall(PnlmeSimSetSeed(sim, ival));
+  PetscCall(PetscOptionsString("-sim_output", "CSV file to write", "PnlmeSimSetOutput", sim->output, sim->output, sizeof(sim->output), NULL));
+  PetscCheck(sim->output[0], comm, PETSC_ERR_ARG_WRONG, "option -sim_output: empty path");
+  PetscCall(PetscOptionsString("-sim_output_params", "CSV file of the individual parameters phi (none if empty)", "PnlmeSimSetParameterOutput", sim->paramoutput, sim->paramoutput, sizeof(sim->paramoutput), NULL));
+  PetscCall(PetscOptionsString("-sim_theta", "Typical values NAME=v,... (natural scale, every model parameter)", "PnlmeSimSetTheta", sim->thetaspec, sim->thetaspec, sizeof(sim->thetaspec), NULL));
+  PetscCall(PetscOptionsString("-sim_omega", "SD of eta NAME=sd,... (transformed scale; missing: 0)", "PnlmeSimSetOmega", sim->omegaspec, sim->omegaspec, sizeof(sim->omegaspec), NULL));
+  PetscCall(PetscOptionsString("-sim_corr", "Correlations of eta P1.P2=r,... (missing: 0)", "PnlmeSimSetCorrelation", sim->corrspec, sim->corrspec, sizeof(sim->corrspec), NULL));
+  PetscCall(PetscOptionsString("-sim_covariates", "Covariates NAME=bernoulli(p)|normal(m,s)|truncnormal(m,s,lo,hi)|uniform(a,b)|constant(v),...", "PnlmeSimSetCovariates", sim->covspec, sim->covspec, sizeof(sim->covspec), NULL));
+  PetscCall(PetscOptionsString("-sim_covariate_transform", "NAME=log|center|none,... (default: log, none for bernoulli)", "PnlmeSimSetCovariateTransform", sim->covtrspec, sim->covtrspec, sizeof(sim->covtrspec), NULL));
+  PetscCall(PetscOptionsString("-sim_beta", "Covariate effects PARAM.COV=v,... (transformed scale)", "PnlmeSimSetBeta", sim->betaspec, sim->betaspec, sizeof(sim->betaspec), NULL));
+  eval = (PetscEnum)sim->errmodel;
+  PetscCall(PetscOptionsEnum("-sim_error", "Residual error model", "PnlmeSimSetError", PnlmeSimErrorModels, eval, &eval, NULL));
+  sim->errmodel = (PnlmeSimErrorModel)eval;
+  PetscCall(PetscOptionsReal("-sim_error_a", "Error parameter a (constant part; exponential: SD on the log scale)", "PnlmeSimSetError", sim->erra, &sim->erra, &flg));
+  if (flg) sim->erraset = PETSC_TRUE;
+  PetscCall(PetscOptionsReal("-sim_error_b", "Error parameter b (proportional part)", "PnlmeSimSetError", sim->errb, &sim->errb, &flg));
+  if (flg) sim->errbset = PETSC_TRUE;
+  PetscCall(PetscOptionsString("-sim_times", "Sampling times t|u(a,b)|+d|+u(a,b),...", "PnlmeSimSetTimes", sim->timespec, sim->timespec, sizeof(sim->timespec), NULL));
+  PetscCall(PetscOptionsInt("-sim_nobs_min", "Fewest sampling times per subject (default: all of -sim_times)", "PnlmeSimSetTimes", sim->nobsmin, &sim->nobsmin, NULL));
+  PetscCall(PetscOptionsInt("-sim_nobs_max", "Most sampling times per subject (default: all of -sim_times)", "PnlmeSimSetTimes", sim->nobsmax, &sim->nobsmax, NULL));
+  if (sim->tmax == PETSC_MAX_REAL) PetscCall(PetscStrncpy(tmax, "none", sizeof(tmax)));
+  else PetscCall(PetscSNPrintf(tmax, sizeof(tmax), "%.6g", (double)sim->tmax));
+  PetscCall(PetscOptionsString("-sim_tmax", "Latest sampling time (none: no limit)", "PnlmeSimSetTimes", tmax, tmax, sizeof(tmax), &flg));
+  if (flg) {
+    if (!strcmp(tmax, "none")) sim->tmax = PETSC_MAX_REAL;
+    else {
+      char *end;
+      sim->tmax = strtod(tmax, &end);
+      PetscCheck(end != tmax && *end == 0 && isfinite(sim->tmax), comm, PETSC_ERR_ARG_WRONG, "option -sim_tmax: '%s' is not a number", tmax);
+    }
+  }
+  PetscCall(PetscOptionsString("-sim_obs_cmt", "Observed outputs by CMT C,... (default: the model's first output)", "PnlmeSimSetObservationCmt", sim->obscmtspec, sim->obscmtspec, sizeof(sim->obscmtspec), NULL));
+  PetscCall(PetscOptionsReal("-sim_dose_amt", "Dose amount (0: no doses)", "PnlmeSimSetDose", sim->doseamt, &sim->doseamt, NULL));
+  PetscCall(PetscOptionsInt("-sim_dose_cmt", "Dosing compartment (default: the model's first)", "PnlmeSimSetDose", sim->dosecmt, &sim->dosecmt, NULL));
+  PetscCall(PetscOptionsString("-sim_dose_times", "Dose times t,... (default: one dose at -sim_dose_start)", "PnlmeSimSetDose", sim->dosetimespec, sim->dosetimespec, sizeof(sim->dosetimespec), NULL));
+  PetscCall(PetscOptionsInt("-sim_dose_n", "Number of doses every -sim_dose_ii from -sim_dose_start", "PnlmeSimSetDose", sim->dosen, &sim->dosen, NULL));
+  PetscCall(PetscOptionsReal("-sim_dose_ii", "Interval between doses", "PnlmeSimSetDose", sim->doseii, &sim->doseii, NULL));
+  PetscCall(PetscOptionsReal("-sim_dose_start", "Time of the first dose", "PnlmeSimSetDose", sim->dosestart, &sim->dosestart, NULL));
+  PetscCall(PetscOptionsReal("-sim_dose_rate", "Zero-order infusion rate (0: bolus)", "PnlmeSimSetDose", sim->doserate, &sim->doserate, NULL));
+  PetscCall(PetscOptionsReal("-sim_dose_duration", "Zero-order infusion duration (0: bolus)", "PnlmeSimSetDose", sim->doseduration, &sim->doseduration, NULL));
+  PetscCall(PetscOptionsString("-sim_dose_per", "Covariate the dose is per unit of (AMT = amt x covariate)", "PnlmeSimSetDose", sim->doseper, sim->doseper, sizeof(sim->doseper), NULL));
+  PetscCall(PetscOptionsBool("-sim_dose_first", "At equal times, dose rows before observation rows (default: pre-dose samples)", "PnlmeSimSetDose", sim->dosefirst, &sim->dosefirst, NULL));
+  PetscCall(PetscOptionsBool("-sim_ipred", "Add a column IPRED (prediction without residual error)", "PnlmeSimSetIPred", sim->ipred, &sim->ipred, NULL));
+  PetscCall(PetscOptionsRangeInt("-sim_digits", "Significant digits of real numbers in the file", "PnlmeSimRun", sim->digits, &sim->digits, NULL, 4, 17));
+  PetscCall(PetscOptionsRangeInt("-sim_round_subjects", "Subjects per rank per write round (bounds the memory)", "PnlmeSimRun", sim->roundsub, &sim->roundsub, NULL, 1, 10000000));
+  PetscCall(PetscOptionsRangeInt("-sim_max_redraws", "Redraws of eta after a failed model solve before stopping", "PnlmeSimRun", sim->maxredraw, &sim->maxredraw, NULL, 0, 1000));
+  PetscCall(PetscOptionsBool("-sim_summary", "Print the cohort summary", "PnlmeSimRun", sim->summary, &sim->summary, NULL));
+  PetscCall(PetscOptionsBool("-sim_view", "Print the specification", "PnlmeSimView", sim->view, &sim->view, NULL));
+  PetscOptionsEnd();
+  sim->setupcalled = PETSC_FALSE;
+  /* the model: -model NAME or -model_plugin PATH */
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!sim->model) {
+    PetscCall(PnlmeModelCreate(comm, &sim->model));
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-model", &hasmodel));
+    if (!hasmodel) PetscCall(PetscOptionsHasName(NULL, NULL, "-model_plugin", &hasmodel));
+    if (help && !hasmodel) PetscFunctionReturn(0); /* -help alone: list the options, no model needed */
+    PetscCall(PnlmeModelSetFromOptions(sim->model));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)sim);
+  PetscInt np;
+  PetscFunctionBegin;
+  if (sim->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(sim->model && ((PetscObject)sim->model)->type_name, comm, PETSC_ERR_ARG_WRONG, "no model given: use -model NAME (see -help) or -model_plugin PATH");
+  PetscCall(PnlmeModelSetUp(sim->model));
+  PetscCall(PnlmeModelGetNumParameters(sim->model, &np));
+  /* residual error parameters: required when used, refused when not */
+  {
+    const char *em  = PnlmeSimErrorModels[sim->errmodel];
+    PetscBool   usea = sim->errmodel != PNLME_SIM_ERROR_PROPORTIONAL ? PETSC_TRUE : PETSC_FALSE;
+    PetscBool   useb = (sim->errmodel == PNLME_SIM_ERROR_PROPORTIONAL || sim->errmodel == PNLME_SIM_ERROR_COMBINED1 || sim->errmodel == PNLME_SIM_ERROR_COMBINED2) ? PETSC_TRUE : PETSC_FALSE;
+    PetscCheck(!usea || sim->erraset, comm, PETSC_ERR_ARG_WRONG, "option -sim_error %s: needs -sim_error_a", em);
+    PetscCheck(!useb || sim->errbset, comm, PETSC_ERR_ARG_WRONG, "option -sim_error %s: needs -sim_error_b", em);
+    PetscCheck(usea || !sim->erraset || sim->erra == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_a: not used by -sim_error %s", em);
+    PetscCheck(useb || !sim->errbset || sim->errb == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_b: not used by -sim_error %s", em);
+    PetscCheck(sim->erra >= 0 && sim->errb >= 0, comm, PETSC_ERR_ARG_WRONG, "options -sim_error_a/-sim_error_b: must be >= 0");
+  }
+  /* parameters, covariates, effects, design, doses */
+  PetscCall(PetscFree6(sim->theta, sim->mu, sim->omega, sim->corr, sim->L, sim->zmean));
+  PetscCall(PetscFree(sim->zsd));
+  sim->np = np;
+  PetscCall(PetscMalloc6(np, &sim->theta, np, &sim->mu, np, &sim->omega, np * np, &sim->corr, np * np, &sim->L, np, &sim->zmean));
+  PetscCall(PetscMalloc1(np, &sim->zsd));
+  PetscCall(PnlmeSimParseParameters(sim));
+  PetscCall(PnlmeSimParseCovariates(sim));
+  PetscCall(PnlmeSimParseBeta(sim));
+  PetscCall(PnlmeSimParseDesign(sim));
+  PetscCall(PnlmeSimParseDose(sim));
+  sim->hasrate = (sim->ndose && (sim->doserate > 0 || sim->doseduration > 0)) ? PETSC_TRUE : PETSC_FALSE;
+  /* per-subject work arrays at the design's maxima */
+  sim->maxobs = sim->nt * sim->nout;
+  sim->maxev  = sim->maxobs + 2 * sim->ndose;
+  PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
+  PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
+  PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
+  PetscCall(PetscMalloc6(PetscMax(sim->ncov, 1), &sim->covraw, PetscMax(sim->ncov, 1), &sim->covt, 32 * (sim->ncov + 1), &sim->covtext, sim->nt, &sim->times, sim->maxobs, &sim->tobs, sim->maxobs, &sim->dv));
+  PetscCall(PetscMalloc6(sim->maxobs, &sim->pred, np, &sim->z, np, &sim->phi, np, &sim->eta, np, &sim->stdn, sim->maxobs, &sim->obsout));
+  PetscCall(PetscMalloc3(sim->maxev, &sim->ev, 1, &sim->doseamt_i, 1, &sim->doserate_i));
+  sim->doseamt_i[0] = sim->doserate_i[0] = 0;
+  sim->covtext[0]                        = 0;
+  sim->covtextlen                        = 0;
+  /* a round of one rank stays well inside the MPI count range */
+  {
+    size_t per = PnlmeSimSubjectMaxBytes(sim);
+    if ((size_t)sim->roundsub * per > ((size_t)1 << 30)) sim->roundsub = (PetscInt)PetscMax(1, ((size_t)1 << 30) / per);
+  }
+  PetscCall(PetscStrncpy(sim->csv.path, sim->output, sizeof(sim->csv.path)));
+  PetscCall(PetscStrncpy(sim->par.path, sim->paramoutput, sizeof(sim->par.path)));
+  sim->setupcalled = PETSC_TRUE;
+  if (sim->view) PetscCall(PnlmeSimView(sim, PETSC_VIEWER_STDOUT_(comm)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimRun(PnlmeSim sim)
+{
+  MPI_Comm           comm = PetscObjectComm((PetscObject)sim);
+  PetscMPIInt        rank, size;
+  PetscInt64         n = sim->nsub, gstart, gend, nlocal, nround, chunk;
+  PnlmeDeferredError err;
+  double             t0;
+  PetscFunctionBegin;
+  PetscCall(PnlmeSimSetUp(sim));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Barrier(comm));
+  t0 = MPI_Wtime();
+  PetscCall(PetscLogEventBegin(PNLME_Simulate, 0, 0, 0, 0));
+  /* pass 1: covariate means over all subjects (exact sums: independent of the ranks) */
+  gstart = rank * (n / size) + PetscMin(rank, n % size);
+  nlocal = n / size + (rank < n % size ? 1 : 0);
+  gend   = gstart + nlocal;
+  PetscCall(PnlmeSimCovariateMeans(sim, gstart, gend));
+  /* pass 2: rounds over consecutive chunks of roundsub x size subjects; each chunk is split in
+     contiguous blocks over the ranks, so the rows of a round are in file order rank after rank */
+  chunk  = (PetscInt64)sim->roundsub * size;
+  nround = (n + chunk - 1) / chunk;
+  PetscCall(PnlmeSimStatsCreate(sim));
+  PetscCall(PnlmeSimFileOpen(sim, &sim->csv));
+  PetscCall(PnlmeSimFileReserve(&sim->csv, (size_t)PetscMin(nlocal, (PetscInt64)sim->roundsub) * PnlmeSimSubjectMaxBytes(sim) / 2 + 65536));
+  if (sim->par.path[0]) PetscCall(PnlmeSimFileOpen(sim, &sim->par));
+  if (!rank) {
+    PetscCall(PnlmeSimHeader(sim, &sim->csv, PETSC_FALSE));
+    if (sim->par.path[0]) PetscCall(PnlmeSimHeader(sim, &sim->par, PETSC_TRUE));
+  }
+  PnlmeDeferredErrorInit(&err);
+  for (PetscInt64 r = 0; r < nround; r++) {
+    PetscInt64 c0 = r * chunk, m = PetscMin(n - c0, chunk);
+    PetscInt64 g0 = c0 + rank * (m / size) + PetscMin(rank, m % size);
+    PetscInt64 g1 = g0 + m / size + (rank < m % size ? 1 : 0);
+    for (PetscInt64 g = g0; g < g1 && err.key == PNLME_NO_ERROR_KEY; g++) PetscCall(PnlmeSimSubject(sim, g, &err));
+    PetscCall(PnlmeDeferredErrorRaise(comm, &err));
+    PetscCall(PnlmeSimFileWriteRound(sim, &sim->csv));
+    if (sim->par.path[0]) PetscCall(PnlmeSimFileWriteRound(sim, &sim->par));
+  }
+  sim->sum.filesize = sim->csv.offset;
+  PetscCall(PnlmeSimFileClose(sim, &sim->csv));
+  if (sim->par.path[0]) PetscCall(PnlmeSimFileClose(sim, &sim->par));
+  PetscCall(PnlmeSimStatsReduce(sim));
+  PetscCall(PetscLogEventEnd(PNLME_Simulate, 0, 0, 0, 0));
+  sim->sum.walltime = MPI_Wtime() - t0;
+  PetscCallMPI(MPI_Bcast(&sim->sum.walltime, 1, MPIU_REAL, 0, comm));
+  sim->ran = PETSC_TRUE;
+  if (sim->summary) PetscCall(PnlmeSimSummaryView(sim, PETSC_VIEWER_STDOUT_(comm)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimGetSummary(PnlmeSim sim, PnlmeSimSummary *s)
+{
+  PetscFunctionBegin;
+  PetscCheck(sim->ran, PetscObjectComm((PetscObject)sim), PETSC_ERR_ORDER, "PnlmeSimRun() must come before PnlmeSimGetSummary()");
+  *s = sim->sum;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimView(PnlmeSim sim, PetscViewer v)
+{
+  PetscBool   iascii;
+  const char *mname;
+  PetscFunctionBegin;
+  if (!v) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)sim), &v));
+  PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &iascii));
+  if (!iascii) PetscFunctionReturn(0);
+  if (!sim->setupcalled) {
+    PetscCall(PetscViewerASCIIPrintf(v, "PnlmeSim: not set up\n"));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PnlmeModelGetType(sim->model, &mname));
+  PetscCall(PetscViewerASCIIPrintf(v, "Cohort simulator: model %s, %lld subjects, seed %lld, output %s\n", mname, (long long)sim->nsub, (long long)sim->seed, sim->output));
+  PetscCall(PetscViewerASCIIPushTab(v));
+  for (PetscInt q = 0; q < sim->np; q++) {
+    const char    *name;
+    PnlmeTransform tr;
+    PetscCall(PnlmeModelGetParameterName(sim->model, q, &name));
+    PetscCall(PnlmeModelGetTransform(sim->model, q, &tr));
+    PetscCall(PetscViewerASCIIPrintf(v, "%-6s theta %-10g omega %-8g (%s)", name, (double)sim->theta[q], (double)sim->omega[q], PnlmeTransforms[tr]));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+    for (PetscInt k = 0; k < sim->ncov; k++)
+      if (sim->beta[q * sim->ncov + k] != 0) PetscCall(PetscViewerASCIIPrintf(v, " beta.%s %.6g", sim->cov[k].name, (double)sim->beta[q * sim->ncov + k]));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  }
+  for (PetscInt a = 0; a < sim->np; a++)
+    for (PetscInt b = a + 1; b < sim->np; b++)
+      if (sim->corr[a * sim->np + b] != 0) {
+        const char *na, *nb;
+        PetscCall(PnlmeModelGetParameterName(sim->model, a, &na));
+        PetscCall(PnlmeModelGetParameterName(sim->model, b, &nb));
+        PetscCall(PetscViewerASCIIPrintf(v, "correlation %s.%s %.6g\n", na, nb, (double)sim->corr[a * sim->np + b]));
+      }
+  for (PetscInt k = 0; k < sim->ncov; k++) {
+    const PnlmeSimCovariate *c = &sim->cov[k];
+    PetscCall(PetscViewerASCIIPrintf(v, "covariate %s ~ %s(", c->name, PnlmeSimDists[c->dist]));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+    {
+      PetscInt npar = c->dist == PNLME_SIM_DIST_TRUNCNORMAL ? 4 : (c->dist == PNLME_SIM_DIST_NORMAL || c->dist == PNLME_SIM_DIST_UNIFORM ? 2 : 1);
+      for (PetscInt i = 0; i < npar; i++) PetscCall(PetscViewerASCIIPrintf(v, "%s%.6g", i ? "," : "", (double)c->par[i]));
+    }
+    PetscCall(PetscViewerASCIIPrintf(v, "), transform %s\n", c->transform == PNLME_COV_LOG ? "log" : (c->transform == PNLME_COV_CENTER ? "center" : "none")));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  }
+  PetscCall(PetscViewerASCIIPrintf(v, "residual error %s, a %.6g, b %.6g\n", PnlmeSimErrorModels[sim->errmodel], (double)sim->erra, (double)sim->errb));
+  PetscCall(PetscViewerASCIIPrintf(v, "sampling times %s; %d to %d per subject", sim->timespec, (int)sim->nlo, (int)sim->nhi));
+  PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+  if (sim->tmax < PETSC_MAX_REAL) PetscCall(PetscViewerASCIIPrintf(v, ", none after %.6g", (double)sim->tmax));
+  PetscCall(PetscViewerASCIIPrintf(v, "; observed CMT"));
+  for (PetscInt o = 0; o < sim->nout; o++) PetscCall(PetscViewerASCIIPrintf(v, " %d", (int)sim->outcmt[o]));
+  PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+  PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  if (sim->ndose) {
+    PetscCall(PetscViewerASCIIPrintf(v, "doses: %d of %.6g%s%s into CMT %d at", (int)sim->ndose, (double)sim->doseamt, sim->doseper[0] ? " x " : "", sim->doseper, (int)sim->dosecmt));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+    for (PetscInt i = 0; i < sim->ndose; i++) PetscCall(PetscViewerASCIIPrintf(v, " %.6g", (double)sim->dosetime[i]));
+    if (sim->doserate > 0) PetscCall(PetscViewerASCIIPrintf(v, "; infusion rate %.6g", (double)sim->doserate));
+    if (sim->doseduration > 0) PetscCall(PetscViewerASCIIPrintf(v, "; infusion duration %.6g", (double)sim->doseduration));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  }
+  PetscCall(PetscViewerASCIIPopTab(v));
+  if (sim->ran) PetscCall(PnlmeSimSummaryView(sim, v));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimDestroy(PnlmeSim *simp)
+{
+  PnlmeSim sim;
+  PetscFunctionBegin;
+  if (!*simp) PetscFunctionReturn(0);
+  sim = *simp;
+  if (--((PetscObject)sim)->refct > 0) {
+    *simp = NULL;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PnlmeSimFileClose(sim, &sim->csv));
+  PetscCall(PnlmeSimFileClose(sim, &sim->par));
+  PetscCall(PnlmeSimStatsDestroy(sim));
+  PetscCall(PetscFree6(sim->theta, sim->mu, sim->omega, sim->corr, sim->L, sim->zmean));
+  PetscCall(PetscFree(sim->zsd));
+  PetscCall(PetscFree(sim->cov));
+  PetscCall(PetscFree(sim->beta));
+  PetscCall(PetscFree(sim->titem));
+  PetscCall(PetscFree2(sim->outcmt, sim->outidx));
+  PetscCall(PetscFree(sim->dosetime));
+  PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
+  PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
+  PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
+  PetscCall(PnlmeModelDestroy(&sim->model));
+  PetscCall(PetscHeaderDestroy(simp));
+  PetscFunctionReturn(0);
+}
