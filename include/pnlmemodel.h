@@ -44,7 +44,7 @@ PETSC_EXTERN PetscErrorCode PnlmeModelCreate(MPI_Comm, PnlmeModel *);
 /* Options: -model NAME, -model_plugin PATH (a shared library defining
    PetscErrorCode PnlmeModelPluginRegister(void) which calls PnlmeModelRegister), -model_view, and the
    ODE options -ode_integrator auto|dopri5|cvodes_bdf|cvodes_adams|arkode_erk, -ode_rtol, -ode_atol,
-   -ode_max_steps, -ode_sens_errcon. */
+   -ode_max_steps, -ode_sens_errcon, -ode_dense_output (see docs/ode.md). */
 PETSC_EXTERN PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel);
 PETSC_EXTERN PetscErrorCode PnlmeModelSetType(PnlmeModel, const char name[]);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetType(PnlmeModel, const char **name);

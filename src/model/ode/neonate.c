@@ -1,0 +1,90 @@
+/* neonate: neonatal weight progression (Wilbaux et al.; ../shared/brief/REFERENCES.md)
+       dW/dt = kprod(t) - kel(t) W,  W(0) = W0
+       kprod(t) = kin / (1 + exp(-2 (t - Tlag))),  kel(t) = kout (1 - t / (T50 + t)) = kout T50 / (T50 + t)
+   Parameters W0, kin, Tlag, kout, T50 (log-normal); one state, no dosing; output W (CMT 1).
+   Analytic Jacobian, df/dphi, dW0/dphi and output derivatives. */
+#include "model/ode/odemodels.h"
+#include <math.h>
+
+enum { W0, KIN, TLAG, KOUT, T50 };
+
+/* s = 1 / (1 + exp(-2 (t - Tlag))), written so that it never overflows */
+static inline PetscReal Sigmoid(PetscReal t, PetscReal tlag)
+{
+  PetscReal u = -2.0 * (t - tlag);
+  if (u > 0) {
+    PetscReal e = exp(-u);
+    return e / (1.0 + e);
+  }
+  return 1.0 / (1.0 + exp(u));
+}
+
+static int NeonateRHS(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
+{
+  (void)ctx;
+  f[0] = p[KIN] * Sigmoid(t, p[TLAG]) - p[KOUT] * p[T50] / (p[T50] + t) * x[0];
+  return 0;
+}
+
+static int NeonateJac(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal J[], void *ctx)
+{
+  (void)ctx;
+  (void)x;
+  J[0] = -p[KOUT] * p[T50] / (p[T50] + t);
+  return 0;
+}
+
+static int NeonateRHSP(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal Fp[], void *ctx)
+{
+  PetscReal s = Sigmoid(t, p[TLAG]), q = 1.0 / (p[T50] + t);
+  (void)ctx;
+  Fp[W0]   = 0.0;
+  Fp[KIN]  = s;
+  Fp[TLAG] = -2.0 * p[KIN] * s * (1.0 - s);
+  Fp[KOUT] = -p[T50] * q * x[0];
+  Fp[T50]  = -p[KOUT] * t * q * q * x[0];
+  return 0;
+}
+
+static int NeonateInit(const PetscReal p[], PetscReal x0[], PetscReal dx0[], void *ctx)
+{
+  (void)ctx;
+  x0[0] = p[W0];
+  if (dx0) {
+    for (int k = 0; k < 5; k++) dx0[k] = 0.0;
+    dx0[W0] = 1.0;
+  }
+  return 0;
+}
+
+static int NeonateOutput(PetscReal t, const PetscReal x[], const PetscReal p[], PetscInt iout, PetscReal *y, PetscReal dydx[], PetscReal dydp[], void *ctx)
+{
+  (void)t;
+  (void)p;
+  (void)iout;
+  (void)ctx;
+  *y = x[0];
+  if (dydx) dydx[0] = 1.0;
+  if (dydp)
+    for (int k = 0; k < 5; k++) dydp[k] = 0.0;
+  return 0;
+}
+
+PetscErrorCode PnlmeModelCreate_Neonate(PnlmeModel m)
+{
+  const char *const    names[] = {"W0", "kin", "Tlag", "kout", "T50"};
+  const PnlmeTransform tr[]    = {PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG};
+  PnlmeModelOps        ops     = {0};
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelSetDescription(m, "neonatal weight dW/dt = kin/(1+exp(-2(t-Tlag))) - kout (1 - t/(T50+t)) W, W(0) = W0"));
+  PetscCall(PnlmeModelSetParameters(m, 5, names, tr));
+  PetscCall(PnlmeModelSetNumStates(m, 1));
+  PetscCall(PnlmeModelAddOutput(m, "W", 1));
+  ops.rhs    = NeonateRHS;
+  ops.jac    = NeonateJac;
+  ops.rhsp   = NeonateRHSP;
+  ops.init   = NeonateInit;
+  ops.output = NeonateOutput;
+  PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_ODE, &ops, NULL, NULL));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,108 @@
+/* Private: the ODE integrator behind an ODE PnlmeModel.
+
+   One PnlmeODE per model (so per rank) owns every work array and every solver memory; all of them are
+   created by PnlmeODESetUp, so that a subject solve (PnlmeODESolveSubject) allocates nothing.
+
+   The event driver (ode.c) walks a subject's timeline and applies doses, infusions and resets; between
+   two consecutive event times it asks a backend to advance the state x (and, when sensitivities are
+   requested, S = dx/dphi) from the current time to the next event time.  Backends are a small table of
+   operations found by name (dopri5.c, cvodes.c, arkode.c). */
+#pragma once
+#include "model/modelimpl.h"
+#include <sundials/sundials_context.h>
+
+/* Failure codes of PnlmeODESolveSubject and of the backends (0 is success). */
+enum {
+  PNLME_ODE_OK = 0,
+  PNLME_ODE_ERR_MODEL,    /* a model operation (rhs, jac, rhsp, init, output) returned non-zero */
+  PNLME_ODE_ERR_MAXSTEPS, /* more than -ode_max_steps steps between two consecutive event times */
+  PNLME_ODE_ERR_STEPSIZE, /* the step size fell below round-off, or the error estimate stayed non-finite */
+  PNLME_ODE_ERR_SOLVER,   /* CVODES or ARKODE returned another failure */
+  PNLME_ODE_ERR_STIFF,    /* dopri5 detected stiffness (in auto mode the subject is redone by cvodes_bdf) */
+  PNLME_ODE_ERR_DATA      /* a dose into a compartment the model does not declare */
+};
+
+typedef struct {
+  const char *name;
+  PetscBool   sens;   /* can integrate forward sensitivities */
+  PetscBool   interp; /* may step past observation times and interpolate (else it stops at each one) */
+  PetscErrorCode (*create)(PnlmeODE, void **data);
+  PetscErrorCode (*destroy)(PnlmeODE, void **data);
+  /* start (again) at time t from x (and S when ode->withsens) */
+  int (*reinit)(PnlmeODE, void *data, PetscReal t, const PetscReal x[], const PetscReal S[]);
+  /* advance to tout (> the time of the last reinit or advance); the right-hand side is smooth up to
+     tstop >= tout, which the backend must not step past (tstop = tout unless the backend interpolates).
+     Writes x (and S) at tout. */
+  int (*advance)(PnlmeODE, void *data, PetscReal tout, PetscReal tstop, PetscReal x[], PetscReal S[]);
+} PnlmeODEBackend;
+
+PETSC_INTERN const PnlmeODEBackend PnlmeODEBackendDopri5, PnlmeODEBackendCVODESBDF, PnlmeODEBackendCVODESAdams, PnlmeODEBackendARKODEERK;
+
+#define PNLME_ODE_MAX_INSTANCES 3
+
+typedef struct {
+  const PnlmeODEBackend *ops;
+  void                  *data;
+} PnlmeODEInstance;
+
+struct _p_PnlmeODE {
+  PnlmeModel m;
+  PetscInt   n, p; /* states, parameters */
+  /* model operations, copied at set-up */
+  int (*rhs)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
+  int (*jac)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
+  int (*rhsp)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
+  int (*init)(const PetscReal[], PetscReal[], PetscReal[], void *);
+  int (*output)(PetscReal, const PetscReal[], const PetscReal[], PetscInt, PetscReal *, PetscReal[], PetscReal[], void *);
+  void     *ctx;
+  PetscBool analytic; /* jac and rhsp given: sensitivity right-hand side J S + Fp without differences */
+
+  /* options */
+  char      type[32]; /* auto, dopri5, cvodes_bdf, cvodes_adams, arkode_erk */
+  PetscReal rtol, atol;
+  PetscInt  maxsteps;
+  PetscBool senserrcon;
+  PetscBool dense; /* dopri5: interpolate observations with the dense output instead of stepping to them */
+
+  /* backends: the one in use, the one used for sensitivities (when the first has none) and the
+     fallback of auto mode (cvodes_bdf after a dopri5 failure or detected stiffness) */
+  PnlmeODEInstance inst[PNLME_ODE_MAX_INSTANCES];
+  PetscInt         ninst;
+  PnlmeODEInstance *be, *besens, *befallback;
+  SUNContext        sunctx;
+
+  /* state of the current subject solve (read by the backends) */
+  PetscInt   withsens; /* 1: integrate S too */
+  PetscReal  atoleff;  /* absolute tolerance in the units of the states: atol * scale */
+  PetscReal  scale;    /* the subject's magnitude: largest |state| at (re)starts and doses */
+  PetscInt   nforce;   /* states with an active infusion */
+  PetscReal *forcing;  /* [n] infusion rates added to the model's rhs */
+  PetscInt  *ninf;     /* [n] active infusions per state */
+  PetscReal *phi;      /* [p] the subject's parameters (backends and difference quotients perturb a copy) */
+  PetscReal *pbar;     /* [p] parameter scales |phi| (1 when 0): sensitivity tolerances, difference steps */
+  PetscReal *x, *S;    /* [n], [n*p] solution at the driver's time */
+  /* work arrays */
+  PetscReal *J, *Fp;           /* [n*n], [n*p] */
+  PetscReal *wx, *wf, *wphi;   /* [n], [n], [p]: finite differences */
+  PetscReal *wx2, *wdx0;       /* [n], [n*p] */
+  PetscReal *dydx, *dydp;      /* [n], [p] */
+
+  /* counters since set-up */
+  PetscInt64 nrhs, nsteps, nsolve, nfallback;
+  PetscBool  setupcalled;
+};
+
+/* f = rhs(t, x) + infusion rates.  Counts the evaluation. */
+static inline int PnlmeODERhs(PnlmeODE ode, PetscReal t, const PetscReal x[], PetscReal f[])
+{
+  int rc = ode->rhs(t, x, ode->phi, f, ode->ctx);
+  ode->nrhs++;
+  if (ode->nforce)
+    for (PetscInt i = 0; i < ode->n; i++) f[i] += ode->forcing[i];
+  return rc;
+}
+
+/* Sensitivity right-hand side Sdot = J S + Fp at (t, x) where f = rhs(t, x) (with infusions) is known:
+   analytic from jac and rhsp when the model gives both, otherwise by one forward difference of the
+   rhs per parameter along the direction (S_k, e_k). */
+PETSC_INTERN int PnlmeODESensRhs(PnlmeODE, PetscReal t, const PetscReal x[], const PetscReal f[], const PetscReal S[], PetscReal Sdot[]);
