@@ -13,8 +13,14 @@ typedef enum { PNLME_ERROR_CONSTANT = 0, PNLME_ERROR_PROPORTIONAL, PNLME_ERROR_C
 PETSC_EXTERN const char *const PnlmeErrorModels[];
 
 PETSC_EXTERN PetscErrorCode PnlmeFitCreate(MPI_Comm, PnlmeFit *);
+/* the fit keeps a reference to its data and model */
 PETSC_EXTERN PetscErrorCode PnlmeFitSetData(PnlmeFit, PnlmeData);
 PETSC_EXTERN PetscErrorCode PnlmeFitSetModel(PnlmeFit, PnlmeModel);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetData(PnlmeFit, PnlmeData *);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetModel(PnlmeFit, PnlmeModel *);
+/* The whole pipeline from the options database: model (-model ...), data (-data_file ...; checked
+   against the model), and the fit (-fit_..., -saem_...), ready for PnlmeFitSolve. Collective. */
+PETSC_EXTERN PetscErrorCode PnlmeFitCreateFromOptions(MPI_Comm, PnlmeFit *);
 /* Options:
    -fit_theta ka=1.5,ke=0.1,V=30     initial typical values (natural scale; every parameter)
    -fit_omega ka=1,...               initial SD of eta on the transformed scale (default 1)

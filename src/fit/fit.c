@@ -35,6 +35,8 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
 PetscErrorCode PnlmeFitSetData(PnlmeFit fit, PnlmeData data)
 {
   PetscFunctionBegin;
+  PetscCall(PetscObjectReference((PetscObject)data));
+  PetscCall(PnlmeDataDestroy(&fit->data));
   fit->data = data;
   PetscFunctionReturn(0);
 }
@@ -45,6 +47,8 @@ PetscErrorCode PnlmeFitSetModel(PnlmeFit fit, PnlmeModel model)
   PetscFunctionBegin;
   PetscCall(PnlmeModelGetNumParameters(model, &p));
   PetscCheck(p <= 64, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_OUTOFRANGE, "at most 64 individual parameters");
+  PetscCall(PetscObjectReference((PetscObject)model));
+  PetscCall(PnlmeModelDestroy(&fit->model));
   fit->model = model;
   fit->p     = p;
   PetscFunctionReturn(0);
@@ -332,6 +336,8 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree2(f->fim, f->se));
   PetscCall(PetscFree(f->G));
   PetscCall(PetscFree3(f->S, f->s, f->acc));
+  PetscCall(PnlmeDataDestroy(&f->data));
+  PetscCall(PnlmeModelDestroy(&f->model));
   PetscCall(PetscHeaderDestroy(fit));
   PetscFunctionReturn(0);
 }

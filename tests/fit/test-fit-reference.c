@@ -36,8 +36,6 @@ static PetscErrorCode CheckList(PnlmeFit fit, const char opt[], PetscReal rtol, 
 
 static PetscErrorCode Run(void)
 {
-  PnlmeData        data;
-  PnlmeModel       model;
   PnlmeFit         fit;
   PetscReal        a, b, bref = 0, rtol = 0.05, otol = 0.25, batol = 0.15, atol = 0.05, aref = 0, lo = PETSC_NINFINITY, hi = PETSC_INFINITY;
   PetscInt         niter, ncol;
@@ -53,17 +51,7 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_b", &bref, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_min", &lo, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_max", &hi, NULL));
-  PetscCall(PnlmeModelCreate(PETSC_COMM_WORLD, &model));
-  PetscCall(PnlmeModelSetFromOptions(model));
-  PetscCall(PnlmeModelSetUp(model));
-  PetscCall(PnlmeDataCreate(PETSC_COMM_WORLD, &data));
-  PetscCall(PnlmeDataSetModel(data, model));
-  PetscCall(PnlmeDataSetFromOptions(data));
-  PetscCall(PnlmeDataLoad(data));
-  PetscCall(PnlmeFitCreate(PETSC_COMM_WORLD, &fit));
-  PetscCall(PnlmeFitSetData(fit, data));
-  PetscCall(PnlmeFitSetModel(fit, model));
-  PetscCall(PnlmeFitSetFromOptions(fit));
+  PetscCall(PnlmeFitCreateFromOptions(PETSC_COMM_WORLD, &fit));
   PetscCall(PnlmeFitSolve(fit));
   PetscCall(PnlmeFitView(fit, PETSC_VIEWER_STDOUT_WORLD));
   PetscCall(CheckList(fit, "-test_typical", rtol, 0, 0));
@@ -86,8 +74,6 @@ static PetscErrorCode Run(void)
     PetscCall(PetscFClose(PETSC_COMM_WORLD, fp));
   }
   PetscCall(PnlmeFitDestroy(&fit));
-  PetscCall(PnlmeDataDestroy(&data));
-  PetscCall(PnlmeModelDestroy(&model));
   PetscFunctionReturn(0);
 }
 
