@@ -25,6 +25,9 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->nis        = 5000;
   f->isdof      = 5;
   f->mapgtol    = 1e-3;
+  f->mapbound   = 8.0;
+  f->ncevery    = 0;
+  f->ncmaxit    = 10;
   f->pop.err    = PNLME_ERROR_CONSTANT;
   f->pop.a      = 1.0;
   f->pop.b      = 0.1;
@@ -149,9 +152,15 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
   PetscCall(PetscOptionsInt("-lik_is_samples", "Importance-sampling draws per subject for -2LL", "PnlmeFitSetFromOptions", fit->nis, &fit->nis, NULL));
   PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
+  PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
+  PetscCall(PetscOptionsInt("-saem_nc_max_it", "Quasi-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
+  PetscCall(PetscOptionsReal("-map_bound", "The MAP search stays within this many prior SDs of the individual mean", "PnlmeFitComputeMAP", fit->mapbound, &fit->mapbound, NULL));
   PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
   PetscCall(PetscOptionsString("-output_dir", "Directory for estimates.csv, likelihood.csv, individuals.csv", "PnlmeFitWriteResults", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
   PetscCall(PetscOptionsInt("-saem_print_every", "Progress line every this many iterations (0: none)", "PnlmeFitSetFromOptions", fit->printevery, &fit->printevery, NULL));
+  PetscCall(PetscOptionsInt("-checkpoint_every", "Write the SAEM state after every this many iterations (0: never)", "PnlmeFitCheckpointWrite", fit->ckevery, &fit->ckevery, NULL));
+  PetscCall(PetscOptionsString("-checkpoint_file", "Checkpoint file (default <output_dir>/checkpoint.h5)", "PnlmeFitCheckpointWrite", fit->ckfile, fit->ckfile, sizeof(fit->ckfile), NULL));
+  PetscCall(PetscOptionsString("-restart", "Continue the SAEM iterations from this checkpoint file", "PnlmeFitCheckpointRead", fit->restart, fit->restart, sizeof(fit->restart), NULL));
   PetscOptionsEnd();
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
   PetscCheck(fit->nkern[0] >= 0 && fit->nkern[1] >= 0 && fit->nkern[2] >= 0 && fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_kernels: non-negative counts, not all zero");
@@ -176,7 +185,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2;
   nc = fit->nchains;
   PetscCall(PnlmePopFactor(&fit->pop));
-  PetscCall(PetscMalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
+  PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
   PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
   PetscCall(PetscMalloc5(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e, p, &fit->perm));
   fit->predoff[0] = 0;
@@ -191,6 +200,8 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   }
   PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
   PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
+  if (fit->ncevery > 0) PetscCall(PetscMalloc1(fit->nlocal * nc * p, &fit->ncwork));
+  PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->nmom));
   PetscCall(PetscMalloc3(fit->nlocal * p, &fit->map, PetscMax(1, fit->maxobs) * p, &fit->sens, PetscMax(1, fit->maxobs), &fit->dldf));
   /* the Gram matrix of the design, exact */
   {
@@ -226,6 +237,7 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   PetscCall(PnlmeFitLinearize(fit));
   if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
   if (fit->outdir[0]) PetscCall(PnlmeFitWriteResults(fit, fit->outdir));
+  if (fit->outdir[0]) PetscCall(PnlmeFitWriteResultsHDF5(fit, fit->outdir));
   PetscFunctionReturn(0);
 }
 
@@ -332,6 +344,8 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));
   PetscCall(PetscFree(f->pred));
   PetscCall(PetscFree2(f->cmean, f->ccov));
+  PetscCall(PetscFree(f->ncwork));
+  PetscCall(PetscFree(f->nmom));
   PetscCall(PetscFree3(f->map, f->sens, f->dldf));
   PetscCall(PetscFree2(f->fim, f->se));
   PetscCall(PetscFree(f->G));

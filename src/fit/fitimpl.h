@@ -61,6 +61,9 @@ struct _p_PnlmeFit {
   PetscReal *sens, *dldf;  /* [maxobs x p], [maxobs] work */
   PetscInt   nmapfail;     /* subjects whose MAP search did not converge (global) */
   PetscReal  mapgtol;      /* gradient norm accepted when the line search stalls */
+  PetscReal  mapbound;
+  PetscInt   ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never) */
+  PetscReal *ncwork;           /* [nlocal x nchains x p] */     /* the MAP search stays within mapbound prior SDs of the individual mean */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
   PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
   PetscReal  m2ll_lin;
@@ -74,6 +77,13 @@ struct _p_PnlmeFit {
   PetscReal  walltime;
   char       outdir[PETSC_MAX_PATH_LEN];
   PetscBool  setupcalled;
+  /* ---- results.h5, individuals.csv and checkpoint/restart (h5results.c, checkpoint.c; docs/results-schema.md) */
+  PetscReal *nmom;                        /* [nlocal x 2p]: sums of phi and phi^2 (natural scale) over the draws
+                                             that make the conditional moments (saem.c, AccumulateMoments) */
+  PetscInt   ckevery;                     /* -checkpoint_every K: after every K-th iteration (0: never) */
+  char       ckfile[PETSC_MAX_PATH_LEN];  /* -checkpoint_file (default <output_dir>/checkpoint.h5) */
+  char       restart[PETSC_MAX_PATH_LEN]; /* -restart FILE: continue from this checkpoint */
+  PetscInt   istart;                      /* first SAEM iteration of this run (the checkpoint's after -restart) */
 };
 
 /* pop.c */
@@ -86,6 +96,8 @@ PETSC_INTERN PetscReal      PnlmeErrorLogLik(const PnlmePop *, PetscInt n, const
 PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
 PETSC_INTERN PetscReal      PnlmeErrorLogLikGrad(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[]);
 PETSC_INTERN PetscReal      PnlmeErrorSD(const PnlmePop *, PetscReal f);
+/* noncentred.c: interweaving step of the exploration phase */
+PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit);
 /* errorfit.c: M-step of the residual error parameters */
 PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, PetscReal S3);
 /* individual.c: conditional modes (MAP) of the local subjects */
@@ -98,5 +110,9 @@ PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitColumnName(PnlmeFit, PetscInt col, char name[], size_t len);
 PETSC_INTERN PetscErrorCode PnlmeFitCriteria(PnlmeFit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc);
 PETSC_INTERN PetscErrorCode PnlmeFitWriteResults(PnlmeFit, const char dir[]);
+/* h5results.c: results.h5 and individuals.csv (collective); checkpoint.c: the SAEM state */
+PETSC_INTERN PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit, const char dir[]);
+PETSC_INTERN PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit);
 /* saem.c */
 PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);

@@ -46,7 +46,7 @@ static PetscErrorCode ObjGrad(Tao tao, Vec Z, PetscReal *F, Vec Gv, void *vctx)
 PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
 {
   Tao                tao;
-  Vec                Z;
+  Vec                Z, lo, hi;
   MAPCtx             ctx;
   PetscInt           p = fit->p, nfail = 0;
   TaoConvergedReason reason;
@@ -54,7 +54,9 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, p, &Z));
   PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
   PetscCall(TaoSetOptionsPrefix(tao, "map_"));
-  PetscCall(TaoSetType(tao, TAOLMVM));
+  PetscCall(TaoSetType(tao, TAOBLMVM));
+  PetscCall(VecDuplicate(Z, &lo));
+  PetscCall(VecDuplicate(Z, &hi));
   PetscCall(TaoSetTolerances(tao, 1e-8, 0, 0));
   PetscCall(TaoSetMaximumIterations(tao, 200));
   ctx.fit = fit;
@@ -67,6 +69,20 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
     PetscCall(VecGetArray(Z, &zv));
     PetscCall(PetscArraycpy(zv, fit->cmean + i * p, p));
     PetscCall(VecRestoreArray(Z, &zv));
+    { /* the mode lies within a few prior SDs of the individual mean: bounds keep the line search away
+         from parameters where the model is stiff or blows up (and costly to integrate) */
+      PetscReal *l, *h;
+      PetscCall(VecGetArray(lo, &l));
+      PetscCall(VecGetArray(hi, &h));
+      for (PetscInt k = 0; k < p; k++) {
+        PetscReal m = fit->mi[i * p + k], w = fit->mapbound * PetscSqrtReal(fit->pop.Omega[k * p + k]), z0 = fit->cmean[i * p + k];
+        l[k] = PetscMin(m - w, z0 - 1e-3 * w);
+        h[k] = PetscMax(m + w, z0 + 1e-3 * w);
+      }
+      PetscCall(VecRestoreArray(lo, &l));
+      PetscCall(VecRestoreArray(hi, &h));
+      PetscCall(TaoSetVariableBounds(tao, lo, hi));
+    }
     PetscCall(TaoSetSolution(tao, Z));
     PetscCall(TaoSolve(tao));
     PetscCall(TaoGetConvergedReason(tao, &reason));
@@ -85,5 +101,7 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   PetscCallMPI(MPI_Allreduce(&nfail, &fit->nmapfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));
   PetscCall(TaoDestroy(&tao));
   PetscCall(VecDestroy(&Z));
+  PetscCall(VecDestroy(&lo));
+  PetscCall(VecDestroy(&hi));
   PetscFunctionReturn(0);
 }

@@ -69,7 +69,7 @@ static PetscErrorCode OpenInDir(MPI_Comm comm, const char dir[], const char name
   PetscFunctionReturn(0);
 }
 
-/* estimates.csv and likelihood.csv (rank 0); individuals.csv (collective, in subject order) */
+/* estimates.csv and likelihood.csv (rank 0); individuals.csv and results.h5 are written by h5results.c */
 PetscErrorCode PnlmeFitWriteResults(PnlmeFit fit, const char dir[])
 {
   MPI_Comm    comm = PetscObjectComm((PetscObject)fit);

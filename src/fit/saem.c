@@ -114,6 +114,14 @@ static inline void AccumulateMoments(PnlmeFit fit, PetscInt i, const PetscReal z
     m[k] += z[k];
     for (PetscInt l = 0; l < p; l++) C[k * p + l] += z[k] * z[l];
   }
+  { /* the same draws on the natural scale, for the conditional means and SDs of the results files */
+    PetscReal *nm = fit->nmom + 2 * i * p, *phi = fit->phi;
+    PnlmeModelTransformToNatural(fit->model, z, phi, NULL);
+    for (PetscInt k = 0; k < p; k++) {
+      nm[k] += phi[k];
+      nm[p + k] += phi[k] * phi[k];
+    }
+  }
 }
 
 /* individual means and cached likelihoods after the population parameters changed */
@@ -162,9 +170,11 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PetscCalloc1(ns, &cnt));
+  /* -restart: the state after the checkpoint's iteration istart (Refresh recomputes mi and ll) */
+  if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
   /* chains start at the individual means */
   PetscCall(Refresh(fit));
-  for (PetscInt i = 0; i < fit->nlocal; i++) {
+  for (PetscInt i = 0; i < fit->nlocal && !fit->istart; i++) {
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     for (PetscInt c = 0; c < nc; c++) {
       PetscReal *z = fit->z + (i * nc + c) * p;
@@ -172,7 +182,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       PetscCall(Evaluate(fit, &s, z, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c]));
     }
   }
-  for (PetscInt iter = 0; iter < K; iter++) {
+  for (PetscInt iter = fit->istart; iter < K; iter++) {
     PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
     PetscReal omega_old[64];
     /* E-step */
@@ -213,6 +223,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       if (acc[2 + p + k] > 0) fit->scale[0][k] *= 1.0 + 0.4 * (acc[2 + k] / acc[2 + p + k] - 0.4);
       if (acc[2 + 3 * p + k] > 0) fit->scale[1][k] *= 1.0 + 0.4 * (acc[2 + 2 * p + k] / acc[2 + 3 * p + k] - 0.4);
     }
+    if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
     PetscCall(RecordHistory(fit, iter));
     if (fit->printevery > 0 && ((iter + 1) % fit->printevery == 0 || iter + 1 == K)) {
       const PetscReal *h = fit->hist + iter * fit->nhist;
@@ -224,6 +235,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       }
       PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", line));
     }
+    if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit)); /* the state after iteration iter */
   }
   PetscCall(PetscFree(cnt));
   /* finalise the conditional means and covariances */
