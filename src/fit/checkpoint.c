@@ -25,7 +25,7 @@
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
 
 #define CHECKPOINT_FORMAT "pnlme-checkpoint"
-#define CHECKPOINT_FORMAT_VERSION 1
+#define CHECKPOINT_FORMAT_VERSION 3
 
 /* the random-stream struct as an HDF5 compound: native layout in memory, packed little-endian in the file */
 static void RNGTypes(hid_t *mem, hid_t *file)
@@ -54,7 +54,7 @@ static void RNGTypes(hid_t *mem, hid_t *file)
 }
 
 /* What determines the iterations, as text: compared field by field on restart */
-#define NKEYS 24
+#define NKEYS 32
 typedef struct {
   char key[NKEYS][32];
   char val[NKEYS][1024];
@@ -120,7 +120,11 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAddInt(fp, "n_subjects", fit->N));
   PetscCall(FingerprintAddInt(fp, "n_observations", fit->Ntot));
   PetscCall(FingerprintAddInt(fp, "n_chains", fit->nchains));
-  PetscCall(FingerprintAddInt(fp, "k1", fit->K1));
+  PetscCall(FingerprintAddInt(fp, "k1", fit->K1min));
+  PetscCall(FingerprintAddInt(fp, "k1_max", fit->autostop ? fit->K1max : fit->K1min));
+  PetscCall(FingerprintAddInt(fp, "auto_window", fit->autostop ? fit->autowin : 0));
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)(fit->autostop ? fit->autotol : 0))); /* exact */
+  PetscCall(FingerprintAdd(fp, "auto_tol", buf));
   PetscCall(FingerprintAddInt(fp, "k2", fit->K2));
   PetscCall(FingerprintAddInt(fp, "seed", fit->seed));
   PetscCall(FingerprintAddInt(fp, "sa_iterations", fit->saiter));
@@ -215,6 +219,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "pnlme_version", PNLME_VERSION));
   for (int k = 0; k < fp.n; k++) PetscCall(PnlmeH5WriteAttrString(&h, h.file, fp.key[k], fp.val[k]));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_iterations", fit->niter));
+  PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "k1_effective", fit->K1));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_proposed", tot[0]));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_failed", tot[1]));
   /* population parameters and SAEM statistics: the same on every rank, written by rank 0 */
@@ -236,6 +241,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
     PetscCall(PnlmeH5WriteRows(&h, g, "scale", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, hsc + 1, 2, 0, h.rank ? 0 : 2, sc));
   }
   PetscCall(PnlmeH5WriteRows(&h, g, "history", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hh, (hsize_t)fit->niter, 0, h.rank ? 0 : (hsize_t)fit->niter, fit->hist));
+  PetscCall(PnlmeH5WriteRows(&h, g, "complete_loglik", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)fit->niter, 0, h.rank ? 0 : (hsize_t)fit->niter, fit->cdll));
   PnlmeH5CloseGroup(&h, g);
   /* per subject, in global subject order */
   RNGTypes(&rngm, &rngf);
@@ -297,6 +303,11 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
     if (!h.failed && strcmp(val, fp.val[k])) PetscCall(PetscSNPrintf(msg, sizeof(msg), "-restart %s: the checkpoint is of another model, dataset or option set: %s is '%s' there, '%s' here", fit->restart, fp.key[k], val, fp.val[k]));
   }
   PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "n_iterations", &niter));
+  {
+    PetscInt64 k1;
+    PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "k1_effective", &k1));
+    if (!h.failed) fit->K1 = (PetscInt)k1;
+  }
   PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "n_proposed", &tot[0]));
   PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "n_failed", &tot[1]));
   if (!h.failed && !msg[0] && (niter < 1 || niter > fit->K1 + fit->K2)) PnlmeH5Fail(&h, "the checkpoint's iteration count %" PetscInt64_FMT " is not in [1, K1 + K2]", niter);
@@ -324,6 +335,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
     for (PetscInt k = 0; k < p; k++) fit->scale[0][k] = sc[k], fit->scale[1][k] = sc[p + k];
   }
   PetscCall(PnlmeH5ReadRows(&h, g, "history", H5T_NATIVE_DOUBLE, 1, &hh, (hsize_t)niter, 0, (hsize_t)niter, fit->hist));
+  PetscCall(PnlmeH5ReadRows(&h, g, "complete_loglik", H5T_NATIVE_DOUBLE, 0, NULL, (hsize_t)niter, 0, (hsize_t)niter, fit->cdll));
   PnlmeH5CloseGroup(&h, g);
   PetscCall(PetscMalloc1(2 * fit->nlocal + 1, &ids));
   RNGTypes(&rngm, &rngf);

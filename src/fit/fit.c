@@ -26,8 +26,12 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->isdof      = 5;
   f->mapgtol    = 1e-3;
   f->mapbound   = 8.0;
-  f->ncevery    = 0;
+  f->ncevery    = 1;
   f->ncmaxit    = 10;
+  f->autostop   = PETSC_TRUE;
+  f->K1max      = 1500;
+  f->autowin    = 100;
+  f->autotol    = 0.5;
   f->pop.err    = PNLME_ERROR_CONSTANT;
   f->pop.a      = 1.0;
   f->pop.b      = 0.1;
@@ -145,6 +149,10 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   fit->pop.full = full;
   PetscCall(PetscOptionsInt("-saem_k1", "SAEM exploration iterations (step 1)", "PnlmeFitSetFromOptions", fit->K1, &fit->K1, NULL));
   PetscCall(PetscOptionsInt("-saem_k2", "SAEM smoothing iterations (step 1/(k-K1))", "PnlmeFitSetFromOptions", fit->K2, &fit->K2, NULL));
+  PetscCall(PetscOptionsBool("-saem_auto", "End the exploration when the complete-data log-likelihood has settled (-saem_k1 is then the minimum)", "PnlmeFitSetFromOptions", fit->autostop, &fit->autostop, NULL));
+  PetscCall(PetscOptionsInt("-saem_k1_max", "Longest exploration phase with -saem_auto", "PnlmeFitSetFromOptions", fit->K1max, &fit->K1max, NULL));
+  PetscCall(PetscOptionsInt("-saem_auto_window", "Window (iterations) of the settling test", "PnlmeFitSetFromOptions", fit->autowin, &fit->autowin, NULL));
+  PetscCall(PetscOptionsReal("-saem_auto_tol", "Settled: the two half-window means of the complete-data log-likelihood differ by less than this many window SDs", "PnlmeFitSetFromOptions", fit->autotol, &fit->autotol, NULL));
   PetscCall(PetscOptionsInt("-saem_chains", "Chains per subject (default ceil(50/N))", "PnlmeFitSetFromOptions", fit->nchains, &fit->nchains, NULL));
   PetscCall(PetscOptionsIntArray("-saem_kernels", "Iterations of the three MH kernels (independence, component-wise, block)", "PnlmeFitSetFromOptions", fit->nkern, &nk, NULL));
   PetscCall(PetscOptionsInt("-saem_seed", "Random seed", "PnlmeFitSetFromOptions", fit->seed, &fit->seed, NULL));
@@ -152,7 +160,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
   PetscCall(PetscOptionsInt("-lik_is_samples", "Importance-sampling draws per subject for -2LL", "PnlmeFitSetFromOptions", fit->nis, &fit->nis, NULL));
   PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
-  PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
+  PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations after annealing (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
   PetscCall(PetscOptionsInt("-saem_nc_max_it", "Quasi-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
   PetscCall(PetscOptionsReal("-map_bound", "The MAP search stays within this many prior SDs of the individual mean", "PnlmeFitComputeMAP", fit->mapbound, &fit->mapbound, NULL));
   PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
@@ -163,6 +171,11 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsString("-restart", "Continue the SAEM iterations from this checkpoint file", "PnlmeFitCheckpointRead", fit->restart, fit->restart, sizeof(fit->restart), NULL));
   PetscOptionsEnd();
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
+  PetscCheck(!fit->autostop || fit->K1max >= fit->K1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
+  PetscCheck(fit->autowin >= 10 && fit->autotol > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_auto_window >= 10 and -saem_auto_tol > 0 are required");
+  if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
+  fit->K1min = fit->K1;
+  if (fit->autostop) fit->K1 = fit->K1max; /* until the settling test ends it */
   PetscCheck(fit->nkern[0] >= 0 && fit->nkern[1] >= 0 && fit->nkern[2] >= 0 && fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_kernels: non-negative counts, not all zero");
   PetscCheck(fit->safactor > 0 && fit->safactor <= 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_sa_factor must be in (0,1]");
   PetscFunctionReturn(0);
@@ -182,7 +195,6 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PnlmeDataGetMaxSizes(fit->data, &fit->maxobs, &maxev));
   PetscCheck(fit->N > 0, comm, PETSC_ERR_USER, "the dataset has no subject with observations");
   if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((50 + fit->N - 1) / fit->N);
-  if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2;
   nc = fit->nchains;
   PetscCall(PnlmePopFactor(&fit->pop));
   PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
@@ -224,6 +236,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   fit->nhist = p + nbeta + p + (fit->pop.full ? p * (p - 1) / 2 : 0) + (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) +
                (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
+  PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
   fit->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -339,6 +352,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   }
   PetscCall(PetscFree5(f->pop.B, f->pop.mask, f->pop.Omega, f->pop.L, f->pop.Oinv));
   PetscCall(PetscFree(f->hist));
+  PetscCall(PetscFree(f->cdll));
   PetscCall(PetscFree5(f->x, f->mi, f->z, f->ll, f->predoff));
   PetscCall(PetscFree(f->rng));
   PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));

@@ -33,6 +33,11 @@ struct _p_PnlmeFit {
   char     **covnames;     /* design column names (owned by data) */
   /* SAEM settings */
   PetscInt   K1, K2, nchains, nkern[3], saiter, printevery;
+  /* automatic end of the exploration phase: K1 is the effective length, between K1min and K1max */
+  PetscBool  autostop;
+  PetscInt   K1min, K1max, autowin;
+  PetscReal  autotol;
+  PetscReal *cdll;         /* [K1max + K2] complete-data log-likelihood of every iteration (settling test) */
   PetscReal  safactor;
   PetscInt   seed;
   /* per local subject and chain state */

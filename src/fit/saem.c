@@ -10,7 +10,8 @@
 #define STAT_S2(f)   ((f)->q * (f)->p)
 #define STAT_S3(f)   (STAT_S2(f) + (f)->p * (f)->p)
 #define STAT_ACC(f)  (STAT_S3(f) + 1) /* kernel 1: acc, prop; kernel 2: acc[p], prop[p]; kernel 3: acc[p], prop[p] */
-#define STAT_SIZE(f) (STAT_ACC(f) + 2 + 4 * (f)->p)
+#define STAT_CDLL(f) (STAT_ACC(f) + 2 + 4 * (f)->p) /* complete-data log-likelihood (monitoring only) */
+#define STAT_SIZE(f) (STAT_CDLL(f) + 1)
 
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit fit, PetscInt *n)
 {
@@ -161,6 +162,30 @@ static PetscErrorCode RecordHistory(PnlmeFit fit, PetscInt iter)
   PetscFunctionReturn(0);
 }
 
+/* The exploration has settled when the complete-data log-likelihood has: its means over the two
+   halves of the last autowin iterations differ by less than autotol standard deviations of the
+   window (a drift shows as a difference of means comparable to the spread).  The likelihood, not the
+   estimates: on a flat ridge (weakly identified parameters) estimates keep wandering at no gain.
+   Tested every 10 iterations once the minimum exploration is done and the window lies after the
+   annealing phase. */
+static PetscBool Settled(PnlmeFit fit, PetscInt iter)
+{
+  PetscInt  W = fit->autowin, h = W / 2;
+  PetscReal m1 = 0, m2 = 0, m = 0, v = 0;
+  if (iter + 1 < fit->K1min || iter + 1 - W < fit->saiter || (iter + 1) % 10) return PETSC_FALSE;
+  for (PetscInt t = iter + 1 - W; t <= iter; t++) {
+    m += fit->cdll[t];
+    if (t < iter + 1 - h) m1 += fit->cdll[t];
+    else m2 += fit->cdll[t];
+  }
+  m /= W;
+  m1 /= (W - h);
+  m2 /= h;
+  for (PetscInt t = iter + 1 - W; t <= iter; t++) v += PetscSqr(fit->cdll[t] - m);
+  v = PetscSqrtReal(v / (W - 1));
+  return (PetscBool)(PetscAbsReal(m2 - m1) <= fit->autotol * v);
+}
+
 PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, ns = STAT_SIZE(fit), K = fit->K1 + fit->K2;
@@ -182,6 +207,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       PetscCall(Evaluate(fit, &s, z, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c]));
     }
   }
+  K = fit->K1 + fit->K2; /* a restart may have read the effective K1 */
   for (PetscInt iter = fit->istart; iter < K; iter++) {
     PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
     PetscReal omega_old[64];
@@ -200,6 +226,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
           for (PetscInt l = 0; l < p; l++) cnt[STAT_S2(fit) + k * p + l] += z[k] * z[l] / nc;
         }
         cnt[STAT_S3(fit)] += PnlmeErrorResidualSS(&fit->pop, s.nobs, s.dv, pr) / nc;
+        cnt[STAT_CDLL(fit)] += (fit->ll[i * nc + c] + PnlmePopLogPrior(&fit->pop, z, m)) / nc;
         if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
       }
       for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
@@ -207,6 +234,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     /* reduction: exact, so the result does not depend on the partition */
     PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), ns, fit->acc));
     for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
+    fit->cdll[iter] = fit->s[STAT_CDLL(fit)] - 0.5 * (PetscReal)fit->N * fit->pop.logdet - 0.5 * (PetscReal)fit->Ntot * PetscLogReal(2 * PETSC_PI);
     /* stochastic approximation */
     for (PetscInt j = 0; j < STAT_ACC(fit); j++) fit->S[j] = iter == 0 ? fit->s[j] : fit->S[j] + gamma * (fit->s[j] - fit->S[j]);
     /* M-step */
@@ -225,6 +253,11 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     }
     if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
     PetscCall(RecordHistory(fit, iter));
+    if (fit->autostop && iter < fit->K1 && Settled(fit, iter)) {
+      fit->K1 = iter + 1;
+      K       = fit->K1 + fit->K2;
+      PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
+    }
     if (fit->printevery > 0 && ((iter + 1) % fit->printevery == 0 || iter + 1 == K)) {
       const PetscReal *h = fit->hist + iter * fit->nhist;
       char             line[2048] = "";
@@ -233,7 +266,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
         PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
         PetscCall(PetscStrlen(line, &len));
       }
-      PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", line));
+      PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s | -2LLc %.2f |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", (double)(-2 * fit->cdll[iter]), line));
     }
     if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit)); /* the state after iteration iter */
   }
