@@ -50,3 +50,19 @@ PETSC_EXTERN PetscErrorCode PnlmeParseKeyValues(const char opt[], const char str
 
 /* mkdir -p (not collective): 0 on success, an errno value otherwise */
 PETSC_EXTERN int PnlmeMakeDirectory(const char path[]);
+
+/* Collective text output in rank order with MPI-IO (src/sys/orderedfile.c): append to buf (after
+   PnlmeOrderedFileReserve), then PnlmeOrderedFileWriteRound on every rank; the file is the
+   concatenation of the ranks' buffers in rank order.  `what` names the file in error messages. */
+typedef struct {
+  char       path[PETSC_MAX_PATH_LEN], what[64];
+  MPI_File   fh;
+  PetscBool  open;
+  char      *buf;
+  size_t     len, cap;
+  PetscInt64 offset; /* bytes written by all ranks in the previous rounds */
+} PnlmeOrderedFile;
+PETSC_EXTERN PetscErrorCode PnlmeOrderedFileOpen(MPI_Comm, const char path[], const char what[], PnlmeOrderedFile *);
+PETSC_EXTERN PetscErrorCode PnlmeOrderedFileReserve(PnlmeOrderedFile *, size_t extra);
+PETSC_EXTERN PetscErrorCode PnlmeOrderedFileWriteRound(MPI_Comm, PnlmeOrderedFile *);
+PETSC_EXTERN PetscErrorCode PnlmeOrderedFileClose(MPI_Comm, PnlmeOrderedFile *);

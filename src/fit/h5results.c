@@ -371,81 +371,50 @@ PetscErrorCode PnlmeH5WriteStrings(PnlmeH5 *h, hid_t loc, const char name[], Pet
 
 /* ------------------------------------------------------------------ individuals.csv */
 
-/* Collective, MPI-IO: every rank formats its subjects' rows in rounds of at most `chunk` subjects and
-   writes them at its offset (an exclusive scan of the byte counts); every rank takes part in every
-   round.  Memory per rank: one round's text. */
+/* Collective (PnlmeOrderedFile): every rank formats its subjects' rows in rounds of at most `chunk`
+   subjects; the file is in global subject order.  Memory per rank: one round's text. */
 static PetscErrorCode WriteIndividualsCSV(PnlmeFit fit, const char path[], const PetscReal mean[], const PetscReal sd[], const PetscReal map[])
 {
-  MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
-  PetscInt    p = fit->p, chunk = 8192, nround, nr;
-  size_t      rowmax = 32 + (size_t)p * 3 * 26, cap;
-  char       *buf, msg[MPI_MAX_ERROR_STRING] = "";
-  PetscMPIInt rank, rc, bad, len;
-  MPI_File    fh;
-  long long   offset = 0;
+  MPI_Comm         comm = PetscObjectComm((PetscObject)fit);
+  PetscInt         p = fit->p, chunk = 8192, nround, nr;
+  size_t           rowmax = 32 + (size_t)p * 3 * 26; /* ID, 3p numbers of <= 17 characters (%.10g), separators */
+  PetscMPIInt      rank;
+  PnlmeOrderedFile f;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   nround = (fit->nlocal + chunk - 1) / chunk;
   PetscCallMPI(MPI_Allreduce(&nround, &nr, 1, MPIU_INT, MPI_MAX, comm));
-  nr  = PetscMax(nr, 1); /* the header */
-  cap = (size_t)chunk * rowmax + 8; /* a row: ID (<= 20 characters), 3p numbers of <= 17 characters (%.10g), separators */
-  for (PetscInt k = 0; k < p; k++) {
-    const char *name;
-    size_t      len;
-    PetscCall(PnlmeModelGetParameterName(fit->model, k, &name));
-    PetscCall(PetscStrlen(name, &len));
-    cap += 3 * len + 16; /* its part of the header */
-  }
-  PetscCall(PetscMalloc1(cap, &buf));
-  rc  = MPI_File_open(comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
-  bad = rc != MPI_SUCCESS;
-  if (bad) MPI_Error_string(rc, msg, &len);
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
-  if (bad) {
-    if (rc == MPI_SUCCESS) MPI_File_close(&fh);
-    PetscCall(PetscFree(buf));
-    SETERRQ(comm, PETSC_ERR_FILE_OPEN, "results file %s: cannot open for writing%s%s", path, msg[0] ? ": " : "", msg);
-  }
-  rc  = MPI_File_set_size(fh, 0); /* an older, longer file must not keep its tail */
-  bad = rc != MPI_SUCCESS;
+  nr = PetscMax(nr, 1); /* the header */
+  PetscCall(PnlmeOrderedFileOpen(comm, path, "results file", &f));
   for (PetscInt r = 0; r < nr; r++) {
-    size_t     n  = 0;
-    PetscInt   i0 = r * chunk, i1 = PetscMin(fit->nlocal, i0 + chunk);
-    long long  mine, before = 0, tot[2];
-    MPI_Status status;
+    PetscInt i0 = r * chunk, i1 = PetscMin(fit->nlocal, i0 + chunk);
     if (!rank && !r) {
-      const char *name;
-      n += (size_t)snprintf(buf + n, cap - n, "ID");
+      PetscCall(PnlmeOrderedFileReserve(&f, 8));
+      f.len += (size_t)snprintf(f.buf + f.len, f.cap - f.len, "ID");
       for (PetscInt k = 0; k < p; k++) {
+        const char *name;
+        size_t      len;
         PetscCall(PnlmeModelGetParameterName(fit->model, k, &name));
-        n += (size_t)snprintf(buf + n, cap - n, ",%s_mean,%s_sd,%s_map", name, name, name);
+        PetscCall(PetscStrlen(name, &len));
+        PetscCall(PnlmeOrderedFileReserve(&f, 3 * len + 16));
+        f.len += (size_t)snprintf(f.buf + f.len, f.cap - f.len, ",%s_mean,%s_sd,%s_map", name, name, name);
       }
-      n += (size_t)snprintf(buf + n, cap - n, "\n");
+      PetscCall(PnlmeOrderedFileReserve(&f, 2));
+      f.len += (size_t)snprintf(f.buf + f.len, f.cap - f.len, "\n");
     }
+    PetscCall(PnlmeOrderedFileReserve(&f, (size_t)(i1 > i0 ? i1 - i0 : 0) * rowmax + 1));
     for (PetscInt i = i0; i < i1; i++) {
       PnlmeSubject s;
       PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
       /* snprintf rather than PetscSNPrintf: millions of numbers at 1e6 subjects */
-      n += (size_t)snprintf(buf + n, cap - n, "%" PetscInt64_FMT, s.id);
-      for (PetscInt k = 0; k < p; k++) n += (size_t)snprintf(buf + n, cap - n, ",%.10g,%.10g,%.10g", (double)mean[i * p + k], (double)sd[i * p + k], (double)map[i * p + k]);
-      n += (size_t)snprintf(buf + n, cap - n, "\n");
+      f.len += (size_t)snprintf(f.buf + f.len, f.cap - f.len, "%" PetscInt64_FMT, s.id);
+      for (PetscInt k = 0; k < p; k++) f.len += (size_t)snprintf(f.buf + f.len, f.cap - f.len, ",%.10g,%.10g,%.10g", (double)mean[i * p + k], (double)sd[i * p + k], (double)map[i * p + k]);
+      f.len += (size_t)snprintf(f.buf + f.len, f.cap - f.len, "\n");
     }
-    PetscCheck(n < cap, PETSC_COMM_SELF, PETSC_ERR_PLIB, "individuals.csv: row buffer overflow");
-    mine = (long long)n;
-    PetscCallMPI(MPI_Exscan(&mine, &before, 1, MPI_LONG_LONG, MPI_SUM, comm));
-    if (!rank) before = 0;
-    rc     = MPI_File_write_at_all(fh, (MPI_Offset)(offset + before), buf, (int)n, MPI_BYTE, &status);
-    tot[0] = mine;
-    tot[1] = bad || rc != MPI_SUCCESS;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, tot, 2, MPI_LONG_LONG, MPI_SUM, comm));
-    offset += tot[0];
-    bad = tot[1] > 0;
+    PetscCheck(f.len < f.cap, PETSC_COMM_SELF, PETSC_ERR_PLIB, "individuals.csv: row buffer overflow");
+    PetscCall(PnlmeOrderedFileWriteRound(comm, &f));
   }
-  rc = MPI_File_close(&fh);
-  PetscCall(PetscFree(buf));
-  bad = bad || rc != MPI_SUCCESS;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
-  PetscCheck(!bad, comm, PETSC_ERR_FILE_WRITE, "results file %s: writing failed (disk full or no permission?)", path);
+  PetscCall(PnlmeOrderedFileClose(comm, &f));
   PetscFunctionReturn(0);
 }
 

@@ -41,7 +41,7 @@ PetscErrorCode PnlmeSimHeader(PnlmeSim sim, PnlmeSimFile *f, PetscBool params)
   }
   PetscCall(PetscStrlcat(line, "\n", sizeof(line)));
   n = strlen(line);
-  PetscCall(PnlmeSimFileReserve(f, n));
+  PetscCall(PnlmeOrderedFileReserve(f, n));
   memcpy(f->buf + f->len, line, n);
   f->len += n;
   PetscFunctionReturn(0);
@@ -137,7 +137,7 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
     PnlmeExactSumAdd(&sim->st.zsum[2 * q + 1], sim->z[q] * sim->z[q]);
   }
   /* rows in file order (infusion ends are not rows) */
-  PetscCall(PnlmeSimFileReserve(&sim->csv, PnlmeSimSubjectMaxBytes(sim)));
+  PetscCall(PnlmeOrderedFileReserve(&sim->csv, PnlmeSimSubjectMaxBytes(sim)));
   idlen = (size_t)PnlmeSimFormatInt(idtext, g + 1);
   p     = sim->csv.buf + sim->csv.len;
   for (PetscInt k = 0; k < s.nev; k++) {
@@ -172,8 +172,8 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
     *p++ = '\n';
   }
   sim->csv.len = (size_t)(p - sim->csv.buf);
-  if (sim->par.path[0]) {
-    PetscCall(PnlmeSimFileReserve(&sim->par, ROWBYTES(1 + np)));
+  if (sim->paramoutput[0]) {
+    PetscCall(PnlmeOrderedFileReserve(&sim->par, ROWBYTES(1 + np)));
     p = sim->par.buf + sim->par.len;
     p = Put(p, idtext, idlen);
     for (PetscInt q = 0; q < np; q++) {

@@ -284,8 +284,6 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
     size_t per = PnlmeSimSubjectMaxBytes(sim);
     if ((size_t)sim->roundsub * per > ((size_t)1 << 30)) sim->roundsub = (PetscInt)PetscMax(1, ((size_t)1 << 30) / per);
   }
-  PetscCall(PetscStrncpy(sim->csv.path, sim->output, sizeof(sim->csv.path)));
-  PetscCall(PetscStrncpy(sim->par.path, sim->paramoutput, sizeof(sim->par.path)));
   sim->setupcalled = PETSC_TRUE;
   if (sim->view) PetscCall(PnlmeSimView(sim, PETSC_VIEWER_STDOUT_(comm)));
   PetscFunctionReturn(0);
@@ -315,12 +313,12 @@ PetscErrorCode PnlmeSimRun(PnlmeSim sim)
   chunk  = (PetscInt64)sim->roundsub * size;
   nround = (n + chunk - 1) / chunk;
   PetscCall(PnlmeSimStatsCreate(sim));
-  PetscCall(PnlmeSimFileOpen(sim, &sim->csv));
-  PetscCall(PnlmeSimFileReserve(&sim->csv, (size_t)PetscMin(nlocal, (PetscInt64)sim->roundsub) * PnlmeSimSubjectMaxBytes(sim) / 2 + 65536));
-  if (sim->par.path[0]) PetscCall(PnlmeSimFileOpen(sim, &sim->par));
+  PetscCall(PnlmeOrderedFileOpen(comm, sim->output, "option -sim_output", &sim->csv));
+  PetscCall(PnlmeOrderedFileReserve(&sim->csv, (size_t)PetscMin(nlocal, (PetscInt64)sim->roundsub) * PnlmeSimSubjectMaxBytes(sim) / 2 + 65536));
+  if (sim->paramoutput[0]) PetscCall(PnlmeOrderedFileOpen(comm, sim->paramoutput, "option -sim_output_params", &sim->par));
   if (!rank) {
     PetscCall(PnlmeSimHeader(sim, &sim->csv, PETSC_FALSE));
-    if (sim->par.path[0]) PetscCall(PnlmeSimHeader(sim, &sim->par, PETSC_TRUE));
+    if (sim->paramoutput[0]) PetscCall(PnlmeSimHeader(sim, &sim->par, PETSC_TRUE));
   }
   PnlmeDeferredErrorInit(&err);
   for (PetscInt64 r = 0; r < nround; r++) {
@@ -329,12 +327,14 @@ PetscErrorCode PnlmeSimRun(PnlmeSim sim)
     PetscInt64 g1 = g0 + m / size + (rank < m % size ? 1 : 0);
     for (PetscInt64 g = g0; g < g1 && err.key == PNLME_NO_ERROR_KEY; g++) PetscCall(PnlmeSimSubject(sim, g, &err));
     PetscCall(PnlmeDeferredErrorRaise(comm, &err));
-    PetscCall(PnlmeSimFileWriteRound(sim, &sim->csv));
-    if (sim->par.path[0]) PetscCall(PnlmeSimFileWriteRound(sim, &sim->par));
+    PetscCall(PetscLogEventBegin(PNLME_SimWrite, 0, 0, 0, 0));
+    PetscCall(PnlmeOrderedFileWriteRound(comm, &sim->csv));
+    if (sim->paramoutput[0]) PetscCall(PnlmeOrderedFileWriteRound(comm, &sim->par));
+    PetscCall(PetscLogEventEnd(PNLME_SimWrite, 0, 0, 0, 0));
   }
   sim->sum.filesize = sim->csv.offset;
-  PetscCall(PnlmeSimFileClose(sim, &sim->csv));
-  if (sim->par.path[0]) PetscCall(PnlmeSimFileClose(sim, &sim->par));
+  PetscCall(PnlmeOrderedFileClose(comm, &sim->csv));
+  if (sim->paramoutput[0]) PetscCall(PnlmeOrderedFileClose(comm, &sim->par));
   PetscCall(PnlmeSimStatsReduce(sim));
   PetscCall(PetscLogEventEnd(PNLME_Simulate, 0, 0, 0, 0));
   sim->sum.walltime = MPI_Wtime() - t0;
@@ -430,8 +430,8 @@ PetscErrorCode PnlmeSimDestroy(PnlmeSim *simp)
     *simp = NULL;
     PetscFunctionReturn(0);
   }
-  PetscCall(PnlmeSimFileClose(sim, &sim->csv));
-  PetscCall(PnlmeSimFileClose(sim, &sim->par));
+  PetscCall(PnlmeOrderedFileClose(PetscObjectComm((PetscObject)sim), &sim->csv));
+  PetscCall(PnlmeOrderedFileClose(PetscObjectComm((PetscObject)sim), &sim->par));
   PetscCall(PnlmeSimStatsDestroy(sim));
   PetscCall(PetscFree6(sim->theta, sim->mu, sim->omega, sim->corr, sim->L, sim->zmean));
   PetscCall(PetscFree(sim->zsd));

@@ -40,14 +40,7 @@ typedef struct {
 } PnlmeSimTimeItem;
 
 /* a buffer of formatted rows and its part of one output file */
-typedef struct {
-  char       path[PETSC_MAX_PATH_LEN];
-  MPI_File   fh;
-  PetscBool  open;
-  char      *buf;
-  size_t     len, cap;
-  PetscInt64 offset; /* bytes written by all ranks in the previous rounds */
-} PnlmeSimFile;
+typedef PnlmeOrderedFile PnlmeSimFile; /* the cohort CSV and the parameters CSV */
 
 /* per-rank accumulators of the summary */
 typedef struct {
@@ -146,10 +139,6 @@ PETSC_INTERN size_t         PnlmeSimSubjectMaxBytes(PnlmeSim);
 PETSC_INTERN PetscErrorCode PnlmeSimHeader(PnlmeSim, PnlmeSimFile *, PetscBool params);
 
 /* writer.c */
-PETSC_INTERN PetscErrorCode PnlmeSimFileOpen(PnlmeSim, PnlmeSimFile *);
-PETSC_INTERN PetscErrorCode PnlmeSimFileReserve(PnlmeSimFile *, size_t extra);
-PETSC_INTERN PetscErrorCode PnlmeSimFileWriteRound(PnlmeSim, PnlmeSimFile *);
-PETSC_INTERN PetscErrorCode PnlmeSimFileClose(PnlmeSim, PnlmeSimFile *);
 
 /* summary.c */
 PETSC_INTERN PetscErrorCode PnlmeSimStatsCreate(PnlmeSim);
