@@ -26,7 +26,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->isdof      = 5;
   f->mapgtol    = 1e-3;
   f->mapbound   = 8.0;
-  f->ncevery    = 1;
+  f->ncevery    = 2;
   f->ncmaxit    = 10;
   f->autostop   = PETSC_TRUE;
   f->K1max      = 1500;
