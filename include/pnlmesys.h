@@ -9,10 +9,12 @@
 PETSC_EXTERN PetscErrorCode PnlmeInitialize(void);
 PETSC_EXTERN PetscErrorCode PnlmeFinalize(void);
 
-/* Log events and class ids (valid after PnlmeInitialize), shown by -log_view */
+/* Log stages, events and class id (valid after PnlmeInitialize), shown by -log_view.  A subject
+   solve (closed form or ODE integration, with or without sensitivities) is PnlmeModelPred. */
 PETSC_EXTERN PetscClassId  PNLME_CLASSID;
-PETSC_EXTERN PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_ODESolve, PNLME_Simulate,
-  PNLME_SimWrite;
+PETSC_EXTERN PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_Simulate, PNLME_SimWrite;
+PETSC_EXTERN PetscLogEvent PNLME_EStep, PNLME_MStep, PNLME_NonCentred, PNLME_FitMAP, PNLME_FitLinearize, PNLME_FitIS, PNLME_FitOutput, PNLME_FitCheckpoint;
+PETSC_EXTERN PetscLogStage PNLME_StageSAEM, PNLME_StageLikelihood, PNLME_StageOutput;
 
 /* Runs a thin application: PetscInitialize, PnlmeInitialize, run(), then on error prints ONE line
    "<prog>: error: <message>" on rank 0 (the message of the error raised collectively) and returns 1.

@@ -194,7 +194,6 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   hsize_t     hnc[2] = {(hsize_t)nc, (hsize_t)p}, h2p = 2 * (hsize_t)p, hsc[2] = {2, (hsize_t)p}, hh = (hsize_t)fit->nhist, g0;
   int         err = 0;
   PetscFunctionBegin;
-  PetscCall(PnlmeFitH5RegisterEvents());
   PetscCall(PetscLogEventBegin(PNLME_FitCheckpoint, 0, 0, 0, 0));
   PetscCall(CheckpointPath(fit, path, sizeof(path)));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
@@ -285,7 +284,6 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   hsize_t            hnc[2] = {(hsize_t)nc, (hsize_t)p}, h2p = 2 * (hsize_t)p, hsc[2] = {2, (hsize_t)p}, hh = (hsize_t)fit->nhist, g0;
   PnlmeDeferredError derr;
   PetscFunctionBegin;
-  PetscCall(PnlmeFitH5RegisterEvents());
   PetscCall(PetscLogEventBegin(PNLME_FitCheckpoint, 0, 0, 0, 0));
   PetscCall(PnlmeDataGetOwnershipRange(fit->data, &gstart, &gend));
   PetscCall(ObservationOffset(fit, &nobsl, &ostart));

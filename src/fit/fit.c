@@ -245,12 +245,20 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
 {
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
+  PetscCall(PetscLogStagePush(PNLME_StageSAEM));
   PetscCall(PnlmeFitSolve_SAEM(fit));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
   PetscCall(PnlmeFitComputeMAP(fit));
   PetscCall(PnlmeFitLinearize(fit));
   if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
-  if (fit->outdir[0]) PetscCall(PnlmeFitWriteResults(fit, fit->outdir));
-  if (fit->outdir[0]) PetscCall(PnlmeFitWriteResultsHDF5(fit, fit->outdir));
+  PetscCall(PetscLogStagePop());
+  if (fit->outdir[0]) {
+    PetscCall(PetscLogStagePush(PNLME_StageOutput));
+    PetscCall(PnlmeFitWriteResults(fit, fit->outdir));
+    PetscCall(PnlmeFitWriteResultsHDF5(fit, fit->outdir));
+    PetscCall(PetscLogStagePop());
+  }
   PetscFunctionReturn(0);
 }
 

@@ -59,5 +59,3 @@ PETSC_INTERN PetscErrorCode PnlmeH5ReadRows(PnlmeH5 *, hid_t loc, const char nam
 PETSC_INTERN PetscErrorCode PnlmeH5WriteStrings(PnlmeH5 *, hid_t loc, const char name[], PetscInt n, const char *const strs[]);
 
 /* h5results.c: the log events of the results files and checkpoints */
-PETSC_INTERN PetscErrorCode PnlmeFitH5RegisterEvents(void);
-PETSC_INTERN PetscLogEvent  PNLME_FitOutput, PNLME_FitCheckpoint;

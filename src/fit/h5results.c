@@ -12,27 +12,6 @@
 #include <errno.h>
 #include <math.h>
 
-PetscLogEvent    PNLME_FitOutput, PNLME_FitCheckpoint;
-static PetscBool PnlmeFitH5EventsRegistered = PETSC_FALSE;
-
-static PetscErrorCode PnlmeFitH5EventsFinalize(void)
-{
-  PetscFunctionBegin;
-  PnlmeFitH5EventsRegistered = PETSC_FALSE;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PnlmeFitH5RegisterEvents(void)
-{
-  PetscFunctionBegin;
-  if (PnlmeFitH5EventsRegistered) PetscFunctionReturn(0);
-  PnlmeFitH5EventsRegistered = PETSC_TRUE;
-  PetscCall(PetscLogEventRegister("PnlmeFitOutput", PNLME_CLASSID, &PNLME_FitOutput));
-  PetscCall(PetscLogEventRegister("PnlmeFitCheckpt", PNLME_CLASSID, &PNLME_FitCheckpoint));
-  PetscCall(PetscRegisterFinalize(PnlmeFitH5EventsFinalize));
-  PetscFunctionReturn(0);
-}
-
 /* ------------------------------------------------------------------ HDF5 helpers (h5io.h) */
 
 /* the innermost description on HDF5's error stack: the most specific reason (often the system's) */
@@ -565,7 +544,6 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   hsize_t        hp = (hsize_t)p;
   PetscLogDouble now;
   PetscFunctionBegin;
-  PetscCall(PnlmeFitH5RegisterEvents());
   PetscCall(PetscLogEventBegin(PNLME_FitOutput, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));

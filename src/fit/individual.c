@@ -51,6 +51,7 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   PetscInt           p = fit->p, nfail = 0;
   TaoConvergedReason reason;
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PNLME_FitMAP, 0, 0, 0, 0));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, p, &Z));
   PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
   PetscCall(TaoSetOptionsPrefix(tao, "map_"));
@@ -103,5 +104,6 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   PetscCall(VecDestroy(&Z));
   PetscCall(VecDestroy(&lo));
   PetscCall(VecDestroy(&hi));
+  PetscCall(PetscLogEventEnd(PNLME_FitMAP, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -14,6 +14,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PnlmeRNG      rng;
   PetscBLASInt  n, info;
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PNLME_FitIS, 0, 0, 0, 0));
   PetscCall(PetscBLASIntCast(p, &n));
   PnlmeExactSumReset(sum, 2);
   cst_t = lgamma(0.5 * (nu + p)) - lgamma(0.5 * nu) - 0.5 * p * PetscLogReal(nu * PETSC_PI);
@@ -78,5 +79,6 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), 2, sum));
   fit->m2ll_is = PnlmeExactSumValue(&sum[0]);
   fit->mcse_is = PetscSqrtReal(PnlmeExactSumValue(&sum[1]));
+  PetscCall(PetscLogEventEnd(PNLME_FitIS, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

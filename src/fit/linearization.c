@@ -49,6 +49,7 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   const PnlmePop  *pop = &fit->pop;
   PetscBool        logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PNLME_FitLinearize, 0, 0, 0, 0));
   nt          = ThetaLayout(fit, kind, par, row);
   fit->ntheta = nt;
   PetscCall(PetscMalloc6(mo * p, &J, mo * mo, &V, mo * p, &WJ, mo * mo, &W, mo, &r, 2 * mo, &d));
@@ -154,5 +155,6 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscCall(PetscFree6(J, V, WJ, W, r, d));
   PetscCall(PetscFree(fi));
   PetscCall(PetscFree(acc));
+  PetscCall(PetscLogEventEnd(PNLME_FitLinearize, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -85,6 +85,7 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
   Vec       X, lo, hi;
   PetscReal *xv, *l, *h;
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
   ctx.fit = fit;
   ctx.nf  = 0;
   for (PetscInt a = 0; a < q; a++)
@@ -140,5 +141,6 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
       fit->ll[i * nc + c] = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s.nobs, s.dv, pr);
     }
   }
+  PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -212,6 +212,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
     PetscReal omega_old[64];
     /* E-step */
+    PetscCall(PetscLogEventBegin(PNLME_EStep, 0, 0, 0, 0));
     PnlmeExactSumReset(fit->acc, ns);
     for (PetscInt i = 0; i < fit->nlocal; i++) {
       const PetscReal *x = fit->x + i * q, *m = fit->mi + i * p;
@@ -231,6 +232,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       }
       for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
     }
+    PetscCall(PetscLogEventEnd(PNLME_EStep, 0, 0, 0, 0));
     /* reduction: exact, so the result does not depend on the partition */
     PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), ns, fit->acc));
     for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
@@ -238,6 +240,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     /* stochastic approximation */
     for (PetscInt j = 0; j < STAT_ACC(fit); j++) fit->S[j] = iter == 0 ? fit->s[j] : fit->S[j] + gamma * (fit->s[j] - fit->S[j]);
     /* M-step */
+    PetscCall(PetscLogEventBegin(PNLME_MStep, 0, 0, 0, 0));
     for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
     PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + STAT_S1(fit), fit->S + STAT_S2(fit)));
     if (iter < fit->saiter) /* simulated annealing: variances shrink at most by safactor per iteration */
@@ -245,6 +248,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[STAT_S3(fit)]));
     PetscCall(PnlmePopFactor(&fit->pop));
     PetscCall(Refresh(fit));
+    PetscCall(PetscLogEventEnd(PNLME_MStep, 0, 0, 0, 0));
     /* adaptive random-walk scales aiming at 40% acceptance (global rates: rank-independent) */
     for (PetscInt k = 0; k < p; k++) {
       const PetscReal *acc = fit->s + STAT_ACC(fit);

@@ -3,7 +3,9 @@
 #include "model/modelimpl.h"
 
 PetscClassId  PNLME_CLASSID;
-PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_ODESolve, PNLME_Simulate, PNLME_SimWrite;
+PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_Simulate, PNLME_SimWrite;
+PetscLogEvent PNLME_EStep, PNLME_MStep, PNLME_NonCentred, PNLME_FitMAP, PNLME_FitLinearize, PNLME_FitIS, PNLME_FitOutput, PNLME_FitCheckpoint;
+PetscLogStage PNLME_StageSAEM, PNLME_StageLikelihood, PNLME_StageOutput;
 static PetscBool PnlmeInitialized = PETSC_FALSE;
 
 PetscErrorCode PnlmeInitialize(void)
@@ -15,9 +17,19 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PetscLogEventRegister("PnlmeDataRead", PNLME_CLASSID, &PNLME_DataRead));
   PetscCall(PetscLogEventRegister("PnlmeDataPartit", PNLME_CLASSID, &PNLME_DataPartition));
   PetscCall(PetscLogEventRegister("PnlmeModelPred", PNLME_CLASSID, &PNLME_ModelPredict));
-  PetscCall(PetscLogEventRegister("PnlmeODESolve", PNLME_CLASSID, &PNLME_ODESolve));
   PetscCall(PetscLogEventRegister("PnlmeSimulate", PNLME_CLASSID, &PNLME_Simulate));
   PetscCall(PetscLogEventRegister("PnlmeSimWrite", PNLME_CLASSID, &PNLME_SimWrite));
+  PetscCall(PetscLogEventRegister("PnlmeEStep", PNLME_CLASSID, &PNLME_EStep));
+  PetscCall(PetscLogEventRegister("PnlmeMStep", PNLME_CLASSID, &PNLME_MStep));
+  PetscCall(PetscLogEventRegister("PnlmeNonCentred", PNLME_CLASSID, &PNLME_NonCentred));
+  PetscCall(PetscLogEventRegister("PnlmeFitMAP", PNLME_CLASSID, &PNLME_FitMAP));
+  PetscCall(PetscLogEventRegister("PnlmeFitLinear", PNLME_CLASSID, &PNLME_FitLinearize));
+  PetscCall(PetscLogEventRegister("PnlmeFitIS", PNLME_CLASSID, &PNLME_FitIS));
+  PetscCall(PetscLogEventRegister("PnlmeFitOutput", PNLME_CLASSID, &PNLME_FitOutput));
+  PetscCall(PetscLogEventRegister("PnlmeFitCheckpt", PNLME_CLASSID, &PNLME_FitCheckpoint));
+  PetscCall(PetscLogStageRegister("SAEM iterations", &PNLME_StageSAEM));
+  PetscCall(PetscLogStageRegister("Likelihood", &PNLME_StageLikelihood));
+  PetscCall(PetscLogStageRegister("Output", &PNLME_StageOutput));
   PetscCall(PnlmeModelRegisterPK());
   PetscCall(PnlmeModelRegisterODEModels());
   PetscCall(PetscRegisterFinalize(PnlmeFinalize));
