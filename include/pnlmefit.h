@@ -27,7 +27,7 @@ PETSC_EXTERN PetscErrorCode PnlmeFitCreateFromOptions(MPI_Comm, PnlmeFit *);
    -fit_covariates ka.WT,V.WT        covariate effects to estimate (parameter.designcolumn)
    -fit_error constant|exponential   residual error model; -fit_error_a initial a
    -fit_omega_structure diagonal|full
-   -saem_k1 300 -saem_k2 100 -saem_chains (ceil(50/N)) -saem_kernels 2,2,2 -saem_seed 1
+   -saem_k1 300 -saem_k2 100 -saem_chains (ceil(100/N)) -saem_kernels 2,2,2 -saem_seed 1
    -saem_sa_iterations (K1/2) -saem_sa_factor 0.97 -saem_print_every 50 */
 PETSC_EXTERN PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitSetUp(PnlmeFit);

@@ -153,7 +153,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsInt("-saem_k1_max", "Longest exploration phase with -saem_auto", "PnlmeFitSetFromOptions", fit->K1max, &fit->K1max, NULL));
   PetscCall(PetscOptionsInt("-saem_auto_window", "Window (iterations) of the settling test", "PnlmeFitSetFromOptions", fit->autowin, &fit->autowin, NULL));
   PetscCall(PetscOptionsReal("-saem_auto_tol", "Settled: the two half-window means of the complete-data log-likelihood differ by less than this many window SDs", "PnlmeFitSetFromOptions", fit->autotol, &fit->autotol, NULL));
-  PetscCall(PetscOptionsInt("-saem_chains", "Chains per subject (default ceil(50/N))", "PnlmeFitSetFromOptions", fit->nchains, &fit->nchains, NULL));
+  PetscCall(PetscOptionsInt("-saem_chains", "Chains per subject (default ceil(100/N))", "PnlmeFitSetFromOptions", fit->nchains, &fit->nchains, NULL));
   PetscCall(PetscOptionsIntArray("-saem_kernels", "Iterations of the three MH kernels (independence, component-wise, block)", "PnlmeFitSetFromOptions", fit->nkern, &nk, NULL));
   PetscCall(PetscOptionsInt("-saem_seed", "Random seed", "PnlmeFitSetFromOptions", fit->seed, &fit->seed, NULL));
   PetscCall(PetscOptionsInt("-saem_sa_iterations", "Simulated-annealing iterations (default K1/2)", "PnlmeFitSetFromOptions", fit->saiter, &fit->saiter, NULL));
@@ -194,7 +194,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PnlmeDataGetNumObservations(fit->data, &nobsl, &fit->Ntot));
   PetscCall(PnlmeDataGetMaxSizes(fit->data, &fit->maxobs, &maxev));
   PetscCheck(fit->N > 0, comm, PETSC_ERR_USER, "the dataset has no subject with observations");
-  if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((50 + fit->N - 1) / fit->N);
+  if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((100 + fit->N - 1) / fit->N); /* saemix: ceil(50/N); twice that steadies small cohorts (docs/saem.md) */
   nc = fit->nchains;
   PetscCall(PnlmePopFactor(&fit->pop));
   PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
