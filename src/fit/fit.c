@@ -26,6 +26,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->isdof      = 5;
   f->mapgtol    = 1e-3;
   f->mapbound   = 8.0;
+  f->fimthreshold = 200;
   f->ncevery    = 2;
   f->ncmaxit    = 10;
   f->autostop   = PETSC_TRUE;
@@ -162,6 +163,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
   PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations after annealing (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
   PetscCall(PetscOptionsInt("-saem_nc_max_it", "Quasi-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
+  PetscCall(PetscOptionsInt("-fim_scalapack_threshold", "Invert the Fisher information with ScaLAPACK from this dimension on (more than one rank)", "PnlmeFitInvertFIM", fit->fimthreshold, &fit->fimthreshold, NULL));
   PetscCall(PetscOptionsReal("-map_bound", "The MAP search stays within this many prior SDs of the individual mean", "PnlmeFitComputeMAP", fit->mapbound, &fit->mapbound, NULL));
   PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
   PetscCall(PetscOptionsString("-output_dir", "Directory for estimates.csv, likelihood.csv, individuals.csv", "PnlmeFitWriteResults", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));

@@ -73,6 +73,8 @@ struct _p_PnlmeFit {
   PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
   PetscReal  m2ll_lin;
   PetscBool  fimok;
+  PetscInt   fimthreshold; /* FIM dimension from which ScaLAPACK inverts it (on more than one rank) */
+  PetscBool  fimscalapack; /* the last inversion used ScaLAPACK */
   /* likelihood */
   PetscInt   nis, isdof;
   PetscReal  m2ll_is, mcse_is;
@@ -109,6 +111,8 @@ PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscRea
 PETSC_INTERN PetscErrorCode PnlmeFitComputeMAP(PnlmeFit);
 /* linearization.c: -2LL by linearisation at the MAP, Fisher information, standard errors */
 PETSC_INTERN PetscErrorCode PnlmeFitLinearize(PnlmeFit);
+/* fiminv.c: inverse of the symmetric positive definite n x n matrix A in place (collective) */
+PETSC_INTERN PetscErrorCode PnlmeFitInvertFIM(PnlmeFit, PetscInt n, PetscReal A[], PetscBool *ok);
 /* likelihood.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
 /* output.c */

@@ -134,14 +134,7 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscCall(PetscFree(fit->se));
   PetscCall(PetscMalloc2(nt * nt, &fit->fim, nt, &fit->se));
   PetscCall(PetscArraycpy(fit->fim, fi, nt * nt));
-  {
-    PetscBLASInt bt;
-    PetscCall(PetscBLASIntCast(nt, &bt));
-    LAPACKpotrf_("U", &bt, fi, &bt, &info);
-    fit->fimok = (PetscBool)!info;
-    if (!info) LAPACKpotri_("U", &bt, fi, &bt, &info);
-    fit->fimok = (PetscBool)(fit->fimok && !info);
-  }
+  PetscCall(PnlmeFitInvertFIM(fit, nt, fi, &fit->fimok));
   {
     PetscReal phi[64];
     PnlmeModelTransformToNatural(fit->model, pop->B, phi, dphidz);
