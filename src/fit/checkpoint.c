@@ -116,7 +116,8 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   }
   PetscCall(FingerprintAdd(fp, "estimated", buf));
   PetscCall(FingerprintAdd(fp, "error_model", PnlmeErrorModels[fit->pop.err]));
-  PetscCall(FingerprintAdd(fp, "omega_structure", fit->pop.full ? "full" : "diagonal"));
+  PetscCall(PnlmeFitOmegaStructure(fit, buf, sizeof(buf)));
+  PetscCall(FingerprintAdd(fp, "omega_structure", buf));
   PetscCall(FingerprintAddInt(fp, "n_subjects", fit->N));
   PetscCall(FingerprintAddInt(fp, "n_observations", fit->Ntot));
   PetscCall(FingerprintAddInt(fp, "n_chains", fit->nchains));

@@ -147,7 +147,29 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCheck(fit->pop.b > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_error_b must be positive");
   if (fit->pop.err == PNLME_ERROR_PROPORTIONAL) fit->pop.a = 0;
   PetscCall(PetscOptionsBool("-fit_omega_full", "Estimate a full Omega (default diagonal)", "PnlmeFitSetFromOptions", full, &full, NULL));
-  fit->pop.full = full;
+  for (PetscInt k = 0; k < p; k++) fit->pop.block[k] = full ? 0 : k;
+  PetscCall(PetscOptionsString("-fit_omega_blocks", "Block-diagonal Omega: blocks of correlated parameters, e.g. ka+ke,V+Cl", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
+  if (flg && buf[0]) {
+    char     *blk, *save = NULL;
+    PetscBool inblock[64] = {PETSC_FALSE};
+    PetscCheck(!full, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -fit_omega_full and -fit_omega_blocks exclude each other");
+    for (blk = strtok_r(buf, ",", &save); blk; blk = strtok_r(NULL, ",", &save)) {
+      char    *name, *save2 = NULL;
+      PetscInt first = -1;
+      for (name = strtok_r(blk, "+", &save2); name; name = strtok_r(NULL, "+", &save2)) {
+        PetscInt k;
+        PetscCall(ParamIndex(fit, "-fit_omega_blocks", name, &k));
+        PetscCheck(!inblock[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_omega_blocks: parameter '%s' is in two blocks", name);
+        inblock[k] = PETSC_TRUE;
+        if (first < 0) first = k;
+        fit->pop.block[k] = first;
+      }
+    }
+  }
+  fit->pop.npairs = 0;
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = k + 1; l < p; l++) fit->pop.npairs += fit->pop.block[k] == fit->pop.block[l];
+  fit->pop.full = (PetscBool)(fit->pop.npairs > 0);
   PetscCall(PetscOptionsInt("-saem_k1", "SAEM exploration iterations (step 1)", "PnlmeFitSetFromOptions", fit->K1, &fit->K1, NULL));
   PetscCall(PetscOptionsInt("-saem_k2", "SAEM smoothing iterations (step 1/(k-K1))", "PnlmeFitSetFromOptions", fit->K2, &fit->K2, NULL));
   PetscCall(PetscOptionsBool("-saem_auto", "End the exploration when the complete-data log-likelihood has settled (-saem_k1 is then the minimum)", "PnlmeFitSetFromOptions", fit->autostop, &fit->autostop, NULL));
@@ -235,7 +257,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   for (PetscInt k = 0; k < p; k++) fit->scale[0][k] = fit->scale[1][k] = 0.5;
   for (PetscInt a = 1; a < q; a++)
     for (PetscInt k = 0; k < p; k++) nbeta += fit->pop.mask[a * p + k];
-  fit->nhist = p + nbeta + p + (fit->pop.full ? p * (p - 1) / 2 : 0) + (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) +
+  fit->nhist = p + nbeta + p + fit->pop.npairs + (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) +
                (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
   PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
@@ -277,7 +299,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
     char      name[160];
     PetscReal est = fit->hist[(fit->niter - 1) * fit->nhist + c];
     PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
-    if (fit->se && c < fit->ntheta && fit->fimok) PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12.4g %8.1f\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
+    if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12.4g %8.1f\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
     else PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12s %8s\n", name, (double)est, "-", "-"));
   }
   if (fit->nmapfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the conditional-mode search did not converge for %" PetscInt_FMT " subjects\n", fit->nmapfail));

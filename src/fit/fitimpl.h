@@ -16,7 +16,9 @@ typedef struct {
   PetscReal      *L;      /* [p x p] lower Cholesky factor of Omega */
   PetscReal      *Oinv;   /* [p x p] inverse of Omega */
   PetscReal       logdet; /* log det Omega */
-  PetscBool       full;   /* full Omega (else diagonal) */
+  PetscBool       full;   /* Omega has off-diagonal entries (some block of size > 1) */
+  PetscInt        block[64]; /* Omega is block-diagonal: parameters k, l correlate when block[k] == block[l] */
+  PetscInt        npairs;    /* correlated pairs k < l */
   PnlmeErrorModel err;
   PetscReal       a, b;
 } PnlmePop;
@@ -117,6 +119,7 @@ PETSC_INTERN PetscErrorCode PnlmeFitInvertFIM(PnlmeFit, PetscInt n, PetscReal A[
 PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
 /* output.c */
 PETSC_INTERN PetscErrorCode PnlmeFitColumnName(PnlmeFit, PetscInt col, char name[], size_t len);
+PETSC_INTERN PetscErrorCode PnlmeFitOmegaStructure(PnlmeFit, char str[], size_t len);
 PETSC_INTERN PetscErrorCode PnlmeFitCriteria(PnlmeFit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc);
 PETSC_INTERN PetscErrorCode PnlmeFitWriteResults(PnlmeFit, const char dir[]);
 /* h5results.c: results.h5 and individuals.csv (collective); checkpoint.c: the SAEM state */

@@ -484,7 +484,7 @@ static PetscErrorCode WriteEstimates(PnlmeFit fit, PnlmeH5 *h)
     names[c]      = flat + c * 160;
     PetscCall(PnlmeFitColumnName(fit, c, names[c], 160));
     v[c]         = est;
-    v[n + c]     = fit->se && c < fit->ntheta && fit->fimok ? fit->se[c] : NAN;
+    v[n + c]     = fit->se ? fit->se[c] : NAN;
     v[2 * n + c] = 100 * v[n + c] / PetscAbsReal(est);
   }
   PetscCall(PnlmeH5WriteStrings(h, g, "parameter", n, (const char *const *)names));
@@ -599,7 +599,11 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "model", mname));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "integrator", iname));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "error_model", PnlmeErrorModels[fit->pop.err]));
-  PetscCall(PnlmeH5WriteAttrString(&h, h.file, "omega_structure", fit->pop.full ? "full" : "diagonal"));
+  {
+    char omstr[1024];
+    PetscCall(PnlmeFitOmegaStructure(fit, omstr, sizeof(omstr)));
+    PetscCall(PnlmeH5WriteAttrString(&h, h.file, "omega_structure", omstr));
+  }
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "options", opts));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "restarted_from", fit->restart));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "seed", fit->seed));

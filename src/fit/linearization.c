@@ -5,6 +5,7 @@
    Exponential error is linearised on the log scale. */
 #include "fit/fitimpl.h"
 #include <petscblaslapack.h>
+#include <math.h>
 
 enum { TH_MU, TH_BETA, TH_OMEGA, TH_A, TH_B };
 
@@ -130,19 +131,20 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   for (PetscInt t1 = 0; t1 < nt; t1++)
     for (PetscInt t2 = 0; t2 <= t1; t2++) fi[t1 * nt + t2] = fi[t2 * nt + t1] = PnlmeExactSumValue(&acc[t1 * nt + t2]);
   /* FIM on (mu, beta, omega^2, a, b): invert, then SEs on the reported scales */
-  PetscCall(PetscFree(fit->fim));
-  PetscCall(PetscFree(fit->se));
-  PetscCall(PetscMalloc2(nt * nt, &fit->fim, nt, &fit->se));
+  PetscCall(PetscFree2(fit->fim, fit->se));
+  PetscCall(PetscMalloc2(nt * nt, &fit->fim, fit->nhist, &fit->se));
   PetscCall(PetscArraycpy(fit->fim, fi, nt * nt));
   PetscCall(PnlmeFitInvertFIM(fit, nt, fi, &fit->fimok));
   {
     PetscReal phi[64];
     PnlmeModelTransformToNatural(fit->model, pop->B, phi, dphidz);
-    for (PetscInt t = 0; t < nt; t++) {
-      PetscReal sd = fit->fimok ? PetscSqrtReal(fi[t * nt + t]) : PETSC_MAX_REAL;
+    /* se[] follows the history columns: the correlations (after the omegas) have no SE here */
+    for (PetscInt c = 0; c < fit->nhist; c++) fit->se[c] = (PetscReal)NAN;
+    for (PetscInt t = 0; t < nt && fit->fimok; t++) {
+      PetscReal sd = PetscSqrtReal(fi[t * nt + t]);
       if (kind[t] == TH_MU) sd *= PetscAbsReal(dphidz[par[t]]);
       if (kind[t] == TH_OMEGA) sd /= 2 * PetscSqrtReal(pop->Omega[par[t] * p + par[t]]);
-      fit->se[t] = fit->fimok ? sd : PETSC_MAX_REAL;
+      fit->se[kind[t] == TH_A || kind[t] == TH_B ? t + pop->npairs : t] = sd;
     }
   }
   PetscCall(PetscFree6(J, V, WJ, W, r, d));

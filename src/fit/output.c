@@ -30,10 +30,9 @@ PetscErrorCode PnlmeFitColumnName(PnlmeFit fit, PetscInt col, char name[], size_
       PetscCall(PetscSNPrintf(name, len, "omega_%s", pn));
       PetscFunctionReturn(0);
     }
-  if (fit->pop.full)
-    for (PetscInt k = 0; k < p; k++)
-      for (PetscInt l = k + 1; l < p; l++, c++)
-        if (c == col) {
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = k + 1; l < p; l++)
+      if (fit->pop.block[k] == fit->pop.block[l] && c++ == col) {
           PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
           PetscCall(PnlmeModelGetParameterName(fit->model, l, &pn2));
           PetscCall(PetscSNPrintf(name, len, "corr_%s_%s", pn, pn2));
@@ -43,16 +42,41 @@ PetscErrorCode PnlmeFitColumnName(PnlmeFit fit, PetscInt col, char name[], size_
   PetscFunctionReturn(0);
 }
 
+/* "diagonal", "full", or the blocks as in -fit_omega_blocks (e.g. "ka+ke,V") */
+PetscErrorCode PnlmeFitOmegaStructure(PnlmeFit fit, char str[], size_t len)
+{
+  PetscInt p = fit->p;
+  PetscFunctionBegin;
+  if (!fit->pop.npairs) PetscCall(PetscStrncpy(str, "diagonal", len));
+  else if (fit->pop.npairs == p * (p - 1) / 2) PetscCall(PetscStrncpy(str, "full", len));
+  else {
+    str[0] = 0;
+    for (PetscInt b = 0; b < p; b++) {
+      PetscBool first = PETSC_TRUE;
+      for (PetscInt k = 0; k < p; k++) {
+        const char *pn;
+        if (fit->pop.block[k] != b) continue;
+        PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+        if (first && str[0]) PetscCall(PetscStrlcat(str, ",", len));
+        if (!first) PetscCall(PetscStrlcat(str, "+", len));
+        PetscCall(PetscStrlcat(str, pn, len));
+        first = PETSC_FALSE;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* AIC, BIC, and BICc (Delattre, Lavielle & Poursat 2014): log(N) for the parameters estimated at the
    level of subjects (Omega and covariate effects), log(N_tot) for the fixed effects (typical values,
    error parameters) */
 PetscErrorCode PnlmeFitCriteria(PnlmeFit fit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc)
 {
-  PetscInt p = fit->p, nbeta = fit->nhist - 2 * p - (fit->pop.full ? p * (p - 1) / 2 : 0), nerr = 0, nre, nfix;
+  PetscInt p = fit->p, nbeta = fit->nhist - 2 * p - fit->pop.npairs, nerr = 0, nre, nfix;
   PetscFunctionBegin;
   nerr = (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) + (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
   nbeta -= nerr;
-  nre  = p + (fit->pop.full ? p * (p - 1) / 2 : 0) + nbeta;
+  nre  = p + fit->pop.npairs + nbeta;
   nfix = p + nerr;
   *aic  = m2ll + 2.0 * fit->nhist;
   *bic  = m2ll + PetscLogReal((PetscReal)fit->N) * fit->nhist;
@@ -87,7 +111,7 @@ PetscErrorCode PnlmeFitWriteResults(PnlmeFit fit, const char dir[])
     char      name[160];
     PetscReal est = fit->hist[(fit->niter - 1) * fit->nhist + c];
     PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
-    if (fit->se && c < fit->ntheta && fit->fimok) PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,%.6g,%.4g\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
+    if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,%.6g,%.4g\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
     else PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,,\n", name, (double)est));
   }
   PetscCall(PetscFClose(comm, fp));

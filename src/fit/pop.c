@@ -60,7 +60,7 @@ static void OmegaFromB(PnlmePop *pop, PetscInt64 N, const PetscReal G[], const P
   for (PetscInt k = 0; k < p; k++) {
     for (PetscInt l = 0; l < p; l++) {
       PetscReal v;
-      if (!pop->full && k != l) {
+      if (pop->block[k] != pop->block[l]) {
         pop->Omega[k * p + l] = 0;
         continue;
       }

@@ -153,9 +153,9 @@ static PetscErrorCode RecordHistory(PnlmeFit fit, PetscInt iter)
     for (PetscInt k = 0; k < p; k++)
       if (fit->pop.mask[a * p + k]) h[c++] = fit->pop.B[a * p + k];
   for (PetscInt k = 0; k < p; k++) h[c++] = PetscSqrtReal(fit->pop.Omega[k * p + k]);
-  if (fit->pop.full)
-    for (PetscInt k = 0; k < p; k++)
-      for (PetscInt l = k + 1; l < p; l++) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = k + 1; l < p; l++)
+      if (fit->pop.block[k] == fit->pop.block[l]) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
   if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) h[c++] = fit->pop.a;
   if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) h[c++] = fit->pop.b;
   fit->niter = iter + 1;
