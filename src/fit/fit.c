@@ -221,6 +221,9 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((100 + fit->N - 1) / fit->N); /* saemix: ceil(50/N); twice that steadies small cohorts (docs/saem.md) */
   nc = fit->nchains;
   PetscCall(PnlmePopFactor(&fit->pop));
+  fit->pop.nfree = 0;
+  for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j];
+  PetscCall(PetscMalloc3(fit->pop.nfree * fit->pop.nfree, &fit->pop.lsA, fit->pop.nfree, &fit->pop.lsr, fit->pop.nfree, &fit->pop.lspiv));
   PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
   PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
   PetscCall(PetscMalloc5(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e, p, &fit->perm));
@@ -383,6 +386,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscFree5(f->pop.B, f->pop.mask, f->pop.Omega, f->pop.L, f->pop.Oinv));
+  PetscCall(PetscFree3(f->pop.lsA, f->pop.lsr, f->pop.lspiv));
   PetscCall(PetscFree(f->hist));
   PetscCall(PetscFree(f->cdll));
   PetscCall(PetscFree5(f->x, f->mi, f->z, f->ll, f->predoff));

@@ -1,6 +1,7 @@
 /* Private: the PnlmeFit object and the pieces shared by its files. */
 #pragma once
 #include <petsc/private/petscimpl.h>
+#include <petscblaslapack.h>
 #include <pnlme.h>
 
 typedef struct {
@@ -19,6 +20,9 @@ typedef struct {
   PetscBool       full;   /* Omega has off-diagonal entries (some block of size > 1) */
   PetscInt        block[64]; /* Omega is block-diagonal: parameters k, l correlate when block[k] == block[l] */
   PetscInt        npairs;    /* correlated pairs k < l */
+  PetscInt        nfree;     /* estimated entries of B, and the work of their least-squares system */
+  PetscReal      *lsA, *lsr;
+  PetscBLASInt   *lspiv;
   PnlmeErrorModel err;
   PetscReal       a, b;
 } PnlmePop;

@@ -96,7 +96,7 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
       LAPACKpotrs_("U", &bn, &one, V, &bn, W, &bn, &info);
     }
     for (PetscInt j = 0; j < n; j++) quad += r[j] * W[j];
-    PnlmeExactSumAdd(&acc[nt * nt], n * PetscLogReal(2 * PETSC_PI) + logdet + quad + (logscale ? 2.0 * 0 : 0));
+    PnlmeExactSumAdd(&acc[nt * nt], n * PetscLogReal(2 * PETSC_PI) + logdet + quad);
     if (logscale) /* density of y, not of log y: Jacobian of the transform */
       for (PetscInt j = 0; j < n; j++) PnlmeExactSumAdd(&acc[nt * nt], 2.0 * PetscLogReal(s.dv[j]));
     /* full V^-1 for the error-parameter terms */

@@ -80,14 +80,14 @@ static void OmegaFromB(PnlmePop *pop, PetscInt64 N, const PetscReal G[], const P
    parameter. */
 static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const PetscReal S1[])
 {
-  PetscInt     p = pop->p, q = pop->q, nf = 0, idx[64 * 64];
-  PetscReal   *A, *r;
-  PetscBLASInt n, one = 1, info, *piv;
+  PetscInt     p = pop->p, q = pop->q, nf = 0, idx[64 * 65];
+  PetscReal   *A = pop->lsA, *r = pop->lsr;
+  PetscBLASInt n, one = 1, info, *piv = pop->lspiv;
   PetscFunctionBegin;
   for (PetscInt a = 0; a < q; a++)
     for (PetscInt k = 0; k < p; k++)
       if (pop->mask[a * p + k]) idx[nf++] = a * p + k;
-  PetscCall(PetscMalloc3(nf * nf, &A, nf, &r, nf, &piv));
+  PetscCheck(nf == pop->nfree, PETSC_COMM_SELF, PETSC_ERR_PLIB, "M-step work sized for %" PetscInt_FMT " entries, %" PetscInt_FMT " estimated", pop->nfree, nf);
   for (PetscInt i = 0; i < nf; i++) {
     PetscInt a = idx[i] / p, k = idx[i] % p;
     r[i] = 0;
@@ -105,7 +105,6 @@ static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const Petsc
   LAPACKgesv_(&n, &one, A, &n, piv, r, &n, &info);
   PetscCheck(!info, PETSC_COMM_SELF, PETSC_ERR_USER, "M-step: the covariate design is singular (a covariate constant over subjects, or duplicated?)");
   for (PetscInt i = 0; i < nf; i++) pop->B[idx[i]] = r[i];
-  PetscCall(PetscFree3(A, r, piv));
   PetscFunctionReturn(0);
 }
 
