@@ -26,7 +26,8 @@ PETSC_EXTERN PetscErrorCode PnlmeFitCreateFromOptions(MPI_Comm, PnlmeFit *);
    -fit_omega ka=1,...               initial SD of eta on the transformed scale (default 1)
    -fit_covariates ka.WT,V.WT        covariate effects to estimate (parameter.designcolumn)
    -fit_error constant|exponential   residual error model; -fit_error_a initial a
-   -fit_omega_structure diagonal|full
+   -fit_omega_full | -fit_omega_blocks ka+V,ke   Omega structure (default diagonal)
+   -fit_fixed ke                     parameters without random effect
    -saem_k1 300 -saem_k2 100 -saem_chains (ceil(100/N)) -saem_kernels 2,2,2 -saem_seed 1
    -saem_sa_iterations (K1/2) -saem_sa_factor 0.97 -saem_print_every 50 */
 PETSC_EXTERN PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit);

@@ -118,6 +118,14 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAdd(fp, "error_model", PnlmeErrorModels[fit->pop.err]));
   PetscCall(PnlmeFitOmegaStructure(fit, buf, sizeof(buf)));
   PetscCall(FingerprintAdd(fp, "omega_structure", buf));
+  buf[0] = 0;
+  for (PetscInt k = 0; k < fit->p; k++) {
+    const char *pn;
+    if (!fit->pop.fixed[k]) continue;
+    PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+    Join(buf, sizeof(buf), pn);
+  }
+  PetscCall(FingerprintAdd(fp, "fixed_effects_only", buf));
   PetscCall(FingerprintAddInt(fp, "n_subjects", fit->N));
   PetscCall(FingerprintAddInt(fp, "n_observations", fit->Ntot));
   PetscCall(FingerprintAddInt(fp, "n_chains", fit->nchains));

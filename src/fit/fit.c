@@ -166,6 +166,22 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
       }
     }
   }
+  PetscCall(PetscOptionsString("-fit_fixed", "Parameters without random effect (estimated as fixed effects), e.g. ke,V", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
+  fit->pop.nfixed = 0;
+  if (flg && buf[0]) {
+    char *tok, *save = NULL;
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      PetscInt k;
+      PetscCall(ParamIndex(fit, "-fit_fixed", tok, &k));
+      PetscCheck(!fit->pop.fixed[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_fixed: parameter '%s' given twice", tok);
+      for (PetscInt l = 0; l < p; l++)
+        PetscCheck(l == k || fit->pop.block[l] != fit->pop.block[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_fixed: parameter '%s' has no random effect and cannot be in an Omega block", tok);
+      fit->pop.fixed[k] = PETSC_TRUE;
+      fit->pop.Omega[k * p + k] = 1.0; /* the regular stand-in, see PnlmePop */
+      fit->pop.nfixed++;
+    }
+    PetscCheck(fit->pop.nfixed < p, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_fixed: at least one parameter needs a random effect");
+  }
   fit->pop.npairs = 0;
   for (PetscInt k = 0; k < p; k++)
     for (PetscInt l = k + 1; l < p; l++) fit->pop.npairs += fit->pop.block[k] == fit->pop.block[l];
@@ -222,7 +238,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   nc = fit->nchains;
   PetscCall(PnlmePopFactor(&fit->pop));
   fit->pop.nfree = 0;
-  for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j];
+  for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j] && !fit->pop.fixed[j % p];
   PetscCall(PetscMalloc3(fit->pop.nfree * fit->pop.nfree, &fit->pop.lsA, fit->pop.nfree, &fit->pop.lsr, fit->pop.nfree, &fit->pop.lspiv));
   PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
   PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
@@ -239,7 +255,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   }
   PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
   PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
-  if (fit->ncevery > 0) PetscCall(PetscMalloc1(fit->nlocal * nc * p, &fit->ncwork));
+  if (fit->ncevery > 0 || fit->pop.nfixed) PetscCall(PetscMalloc1(fit->nlocal * nc * p, &fit->ncwork));
   PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->nmom));
   PetscCall(PetscMalloc3(fit->nlocal * p, &fit->map, PetscMax(1, fit->maxobs) * p, &fit->sens, PetscMax(1, fit->maxobs), &fit->dldf));
   /* the Gram matrix of the design, exact */
@@ -355,7 +371,7 @@ PetscErrorCode PnlmeFitGetOmega(PnlmeFit fit, const char name[], PetscReal *v)
   PetscInt k;
   PetscFunctionBegin;
   PetscCall(ParamIndex(fit, "PnlmeFitGetOmega", name, &k));
-  *v = PetscSqrtReal(fit->pop.Omega[k * fit->p + k]);
+  *v = fit->pop.fixed[k] ? 0.0 : PetscSqrtReal(fit->pop.Omega[k * fit->p + k]);
   PetscFunctionReturn(0);
 }
 

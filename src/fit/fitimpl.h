@@ -20,6 +20,10 @@ typedef struct {
   PetscBool       full;   /* Omega has off-diagonal entries (some block of size > 1) */
   PetscInt        block[64]; /* Omega is block-diagonal: parameters k, l correlate when block[k] == block[l] */
   PetscInt        npairs;    /* correlated pairs k < l */
+  PetscBool       fixed[64]; /* parameters without random effect: z_k = (B^T x)_k exactly; their Omega
+                                row is kept as the identity so that the factors stay regular, and
+                                every chain, draw and mode holds z_k at the individual mean */
+  PetscInt        nfixed;
   PetscInt        nfree;     /* estimated entries of B, and the work of their least-squares system */
   PetscReal      *lsA, *lsr;
   PetscBLASInt   *lspiv;
@@ -110,7 +114,7 @@ PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, c
 PETSC_INTERN PetscReal      PnlmeErrorLogLikGrad(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[]);
 PETSC_INTERN PetscReal      PnlmeErrorSD(const PnlmePop *, PetscReal f);
 /* noncentred.c: interweaving step of the exploration phase */
-PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit, PetscBool fixedonly, PetscReal gamma);
 /* errorfit.c: M-step of the residual error parameters */
 PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, PetscReal S3);
 /* individual.c: conditional modes (MAP) of the local subjects */

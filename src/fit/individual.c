@@ -79,6 +79,7 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
         PetscReal m = fit->mi[i * p + k], w = fit->mapbound * PetscSqrtReal(fit->pop.Omega[k * p + k]), z0 = fit->cmean[i * p + k];
         l[k] = PetscMin(m - w, z0 - 1e-3 * w);
         h[k] = PetscMax(m + w, z0 + 1e-3 * w);
+        if (fit->pop.fixed[k]) l[k] = h[k] = m; /* no random effect: at the individual mean */
       }
       PetscCall(VecRestoreArray(lo, &l));
       PetscCall(VecRestoreArray(hi, &h));

@@ -9,17 +9,20 @@
 
 enum { TH_MU, TH_BETA, TH_OMEGA, TH_A, TH_B };
 
-/* the estimated parameters in the order of the history columns (without correlations) */
-static PetscInt ThetaLayout(PnlmeFit fit, PetscInt kind[], PetscInt par[], PetscInt row[])
+/* the parameters of the Fisher information and their columns in the history (correlations and the
+   omegas of parameters without random effect have no entry) */
+static PetscInt ThetaLayout(PnlmeFit fit, PetscInt kind[], PetscInt par[], PetscInt row[], PetscInt col[])
 {
-  PetscInt n = 0, p = fit->p;
-  for (PetscInt k = 0; k < p; k++, n++) kind[n] = TH_MU, par[n] = k, row[n] = 0;
+  PetscInt n = 0, c = 0, p = fit->p;
+  for (PetscInt k = 0; k < p; k++, n++, c++) kind[n] = TH_MU, par[n] = k, row[n] = 0, col[n] = c;
   for (PetscInt a = 1; a < fit->q; a++)
     for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k]) kind[n] = TH_BETA, par[n] = k, row[n] = a, n++;
-  for (PetscInt k = 0; k < p; k++, n++) kind[n] = TH_OMEGA, par[n] = k, row[n] = 0;
-  if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) kind[n] = TH_A, par[n] = row[n] = 0, n++;
-  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) kind[n] = TH_B, par[n] = row[n] = 0, n++;
+      if (fit->pop.mask[a * p + k]) kind[n] = TH_BETA, par[n] = k, row[n] = a, col[n++] = c++;
+  for (PetscInt k = 0; k < p; k++, c++)
+    if (!fit->pop.fixed[k]) kind[n] = TH_OMEGA, par[n] = k, row[n] = 0, col[n++] = c;
+  c += fit->pop.npairs;
+  if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) kind[n] = TH_A, par[n] = row[n] = 0, col[n++] = c++;
+  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) kind[n] = TH_B, par[n] = row[n] = 0, col[n++] = c++;
   return n;
 }
 
@@ -41,7 +44,8 @@ static PetscReal DVariance(const PnlmePop *pop, PetscInt kind, PetscReal f)
 
 PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
 {
-  PetscInt         p = fit->p, mo = PetscMax(1, fit->maxobs), kind[512], par[512], row[512], nt;
+  PetscInt         p = fit->p, mo = PetscMax(1, fit->maxobs), kind[512], par[512], row[512], col[512], nt;
+  PetscReal        Om[64 * 64]; /* Omega with zero rows and columns for the parameters without random effect */
   PetscReal       *J, *V, *WJ, *W, *r, *d, dphidz[64], *fi;
   PnlmeExactSum   *acc;
   PnlmeSubject     s;
@@ -51,7 +55,9 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscBool        logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_FitLinearize, 0, 0, 0, 0));
-  nt          = ThetaLayout(fit, kind, par, row);
+  nt          = ThetaLayout(fit, kind, par, row, col);
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = 0; l < p; l++) Om[k * p + l] = pop->fixed[k] || pop->fixed[l] ? 0.0 : pop->Omega[k * p + l];
   fit->ntheta = nt;
   PetscCall(PetscMalloc6(mo * p, &J, mo * mo, &V, mo * p, &WJ, mo * mo, &W, mo, &r, 2 * mo, &d));
   PetscCall(PetscMalloc1(nt * nt, &fi));
@@ -77,7 +83,7 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
       for (PetscInt l = 0; l <= j; l++) {
         PetscReal v = 0;
         for (PetscInt k = 0; k < p; k++)
-          for (PetscInt k2 = 0; k2 < p; k2++) v += J[j * p + k] * pop->Omega[k * p + k2] * J[l * p + k2];
+          for (PetscInt k2 = 0; k2 < p; k2++) v += J[j * p + k] * Om[k * p + k2] * J[l * p + k2];
         V[j * n + l] = V[l * n + j] = v + (l == j ? g * g : 0);
       }
     }
@@ -138,13 +144,13 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   {
     PetscReal phi[64];
     PnlmeModelTransformToNatural(fit->model, pop->B, phi, dphidz);
-    /* se[] follows the history columns: the correlations (after the omegas) have no SE here */
+    /* se[] follows the history columns */
     for (PetscInt c = 0; c < fit->nhist; c++) fit->se[c] = (PetscReal)NAN;
     for (PetscInt t = 0; t < nt && fit->fimok; t++) {
       PetscReal sd = PetscSqrtReal(fi[t * nt + t]);
       if (kind[t] == TH_MU) sd *= PetscAbsReal(dphidz[par[t]]);
       if (kind[t] == TH_OMEGA) sd /= 2 * PetscSqrtReal(pop->Omega[par[t] * p + par[t]]);
-      fit->se[kind[t] == TH_A || kind[t] == TH_B ? t + pop->npairs : t] = sd;
+      fit->se[col[t]] = sd;
     }
   }
   PetscCall(PetscFree6(J, V, WJ, W, r, d));

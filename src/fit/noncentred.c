@@ -77,7 +77,7 @@ static PetscErrorCode NCObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *vct
 
 /* one non-centred step; on return the chains, their cached predictions and likelihoods, and the
    individual means are consistent with the new B */
-PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
+PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit, PetscBool fixedonly, PetscReal gamma)
 {
   PetscInt  p = fit->p, q = fit->q, nc = fit->nchains, nloc = fit->nlocal;
   NCCtx     ctx;
@@ -90,7 +90,7 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
   ctx.nf  = 0;
   for (PetscInt a = 0; a < q; a++)
     for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k]) ctx.idx[ctx.nf++] = a * p + k;
+      if (fit->pop.mask[a * p + k] && (!fixedonly || fit->pop.fixed[k])) ctx.idx[ctx.nf++] = a * p + k;
   ctx.eta = fit->ncwork;
   for (PetscInt i = 0; i < nloc; i++)
     for (PetscInt c = 0; c < nc; c++)
@@ -121,7 +121,7 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
   PetscCall(TaoSetFromOptions(tao));
   PetscCall(TaoSolve(tao));
   PetscCall(VecGetArray(X, &xv));
-  for (PetscInt f = 0; f < ctx.nf; f++) fit->pop.B[ctx.idx[f]] = xv[f];
+  for (PetscInt f = 0; f < ctx.nf; f++) fit->pop.B[ctx.idx[f]] += gamma * (xv[f] - fit->pop.B[ctx.idx[f]]); /* stochastic approximation */
   PetscCall(VecRestoreArray(X, &xv));
   PetscCall(TaoDestroy(&tao));
   PetscCall(VecDestroy(&X));

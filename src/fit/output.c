@@ -76,10 +76,13 @@ PetscErrorCode PnlmeFitCriteria(PnlmeFit fit, PetscReal m2ll, PetscReal *aic, Pe
   PetscFunctionBegin;
   nerr = (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) + (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
   nbeta -= nerr;
-  nre  = p + fit->pop.npairs + nbeta;
+  nre  = p - fit->pop.nfixed + fit->pop.npairs + nbeta;
   nfix = p + nerr;
-  *aic  = m2ll + 2.0 * fit->nhist;
-  *bic  = m2ll + PetscLogReal((PetscReal)fit->N) * fit->nhist;
+  for (PetscInt a = 1; a < fit->q; a++) /* effects on parameters without random effect are fixed effects */
+    for (PetscInt k = 0; k < p; k++)
+      if (fit->pop.mask[a * p + k] && fit->pop.fixed[k]) nre--, nfix++;
+  *aic  = m2ll + 2.0 * (fit->nhist - fit->pop.nfixed);
+  *bic  = m2ll + PetscLogReal((PetscReal)fit->N) * (fit->nhist - fit->pop.nfixed);
   *bicc = m2ll + PetscLogReal((PetscReal)fit->N) * nre + PetscLogReal((PetscReal)fit->Ntot) * nfix;
   PetscFunctionReturn(0);
 }

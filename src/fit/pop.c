@@ -69,7 +69,7 @@ static void OmegaFromB(PnlmePop *pop, PetscInt64 N, const PetscReal G[], const P
         v -= pop->B[a * p + k] * S1[a * p + l] + S1[a * p + k] * pop->B[a * p + l];
         for (PetscInt b = 0; b < q; b++) v += pop->B[a * p + k] * G[a * q + b] * pop->B[b * p + l];
       }
-      pop->Omega[k * p + l] = v / (PetscReal)N;
+      pop->Omega[k * p + l] = pop->fixed[k] ? 1.0 : v / (PetscReal)N; /* fixed: the identity stand-in */
     }
   }
 }
@@ -86,7 +86,7 @@ static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const Petsc
   PetscFunctionBegin;
   for (PetscInt a = 0; a < q; a++)
     for (PetscInt k = 0; k < p; k++)
-      if (pop->mask[a * p + k]) idx[nf++] = a * p + k;
+      if (pop->mask[a * p + k] && !pop->fixed[k]) idx[nf++] = a * p + k; /* fixed effects: by likelihood (noncentred.c) */
   PetscCheck(nf == pop->nfree, PETSC_COMM_SELF, PETSC_ERR_PLIB, "M-step work sized for %" PetscInt_FMT " entries, %" PetscInt_FMT " estimated", pop->nfree, nf);
   for (PetscInt i = 0; i < nf; i++) {
     PetscInt a = idx[i] / p, k = idx[i] % p;

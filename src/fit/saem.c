@@ -58,7 +58,7 @@ static PetscErrorCode ChainStep(PnlmeFit fit, const PnlmeSubject *s, const Petsc
     for (PetscInt k = 0; k < p; k++) {
       PetscReal v = m[k];
       for (PetscInt l = 0; l <= k; l++) v += pop->L[k * p + l] * e[l];
-      zp[k] = v;
+      zp[k] = pop->fixed[k] ? m[k] : v;
     }
     PetscCall(Evaluate(fit, s, zp, predp, &llp));
     cnt[1] += 1;
@@ -71,6 +71,7 @@ static PetscErrorCode ChainStep(PnlmeFit fit, const PnlmeSubject *s, const Petsc
   for (PetscInt r = 0; r < fit->nkern[1]; r++) {
     for (PetscInt k = 0; k < p; k++) {
       PetscReal lp0 = PnlmePopLogPrior(pop, z, m), lp1;
+      if (pop->fixed[k]) continue;
       PetscArraycpy(zp, z, p);
       zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(rng);
       lp1 = PnlmePopLogPrior(pop, zp, m);
@@ -84,12 +85,13 @@ static PetscErrorCode ChainStep(PnlmeFit fit, const PnlmeSubject *s, const Petsc
   }
   /* kernel 3: random walk on a random block of parameters */
   for (PetscInt r = 0; r < fit->nkern[2]; r++) {
-    PetscInt  bs  = p > 1 ? (PetscInt)PnlmeRNGInteger(rng, 2, p) : 1;
+    PetscInt  nr  = p - pop->nfixed, bs = nr > 1 ? (PetscInt)PnlmeRNGInteger(rng, 2, nr) : 1;
     PetscInt *idx = fit->perm;
     PetscReal lp0 = PnlmePopLogPrior(pop, z, m), lp1;
-    for (PetscInt k = 0; k < p; k++) idx[k] = k;
+    for (PetscInt k = 0, j = 0; k < p; k++)
+      if (!pop->fixed[k]) idx[j++] = k; /* the parameters with a random effect */
     for (PetscInt k = 0; k < bs; k++) { /* partial Fisher-Yates */
-      PetscInt j = (PetscInt)PnlmeRNGInteger(rng, k, p - 1), t = idx[k];
+      PetscInt j = (PetscInt)PnlmeRNGInteger(rng, k, nr - 1), t = idx[k];
       idx[k] = idx[j];
       idx[j] = t;
     }
@@ -152,7 +154,7 @@ static PetscErrorCode RecordHistory(PnlmeFit fit, PetscInt iter)
   for (PetscInt a = 1; a < fit->q; a++)
     for (PetscInt k = 0; k < p; k++)
       if (fit->pop.mask[a * p + k]) h[c++] = fit->pop.B[a * p + k];
-  for (PetscInt k = 0; k < p; k++) h[c++] = PetscSqrtReal(fit->pop.Omega[k * p + k]);
+  for (PetscInt k = 0; k < p; k++) h[c++] = fit->pop.fixed[k] ? 0.0 : PetscSqrtReal(fit->pop.Omega[k * p + k]);
   for (PetscInt k = 0; k < p; k++)
     for (PetscInt l = k + 1; l < p; l++)
       if (fit->pop.block[k] == fit->pop.block[l]) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
@@ -244,7 +246,8 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
     PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + STAT_S1(fit), fit->S + STAT_S2(fit)));
     if (iter < fit->saiter) /* simulated annealing: variances shrink at most by safactor per iteration */
-      for (PetscInt k = 0; k < p; k++) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
+      for (PetscInt k = 0; k < p; k++)
+        if (!fit->pop.fixed[k]) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
     PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[STAT_S3(fit)]));
     PetscCall(PnlmePopFactor(&fit->pop));
     PetscCall(Refresh(fit));
@@ -255,7 +258,8 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       if (acc[2 + p + k] > 0) fit->scale[0][k] *= 1.0 + 0.4 * (acc[2 + k] / acc[2 + p + k] - 0.4);
       if (acc[2 + 3 * p + k] > 0) fit->scale[1][k] *= 1.0 + 0.4 * (acc[2 + 2 * p + k] / acc[2 + 3 * p + k] - 0.4);
     }
-    if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
+    if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit, PETSC_FALSE, 1.0));
+    else if (fit->pop.nfixed) PetscCall(PnlmeFitNonCentredStep(fit, PETSC_TRUE, gamma)); /* the parameters without random effect */
     PetscCall(RecordHistory(fit, iter));
     if (fit->autostop && iter < fit->K1 && Settled(fit, iter)) {
       fit->K1 = iter + 1;
