@@ -1,8 +1,11 @@
 /* SAEM (Delyon, Lavielle & Moulines 1999; Kuhn & Lavielle 2005), distributed over subjects.
    Per iteration: Metropolis-Hastings kernels on every local subject's chains (E-step), exact
-   reduction of the sufficient statistics across ranks, stochastic approximation, closed-form M-step.
-   Random streams belong to (subject, chain) and every sum is exact: the iterates are bitwise the same
-   at any number of ranks. */
+   reduction of the sufficient statistics across ranks, stochastic approximation, M-step (closed form
+   in pop.c, error parameters in errorfit.c), then the likelihood step of the parameters without
+   random effect or, after annealing, the interweaving step (noncentred.c); the exploration ends when
+   the complete-data log-likelihood has settled.  Random streams belong to (subject, chain), every
+   sum is exact and every rank runs the same TAO iterations: the iterates are bitwise the same at any
+   number of ranks (docs/saem.md). */
 #include "fit/fitimpl.h"
 
 /* layout of the statistics vector */
