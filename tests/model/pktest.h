@@ -1,5 +1,5 @@
 /* Helpers of the closed-form PK tests: hand-built subjects and an independent reference solution of the
-   linear compartment system (matrix exponential by scaling and squaring of a Taylor series). */
+   linear compartment system (matrix exponential, PnlmeTestExpm). */
 #pragma once
 #include <pnlmetest.h>
 #include <string.h>
@@ -45,15 +45,7 @@ static inline void PKTReset(PKTSubject *t, PetscReal time) { PKTEvent(t, PNLME_E
 /* stable sort of the timeline by time (insertion order kept at equal times), then the subject view */
 static inline PnlmeSubject *PKTFinish(PKTSubject *t)
 {
-  for (PetscInt i = 1; i < t->nev; i++) {
-    PnlmeEvent e = t->ev[i];
-    PetscInt   j = i - 1;
-    while (j >= 0 && t->ev[j].time > e.time) {
-      t->ev[j + 1] = t->ev[j];
-      j--;
-    }
-    t->ev[j + 1] = e;
-  }
+  PnlmeTestSortTimeline(t->ev, t->nev);
   t->s.id     = 1;
   t->s.nobs   = t->nobs;
   t->s.tobs   = t->tobs;
@@ -92,64 +84,20 @@ typedef struct {
   PetscInt  cmt2state[8]; /* CMT -> state, -1 if no dose allowed */
 } PKTSystem;
 
-/* E = exp(M) for an m x m matrix (m <= PKT_MAXN + 1), scaling and squaring of a Taylor series */
-static inline void PKTExpm(PetscInt m, PetscReal M[][PKT_MAXN + 1], PetscReal E[][PKT_MAXN + 1])
-{
-  PetscReal A[PKT_MAXN + 1][PKT_MAXN + 1], T[PKT_MAXN + 1][PKT_MAXN + 1], W[PKT_MAXN + 1][PKT_MAXN + 1], nrm = 0;
-  int       sq = 0;
-  for (PetscInt i = 0; i < m; i++) {
-    PetscReal r = 0;
-    for (PetscInt j = 0; j < m; j++) r += fabs(M[i][j]);
-    nrm = PetscMax(nrm, r);
-  }
-  while (nrm > 0.125) {
-    nrm /= 2;
-    sq++;
-  }
-  for (PetscInt i = 0; i < m; i++)
-    for (PetscInt j = 0; j < m; j++) {
-      A[i][j] = ldexp(M[i][j], -sq);
-      E[i][j] = T[i][j] = (i == j);
-    }
-  for (int k = 1; k <= 20; k++) {
-    for (PetscInt i = 0; i < m; i++)
-      for (PetscInt j = 0; j < m; j++) {
-        PetscReal acc = 0;
-        for (PetscInt l = 0; l < m; l++) acc += T[i][l] * A[l][j];
-        W[i][j] = acc / k;
-      }
-    for (PetscInt i = 0; i < m; i++)
-      for (PetscInt j = 0; j < m; j++) {
-        T[i][j] = W[i][j];
-        E[i][j] += T[i][j];
-      }
-  }
-  for (int s = 0; s < sq; s++) {
-    for (PetscInt i = 0; i < m; i++)
-      for (PetscInt j = 0; j < m; j++) {
-        PetscReal acc = 0;
-        for (PetscInt l = 0; l < m; l++) acc += E[i][l] * E[l][j];
-        W[i][j] = acc;
-      }
-    for (PetscInt i = 0; i < m; i++)
-      for (PetscInt j = 0; j < m; j++) E[i][j] = W[i][j];
-  }
-}
-
 /* x <- x(t + dt) with the constant input rates r (augmented matrix [[K dt, r dt], [0, 0]]) */
 static inline void PKTPropagate(const PKTSystem *sys, PetscReal x[], const PetscReal r[], PetscReal dt)
 {
-  PetscReal M[PKT_MAXN + 1][PKT_MAXN + 1] = {{0}}, E[PKT_MAXN + 1][PKT_MAXN + 1], y[PKT_MAXN];
-  PetscInt  n = sys->n;
+  PetscReal M[(PKT_MAXN + 1) * (PKT_MAXN + 1)] = {0}, E[(PKT_MAXN + 1) * (PKT_MAXN + 1)], y[PKT_MAXN];
+  PetscInt  n = sys->n, m = n + 1;
   if (dt <= 0) return;
   for (PetscInt i = 0; i < n; i++) {
-    for (PetscInt j = 0; j < n; j++) M[i][j] = sys->K[i][j] * dt;
-    M[i][n] = r[i] * dt;
+    for (PetscInt j = 0; j < n; j++) M[i * m + j] = sys->K[i][j] * dt;
+    M[i * m + n] = r[i] * dt;
   }
-  PKTExpm(n + 1, M, E);
+  PnlmeTestExpm(m, M, E);
   for (PetscInt i = 0; i < n; i++) {
-    y[i] = E[i][n];
-    for (PetscInt j = 0; j < n; j++) y[i] += E[i][j] * x[j];
+    y[i] = E[i * m + n];
+    for (PetscInt j = 0; j < n; j++) y[i] += E[i * m + j] * x[j];
   }
   for (PetscInt i = 0; i < n; i++) x[i] = y[i];
 }

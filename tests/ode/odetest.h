@@ -30,15 +30,7 @@ static inline void TInfusion(TSubject *ts, PetscReal t, PetscReal rate, PetscRea
 /* stable sort by time (insertion order at equal times), observation indices in time order */
 static inline void TFinish(TSubject *ts)
 {
-  for (PetscInt i = 1; i < ts->nev; i++) {
-    PnlmeEvent e = ts->ev[i];
-    PetscInt   j = i - 1;
-    while (j >= 0 && ts->ev[j].time > e.time) {
-      ts->ev[j + 1] = ts->ev[j];
-      j--;
-    }
-    ts->ev[j + 1] = e;
-  }
+  PnlmeTestSortTimeline(ts->ev, ts->nev);
   ts->nobs = 0;
   for (PetscInt i = 0; i < ts->nev; i++) {
     PnlmeEvent *e = &ts->ev[i];
@@ -71,45 +63,6 @@ static inline PetscErrorCode TModel(const char type[], const char integ[], const
   PetscFunctionReturn(0);
 }
 
-/* E = exp(M) for a small dense matrix (row-major, k <= 8) by scaling and squaring of a Taylor series */
-static inline void TExpm(PetscInt k, const PetscReal M[], PetscReal E[])
-{
-  PetscReal A[64], T[64], W[64], nrm = 0;
-  PetscInt  s = 0;
-  for (PetscInt j = 0; j < k; j++) {
-    PetscReal c = 0;
-    for (PetscInt i = 0; i < k; i++) c += fabs(M[i * k + j]);
-    nrm = PetscMax(nrm, c);
-  }
-  while (nrm > 0.25) {
-    nrm /= 2;
-    s++;
-  }
-  for (PetscInt i = 0; i < k * k; i++) A[i] = M[i] / ldexp(1.0, (int)s);
-  for (PetscInt i = 0; i < k * k; i++) E[i] = T[i] = (i % (k + 1) == 0) ? 1.0 : 0.0;
-  for (PetscInt q = 1; q <= 24; q++) { /* T = T A / q; E += T */
-    for (PetscInt i = 0; i < k; i++)
-      for (PetscInt j = 0; j < k; j++) {
-        PetscReal v = 0;
-        for (PetscInt l = 0; l < k; l++) v += T[i * k + l] * A[l * k + j];
-        W[i * k + j] = v / q;
-      }
-    for (PetscInt i = 0; i < k * k; i++) {
-      T[i] = W[i];
-      E[i] += W[i];
-    }
-  }
-  for (PetscInt r = 0; r < s; r++) {
-    for (PetscInt i = 0; i < k; i++)
-      for (PetscInt j = 0; j < k; j++) {
-        PetscReal v = 0;
-        for (PetscInt l = 0; l < k; l++) v += E[i * k + l] * E[l * k + j];
-        W[i * k + j] = v;
-      }
-    for (PetscInt i = 0; i < k * k; i++) E[i] = W[i];
-  }
-}
-
 /* Exact solution of x' = A x + b(t) through the subject's timeline (b = infusion rates, piecewise
    constant), x(t0) = 0; doses into state dosestate[cmt]; pred = x[obsstate] / V. */
 static inline void TLinearReference(PetscInt n, const PetscReal Amat[], const PetscInt dosestate[], PetscInt obsstate, PetscReal V, const PnlmeSubject *s, PetscReal pred[])
@@ -126,7 +79,7 @@ static inline void TLinearReference(PetscInt n, const PetscReal Amat[], const Pe
         for (PetscInt c = 0; c < n; c++) M[r * k + c] = Amat[r * n + c] * dt;
         M[r * k + n] = b[r] * dt;
       }
-      TExpm(k, M, E);
+      PnlmeTestExpm(k, M, E);
       for (PetscInt r = 0; r < n; r++) {
         PetscReal v = E[r * k + n];
         for (PetscInt c = 0; c < n; c++) v += E[r * k + c] * x[c];
