@@ -80,6 +80,10 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputIndex(PnlmeModel, PetscInt cmt, P
 /* state index for a dose's CMT; -1 if the model has no such dosing compartment */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetDoseState(PnlmeModel, PetscInt cmt, PetscInt *state);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetIntegratorName(PnlmeModel, const char **);
+/* relative tolerance of the ODE integrator for the next solves (-ode_rtol at set-up); closed forms:
+   Set does nothing, Get gives 0 */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetRelativeTolerance(PnlmeModel, PetscReal);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetRelativeTolerance(PnlmeModel, PetscReal *);
 /* relative cost of one subject solve per observation/event (for partitioning) */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel, PetscReal *);
 

@@ -143,6 +143,12 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAdd(fp, "kernels", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)fit->safactor)); /* exact */
   PetscCall(FingerprintAdd(fp, "sa_factor", buf));
+  { /* the ODE tolerance of the iterations */
+    PetscReal rtol;
+    PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &rtol));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)(rtol > 0 && fit->mc_rtol > rtol ? fit->mc_rtol : rtol)));
+    PetscCall(FingerprintAdd(fp, "saem_ode_rtol", buf));
+  }
   PetscFunctionReturn(0);
 }
 

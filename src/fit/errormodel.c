@@ -97,3 +97,33 @@ PetscReal PnlmeErrorSD(const PnlmePop *pop, PetscReal f)
     return pop->a;
   }
 }
+
+/* Fisher weights w_j = E[-d^2 log p(y_j | f_j) / d f_j^2] of the observations: the Gauss-Newton
+   curvature of the log-likelihood with respect to the predictions */
+void PnlmeErrorFisherWeights(const PnlmePop *pop, PetscInt n, const PetscReal f[], PetscReal w[])
+{
+  PetscReal a = pop->a, b = pop->b;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal g, dg;
+    switch (pop->err) {
+    case PNLME_ERROR_CONSTANT:
+      w[j] = 1.0 / (a * a);
+      continue;
+    case PNLME_ERROR_EXPONENTIAL:
+      w[j] = 1.0 / (a * a * f[j] * f[j]);
+      continue;
+    case PNLME_ERROR_PROPORTIONAL:
+      g  = b * PetscAbsReal(f[j]);
+      dg = b;
+      break;
+    case PNLME_ERROR_COMBINED1:
+      g  = a + b * PetscAbsReal(f[j]);
+      dg = b;
+      break;
+    default:
+      g  = PetscSqrtReal(a * a + b * b * f[j] * f[j]);
+      dg = g > 0 ? b * b * PetscAbsReal(f[j]) / g : 0;
+    }
+    w[j] = (1.0 + 2.0 * dg * dg) / (g * g); /* y ~ N(f, g(f)^2): 1/g^2 + 2 (g'/g)^2 */
+  }
+}

@@ -23,12 +23,17 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->seed       = 1;
   f->printevery = 50;
   f->nis        = 5000;
-  f->isdof      = 5;
+  f->isdof      = 15;
+  f->isadapt    = 500;
+  f->isrounds   = 2;
+  f->isbatch    = 500;
+  f->istol      = 0.025;
   f->mapgtol    = 1e-3;
   f->mapbound   = 8.0;
   f->fimthreshold = 200;
   f->ncevery    = 2;
-  f->ncmaxit    = 10;
+  f->ncmaxit    = 3;
+  f->mc_rtol = 1e-4;
   f->autostop   = PETSC_TRUE;
   f->K1max      = 1500;
   f->autowin    = 100;
@@ -197,10 +202,15 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsInt("-saem_seed", "Random seed", "PnlmeFitSetFromOptions", fit->seed, &fit->seed, NULL));
   PetscCall(PetscOptionsInt("-saem_sa_iterations", "Simulated-annealing iterations (default K1/2)", "PnlmeFitSetFromOptions", fit->saiter, &fit->saiter, NULL));
   PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_samples", "Importance-sampling draws per subject for -2LL", "PnlmeFitSetFromOptions", fit->nis, &fit->nis, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitSetFromOptions", fit->isdof, &fit->isdof, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_samples", "Most importance-sampling draws per subject for -2LL (0: no importance sampling)", "PnlmeFitLikelihoodIS", fit->nis, &fit->nis, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_adapt", "Draws per subject that adapt the proposal before the estimate (0: the chains' moments as they are)", "PnlmeFitLikelihoodIS", fit->isadapt, &fit->isadapt, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_adapt_rounds", "Rounds of adaptation of the proposal", "PnlmeFitLikelihoodIS", fit->isrounds, &fit->isrounds, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_batch", "Draws per subject between two tests of the Monte-Carlo standard error", "PnlmeFitLikelihoodIS", fit->isbatch, &fit->isbatch, NULL));
+  PetscCall(PetscOptionsReal("-lik_is_tol", "Stop drawing when the Monte-Carlo SE of -2LL is below this times sqrt(N) (0: always -lik_is_samples)", "PnlmeFitLikelihoodIS", fit->istol, &fit->istol, NULL));
+  PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitLikelihoodIS", fit->isdof, &fit->isdof, NULL));
+  PetscCall(PetscOptionsReal("-ode_rtol_mc", "Relative ODE tolerance of the Monte-Carlo stages (SAEM iterations, importance sampling), if looser than -ode_rtol (0: -ode_rtol)", "PnlmeFitSolve", fit->mc_rtol, &fit->mc_rtol, NULL));
   PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations after annealing (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
-  PetscCall(PetscOptionsInt("-saem_nc_max_it", "Quasi-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
+  PetscCall(PetscOptionsInt("-saem_nc_max_it", "Gauss-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
   PetscCall(PetscOptionsInt("-fim_scalapack_threshold", "Invert the Fisher information with ScaLAPACK from this dimension on (more than one rank)", "PnlmeFitInvertFIM", fit->fimthreshold, &fit->fimthreshold, NULL));
   PetscCall(PetscOptionsReal("-map_bound", "The MAP search stays within this many prior SDs of the individual mean", "PnlmeFitComputeMAP", fit->mapbound, &fit->mapbound, NULL));
   PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
@@ -212,6 +222,8 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscOptionsEnd();
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
   PetscCheck(!fit->autostop || fit->K1max >= fit->K1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
+  PetscCheck(fit->nis >= 0 && fit->isdof >= 1 && fit->isadapt >= 0 && fit->isrounds >= 0 && fit->isbatch >= 1 && fit->istol >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -lik_is_samples >= 0, -lik_is_dof >= 1, -lik_is_adapt >= 0, -lik_is_adapt_rounds >= 0, -lik_is_batch >= 1 and -lik_is_tol >= 0 are required");
+  PetscCheck(fit->mc_rtol >= 0 && fit->mc_rtol < 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -ode_rtol_mc %g: must be in [0, 1)", (double)fit->mc_rtol);
   PetscCheck(fit->autowin >= 10 && fit->autotol > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_auto_window >= 10 and -saem_auto_tol > 0 are required");
   if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
   fit->K1min = fit->K1;
@@ -255,7 +267,14 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   }
   PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
   PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
-  if (fit->ncevery > 0 || fit->pop.nfixed) PetscCall(PetscMalloc1(fit->nlocal * nc * p, &fit->ncwork));
+  if (fit->ncevery > 0 || fit->pop.nfixed) {
+    PnlmeNCWork *w  = &fit->nc;
+    PetscInt     nf = 0;
+    for (PetscInt j = 0; j < q * p; j++) nf += fit->pop.mask[j];
+    PetscCall(PetscMalloc4(q * p, &w->idx, fit->nlocal * nc * p, &w->eta, nf, &w->g, nf * nf, &w->H));
+    PetscCall(PetscMalloc5(nf * nf, &w->F, nf, &w->d, q * p, &w->B0, q * p, &w->Bt, PetscMax(1, fit->maxobs), &w->w));
+    PetscCall(PetscMalloc3(fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll, nf + nf * (nf + 1) / 2 + 1, &w->acc));
+  }
   PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->nmom));
   PetscCall(PetscMalloc3(fit->nlocal * p, &fit->map, PetscMax(1, fit->maxobs) * p, &fit->sens, PetscMax(1, fit->maxobs), &fit->dldf));
   /* the Gram matrix of the design, exact */
@@ -286,15 +305,23 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
 
 PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
 {
+  PetscReal rtol;
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
   PetscCall(PetscLogStagePush(PNLME_StageSAEM));
+  /* the Monte-Carlo stages run at the looser -ode_rtol_mc: their sampling error dwarfs the solver's
+     (docs/saem.md); the conditional modes, the linearisation and the Fisher information at -ode_rtol */
+  PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &rtol));
+  if (rtol > 0 && fit->mc_rtol > rtol) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, fit->mc_rtol));
   PetscCall(PnlmeFitSolve_SAEM(fit));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
+  if (rtol > 0) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, rtol));
   PetscCall(PnlmeFitComputeMAP(fit));
   PetscCall(PnlmeFitLinearize(fit));
+  if (rtol > 0 && fit->mc_rtol > rtol) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, fit->mc_rtol));
   if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
+  if (rtol > 0) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, rtol));
   PetscCall(PetscLogStagePop());
   if (fit->outdir[0]) {
     PetscCall(PetscLogStagePush(PNLME_StageOutput));
@@ -328,6 +355,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
     if (fit->nis > 0) {
       PetscCall(PnlmeFitCriteria(fit, fit->m2ll_is, &aic, &bic, &bicc));
       PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12.3f %10.3f %12.3f %12.3f %12.3f\n", "importance sampling", (double)fit->m2ll_is, (double)fit->mcse_is, (double)aic, (double)bic, (double)bicc));
+      PetscCall(PetscViewerASCIIPrintf(v, "  (importance sampling: %" PetscInt_FMT " adaptation + %" PetscInt_FMT " estimation draws per subject)\n", fit->isrounds * fit->isadapt, fit->nisdraws));
     }
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &bicc));
     PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12.3f %10s %12.3f %12.3f %12.3f\n", "linearisation", (double)fit->m2ll_lin, "-", (double)aic, (double)bic, (double)bicc));
@@ -410,7 +438,9 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));
   PetscCall(PetscFree(f->pred));
   PetscCall(PetscFree2(f->cmean, f->ccov));
-  PetscCall(PetscFree(f->ncwork));
+  PetscCall(PetscFree4(f->nc.idx, f->nc.eta, f->nc.g, f->nc.H));
+  PetscCall(PetscFree5(f->nc.F, f->nc.d, f->nc.B0, f->nc.Bt, f->nc.w));
+  PetscCall(PetscFree3(f->nc.pred, f->nc.ll, f->nc.acc));
   PetscCall(PetscFree(f->nmom));
   PetscCall(PetscFree3(f->map, f->sens, f->dldf));
   PetscCall(PetscFree2(f->fim, f->se));

@@ -31,6 +31,17 @@ typedef struct {
   PetscReal       a, b;
 } PnlmePop;
 
+/* work of the non-centred steps (noncentred.c), sized at SetUp */
+typedef struct {
+  PetscInt       nf, *idx;             /* free entries of B moved by the step ([q x p]) */
+  PetscReal     *eta;                  /* [nlocal x nchains x p] random effects held fixed */
+  PetscReal     *g, *H, *F, *d;        /* gradient, Gauss-Newton matrix, its factor, step */
+  PetscReal     *B0, *Bt;              /* [q x p] B at the start of the step, trial B */
+  PetscReal     *w;                    /* [maxobs] Fisher weights */
+  PetscReal     *pred, *ll;            /* predictions and likelihoods of the chains at the trial B */
+  PnlmeExactSum *acc;                  /* [nf + nf (nf + 1) / 2 + 1] */
+} PnlmeNCWork;
+
 struct _p_PnlmeFit {
   PETSCHEADER(_PnlmeFitOps);
   PnlmeData  data;
@@ -49,6 +60,7 @@ struct _p_PnlmeFit {
   PetscReal  autotol;
   PetscReal *cdll;         /* [K1max + K2] complete-data log-likelihood of every iteration (settling test) */
   PetscReal  safactor;
+  PetscReal  mc_rtol;   /* relative ODE tolerance of SAEM and importance sampling (if looser than the model's) */
   PetscInt   seed;
   /* per local subject and chain state */
   PetscReal *x;            /* [nlocal x q] design rows [1, c_i] */
@@ -77,8 +89,8 @@ struct _p_PnlmeFit {
   PetscInt   nmapfail;     /* subjects whose MAP search did not converge (global) */
   PetscReal  mapgtol;      /* gradient norm accepted when the line search stalls */
   PetscReal  mapbound;
-  PetscInt   ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never) */
-  PetscReal *ncwork;           /* [nlocal x nchains x p] */     /* the MAP search stays within mapbound prior SDs of the individual mean */
+  PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never), Gauss-Newton iterations */
+  PnlmeNCWork nc;
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
   PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
   PetscReal  m2ll_lin;
@@ -86,7 +98,9 @@ struct _p_PnlmeFit {
   PetscInt   fimthreshold; /* FIM dimension from which ScaLAPACK inverts it (on more than one rank) */
   PetscBool  fimscalapack; /* the last inversion used ScaLAPACK */
   /* likelihood */
-  PetscInt   nis, isdof;
+  PetscInt   nis, isdof, isadapt, isrounds, isbatch; /* most draws per subject, t dof, adaptation draws and rounds, batch */
+  PetscReal  istol;                        /* target Monte-Carlo SE of -2LL, relative to sqrt(N) */
+  PetscInt   nisdraws;                     /* draws per subject of the estimate */
   PetscReal  m2ll_is, mcse_is;
   /* history */
   PetscInt   niter, nhist;
@@ -113,8 +127,10 @@ PETSC_INTERN PetscReal      PnlmeErrorLogLik(const PnlmePop *, PetscInt n, const
 PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
 PETSC_INTERN PetscReal      PnlmeErrorLogLikGrad(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[]);
 PETSC_INTERN PetscReal      PnlmeErrorSD(const PnlmePop *, PetscReal f);
-/* noncentred.c: interweaving step of the exploration phase */
-PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit, PetscBool fixedonly, PetscReal gamma);
+PETSC_INTERN void           PnlmeErrorFisherWeights(const PnlmePop *, PetscInt n, const PetscReal f[], PetscReal w[]);
+/* noncentred.c: interweaving step of the exploration phase; M-step of the parameters without random effect */
+PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit, PetscReal gamma);
 /* errorfit.c: M-step of the residual error parameters */
 PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, PetscReal S3);
 /* individual.c: conditional modes (MAP) of the local subjects */

@@ -1,109 +1,293 @@
-/* Non-centred (interweaving) step for the exploration phase of SAEM.
-   The centred SAEM iteration moves the typical values mu (and beta) only as fast as the individual
-   parameters z_i follow them: along directions the data inform weakly at the subject level (the
-   kin/Tlag/T50 ridge of the neonatal model) this is the slow convergence of EM.  The non-centred
-   step holds every chain's random effect eta = z - B^T x fixed and maximises the data likelihood
-   sum_i log p(y_i | B^T x_i + eta_i) over the free entries of B (Yu & Meng 2011, ancillarity-
-   sufficiency interweaving), then moves every chain with it: z = B_new^T x + eta.
-   The objective is evaluated collectively (each rank its subjects, exact reduction), so every rank
-   runs the same TAO iterations; it costs a few dozen subject solves with sensitivities per chain. */
+/* Non-centred steps of SAEM: B moves with every chain's random effect eta = z - B^T x held fixed.
+   1. The interweaving step of the exploration phase (PnlmeFitNonCentredStep).  The centred SAEM
+      iteration moves the typical values mu (and beta) only as fast as the individual parameters z_i
+      follow them: along directions the data inform weakly at the subject level (the kin/Tlag/T50
+      ridge of the neonatal model) this is the slow convergence of EM.  The step maximises the data
+      likelihood sum_i log p(y_i | B^T x_i + eta_i) over the free entries of B (Yu & Meng 2011,
+      ancillarity-sufficiency interweaving) by damped Gauss-Newton: one pass over the subjects with
+      sensitivities gives the gradient and the Fisher-weighted Gauss-Newton matrix, the step is
+      solved for and scaled into a trust region of two prior SDs, and one pass without sensitivities
+      checks that the likelihood went up (halving the step otherwise).  Every chain then moves with
+      the population: z = B_new^T x + eta.
+   2. The M-step of the parameters without random effect (PnlmeFitFixedEffectsStep): the same
+      likelihood over their entries of B only, maximised by TAO (BLMVM, bounded), then a stochastic
+      approximation step.
+   Sums are exact (per subject in double, over subjects in fixed point) and every rank solves the
+   same small system or runs the same TAO iterations, so the iterates do not depend on the number
+   of ranks.  Nothing is allocated per call but the TAO objects of step 2. */
 #include "fit/fitimpl.h"
 #include <petsctao.h>
 
-typedef struct {
-  PnlmeFit  fit;
-  PetscInt  nf;
-  PetscInt  idx[64 * 65]; /* free entries of B */
-  PetscReal *eta;         /* [nlocal x nchains x p] */
-} NCCtx;
-
-static PetscErrorCode NCObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *vctx)
+/* the free entries of B moved by a step: every estimated entry, or those of the parameters without
+   random effect */
+static void FreeEntries(PnlmeFit fit, PetscBool fixedonly)
 {
-  NCCtx           *ctx = (NCCtx *)vctx;
-  PnlmeFit         fit = ctx->fit;
-  PetscInt         p = fit->p, q = fit->q, nc = fit->nchains, nf = ctx->nf;
-  const PetscReal *b;
-  PetscReal       *g, B[64 * 65], z[64], dphidz[64], gz[64];
-  PnlmeExactSum    acc[64 * 65 + 1];
-  PnlmeSubject     s;
+  PnlmeNCWork *w = &fit->nc;
+  w->nf          = 0;
+  for (PetscInt a = 0; a < fit->q; a++)
+    for (PetscInt k = 0; k < fit->p; k++)
+      if (fit->pop.mask[a * fit->p + k] && (!fixedonly || fit->pop.fixed[k])) w->idx[w->nf++] = a * fit->p + k;
+}
+
+/* eta of every chain, relative to the current individual means */
+static void SaveEta(PnlmeFit fit)
+{
+  PetscInt p = fit->p, nc = fit->nchains;
+  for (PetscInt i = 0; i < fit->nlocal; i++)
+    for (PetscInt c = 0; c < nc; c++)
+      for (PetscInt k = 0; k < p; k++) fit->nc.eta[(i * nc + c) * p + k] = fit->z[(i * nc + c) * p + k] - fit->mi[i * p + k];
+}
+
+/* z = B^T x + eta */
+static inline void ChainZ(PetscInt p, PetscInt q, const PetscReal B[], const PetscReal x[], const PetscReal eta[], PetscReal z[])
+{
+  for (PetscInt k = 0; k < p; k++) {
+    z[k] = eta[k];
+    for (PetscInt a = 0; a < q; a++) z[k] += x[a] * B[a * p + k];
+  }
+}
+
+/* log p(y | z) of one chain with B; with gz: its gradient with respect to z (added, times wgt), and
+   with Hz also the Gauss-Newton matrix J^T W J (added, times wgt).  pred receives the predictions.
+   Returns -inf when the solve fails. */
+static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const PetscReal B[], const PetscReal x[], const PetscReal eta[], PetscReal wgt, PetscReal pred[], PetscReal *ll, PetscReal gz[], PetscReal Hz[])
+{
+  PetscInt         p = fit->p, n = s->nobs;
+  PetscReal        z[64], dphidz[64], J[64];
   PnlmeSolveStatus st;
+  PetscFunctionBeginHot;
+  ChainZ(p, fit->q, B, x, eta, z);
+  PnlmeModelTransformToNatural(fit->model, z, fit->phi, gz ? dphidz : NULL);
+  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, gz ? fit->sens : NULL, &st));
+  if (st) {
+    *ll = PETSC_NINFINITY;
+    PetscFunctionReturn(0);
+  }
+  if (!gz) {
+    *ll = PnlmeErrorLogLik(&fit->pop, n, s->dv, pred);
+    if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
+    PetscFunctionReturn(0);
+  }
+  *ll = PnlmeErrorLogLikGrad(&fit->pop, n, s->dv, pred, fit->dldf);
+  if (!(*ll > PETSC_NINFINITY)) {
+    *ll = PETSC_NINFINITY;
+    PetscFunctionReturn(0);
+  }
+  if (Hz) PnlmeErrorFisherWeights(&fit->pop, n, pred, fit->nc.w);
+  for (PetscInt j = 0; j < n; j++) {
+    for (PetscInt k = 0; k < p; k++) J[k] = fit->sens[j * p + k] * dphidz[k];
+    for (PetscInt k = 0; k < p; k++) gz[k] += wgt * fit->dldf[j] * J[k];
+    if (Hz)
+      for (PetscInt k = 0; k < p; k++)
+        for (PetscInt l = 0; l <= k; l++) Hz[k * p + l] += wgt * fit->nc.w[j] * J[k] * J[l];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The data log-likelihood sum_i mean_c log p(y_i | B^T x_i + eta_ic) over all ranks, exact; -inf if
+   any solve failed.  With want_derivs: also its gradient g[nf] and Gauss-Newton matrix H[nf x nf]
+   over the free entries; otherwise the predictions and likelihoods of the chains go to nc.pred/ll. */
+static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool want_derivs, PetscReal *L)
+{
+  PnlmeNCWork  *w = &fit->nc;
+  PetscInt      p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf, nh = want_derivs ? nf + nf * (nf + 1) / 2 : 0;
+  PetscReal     gz[64], Hz[64 * 64];
+  PnlmeSubject  s;
+  PetscInt      bad = 0;
+  PetscFunctionBegin;
+  PnlmeExactSumReset(w->acc, nh + 1);
+  for (PetscInt i = 0; i < fit->nlocal && !bad; i++) {
+    const PetscReal *x = fit->x + i * q;
+    PetscReal        lli = 0;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    if (want_derivs) {
+      PetscCall(PetscArrayzero(gz, p));
+      PetscCall(PetscArrayzero(Hz, p * p));
+    }
+    for (PetscInt c = 0; c < nc && !bad; c++) {
+      PetscReal *pred = want_derivs ? fit->predp : w->pred + fit->predoff[i] * nc + c * s.nobs, ll;
+      PetscCall(ChainLogLik(fit, &s, B, x, w->eta + (i * nc + c) * p, 1.0 / nc, pred, &ll, want_derivs ? gz : NULL, want_derivs ? Hz : NULL));
+      if (!want_derivs) w->ll[i * nc + c] = ll;
+      if (!(ll > PETSC_NINFINITY)) bad = 1;
+      lli += ll / nc;
+    }
+    if (bad) break;
+    PnlmeExactSumAdd(&w->acc[nh], lli);
+    if (want_derivs) { /* d/dB[a,k] = x_a d/dz_k */
+      PnlmeExactSum *h = w->acc + nf;
+      for (PetscInt f = 0; f < nf; f++) {
+        PetscInt af = w->idx[f] / p, kf = w->idx[f] % p;
+        PnlmeExactSumAdd(&w->acc[f], gz[kf] * x[af]);
+        for (PetscInt e = 0; e <= f; e++) {
+          PetscInt ae = w->idx[e] / p, ke = w->idx[e] % p;
+          PnlmeExactSumAdd(h++, (kf >= ke ? Hz[kf * p + ke] : Hz[ke * p + kf]) * x[af] * x[ae]);
+        }
+      }
+    }
+  }
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nh + 1, w->acc));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)fit)));
+  *L = bad ? PETSC_NINFINITY : PnlmeExactSumValue(&w->acc[nh]);
+  if (want_derivs && !bad) {
+    PnlmeExactSum *h = w->acc + nf;
+    for (PetscInt f = 0; f < nf; f++) {
+      w->g[f] = PnlmeExactSumValue(&w->acc[f]);
+      for (PetscInt e = 0; e <= f; e++) w->H[f * nf + e] = w->H[e * nf + f] = PnlmeExactSumValue(h++);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the Levenberg-Marquardt direction (H + mu diag H) d = g; PETSC_FALSE if H is degenerate */
+static PetscErrorCode GaussNewtonDirection(PnlmeNCWork *w, PetscBool *ok)
+{
+  PetscInt     nf = w->nf;
+  PetscBLASInt n, one = 1, info = 1;
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(nf, &n));
+  for (PetscReal mu = 1e-6; mu < 1e3 && info; mu *= 100) {
+    for (PetscInt f = 0; f < nf; f++)
+      for (PetscInt e = 0; e < nf; e++) w->F[f * nf + e] = w->H[f * nf + e] + (f == e ? mu * w->H[f * nf + f] : 0);
+    PetscCall(PetscArraycpy(w->d, w->g, nf));
+    LAPACKpotrf_("U", &n, w->F, &n, &info);
+    if (!info) LAPACKpotrs_("U", &n, &one, w->F, &n, w->d, &n, &info);
+  }
+  *ok = (PetscBool)!info;
+  PetscFunctionReturn(0);
+}
+
+/* move every chain with the population (z = B^T x + eta) and refresh what depends on them; when the
+   last likelihood pass was at this B, its predictions and likelihoods are taken as they are */
+static PetscErrorCode MoveChains(PnlmeFit fit, PetscBool have_pred)
+{
+  PetscInt     p = fit->p, q = fit->q, nc = fit->nchains;
+  PnlmeSubject s;
+  PetscFunctionBegin;
+  if (have_pred) {
+    PetscCall(PetscArraycpy(fit->pred, fit->nc.pred, fit->predoff[fit->nlocal] * nc));
+    PetscCall(PetscArraycpy(fit->ll, fit->nc.ll, fit->nlocal * nc));
+  }
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PnlmePopMean(&fit->pop, fit->x + i * q, fit->mi + i * p);
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal *z = fit->z + (i * nc + c) * p;
+      for (PetscInt k = 0; k < p; k++) z[k] = fit->mi[i * p + k] + fit->nc.eta[(i * nc + c) * p + k];
+      if (!have_pred) PetscCall(ChainLogLik(fit, &s, fit->pop.B, fit->x + i * q, fit->nc.eta + (i * nc + c) * p, 1.0, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c], NULL, NULL));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscInt     p = fit->p, nf;
+  PetscReal    L0, L1 = PETSC_NINFINITY;
+  PetscBool    moved = PETSC_FALSE, have_pred = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
+  FreeEntries(fit, PETSC_FALSE);
+  nf = w->nf;
+  SaveEta(fit);
+  PetscCall(PetscArraycpy(w->B0, fit->pop.B, fit->q * p));
+  for (PetscInt it = 0; it < fit->ncmaxit; it++) {
+    PetscBool ok = PETSC_FALSE;
+    PetscReal t = 1;
+    PetscCall(DataLogLik(fit, fit->pop.B, PETSC_TRUE, &L0));
+    if (!(L0 > PETSC_NINFINITY)) break;
+    PetscCall(GaussNewtonDirection(w, &ok));
+    if (!ok) break;
+    for (PetscInt f = 0; f < nf; f++) { /* stay within two prior SDs of where the step started */
+      PetscInt  k = w->idx[f] % p;
+      PetscReal r = 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]), lo = w->B0[w->idx[f]] - r - fit->pop.B[w->idx[f]], hi = lo + 2 * r;
+      if (w->d[f] > hi) t = PetscMin(t, hi / w->d[f]);
+      if (w->d[f] < lo) t = PetscMin(t, lo / w->d[f]);
+    }
+    have_pred = PETSC_FALSE;
+    for (PetscInt ls = 0; ls < 4; ls++, t *= 0.25) { /* backtracking on the likelihood itself */
+      PetscCall(PetscArraycpy(w->Bt, fit->pop.B, fit->q * p));
+      for (PetscInt f = 0; f < nf; f++) w->Bt[w->idx[f]] += PetscMax(t, 0) * w->d[f];
+      PetscCall(DataLogLik(fit, w->Bt, PETSC_FALSE, &L1));
+      if (L1 >= L0) break;
+    }
+    if (!(L1 >= L0)) break;
+    PetscCall(PetscArraycpy(fit->pop.B, w->Bt, fit->q * p));
+    moved = have_pred = PETSC_TRUE;
+    if (L1 - L0 < 1e-3) break; /* converged */
+  }
+  if (moved) PetscCall(MoveChains(fit, have_pred));
+  PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* ---- parameters without random effect: TAO on their entries of B ---- */
+
+static PetscErrorCode FixedObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *vfit)
+{
+  PnlmeFit         fit = (PnlmeFit)vfit;
+  PnlmeNCWork     *w   = &fit->nc;
+  PetscInt         p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf;
+  const PetscReal *b;
+  PetscReal       *g, gz[64];
+  PnlmeSubject     s;
   PetscInt         bad = 0;
   PetscFunctionBegin;
   (void)tao;
-  PetscCall(PetscArraycpy(B, fit->pop.B, q * p));
+  PetscCall(PetscArraycpy(w->Bt, fit->pop.B, q * p));
   PetscCall(VecGetArrayRead(X, &b));
-  for (PetscInt f = 0; f < nf; f++) B[ctx->idx[f]] = b[f];
+  for (PetscInt f = 0; f < nf; f++) w->Bt[w->idx[f]] = b[f];
   PetscCall(VecRestoreArrayRead(X, &b));
-  PnlmeExactSumReset(acc, nf + 1);
+  PnlmeExactSumReset(w->acc, nf + 1);
   for (PetscInt i = 0; i < fit->nlocal && !bad; i++) {
-    const PetscReal *x = fit->x + i * q;
+    const PetscReal *x   = fit->x + i * q;
+    PetscReal        lli = 0;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PetscCall(PetscArrayzero(gz, p));
     for (PetscInt c = 0; c < nc && !bad; c++) {
-      const PetscReal *eta = ctx->eta + (i * nc + c) * p;
-      PetscReal        ll;
-      for (PetscInt k = 0; k < p; k++) {
-        z[k] = eta[k];
-        for (PetscInt a = 0; a < q; a++) z[k] += x[a] * B[a * p + k];
-      }
-      PnlmeModelTransformToNatural(fit->model, z, fit->phi, dphidz);
-      PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
-      ll = st ? PETSC_NINFINITY : PnlmeErrorLogLikGrad(&fit->pop, s.nobs, s.dv, fit->predp, fit->dldf);
-      if (!(ll > PETSC_NINFINITY)) {
-        bad = 1;
-        break;
-      }
-      for (PetscInt k = 0; k < p; k++) {
-        PetscReal v = 0;
-        for (PetscInt j = 0; j < s.nobs; j++) v += fit->dldf[j] * fit->sens[j * p + k];
-        gz[k] = -v * dphidz[k] / nc;
-      }
-      PnlmeExactSumAdd(&acc[nf], -ll / nc);
-      for (PetscInt f = 0; f < nf; f++) PnlmeExactSumAdd(&acc[f], gz[ctx->idx[f] % p] * x[ctx->idx[f] / p]);
+      PetscReal ll = PETSC_NINFINITY;
+      PetscCall(ChainLogLik(fit, &s, w->Bt, x, w->eta + (i * nc + c) * p, 1.0 / nc, fit->predp, &ll, gz, NULL));
+      if (!(ll > PETSC_NINFINITY)) bad = 1;
+      lli += ll / nc;
     }
+    if (bad) break;
+    PnlmeExactSumAdd(&w->acc[nf], -lli);
+    for (PetscInt f = 0; f < nf; f++) PnlmeExactSumAdd(&w->acc[f], -gz[w->idx[f] % p] * x[w->idx[f] / p]);
   }
-  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nf + 1, acc));
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nf + 1, w->acc));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)fit)));
   PetscCall(VecGetArray(G, &g));
   if (bad) { /* a failed solve: a wall for the line search */
     *F = PETSC_MAX_REAL;
     for (PetscInt f = 0; f < nf; f++) g[f] = 0;
   } else {
-    *F = PnlmeExactSumValue(&acc[nf]);
-    for (PetscInt f = 0; f < nf; f++) g[f] = PnlmeExactSumValue(&acc[f]);
+    *F = PnlmeExactSumValue(&w->acc[nf]);
+    for (PetscInt f = 0; f < nf; f++) g[f] = PnlmeExactSumValue(&w->acc[f]);
   }
   PetscCall(VecRestoreArray(G, &g));
   PetscFunctionReturn(0);
 }
 
-/* one non-centred step; on return the chains, their cached predictions and likelihoods, and the
-   individual means are consistent with the new B */
-PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit, PetscBool fixedonly, PetscReal gamma)
+PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit fit, PetscReal gamma)
 {
-  PetscInt  p = fit->p, q = fit->q, nc = fit->nchains, nloc = fit->nlocal;
-  NCCtx     ctx;
-  Tao       tao;
-  Vec       X, lo, hi;
-  PetscReal *xv, *l, *h;
+  PnlmeNCWork *w = &fit->nc;
+  PetscInt     p = fit->p;
+  Tao          tao;
+  Vec          X, lo, hi;
+  PetscReal   *xv, *l, *h;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
-  ctx.fit = fit;
-  ctx.nf  = 0;
-  for (PetscInt a = 0; a < q; a++)
-    for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k] && (!fixedonly || fit->pop.fixed[k])) ctx.idx[ctx.nf++] = a * p + k;
-  ctx.eta = fit->ncwork;
-  for (PetscInt i = 0; i < nloc; i++)
-    for (PetscInt c = 0; c < nc; c++)
-      for (PetscInt k = 0; k < p; k++) ctx.eta[(i * nc + c) * p + k] = fit->z[(i * nc + c) * p + k] - fit->mi[i * p + k];
-  PetscCall(VecCreateSeq(PETSC_COMM_SELF, ctx.nf, &X));
+  FreeEntries(fit, PETSC_TRUE);
+  SaveEta(fit);
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, w->nf, &X));
   PetscCall(VecDuplicate(X, &lo));
   PetscCall(VecDuplicate(X, &hi));
   PetscCall(VecGetArray(X, &xv));
   PetscCall(VecGetArray(lo, &l));
   PetscCall(VecGetArray(hi, &h));
-  for (PetscInt f = 0; f < ctx.nf; f++) { /* a trust region of two prior SDs around the current value */
-    PetscInt k = ctx.idx[f] % p;
-    xv[f]      = fit->pop.B[ctx.idx[f]];
+  for (PetscInt f = 0; f < w->nf; f++) { /* a trust region of two prior SDs around the current value */
+    PetscInt k = w->idx[f] % p;
+    xv[f]      = fit->pop.B[w->idx[f]];
     l[f]       = xv[f] - 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]);
     h[f]       = xv[f] + 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]);
   }
@@ -111,36 +295,23 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit, PetscBool fixedonly, PetscRe
   PetscCall(VecRestoreArray(lo, &l));
   PetscCall(VecRestoreArray(hi, &h));
   PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
-  PetscCall(TaoSetOptionsPrefix(tao, "saem_nc_"));
+  PetscCall(TaoSetOptionsPrefix(tao, "fit_fixed_"));
   PetscCall(TaoSetType(tao, TAOBLMVM));
   PetscCall(TaoSetSolution(tao, X));
   PetscCall(TaoSetVariableBounds(tao, lo, hi));
-  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, NCObjective, &ctx));
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, FixedObjective, fit));
   PetscCall(TaoSetTolerances(tao, 1e-6, 1e-8, 0));
-  PetscCall(TaoSetMaximumIterations(tao, fit->ncmaxit));
+  PetscCall(TaoSetMaximumIterations(tao, 10));
   PetscCall(TaoSetFromOptions(tao));
   PetscCall(TaoSolve(tao));
   PetscCall(VecGetArray(X, &xv));
-  for (PetscInt f = 0; f < ctx.nf; f++) fit->pop.B[ctx.idx[f]] += gamma * (xv[f] - fit->pop.B[ctx.idx[f]]); /* stochastic approximation */
+  for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] += gamma * (xv[f] - fit->pop.B[w->idx[f]]); /* stochastic approximation */
   PetscCall(VecRestoreArray(X, &xv));
   PetscCall(TaoDestroy(&tao));
   PetscCall(VecDestroy(&X));
   PetscCall(VecDestroy(&lo));
   PetscCall(VecDestroy(&hi));
-  /* move the chains with the population: z = B^T x + eta, and refresh what depends on them */
-  for (PetscInt i = 0; i < nloc; i++) {
-    PnlmeSubject s;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    PnlmePopMean(&fit->pop, fit->x + i * q, fit->mi + i * p);
-    for (PetscInt c = 0; c < nc; c++) {
-      PetscReal       *z = fit->z + (i * nc + c) * p, *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
-      PnlmeSolveStatus st;
-      for (PetscInt k = 0; k < p; k++) z[k] = fit->mi[i * p + k] + ctx.eta[(i * nc + c) * p + k];
-      PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
-      PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, pr, NULL, &st));
-      fit->ll[i * nc + c] = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s.nobs, s.dv, pr);
-    }
-  }
+  PetscCall(MoveChains(fit, PETSC_FALSE));
   PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -261,8 +261,8 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       if (acc[2 + p + k] > 0) fit->scale[0][k] *= 1.0 + 0.4 * (acc[2 + k] / acc[2 + p + k] - 0.4);
       if (acc[2 + 3 * p + k] > 0) fit->scale[1][k] *= 1.0 + 0.4 * (acc[2 + 2 * p + k] / acc[2 + 3 * p + k] - 0.4);
     }
-    if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit, PETSC_FALSE, 1.0));
-    else if (fit->pop.nfixed) PetscCall(PnlmeFitNonCentredStep(fit, PETSC_TRUE, gamma)); /* the parameters without random effect */
+    if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
+    else if (fit->pop.nfixed) PetscCall(PnlmeFitFixedEffectsStep(fit, gamma)); /* the parameters without random effect */
     PetscCall(RecordHistory(fit, iter));
     if (fit->autostop && iter < fit->K1 && Settled(fit, iter)) {
       fit->K1 = iter + 1;

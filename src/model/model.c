@@ -338,6 +338,19 @@ PetscErrorCode PnlmeModelGetIntegratorName(PnlmeModel m, const char **name)
   else *name = "closed form";
   PetscFunctionReturn(0);
 }
+PetscErrorCode PnlmeModelSetRelativeTolerance(PnlmeModel m, PetscReal rtol)
+{
+  PetscFunctionBegin;
+  if (m->ode) PetscCall(PnlmeODESetRelativeTolerance(m->ode, rtol));
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeModelGetRelativeTolerance(PnlmeModel m, PetscReal *rtol)
+{
+  PetscFunctionBegin;
+  *rtol = 0;
+  if (m->ode) PetscCall(PnlmeODEGetRelativeTolerance(m->ode, rtol));
+  PetscFunctionReturn(0);
+}
 PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel m, PetscReal *w)
 {
   PetscFunctionBegin;

@@ -414,3 +414,20 @@ int PnlmeODESolveSubject(PnlmeODE ode, const PnlmeSubject *s, const PetscReal ph
   }
   return rc;
 }
+
+/* the relative tolerance of the next solves, without resetting the integrators (they read it at
+   every solve): SAEM's E-step runs at a looser tolerance than the final likelihood */
+PetscErrorCode PnlmeODESetRelativeTolerance(PnlmeODE ode, PetscReal rtol)
+{
+  PetscFunctionBegin;
+  PetscCheck(rtol > 0 && rtol < 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "ODE relative tolerance %g: must be in (0, 1)", (double)rtol);
+  ode->rtol = rtol;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeODEGetRelativeTolerance(PnlmeODE ode, PetscReal *rtol)
+{
+  PetscFunctionBegin;
+  *rtol = ode->rtol;
+  PetscFunctionReturn(0);
+}
