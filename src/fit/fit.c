@@ -210,6 +210,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsString("-checkpoint_file", "Checkpoint file (default <output_dir>/checkpoint.h5)", "PnlmeFitCheckpointWrite", fit->ckfile, fit->ckfile, sizeof(fit->ckfile), NULL));
   PetscCall(PetscOptionsString("-restart", "Continue the SAEM iterations from this checkpoint file", "PnlmeFitCheckpointRead", fit->restart, fit->restart, sizeof(fit->restart), NULL));
   PetscOptionsEnd();
+  PetscCall(PnlmeFitSetFromOptions_VPC(fit));
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
   PetscCheck(!fit->autostop || fit->K1max >= fit->K1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
   PetscCheck(fit->autowin >= 10 && fit->autotol > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_auto_window >= 10 and -saem_auto_tol > 0 are required");
