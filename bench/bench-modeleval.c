@@ -168,7 +168,7 @@ static PetscErrorCode Accuracy(PnlmeModel m, PnlmeModel ref, BSubject *pool, Pet
 
 static PetscErrorCode Row(const char label[], const char path[], PnlmeModel m, PnlmeModel ref, BSubject *pool, PetscInt npool, PetscBool withsens)
 {
-  double   us = 0, steps = 0, rhs = 0, err = 0;
+  double   us = 0, steps = 0, rhs = 0, err = 0; /* initialised: gcc -O3 -Werror cannot see through PetscCall */
   PetscInt nfail = 0;
   PetscFunctionBegin;
   PetscCall(Measure(m, pool, npool, withsens, &us, &steps, &rhs, &nfail));

@@ -115,6 +115,8 @@ struct _p_PnlmeFit {
   char       ckfile[PETSC_MAX_PATH_LEN];  /* -checkpoint_file (default <output_dir>/checkpoint.h5) */
   char       restart[PETSC_MAX_PATH_LEN]; /* -restart FILE: continue from this checkpoint */
   PetscInt   istart;                      /* first SAEM iteration of this run (the checkpoint's after -restart) */
+  /* ---- vpc.c: VPC simulations (-vpc_replicates, -vpc_seed) and prediction curves (-output_curves) */
+  PetscInt   vpcR, vpcseed, vpcround, ncurve;
 };
 
 /* pop.c */
@@ -150,5 +152,7 @@ PETSC_INTERN PetscErrorCode PnlmeFitWriteResults(PnlmeFit, const char dir[]);
 PETSC_INTERN PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit, const char dir[]);
 PETSC_INTERN PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit);
+/* vpc.c: its options (end of PnlmeFitSetFromOptions); its results.h5 datasets: h5io.h */
+PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit);
 /* saem.c */
 PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);

@@ -58,4 +58,7 @@ PETSC_INTERN PetscErrorCode PnlmeH5ReadRows(PnlmeH5 *, hid_t loc, const char nam
 /* a 1-D dataset of n fixed-length, NUL-terminated strings, written by rank 0 (same on every rank) */
 PETSC_INTERN PetscErrorCode PnlmeH5WriteStrings(PnlmeH5 *, hid_t loc, const char name[], PetscInt n, const char *const strs[]);
 
+/* vpc.c: /vpc and /curves of results.h5 (collective, with the file open) */
+PETSC_INTERN PetscErrorCode PnlmeFitWriteSimulations(PnlmeFit, PnlmeH5 *);
+
 /* h5results.c: the log events of the results files and checkpoints */

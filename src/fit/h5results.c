@@ -588,6 +588,7 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   PetscCall(PnlmeH5WriteRows(&h, g, "IWRES", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)nobsg, (hsize_t)ostart, (hsize_t)nobsl, iwres));
   PetscCall(PnlmeH5WriteRows(&h, g, "OUTPUT", H5T_NATIVE_INT32, H5T_STD_I32LE, 0, NULL, (hsize_t)nobsg, (hsize_t)ostart, (hsize_t)nobsl, out));
   PnlmeH5CloseGroup(&h, g);
+  PetscCall(PnlmeFitWriteSimulations(fit, &h));
 
   /* attributes of the root group */
   PetscCall(PnlmeModelGetType(fit->model, &mname));

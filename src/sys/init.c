@@ -5,6 +5,7 @@
 PetscClassId  PNLME_CLASSID;
 PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_Simulate, PNLME_SimWrite;
 PetscLogEvent PNLME_EStep, PNLME_MStep, PNLME_NonCentred, PNLME_FitMAP, PNLME_FitLinearize, PNLME_FitIS, PNLME_FitOutput, PNLME_FitCheckpoint;
+PetscLogEvent PNLME_FitVPC;
 PetscLogStage PNLME_StageSAEM, PNLME_StageLikelihood, PNLME_StageOutput;
 static PetscBool PnlmeInitialized = PETSC_FALSE;
 
@@ -27,6 +28,7 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PetscLogEventRegister("PnlmeFitIS", PNLME_CLASSID, &PNLME_FitIS));
   PetscCall(PetscLogEventRegister("PnlmeFitOutput", PNLME_CLASSID, &PNLME_FitOutput));
   PetscCall(PetscLogEventRegister("PnlmeFitCheckpt", PNLME_CLASSID, &PNLME_FitCheckpoint));
+  PetscCall(PetscLogEventRegister("PnlmeFitVPC", PNLME_CLASSID, &PNLME_FitVPC));
   PetscCall(PetscLogStageRegister("SAEM iterations", &PNLME_StageSAEM));
   PetscCall(PetscLogStageRegister("Likelihood", &PNLME_StageLikelihood));
   PetscCall(PetscLogStageRegister("Output", &PNLME_StageOutput));
