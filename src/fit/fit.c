@@ -349,6 +349,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
     if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12.4g %8.1f\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
     else PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12s %8s\n", name, (double)est, "-", "-"));
   }
+  if (fit->pop.nfloor) PetscCall(PetscViewerASCIIPrintf(v, "  warning: Omega was singular (a correlation near +-1) at %" PetscInt_FMT " M-steps; the eigenvalues of its correlation matrix were floored at 1e-6: the data do not support this Omega structure\n", fit->pop.nfloor));
   if (fit->nmapfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the conditional-mode search did not converge for %" PetscInt_FMT " subjects\n", fit->nmapfail));
   {
     PetscReal aic, bic, bicc;

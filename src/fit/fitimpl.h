@@ -24,6 +24,7 @@ typedef struct {
                                 row is kept as the identity so that the factors stay regular, and
                                 every chain, draw and mode holds z_k at the individual mean */
   PetscInt        nfixed;
+  PetscInt        nfloor;    /* M-steps whose Omega was singular and got its correlations' eigenvalues floored */
   PetscInt        nfree;     /* estimated entries of B, and the work of their least-squares system */
   PetscReal      *lsA, *lsr;
   PetscBLASInt   *lspiv;

@@ -108,6 +108,39 @@ static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const Petsc
   PetscFunctionReturn(0);
 }
 
+/* With correlations the maximum-likelihood Omega can be singular (a correlation of +-1: the MLE on
+   the boundary, as with few subjects), and SAEM drives the chains onto it.  The eigenvalues of the
+   correlation matrix are floored at OMEGA_EIG_FLOOR so that Omega stays invertible; the event is
+   counted and reported (PnlmeFitView). */
+#define OMEGA_EIG_FLOOR 1e-6
+static PetscErrorCode OmegaFloor(PnlmePop *pop)
+{
+  PetscInt     p = pop->p;
+  PetscReal    R[64 * 64], sd[64], lam[64], work[64 * 64], floorv = OMEGA_EIG_FLOOR;
+  PetscBLASInt n, lwork = 64 * 64, info;
+  PetscBool    low = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(p, &n));
+  for (PetscInt k = 0; k < p; k++) sd[k] = PetscSqrtReal(PetscMax(pop->Omega[k * p + k], PETSC_SMALL));
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = 0; l < p; l++) R[k * p + l] = pop->Omega[k * p + l] / (sd[k] * sd[l]);
+  LAPACKsyev_("V", "U", &n, R, &n, lam, work, &lwork, &info);
+  PetscCheck(!info, PETSC_COMM_SELF, PETSC_ERR_LIB, "M-step: eigenvalues of the correlation matrix of Omega failed (%d)", (int)info);
+  for (PetscInt k = 0; k < p; k++) low = (PetscBool)(low || lam[k] < floorv);
+  if (!low) PetscFunctionReturn(0);
+  /* R = sum_k max(lam_k, floor) v_k v_k^T (column k of the column-major R is v_k), back to unit diagonal */
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = 0; l < p; l++) {
+      PetscReal v = 0;
+      for (PetscInt e = 0; e < p; e++) v += PetscMax(lam[e], floorv) * R[e * p + k] * R[e * p + l];
+      work[k * p + l] = v;
+    }
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = 0; l < p; l++) pop->Omega[k * p + l] = work[k * p + l] / PetscSqrtReal(work[k * p + k] * work[l * p + l]) * sd[k] * sd[l];
+  pop->nfloor++;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmePopMStep(PnlmePop *pop, PetscInt64 N, const PetscReal G[], const PetscReal S1[], const PetscReal S2[])
 {
   PetscFunctionBegin;
@@ -115,7 +148,10 @@ PetscErrorCode PnlmePopMStep(PnlmePop *pop, PetscInt64 N, const PetscReal G[], c
   for (PetscInt it = 0; it < (pop->full ? 5 : 1); it++) {
     PetscCall(BFromOmega(pop, G, S1));
     OmegaFromB(pop, N, G, S1, S2);
-    if (pop->full) PetscCall(PnlmePopFactor(pop));
+    if (pop->full) {
+      PetscCall(OmegaFloor(pop));
+      PetscCall(PnlmePopFactor(pop));
+    }
   }
   PetscFunctionReturn(0);
 }
