@@ -32,7 +32,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->mapbound   = 8.0;
   f->fimthreshold = 200;
   f->ncevery    = 2;
-  f->ncmaxit    = 3;
+  f->ncmaxit    = 1;
   f->mc_rtol = 1e-4;
   f->autostop   = PETSC_TRUE;
   f->K1max      = 1500;
