@@ -128,7 +128,7 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAdd(fp, "fixed_effects_only", buf));
   PetscCall(FingerprintAdd(fp, "estimator", fit->vem ? "vem" : "saem"));
   if (fit->vem) { /* what determines the VEM iterations besides the common items */
-    PetscCall(PetscSNPrintf(buf, sizeof(buf), "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", fit->vemw.ndraws, fit->vemw.nsteps, fit->vemw.diag ? "diagonal" : "full", (double)fit->vemw.beta0, (double)fit->vemw.trust));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", fit->vemw.ndraws, fit->vemw.nsteps, fit->ncuse, fit->vemw.diag ? "diagonal" : "full", (double)fit->vemw.beta0, (double)fit->vemw.trust));
     PetscCall(FingerprintAdd(fp, "vem", buf));
   }
   PetscCall(FingerprintAddInt(fp, "n_subjects", fit->N));

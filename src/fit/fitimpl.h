@@ -110,6 +110,7 @@ struct _p_PnlmeFit {
   PetscReal  mapbound;
   PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never), Gauss-Newton iterations */
   PnlmeNCWork nc;
+  PetscInt    ncuse;        /* chains the non-centred steps use (0: all); fewer: the chains' cached predictions are left stale (VEM re-evaluates) */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
   PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
   PetscReal  m2ll_lin;

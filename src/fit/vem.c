@@ -41,11 +41,12 @@ PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
   PetscBool          autostop = PETSC_TRUE;
   MPI_Comm           comm     = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
-  v->ndraws     = 10;
+  v->ndraws     = 6;
   v->nsteps     = 2;
   v->beta0      = 1.0;
   v->trust      = 2.0;
   v->ndraws_mom = 500;
+  fit->ncuse    = 2; /* one antithetic pair */
   PetscObjectOptionsBegin((PetscObject)fit);
   PetscCall(PetscOptionsInt("-vem_draws", "Standard-normal draws per subject and iteration (antithetic pairs)", "PnlmeFitSolve_VEM", v->ndraws, &v->ndraws, NULL));
   PetscCall(PetscOptionsInt("-vem_steps", "Gauss-Newton steps of each subject's q per iteration", "PnlmeFitSolve_VEM", v->nsteps, &v->nsteps, NULL));
@@ -59,6 +60,7 @@ PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
   PetscCall(PetscOptionsInt("-vem_burnin", "Burn-in iterations: KL weight raised to 1, Omega and a shrink at most by -saem_sa_factor (default K1/2)", "PnlmeFitSolve_VEM", burn, &burn, NULL));
   PetscCall(PetscOptionsReal("-vem_kl_start", "KL weight at the first iteration, moved linearly to 1 over the burn-in (1: no KL annealing)", "PnlmeFitSolve_VEM", v->beta0, &v->beta0, NULL));
   PetscCall(PetscOptionsReal("-vem_trust", "Largest step of a variational mean, in prior SDs", "PnlmeFitSolve_VEM", v->trust, &v->trust, NULL));
+  PetscCall(PetscOptionsInt("-vem_nc_draws", "Draws per subject in the non-centred step (0: all)", "PnlmeFitSolve_VEM", fit->ncuse, &fit->ncuse, NULL));
   PetscCall(PetscOptionsInt("-vem_moment_draws", "Draws of q per subject for the natural-scale means and SDs of the results", "PnlmeFitSolve_VEM", v->ndraws_mom, &v->ndraws_mom, NULL));
   PetscOptionsEnd();
   PetscCheck(v->ndraws >= 2, comm, PETSC_ERR_USER, "option -vem_draws %" PetscInt_FMT ": at least 2 draws are required", v->ndraws);
