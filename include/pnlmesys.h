@@ -15,7 +15,8 @@ PETSC_EXTERN PetscClassId  PNLME_CLASSID;
 PETSC_EXTERN PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_Simulate, PNLME_SimWrite;
 PETSC_EXTERN PetscLogEvent PNLME_EStep, PNLME_MStep, PNLME_NonCentred, PNLME_FitMAP, PNLME_FitLinearize, PNLME_FitIS, PNLME_FitOutput, PNLME_FitCheckpoint;
 PETSC_EXTERN PetscLogEvent PNLME_FitVPC; /* VPC simulations and prediction curves of results.h5 */
-PETSC_EXTERN PetscLogStage PNLME_StageSAEM, PNLME_StageLikelihood, PNLME_StageOutput;
+PETSC_EXTERN PetscLogEvent PNLME_VEMEStep, PNLME_VEMMStep; /* variational EM: E-step (Gauss-Newton steps of every q_i), M-step */
+PETSC_EXTERN PetscLogStage PNLME_StageSAEM, PNLME_StageVEM, PNLME_StageLikelihood, PNLME_StageOutput;
 
 /* Runs a thin application: PetscInitialize, PnlmeInitialize, run(), then on error prints ONE line
    "<prog>: error: <message>" on rank 0 (the message of the error raised collectively) and returns 1.

@@ -25,7 +25,7 @@
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
 
 #define CHECKPOINT_FORMAT "pnlme-checkpoint"
-#define CHECKPOINT_FORMAT_VERSION 3
+#define CHECKPOINT_FORMAT_VERSION 4
 
 /* the random-stream struct as an HDF5 compound: native layout in memory, packed little-endian in the file */
 static void RNGTypes(hid_t *mem, hid_t *file)
@@ -126,6 +126,11 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
     Join(buf, sizeof(buf), pn);
   }
   PetscCall(FingerprintAdd(fp, "fixed_effects_only", buf));
+  PetscCall(FingerprintAdd(fp, "estimator", fit->vem ? "vem" : "saem"));
+  if (fit->vem) { /* what determines the VEM iterations besides the common items */
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", fit->vemw.ndraws, fit->vemw.nsteps, fit->ncuse, fit->vemw.diag ? "diagonal" : "full", (double)fit->vemw.beta0, (double)fit->vemw.trust));
+    PetscCall(FingerprintAdd(fp, "vem", buf));
+  }
   PetscCall(FingerprintAddInt(fp, "n_subjects", fit->N));
   PetscCall(FingerprintAddInt(fp, "n_observations", fit->Ntot));
   PetscCall(FingerprintAddInt(fp, "n_chains", fit->nchains));
@@ -271,6 +276,14 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PnlmeH5CloseGroup(&h, g);
   H5Tclose(rngm);
   H5Tclose(rngf);
+  if (fit->vem) { /* the variational posteriors and each subject's last expected RSS and ELBO term */
+    hsize_t two = 2;
+    g = PnlmeH5CreateGroup(&h, h.file, "vem");
+    PetscCall(PnlmeH5WriteRows(&h, g, "m", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hp, N, g0, nl, fit->vemw.m));
+    PetscCall(PnlmeH5WriteRows(&h, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, hpp, N, g0, nl, fit->vemw.L));
+    PetscCall(PnlmeH5WriteRows(&h, g, "rss_elbo", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &two, N, g0, nl, fit->vemw.rss));
+    PnlmeH5CloseGroup(&h, g);
+  }
   /* per observation and chain: subject i's block of nc x nobs_i predictions at nc * (its first observation) */
   g = PnlmeH5CreateGroup(&h, h.file, "observations");
   PetscCall(PnlmeH5WriteRows(&h, g, "pred", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)fit->Ntot * nc, (hsize_t)ostart * nc, (hsize_t)nobsl * nc, fit->pred));
@@ -364,6 +377,14 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   PnlmeH5CloseGroup(&h, g);
   H5Tclose(rngm);
   H5Tclose(rngf);
+  if (fit->vem) {
+    hsize_t two = 2;
+    g = PnlmeH5OpenGroup(&h, h.file, "vem");
+    PetscCall(PnlmeH5ReadRows(&h, g, "m", H5T_NATIVE_DOUBLE, 1, &hp, N, g0, nl, fit->vemw.m));
+    PetscCall(PnlmeH5ReadRows(&h, g, "L", H5T_NATIVE_DOUBLE, 2, hpp, N, g0, nl, fit->vemw.L));
+    PetscCall(PnlmeH5ReadRows(&h, g, "rss_elbo", H5T_NATIVE_DOUBLE, 1, &two, N, g0, nl, fit->vemw.rss));
+    PnlmeH5CloseGroup(&h, g);
+  }
   g = PnlmeH5OpenGroup(&h, h.file, "observations");
   PetscCall(PnlmeH5ReadRows(&h, g, "pred", H5T_NATIVE_DOUBLE, 0, NULL, (hsize_t)fit->Ntot * nc, (hsize_t)ostart * nc, (hsize_t)nobsl * nc, fit->pred));
   PnlmeH5CloseGroup(&h, g);
@@ -385,6 +406,6 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   fit->nproposed = h.rank ? 0 : tot[0]; /* global counts: kept by rank 0, summed when reported */
   fit->nfailed   = h.rank ? 0 : tot[1];
   PetscCall(PetscLogEventEnd(PNLME_FitCheckpoint, 0, 0, 0, 0));
-  if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "SAEM restarted from %s after iteration %" PetscInt64_FMT "\n", fit->restart, niter));
+  if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s restarted from %s after iteration %" PetscInt64_FMT "\n", fit->vem ? "VEM" : "SAEM", fit->restart, niter));
   PetscFunctionReturn(0);
 }

@@ -219,8 +219,18 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsInt("-checkpoint_every", "Write the SAEM state after every this many iterations (0: never)", "PnlmeFitCheckpointWrite", fit->ckevery, &fit->ckevery, NULL));
   PetscCall(PetscOptionsString("-checkpoint_file", "Checkpoint file (default <output_dir>/checkpoint.h5)", "PnlmeFitCheckpointWrite", fit->ckfile, fit->ckfile, sizeof(fit->ckfile), NULL));
   PetscCall(PetscOptionsString("-restart", "Continue the SAEM iterations from this checkpoint file", "PnlmeFitCheckpointRead", fit->restart, fit->restart, sizeof(fit->restart), NULL));
+  {
+    const char *const est[] = {"saem", "vem"};
+    PetscInt          e     = fit->vem ? 1 : 0;
+    PetscCall(PetscOptionsEList("-estimator", "Estimator: saem (stochastic approximation EM) or vem (variational EM, docs/vem.md)", "PnlmeFitSolve", est, 2, est[e], &e, NULL));
+    fit->vem = (PetscBool)(e == 1);
+  }
   PetscOptionsEnd();
   PetscCall(PnlmeFitSetFromOptions_VPC(fit));
+  if (fit->vem) {
+    PetscCall(PetscObjectChangeTypeName((PetscObject)fit, "vem"));
+    PetscCall(PnlmeFitSetFromOptions_VEM(fit)); /* its own schedule: K1, K2, settling test, burn-in, draws */
+  }
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
   PetscCheck(!fit->autostop || fit->K1max >= fit->K1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
   PetscCheck(fit->nis >= 0 && fit->isdof >= 1 && fit->isadapt >= 0 && fit->isrounds >= 0 && fit->isbatch >= 1 && fit->istol >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -lik_is_samples >= 0, -lik_is_dof >= 1, -lik_is_adapt >= 0, -lik_is_adapt_rounds >= 0, -lik_is_batch >= 1 and -lik_is_tol >= 0 are required");
@@ -300,6 +310,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
                (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
   PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
+  if (fit->vem) PetscCall(PnlmeFitSetUp_VEM(fit));
   fit->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -309,12 +320,13 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   PetscReal rtol;
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
-  PetscCall(PetscLogStagePush(PNLME_StageSAEM));
+  PetscCall(PetscLogStagePush(fit->vem ? PNLME_StageVEM : PNLME_StageSAEM));
   /* the Monte-Carlo stages run at the looser -ode_rtol_mc: their sampling error dwarfs the solver's
      (docs/saem.md); the conditional modes, the linearisation and the Fisher information at -ode_rtol */
   PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &rtol));
   if (rtol > 0 && fit->mc_rtol > rtol) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, fit->mc_rtol));
-  PetscCall(PnlmeFitSolve_SAEM(fit));
+  if (fit->vem) PetscCall(PnlmeFitSolve_VEM(fit));
+  else PetscCall(PnlmeFitSolve_SAEM(fit));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
   if (rtol > 0) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, rtol));
@@ -340,7 +352,10 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   if (!v) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)fit), &v));
   PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &iascii));
   if (!iascii || !fit->niter) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
+  if (fit->vem) {
+    PetscCall(PetscViewerASCIIPrintf(v, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->vemw.diag ? "diagonal" : "full-covariance", fit->vemw.ndraws, fit->vemw.nsteps, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
+    PetscCall(PetscViewerASCIIPrintf(v, "  ELBO at the last iteration %.3f (-2 ELBO %.3f)\n", (double)fit->cdll[fit->niter - 1], (double)(-2 * fit->cdll[fit->niter - 1])));
+  } else PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
   PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14s %12s %8s\n", "parameter", "estimate", "SE", "RSE%"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
     char      name[160];
@@ -365,7 +380,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   {
     PetscInt64 nf = fit->nfailed, np = fit->nproposed, tot[2], loc[2] = {nf, np};
     PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
-    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (rejected) %" PetscInt64_FMT "\n", tot[1], tot[0]));
+    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (%s) %" PetscInt64_FMT "\n", tot[1], fit->vem ? "dropped" : "rejected", tot[0]));
   }
   PetscFunctionReturn(0);
 }
@@ -448,6 +463,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree2(f->fim, f->se));
   PetscCall(PetscFree(f->G));
   PetscCall(PetscFree3(f->S, f->s, f->acc));
+  PetscCall(PnlmeFitDestroy_VEM(f));
   PetscCall(PnlmeDataDestroy(&f->data));
   PetscCall(PnlmeModelDestroy(&f->model));
   PetscCall(PetscHeaderDestroy(fit));

@@ -43,8 +43,27 @@ typedef struct {
   PnlmeExactSum *acc;                  /* [nf + nf (nf + 1) / 2 + 1] */
 } PnlmeNCWork;
 
+/* variational EM (vem.c, docs/vem.md): per local subject q_i = N(m_i, L_i L_i^T), and the work of the
+   E-step, sized at SetUp */
+typedef struct {
+  PetscInt   ndraws, nsteps;      /* standard-normal draws per subject (antithetic pairs), Gauss-Newton steps per iteration */
+  PetscBool  diag;                /* -vem_cov diagonal: mean-field q */
+  PetscReal  beta0;               /* KL weight at the first iteration, raised linearly to 1 over the burn-in */
+  PetscReal  trust;               /* largest step of a mean, in prior SDs */
+  PetscInt   ndraws_mom;          /* draws of q per subject for the natural-scale moments of the results */
+  PetscReal *m, *L;               /* [nlocal x p], [nlocal x p x p] (lower; rows and columns of parameters without random effect are 0) */
+  PetscReal *rss;                 /* [nlocal] E_q of the residual sum of squares at the last evaluation (used if every draw fails) */
+  PetscReal *m0, *L0, *e;         /* [p], [p x p] the point of the previous pass; [ndraws x p] the draws */
+  PetscReal *g, *H, *P, *C;       /* [p], [p x p] x 3: mean gradient, mean Gauss-Newton matrix, precision, its inverse */
+  PetscReal *w;                   /* [maxobs] Fisher weights */
+  PetscReal *mold;                /* [nlocal x p] individual means before a non-centred step */
+  PetscInt64 nsubjfail;           /* subject updates skipped because every draw failed (local) */
+} PnlmeVEM;
+
 struct _p_PnlmeFit {
   PETSCHEADER(_PnlmeFitOps);
+  PetscBool  vem;          /* -estimator vem (default saem) */
+  PnlmeVEM   vemw;
   PnlmeData  data;
   PnlmeModel model;
   PnlmePop   pop;
@@ -92,6 +111,7 @@ struct _p_PnlmeFit {
   PetscReal  mapbound;
   PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never), Gauss-Newton iterations */
   PnlmeNCWork nc;
+  PetscInt    ncuse;        /* chains the non-centred steps use (0: all); fewer: the chains' cached predictions are left stale (VEM re-evaluates) */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
   PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
   PetscReal  m2ll_lin;
@@ -157,3 +177,10 @@ PETSC_INTERN PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit);
 /* saem.c */
 PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitRecordHistory(PnlmeFit, PetscInt iter);
+PETSC_INTERN PetscBool      PnlmeFitSettled(PnlmeFit, PetscInt iter); /* fit->cdll has settled over the last -saem_auto_window iterations */
+/* vem.c */
+PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitSetUp_VEM(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitDestroy_VEM(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit);

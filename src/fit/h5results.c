@@ -498,6 +498,8 @@ static PetscErrorCode WriteEstimates(PnlmeFit fit, PnlmeH5 *h)
   {
     hsize_t ncol = (hsize_t)n, nit = (hsize_t)fit->niter;
     PetscCall(PnlmeH5WriteRows(h, g, "values", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &ncol, nit, 0, h->rank ? 0 : nit, fit->hist));
+    /* VEM: the ELBO of every iteration (the complete-data log-likelihood series of SAEM is not written) */
+    if (fit->vem) PetscCall(PnlmeH5WriteRows(h, g, "elbo", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, nit, 0, h->rank ? 0 : nit, fit->cdll));
   }
   PnlmeH5CloseGroup(h, g);
   PetscCall(PetscFree3(names, flat, v));
@@ -600,6 +602,7 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "model", mname));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "integrator", iname));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "error_model", PnlmeErrorModels[fit->pop.err]));
+  PetscCall(PnlmeH5WriteAttrString(&h, h.file, "estimator", fit->vem ? "vem" : "saem"));
   {
     char omstr[1024];
     PetscCall(PnlmeFitOmegaStructure(fit, omstr, sizeof(omstr)));

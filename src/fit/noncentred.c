@@ -90,7 +90,7 @@ static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const Pet
 static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool want_derivs, PetscReal *L)
 {
   PnlmeNCWork  *w = &fit->nc;
-  PetscInt      p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf, nh = want_derivs ? nf + nf * (nf + 1) / 2 : 0;
+  PetscInt      p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf, nh = want_derivs ? nf + nf * (nf + 1) / 2 : 0, nu = fit->ncuse > 0 ? PetscMin(fit->ncuse, nc) : nc;
   PetscReal     gz[64], Hz[64 * 64];
   PnlmeSubject  s;
   PetscInt      bad = 0;
@@ -104,12 +104,12 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
       PetscCall(PetscArrayzero(gz, p));
       PetscCall(PetscArrayzero(Hz, p * p));
     }
-    for (PetscInt c = 0; c < nc && !bad; c++) {
+    for (PetscInt c = 0; c < nu && !bad; c++) {
       PetscReal *pred = want_derivs ? fit->predp : w->pred + fit->predoff[i] * nc + c * s.nobs, ll;
-      PetscCall(ChainLogLik(fit, &s, B, x, w->eta + (i * nc + c) * p, 1.0 / nc, pred, &ll, want_derivs ? gz : NULL, want_derivs ? Hz : NULL));
+      PetscCall(ChainLogLik(fit, &s, B, x, w->eta + (i * nc + c) * p, 1.0 / nu, pred, &ll, want_derivs ? gz : NULL, want_derivs ? Hz : NULL));
       if (!want_derivs) w->ll[i * nc + c] = ll;
       if (!(ll > PETSC_NINFINITY)) bad = 1;
-      lli += ll / nc;
+      lli += ll / nu;
     }
     if (bad) break;
     PnlmeExactSumAdd(&w->acc[nh], lli);
@@ -161,9 +161,10 @@ static PetscErrorCode GaussNewtonDirection(PnlmeNCWork *w, PetscBool *ok)
 static PetscErrorCode MoveChains(PnlmeFit fit, PetscBool have_pred)
 {
   PetscInt     p = fit->p, q = fit->q, nc = fit->nchains;
+  PetscBool    all = (PetscBool)(fit->ncuse <= 0 || fit->ncuse >= nc); /* otherwise the caller re-evaluates the chains */
   PnlmeSubject s;
   PetscFunctionBegin;
-  if (have_pred) {
+  if (have_pred && all) {
     PetscCall(PetscArraycpy(fit->pred, fit->nc.pred, fit->predoff[fit->nlocal] * nc));
     PetscCall(PetscArraycpy(fit->ll, fit->nc.ll, fit->nlocal * nc));
   }
@@ -173,7 +174,7 @@ static PetscErrorCode MoveChains(PnlmeFit fit, PetscBool have_pred)
     for (PetscInt c = 0; c < nc; c++) {
       PetscReal *z = fit->z + (i * nc + c) * p;
       for (PetscInt k = 0; k < p; k++) z[k] = fit->mi[i * p + k] + fit->nc.eta[(i * nc + c) * p + k];
-      if (!have_pred) PetscCall(ChainLogLik(fit, &s, fit->pop.B, fit->x + i * q, fit->nc.eta + (i * nc + c) * p, 1.0, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c], NULL, NULL));
+      if (!have_pred && all) PetscCall(ChainLogLik(fit, &s, fit->pop.B, fit->x + i * q, fit->nc.eta + (i * nc + c) * p, 1.0, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c], NULL, NULL));
     }
   }
   PetscFunctionReturn(0);
@@ -227,7 +228,7 @@ static PetscErrorCode FixedObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *
 {
   PnlmeFit         fit = (PnlmeFit)vfit;
   PnlmeNCWork     *w   = &fit->nc;
-  PetscInt         p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf;
+  PetscInt         p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf, nu = fit->ncuse > 0 ? PetscMin(fit->ncuse, nc) : nc;
   const PetscReal *b;
   PetscReal       *g, gz[64];
   PnlmeSubject     s;
@@ -244,11 +245,11 @@ static PetscErrorCode FixedObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *
     PetscReal        lli = 0;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     PetscCall(PetscArrayzero(gz, p));
-    for (PetscInt c = 0; c < nc && !bad; c++) {
+    for (PetscInt c = 0; c < nu && !bad; c++) {
       PetscReal ll = PETSC_NINFINITY;
-      PetscCall(ChainLogLik(fit, &s, w->Bt, x, w->eta + (i * nc + c) * p, 1.0 / nc, fit->predp, &ll, gz, NULL));
+      PetscCall(ChainLogLik(fit, &s, w->Bt, x, w->eta + (i * nc + c) * p, 1.0 / nu, fit->predp, &ll, gz, NULL));
       if (!(ll > PETSC_NINFINITY)) bad = 1;
-      lli += ll / nc;
+      lli += ll / nu;
     }
     if (bad) break;
     PnlmeExactSumAdd(&w->acc[nf], -lli);

@@ -147,7 +147,7 @@ static PetscErrorCode Refresh(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RecordHistory(PnlmeFit fit, PetscInt iter)
+PetscErrorCode PnlmeFitRecordHistory(PnlmeFit fit, PetscInt iter)
 {
   PetscReal *h = fit->hist + iter * fit->nhist, *phi = fit->phi;
   PetscInt   c = 0, p = fit->p;
@@ -173,7 +173,7 @@ static PetscErrorCode RecordHistory(PnlmeFit fit, PetscInt iter)
    estimates: on a flat ridge (weakly identified parameters) estimates keep wandering at no gain.
    Tested every 10 iterations once the minimum exploration is done and the window lies after the
    annealing phase. */
-static PetscBool Settled(PnlmeFit fit, PetscInt iter)
+PetscBool PnlmeFitSettled(PnlmeFit fit, PetscInt iter)
 {
   PetscInt  W = fit->autowin, h = W / 2;
   PetscReal m1 = 0, m2 = 0, m = 0, v = 0;
@@ -263,8 +263,8 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     }
     if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
     else if (fit->pop.nfixed) PetscCall(PnlmeFitFixedEffectsStep(fit, gamma)); /* the parameters without random effect */
-    PetscCall(RecordHistory(fit, iter));
-    if (fit->autostop && iter < fit->K1 && Settled(fit, iter)) {
+    PetscCall(PnlmeFitRecordHistory(fit, iter));
+    if (fit->autostop && iter < fit->K1 && PnlmeFitSettled(fit, iter)) {
       fit->K1 = iter + 1;
       K       = fit->K1 + fit->K2;
       PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));

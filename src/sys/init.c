@@ -5,8 +5,8 @@
 PetscClassId  PNLME_CLASSID;
 PetscLogEvent PNLME_DataRead, PNLME_DataPartition, PNLME_ModelPredict, PNLME_Simulate, PNLME_SimWrite;
 PetscLogEvent PNLME_EStep, PNLME_MStep, PNLME_NonCentred, PNLME_FitMAP, PNLME_FitLinearize, PNLME_FitIS, PNLME_FitOutput, PNLME_FitCheckpoint;
-PetscLogEvent PNLME_FitVPC;
-PetscLogStage PNLME_StageSAEM, PNLME_StageLikelihood, PNLME_StageOutput;
+PetscLogEvent PNLME_FitVPC, PNLME_VEMEStep, PNLME_VEMMStep;
+PetscLogStage PNLME_StageSAEM, PNLME_StageVEM, PNLME_StageLikelihood, PNLME_StageOutput;
 static PetscBool PnlmeInitialized = PETSC_FALSE;
 
 PetscErrorCode PnlmeInitialize(void)
@@ -29,7 +29,10 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PetscLogEventRegister("PnlmeFitOutput", PNLME_CLASSID, &PNLME_FitOutput));
   PetscCall(PetscLogEventRegister("PnlmeFitCheckpt", PNLME_CLASSID, &PNLME_FitCheckpoint));
   PetscCall(PetscLogEventRegister("PnlmeFitVPC", PNLME_CLASSID, &PNLME_FitVPC));
+  PetscCall(PetscLogEventRegister("PnlmeVEMEStep", PNLME_CLASSID, &PNLME_VEMEStep));
+  PetscCall(PetscLogEventRegister("PnlmeVEMMStep", PNLME_CLASSID, &PNLME_VEMMStep));
   PetscCall(PetscLogStageRegister("SAEM iterations", &PNLME_StageSAEM));
+  PetscCall(PetscLogStageRegister("VEM iterations", &PNLME_StageVEM));
   PetscCall(PetscLogStageRegister("Likelihood", &PNLME_StageLikelihood));
   PetscCall(PetscLogStageRegister("Output", &PNLME_StageOutput));
   PetscCall(PnlmeModelRegisterPK());

@@ -1,0 +1,457 @@
+/* Variational EM (-estimator vem, docs/vem.md), distributed over subjects like SAEM.
+   Every subject has a Gaussian q_i = N(m_i, L_i L_i^T) on its transformed parameters (full L, or
+   diagonal with -vem_cov diagonal).  One iteration:
+   1. E-step, local: a few Gauss-Newton steps on the subject's term of the ELBO,
+        E_q[log p(y_i | z)] - beta KL(q_i || N(B^T x_i, Omega)),
+      over S standard-normal draws e_s (antithetic pairs, drawn afresh every iteration from the
+      subject's stream keyed by the iteration), z_s = m + L e_s.  With g = mean_s d log p / dz and
+      H = mean_s J^T W J (J = d pred / d z from the model's sensitivities, W the Fisher weights of the
+      error model), P = H + beta Omega^-1:  m <- m + P^-1 (g - beta Omega^-1 (m - mu)) (within a trust
+      region), L L^T <- P^-1 (diagonal: 1 / diag P).  A step that lowers the objective (same draws)
+      is halved back.  A draw whose solve fails is dropped and counted.
+   2. Statistics at the evaluated q: S1 = sum x_i m_i^T, S2 = sum (m_i m_i^T + L_i L_i^T),
+      S3 = sum E_q[RSS_i], and the ELBO, in exact sums (rank-independent).
+   3. Stochastic approximation (gamma 1 during the exploration, 1/(k - K1) after), M-step as SAEM
+      (pop.c, errorfit.c; the other error models see the draws' predictions as chains), annealing of
+      Omega and of the KL weight beta over the burn-in, then the non-centred step of noncentred.c with
+      the draws as chains (the means m_i move with B: the KL term is unchanged, the expected
+      likelihood goes up).
+   Random numbers depend on (seed, global subject index, iteration) only, sums are exact and every
+   rank runs the same M-step: iterates are bitwise the same at any number of ranks. */
+#include "fit/fitimpl.h"
+#include <petscblaslapack.h>
+
+/* layout of the statistics vector (a prefix of SAEM's, which sizes it) */
+#define VS1(f)   0
+#define VS2(f)   ((f)->q * (f)->p)
+#define VS3(f)   (VS2(f) + (f)->p * (f)->p)
+#define VELBO(f) (VS3(f) + 1)
+#define VFAIL(f) (VELBO(f) + 1) /* subjects whose every draw failed (monitoring) */
+#define VSIZE(f) (VFAIL(f) + 1)
+
+#define VEM_SUBSTREAM(iter) (((uint64_t)3 << 32) + (uint64_t)(iter))
+#define VEM_SUBSTREAM_MOMENTS ((uint64_t)4 << 32)
+
+PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
+{
+  PnlmeVEM          *v      = &fit->vemw;
+  const char *const  covs[] = {"full", "diagonal"};
+  PetscInt           cov = 0, K1 = 50, K2 = 50, K1max = 500, win = 40, burn = PETSC_DECIDE;
+  PetscReal          tol = 0.5;
+  PetscBool          autostop = PETSC_TRUE;
+  MPI_Comm           comm     = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  v->ndraws     = 6;
+  v->nsteps     = 2;
+  v->beta0      = 1.0;
+  v->trust      = 2.0;
+  v->ndraws_mom = 500;
+  fit->ncuse    = 2; /* one antithetic pair */
+  PetscObjectOptionsBegin((PetscObject)fit);
+  PetscCall(PetscOptionsInt("-vem_draws", "Standard-normal draws per subject and iteration (antithetic pairs)", "PnlmeFitSolve_VEM", v->ndraws, &v->ndraws, NULL));
+  PetscCall(PetscOptionsInt("-vem_steps", "Gauss-Newton steps of each subject's q per iteration", "PnlmeFitSolve_VEM", v->nsteps, &v->nsteps, NULL));
+  PetscCall(PetscOptionsEList("-vem_cov", "Covariance of the variational posteriors", "PnlmeFitSolve_VEM", covs, 2, covs[cov], &cov, NULL));
+  PetscCall(PetscOptionsInt("-vem_k1", "VEM exploration iterations (minimum with -vem_auto)", "PnlmeFitSolve_VEM", K1, &K1, NULL));
+  PetscCall(PetscOptionsInt("-vem_k2", "VEM smoothing iterations (step 1/(k-K1))", "PnlmeFitSolve_VEM", K2, &K2, NULL));
+  PetscCall(PetscOptionsBool("-vem_auto", "End the exploration when the ELBO has settled", "PnlmeFitSolve_VEM", autostop, &autostop, NULL));
+  PetscCall(PetscOptionsInt("-vem_k1_max", "Longest exploration with -vem_auto", "PnlmeFitSolve_VEM", K1max, &K1max, NULL));
+  PetscCall(PetscOptionsInt("-vem_auto_window", "Window (iterations) of the settling test of the ELBO", "PnlmeFitSolve_VEM", win, &win, NULL));
+  PetscCall(PetscOptionsReal("-vem_auto_tol", "Settled: the half-window means of the ELBO differ by less than this many window SDs", "PnlmeFitSolve_VEM", tol, &tol, NULL));
+  PetscCall(PetscOptionsInt("-vem_burnin", "Burn-in iterations: KL weight raised to 1, Omega and a shrink at most by -saem_sa_factor (default K1/2)", "PnlmeFitSolve_VEM", burn, &burn, NULL));
+  PetscCall(PetscOptionsReal("-vem_kl_start", "KL weight at the first iteration, moved linearly to 1 over the burn-in (1: no KL annealing)", "PnlmeFitSolve_VEM", v->beta0, &v->beta0, NULL));
+  PetscCall(PetscOptionsReal("-vem_trust", "Largest step of a variational mean, in prior SDs", "PnlmeFitSolve_VEM", v->trust, &v->trust, NULL));
+  PetscCall(PetscOptionsInt("-vem_nc_draws", "Draws per subject in the non-centred step (0: all)", "PnlmeFitSolve_VEM", fit->ncuse, &fit->ncuse, NULL));
+  PetscCall(PetscOptionsInt("-vem_moment_draws", "Draws of q per subject for the natural-scale means and SDs of the results", "PnlmeFitSolve_VEM", v->ndraws_mom, &v->ndraws_mom, NULL));
+  PetscOptionsEnd();
+  PetscCheck(v->ndraws >= 2, comm, PETSC_ERR_USER, "option -vem_draws %" PetscInt_FMT ": at least 2 draws are required", v->ndraws);
+  PetscCheck(v->nsteps >= 1, comm, PETSC_ERR_USER, "option -vem_steps %" PetscInt_FMT ": at least 1 step is required", v->nsteps);
+  PetscCheck(K1 >= 1 && K2 >= 0, comm, PETSC_ERR_USER, "options -vem_k1 >= 1 and -vem_k2 >= 0 are required");
+  PetscCheck(!autostop || K1max >= K1, comm, PETSC_ERR_USER, "option -vem_k1_max %" PetscInt_FMT " is below -vem_k1 %" PetscInt_FMT, K1max, K1);
+  PetscCheck(v->beta0 > 0, comm, PETSC_ERR_USER, "option -vem_kl_start %g: must be positive", (double)v->beta0);
+  PetscCheck(v->trust > 0, comm, PETSC_ERR_USER, "option -vem_trust %g: must be positive", (double)v->trust);
+  PetscCheck(v->ndraws_mom >= 1, comm, PETSC_ERR_USER, "option -vem_moment_draws %" PetscInt_FMT ": at least 1", v->ndraws_mom);
+  PetscCheck(win >= 10 && tol > 0, comm, PETSC_ERR_USER, "options -vem_auto_window >= 10 and -vem_auto_tol > 0 are required");
+  v->diag       = (PetscBool)(cov == 1);
+  fit->K1       = K1;
+  fit->K2       = K2;
+  fit->autostop = autostop;
+  fit->K1max    = K1max;
+  fit->autowin  = win;
+  fit->autotol  = tol;
+  fit->saiter   = burn;
+  fit->nchains  = v->ndraws; /* the draws play the chains for the error M-step, the non-centred step and checkpoints */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetUp_VEM(PnlmeFit fit)
+{
+  PnlmeVEM *v = &fit->vemw;
+  PetscInt  p = fit->p, nl = fit->nlocal;
+  PetscFunctionBegin;
+  PetscCheck(VSIZE(fit) <= fit->nstat, PETSC_COMM_SELF, PETSC_ERR_PLIB, "VEM statistics do not fit");
+  PetscCall(PetscCalloc4(nl * p, &v->m, nl * p * p, &v->L, 2 * nl + 1, &v->rss, nl * p + 1, &v->mold));
+  PetscCall(PetscMalloc5(p, &v->m0, p * p, &v->L0, v->ndraws * p, &v->e, p, &v->g, p * p, &v->H));
+  PetscCall(PetscMalloc3(p * p, &v->P, p * p, &v->C, PetscMax(1, fit->maxobs), &v->w));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitDestroy_VEM(PnlmeFit fit)
+{
+  PnlmeVEM *v = &fit->vemw;
+  PetscFunctionBegin;
+  PetscCall(PetscFree4(v->m, v->L, v->rss, v->mold));
+  PetscCall(PetscFree5(v->m0, v->L0, v->e, v->g, v->H));
+  PetscCall(PetscFree3(v->P, v->C, v->w));
+  PetscFunctionReturn(0);
+}
+
+/* KL(N(m, L L^T) || N(mu, Omega)) over the parameters with a random effect */
+static PetscReal KL(const PnlmePop *pop, const PetscReal m[], const PetscReal L[], const PetscReal mu[])
+{
+  PetscInt  p = pop->p, nr = 0;
+  PetscReal tr = 0, quad = 0, ld = 0;
+  for (PetscInt k = 0; k < p; k++) {
+    if (pop->fixed[k]) continue;
+    nr++;
+    ld += 2 * PetscLogReal(L[k * p + k]);
+    for (PetscInt l = 0; l < p; l++) {
+      PetscReal Skl = 0;
+      if (pop->fixed[l]) continue;
+      quad += (m[k] - mu[k]) * pop->Oinv[k * p + l] * (m[l] - mu[l]);
+      for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += L[k * p + j] * L[l * p + j];
+      tr += pop->Oinv[l * p + k] * Skl;
+    }
+  }
+  return 0.5 * (tr + quad - nr + pop->logdet - ld);
+}
+
+/* One pass over subject i's draws at q = (m, L): predictions, likelihoods (into the chain slots of
+   fit->z, fit->pred, fit->ll), with derivs also v->g and v->H (means over the draws that succeeded).
+   obj: E_q[log p] - beta KL (-inf when every draw failed); elbo with beta = 1 and the constants. */
+static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal m[], const PetscReal L[], const PetscReal mu[], PetscReal beta, PetscBool derivs, PetscReal *obj, PetscReal *elbo, PetscReal *rss, PetscInt *nok)
+{
+  PnlmeVEM        *v = &fit->vemw;
+  PnlmePop        *pop = &fit->pop;
+  PetscInt         p = fit->p, n = s->nobs, S = v->ndraws, first = -1;
+  PetscReal        sll = 0, srss = 0, dphidz[64], J[64];
+  PetscFunctionBeginHot;
+  *nok = 0;
+  if (derivs) {
+    PetscCall(PetscArrayzero(v->g, p));
+    PetscCall(PetscArrayzero(v->H, p * p));
+  }
+  for (PetscInt c = 0; c < S; c++) {
+    PetscReal       *z = fit->z + (i * S + c) * p, *pred = fit->pred + fit->predoff[i] * S + c * n, ll;
+    const PetscReal *e = v->e + c * p;
+    PnlmeSolveStatus st;
+    for (PetscInt k = 0; k < p; k++) {
+      PetscReal val = m[k];
+      for (PetscInt l = 0; l <= k; l++) val += L[k * p + l] * e[l];
+      z[k] = pop->fixed[k] ? mu[k] : val;
+    }
+    PnlmeModelTransformToNatural(fit->model, z, fit->phi, derivs ? dphidz : NULL);
+    PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, derivs ? fit->sens : NULL, &st));
+    fit->nproposed++;
+    ll = PETSC_NINFINITY;
+    if (!st) ll = derivs ? PnlmeErrorLogLikGrad(pop, n, s->dv, pred, fit->dldf) : PnlmeErrorLogLik(pop, n, s->dv, pred);
+    if (!(ll > PETSC_NINFINITY) || PetscIsInfOrNanReal(ll)) { /* dropped */
+      fit->nfailed++;
+      fit->ll[i * S + c] = PETSC_NINFINITY;
+      continue;
+    }
+    fit->ll[i * S + c] = ll;
+    if (first < 0) first = c;
+    (*nok)++;
+    sll += ll;
+    srss += PnlmeErrorResidualSS(pop, n, s->dv, pred);
+    if (derivs) {
+      PnlmeErrorFisherWeights(pop, n, pred, v->w);
+      for (PetscInt j = 0; j < n; j++) {
+        for (PetscInt k = 0; k < p; k++) J[k] = pop->fixed[k] ? 0 : fit->sens[j * p + k] * dphidz[k];
+        for (PetscInt k = 0; k < p; k++) v->g[k] += fit->dldf[j] * J[k];
+        for (PetscInt k = 0; k < p; k++)
+          for (PetscInt l = 0; l <= k; l++) v->H[k * p + l] += v->w[j] * J[k] * J[l];
+      }
+    }
+  }
+  if (!*nok) {
+    *obj = *elbo = PETSC_NINFINITY;
+    PetscFunctionReturn(0);
+  }
+  /* the dropped draws' slots take the first good draw (the error M-step and the non-centred step read them) */
+  for (PetscInt c = 0; c < S; c++) {
+    if (fit->ll[i * S + c] > PETSC_NINFINITY) continue;
+    PetscCall(PetscArraycpy(fit->z + (i * S + c) * p, fit->z + (i * S + first) * p, p));
+    PetscCall(PetscArraycpy(fit->pred + fit->predoff[i] * S + c * n, fit->pred + fit->predoff[i] * S + first * n, n));
+    fit->ll[i * S + c] = fit->ll[i * S + first];
+  }
+  if (derivs) {
+    for (PetscInt k = 0; k < p; k++) {
+      v->g[k] /= *nok;
+      for (PetscInt l = 0; l <= k; l++) v->H[k * p + l] = v->H[l * p + k] = v->H[k * p + l] / *nok;
+    }
+  }
+  {
+    PetscReal kl = KL(pop, m, L, mu), ell = sll / *nok;
+    *obj  = ell - beta * kl;
+    *elbo = ell - 0.5 * n * PetscLogReal(2 * PETSC_PI) - kl;
+    *rss  = srss / *nok;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the Gauss-Newton step of q from the last pass's g and H: P = H + beta Omega^-1 on the parameters
+   with a random effect; m += P^-1 (g - beta Omega^-1 (m - mu)) within the trust region; L L^T = P^-1
+   (diagonal q: 1 / diag P).  Leaves q as it is when P is not positive definite. */
+static PetscErrorCode Step(PnlmeFit fit, PetscReal m[], PetscReal L[], const PetscReal mu[], PetscReal beta)
+{
+  PnlmeVEM    *v = &fit->vemw;
+  PnlmePop    *pop = &fit->pop;
+  PetscInt     p = fit->p, nr = 0, r[64];
+  PetscReal   *P = v->P, *C = v->C, d[64], t = 1;
+  PetscBLASInt n, one = 1, info;
+  PetscFunctionBeginHot;
+  for (PetscInt k = 0; k < p; k++)
+    if (!pop->fixed[k]) r[nr++] = k;
+  for (PetscInt a = 0; a < nr; a++) {
+    PetscInt k = r[a];
+    d[a]       = v->g[k];
+    for (PetscInt b = 0; b < nr; b++) {
+      PetscInt l = r[b];
+      P[a * nr + b] = v->H[k * p + l] + beta * pop->Oinv[k * p + l];
+      d[a] -= beta * pop->Oinv[k * p + l] * (m[l] - mu[l]);
+    }
+  }
+  for (PetscInt a = 0; a < nr * nr; a++)
+    if (PetscIsInfOrNanReal(P[a])) PetscFunctionReturn(0);
+  for (PetscInt a = 0; a < nr; a++)
+    if (PetscIsInfOrNanReal(d[a])) PetscFunctionReturn(0);
+  PetscCall(PetscBLASIntCast(nr, &n));
+  PetscCall(PetscArraycpy(C, P, nr * nr));
+  LAPACKpotrf_("U", &n, C, &n, &info); /* row-major lower factor, see PnlmePopFactor */
+  if (info) PetscFunctionReturn(0);
+  LAPACKpotrs_("U", &n, &one, C, &n, d, &n, &info);
+  if (info) PetscFunctionReturn(0);
+  for (PetscInt a = 0; a < nr; a++) { /* trust region: at most `trust` prior SDs per component */
+    PetscReal lim = v->trust * PetscSqrtReal(pop->Omega[r[a] * p + r[a]]);
+    if (PetscAbsReal(d[a]) * t > lim) t = lim / PetscAbsReal(d[a]);
+  }
+  for (PetscInt a = 0; a < nr; a++) m[r[a]] += t * d[a];
+  PetscCall(PetscArrayzero(L, p * p));
+  if (v->diag) {
+    for (PetscInt a = 0; a < nr; a++) L[r[a] * p + r[a]] = 1.0 / PetscSqrtReal(P[a * nr + a]);
+    PetscFunctionReturn(0);
+  }
+  LAPACKpotri_("U", &n, C, &n, &info); /* P^-1 in the lower triangle */
+  if (!info) {
+    for (PetscInt a = 0; a < nr; a++)
+      for (PetscInt b = a + 1; b < nr; b++) C[a * nr + b] = 0;
+    LAPACKpotrf_("U", &n, C, &n, &info);
+  }
+  if (info) { /* should not happen: the diagonal */
+    for (PetscInt a = 0; a < nr; a++) L[r[a] * p + r[a]] = 1.0 / PetscSqrtReal(P[a * nr + a]);
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt a = 0; a < nr; a++)
+    for (PetscInt b = 0; b <= a; b++) L[r[a] * p + r[b]] = C[a * nr + b];
+  PetscFunctionReturn(0);
+}
+
+/* the E-step of subject i: draws, up to nsteps accepted Gauss-Newton steps; adds the subject's
+   statistics (at the last evaluated and accepted q) to cnt */
+static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, PetscReal beta, PetscReal cnt[])
+{
+  PnlmeVEM    *v = &fit->vemw;
+  PetscInt     p = fit->p, q = fit->q, S = v->ndraws, acc = 0, nok = 0, nsteps;
+  PetscReal   *m = v->m + i * p, *L = v->L + i * p * p, *mu = fit->mi + i * p, *x = fit->x + i * q;
+  PetscReal    obj = PETSC_NINFINITY, objprev = PETSC_NINFINITY, elbo = 0, rss = 0, elbo_acc = 0, rss_acc = 0;
+  PnlmeSubject s;
+  PnlmeRNG     rng;
+  PetscFunctionBeginHot;
+  PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+  /* the draws of this iteration: antithetic pairs */
+  PnlmeRNGInit(&rng, (uint64_t)fit->seed, (uint64_t)s.gindex, VEM_SUBSTREAM(iter));
+  for (PetscInt c = 0; c < S; c++)
+    for (PetscInt k = 0; k < p; k++) v->e[c * p + k] = (c % 2) ? -v->e[(c - 1) * p + k] : PnlmeRNGNormal(&rng);
+  if (S % 2) /* an odd count: the last draw is a fresh one */
+    for (PetscInt k = 0; k < p; k++) v->e[(S - 1) * p + k] = PnlmeRNGNormal(&rng);
+  for (PetscInt k = 0; k < p; k++)
+    if (fit->pop.fixed[k]) m[k] = mu[k];
+  nsteps = iter ? v->nsteps : PetscMax(v->nsteps, 5); /* from the prior: a few more steps before the first statistics */
+  for (PetscInt pass = 0; pass < nsteps + 4 && acc < nsteps; pass++) {
+    PetscCall(Pass(fit, i, &s, m, L, mu, beta, PETSC_TRUE, &obj, &elbo, &rss, &nok));
+    if (pass > 0 && !(obj >= objprev)) { /* worse, or every draw failed: halfway back */
+      for (PetscInt k = 0; k < p; k++) m[k] = v->m0[k] + 0.5 * (m[k] - v->m0[k]);
+      for (PetscInt k = 0; k < p * p; k++) L[k] = v->L0[k] + 0.5 * (L[k] - v->L0[k]);
+      continue;
+    }
+    if (!nok) break; /* the first pass failed entirely: q stays */
+    acc++;
+    objprev  = obj;
+    elbo_acc = elbo;
+    rss_acc  = rss;
+    PetscCall(PetscArraycpy(v->m0, m, p));
+    PetscCall(PetscArraycpy(v->L0, L, p * p));
+    PetscCall(Step(fit, m, L, mu, beta));
+  }
+  if (acc) { /* the statistics of the last accepted q (m0, L0); the warm start stays in (m, L) if the loop completed */
+    if (acc < nsteps) {
+      PetscCall(PetscArraycpy(m, v->m0, p));
+      PetscCall(PetscArraycpy(L, v->L0, p * p));
+    }
+    v->rss[2 * i]     = rss_acc;
+    v->rss[2 * i + 1] = elbo_acc;
+  } else {
+    PetscCall(PetscArraycpy(v->m0, m, p));
+    PetscCall(PetscArraycpy(v->L0, L, p * p));
+    cnt[VFAIL(fit)] += 1;
+    v->nsubjfail++;
+  }
+  for (PetscInt k = 0; k < p; k++) {
+    for (PetscInt a = 0; a < q; a++) cnt[VS1(fit) + a * p + k] += x[a] * v->m0[k];
+    for (PetscInt l = 0; l < p; l++) {
+      PetscReal Skl = 0;
+      for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += v->L0[k * p + j] * v->L0[l * p + j];
+      cnt[VS2(fit) + k * p + l] += v->m0[k] * v->m0[l] + Skl;
+    }
+  }
+  cnt[VS3(fit)] += v->rss[2 * i];
+  cnt[VELBO(fit)] += v->rss[2 * i + 1];
+  PetscFunctionReturn(0);
+}
+
+static void RefreshMeans(PnlmeFit fit)
+{
+  for (PetscInt i = 0; i < fit->nlocal; i++) PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * fit->p);
+}
+
+/* q at the start: the prior N(B^T x_i, Omega) */
+static void InitialQ(PnlmeFit fit)
+{
+  PnlmeVEM *v = &fit->vemw;
+  PetscInt  p = fit->p;
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscReal *m = v->m + i * p, *L = v->L + i * p * p;
+    for (PetscInt k = 0; k < p; k++) {
+      m[k] = fit->mi[i * p + k];
+      for (PetscInt l = 0; l < p; l++) L[k * p + l] = (l <= k && !fit->pop.fixed[k] && !fit->pop.fixed[l]) ? fit->pop.L[k * p + l] : 0;
+      if (v->diag)
+        for (PetscInt l = 0; l < k; l++) L[k * p + l] = 0;
+    }
+  }
+}
+
+/* the variational posteriors as the conditional moments of the fit: cmean/ccov on the transformed
+   scale (MAP start, importance-sampling proposal), nmom on the natural scale from draws of q */
+static PetscErrorCode FinalMoments(PnlmeFit fit)
+{
+  PnlmeVEM *v = &fit->vemw;
+  PetscInt  p = fit->p, M = v->ndraws_mom;
+  PetscReal z[64], e[64];
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(fit->nmom, fit->nlocal * 2 * p));
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    const PetscReal *m = v->m + i * p, *L = v->L + i * p * p;
+    PetscReal       *nm = fit->nmom + 2 * i * p;
+    PnlmeSubject     s;
+    PnlmeRNG         rng;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PetscCall(PetscArraycpy(fit->cmean + i * p, m, p));
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = 0; l < p; l++) {
+        PetscReal Skl = 0;
+        for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += L[k * p + j] * L[l * p + j];
+        fit->ccov[(i * p + k) * p + l] = Skl;
+      }
+    PnlmeRNGInit(&rng, (uint64_t)fit->seed, (uint64_t)s.gindex, VEM_SUBSTREAM_MOMENTS);
+    for (PetscInt d = 0; d < M; d++) {
+      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(&rng);
+      for (PetscInt k = 0; k < p; k++) {
+        z[k] = m[k];
+        for (PetscInt l = 0; l <= k; l++) z[k] += L[k * p + l] * e[l];
+      }
+      PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
+      for (PetscInt k = 0; k < p; k++) {
+        nm[k] += fit->phi[k];
+        nm[p + k] += fit->phi[k] * fit->phi[k];
+      }
+    }
+  }
+  fit->ncm = M;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
+{
+  PnlmeVEM      *v = &fit->vemw;
+  PetscInt       p = fit->p, ns = VSIZE(fit), K;
+  PetscReal     *cnt;
+  PetscLogDouble t0, t1;
+  MPI_Comm       comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscCalloc1(ns, &cnt));
+  if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
+  RefreshMeans(fit);
+  if (!fit->istart) InitialQ(fit);
+  K = fit->K1 + fit->K2;
+  for (PetscInt iter = fit->istart; iter < K; iter++) {
+    PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
+    PetscReal beta  = iter < fit->saiter ? v->beta0 + (1 - v->beta0) * (PetscReal)iter / (PetscReal)fit->saiter : 1.0;
+    PetscReal omega_old[64];
+    /* E-step */
+    PetscCall(PetscLogEventBegin(PNLME_VEMEStep, 0, 0, 0, 0));
+    PnlmeExactSumReset(fit->acc, ns);
+    for (PetscInt i = 0; i < fit->nlocal; i++) {
+      PetscCall(PetscArrayzero(cnt, ns));
+      PetscCall(SubjectEStep(fit, i, iter, beta, cnt));
+      for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
+    }
+    PetscCall(PetscLogEventEnd(PNLME_VEMEStep, 0, 0, 0, 0));
+    PetscCall(PnlmeExactSumAllreduce(comm, ns, fit->acc));
+    for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
+    fit->cdll[iter] = fit->s[VELBO(fit)];
+    /* stochastic approximation of the moments */
+    for (PetscInt j = 0; j < VELBO(fit); j++) fit->S[j] = iter == 0 ? fit->s[j] : fit->S[j] + gamma * (fit->s[j] - fit->S[j]);
+    /* M-step */
+    PetscCall(PetscLogEventBegin(PNLME_VEMMStep, 0, 0, 0, 0));
+    for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
+    PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + VS1(fit), fit->S + VS2(fit)));
+    if (iter < fit->saiter)
+      for (PetscInt k = 0; k < p; k++)
+        if (!fit->pop.fixed[k]) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
+    PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[VS3(fit)]));
+    PetscCall(PnlmePopFactor(&fit->pop));
+    RefreshMeans(fit);
+    PetscCall(PetscLogEventEnd(PNLME_VEMMStep, 0, 0, 0, 0));
+    /* non-centred step: B and the means m_i move together (KL unchanged), the draws as chains */
+    if ((fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) || fit->pop.nfixed) {
+      PetscCall(PetscArraycpy(v->mold, fit->mi, fit->nlocal * p));
+      if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
+      else PetscCall(PnlmeFitFixedEffectsStep(fit, gamma));
+      for (PetscInt j = 0; j < fit->nlocal * p; j++) v->m[j] += fit->mi[j] - v->mold[j];
+    }
+    PetscCall(PnlmeFitRecordHistory(fit, iter));
+    if (fit->autostop && iter < fit->K1 && PnlmeFitSettled(fit, iter)) {
+      fit->K1 = iter + 1;
+      K       = fit->K1 + fit->K2;
+      if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "VEM: ELBO settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
+    }
+    if (fit->printevery > 0 && ((iter + 1) % fit->printevery == 0 || iter + 1 == K)) {
+      const PetscReal *h = fit->hist + iter * fit->nhist;
+      char             line[2048] = "";
+      size_t           len        = 0;
+      for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
+        PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
+        PetscCall(PetscStrlen(line, &len));
+      }
+      PetscCall(PetscPrintf(comm, "VEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s | ELBO %.2f |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", (double)fit->cdll[iter], line));
+    }
+    if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit));
+  }
+  PetscCall(PetscFree(cnt));
+  PetscCall(FinalMoments(fit));
+  PetscCall(PetscTime(&t1));
+  fit->walltime = t1 - t0;
+  PetscFunctionReturn(0);
+}
