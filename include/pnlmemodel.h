@@ -84,6 +84,10 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetIntegratorName(PnlmeModel, const char *
    Set does nothing, Get gives 0 */
 PETSC_EXTERN PetscErrorCode PnlmeModelSetRelativeTolerance(PnlmeModel, PetscReal);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetRelativeTolerance(PnlmeModel, PetscReal *);
+/* dopri5: observations from the dense output instead of steps ending at them (-ode_dense_output at
+   set-up); other integrators and closed forms ignore it */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetDenseOutput(PnlmeModel, PetscBool);
+PETSC_EXTERN PetscErrorCode PnlmeModelGetDenseOutput(PnlmeModel, PetscBool *);
 /* relative cost of one subject solve per observation/event (for partitioning) */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel, PetscReal *);
 

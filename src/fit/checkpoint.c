@@ -150,9 +150,11 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAdd(fp, "sa_factor", buf));
   { /* the ODE tolerance of the iterations */
     PetscReal rtol;
-    PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &rtol));
-    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)(rtol > 0 && fit->mc_rtol > rtol ? fit->mc_rtol : rtol)));
-    PetscCall(FingerprintAdd(fp, "saem_ode_rtol", buf));
+    PetscBool dense;
+    PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &rtol)); /* called during the iterations: the Monte-Carlo settings */
+    PetscCall(PnlmeModelGetDenseOutput(fit->model, &dense));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a%s", (double)rtol, dense ? ",dense" : ""));
+    PetscCall(FingerprintAdd(fp, "ode_mc", buf));
   }
   PetscFunctionReturn(0);
 }

@@ -34,6 +34,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->ncevery    = 2;
   f->ncmaxit    = 1;
   f->mc_rtol = 1e-4;
+  f->mc_dense = PETSC_FALSE;
   f->autostop   = PETSC_TRUE;
   f->K1max      = 1500;
   f->autowin    = 100;
@@ -209,6 +210,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsReal("-lik_is_tol", "Stop drawing when the Monte-Carlo SE of -2LL is below this times sqrt(N) (0: always -lik_is_samples)", "PnlmeFitLikelihoodIS", fit->istol, &fit->istol, NULL));
   PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitLikelihoodIS", fit->isdof, &fit->isdof, NULL));
   PetscCall(PetscOptionsReal("-ode_rtol_mc", "Relative ODE tolerance of the Monte-Carlo stages (SAEM iterations, importance sampling), if looser than -ode_rtol (0: -ode_rtol)", "PnlmeFitSolve", fit->mc_rtol, &fit->mc_rtol, NULL));
+  PetscCall(PetscOptionsBool("-ode_dense_output_mc", "dopri5: dense output (observations interpolated) in the Monte-Carlo stages", "PnlmeFitSolve", fit->mc_dense, &fit->mc_dense, NULL));
   PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations after annealing (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
   PetscCall(PetscOptionsInt("-saem_nc_max_it", "Gauss-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
   PetscCall(PetscOptionsInt("-fim_scalapack_threshold", "Invert the Fisher information with ScaLAPACK from this dimension on (more than one rank)", "PnlmeFitInvertFIM", fit->fimthreshold, &fit->fimthreshold, NULL));
@@ -315,26 +317,39 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
+/* The Monte-Carlo stages (the iterations, importance sampling) solve at the looser -ode_rtol_mc and
+   with dopri5's dense output (-ode_dense_output_mc): their sampling error dwarfs the solver's
+   (docs/saem.md); the conditional modes, the linearisation and the Fisher information solve with the
+   model's own settings, saved at the first call. */
+static PetscErrorCode MonteCarloSolves(PnlmeFit fit, PetscBool on)
+{
+  PetscFunctionBegin;
+  if (!fit->odesaved) {
+    PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &fit->rtol_saved));
+    PetscCall(PnlmeModelGetDenseOutput(fit->model, &fit->dense_saved));
+    fit->odesaved = PETSC_TRUE;
+  }
+  if (fit->rtol_saved > 0) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, on && fit->mc_rtol > fit->rtol_saved ? fit->mc_rtol : fit->rtol_saved));
+  PetscCall(PnlmeModelSetDenseOutput(fit->model, on ? (PetscBool)(fit->dense_saved || fit->mc_dense) : fit->dense_saved));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
 {
-  PetscReal rtol;
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
   PetscCall(PetscLogStagePush(fit->vem ? PNLME_StageVEM : PNLME_StageSAEM));
-  /* the Monte-Carlo stages run at the looser -ode_rtol_mc: their sampling error dwarfs the solver's
-     (docs/saem.md); the conditional modes, the linearisation and the Fisher information at -ode_rtol */
-  PetscCall(PnlmeModelGetRelativeTolerance(fit->model, &rtol));
-  if (rtol > 0 && fit->mc_rtol > rtol) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, fit->mc_rtol));
+  PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
   if (fit->vem) PetscCall(PnlmeFitSolve_VEM(fit));
   else PetscCall(PnlmeFitSolve_SAEM(fit));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
-  if (rtol > 0) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, rtol));
+  PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
   PetscCall(PnlmeFitComputeMAP(fit));
   PetscCall(PnlmeFitLinearize(fit));
-  if (rtol > 0 && fit->mc_rtol > rtol) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, fit->mc_rtol));
+  PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
   if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
-  if (rtol > 0) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, rtol));
+  PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
   PetscCall(PetscLogStagePop());
   if (fit->outdir[0]) {
     PetscCall(PetscLogStagePush(PNLME_StageOutput));

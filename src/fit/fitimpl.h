@@ -80,7 +80,10 @@ struct _p_PnlmeFit {
   PetscReal  autotol;
   PetscReal *cdll;         /* [K1max + K2] complete-data log-likelihood of every iteration (settling test) */
   PetscReal  safactor;
-  PetscReal  mc_rtol;   /* relative ODE tolerance of SAEM and importance sampling (if looser than the model's) */
+  PetscReal  mc_rtol;
+  PetscBool  mc_dense;     /* dopri5 dense output in the Monte-Carlo stages */
+  PetscBool  odesaved, dense_saved; /* the model's own ODE settings (fit.c, MonteCarloSolves) */
+  PetscReal  rtol_saved;   /* relative ODE tolerance of SAEM and importance sampling (if looser than the model's) */
   PetscInt   seed;
   /* per local subject and chain state */
   PetscReal *x;            /* [nlocal x q] design rows [1, c_i] */

@@ -351,6 +351,19 @@ PetscErrorCode PnlmeModelGetRelativeTolerance(PnlmeModel m, PetscReal *rtol)
   if (m->ode) PetscCall(PnlmeODEGetRelativeTolerance(m->ode, rtol));
   PetscFunctionReturn(0);
 }
+PetscErrorCode PnlmeModelSetDenseOutput(PnlmeModel m, PetscBool dense)
+{
+  PetscFunctionBegin;
+  if (m->ode) PetscCall(PnlmeODESetDenseOutput(m->ode, dense));
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeModelGetDenseOutput(PnlmeModel m, PetscBool *dense)
+{
+  PetscFunctionBegin;
+  *dense = PETSC_FALSE;
+  if (m->ode) PetscCall(PnlmeODEGetDenseOutput(m->ode, dense));
+  PetscFunctionReturn(0);
+}
 PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel m, PetscReal *w)
 {
   PetscFunctionBegin;

@@ -40,6 +40,8 @@ PETSC_INTERN PetscErrorCode PnlmeODEGetName(PnlmeODE, const char **);
 PETSC_INTERN PetscErrorCode PnlmeODEGetStats(PnlmeODE, PetscInt64 *nrhs, PetscInt64 *nsteps);
 PETSC_INTERN PetscErrorCode PnlmeODESetRelativeTolerance(PnlmeODE, PetscReal);
 PETSC_INTERN PetscErrorCode PnlmeODEGetRelativeTolerance(PnlmeODE, PetscReal *);
+PETSC_INTERN PetscErrorCode PnlmeODESetDenseOutput(PnlmeODE, PetscBool);
+PETSC_INTERN PetscErrorCode PnlmeODEGetDenseOutput(PnlmeODE, PetscBool *);
 /* solves one subject through its timeline; returns 0 or a failure code (never raises) */
 PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *, const PetscReal phi[], PetscReal pred[], PetscReal sens[]);
 PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);

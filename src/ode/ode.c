@@ -431,3 +431,18 @@ PetscErrorCode PnlmeODEGetRelativeTolerance(PnlmeODE ode, PetscReal *rtol)
   *rtol = ode->rtol;
   PetscFunctionReturn(0);
 }
+
+/* dopri5's dense output for the next solves, without resetting the integrators */
+PetscErrorCode PnlmeODESetDenseOutput(PnlmeODE ode, PetscBool dense)
+{
+  PetscFunctionBegin;
+  ode->dense = dense;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeODEGetDenseOutput(PnlmeODE ode, PetscBool *dense)
+{
+  PetscFunctionBegin;
+  *dense = ode->dense;
+  PetscFunctionReturn(0);
+}
