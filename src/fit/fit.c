@@ -37,7 +37,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->mc_dense = PETSC_FALSE;
   f->autostop   = PETSC_TRUE;
   f->K1max      = 1500;
-  f->autowin    = 100;
+  f->autowin    = 200;
   f->autotol    = 0.5;
   f->pop.err    = PNLME_ERROR_CONSTANT;
   f->pop.a      = 1.0;
