@@ -180,6 +180,7 @@ PETSC_INTERN PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit);
 /* saem.c */
 PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitPrintProgress(PnlmeFit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value);
 PETSC_INTERN PetscErrorCode PnlmeFitRecordHistory(PnlmeFit, PetscInt iter);
 PETSC_INTERN PetscBool      PnlmeFitSettled(PnlmeFit, PetscInt iter); /* fit->cdll has settled over the last -saem_auto_window iterations */
 /* vem.c */

@@ -191,6 +191,23 @@ PetscBool PnlmeFitSettled(PnlmeFit fit, PetscInt iter)
   return (PetscBool)(PetscAbsReal(m2 - m1) <= fit->autotol * v);
 }
 
+/* the progress line every -saem_print_every iterations and at the last: the estimator, the
+   iteration, the phase, a monitored quantity and every population parameter */
+PetscErrorCode PnlmeFitPrintProgress(PnlmeFit fit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value)
+{
+  const PetscReal *h = fit->hist + iter * fit->nhist;
+  char             line[2048] = "";
+  size_t           len        = 0;
+  PetscFunctionBegin;
+  if (fit->printevery <= 0 || ((iter + 1) % fit->printevery && iter + 1 != K)) PetscFunctionReturn(0);
+  for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
+    PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
+    PetscCall(PetscStrlen(line, &len));
+  }
+  PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "%s %4" PetscInt_FMT "/%" PetscInt_FMT " %s | %s %.2f |%s\n", est, iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", what, (double)value, line));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, ns = STAT_SIZE(fit), K = fit->K1 + fit->K2;
@@ -269,16 +286,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       K       = fit->K1 + fit->K2;
       PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
     }
-    if (fit->printevery > 0 && ((iter + 1) % fit->printevery == 0 || iter + 1 == K)) {
-      const PetscReal *h = fit->hist + iter * fit->nhist;
-      char             line[2048] = "";
-      size_t           len        = 0;
-      for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
-        PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
-        PetscCall(PetscStrlen(line, &len));
-      }
-      PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s | -2LLc %.2f |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", (double)(-2 * fit->cdll[iter]), line));
-    }
+    PetscCall(PnlmeFitPrintProgress(fit, "SAEM", iter, K, "-2LLc", -2 * fit->cdll[iter]));
     if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit)); /* the state after iteration iter */
   }
   PetscCall(PetscFree(cnt));

@@ -437,16 +437,7 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
       K       = fit->K1 + fit->K2;
       if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "VEM: ELBO settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
     }
-    if (fit->printevery > 0 && ((iter + 1) % fit->printevery == 0 || iter + 1 == K)) {
-      const PetscReal *h = fit->hist + iter * fit->nhist;
-      char             line[2048] = "";
-      size_t           len        = 0;
-      for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
-        PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
-        PetscCall(PetscStrlen(line, &len));
-      }
-      PetscCall(PetscPrintf(comm, "VEM %4" PetscInt_FMT "/%" PetscInt_FMT " %s | ELBO %.2f |%s\n", iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", (double)fit->cdll[iter], line));
-    }
+    PetscCall(PnlmeFitPrintProgress(fit, "VEM", iter, K, "ELBO", fit->cdll[iter]));
     if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit));
   }
   PetscCall(PetscFree(cnt));
