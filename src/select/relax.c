@@ -15,6 +15,7 @@
    TAO stops as soon as P - LB is small or LB already prunes the node.  With the same w, the children
    get LB + max(0, lambda - r_j^2/(2 delta)) (j IN) and LB + max(0, r_j^2/(2 delta) - lambda) (j OUT). */
 #include "select/subsetimpl.h"
+#include <petscblaslapack.h>
 
 static inline PetscReal Rho(PetscReal y, PetscReal a, PetscReal t, PetscReal delta, PetscReal lambda)
 {
@@ -23,16 +24,49 @@ static inline PetscReal Rho(PetscReal y, PetscReal a, PetscReal t, PetscReal del
 }
 static inline PetscReal DRho(PetscReal y, PetscReal a, PetscReal t, PetscReal delta) { return y <= t ? a : delta * y; } /* y >= 0 */
 
+/* R_A - delta I for the active set of the node, compacted for BLAS */
+static PetscErrorCode BuildActive(PnlmeSubset s, PetscReal delta)
+{
+  PetscInt n = s->n, na = s->ractive;
+  PetscFunctionBegin;
+  for (PetscInt a = 0; a < na; a++) {
+    const PetscReal *Ri = &s->R[s->active[a] * n];
+    PetscReal       *Ra = &s->RA[a * na];
+    for (PetscInt b = 0; b < na; b++) Ra[b] = Ri[s->active[b]];
+    Ra[a] -= delta;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* vA = (R_A - delta I) yA.  Most free candidates sit at zero in the relaxation (the perspective term
+   is L1-like there), so yA is sparse: sum the rows of its nonzeros (R_A symmetric) unless it is dense. */
+static inline void ActiveMult(PnlmeSubset s)
+{
+  PetscBLASInt na = (PetscBLASInt)s->ractive, one = 1;
+  PetscReal    a1 = 1.0, a0 = 0.0;
+  PetscInt     nnz = 0;
+  for (PetscInt k = 0; k < na; k++) nnz += (s->yA[k] != 0);
+  if (2 * nnz > na) {
+    BLASgemv_("N", &na, &na, &a1, s->RA, &na, s->yA, &one, &a0, s->vA, &one);
+    return;
+  }
+  for (PetscInt k = 0; k < na; k++) s->vA[k] = 0;
+  for (PetscInt l = 0; l < na; l++) {
+    const PetscReal  yl = s->yA[l];
+    const PetscReal *Rl = &s->RA[l * na];
+    if (yl == 0) continue;
+    for (PetscInt k = 0; k < na; k++) s->vA[k] += yl * Rl[k];
+  }
+}
+
 void PnlmeSubsetCertificate(PnlmeSubset s, const signed char st[], PetscReal delta, const PetscReal w[], PetscBool haver, PetscReal r[], PetscReal *lb, PetscReal *primal)
 {
-  PetscInt  n = s->n, na = s->ractive, nin = 0;
+  PetscInt  na = s->ractive, nin = 0;
   PetscReal lam = s->lambda, a = PetscSqrtReal(2 * lam * delta), t = PetscSqrtReal(2 * lam / delta), L = 0, P = 0;
-  for (PetscInt k = 0; k < na && !haver; k++) {
-    PetscInt         i  = s->active[k];
-    const PetscReal *Ri = &s->R[i * n];
-    PetscReal        v  = -delta * w[i];
-    for (PetscInt l = 0; l < na; l++) v += Ri[s->active[l]] * w[s->active[l]];
-    r[i] = v - s->g[i];
+  if (!haver) {
+    for (PetscInt k = 0; k < na; k++) s->yA[k] = w[s->active[k]];
+    ActiveMult(s);
+    for (PetscInt k = 0; k < na; k++) r[s->active[k]] = s->vA[k] - s->g[s->active[k]];
   }
   for (PetscInt k = 0; k < na; k++) {
     PetscInt  i = s->active[k];
@@ -55,7 +89,7 @@ void PnlmeSubsetCertificate(PnlmeSubset s, const signed char st[], PetscReal del
 static PetscErrorCode FormFG(Tao tao, Vec Y, PetscReal *f, Vec G, void *ctx)
 {
   PnlmeSubset        s = (PnlmeSubset)ctx;
-  PetscInt           n = s->n, m = s->m, na = s->ractive, nin = 0;
+  PetscInt           m = s->m, na = s->ractive, nin = 0;
   PetscReal          delta = s->rdelta, lam = s->lambda, a = PetscSqrtReal(2 * lam * delta), t = PetscSqrtReal(2 * lam / delta), F = 0;
   const PetscReal   *yv;
   PetscReal         *gv, *y = s->ry, *r = s->rr;
@@ -65,13 +99,12 @@ static PetscErrorCode FormFG(Tao tao, Vec Y, PetscReal *f, Vec G, void *ctx)
   PetscCall(VecGetArrayRead(Y, &yv));
   PetscCall(VecGetArray(G, &gv));
   PetscCall(PetscArrayzero(gv, 2 * m));
-  for (PetscInt k = 0; k < na; k++) y[s->active[k]] = yv[s->active[k]] - yv[m + s->active[k]];
+  for (PetscInt k = 0; k < na; k++) s->yA[k] = y[s->active[k]] = yv[s->active[k]] - yv[m + s->active[k]];
+  ActiveMult(s);
   for (PetscInt k = 0; k < na; k++) {
-    PetscInt         i  = s->active[k];
-    const PetscReal *Ri = &s->R[i * n];
-    PetscReal        v  = -delta * y[i];
-    for (PetscInt l = 0; l < na; l++) v += Ri[s->active[l]] * y[s->active[l]];
-    r[i] = v - s->g[i];
+    PetscInt  i = s->active[k];
+    PetscReal v = s->vA[k];
+    r[i]        = v - s->g[i];
     F += 0.5 * y[i] * v - s->g[i] * y[i];
     if (st[i] == SUBSET_IN) {
       nin++;
@@ -179,6 +212,7 @@ PetscErrorCode PnlmeSubsetRelaxSolve(PnlmeSubset s, const signed char st[], Pets
   s->rcut   = cut;
   s->rvalid = PETSC_FALSE;
   for (PetscInt j = 0; j < m; j++) s->rbestw[j] = (st[j] == SUBSET_OUT) ? 0.0 : warm[j];
+  PetscCall(BuildActive(s, delta));
   PnlmeSubsetCertificate(s, st, delta, s->rbestw, PETSC_FALSE, s->rbestr, &s->rlb, &s->rprimal);
   if (s->rlb < cut && s->rprimal - s->rlb > s->relaxgap * s->lambda + 1e-13 * PetscAbsReal(s->rprimal)) {
     PetscCall(VecGetArray(s->ty, &yv));

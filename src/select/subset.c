@@ -104,6 +104,7 @@ static PetscErrorCode FreeArrays(PnlmeSubset s)
   PetscCall(PetscFree5(s->list, s->list2, s->active, s->inc, s->st));
   PetscCall(PetscFree7(s->w, s->r, s->rbestw, s->rbestr, s->ry, s->rr, s->nodew));
   PetscCall(PetscFree(s->x));
+  PetscCall(PetscFree3(s->RA, s->yA, s->vA));
   s->nalloc   = 0;
   s->refvalid = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -123,6 +124,7 @@ static PetscErrorCode Allocate(PnlmeSubset s, PetscInt n)
   PetscCall(PetscMalloc5(n, &s->list, n, &s->list2, n, &s->active, n, &s->inc, n, &s->st));
   PetscCall(PetscCalloc7(n, &s->w, n, &s->r, n, &s->rbestw, n, &s->rbestr, n, &s->ry, n, &s->rr, n, &s->nodew));
   PetscCall(PetscCalloc1(n, &s->x));
+  PetscCall(PetscMalloc3(n2, &s->RA, n, &s->yA, n, &s->vA));
   s->nalloc = n;
   PetscFunctionReturn(0);
 }

@@ -74,6 +74,7 @@ struct _p_PnlmeSubset {
   PetscInt   ractive;                    /* number of active variables (st != OUT) */
   PetscReal *rbestw, *rbestr;            /* [n] the point of the best certificate and its residual */
   PetscReal *ry, *rr;                    /* [n] last evaluated y and residual R y - g - delta y */
+  PetscReal *RA, *yA, *vA;               /* [n*n], [n], [n]: R - delta I on the active set, compacted (BLAS) */
   PetscBool  rvalid;
 
   /* ---- node pool (bnb.c) */

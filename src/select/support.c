@@ -191,7 +191,7 @@ PetscErrorCode PnlmeSubsetHeuristic(PnlmeSubset s)
       FwdRebuild(s, &f, &kk, cur, 0);
       vout = FwdValue(s, &f);
       jb   = FwdBest(s, inS, out, &gain);
-      if (jb >= 0 && vout - gain < val - 1e-12 * (1.0 + PetscAbsReal(val))) {
+      if (jb >= 0 && vout - gain + s->lambda < val - 1e-12 * (1.0 + PetscAbsReal(val))) { /* vout counts lambda for k-1 columns */
         (void)FwdAdd(s, &f, jb);
         inS[out] = 0;
         inS[jb]  = 1;
