@@ -38,7 +38,7 @@ PetscErrorCode PnlmeSubsetCreate(MPI_Comm comm, PnlmeSubset *out)
   s->maxnodes     = 100000;
   s->gapabs       = 1e-9;
   s->gaprel       = 1e-12;
-  s->pfrac        = 0.95;
+  s->pfrac        = 0.999;
   s->deltamin     = 1e-6;
   s->recompute    = 0.8;
   s->collineartol = 1e-12;
