@@ -26,8 +26,8 @@ static double RngNormal(Rng *r)
   return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
 }
 
-typedef enum { DESIGN_INDEPENDENT, DESIGN_CORRELATED, DESIGN_COLLINEAR, DESIGN_GENERAL } Design;
-static const char *DesignNames[] = {"independent", "correlated", "near-collinear", "general Q"};
+typedef enum { DESIGN_INDEPENDENT, DESIGN_CORRELATED, DESIGN_COLLINEAR, DESIGN_SINGULAR, DESIGN_GENERAL } Design;
+static const char *DesignNames[] = {"independent", "correlated", "near-collinear", "singular (duplicate and constant covariates)", "general Q"};
 
 /* A regression M-step: intercept + p covariates over N subjects; Q = 2G/omega^2, q = 2b/omega^2,
    c = sum zbar^2/omega^2 (objective = RSS/omega^2).  The general design: Q = B^T B with B random,
@@ -64,6 +64,8 @@ static void MakeProblem(Rng *rng, Design d, PetscInt p, PetscInt N, PetscReal Q[
       for (PetscInt j = 0; j < p; j++) {
         double e = RngNormal(rng);
         if (d == DESIGN_COLLINEAR && j % 2 == 1) cv[j + 1] = cv[j] + 0.03 * e; /* pairs with correlation ~0.9995 */
+        else if (d == DESIGN_SINGULAR && j == 2) cv[j + 1] = cv[j];            /* an exact duplicate */
+        else if (d == DESIGN_SINGULAR && j == p - 1) cv[j + 1] = 2.5;           /* constant: collinear with the intercept */
         else cv[j + 1] = sqrt(rho) * f + sqrt(1 - rho) * e + 0.3;           /* not centred: the intercept matters */
       }
       z = 1.2;
@@ -78,7 +80,9 @@ static void MakeProblem(Rng *rng, Design d, PetscInt p, PetscInt N, PetscReal Q[
   }
 }
 
-/* Cholesky solve of the k x k system Q_TT x = q_T; returns the quadratic minimum -1/2 q_T^T x */
+/* Cholesky solve of the k x k system Q_TT x = q_T; returns the quadratic minimum -1/2 q_T^T x, or
+   +inf when Q_TT is (numerically) singular: such a support is never needed, one without the collinear
+   column reaches the same quadratic minimum with a smaller penalty */
 static PetscErrorCode QuadMin(PetscInt n, const PetscReal Q[], const PetscReal q[], PetscInt k, const PetscInt T[], PetscReal x[], PetscReal *val)
 {
   PetscReal L[64 * 64], y[64];
@@ -88,7 +92,10 @@ static PetscErrorCode QuadMin(PetscInt n, const PetscReal Q[], const PetscReal q
       PetscReal v = Q[T[a] * n + T[b]];
       for (PetscInt l = 0; l < b; l++) v -= L[a * 64 + l] * L[b * 64 + l];
       if (a == b) {
-        PNLME_TEST_CHECK(v > 0, "brute force: singular subsystem");
+        if (!(v > 1e-10 * Q[T[a] * n + T[a]])) {
+          *val = PETSC_MAX_REAL;
+          PetscFunctionReturn(0);
+        }
         L[a * 64 + a] = sqrt(v);
       } else L[a * 64 + b] = v / L[b * 64 + b];
     }
@@ -129,6 +136,7 @@ static PetscErrorCode BruteForce(PetscInt n, const PetscReal Q[], const PetscRea
       }
     if (k == 0) v = 0;
     else PetscCall(QuadMin(n, Q, q, k, T, x, &v));
+    if (v == PETSC_MAX_REAL) continue;
     v += c + lambda * bits;
     if (v < *best) {
       *second = *best;
@@ -322,32 +330,50 @@ static PetscErrorCode SparseTruth(PnlmeSubset s, PetscInt seed, PetscBool exact,
   PetscFunctionReturn(0);
 }
 
-/* the node limit is reported, never hidden */
+/* the node limit is reported, never hidden: a problem that needs many nodes, stopped after one */
 static PetscErrorCode NodeLimit(PnlmeSubset s, Rng *rng)
 {
   PetscInt         p = 14, n = p + 1;
-  PetscReal        Q[15 * 15], q[15], c, F, best, second;
+  PetscReal        Q[15 * 15], q[15], c, F, Fopt, best, second, lambda = 0.3;
   PnlmeSubsetRole  role[15];
   PetscBool        bsupp[15];
-  PnlmeSubsetStats st;
+  PnlmeSubsetStats st, stopt;
+  PnlmeSubset      lim;
   PetscFunctionBegin;
   MakeProblem(rng, DESIGN_CORRELATED, p, 150, Q, q, &c);
   for (PetscInt i = 0; i < n; i++) role[i] = i ? PNLME_SUBSET_PENALISED : PNLME_SUBSET_UNPENALISED;
-  PetscCall(PetscOptionsSetValue(NULL, "-limited_subset_max_nodes", "1"));
-  PetscCall(PnlmeSubsetSetOptionsPrefix(s, "limited_"));
-  PetscCall(PnlmeSubsetSetFromOptions(s));
-  PetscCall(PnlmeSubsetSetProblem(s, n, Q, q, c, role, 2.0));
+  PetscCall(PnlmeSubsetSetProblem(s, n, Q, q, c, role, lambda));
   PetscCall(PnlmeSubsetSolve(s));
-  PetscCall(PnlmeSubsetGetStats(s, &st));
-  PetscCall(PnlmeSubsetGetSolution(s, NULL, NULL, &F));
-  PetscCall(BruteForce(n, Q, q, c, role, 2.0, &best, &second, bsupp));
-  PNLME_TEST_CHECK(st.nodes <= 1, "node limit 1: %" PetscInt64_FMT " nodes", st.nodes);
-  PNLME_TEST_CHECK(st.status == PNLME_SUBSET_OPTIMAL || st.status == PNLME_SUBSET_NODE_LIMIT, "node limit: status %d", (int)st.status);
-  PNLME_TEST_CHECK(st.lowerbound <= best + 1e-9 * PetscAbsReal(best) + 1e-7, "node limit: lower bound %.15g above the optimum %.15g", (double)st.lowerbound, (double)best);
-  if (st.status == PNLME_SUBSET_NODE_LIMIT) PNLME_TEST_CHECK(st.gap > 0, "node limit: status NODE_LIMIT with a zero gap");
-  else PNLME_TEST_CHECK(PetscAbsReal(F - best) <= 1e-9 * PetscAbsReal(best) + 1e-7, "node limit: OPTIMAL but objective %.15g, optimum %.15g", (double)F, (double)best);
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "node limit 1: status %s, objective %.10g, lower bound %.10g, optimum %.10g\n", PnlmeSubsetStatuses[st.status], (double)F, (double)st.lowerbound, (double)best));
+  PetscCall(PnlmeSubsetGetStats(s, &stopt));
+  PetscCall(PnlmeSubsetGetSolution(s, NULL, NULL, &Fopt));
+  PetscCall(BruteForce(n, Q, q, c, role, lambda, &best, &second, bsupp));
+  PNLME_TEST_CHECK(stopt.status == PNLME_SUBSET_OPTIMAL && PetscAbsReal(Fopt - best) <= 1e-9 * PetscAbsReal(best) + 1e-7, "node limit problem: unlimited solve %s, %.15g vs %.15g", PnlmeSubsetStatuses[stopt.status], (double)Fopt, (double)best);
+  PNLME_TEST_CHECK(stopt.nodes > 1, "node limit problem: solved in %" PetscInt64_FMT " node, not a test of the limit", stopt.nodes);
+
+  PetscCall(PetscOptionsSetValue(NULL, "-limited_subset_max_nodes", "1"));
+  PetscCall(PnlmeSubsetCreate(PETSC_COMM_WORLD, &lim));
+  PetscCall(PnlmeSubsetSetOptionsPrefix(lim, "limited_"));
+  PetscCall(PnlmeSubsetSetFromOptions(lim));
+  PetscCall(PnlmeSubsetSetProblem(lim, n, Q, q, c, role, lambda));
+  PetscCall(PnlmeSubsetSolve(lim));
+  PetscCall(PnlmeSubsetGetStats(lim, &st));
+  PetscCall(PnlmeSubsetGetSolution(lim, NULL, NULL, &F));
+  PNLME_TEST_CHECK(st.nodes == 1 && st.status == PNLME_SUBSET_NODE_LIMIT, "node limit 1: %" PetscInt64_FMT " nodes, status %s", st.nodes, PnlmeSubsetStatuses[st.status]);
+  PNLME_TEST_CHECK(st.gap > 0 && st.lowerbound <= best + 1e-9 * PetscAbsReal(best) + 1e-7 && F >= best - 1e-9 * PetscAbsReal(best) - 1e-7, "node limit: objective %.15g, lower bound %.15g, optimum %.15g, gap %g", (double)F, (double)st.lowerbound, (double)best, (double)st.gap);
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "node limit 1 (the problem needs %" PetscInt64_FMT " nodes): status %s, objective %.10g, lower bound %.10g, optimum %.10g\n", stopt.nodes, PnlmeSubsetStatuses[st.status], (double)F, (double)st.lowerbound, (double)best));
+  /* and with -subset_error_if_not_optimal the stop is an error */
+  PetscCall(PetscOptionsSetValue(NULL, "-limited_subset_error_if_not_optimal", "1"));
+  PetscCall(PnlmeSubsetSetFromOptions(lim));
+  {
+    PetscErrorCode ierr;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = PnlmeSubsetSolve(lim);
+    PetscCall(PetscPopErrorHandler());
+    PNLME_TEST_CHECK(ierr == PETSC_ERR_USER, "-subset_error_if_not_optimal: no error at the node limit");
+  }
+  PetscCall(PnlmeSubsetDestroy(&lim));
   PetscCall(PetscOptionsClearValue(NULL, "-limited_subset_max_nodes"));
+  PetscCall(PetscOptionsClearValue(NULL, "-limited_subset_error_if_not_optimal"));
   PetscFunctionReturn(0);
 }
 
@@ -458,7 +484,7 @@ static PetscErrorCode Run(void)
     const PetscInt sizes[] = {1, 4, 8, 12, 14};
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) PetscCall(BruteForceSuite(s, &rng, sizes[k], d, sizes[k] >= 12 ? PetscMax(1, trials / 2) : trials, &rec, &nchecked, &nodes));
   }
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "brute force: %" PetscInt_FMT " problems (p = 1..14; independent, correlated, near-collinear, general Q; lambda 0..1e9; masks) agree, %" PetscInt64_FMT " nodes in all\n", nchecked, nodes));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "brute force: %" PetscInt_FMT " problems (p = 1..14; independent, correlated, near-collinear, singular, general Q; lambda 0..1e9; masks) agree, %" PetscInt64_FMT " nodes in all\n", nchecked, nodes));
   PetscCall(SparseTruth(s, sparseseed, (PetscBool)!sparseset, &rec));
   PetscCall(NodeLimit(s, &rng));
   PetscCall(Errors());
