@@ -32,6 +32,7 @@
      -subset_recompute_ratio 0.8     recompute the node's eigenvalue bound when its active set shrank by this ratio
      -subset_collinear_tol 1e-12     relative Cholesky pivot below which a column is treated as collinear
      -subset_relax_max_it 500        TAO iterations per relaxation (-subset_tao_* are TAO's own options)
+     -subset_relax_gap 1e-2          stop TAO when primal - certified bound <= relax_gap * lambda
      -subset_error_if_not_optimal    raise an error instead of returning status NODE_LIMIT
      -subset_view                    view after each solve */
 #pragma once

@@ -43,7 +43,7 @@ PetscErrorCode PnlmeSubsetCreate(MPI_Comm comm, PnlmeSubset *out)
   s->recompute    = 0.8;
   s->collineartol = 1e-12;
   s->relaxmaxit   = 500;
-  s->relaxgap     = 1e-4;
+  s->relaxgap     = 1e-2;
   s->mtao         = -1;
   *out            = s;
   PetscFunctionReturn(0);
