@@ -127,6 +127,16 @@ PetscErrorCode PnlmeSubsetReduce(PnlmeSubset s)
       A[a * n + b] = A[b * n + a] = v * s->scale[a] * s->scale[b];
     }
   }
+  /* optional relative ridge (-subset_ridge eps): + eps/2 A_jj x_j^2, rescaled to a unit diagonal */
+  if (s->ridge > 0) {
+    PetscReal f = 1.0 / (1.0 + s->ridge), sf = PetscSqrtReal(f);
+    for (PetscInt a = 0; a < m; a++) {
+      for (PetscInt b = 0; b < m; b++)
+        if (a != b) A[a * n + b] *= f;
+      s->g[a] *= sf;
+      s->scale[a] *= sf;
+    }
+  }
   /* keep only the columns of W of the kept candidates, in the reduced order (for the recovery) */
   for (PetscInt a = 0; a < m; a++) {
     PetscInt ja = s->list2[a];

@@ -62,7 +62,8 @@ PetscErrorCode PnlmeSubsetSetOptionsPrefix(PnlmeSubset s, const char prefix[])
 PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
 {
   PetscInt maxnodes = (PetscInt)PetscMin(s->maxnodes, (PetscInt64)PETSC_MAX_INT);
-  MPI_Comm comm     = PetscObjectComm((PetscObject)s);
+  MPI_Comm  comm     = PetscObjectComm((PetscObject)s);
+  PetscReal ridge0   = s->ridge;
   PetscFunctionBegin;
   PetscValidHeaderSpecific(s, PNLME_CLASSID, 1);
   PetscObjectOptionsBegin((PetscObject)s);
@@ -74,6 +75,7 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
   PetscCall(PetscOptionsReal("-subset_recompute_ratio", "Recompute the eigenvalue bound when the active set shrank to this fraction", "PnlmeSubsetSolve", s->recompute, &s->recompute, NULL));
   PetscCall(PetscOptionsReal("-subset_collinear_tol", "Relative Cholesky pivot below which a column is collinear", "PnlmeSubsetSolve", s->collineartol, &s->collineartol, NULL));
   PetscCall(PetscOptionsInt("-subset_relax_max_it", "TAO iterations per relaxation", "PnlmeSubsetSolve", s->relaxmaxit, &s->relaxmaxit, NULL));
+  PetscCall(PetscOptionsReal("-subset_ridge", "Relative ridge eps: selects the support of F + eps/2 sum_j A_jj x_j^2 (A: candidates' Gram matrix after the unpenalised elimination); the coefficients are refitted without it", "PnlmeSubsetSolve", s->ridge, &s->ridge, NULL));
   PetscCall(PetscOptionsReal("-subset_relax_gap", "Stop TAO when primal - certified bound <= this times lambda", "PnlmeSubsetSolve", s->relaxgap, &s->relaxgap, NULL));
   PetscCall(PetscOptionsBool("-subset_error_if_not_optimal", "Raise an error when the node limit stops the search", "PnlmeSubsetSolve", s->errorifnotoptimal, &s->errorifnotoptimal, NULL));
   PetscCall(PetscOptionsBool("-subset_view", "View after each solve", "PnlmeSubsetView", s->view, &s->view, NULL));
@@ -84,6 +86,11 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
   PetscCheck(s->deltamin > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_delta_min must be > 0");
   PetscCheck(s->recompute > 0 && s->recompute <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_recompute_ratio must be in (0, 1]");
   PetscCheck(s->collineartol > 0 && s->collineartol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_collinear_tol must be in (0, 1)");
+  PetscCheck(s->ridge >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_ridge must be >= 0, got %g", (double)s->ridge);
+  if (s->ridge != ridge0) {
+    s->setupcalled = PETSC_FALSE;
+    s->refvalid    = PETSC_FALSE;
+  }
   PetscCheck(s->relaxmaxit >= 1 && s->relaxgap >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_relax_max_it must be >= 1 and -subset_relax_gap >= 0");
   s->maxnodes = maxnodes;
   if (s->tao) {
@@ -193,6 +200,37 @@ PetscErrorCode PnlmeSubsetSetUp(PnlmeSubset s)
   PetscFunctionReturn(0);
 }
 
+/* with a ridge, the coefficients on the selected support are refitted on the original Q:
+   Q_TT x_T = q_T, T = unpenalised + selected (Cholesky; the ridge solution is kept if it fails) */
+static PetscErrorCode RefitSupport(PnlmeSubset s)
+{
+  PetscInt   n = s->n, k = 0, *T = s->list2;
+  PetscReal *L = s->L, *z = s->tmp;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++)
+    if (s->role[i] == PNLME_SUBSET_UNPENALISED || (s->role[i] == PNLME_SUBSET_PENALISED && s->x[i] != 0)) T[k++] = i;
+  for (PetscInt a = 0; a < k; a++)
+    for (PetscInt b = 0; b <= a; b++) {
+      PetscReal v = s->Q[T[a] * n + T[b]];
+      for (PetscInt l = 0; l < b; l++) v -= L[a * n + l] * L[b * n + l];
+      if (a == b) {
+        if (!(v > s->collineartol * s->Q[T[a] * n + T[a]])) PetscFunctionReturn(0);
+        L[a * n + a] = PetscSqrtReal(v);
+      } else L[a * n + b] = v / L[b * n + b];
+    }
+  for (PetscInt a = 0; a < k; a++) {
+    PetscReal v = s->q[T[a]];
+    for (PetscInt l = 0; l < a; l++) v -= L[a * n + l] * z[l];
+    z[a] = v / L[a * n + a];
+  }
+  for (PetscInt a = k - 1; a >= 0; a--) {
+    PetscReal v = z[a];
+    for (PetscInt l = a + 1; l < k; l++) v -= L[l * n + a] * s->x[T[l]];
+    s->x[T[a]] = v / L[a * n + a];
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeSubsetSolve(PnlmeSubset s)
 {
   MPI_Comm       comm = PetscObjectComm((PetscObject)s);
@@ -214,6 +252,7 @@ PetscErrorCode PnlmeSubsetSolve(PnlmeSubset s)
   PetscCall(PnlmeSubsetSetUp(s));
   PetscCall(PnlmeSubsetBranchAndBound(s));
   PetscCall(PnlmeSubsetRecover(s, s->ybest));
+  if (s->ridge > 0) PetscCall(RefitSupport(s));
   n = s->n;
   /* the objective in the original variables */
   for (PetscInt i = 0; i < n; i++) {

@@ -30,7 +30,7 @@ struct _p_PnlmeSubset {
   PETSCHEADER(_PnlmeSubsetOps);
   /* ---- options */
   PetscInt64 maxnodes;
-  PetscReal  gapabs, gaprel, pfrac, deltamin, recompute, collineartol;
+  PetscReal  gapabs, gaprel, pfrac, deltamin, recompute, collineartol, ridge;
   PetscInt   relaxmaxit;
   PetscBool  errorifnotoptimal, view;
 
