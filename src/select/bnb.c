@@ -2,7 +2,8 @@
 
    Best-first (smallest lower bound; ties: deeper node, then creation order, so the search is
    deterministic).  A node holds the status of every candidate (OUT, FREE, IN), the lower bound it
-   inherited from its parent's certificate, the perspective diagonal valid on its active set and the
+   inherited from its parent's certificate, the perspective scale eta valid on its active set
+   (delta_j = eta/u2_j, "delta" below) and the
    parent's relaxed point (warm start).  Processing a node:
      1. recompute delta on the active set when it shrank by -subset_recompute_ratio (a principal
         submatrix has a larger smallest eigenvalue: tighter perspective);
@@ -162,9 +163,8 @@ static PetscErrorCode ProcessNode(PnlmeSubset s, PetscReal lb, PetscReal delta, 
       PetscFunctionReturn(0);
     }
     /* rounding */
-    t = PetscSqrtReal(2 * lam / delta);
     for (PetscInt j = 0; j < m; j++)
-      if (st[j] == SUBSET_IN || (st[j] == SUBSET_FREE && PetscAbsReal(w[j]) >= 0.5 * t)) s->list2[k++] = j;
+      if (st[j] == SUBSET_IN || (st[j] == SUBSET_FREE && PetscAbsReal(w[j]) >= 0.5 * PetscSqrtReal(2 * lam / SubsetD(s, delta, j)))) s->list2[k++] = j;
     PetscCall(PnlmeSubsetTryIncumbent(s, k, s->list2, &improved));
     if (improved) {
       s->stats.incumbents++;
@@ -178,7 +178,7 @@ static PetscErrorCode ProcessNode(PnlmeSubset s, PetscReal lb, PetscReal delta, 
     for (PetscInt j = 0; j < m; j++) {
       PetscReal qq, inc_in, inc_out;
       if (st[j] != SUBSET_FREE) continue;
-      qq      = r[j] * r[j] / (2 * delta);
+      qq      = r[j] * r[j] / (2 * SubsetD(s, delta, j));
       inc_in  = PetscMax(0.0, lam - qq);
       inc_out = PetscMax(0.0, qq - lam);
       if (lbw + inc_in >= cut) {
@@ -210,10 +210,10 @@ static PetscErrorCode ProcessNode(PnlmeSubset s, PetscReal lb, PetscReal delta, 
   /* branch on the most fractional free candidate */
   w = s->rbestw;
   r = s->rbestr;
-  t = PetscSqrtReal(2 * lam / delta);
   for (PetscInt j = 0; j < m; j++) {
     PetscReal z, score;
     if (st[j] != SUBSET_FREE) continue;
+    t     = PetscSqrtReal(2 * lam / SubsetD(s, delta, j));
     z     = PetscMin(1.0, PetscAbsReal(w[j]) / t);
     score = PetscMin(z, 1.0 - z);
     if (score > best) {
@@ -222,7 +222,7 @@ static PetscErrorCode ProcessNode(PnlmeSubset s, PetscReal lb, PetscReal delta, 
     }
   }
   {
-    PetscReal qq = r[bj] * r[bj] / (2 * delta), lbin = PetscMax(lb, lbw + PetscMax(0.0, lam - qq)), lbout = PetscMax(lb, lbw + PetscMax(0.0, qq - lam));
+    PetscReal qq = r[bj] * r[bj] / (2 * SubsetD(s, delta, bj)), lbin = PetscMax(lb, lbw + PetscMax(0.0, lam - qq)), lbout = PetscMax(lb, lbw + PetscMax(0.0, qq - lam));
     cut          = s->incval - Tol(s, s->incval);
     st[bj]       = SUBSET_IN;
     if (lbin < cut) PetscCall(Push(s, st, w, lbin, delta, mdelta, depth + 1));

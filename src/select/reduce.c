@@ -3,30 +3,40 @@
    not see scaling):
        min_y  1/2 y^T R y - g^T y + c0 + lambda ||y||_0,   x_P = scale .* y,
        x_U = Q_UU^-1 (q_U - Q_UP x_P).
-   Also the smallest eigenvalue of R (or of a principal submatrix: the active set of a node), which
-   sizes the perspective diagonal, with a cache: R is unchanged (up to rounding) between the SAEM
-   M-steps when Q = 2G is passed, and Weyl's inequality lmin(R) >= lmin(Rref) - ||R - Rref||_F lets the
-   root eigenvalue be reused without an O(m^3) eigen-solve. */
+   Also the perspective diagonal D = eta diag(1/u2), u2 = diag((R + 1e-6 I)^-1): for any u > 0,
+   R - lambda_min(U R U) U^-2 = U^-1 (U R U - lambda_min I) U^-1 is PSD, and this choice of u gives a
+   candidate in a collinear group (large [R^-1]_jj) a small delta_j while the others keep a large one
+   (a uniform delta = lambda_min(R) would be as small as the worst group for every candidate).  eta is
+   lambda_min(U_A R_A U_A) of the root or of a node's active set (a principal submatrix: larger).
+   Cache: R is unchanged (up to rounding) between the SAEM M-steps when the design is, and Weyl's
+   inequality lmin(URU) >= lmin(U Rref U) - ||U (R - Rref) U||_F lets u2 and the root eigenvalue be
+   reused without O(m^3) work. */
 #include "select/subsetimpl.h"
 #include <petscblaslapack.h>
 
 /* eigenvalue error allowance of LAPACK on an m x m matrix with unit diagonal (||R||_2 <= m) */
-static PetscReal EigenMargin(PetscInt m) { return 64.0 * (PetscReal)(m + 1) * (PetscReal)(m + 1) * PETSC_MACHINE_EPSILON; }
+static PetscReal EigenMargin(PetscInt m, PetscReal scale) { return 64.0 * (PetscReal)(m + 1) * (PetscReal)(m + 1) * PETSC_MACHINE_EPSILON * scale; }
 
+/* lambda_min(U_A R_A U_A), U = diag(sqrt(u2)), minus LAPACK's error allowance */
 PetscErrorCode PnlmeSubsetMinEigen(PnlmeSubset s, PetscInt na, const PetscInt idx[], PetscReal *lmin)
 {
   PetscBLASInt n, lwork, info;
+  PetscReal    umax;
   PetscFunctionBegin;
   if (na == 0) {
     *lmin = 1.0;
     PetscFunctionReturn(0);
   }
   if (na == 1) {
-    *lmin = s->R[idx[0] * s->n + idx[0]];
+    *lmin = s->R[idx[0] * s->n + idx[0]] * s->u2[idx[0]];
     PetscFunctionReturn(0);
   }
-  for (PetscInt a = 0; a < na; a++)
-    for (PetscInt b = 0; b < na; b++) s->eA[a * na + b] = s->R[idx[a] * s->n + idx[b]];
+  umax = 0;
+  for (PetscInt a = 0; a < na; a++) {
+    PetscReal ua = PetscSqrtReal(s->u2[idx[a]]);
+    umax         = PetscMax(umax, s->u2[idx[a]]);
+    for (PetscInt b = 0; b < na; b++) s->eA[a * na + b] = s->R[idx[a] * s->n + idx[b]] * ua * PetscSqrtReal(s->u2[idx[b]]);
+  }
   PetscCall(PetscBLASIntCast(na, &n));
   PetscCall(PetscBLASIntCast(8 * s->nalloc, &lwork));
   PetscCall(PetscFPTrapPush(PETSC_FP_TRAP_OFF));
@@ -37,7 +47,7 @@ PetscErrorCode PnlmeSubsetMinEigen(PnlmeSubset s, PetscInt na, const PetscInt id
 #endif
   PetscCall(PetscFPTrapPop());
   PetscCheck(!info, PETSC_COMM_SELF, PETSC_ERR_LIB, "PnlmeSubset: LAPACK syev failed (info %d) on a %d x %d matrix", (int)info, (int)n, (int)n);
-  *lmin = s->evals[0] - EigenMargin(na);
+  *lmin = s->evals[0] - EigenMargin(na, umax);
   s->stats.eigen++;
   PetscFunctionReturn(0);
 }
@@ -144,7 +154,8 @@ PetscErrorCode PnlmeSubsetReduce(PnlmeSubset s)
   }
   PetscCall(PetscArraycpy(s->vu, vu, nu));
 
-  /* smallest eigenvalue of R, from the cache when R is (nearly) the one it was computed for */
+  /* u2 = diag((R + tau I)^-1) and the smallest eigenvalue of U R U, from the cache when R is (nearly)
+     the one they were computed for */
   s->lmin = 1.0;
   if (m > 0) {
     PetscBool reuse = PETSC_FALSE;
@@ -155,27 +166,45 @@ PetscErrorCode PnlmeSubsetReduce(PnlmeSubset s)
         PetscReal d2 = 0;
         for (PetscInt a = 0; a < m; a++)
           for (PetscInt b = 0; b < m; b++) {
-            PetscReal d = A[a * n + b] - s->Rref[a * n + b];
-            d2 += d * d;
+            PetscReal d = (A[a * n + b] - s->Rref[a * n + b]);
+            d2 += d * d * s->u2ref[a] * s->u2ref[b];
           }
         if (PetscSqrtReal(d2) <= 0.05 * s->lminref) {
-          s->lmin = s->lminref - PetscSqrtReal(d2) - EigenMargin(m);
-          reuse   = PETSC_TRUE;
+          PetscCall(PetscArraycpy(s->u2, s->u2ref, m));
+          s->lmin         = s->lminref - PetscSqrtReal(d2);
+          reuse           = PETSC_TRUE;
           s->stats.cached = PETSC_TRUE;
         }
       }
     }
     if (!reuse) {
+      PetscBLASInt mm, info;
+      PetscCall(PetscBLASIntCast(m, &mm));
+      for (PetscInt a = 0; a < m; a++) {
+        for (PetscInt b = 0; b < m; b++) s->eA[a * m + b] = A[a * n + b];
+        s->eA[a * m + a] += 1e-6;
+      }
+      PetscCall(PetscFPTrapPush(PETSC_FP_TRAP_OFF));
+      LAPACKpotrf_("U", &mm, s->eA, &mm, &info);
+      if (!info) LAPACKpotri_("U", &mm, s->eA, &mm, &info);
+      PetscCall(PetscFPTrapPop());
+      for (PetscInt a = 0; a < m; a++) s->u2[a] = (!info && s->eA[a * m + a] >= 1.0 && !s->uniform) ? s->eA[a * m + a] : 1.0;
       for (PetscInt a = 0; a < m; a++) s->active[a] = a;
       PetscCall(PnlmeSubsetMinEigen(s, m, s->active, &s->lmin));
       for (PetscInt a = 0; a < m; a++) PetscCall(PetscArraycpy(&s->Rref[a * n], &A[a * n], m));
       PetscCall(PetscArraycpy(s->pidxref, s->pidx, m));
+      PetscCall(PetscArraycpy(s->u2ref, s->u2, m));
       s->nref     = n;
       s->mref     = m;
       s->lminref  = s->lmin;
       s->refvalid = PETSC_TRUE;
     }
-    PetscCheck(s->lmin >= -1e-8, comm, PETSC_ERR_ARG_WRONG, "PnlmeSubset: Q is not positive semidefinite on the candidates (smallest eigenvalue of the scaled reduced matrix %g)", (double)s->lmin);
+    {
+      PetscReal umax = 1.0;
+      for (PetscInt a = 0; a < m; a++) umax = PetscMax(umax, s->u2[a]);
+      /* lmin already has the rounding allowance subtracted: PSD up to rounding means >= -2 allowance */
+      PetscCheck(s->lmin >= -1e-8 * umax - 2 * EigenMargin(m, umax), comm, PETSC_ERR_ARG_WRONG, "PnlmeSubset: Q is not positive semidefinite on the candidates (smallest eigenvalue of the scaled reduced matrix %g)", (double)s->lmin);
+    }
   }
   s->deltaroot   = s->pfrac * s->lmin;
   s->stats.delta = s->deltaroot;

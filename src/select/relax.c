@@ -1,8 +1,9 @@
 /* PnlmeSubset: the node relaxation and its certificate.
 
-   At a node, every candidate is OUT (y_j = 0), IN (y_j free, lambda paid) or FREE.  With delta > 0 such
-   that R_A - delta I is PSD on the active set A (OUT excluded), the perspective relaxation is
-     P(y) = c0 + lambda|IN| + 1/2 y^T M y - g^T y + sum_IN delta y_j^2/2 + sum_FREE rho(y_j),  M = R - delta I,
+   At a node, every candidate is OUT (y_j = 0), IN (y_j free, lambda paid) or FREE.  With a diagonal
+   D = diag(delta_j) >= 0 such that R_A - D is PSD on the active set A (OUT excluded; delta_j = eta/u2_j,
+   see reduce.c), the perspective relaxation is (delta = delta_j in each term)
+     P(y) = c0 + lambda|IN| + 1/2 y^T M y - g^T y + sum_IN delta y_j^2/2 + sum_FREE rho(y_j),  M = R - D,
      rho(y) = sqrt(2 lambda delta)|y|        if |y| <= t = sqrt(2 lambda/delta)
             = delta y^2/2 + lambda           otherwise
    (the minimum over z in [0,1] of delta y^2/(2z) + lambda z: the convex hull of one term).  TAO (BLMVM
@@ -24,8 +25,8 @@ static inline PetscReal Rho(PetscReal y, PetscReal a, PetscReal t, PetscReal del
 }
 static inline PetscReal DRho(PetscReal y, PetscReal a, PetscReal t, PetscReal delta) { return y <= t ? a : delta * y; } /* y >= 0 */
 
-/* R_A - delta I for the active set of the node, compacted for BLAS */
-static PetscErrorCode BuildActive(PnlmeSubset s, PetscReal delta)
+/* R_A - D for the active set of the node, compacted for BLAS */
+static PetscErrorCode BuildActive(PnlmeSubset s, PetscReal eta)
 {
   PetscInt n = s->n, na = s->ractive;
   PetscFunctionBegin;
@@ -33,7 +34,7 @@ static PetscErrorCode BuildActive(PnlmeSubset s, PetscReal delta)
     const PetscReal *Ri = &s->R[s->active[a] * n];
     PetscReal       *Ra = &s->RA[a * na];
     for (PetscInt b = 0; b < na; b++) Ra[b] = Ri[s->active[b]];
-    Ra[a] -= delta;
+    Ra[a] -= SubsetD(s, eta, s->active[a]);
   }
   PetscFunctionReturn(0);
 }
@@ -59,18 +60,18 @@ static inline void ActiveMult(PnlmeSubset s)
   }
 }
 
-void PnlmeSubsetCertificate(PnlmeSubset s, const signed char st[], PetscReal delta, const PetscReal w[], PetscBool haver, PetscReal r[], PetscReal *lb, PetscReal *primal)
+void PnlmeSubsetCertificate(PnlmeSubset s, const signed char st[], PetscReal eta, const PetscReal w[], PetscBool haver, PetscReal r[], PetscReal *lb, PetscReal *primal)
 {
   PetscInt  na = s->ractive, nin = 0;
-  PetscReal lam = s->lambda, a = PetscSqrtReal(2 * lam * delta), t = PetscSqrtReal(2 * lam / delta), L = 0, P = 0;
+  PetscReal lam = s->lambda, L = 0, P = 0;
   if (!haver) {
     for (PetscInt k = 0; k < na; k++) s->yA[k] = w[s->active[k]];
     ActiveMult(s);
     for (PetscInt k = 0; k < na; k++) r[s->active[k]] = s->vA[k] - s->g[s->active[k]];
   }
   for (PetscInt k = 0; k < na; k++) {
-    PetscInt  i = s->active[k];
-    PetscReal q = 0.5 * w[i] * (r[i] + s->g[i]), qq = r[i] * r[i] / (2 * delta);
+    PetscInt  i     = s->active[k];
+    PetscReal delta = SubsetD(s, eta, i), q = 0.5 * w[i] * (r[i] + s->g[i]), qq = r[i] * r[i] / (2 * delta);
     L -= q;
     P += q - s->g[i] * w[i];
     if (st[i] == SUBSET_IN) {
@@ -79,7 +80,7 @@ void PnlmeSubsetCertificate(PnlmeSubset s, const signed char st[], PetscReal del
       P += 0.5 * delta * w[i] * w[i];
     } else {
       L -= PetscMax(0.0, qq - lam);
-      P += Rho(w[i], a, t, delta, lam);
+      P += Rho(w[i], PetscSqrtReal(2 * lam * delta), PetscSqrtReal(2 * lam / delta), delta, lam);
     }
   }
   *lb     = s->c0 + lam * nin + L;
@@ -90,7 +91,7 @@ static PetscErrorCode FormFG(Tao tao, Vec Y, PetscReal *f, Vec G, void *ctx)
 {
   PnlmeSubset        s = (PnlmeSubset)ctx;
   PetscInt           m = s->m, na = s->ractive, nin = 0;
-  PetscReal          delta = s->rdelta, lam = s->lambda, a = PetscSqrtReal(2 * lam * delta), t = PetscSqrtReal(2 * lam / delta), F = 0;
+  PetscReal          eta = s->rdelta, lam = s->lambda, F = 0;
   const PetscReal   *yv;
   PetscReal         *gv, *y = s->ry, *r = s->rr;
   const signed char *st = s->rst;
@@ -103,7 +104,7 @@ static PetscErrorCode FormFG(Tao tao, Vec Y, PetscReal *f, Vec G, void *ctx)
   ActiveMult(s);
   for (PetscInt k = 0; k < na; k++) {
     PetscInt  i = s->active[k];
-    PetscReal v = s->vA[k];
+    PetscReal v = s->vA[k], delta = SubsetD(s, eta, i), a = PetscSqrtReal(2 * lam * delta), t = PetscSqrtReal(2 * lam / delta);
     r[i]        = v - s->g[i];
     F += 0.5 * y[i] * v - s->g[i] * y[i];
     if (st[i] == SUBSET_IN) {
@@ -201,19 +202,19 @@ PetscErrorCode PnlmeSubsetRelaxDestroy(PnlmeSubset s)
 /* Perspective relaxation of the node (status st, active list in s->active): on return s->rbestw is the
    point of the best certificate *lb, s->rbestr its residual.  Starts with the certificate of warm (the
    parent's point); TAO runs only if that does not prune (lb >= cut) or solve the node already. */
-PetscErrorCode PnlmeSubsetRelaxSolve(PnlmeSubset s, const signed char st[], PetscReal delta, const PetscReal warm[], PetscReal cut, PetscReal *lb)
+PetscErrorCode PnlmeSubsetRelaxSolve(PnlmeSubset s, const signed char st[], PetscReal eta, const PetscReal warm[], PetscReal cut, PetscReal *lb)
 {
   PetscInt   m = s->m, its;
   PetscReal *yv, *xl, *xu;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_SubsetRelax, 0, 0, 0, 0));
   s->rst    = st;
-  s->rdelta = delta;
+  s->rdelta = eta;
   s->rcut   = cut;
   s->rvalid = PETSC_FALSE;
   for (PetscInt j = 0; j < m; j++) s->rbestw[j] = (st[j] == SUBSET_OUT) ? 0.0 : warm[j];
-  PetscCall(BuildActive(s, delta));
-  PnlmeSubsetCertificate(s, st, delta, s->rbestw, PETSC_FALSE, s->rbestr, &s->rlb, &s->rprimal);
+  PetscCall(BuildActive(s, eta));
+  PnlmeSubsetCertificate(s, st, eta, s->rbestw, PETSC_FALSE, s->rbestr, &s->rlb, &s->rprimal);
   if (s->rlb < cut && s->rprimal - s->rlb > s->relaxgap * s->lambda + 1e-13 * PetscAbsReal(s->rprimal)) {
     PetscCall(VecGetArray(s->ty, &yv));
     PetscCall(VecGetArray(s->txl, &xl));

@@ -64,6 +64,7 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
   PetscInt maxnodes = (PetscInt)PetscMin(s->maxnodes, (PetscInt64)PETSC_MAX_INT);
   MPI_Comm  comm     = PetscObjectComm((PetscObject)s);
   PetscReal ridge0   = s->ridge;
+  PetscBool uniform0 = s->uniform;
   PetscFunctionBegin;
   PetscValidHeaderSpecific(s, PNLME_CLASSID, 1);
   PetscObjectOptionsBegin((PetscObject)s);
@@ -71,6 +72,7 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
   PetscCall(PetscOptionsReal("-subset_gap_abs", "Absolute optimality tolerance", "PnlmeSubsetSolve", s->gapabs, &s->gapabs, NULL));
   PetscCall(PetscOptionsReal("-subset_gap_rel", "Relative optimality tolerance", "PnlmeSubsetSolve", s->gaprel, &s->gaprel, NULL));
   PetscCall(PetscOptionsReal("-subset_perspective_fraction", "Perspective diagonal as a fraction of the smallest eigenvalue", "PnlmeSubsetSolve", s->pfrac, &s->pfrac, NULL));
+  PetscCall(PetscOptionsBool("-subset_perspective_uniform", "Uniform perspective diagonal lambda_min(R) I instead of eta diag([R^-1]_jj)^-1 (for comparison)", "PnlmeSubsetSolve", s->uniform, &s->uniform, NULL));
   PetscCall(PetscOptionsReal("-subset_delta_min", "Smallest useful perspective diagonal (scaled); below it the least-squares bound is used", "PnlmeSubsetSolve", s->deltamin, &s->deltamin, NULL));
   PetscCall(PetscOptionsReal("-subset_recompute_ratio", "Recompute the eigenvalue bound when the active set shrank to this fraction", "PnlmeSubsetSolve", s->recompute, &s->recompute, NULL));
   PetscCall(PetscOptionsReal("-subset_collinear_tol", "Relative Cholesky pivot below which a column is collinear", "PnlmeSubsetSolve", s->collineartol, &s->collineartol, NULL));
@@ -87,7 +89,7 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
   PetscCheck(s->recompute > 0 && s->recompute <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_recompute_ratio must be in (0, 1]");
   PetscCheck(s->collineartol > 0 && s->collineartol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_collinear_tol must be in (0, 1)");
   PetscCheck(s->ridge >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_ridge must be >= 0, got %g", (double)s->ridge);
-  if (s->ridge != ridge0) {
+  if (s->ridge != ridge0 || s->uniform != uniform0) {
     s->setupcalled = PETSC_FALSE;
     s->refvalid    = PETSC_FALSE;
   }
@@ -112,6 +114,7 @@ static PetscErrorCode FreeArrays(PnlmeSubset s)
   PetscCall(PetscFree7(s->w, s->r, s->rbestw, s->rbestr, s->ry, s->rr, s->nodew));
   PetscCall(PetscFree(s->x));
   PetscCall(PetscFree3(s->RA, s->yA, s->vA));
+  PetscCall(PetscFree2(s->u2, s->u2ref));
   s->nalloc   = 0;
   s->refvalid = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -132,6 +135,7 @@ static PetscErrorCode Allocate(PnlmeSubset s, PetscInt n)
   PetscCall(PetscCalloc7(n, &s->w, n, &s->r, n, &s->rbestw, n, &s->rbestr, n, &s->ry, n, &s->rr, n, &s->nodew));
   PetscCall(PetscCalloc1(n, &s->x));
   PetscCall(PetscMalloc3(n2, &s->RA, n, &s->yA, n, &s->vA));
+  PetscCall(PetscMalloc2(n, &s->u2, n, &s->u2ref));
   s->nalloc = n;
   PetscFunctionReturn(0);
 }

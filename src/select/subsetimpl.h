@@ -8,6 +8,9 @@
 #include <petsctao.h>
 #include <pnlmeselect.h>
 
+/* perspective diagonal of candidate j for the node's eta */
+#define SubsetD(s, eta, j) ((eta) / (s)->u2[j])
+
 /* status of a reduced variable at a node */
 #define SUBSET_OUT  ((signed char)-1)
 #define SUBSET_FREE ((signed char)0)
@@ -32,7 +35,7 @@ struct _p_PnlmeSubset {
   PetscInt64 maxnodes;
   PetscReal  gapabs, gaprel, pfrac, deltamin, recompute, collineartol, ridge;
   PetscInt   relaxmaxit;
-  PetscBool  errorifnotoptimal, view;
+  PetscBool  errorifnotoptimal, view, uniform;
 
   /* ---- problem as given (copied) */
   PetscInt         n, nalloc;
@@ -54,7 +57,10 @@ struct _p_PnlmeSubset {
   PetscInt  *pidxref;
   PetscReal  lminref;
   PetscBool  refvalid;
-  PetscReal  lmin, deltaroot; /* smallest eigenvalue bound of R, root perspective diagonal */
+  PetscReal  lmin, deltaroot; /* smallest eigenvalue bound of U R U, root eta */
+  /* perspective diagonal d_j = eta / u2_j with u2_j = [(R + tau I)^-1]_jj: R - D is PSD when eta <= lambda_min(U R U),
+     U = diag(sqrt(u2)); candidates in collinear groups get a small d_j, the others keep a large one */
+  PetscReal *u2, *u2ref;
 
   /* ---- work (sized n at SetUp) */
   PetscReal   *ework, *eA, *evals;            /* eigenvalue work: [8n], [n*n], [n] */
