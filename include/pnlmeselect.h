@@ -27,7 +27,10 @@
      -subset_max_nodes 100000        node limit (a stop is reported as PNLME_SUBSET_NODE_LIMIT)
      -subset_gap_abs 1e-9 -subset_gap_rel 1e-12   optimality tolerance: a node is pruned when its
                                      lower bound >= incumbent - (gap_abs + gap_rel*|incumbent|)
-     -subset_perspective_fraction 0.999 perspective diagonal as a fraction of the smallest eigenvalue
+     -subset_perspective_fraction 0.999 perspective diagonal delta_j = eta/[R^-1]_jj, eta this fraction of
+                                     lambda_min(U R U), U = diag([R^-1]_jj)^1/2 (R: the scaled reduced Q)
+     -subset_perspective_uniform     delta_j = lambda_min(R) instead (for comparison)
+     -subset_ridge 0                 relative ridge for the selection; coefficients refitted without it
      -subset_delta_min 1e-6          below this (scaled) eigenvalue bound, nodes use the least-squares bound
      -subset_recompute_ratio 0.8     recompute the node's eigenvalue bound when its active set shrank by this ratio
      -subset_collinear_tol 1e-12     relative Cholesky pivot below which a column is treated as collinear
