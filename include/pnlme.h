@@ -8,3 +8,4 @@
 #include "pnlmemodel.h"
 #include "pnlmesim.h"
 #include "pnlmefit.h"
+#include "pnlmeselect.h"

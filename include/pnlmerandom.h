@@ -22,5 +22,7 @@ PETSC_EXTERN double PnlmeRNGUniformRange(PnlmeRNG *, double a, double b);
 PETSC_EXTERN int64_t PnlmeRNGInteger(PnlmeRNG *, int64_t lo, int64_t hi); /* uniform on {lo..hi} */
 /* normal(mean, sd) truncated to [lo, hi] by inversion (exact, any truncation) */
 PETSC_EXTERN double PnlmeRNGTruncNormal(PnlmeRNG *, double mean, double sd, double lo, double hi);
+/* Gamma(shape, scale 1), shape > 0 (chi-square with k degrees of freedom: 2 Gamma(k/2)) */
+PETSC_EXTERN double PnlmeRNGGamma(PnlmeRNG *, double shape);
 /* standard normal quantile (Wichura AS241, ~1e-16 relative) */
 PETSC_EXTERN double PnlmeNormalQuantile(double p);

@@ -60,11 +60,8 @@ static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, const PnlmeSubject *s,
     PetscReal        chi = 0, g, delta = 0, ll, lp, lt, lw, wt;
     PnlmeSolveStatus st;
     for (PetscInt k = 0; k < nr; k++) e[k] = PnlmeRNGNormal(rng);
-    for (PetscInt k = 0; k < t->nu; k++) {
-      PetscReal u = PnlmeRNGNormal(rng);
-      chi += u * u;
-    }
-    g = PetscSqrtReal(t->nu / chi);
+    chi = 2.0 * PnlmeRNGGamma(rng, 0.5 * t->nu); /* chi-square with nu degrees of freedom */
+    g   = PetscSqrtReal(t->nu / chi);
     for (PetscInt k = 0; k < p; k++) z[k] = mi[k];
     for (PetscInt k = 0; k < nr; k++) {
       PetscReal v = 0;

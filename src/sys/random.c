@@ -64,6 +64,27 @@ double PnlmeRNGNormal(PnlmeRNG *r)
   return rad * cos(2.0 * M_PI * u2);
 }
 
+/* Gamma(shape, 1) by Marsaglia & Tsang (ACM TOMS 26, 2000): one normal and one uniform per try,
+   about 1.02 tries for shape >= 1; shape < 1 through Gamma(shape + 1) U^(1/shape) */
+double PnlmeRNGGamma(PnlmeRNG *r, double shape)
+{
+  double boost = 1.0, d, c;
+  if (!(shape > 0)) return NAN;
+  if (shape < 1) {
+    boost = pow(PnlmeRNGUniform(r), 1.0 / shape);
+    shape += 1;
+  }
+  d = shape - 1.0 / 3.0;
+  c = 1.0 / sqrt(9.0 * d);
+  for (;;) {
+    double x = PnlmeRNGNormal(r), v = 1.0 + c * x, u;
+    if (v <= 0) continue;
+    v = v * v * v;
+    u = PnlmeRNGUniform(r);
+    if (u < 1.0 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) return boost * d * v;
+  }
+}
+
 /* Wichura, Algorithm AS 241 (PPND16), Appl. Statist. 37 (1988) */
 double PnlmeNormalQuantile(double p)
 {

@@ -34,6 +34,19 @@ static PetscErrorCode Run(void)
   PNLME_TEST_CLOSE(v, 1.0, 0.02, 0, "normal variance");
   PNLME_TEST_CLOSE(u, 0.5, 0, 0.005, "uniform mean");
   PNLME_TEST_CLOSE(tm, 39.7, 0, 0.02, "truncated normal mean");
+  for (int s = 0; s < 2; s++) { /* gamma: mean = variance = shape */
+    double shape = s ? 7.5 : 0.5, gm = 0, gv = 0;
+    for (int i = 0; i < N; i++) {
+      double g = PnlmeRNGGamma(&r1, shape);
+      PNLME_TEST_CHECK(g > 0, "gamma draw not positive: %g", g);
+      gm += g;
+      gv += g * g;
+    }
+    gm /= N;
+    gv = gv / N - gm * gm;
+    PNLME_TEST_CLOSE(gm, shape, 0.02, 0, "gamma mean");
+    PNLME_TEST_CLOSE(gv, shape, 0.05, 0, "gamma variance");
+  }
   PNLME_TEST_CLOSE(PnlmeNormalQuantile(0.975), 1.959963984540054, 1e-14, 0, "quantile 0.975");
   PNLME_TEST_CLOSE(PnlmeNormalQuantile(1e-10), -6.361340902404056, 1e-13, 0, "quantile 1e-10");
   /* integers: all values hit, none outside */
