@@ -35,6 +35,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->ncmaxit    = 1;
   f->mc_rtol = 1e-4;
   f->mc_dense = PETSC_FALSE;
+  f->post     = PETSC_TRUE;
   f->autostop   = PETSC_TRUE;
   f->K1max      = 1500;
   f->autowin    = 200;
@@ -216,6 +217,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PetscOptionsInt("-fim_scalapack_threshold", "Invert the Fisher information with ScaLAPACK from this dimension on (more than one rank)", "PnlmeFitInvertFIM", fit->fimthreshold, &fit->fimthreshold, NULL));
   PetscCall(PetscOptionsReal("-map_bound", "The MAP search stays within this many prior SDs of the individual mean", "PnlmeFitComputeMAP", fit->mapbound, &fit->mapbound, NULL));
   PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
+  PetscCall(PetscOptionsBool("-fit_post", "After the iterations: conditional modes, likelihood, standard errors (false: the iterations only, for scaling studies; no -output_dir)", "PnlmeFitSolve", fit->post, &fit->post, NULL));
   PetscCall(PetscOptionsString("-output_dir", "Directory for estimates.csv, likelihood.csv, individuals.csv", "PnlmeFitWriteResults", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
   PetscCall(PetscOptionsInt("-saem_print_every", "Progress line every this many iterations (0: none)", "PnlmeFitSetFromOptions", fit->printevery, &fit->printevery, NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "Write the SAEM state after every this many iterations (0: never)", "PnlmeFitCheckpointWrite", fit->ckevery, &fit->ckevery, NULL));
@@ -236,6 +238,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
   PetscCheck(!fit->autostop || fit->K1max >= fit->K1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
   PetscCheck(fit->nis >= 0 && fit->isdof >= 1 && fit->isadapt >= 0 && fit->isrounds >= 0 && fit->isbatch >= 1 && fit->istol >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -lik_is_samples >= 0, -lik_is_dof >= 1, -lik_is_adapt >= 0, -lik_is_adapt_rounds >= 0, -lik_is_batch >= 1 and -lik_is_tol >= 0 are required");
+  PetscCheck(fit->post || !fit->outdir[0], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_post false: the result files need the conditional modes and the likelihood; drop -output_dir");
   PetscCheck(fit->mc_rtol >= 0 && fit->mc_rtol < 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -ode_rtol_mc %g: must be in [0, 1)", (double)fit->mc_rtol);
   PetscCheck(fit->autowin >= 10 && fit->autotol > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_auto_window >= 10 and -saem_auto_tol > 0 are required");
   if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
@@ -343,8 +346,9 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   if (fit->vem) PetscCall(PnlmeFitSolve_VEM(fit));
   else PetscCall(PnlmeFitSolve_SAEM(fit));
   PetscCall(PetscLogStagePop());
-  PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
   PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
+  if (!fit->post) PetscFunctionReturn(0); /* -fit_post false: the iterations only (scaling studies) */
+  PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
   PetscCall(PnlmeFitComputeMAP(fit));
   PetscCall(PnlmeFitLinearize(fit));
   PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
@@ -381,7 +385,8 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   }
   if (fit->pop.nfloor) PetscCall(PetscViewerASCIIPrintf(v, "  warning: Omega was singular (a correlation near +-1) at %" PetscInt_FMT " M-steps; the eigenvalues of its correlation matrix were floored at 1e-6: the data do not support this Omega structure\n", fit->pop.nfloor));
   if (fit->nmapfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the conditional-mode search did not converge for %" PetscInt_FMT " subjects\n", fit->nmapfail));
-  {
+  if (!fit->post) PetscCall(PetscViewerASCIIPrintf(v, "  (-fit_post false: no conditional modes, likelihood or standard errors)\n"));
+  else {
     PetscReal aic, bic, bicc;
     PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12s %10s %12s %12s %12s\n", "likelihood", "-2LL", "MC SE", "AIC", "BIC", "BICc"));
     if (fit->nis > 0) {

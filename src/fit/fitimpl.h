@@ -81,7 +81,8 @@ struct _p_PnlmeFit {
   PetscReal *cdll;         /* [K1max + K2] complete-data log-likelihood of every iteration (settling test) */
   PetscReal  safactor;
   PetscReal  mc_rtol;
-  PetscBool  mc_dense;     /* dopri5 dense output in the Monte-Carlo stages */
+  PetscBool  mc_dense;
+  PetscBool  post;         /* -fit_post: conditional modes, likelihood and SEs after the iterations */     /* dopri5 dense output in the Monte-Carlo stages */
   PetscBool  odesaved, dense_saved; /* the model's own ODE settings (fit.c, MonteCarloSolves) */
   PetscReal  rtol_saved;   /* relative ODE tolerance of SAEM and importance sampling (if looser than the model's) */
   PetscInt   seed;
