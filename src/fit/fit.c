@@ -482,6 +482,10 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree4(f->nc.idx, f->nc.eta, f->nc.g, f->nc.H));
   PetscCall(PetscFree5(f->nc.F, f->nc.d, f->nc.B0, f->nc.Bt, f->nc.w));
   PetscCall(PetscFree3(f->nc.pred, f->nc.ll, f->nc.acc));
+  PetscCall(TaoDestroy(&f->nc.tao));
+  PetscCall(VecDestroy(&f->nc.X));
+  PetscCall(VecDestroy(&f->nc.lo));
+  PetscCall(VecDestroy(&f->nc.hi));
   PetscCall(PetscFree(f->nmom));
   PetscCall(PetscFree3(f->map, f->sens, f->dldf));
   PetscCall(PetscFree2(f->fim, f->se));

@@ -3,6 +3,7 @@
 #include <petsc/private/petscimpl.h>
 #include <petscblaslapack.h>
 #include <pnlme.h>
+#include <petsctao.h>
 
 typedef struct {
   PetscErrorCode (*dummy)(void);
@@ -41,6 +42,8 @@ typedef struct {
   PetscReal     *w;                    /* [maxobs] Fisher weights */
   PetscReal     *pred, *ll;            /* predictions and likelihoods of the chains at the trial B */
   PnlmeExactSum *acc;                  /* [nf + nf (nf + 1) / 2 + 1] */
+  Tao            tao;                  /* the fixed-effect step (made at its first call) */
+  Vec            X, lo, hi;
 } PnlmeNCWork;
 
 /* variational EM (vem.c, docs/vem.md): per local subject q_i = N(m_i, L_i L_i^T), and the work of the

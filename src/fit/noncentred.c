@@ -14,7 +14,7 @@
       approximation step.
    Sums are exact (per subject in double, over subjects in fixed point) and every rank solves the
    same small system or runs the same TAO iterations, so the iterates do not depend on the number
-   of ranks.  Nothing is allocated per call but the TAO objects of step 2. */
+   of ranks.  Nothing is allocated per call (the TAO objects of step 2 are made at its first call). */
 #include "fit/fitimpl.h"
 #include <petsctao.h>
 
@@ -273,45 +273,41 @@ PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit fit, PetscReal gamma)
 {
   PnlmeNCWork *w = &fit->nc;
   PetscInt     p = fit->p;
-  Tao          tao;
-  Vec          X, lo, hi;
   PetscReal   *xv, *l, *h;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
   FreeEntries(fit, PETSC_TRUE);
   SaveEta(fit);
-  PetscCall(VecCreateSeq(PETSC_COMM_SELF, w->nf, &X));
-  PetscCall(VecDuplicate(X, &lo));
-  PetscCall(VecDuplicate(X, &hi));
-  PetscCall(VecGetArray(X, &xv));
-  PetscCall(VecGetArray(lo, &l));
-  PetscCall(VecGetArray(hi, &h));
+  if (!w->tao) { /* created at the first call, kept for the next iterations */
+    PetscCall(VecCreateSeq(PETSC_COMM_SELF, w->nf, &w->X));
+    PetscCall(VecDuplicate(w->X, &w->lo));
+    PetscCall(VecDuplicate(w->X, &w->hi));
+    PetscCall(TaoCreate(PETSC_COMM_SELF, &w->tao));
+    PetscCall(TaoSetOptionsPrefix(w->tao, "fit_fixed_"));
+    PetscCall(TaoSetType(w->tao, TAOBLMVM));
+    PetscCall(TaoSetObjectiveAndGradient(w->tao, NULL, FixedObjective, fit));
+    PetscCall(TaoSetTolerances(w->tao, 1e-6, 1e-8, 0));
+    PetscCall(TaoSetMaximumIterations(w->tao, 10));
+    PetscCall(TaoSetFromOptions(w->tao));
+  }
+  PetscCall(VecGetArray(w->X, &xv));
+  PetscCall(VecGetArray(w->lo, &l));
+  PetscCall(VecGetArray(w->hi, &h));
   for (PetscInt f = 0; f < w->nf; f++) { /* a trust region of two prior SDs around the current value */
     PetscInt k = w->idx[f] % p;
     xv[f]      = fit->pop.B[w->idx[f]];
     l[f]       = xv[f] - 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]);
     h[f]       = xv[f] + 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]);
   }
-  PetscCall(VecRestoreArray(X, &xv));
-  PetscCall(VecRestoreArray(lo, &l));
-  PetscCall(VecRestoreArray(hi, &h));
-  PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
-  PetscCall(TaoSetOptionsPrefix(tao, "fit_fixed_"));
-  PetscCall(TaoSetType(tao, TAOBLMVM));
-  PetscCall(TaoSetSolution(tao, X));
-  PetscCall(TaoSetVariableBounds(tao, lo, hi));
-  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, FixedObjective, fit));
-  PetscCall(TaoSetTolerances(tao, 1e-6, 1e-8, 0));
-  PetscCall(TaoSetMaximumIterations(tao, 10));
-  PetscCall(TaoSetFromOptions(tao));
-  PetscCall(TaoSolve(tao));
-  PetscCall(VecGetArray(X, &xv));
+  PetscCall(VecRestoreArray(w->X, &xv));
+  PetscCall(VecRestoreArray(w->lo, &l));
+  PetscCall(VecRestoreArray(w->hi, &h));
+  PetscCall(TaoSetSolution(w->tao, w->X));
+  PetscCall(TaoSetVariableBounds(w->tao, w->lo, w->hi));
+  PetscCall(TaoSolve(w->tao));
+  PetscCall(VecGetArray(w->X, &xv));
   for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] += gamma * (xv[f] - fit->pop.B[w->idx[f]]); /* stochastic approximation */
-  PetscCall(VecRestoreArray(X, &xv));
-  PetscCall(TaoDestroy(&tao));
-  PetscCall(VecDestroy(&X));
-  PetscCall(VecDestroy(&lo));
-  PetscCall(VecDestroy(&hi));
+  PetscCall(VecRestoreArray(w->X, &xv));
   PetscCall(MoveChains(fit, PETSC_FALSE));
   PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
   PetscFunctionReturn(0);
