@@ -13,22 +13,10 @@
 #include <pnlme.h>
 #include <pnlmeselect.h>
 
-typedef struct {
-  uint64_t s;
-} Rng;
-static double RngUniform(Rng *r)
-{
-  r->s ^= r->s >> 12;
-  r->s ^= r->s << 25;
-  r->s ^= r->s >> 27;
-  return (double)((r->s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
-}
-static double RngNormal(Rng *r)
-{
-  double u = RngUniform(r), v = RngUniform(r);
-  if (u < 1e-300) u = 1e-300;
-  return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
-}
+/* the project's Philox streams (deterministic, the same on every rank) */
+typedef PnlmeRNG Rng;
+#define RngUniform PnlmeRNGUniform
+#define RngNormal  PnlmeRNGNormal
 
 typedef enum { SC_SPARSE, SC_NOISE, SC_CORR, SC_PAIRS5, SC_PAIRSALL } Scenario;
 static const char *ScNames[] = {"sparse", "noise", "corr", "pairs5", "allpairs"};
@@ -100,7 +88,8 @@ static PetscErrorCode Run(void)
       PetscInt         p = ps[k], n = p + 1, nopt = 0;
       PetscReal       *Q, *q, *q2, *x, c, c2, *tc, *tw, sel = 0, fp = 0, nodes = 0, relax = 0, its = 0, maxnodes = 0, maxrelax = 0;
       PnlmeSubsetRole *role;
-      Rng              rng = {0x9E3779B97F4A7C15ULL ^ (uint64_t)(1000 * sc + p)};
+      Rng              rng;
+      PnlmeRNGInit(&rng, 3, (uint64_t)sc, (uint64_t)p);
       PetscCall(PetscMalloc7(n * n, &Q, n, &q, n, &q2, n, &x, n, &role, reps, &tc, reps, &tw));
       for (PetscInt i = 0; i < n; i++) role[i] = i ? PNLME_SUBSET_PENALISED : PNLME_SUBSET_UNPENALISED;
       for (PetscInt r = 0; r < reps; r++) {

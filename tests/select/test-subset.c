@@ -8,23 +8,10 @@
 #include <pnlmetest.h>
 #include <pnlmeselect.h>
 
-/* deterministic generator (the same on every rank) */
-typedef struct {
-  uint64_t s;
-} Rng;
-static double RngUniform(Rng *r)
-{
-  r->s ^= r->s >> 12;
-  r->s ^= r->s << 25;
-  r->s ^= r->s >> 27;
-  return (double)((r->s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
-}
-static double RngNormal(Rng *r)
-{
-  double u = RngUniform(r), v = RngUniform(r);
-  if (u < 1e-300) u = 1e-300;
-  return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
-}
+/* the project's Philox streams (deterministic, the same on every rank) */
+typedef PnlmeRNG Rng;
+#define RngUniform PnlmeRNGUniform
+#define RngNormal  PnlmeRNGNormal
 
 typedef enum { DESIGN_INDEPENDENT, DESIGN_CORRELATED, DESIGN_COLLINEAR, DESIGN_SINGULAR, DESIGN_GENERAL } Design;
 static const char *DesignNames[] = {"independent", "correlated", "near-collinear", "singular (duplicate and constant covariates)", "general Q"};
@@ -231,9 +218,10 @@ static PetscErrorCode BruteForceSuite(PnlmeSubset s, Rng *rng, PetscInt p, Desig
 /* 200 candidates, 5 true effects, N = 2425, lambda = log N */
 static PetscErrorCode SparseTruth(PnlmeSubset s, PetscInt seed, PetscBool exact, Record *rec)
 {
-  Rng              rngs = {0x2545F4914F6CDD1DULL * (uint64_t)(seed + 7)}, *rng = &rngs;
+  Rng              rngs, *rng = &rngs;
   const PetscInt   p = 200, n = p + 1, N = 2425, truth[5] = {7, 42, 99, 150, 188};
   const PetscReal  btrue[5] = {0.10, -0.08, 0.06, 0.05, -0.045}, omega = 0.3;
+  PnlmeRNGInit(rng, 7, (uint64_t)seed, 0);
   PetscReal       *Q, *q, *x, *cv, c = 0, F, lambda = log((double)N);
   PnlmeSubsetRole *role;
   PetscBool       *supp;
@@ -479,7 +467,7 @@ static PetscErrorCode Run(void)
     rec.out = fopen(outfile, "w");
     PNLME_TEST_CHECK(rec.out, "cannot write %s", outfile);
   }
-  rng.s = 0x9E3779B97F4A7C15ULL * (uint64_t)(seed + 1);
+  PnlmeRNGInit(&rng, 1, (uint64_t)seed, 0);
   for (Design d = DESIGN_INDEPENDENT; d <= DESIGN_GENERAL; d++) {
     const PetscInt sizes[] = {1, 4, 8, 12, 14};
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) PetscCall(BruteForceSuite(s, &rng, sizes[k], d, sizes[k] >= 12 ? PetscMax(1, trials / 2) : trials, &rec, &nchecked, &nodes));
