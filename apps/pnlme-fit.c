@@ -1,23 +1,24 @@
-/* pnlme-fit: fit a population model by SAEM.
-     mpirun -n P pnlme-fit -options_file_yaml input/<case>/<name>.yaml -output_dir DIR */
+/* pnlme-fit: fit a population model by SAEM or VEM, with covariate selection on request.
+     mpirun -n P pnlme-fit -options_file_yaml input/<case>/<name>.yaml -output_dir DIR
+     ... -covariates_select bicc|scm   (docs/selection.md) */
 #include <pnlme.h>
 
 static PetscErrorCode Run(void)
 {
-  PnlmeFit       fit;
+  PnlmeCovSelect cs;
   PetscLogDouble t0, t1;
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
-  PetscCall(PnlmeFitCreateFromOptions(PETSC_COMM_WORLD, &fit));
-  PetscCall(PnlmeFitSolve(fit));
-  PetscCall(PnlmeFitView(fit, PETSC_VIEWER_STDOUT_WORLD));
+  PetscCall(PnlmeCovSelectCreateFromOptions(PETSC_COMM_WORLD, &cs));
+  PetscCall(PnlmeCovSelectSolve(cs));
+  PetscCall(PnlmeCovSelectView(cs, PETSC_VIEWER_STDOUT_WORLD));
   PetscCall(PetscTime(&t1));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "wall time: %.3f s\n", (double)(t1 - t0)));
-  PetscCall(PnlmeFitDestroy(&fit));
+  PetscCall(PnlmeCovSelectDestroy(&cs));
   PetscFunctionReturn(0);
 }
 
 int main(int argc, char **argv)
 {
-  return PnlmeAppMain(argc, argv, "pnlme-fit: population fit by SAEM (options: -help)\n", Run);
+  return PnlmeAppMain(argc, argv, "pnlme-fit: population fit by SAEM or VEM, covariate selection (options: -help)\n", Run);
 }

@@ -9,3 +9,4 @@
 #include "pnlmesim.h"
 #include "pnlmefit.h"
 #include "pnlmeselect.h"
+#include "pnlmecovselect.h"

@@ -31,6 +31,15 @@ PETSC_EXTERN PetscErrorCode PnlmeFitCreateFromOptions(MPI_Comm, PnlmeFit *);
    -saem_k1 300 -saem_k2 100 -saem_chains (ceil(100/N)) -saem_kernels 2,2,2 -saem_seed 1
    -saem_sa_iterations (K1/2) -saem_sa_factor 0.97 -saem_print_every 50 */
 PETSC_EXTERN PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit);
+/* The covariate model, as [ncov x p] flags (effects[c * p + k]: design column c on parameter k),
+   between SetFromOptions and SetUp.  SetCovariateModel replaces -fit_covariates.
+   SetCovariateSelection adds the candidates to the model and selects among them in every M-step
+   (L0 penalty log N, weight ramping from alpha to 1 over the annealing; docs/selection.md); the
+   effects already in the model stay in, unpenalised.  GetCovariateModel: the effects in the model
+   (after a selection run: the selected ones and the forced-in ones). */
+PETSC_EXTERN PetscErrorCode PnlmeFitSetCovariateModel(PnlmeFit, const PetscBool effects[]);
+PETSC_EXTERN PetscErrorCode PnlmeFitSetCovariateSelection(PnlmeFit, const PetscBool candidates[], PetscReal alpha);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetCovariateModel(PnlmeFit, PetscBool effects[]);
 PETSC_EXTERN PetscErrorCode PnlmeFitSetUp(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitSolve(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitView(PnlmeFit, PetscViewer);

@@ -80,6 +80,8 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode PnlmeSubsetCreate(MPI_Comm, PnlmeSubset *);
 PETSC_EXTERN PetscErrorCode PnlmeSubsetSetOptionsPrefix(PnlmeSubset, const char[]);
 PETSC_EXTERN PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset);
+/* the node limit (before SetFromOptions to make it the default of -subset_max_nodes) */
+PETSC_EXTERN PetscErrorCode PnlmeSubsetSetMaxNodes(PnlmeSubset, PetscInt64);
 /* Q: n x n row-major symmetric PSD; q: n; role: n entries (NULL: every index penalised); lambda >= 0.
    The data are copied.  Must be the same on every rank. */
 PETSC_EXTERN PetscErrorCode PnlmeSubsetSetProblem(PnlmeSubset, PetscInt n, const PetscReal Q[], const PetscReal q[], PetscReal c, const PnlmeSubsetRole role[], PetscReal lambda);

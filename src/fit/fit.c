@@ -133,20 +133,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
     }
   }
   PetscCall(PetscOptionsString("-fit_covariates", "Covariate effects to estimate: parameter.column,...", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
-  if (flg && buf[0]) {
-    char *tok, *save = NULL;
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-      char    *dot = strchr(tok, '.');
-      PetscInt k, a = -1;
-      PetscCheck(dot, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_covariates: '%s' is not parameter.column", tok);
-      *dot = 0;
-      PetscCall(ParamIndex(fit, "-fit_covariates", tok, &k));
-      for (PetscInt c = 0; c < ncov; c++)
-        if (!strcmp(cov[c], dot + 1)) a = c + 1;
-      PetscCheck(a > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_covariates: no covariate column '%s' in the data (declare it with -data_covariates)", dot + 1);
-      fit->pop.mask[a * p + k] = PETSC_TRUE;
-    }
-  }
+  if (flg && buf[0]) PetscCall(PnlmeFitParseEffects(fit->model, fit->data, "-fit_covariates", buf, fit->pop.mask));
   PetscCall(PetscOptionsEnum("-fit_error", "Residual error model", "PnlmeFitSetFromOptions", PnlmeErrorModels, (PetscEnum)fit->pop.err, (PetscEnum *)&fit->pop.err, NULL));
   PetscCall(PetscOptionsReal("-fit_error_a", "Initial residual error parameter a", "PnlmeFitSetFromOptions", fit->pop.a, &fit->pop.a, NULL));
   PetscCall(PetscOptionsReal("-fit_error_b", "Initial residual error parameter b (proportional part)", "PnlmeFitSetFromOptions", fit->pop.b, &fit->pop.b, NULL));
@@ -267,7 +254,9 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PnlmePopFactor(&fit->pop));
   fit->pop.nfree = 0;
   for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j] && !fit->pop.fixed[j % p];
-  PetscCall(PetscMalloc3(fit->pop.nfree * fit->pop.nfree, &fit->pop.lsA, fit->pop.nfree, &fit->pop.lsr, fit->pop.nfree, &fit->pop.lspiv));
+  PetscCall(PetscMalloc4(fit->pop.nfree * fit->pop.nfree, &fit->pop.lsA, fit->pop.nfree, &fit->pop.lsr, fit->pop.nfree, &fit->pop.lspiv, fit->pop.nfree, &fit->pop.lsidx));
+  PetscCall(PetscMalloc1(q * p, &fit->pop.active));
+  PetscCall(PetscArraycpy(fit->pop.active, fit->pop.mask, q * p));
   PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
   PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
   PetscCall(PetscMalloc5(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e, p, &fit->perm));
@@ -283,14 +272,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   }
   PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
   PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
-  if (fit->ncevery > 0 || fit->pop.nfixed) {
-    PnlmeNCWork *w  = &fit->nc;
-    PetscInt     nf = 0;
-    for (PetscInt j = 0; j < q * p; j++) nf += fit->pop.mask[j];
-    PetscCall(PetscMalloc4(q * p, &w->idx, fit->nlocal * nc * p, &w->eta, nf, &w->g, nf * nf, &w->H));
-    PetscCall(PetscMalloc5(nf * nf, &w->F, nf, &w->d, q * p, &w->B0, q * p, &w->Bt, PetscMax(1, fit->maxobs), &w->w));
-    PetscCall(PetscMalloc3(fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll, nf + nf * (nf + 1) / 2 + 1, &w->acc));
-  }
+  PetscCall(PnlmeFitSetUp_NC(fit));
   PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->nmom));
   PetscCall(PetscMalloc3(fit->nlocal * p, &fit->map, PetscMax(1, fit->maxobs) * p, &fit->sens, PetscMax(1, fit->maxobs), &fit->dldf));
   /* the Gram matrix of the design, exact */
@@ -306,6 +288,8 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
     for (PetscInt j = 0; j < q * q; j++) fit->G[j] = PnlmeExactSumValue(&g[j]);
     PetscCall(PetscFree(g));
   }
+  fit->nv = fit->selcand && fit->sellouis > 0 ? p : 0; /* the posterior variances of the Louis correction */
+  if (fit->nv && !fit->vem) PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->vema));
   PetscCall(PnlmeFitStatSize(fit, &fit->nstat));
   PetscCall(PetscCalloc3(fit->nstat, &fit->S, fit->nstat, &fit->s, fit->nstat, &fit->acc));
   for (PetscInt k = 0; k < p; k++) fit->scale[0][k] = fit->scale[1][k] = 0.5;
@@ -316,6 +300,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
   PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
   if (fit->vem) PetscCall(PnlmeFitSetUp_VEM(fit));
+  if (fit->selcand) PetscCall(PnlmePopSelectCreate(comm, &fit->pop, fit->selcand, fit->selalpha, fit->sellouis, fit->N, fit->K1 + fit->K2));
   fit->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -435,6 +420,55 @@ PetscErrorCode PnlmeFitGetBeta(PnlmeFit fit, const char param[], const char cov[
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no covariate column %s", cov);
 }
 
+/* effects[c * p + k]: covariate c on parameter k (after SetFromOptions, before SetUp) */
+static PetscErrorCode CheckEffectsCall(PnlmeFit fit, const char fn[])
+{
+  PetscFunctionBegin;
+  PetscCheck(fit->pop.B, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "%s: call PnlmeFitSetFromOptions() first", fn);
+  PetscCheck(!fit->setupcalled, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "%s: the fit is already set up", fn);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetCovariateModel(PnlmeFit fit, const PetscBool effects[])
+{
+  PetscInt p = fit->p;
+  PetscFunctionBegin;
+  PetscCall(CheckEffectsCall(fit, "PnlmeFitSetCovariateModel"));
+  for (PetscInt j = p; j < fit->q * p; j++) {
+    fit->pop.mask[j] = effects[j - p];
+    if (!effects[j - p]) fit->pop.B[j] = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetCovariateSelection(PnlmeFit fit, const PetscBool candidates[], PetscReal alpha)
+{
+  PetscInt p = fit->p;
+  PetscFunctionBegin;
+  PetscCall(CheckEffectsCall(fit, "PnlmeFitSetCovariateSelection"));
+  PetscCheck(alpha >= 0 && alpha <= 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_OUTOFRANGE, "PnlmeFitSetCovariateSelection: alpha %g must be in [0, 1]", (double)alpha);
+  if (!fit->selcand) PetscCall(PetscCalloc1(fit->q * p, &fit->selcand));
+  for (PetscInt j = p; j < fit->q * p; j++) {
+    const char *pn;
+    fit->selcand[j] = candidates[j - p];
+    if (!candidates[j - p]) continue;
+    PetscCall(PnlmeModelGetParameterName(fit->model, j % p, &pn));
+    PetscCheck(!fit->pop.fixed[j % p], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "covariate selection: parameter '%s' has no random effect (-fit_fixed); its covariate effects cannot be candidates", pn);
+    fit->pop.mask[j] = PETSC_TRUE;
+  }
+  fit->selalpha = alpha;
+  fit->sellouis = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitGetCovariateModel(PnlmeFit fit, PetscBool effects[])
+{
+  PetscInt p = fit->p;
+  PetscFunctionBegin;
+  for (PetscInt j = p; j < fit->q * p; j++) effects[j - p] = fit->pop.active ? fit->pop.active[j] : fit->pop.mask[j];
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitGetOmega(PnlmeFit fit, const char name[], PetscReal *v)
 {
   PetscInt k;
@@ -471,7 +505,11 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscFree5(f->pop.B, f->pop.mask, f->pop.Omega, f->pop.L, f->pop.Oinv));
-  PetscCall(PetscFree3(f->pop.lsA, f->pop.lsr, f->pop.lspiv));
+  PetscCall(PetscFree4(f->pop.lsA, f->pop.lsr, f->pop.lspiv, f->pop.lsidx));
+  PetscCall(PetscFree(f->pop.active));
+  PetscCall(PnlmePopSelectDestroy(&f->pop));
+  PetscCall(PetscFree(f->selcand));
+  PetscCall(PetscFree(f->vema));
   PetscCall(PetscFree(f->hist));
   PetscCall(PetscFree(f->cdll));
   PetscCall(PetscFree5(f->x, f->mi, f->z, f->ll, f->predoff));
@@ -479,13 +517,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));
   PetscCall(PetscFree(f->pred));
   PetscCall(PetscFree2(f->cmean, f->ccov));
-  PetscCall(PetscFree4(f->nc.idx, f->nc.eta, f->nc.g, f->nc.H));
-  PetscCall(PetscFree5(f->nc.F, f->nc.d, f->nc.B0, f->nc.Bt, f->nc.w));
-  PetscCall(PetscFree3(f->nc.pred, f->nc.ll, f->nc.acc));
-  PetscCall(TaoDestroy(&f->nc.tao));
-  PetscCall(VecDestroy(&f->nc.X));
-  PetscCall(VecDestroy(&f->nc.lo));
-  PetscCall(VecDestroy(&f->nc.hi));
+  PetscCall(PnlmeFitDestroy_NC(f));
   PetscCall(PetscFree(f->nmom));
   PetscCall(PetscFree3(f->map, f->sens, f->dldf));
   PetscCall(PetscFree2(f->fim, f->se));

@@ -29,13 +29,48 @@ typedef struct {
   PetscInt        nfree;     /* estimated entries of B, and the work of their least-squares system */
   PetscReal      *lsA, *lsr;
   PetscBLASInt   *lspiv;
+  PetscInt       *lsidx;
   PnlmeErrorModel err;
   PetscReal       a, b;
+  PetscBool      *active;   /* [q x p] entries in the model now: the mask, less the candidates the
+                               selection has left out (equal to the mask without selection) */
+  struct _PnlmePopSelect *sel; /* covariate selection in the M-step (popselect.c); NULL without */
 } PnlmePop;
+
+/* One-run covariate selection (popselect.c, docs/selection.md): the M-step of B minimises
+   -2 x the complete-data log-likelihood + w(t) log(N) ||beta_candidates||_0, one exact MIQP
+   (PnlmeSubset) per Omega block, w(t) ramping from alpha to 1 over the annealing phase. */
+typedef struct _PnlmePopSelect {
+  PetscBool      *cand;        /* [q x p] penalised candidates (entries of the mask) */
+  PetscInt        ncand;
+  PetscReal       alpha, weight, lambda; /* ramp start, this iteration's factor, log N */
+  PnlmeSubset     sub[64];     /* per Omega block (indexed by its first parameter), NULL if unused */
+  PetscInt        nmax;        /* variables of the largest block problem */
+  PetscReal       shrink[64];  /* per parameter: mean posterior variance of z / omega^2 (Louis' missing information) */
+  PetscReal       shrinkmax;   /* cap of shrink (-covariates_louis_max) */
+  PetscReal      *Q, *qv, *xv; /* work of one block problem: the observed-data quadratic */
+  PetscReal      *Qc, *qc, *Lw;/* the complete-data one, and a Cholesky factor */
+  PetscReal      *zw;
+  PetscInt       *T;
+  PnlmeSubsetRole *role;
+  PetscBool      *supp;
+  PetscInt       *vidx;        /* entry a*p+k of each variable */
+  /* this iteration (reset by PnlmePopSelectRamp) and the totals */
+  PetscReal       ittime;
+  PetscInt64      itnodes;
+  PetscInt        itnotopt;
+  PetscInt64      nsolves, nodes, notopt;
+  PetscReal       time, maxittime;
+  /* per iteration: [niter] weight, MIQP seconds, nodes, selected count, not-proven-optimal solves */
+  PetscInt        nrec;
+  PetscReal      *rweight, *rtime;
+  PetscInt       *rnodes, *rsel, *rnotopt;
+} PnlmePopSelect;
 
 /* work of the non-centred steps (noncentred.c), sized at SetUp */
 typedef struct {
   PetscInt       nf, *idx;             /* free entries of B moved by the step ([q x p]) */
+  PetscInt       cap;                  /* nf that g, H, F, d and acc are sized for */
   PetscReal     *eta;                  /* [nlocal x nchains x p] random effects held fixed */
   PetscReal     *g, *H, *F, *d;        /* gradient, Gauss-Newton matrix, its factor, step */
   PetscReal     *B0, *Bt;              /* [q x p] B at the start of the step, trial B */
@@ -145,8 +180,27 @@ struct _p_PnlmeFit {
   PetscInt   istart;                      /* first SAEM iteration of this run (the checkpoint's after -restart) */
   /* ---- vpc.c: VPC simulations (-vpc_replicates, -vpc_seed) and prediction curves (-output_curves) */
   PetscInt   vpcR, vpcseed, vpcround, ncurve;
+  /* ---- covariate selection in the M-step (PnlmeFitSetCovariateSelection; popselect.c) */
+  PetscBool *selcand;      /* [q x p] candidates, NULL without selection */
+  PetscReal *vema;         /* [nlocal x 2p] moving averages of z and z^2 of every subject (posterior variances) */
+  PetscInt   nv;           /* p with selection (the statistic sum_i Var(z_i | y_i)), else 0 */
+  PetscReal  selalpha, sellouis; /* ramp start; cap of the missing-information fraction */
 };
 
+/* popselect.c: the selection M-step */
+PETSC_INTERN PetscErrorCode PnlmePopSelectCreate(MPI_Comm, PnlmePop *, const PetscBool cand[], PetscReal alpha, PetscReal louismax, PetscInt64 N, PetscInt nrec);
+PETSC_INTERN PetscErrorCode PnlmePopSelectDestroy(PnlmePop *);
+PETSC_INTERN void           PnlmePopSelectRamp(PnlmePop *, PetscInt iter, PetscInt anneal);
+PETSC_INTERN void           PnlmePopSelectSetShrinkage(PnlmePop *, PetscInt64 N, const PetscReal sumv[]);
+PETSC_INTERN PetscErrorCode PnlmePopSelectB(PnlmePop *, const PetscReal G[], const PetscReal S1[]);
+PETSC_INTERN void           PnlmePopSelectRecord(PnlmePop *, PetscInt iter);
+/* effects.c: "param.column,..." into a [q x p] mask (row 0 untouched); errors name the option */
+PETSC_INTERN PetscErrorCode PnlmeFitParseEffects(PnlmeModel, PnlmeData, const char opt[], const char list[], PetscBool mask[]);
+/* noncentred.c: its work (sized at SetUp, grown when the selected support outgrows it) */
+PETSC_INTERN PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit);
+/* fromoptions.c */
+PETSC_INTERN PetscErrorCode PnlmeFitLoadFromOptions(MPI_Comm, PnlmeModel *, PnlmeData *);
 /* pop.c */
 PETSC_INTERN PetscErrorCode PnlmePopFactor(PnlmePop *);
 PETSC_INTERN void           PnlmePopMean(const PnlmePop *, const PetscReal x[], PetscReal m[]);

@@ -32,6 +32,8 @@ PETSC_INTERN void PnlmeH5Fail(PnlmeH5 *, const char fmt[], ...) PETSC_ATTRIBUTE_
 /* collective: create (truncate) or open read-only; raise at once if the file cannot be opened */
 PETSC_INTERN PetscErrorCode PnlmeH5Create(MPI_Comm, const char path[], const char role[], PnlmeH5 *);
 PETSC_INTERN PetscErrorCode PnlmeH5Open(MPI_Comm, const char path[], const char role[], PnlmeH5 *);
+/* collective: open an existing file to add to it */
+PETSC_INTERN PetscErrorCode PnlmeH5OpenAppend(MPI_Comm, const char path[], const char role[], PnlmeH5 *);
 /* collective: raise on every rank the failure recorded on the lowest rank, if any */
 PETSC_INTERN PetscErrorCode PnlmeH5Raise(PnlmeH5 *);
 /* collective: close (flush to storage first when writing with sync) and raise any failure */

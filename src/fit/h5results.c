@@ -88,12 +88,12 @@ PetscErrorCode PnlmeH5Create(MPI_Comm comm, const char path[], const char role[]
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeH5Open(MPI_Comm comm, const char path[], const char role[], PnlmeH5 *h)
+static PetscErrorCode H5OpenMode(MPI_Comm comm, const char path[], const char role[], PetscBool writing, PnlmeH5 *h)
 {
   hid_t       fapl;
   PetscMPIInt err = 0;
   PetscFunctionBegin;
-  PetscCall(H5Begin(comm, path, role, PETSC_FALSE, h));
+  PetscCall(H5Begin(comm, path, role, writing, h));
   /* a missing or unreadable file: the system's reason, before MPI-IO's less telling one */
   if (!h->rank && access(path, R_OK)) err = errno;
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
@@ -102,11 +102,25 @@ PetscErrorCode PnlmeH5Open(MPI_Comm comm, const char path[], const char role[], 
     SETERRQ(comm, PETSC_ERR_FILE_OPEN, "%s %s: cannot open the file: %s", role, path, strerror(err));
   }
   fapl    = FileAccess(h);
-  h->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  h->file = H5Fopen(path, writing ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
   PnlmeH5Check(h, h->file, "cannot open the file as HDF5");
   if (fapl >= 0) H5Pclose(fapl);
   TransferCollective(h);
   PetscCall(PnlmeH5Raise(h));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeH5Open(MPI_Comm comm, const char path[], const char role[], PnlmeH5 *h)
+{
+  PetscFunctionBegin;
+  PetscCall(H5OpenMode(comm, path, role, PETSC_FALSE, h));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeH5OpenAppend(MPI_Comm comm, const char path[], const char role[], PnlmeH5 *h)
+{
+  PetscFunctionBegin;
+  PetscCall(H5OpenMode(comm, path, role, PETSC_TRUE, h));
   PetscFunctionReturn(0);
 }
 

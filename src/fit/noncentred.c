@@ -18,15 +18,73 @@
 #include "fit/fitimpl.h"
 #include <petsctao.h>
 
-/* the free entries of B moved by a step: every estimated entry, or those of the parameters without
-   random effect */
-static void FreeEntries(PnlmeFit fit, PetscBool fixedonly)
+/* the work whose size follows the number of entries moved: g, H, F, d and the exact sums */
+static PetscErrorCode Reserve(PnlmeNCWork *w, PetscInt nf)
+{
+  PetscFunctionBegin;
+  if (nf <= w->cap) PetscFunctionReturn(0);
+  PetscCall(PetscFree5(w->g, w->H, w->F, w->d, w->acc));
+  PetscCall(PetscMalloc5(nf, &w->g, nf * nf, &w->H, nf * nf, &w->F, nf, &w->d, nf + nf * (nf + 1) / 2 + 1, &w->acc));
+  w->cap = nf;
+  PetscFunctionReturn(0);
+}
+
+/* Sized for every entry of the model, with covariate selection for the forced entries and 16
+   selected ones: a larger selected support grows the work (an allocation only when the support
+   outgrows every earlier one, at most NC_SELECTED_MAX entries). */
+PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit fit)
+{
+  PnlmeNCWork *w  = &fit->nc;
+  PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, nf = 0, ncand = 0;
+  PetscFunctionBegin;
+  if (!(fit->ncevery > 0 || fit->pop.nfixed)) PetscFunctionReturn(0);
+  for (PetscInt j = 0; j < q * p; j++) {
+    nf += fit->pop.mask[j];
+    ncand += fit->selcand ? fit->selcand[j] && fit->pop.mask[j] : 0;
+  }
+  if (ncand) nf = nf - ncand + PetscMin(ncand, 16);
+  PetscCall(PetscMalloc4(q * p, &w->idx, fit->nlocal * nc * p, &w->eta, q * p, &w->B0, q * p, &w->Bt));
+  PetscCall(PetscMalloc3(PetscMax(1, fit->maxobs), &w->w, fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll));
+  PetscCall(Reserve(w, nf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit fit)
 {
   PnlmeNCWork *w = &fit->nc;
-  w->nf          = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscFree4(w->idx, w->eta, w->B0, w->Bt));
+  PetscCall(PetscFree3(w->w, w->pred, w->ll));
+  PetscCall(PetscFree5(w->g, w->H, w->F, w->d, w->acc));
+  PetscCall(TaoDestroy(&w->tao));
+  PetscCall(VecDestroy(&w->X));
+  PetscCall(VecDestroy(&w->lo));
+  PetscCall(VecDestroy(&w->hi));
+  PetscFunctionReturn(0);
+}
+
+/* the free entries of B moved by a step: every entry in the model, or those of the parameters
+   without random effect.  With covariate selection, the selected candidates are moved too (the step
+   is what lets the effects on weakly informed parameters move at more than EM's pace) unless that
+   makes more than NC_SELECTED_MAX entries (the step's cost is quadratic in them): then the typical
+   values and forced effects only. */
+#define NC_SELECTED_MAX 100
+static PetscErrorCode FreeEntries(PnlmeFit fit, PetscBool fixedonly)
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscInt     nact = 0;
+  PetscBool    withcand;
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < fit->q * fit->p; j++) nact += fit->pop.active[j];
+  withcand = (PetscBool)(nact <= NC_SELECTED_MAX);
+  w->nf    = 0;
   for (PetscInt a = 0; a < fit->q; a++)
-    for (PetscInt k = 0; k < fit->p; k++)
-      if (fit->pop.mask[a * fit->p + k] && (!fixedonly || fit->pop.fixed[k])) w->idx[w->nf++] = a * fit->p + k;
+    for (PetscInt k = 0; k < fit->p; k++) {
+      PetscInt j = a * fit->p + k;
+      if (fit->pop.active[j] && (!fixedonly || fit->pop.fixed[k]) && (withcand || !(fit->selcand && fit->selcand[j]))) w->idx[w->nf++] = j;
+    }
+  PetscCall(Reserve(w, w->nf));
+  PetscFunctionReturn(0);
 }
 
 /* eta of every chain, relative to the current individual means */
@@ -188,7 +246,7 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
   PetscBool    moved = PETSC_FALSE, have_pred = PETSC_FALSE;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
-  FreeEntries(fit, PETSC_FALSE);
+  PetscCall(FreeEntries(fit, PETSC_FALSE));
   nf = w->nf;
   SaveEta(fit);
   PetscCall(PetscArraycpy(w->B0, fit->pop.B, fit->q * p));
@@ -276,7 +334,7 @@ PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit fit, PetscReal gamma)
   PetscReal   *xv, *l, *h;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
-  FreeEntries(fit, PETSC_TRUE);
+  PetscCall(FreeEntries(fit, PETSC_TRUE));
   SaveEta(fit);
   if (!w->tao) { /* created at the first call, kept for the next iterations */
     PetscCall(VecCreateSeq(PETSC_COMM_SELF, w->nf, &w->X));

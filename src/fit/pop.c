@@ -77,17 +77,19 @@ static void OmegaFromB(PnlmePop *pop, PetscInt64 N, const PetscReal G[], const P
 /* B given Omega by generalised least squares on the free entries:
    sum_{(b,l) free} G[a,b] W[l,k] B[b,l] = sum_l S1[a,l] W[l,k]   for every free (a,k), W = Omega^-1.
    With a diagonal Omega (or the same design for every parameter) this is ordinary least squares per
-   parameter. */
+   parameter.  With covariate selection the Omega blocks that hold candidates are left to
+   PnlmePopSelectB (the problem separates by block). */
 static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const PetscReal S1[])
 {
-  PetscInt     p = pop->p, q = pop->q, nf = 0, idx[64 * 65];
+  PetscInt     p = pop->p, q = pop->q, nf = 0, *idx = pop->lsidx;
   PetscReal   *A = pop->lsA, *r = pop->lsr;
   PetscBLASInt n, one = 1, info, *piv = pop->lspiv;
   PetscFunctionBegin;
   for (PetscInt a = 0; a < q; a++)
     for (PetscInt k = 0; k < p; k++)
-      if (pop->mask[a * p + k] && !pop->fixed[k]) idx[nf++] = a * p + k; /* fixed effects: by likelihood (noncentred.c) */
-  PetscCheck(nf == pop->nfree, PETSC_COMM_SELF, PETSC_ERR_PLIB, "M-step work sized for %" PetscInt_FMT " entries, %" PetscInt_FMT " estimated", pop->nfree, nf);
+      if (pop->mask[a * p + k] && !pop->fixed[k] && !(pop->sel && pop->sel->sub[pop->block[k]])) idx[nf++] = a * p + k; /* fixed effects: by likelihood (noncentred.c) */
+  PetscCheck(nf <= pop->nfree, PETSC_COMM_SELF, PETSC_ERR_PLIB, "M-step work sized for %" PetscInt_FMT " entries, %" PetscInt_FMT " estimated", pop->nfree, nf);
+  if (!nf) PetscFunctionReturn(0);
   for (PetscInt i = 0; i < nf; i++) {
     PetscInt a = idx[i] / p, k = idx[i] % p;
     r[i] = 0;
@@ -147,6 +149,7 @@ PetscErrorCode PnlmePopMStep(PnlmePop *pop, PetscInt64 N, const PetscReal G[], c
   /* diagonal Omega: one pass is exact; full Omega: alternate (converges in a few passes) */
   for (PetscInt it = 0; it < (pop->full ? 5 : 1); it++) {
     PetscCall(BFromOmega(pop, G, S1));
+    if (pop->sel) PetscCall(PnlmePopSelectB(pop, G, S1));
     OmegaFromB(pop, N, G, S1, S2);
     if (pop->full) {
       PetscCall(OmegaFloor(pop));

@@ -14,7 +14,8 @@
 #define STAT_S3(f)   (STAT_S2(f) + (f)->p * (f)->p)
 #define STAT_ACC(f)  (STAT_S3(f) + 1) /* kernel 1: acc, prop; kernel 2: acc[p], prop[p]; kernel 3: acc[p], prop[p] */
 #define STAT_CDLL(f) (STAT_ACC(f) + 2 + 4 * (f)->p) /* complete-data log-likelihood (monitoring only) */
-#define STAT_SIZE(f) (STAT_CDLL(f) + 1)
+#define STAT_V(f)    (STAT_CDLL(f) + 1) /* covariate selection: sum_i Var(z_ik | y_i) (p entries) */
+#define STAT_SIZE(f) (STAT_V(f) + (f)->nv)
 
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit fit, PetscInt *n)
 {
@@ -130,6 +131,25 @@ static inline void AccumulateMoments(PnlmeFit fit, PetscInt i, const PetscReal z
   }
 }
 
+/* covariate selection: each subject's posterior variance of z from moving averages (rate 0.1) of the
+   chain-mean of z and z^2 over the iterations, added to v[] */
+static inline void PosteriorVariance(PnlmeFit fit, PetscInt i, PetscBool first, PetscReal v[])
+{
+  PetscInt   p = fit->p, nc = fit->nchains;
+  PetscReal *m = fit->vema + 2 * i * p, r = first ? 1.0 : 0.1;
+  for (PetscInt k = 0; k < p; k++) {
+    PetscReal z1 = 0, z2 = 0;
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal z = fit->z[(i * nc + c) * p + k];
+      z1 += z / nc;
+      z2 += z * z / nc;
+    }
+    m[k] += r * (z1 - m[k]);
+    m[p + k] += r * (z2 - m[p + k]);
+    v[k] += PetscMax(0.0, m[p + k] - m[k] * m[k]);
+  }
+}
+
 /* individual means and cached likelihoods after the population parameters changed */
 static PetscErrorCode Refresh(PnlmeFit fit)
 {
@@ -163,6 +183,7 @@ PetscErrorCode PnlmeFitRecordHistory(PnlmeFit fit, PetscInt iter)
       if (fit->pop.block[k] == fit->pop.block[l]) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
   if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) h[c++] = fit->pop.a;
   if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) h[c++] = fit->pop.b;
+  PnlmePopSelectRecord(&fit->pop, iter);
   fit->niter = iter + 1;
   PetscFunctionReturn(0);
 }
@@ -252,6 +273,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
         cnt[STAT_CDLL(fit)] += (fit->ll[i * nc + c] + PnlmePopLogPrior(&fit->pop, z, m)) / nc;
         if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
       }
+      if (fit->nv) PosteriorVariance(fit, i, iter == fit->istart, cnt + STAT_V(fit));
       for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
     }
     PetscCall(PetscLogEventEnd(PNLME_EStep, 0, 0, 0, 0));
@@ -264,6 +286,8 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     /* M-step */
     PetscCall(PetscLogEventBegin(PNLME_MStep, 0, 0, 0, 0));
     for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
+    PnlmePopSelectRamp(&fit->pop, iter, fit->saiter); /* covariate selection: the penalty's ramp */
+    if (fit->nv) PnlmePopSelectSetShrinkage(&fit->pop, fit->N, fit->s + STAT_V(fit));
     PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + STAT_S1(fit), fit->S + STAT_S2(fit)));
     if (iter < fit->saiter) /* simulated annealing: variances shrink at most by safactor per iteration */
       for (PetscInt k = 0; k < p; k++)
@@ -284,7 +308,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     if (fit->autostop && iter < fit->K1 && PnlmeFitSettled(fit, iter)) {
       fit->K1 = iter + 1;
       K       = fit->K1 + fit->K2;
-      PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
+      if (fit->printevery > 0) PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
     }
     PetscCall(PnlmeFitPrintProgress(fit, "SAEM", iter, K, "-2LLc", -2 * fit->cdll[iter]));
     if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit)); /* the state after iteration iter */

@@ -27,7 +27,8 @@
 #define VS3(f)   (VS2(f) + (f)->p * (f)->p)
 #define VELBO(f) (VS3(f) + 1)
 #define VFAIL(f) (VELBO(f) + 1) /* subjects whose every draw failed (monitoring) */
-#define VSIZE(f) (VFAIL(f) + 1)
+#define VV(f)    (VFAIL(f) + 1) /* covariate selection: sum_i (L_i L_i^T)_kk, the variances of q (p entries) */
+#define VSIZE(f) (VV(f) + (f)->nv)
 
 #define VEM_SUBSTREAM(iter) (((uint64_t)3 << 32) + (uint64_t)(iter))
 #define VEM_SUBSTREAM_MOMENTS ((uint64_t)4 << 32)
@@ -313,6 +314,7 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
       PetscReal Skl = 0;
       for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += v->L0[k * p + j] * v->L0[l * p + j];
       cnt[VS2(fit) + k * p + l] += v->m0[k] * v->m0[l] + Skl;
+      if (fit->nv && l == k) cnt[VV(fit) + k] += Skl;
     }
   }
   cnt[VS3(fit)] += v->rss[2 * i];
@@ -416,6 +418,8 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
     /* M-step */
     PetscCall(PetscLogEventBegin(PNLME_VEMMStep, 0, 0, 0, 0));
     for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
+    PnlmePopSelectRamp(&fit->pop, iter, fit->saiter); /* covariate selection: the penalty's ramp */
+    if (fit->nv) PnlmePopSelectSetShrinkage(&fit->pop, fit->N, fit->s + VV(fit));
     PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + VS1(fit), fit->S + VS2(fit)));
     if (iter < fit->saiter)
       for (PetscInt k = 0; k < p; k++)

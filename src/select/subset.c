@@ -140,6 +140,15 @@ static PetscErrorCode Allocate(PnlmeSubset s, PetscInt n)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PnlmeSubsetSetMaxNodes(PnlmeSubset s, PetscInt64 maxnodes)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(s, PNLME_CLASSID, 1);
+  PetscCheck(maxnodes >= 1, PetscObjectComm((PetscObject)s), PETSC_ERR_ARG_OUTOFRANGE, "PnlmeSubsetSetMaxNodes: the node limit must be >= 1, got %" PetscInt64_FMT, maxnodes);
+  s->maxnodes = maxnodes;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeSubsetSetProblem(PnlmeSubset s, PetscInt n, const PetscReal Q[], const PetscReal q[], PetscReal c, const PnlmeSubsetRole role[], PetscReal lambda)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)s);

@@ -1,0 +1,269 @@
+/* PnlmeCovSelect: lifecycle, options, the fits it runs, and its summary. */
+#include "covsel/covselimpl.h"
+#include <string.h>
+
+const char *const PnlmeCovSelectTypes[] = {"none", "bicc", "scm", "PnlmeCovSelectType", "PNLME_COVSELECT_", NULL};
+
+static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
+{
+  MPI_Comm  comm = PetscObjectComm((PetscObject)cs);
+  char      buf[4096];
+  PetscBool flg, *m, explicit;
+  PetscInt  p = cs->p, q = cs->ncov + 1, e = cs->scmlin ? 1 : 0;
+  const char *const ll[] = {"is", "lin"};
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(q * p, &m));
+  PetscObjectOptionsBegin((PetscObject)cs);
+  PetscCall(PetscOptionsEnum("-covariates_select", "Covariate model building: none, bicc (one run, L0-penalised M-step) or scm (stepwise)", "PnlmeCovSelectSolve", PnlmeCovSelectTypes, (PetscEnum)cs->type, (PetscEnum *)&cs->type, NULL));
+  PetscCall(PetscOptionsString("-covariates_candidates", "Candidate effects parameter.column,... or all (every covariate on every parameter with a random effect)", "PnlmeCovSelectSolve", "all", buf, sizeof(buf), &flg));
+  explicit = (PetscBool)(flg && buf[0] && strcmp(buf, "all"));
+  if (explicit) PetscCall(PnlmeFitParseEffects(cs->model, cs->data, "-covariates_candidates", buf, m));
+  else
+    for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
+  PetscCall(PetscOptionsReal("-covariates_alpha", "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)", "PnlmeFitSetCovariateSelection", cs->alpha, &cs->alpha, NULL));
+  PetscCall(PetscOptionsReal("-covariates_louis_max", "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)", "PnlmeCovSelectSolve", cs->louismax, &cs->louismax, NULL));
+  PetscCall(PetscOptionsBool("-covariates_compare", "bicc: also fit the full and the covariate-free models and report their BICc", "PnlmeCovSelectSolve", cs->compare, &cs->compare, NULL));
+  PetscCall(PetscOptionsReal("-covariates_scm_forward", "scm: smallest drop of -2LL that adds an effect (3.84: p 0.05)", "PnlmeCovSelectSolve", cs->scmfwd, &cs->scmfwd, NULL));
+  PetscCall(PetscOptionsReal("-covariates_scm_backward", "scm: an effect whose removal raises -2LL by less than this is removed (10.83: p 0.001)", "PnlmeCovSelectSolve", cs->scmbwd, &cs->scmbwd, NULL));
+  PetscCall(PetscOptionsEList("-covariates_scm_ll", "scm: the -2LL compared: is (importance sampling) or lin (linearisation)", "PnlmeCovSelectSolve", ll, 2, ll[e], &e, NULL));
+  cs->scmlin = (PetscBool)(e == 1);
+  PetscCall(PetscOptionsBool("-covariates_fit_progress", "Progress lines of every fit (otherwise of the bicc selection run only)", "PnlmeCovSelectSolve", cs->progress, &cs->progress, NULL));
+  PetscCall(PetscOptionsString("-output_dir", "Directory for the final model's results, covariates.csv and models.csv", "PnlmeCovSelectSolve", cs->outdir, cs->outdir, sizeof(cs->outdir), NULL));
+  PetscOptionsEnd();
+  PetscCheck(cs->louismax >= 0 && cs->louismax < 1, comm, PETSC_ERR_USER, "option -covariates_louis_max %g: must be in [0, 1)", (double)cs->louismax);
+  PetscCheck(cs->alpha >= 0 && cs->alpha <= 1, comm, PETSC_ERR_USER, "option -covariates_alpha %g: must be in [0, 1]", (double)cs->alpha);
+  PetscCheck(cs->scmfwd >= 0 && cs->scmbwd >= 0, comm, PETSC_ERR_USER, "options -covariates_scm_forward and -covariates_scm_backward must be >= 0");
+  /* the forced-in effects: -fit_covariates */
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_covariates", buf, sizeof(buf), &flg));
+  {
+    PetscBool *f;
+    PetscCall(PetscCalloc1(q * p, &f));
+    if (flg && buf[0]) PetscCall(PnlmeFitParseEffects(cs->model, cs->data, "-fit_covariates", buf, f));
+    for (PetscInt j = p; j < q * p; j++) cs->forced[j - p] = f[j];
+    PetscCall(PetscFree(f));
+  }
+  /* candidates: not forced, and on a parameter with a random effect */
+  {
+    char fixed[4096] = "";
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_fixed", fixed, sizeof(fixed), NULL));
+    cs->ncand = 0;
+    for (PetscInt j = p; j < q * p; j++) {
+      const char *pn;
+      PetscBool   isfixed = PETSC_FALSE;
+      char        list[4096], *tok, *save = NULL;
+      PetscCall(PnlmeModelGetParameterName(cs->model, j % p, &pn));
+      PetscCall(PetscStrncpy(list, fixed, sizeof(list)));
+      for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) isfixed = (PetscBool)(isfixed || !strcmp(tok, pn));
+      /* "all" skips the parameters without random effect; naming one of their effects is an error */
+      PetscCheck(!(isfixed && m[j] && explicit), comm, PETSC_ERR_USER, "option -covariates_candidates: parameter '%s' has no random effect (-fit_fixed); its covariate effects cannot be candidates", pn);
+      cs->cand[j - p] = (PetscBool)(m[j] && !cs->forced[j - p] && !isfixed);
+      cs->ncand += cs->cand[j - p];
+    }
+  }
+  PetscCall(PetscFree(m));
+  PetscCheck(cs->type == PNLME_COVSELECT_NONE || cs->ncand > 0, comm, PETSC_ERR_USER, "option -covariates_select %s: no candidate effect (declare covariates with -data_covariates; -covariates_candidates)", PnlmeCovSelectTypes[cs->type]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *out)
+{
+  PnlmeCovSelect cs;
+  PetscFunctionBegin;
+  PetscValidPointer(out, 2);
+  PetscCall(PnlmeInitialize());
+  PetscCall(PetscHeaderCreate(cs, PNLME_CLASSID, "PnlmeCovSelect", "Covariate model building", "CovSelect", comm, PnlmeCovSelectDestroy, PnlmeCovSelectView));
+  cs->type     = PNLME_COVSELECT_NONE;
+  cs->alpha    = 1.0;
+  cs->louismax = 0;
+  cs->compare  = PETSC_TRUE;
+  cs->scmfwd   = 3.84;
+  cs->scmbwd   = 10.83;
+  cs->scmlin   = PETSC_FALSE;
+  cs->progress = PETSC_FALSE;
+  PetscCall(PnlmeFitLoadFromOptions(comm, &cs->model, &cs->data));
+  PetscCall(PnlmeModelGetNumParameters(cs->model, &cs->p));
+  PetscCall(PnlmeDataGetCovariateNames(cs->data, &cs->ncov, &cs->covnames));
+  PetscCall(PetscCalloc4(cs->ncov * cs->p, &cs->cand, cs->ncov * cs->p, &cs->forced, cs->ncov * cs->p, &cs->selected, cs->ncov * cs->p, &cs->work));
+  PetscCall(PnlmeCovSelectSetFromOptions(cs));
+  PetscCall(PetscObjectChangeTypeName((PetscObject)cs, PnlmeCovSelectTypes[cs->type]));
+  *out = cs;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectGetType(PnlmeCovSelect cs, PnlmeCovSelectType *type)
+{
+  PetscFunctionBegin;
+  *type = cs->type;
+  PetscFunctionReturn(0);
+}
+
+/* "param.COV" of effect j = c * p + k */
+PetscErrorCode PnlmeCovSelectEffectName(PnlmeCovSelect cs, PetscInt j, char name[], size_t len)
+{
+  const char *pn;
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelGetParameterName(cs->model, j % cs->p, &pn));
+  PetscCall(PetscSNPrintf(name, len, "%s.%s", pn, cs->covnames[j / cs->p]));
+  PetscFunctionReturn(0);
+}
+
+PetscInt PnlmeCovSelectCount(PnlmeCovSelect cs, const PetscBool effects[])
+{
+  PetscInt n = 0;
+  for (PetscInt j = 0; j < cs->ncov * cs->p; j++) n += effects[j];
+  return n;
+}
+
+/* a fit of the model with these effects, every other setting from the options database; no result
+   files (the final model's are written by PnlmeCovSelectWriteResults) */
+PetscErrorCode PnlmeCovSelectNewFit(PnlmeCovSelect cs, const PetscBool effects[], PetscBool progress, PnlmeFit *fit)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeFitCreate(PetscObjectComm((PetscObject)cs), fit));
+  PetscCall(PnlmeFitSetData(*fit, cs->data));
+  PetscCall(PnlmeFitSetModel(*fit, cs->model));
+  PetscCall(PnlmeFitSetFromOptions(*fit));
+  PetscCall(PnlmeFitSetCovariateModel(*fit, effects));
+  (*fit)->outdir[0] = 0;
+  if (!progress && !cs->progress) (*fit)->printevery = 0;
+  PetscFunctionReturn(0);
+}
+
+/* run a fit (with its likelihood) and record it as a model */
+PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect cs, PnlmeFit fit, const char label[], PnlmeCovModel *rec)
+{
+  PnlmeCovModel  m;
+  PetscLogDouble t0, t1;
+  PetscReal      aic, bic;
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  fit->post = PETSC_TRUE;
+  PetscCall(PnlmeFitSolve(fit));
+  PetscCall(PetscTime(&t1));
+  PetscCall(PetscMemzero(&m, sizeof(m)));
+  PetscCall(PetscStrncpy(m.label, label, sizeof(m.label)));
+  PetscCall(PnlmeFitGetCovariateModel(fit, cs->work));
+  m.neffects = PnlmeCovSelectCount(cs, cs->work);
+  m.m2ll = m.mcse = m.bicc = NAN;
+  if (fit->nis > 0) {
+    m.m2ll = fit->m2ll_is;
+    m.mcse = fit->mcse_is;
+    PetscCall(PnlmeFitCriteria(fit, fit->m2ll_is, &aic, &bic, &m.bicc));
+  }
+  m.m2ll_lin = fit->m2ll_lin;
+  PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &m.bicc_lin));
+  m.seconds = (PetscReal)(t1 - t0);
+  if (cs->nmodels == cs->maxmodels) {
+    PnlmeCovModel *mm;
+    cs->maxmodels = PetscMax(16, 2 * cs->maxmodels);
+    PetscCall(PetscMalloc1(cs->maxmodels, &mm));
+    PetscCall(PetscArraycpy(mm, cs->models, cs->nmodels));
+    PetscCall(PetscFree(cs->models));
+    cs->models = mm;
+  }
+  cs->models[cs->nmodels++] = m;
+  if (rec) *rec = m;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectSolve(PnlmeCovSelect cs)
+{
+  PetscLogDouble t0, t1;
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  switch (cs->type) {
+  case PNLME_COVSELECT_BICC:
+    PetscCall(PnlmeCovSelectSolve_BICc(cs));
+    break;
+  case PNLME_COVSELECT_SCM:
+    PetscCall(PnlmeCovSelectSolve_SCM(cs));
+    break;
+  case PNLME_COVSELECT_NONE: /* a plain fit, which writes its own results (and checkpoints) */
+    PetscCall(PnlmeFitCreate(PetscObjectComm((PetscObject)cs), &cs->final));
+    PetscCall(PnlmeFitSetData(cs->final, cs->data));
+    PetscCall(PnlmeFitSetModel(cs->final, cs->model));
+    PetscCall(PnlmeFitSetFromOptions(cs->final));
+    PetscCall(PnlmeFitSolve(cs->final));
+    PetscCall(PetscArraycpy(cs->selected, cs->forced, cs->ncov * cs->p));
+    break;
+  }
+  PetscCall(PetscTime(&t1));
+  cs->seconds = (PetscReal)(t1 - t0);
+  if (cs->outdir[0] && cs->type != PNLME_COVSELECT_NONE) PetscCall(PnlmeCovSelectWriteResults(cs));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectView(PnlmeCovSelect cs, PetscViewer v)
+{
+  char name[160];
+  PetscFunctionBegin;
+  if (!v) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)cs), &v));
+  if (cs->final) PetscCall(PnlmeFitView(cs->final, v));
+  if (cs->type == PNLME_COVSELECT_NONE) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(v, "Covariate selection (%s): %" PetscInt_FMT " candidate effects", cs->type == PNLME_COVSELECT_BICC ? "one run, BICc with an L0 penalty solved as an MIQP in the M-step" : "stepwise covariate modelling", cs->ncand));
+  if (cs->type == PNLME_COVSELECT_SCM) PetscCall(PetscViewerASCIIPrintf(v, ", forward delta -2LL %g, backward %g, -2LL by %s", (double)cs->scmfwd, (double)cs->scmbwd, cs->scmlin ? "linearisation" : "importance sampling"));
+  PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+  if (cs->type == PNLME_COVSELECT_BICC) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  selection run: %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT "), %.2f s; penalty log(N) x weight from %g to 1 over the annealing\n", cs->niter, cs->K1, (double)cs->runseconds, (double)cs->alpha));
+    PetscCall(PetscViewerASCIIPrintf(v, "  MIQP: %" PetscInt64_FMT " solves, %" PetscInt64_FMT " nodes, %.3f s in all, %.2f ms per M-step on average, %.2f ms at most; not proven optimal: %" PetscInt64_FMT "\n", cs->nsolves, cs->nnodes, (double)cs->miqptotal, (double)(1e3 * cs->miqptotal / PetscMax(1, cs->niter)), (double)(1e3 * cs->miqpmax), cs->notopt));
+  }
+  PetscCall(PetscViewerASCIIPrintf(v, "  selected:"));
+  for (PetscInt j = 0; j < cs->ncov * cs->p; j++)
+    if (cs->selected[j]) {
+      PetscCall(PnlmeCovSelectEffectName(cs, j, name, sizeof(name)));
+      PetscCall(PetscViewerASCIIPrintf(v, " %s%s", name, cs->forced[j] ? " (forced)" : ""));
+    }
+  PetscCall(PetscViewerASCIIPrintf(v, "%s\n", PnlmeCovSelectCount(cs, cs->selected) ? "" : " none"));
+  PetscCall(PetscViewerASCIIPrintf(v, "  %-40s %7s %12s %7s %12s %12s %12s %9s\n", "model", "effects", "-2LL(IS)", "MC SE", "BICc(IS)", "-2LL(lin)", "BICc(lin)", "seconds"));
+  for (PetscInt i = 0; i < cs->nmodels; i++) {
+    const PnlmeCovModel *m = &cs->models[i];
+    if (cs->type == PNLME_COVSELECT_SCM && cs->nmodels > 40 && i > 0 && i < cs->nmodels - 1) continue; /* models.csv has them all */
+    PetscCall(PetscViewerASCIIPrintf(v, "  %-40s %7" PetscInt_FMT " %12.3f %7.3f %12.3f %12.3f %12.3f %9.2f\n", m->label, m->neffects, (double)m->m2ll, (double)m->mcse, (double)m->bicc, (double)m->m2ll_lin, (double)m->bicc_lin, (double)m->seconds));
+  }
+  PetscCall(PetscViewerASCIIPrintf(v, "  fits: %" PetscInt_FMT ", total time %.2f s\n", cs->nmodels + (cs->type == PNLME_COVSELECT_BICC ? 1 : 0), (double)cs->seconds));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectGetSelection(PnlmeCovSelect cs, PetscInt *ncov, PetscInt *p, const PetscBool **selected)
+{
+  PetscFunctionBegin;
+  if (ncov) *ncov = cs->ncov;
+  if (p) *p = cs->p;
+  if (selected) *selected = cs->selected;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectGetFit(PnlmeCovSelect cs, PnlmeFit *fit)
+{
+  PetscFunctionBegin;
+  *fit = cs->final;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectGetCost(PnlmeCovSelect cs, PetscInt *nfits, PetscReal *seconds)
+{
+  PetscFunctionBegin;
+  if (nfits) *nfits = cs->nmodels + (cs->type == PNLME_COVSELECT_BICC ? 1 : 0);
+  if (seconds) *seconds = cs->seconds;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectDestroy(PnlmeCovSelect *csp)
+{
+  PnlmeCovSelect cs = *csp;
+  PetscFunctionBegin;
+  if (!cs) PetscFunctionReturn(0);
+  if (--((PetscObject)cs)->refct > 0) {
+    *csp = NULL;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PnlmeFitDestroy(&cs->final));
+  PetscCall(PetscFree4(cs->cand, cs->forced, cs->selected, cs->work));
+  PetscCall(PetscFree(cs->models));
+  PetscCall(PetscFree(cs->beta));
+  PetscCall(PetscFree4(cs->weight, cs->miqptime, cs->nodes, cs->nsel));
+  PetscCall(PnlmeDataDestroy(&cs->data));
+  PetscCall(PnlmeModelDestroy(&cs->model));
+  PetscCall(PetscHeaderDestroy(csp));
+  PetscFunctionReturn(0);
+}

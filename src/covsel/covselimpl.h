@@ -1,0 +1,57 @@
+/* Private: the PnlmeCovSelect object (covselect.c), the one-run method (onerun.c), stepwise
+   covariate modelling (scm.c) and the reports (report.c). */
+#pragma once
+#include "fit/fitimpl.h"
+
+typedef struct {
+  PetscErrorCode (*dummy)(void);
+} _PnlmeCovSelectOps;
+
+/* one fitted model */
+typedef struct {
+  char      label[48];  /* "selected", "full", "none", "scm forward 2 +kin.GA", ... */
+  PetscInt  neffects;   /* covariate effects in the model */
+  PetscReal m2ll, mcse, bicc;         /* importance sampling (NaN without) */
+  PetscReal m2ll_lin, bicc_lin;       /* linearisation */
+  PetscReal seconds;
+} PnlmeCovModel;
+
+struct _p_PnlmeCovSelect {
+  PETSCHEADER(_PnlmeCovSelectOps);
+  PnlmeCovSelectType type;
+  PnlmeModel         model;
+  PnlmeData          data;
+  PetscInt           p, ncov;
+  const char *const *covnames;
+  PetscBool         *cand, *forced, *selected, *work; /* [ncov x p] */
+  PetscInt           ncand;
+  PetscReal          alpha, louismax;
+  PetscBool          compare, progress;
+  PetscReal          scmfwd, scmbwd;
+  PetscBool          scmlin;
+  char               outdir[PETSC_MAX_PATH_LEN];
+  PnlmeFit           final;
+  PetscInt           ifinal;   /* its record in models[] */
+  /* every model fitted, in order */
+  PnlmeCovModel     *models;
+  PetscInt           nmodels, maxmodels;
+  PetscReal          seconds;
+  /* bicc: the selection run */
+  PetscInt           niter;    /* its iterations */
+  PetscReal         *beta;     /* [niter x ncov x p] B of the candidates at every iteration */
+  PetscReal         *weight, *miqptime;
+  PetscInt          *nodes, *nsel;
+  PetscReal          runseconds, miqptotal, miqpmax;
+  PetscInt64         nsolves, nnodes, notopt;
+  PetscInt           K1;
+};
+
+/* covselect.c: a fit of the model effects[] (with the options of the database), run, recorded */
+PETSC_INTERN PetscErrorCode PnlmeCovSelectNewFit(PnlmeCovSelect, const PetscBool effects[], PetscBool progress, PnlmeFit *);
+PETSC_INTERN PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect, PnlmeFit, const char label[], PnlmeCovModel *);
+PETSC_INTERN PetscInt       PnlmeCovSelectCount(PnlmeCovSelect, const PetscBool effects[]);
+/* onerun.c, scm.c */
+PETSC_INTERN PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect);
+PETSC_INTERN PetscErrorCode PnlmeCovSelectSolve_SCM(PnlmeCovSelect);
+/* report.c: covariates.csv, models.csv and /selection of results.h5 in -output_dir */
+PETSC_INTERN PetscErrorCode PnlmeCovSelectWriteResults(PnlmeCovSelect);
