@@ -33,6 +33,12 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscCheck(cs->louismax >= 0 && cs->louismax < 1, comm, PETSC_ERR_USER, "option -covariates_louis_max %g: must be in [0, 1)", (double)cs->louismax);
   PetscCheck(cs->alpha >= 0 && cs->alpha <= 1, comm, PETSC_ERR_USER, "option -covariates_alpha %g: must be in [0, 1]", (double)cs->alpha);
   PetscCheck(cs->scmfwd >= 0 && cs->scmbwd >= 0, comm, PETSC_ERR_USER, "options -covariates_scm_forward and -covariates_scm_backward must be >= 0");
+  if (cs->type != PNLME_COVSELECT_NONE) { /* the selection's own state is not checkpointed */
+    PetscBool ck, rs;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-checkpoint_every", &ck));
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-restart", &rs));
+    PetscCheck(!ck && !rs, comm, PETSC_ERR_USER, "option -covariates_select %s: -checkpoint_every and -restart are not supported with covariate selection", PnlmeCovSelectTypes[cs->type]);
+  }
   /* the forced-in effects: -fit_covariates */
   PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_covariates", buf, sizeof(buf), &flg));
   {
