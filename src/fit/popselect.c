@@ -177,6 +177,8 @@ PetscErrorCode PnlmePopSelectB(PnlmePop *pop, const PetscReal G[], const PetscRe
     /* the coefficients on the selected support: the complete-data M-step of that model (the
        observed-data quadratic only chooses the support; without missing information they agree) */
     PetscCall(SupportLeastSquares(sel, n, &ok));
+    /* rank 0's coefficients everywhere (as PnlmeSubset does for its solution: LAPACK may differ between nodes) */
+    PetscCallMPI(MPI_Bcast(sel->xv, (PetscMPIInt)n, MPIU_REAL, 0, PetscObjectComm((PetscObject)sel->sub[b])));
     PetscCall(PnlmeSubsetGetStats(sel->sub[b], &st));
     for (PetscInt i = 0; i < n; i++) {
       pop->B[sel->vidx[i]]      = sel->supp[i] ? sel->xv[i] : 0.0;
