@@ -48,21 +48,24 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
     for (PetscInt j = p; j < q * p; j++) cs->forced[j - p] = f[j];
     PetscCall(PetscFree(f));
   }
-  /* candidates: not forced, and on a parameter with a random effect */
+  /* candidates: not forced, and on a parameter with a random effect (-fit_fixed: its names are
+     checked by the fit itself) */
   {
-    char fixed[4096] = "";
+    char      fixed[4096] = "", *tok, *save = NULL;
+    PetscBool isfixed[64] = {PETSC_FALSE};
     PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_fixed", fixed, sizeof(fixed), NULL));
+    for (tok = strtok_r(fixed, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      PetscInt k;
+      PetscCall(PnlmeModelGetParameterIndex(cs->model, tok, &k));
+      if (k >= 0) isfixed[k] = PETSC_TRUE;
+    }
     cs->ncand = 0;
     for (PetscInt j = p; j < q * p; j++) {
       const char *pn;
-      PetscBool   isfixed = PETSC_FALSE;
-      char        list[4096], *tok, *save = NULL;
       PetscCall(PnlmeModelGetParameterName(cs->model, j % p, &pn));
-      PetscCall(PetscStrncpy(list, fixed, sizeof(list)));
-      for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) isfixed = (PetscBool)(isfixed || !strcmp(tok, pn));
       /* "all" skips the parameters without random effect; naming one of their effects is an error */
-      PetscCheck(!(isfixed && m[j] && explicit), comm, PETSC_ERR_USER, "option -covariates_candidates: parameter '%s' has no random effect (-fit_fixed); its covariate effects cannot be candidates", pn);
-      cs->cand[j - p] = (PetscBool)(m[j] && !cs->forced[j - p] && !isfixed);
+      PetscCheck(!(isfixed[j % p] && m[j] && explicit), comm, PETSC_ERR_USER, "option -covariates_candidates: parameter '%s' has no random effect (-fit_fixed); its covariate effects cannot be candidates", pn);
+      cs->cand[j - p] = (PetscBool)(m[j] && !cs->forced[j - p] && !isfixed[j % p]);
       cs->ncand += cs->cand[j - p];
     }
   }

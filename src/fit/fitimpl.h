@@ -42,7 +42,6 @@ typedef struct {
    (PnlmeSubset) per Omega block, w(t) ramping from alpha to 1 over the annealing phase. */
 typedef struct _PnlmePopSelect {
   PetscBool      *cand;        /* [q x p] penalised candidates (entries of the mask) */
-  PetscInt        ncand;
   PetscReal       alpha, weight, lambda; /* ramp start, this iteration's factor, log N */
   PnlmeSubset     sub[64];     /* per Omega block (indexed by its first parameter), NULL if unused */
   PetscInt        nmax;        /* variables of the largest block problem */
@@ -58,13 +57,12 @@ typedef struct _PnlmePopSelect {
   /* this iteration (reset by PnlmePopSelectRamp) and the totals */
   PetscReal       ittime;
   PetscInt64      itnodes;
-  PetscInt        itnotopt;
   PetscInt64      nsolves, nodes, notopt;
   PetscReal       time, maxittime;
-  /* per iteration: [niter] weight, MIQP seconds, nodes, selected count, not-proven-optimal solves */
+  /* per iteration: [niter] weight, MIQP seconds, nodes, selected count */
   PetscInt        nrec;
   PetscReal      *rweight, *rtime;
-  PetscInt       *rnodes, *rsel, *rnotopt;
+  PetscInt       *rnodes, *rsel;
 } PnlmePopSelect;
 
 /* work of the non-centred steps (noncentred.c), sized at SetUp */

@@ -42,7 +42,6 @@ PetscErrorCode PnlmePopSelectCreate(MPI_Comm comm, PnlmePop *pop, const PetscBoo
   PetscCall(PetscCalloc1(q * p, &sel->cand));
   for (PetscInt j = 0; j < q * p; j++) {
     sel->cand[j] = (PetscBool)(cand[j] && pop->mask[j] && j >= p && !pop->fixed[j % p]);
-    sel->ncand += sel->cand[j];
   }
   sel->alpha  = alpha;
   sel->weight = alpha;
@@ -69,7 +68,7 @@ PetscErrorCode PnlmePopSelectCreate(MPI_Comm comm, PnlmePop *pop, const PetscBoo
   PetscCall(PetscMalloc6(nmax * nmax, &sel->Q, nmax, &sel->qv, nmax, &sel->xv, nmax, &sel->role, nmax, &sel->supp, nmax, &sel->vidx));
   PetscCall(PetscMalloc5(nmax * nmax, &sel->Qc, nmax, &sel->qc, nmax * nmax, &sel->Lw, nmax, &sel->T, nmax, &sel->zw));
   sel->nrec = nrec;
-  PetscCall(PetscCalloc5(nrec, &sel->rweight, nrec, &sel->rtime, nrec, &sel->rnodes, nrec, &sel->rsel, nrec, &sel->rnotopt));
+  PetscCall(PetscCalloc4(nrec, &sel->rweight, nrec, &sel->rtime, nrec, &sel->rnodes, nrec, &sel->rsel));
   pop->sel = sel;
   PetscFunctionReturn(0);
 }
@@ -83,7 +82,7 @@ PetscErrorCode PnlmePopSelectDestroy(PnlmePop *pop)
   PetscCall(PetscFree(sel->cand));
   PetscCall(PetscFree6(sel->Q, sel->qv, sel->xv, sel->role, sel->supp, sel->vidx));
   PetscCall(PetscFree5(sel->Qc, sel->qc, sel->Lw, sel->T, sel->zw));
-  PetscCall(PetscFree5(sel->rweight, sel->rtime, sel->rnodes, sel->rsel, sel->rnotopt));
+  PetscCall(PetscFree4(sel->rweight, sel->rtime, sel->rnodes, sel->rsel));
   PetscCall(PetscFree(pop->sel));
   PetscFunctionReturn(0);
 }
@@ -96,7 +95,6 @@ void PnlmePopSelectRamp(PnlmePop *pop, PetscInt iter, PetscInt anneal)
   sel->weight   = iter < anneal ? sel->alpha + (1 - sel->alpha) * (PetscReal)iter / (PetscReal)anneal : 1.0;
   sel->ittime   = 0;
   sel->itnodes  = 0;
-  sel->itnotopt = 0;
 }
 
 /* s_k = sum_i Var(z_ik | y_i) / (N omega_k^2): the fraction of the complete-data information on the
@@ -186,7 +184,6 @@ PetscErrorCode PnlmePopSelectB(PnlmePop *pop, const PetscReal G[], const PetscRe
     }
     sel->ittime += st.time;
     sel->itnodes += st.nodes;
-    sel->itnotopt += st.status != PNLME_SUBSET_OPTIMAL;
     sel->nsolves++;
     sel->nodes += st.nodes;
     sel->notopt += st.status != PNLME_SUBSET_OPTIMAL;
@@ -206,6 +203,5 @@ void PnlmePopSelectRecord(PnlmePop *pop, PetscInt iter)
   sel->rtime[iter]   = sel->ittime;
   sel->rnodes[iter]  = (PetscInt)sel->itnodes;
   sel->rsel[iter]    = nsel;
-  sel->rnotopt[iter] = sel->itnotopt;
   sel->maxittime     = PetscMax(sel->maxittime, sel->ittime);
 }
