@@ -27,6 +27,8 @@
      -covariates_compare true               bicc: also fit the full and the covariate-free models
      -covariates_scm_forward 3.84 -covariates_scm_backward 10.83   scm thresholds (delta -2LL)
      -covariates_scm_ll is|lin              scm: the -2LL compared (importance sampling or linearisation)
+     -covariates_ebic_gamma 0               bicc: extended BIC, penalty log(N) + 2 gamma log(candidates)
+     -covariates_starts 1                   bicc: selection runs (SAEM seeds); the best refitted model is kept
      -covariates_louis_max 0                bicc: > 0 chooses the support on an observed-data (Louis)
                                             quadratic, missing information capped at this (docs/selection.md)
      -covariates_subset_...                 the MIQP solver's options (pnlmeselect.h)

@@ -21,6 +21,8 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   else
     for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
   PetscCall(PetscOptionsReal("-covariates_alpha", "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)", "PnlmeFitSetCovariateSelection", cs->alpha, &cs->alpha, NULL));
+  PetscCall(PetscOptionsInt("-covariates_starts", "bicc: selection runs (SAEM seeds -saem_seed + 0, 1, ...); the refitted model of lowest criterion is kept", "PnlmeCovSelectSolve", cs->starts, &cs->starts, NULL));
+  PetscCall(PetscOptionsReal("-covariates_ebic_gamma", "bicc: extended BIC, each effect's penalty log(N) + 2 gamma log(number of candidates) (0: BICc)", "PnlmeCovSelectSolve", cs->gamma, &cs->gamma, NULL));
   PetscCall(PetscOptionsReal("-covariates_louis_max", "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)", "PnlmeCovSelectSolve", cs->louismax, &cs->louismax, NULL));
   PetscCall(PetscOptionsBool("-covariates_compare", "bicc: also fit the full and the covariate-free models and report their BICc", "PnlmeCovSelectSolve", cs->compare, &cs->compare, NULL));
   PetscCall(PetscOptionsReal("-covariates_scm_forward", "scm: smallest drop of -2LL that adds an effect (3.84: p 0.05)", "PnlmeCovSelectSolve", cs->scmfwd, &cs->scmfwd, NULL));
@@ -31,6 +33,8 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscCall(PetscOptionsString("-output_dir", "Directory for the final model's results, covariates.csv and models.csv", "PnlmeCovSelectSolve", cs->outdir, cs->outdir, sizeof(cs->outdir), NULL));
   PetscOptionsEnd();
   PetscCheck(cs->louismax >= 0 && cs->louismax < 1, comm, PETSC_ERR_USER, "option -covariates_louis_max %g: must be in [0, 1)", (double)cs->louismax);
+  PetscCheck(cs->starts >= 1, comm, PETSC_ERR_USER, "option -covariates_starts %" PetscInt_FMT ": must be >= 1", cs->starts);
+  PetscCheck(cs->gamma >= 0 && cs->gamma <= 1, comm, PETSC_ERR_USER, "option -covariates_ebic_gamma %g: must be in [0, 1]", (double)cs->gamma);
   PetscCheck(cs->alpha >= 0 && cs->alpha <= 1, comm, PETSC_ERR_USER, "option -covariates_alpha %g: must be in [0, 1]", (double)cs->alpha);
   PetscCheck(cs->scmfwd >= 0 && cs->scmbwd >= 0, comm, PETSC_ERR_USER, "options -covariates_scm_forward and -covariates_scm_backward must be >= 0");
   if (cs->type != PNLME_COVSELECT_NONE) { /* the selection's own state is not checkpointed */
@@ -84,6 +88,7 @@ PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *ou
   cs->type     = PNLME_COVSELECT_NONE;
   cs->alpha    = 1.0;
   cs->louismax = 0;
+  cs->starts   = 1;
   cs->compare  = PETSC_TRUE;
   cs->scmfwd   = 3.84;
   cs->scmbwd   = 10.83;
@@ -148,6 +153,7 @@ PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect cs, PnlmeFit fit, const char 
   PetscCall(PetscTime(&t0));
   fit->post = PETSC_TRUE;
   PetscCall(PnlmeFitSolve(fit));
+  cs->nfits++;
   PetscCall(PetscTime(&t1));
   PetscCall(PetscMemzero(&m, sizeof(m)));
   PetscCall(PetscStrncpy(m.label, label, sizeof(m.label)));
@@ -213,8 +219,8 @@ PetscErrorCode PnlmeCovSelectView(PnlmeCovSelect cs, PetscViewer v)
   if (cs->type == PNLME_COVSELECT_SCM) PetscCall(PetscViewerASCIIPrintf(v, ", forward delta -2LL %g, backward %g, -2LL by %s", (double)cs->scmfwd, (double)cs->scmbwd, cs->scmlin ? "linearisation" : "importance sampling"));
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   if (cs->type == PNLME_COVSELECT_BICC) {
-    PetscCall(PetscViewerASCIIPrintf(v, "  selection run: %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT "), %.2f s; penalty log(N) x weight from %g to 1 over the annealing\n", cs->niter, cs->K1, (double)cs->runseconds, (double)cs->alpha));
-    PetscCall(PetscViewerASCIIPrintf(v, "  MIQP: %" PetscInt64_FMT " solves, %" PetscInt64_FMT " nodes, %.3f s in all, %.2f ms per M-step on average, %.2f ms at most; not proven optimal: %" PetscInt64_FMT "\n", cs->nsolves, cs->nnodes, (double)cs->miqptotal, (double)(1e3 * cs->miqptotal / PetscMax(1, cs->niter)), (double)(1e3 * cs->miqpmax), cs->notopt));
+    PetscCall(PetscViewerASCIIPrintf(v, "  selection run%s: %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT "), %.2f s; penalty per effect %.3f (log(N)%s) x weight from %g to 1 over the annealing\n", cs->starts > 1 ? "s (the kept start's iterations, all starts' time)" : "", cs->niter, cs->K1, (double)cs->runseconds, (double)cs->lambda, cs->gamma > 0 ? " + 2 gamma log(candidates), extended BIC" : "", (double)cs->alpha));
+    PetscCall(PetscViewerASCIIPrintf(v, "  MIQP: %" PetscInt64_FMT " solves, %" PetscInt64_FMT " nodes, %.3f s in all, %.2f ms per M-step on average, %.2f ms at most; not proven optimal: %" PetscInt64_FMT "\n", cs->nsolves, cs->nnodes, (double)cs->miqptotal, (double)(1e3 * cs->miqptotal / PetscMax(1, cs->miqpiter)), (double)(1e3 * cs->miqpmax), cs->notopt));
   }
   PetscCall(PetscViewerASCIIPrintf(v, "  selected:"));
   for (PetscInt j = 0; j < cs->ncov * cs->p; j++)
@@ -229,7 +235,7 @@ PetscErrorCode PnlmeCovSelectView(PnlmeCovSelect cs, PetscViewer v)
     if (cs->type == PNLME_COVSELECT_SCM && cs->nmodels > 40 && i > 0 && i < cs->nmodels - 1) continue; /* models.csv has them all */
     PetscCall(PetscViewerASCIIPrintf(v, "  %-40s %7" PetscInt_FMT " %12.3f %7.3f %12.3f %12.3f %12.3f %9.2f\n", m->label, m->neffects, (double)m->m2ll, (double)m->mcse, (double)m->bicc, (double)m->m2ll_lin, (double)m->bicc_lin, (double)m->seconds));
   }
-  PetscCall(PetscViewerASCIIPrintf(v, "  fits: %" PetscInt_FMT ", total time %.2f s\n", cs->nmodels + (cs->type == PNLME_COVSELECT_BICC ? 1 : 0), (double)cs->seconds));
+  PetscCall(PetscViewerASCIIPrintf(v, "  fits: %" PetscInt_FMT ", total time %.2f s\n", cs->nfits, (double)cs->seconds));
   PetscFunctionReturn(0);
 }
 
@@ -252,7 +258,7 @@ PetscErrorCode PnlmeCovSelectGetFit(PnlmeCovSelect cs, PnlmeFit *fit)
 PetscErrorCode PnlmeCovSelectGetCost(PnlmeCovSelect cs, PetscInt *nfits, PetscReal *seconds)
 {
   PetscFunctionBegin;
-  if (nfits) *nfits = cs->nmodels + (cs->type == PNLME_COVSELECT_BICC ? 1 : 0);
+  if (nfits) *nfits = cs->nfits;
   if (seconds) *seconds = cs->seconds;
   PetscFunctionReturn(0);
 }

@@ -25,7 +25,8 @@ struct _p_PnlmeCovSelect {
   const char *const *covnames;
   PetscBool         *cand, *forced, *selected, *work; /* [ncov x p] */
   PetscInt           ncand;
-  PetscReal          alpha, louismax;
+  PetscReal          alpha, louismax, gamma; /* ramp start; Louis cap; extended-BIC gamma */
+  PetscInt           starts;                  /* bicc: selection runs (SAEM seeds) */
   PetscBool          compare, progress;
   PetscReal          scmfwd, scmbwd;
   PetscBool          scmlin;
@@ -35,15 +36,18 @@ struct _p_PnlmeCovSelect {
   /* every model fitted, in order */
   PnlmeCovModel     *models;
   PetscInt           nmodels, maxmodels;
+  PetscInt           nfits;    /* fits run: the models' and the selection runs (a model repeated by
+                                  "(= selected)" is not fitted again) */
   PetscReal          seconds;
   /* bicc: the selection run */
   PetscInt           niter;    /* its iterations */
-  PetscReal         *beta;     /* [niter x ncov x p] B of the candidates at every iteration */
+  PetscReal         *beta;     /* [niter x ncov x p] B of the candidates at every iteration (kept start) */
   PetscReal         *weight, *miqptime;
   PetscInt          *nodes, *nsel;
-  PetscReal          runseconds, miqptotal, miqpmax;
-  PetscInt64         nsolves, nnodes, notopt;
-  PetscInt           K1;
+  PetscReal          runseconds, miqptotal, miqpmax, lambda; /* ...; the penalty of an effect */
+  PetscInt64         nsolves, nnodes, notopt; /* over all starts */
+  PetscInt           miqpiter;                /* M-steps of all starts */
+  PetscInt           K1, seed;                /* of the kept start */
 };
 
 /* covselect.c: a fit of the model effects[] (with the options of the database), run, recorded */

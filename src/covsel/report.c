@@ -71,7 +71,7 @@ static PetscErrorCode WriteHDF5(PnlmeCovSelect cs)
   PetscCall(PnlmeH5OpenAppend(comm, path, "results file", &h));
   g = PnlmeH5CreateGroup(&h, h.file, "selection");
   PetscCall(PnlmeH5WriteAttrString(&h, g, "method", PnlmeCovSelectTypes[cs->type]));
-  PetscCall(PnlmeH5WriteAttrInt(&h, g, "fits", cs->nmodels + (cs->type == PNLME_COVSELECT_BICC ? 1 : 0)));
+  PetscCall(PnlmeH5WriteAttrInt(&h, g, "fits", cs->nfits));
   PetscCall(PnlmeH5WriteAttrReal(&h, g, "seconds", cs->seconds));
   for (PetscInt k = 0; k < p; k++) PetscCall(PnlmeModelGetParameterName(cs->model, k, &pnames[k]));
   PetscCall(PnlmeH5WriteStrings(&h, g, "parameter", p, pnames));
@@ -111,7 +111,10 @@ static PetscErrorCode WriteHDF5(PnlmeCovSelect cs)
     PetscCall(PnlmeH5WriteRows(&h, g, "miqp_nodes", sizeof(PetscInt) == 8 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32, H5T_STD_I64LE, 0, NULL, nit, 0, h.rank ? 0 : nit, cs->nodes));
     PetscCall(PnlmeH5WriteRows(&h, g, "n_selected", sizeof(PetscInt) == 8 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32, H5T_STD_I64LE, 0, NULL, nit, 0, h.rank ? 0 : nit, cs->nsel));
     PetscCall(PnlmeH5WriteAttrReal(&h, g, "alpha", cs->alpha));
-    PetscCall(PnlmeH5WriteAttrReal(&h, g, "lambda", PetscLogReal((PetscReal)cs->final->N)));
+    PetscCall(PnlmeH5WriteAttrReal(&h, g, "ebic_gamma", cs->gamma));
+    PetscCall(PnlmeH5WriteAttrInt(&h, g, "starts", cs->starts));
+    PetscCall(PnlmeH5WriteAttrInt(&h, g, "seed", cs->seed));
+    PetscCall(PnlmeH5WriteAttrReal(&h, g, "lambda", cs->lambda));
     PetscCall(PnlmeH5WriteAttrInt(&h, g, "exploration_iterations", cs->K1));
   }
   PnlmeH5CloseGroup(&h, g);

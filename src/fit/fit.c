@@ -300,7 +300,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
   PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
   if (fit->vem) PetscCall(PnlmeFitSetUp_VEM(fit));
-  if (fit->selcand) PetscCall(PnlmePopSelectCreate(comm, &fit->pop, fit->selcand, fit->selalpha, fit->sellouis, fit->N, fit->K1 + fit->K2));
+  if (fit->selcand) PetscCall(PnlmePopSelectCreate(comm, &fit->pop, fit->selcand, fit->selalpha, fit->sellouis, PetscLogReal((PetscReal)fit->N) + fit->selextra, fit->K1 + fit->K2));
   fit->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -458,6 +458,7 @@ PetscErrorCode PnlmeFitSetCovariateSelection(PnlmeFit fit, const PetscBool candi
   }
   fit->selalpha = alpha;
   fit->sellouis = 0;
+  fit->selextra = 0;
   PetscFunctionReturn(0);
 }
 

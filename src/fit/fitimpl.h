@@ -42,7 +42,7 @@ typedef struct {
    (PnlmeSubset) per Omega block, w(t) ramping from alpha to 1 over the annealing phase. */
 typedef struct _PnlmePopSelect {
   PetscBool      *cand;        /* [q x p] penalised candidates (entries of the mask) */
-  PetscReal       alpha, weight, lambda; /* ramp start, this iteration's factor, log N */
+  PetscReal       alpha, weight, lambda; /* ramp start, this iteration's factor, penalty of an effect (log N [+ 2 gamma log P]) */
   PnlmeSubset     sub[64];     /* per Omega block (indexed by its first parameter), NULL if unused */
   PetscInt        nmax;        /* variables of the largest block problem */
   PetscReal       shrink[64];  /* per parameter: mean posterior variance of z / omega^2 (Louis' missing information) */
@@ -183,10 +183,11 @@ struct _p_PnlmeFit {
   PetscReal *vema;         /* [nlocal x 2p] moving averages of z and z^2 of every subject (posterior variances) */
   PetscInt   nv;           /* p with selection (the statistic sum_i Var(z_i | y_i)), else 0 */
   PetscReal  selalpha, sellouis; /* ramp start; cap of the missing-information fraction */
+  PetscReal  selextra;           /* added to log(N) in the penalty of an effect (extended BIC: 2 gamma log P) */
 };
 
 /* popselect.c: the selection M-step */
-PETSC_INTERN PetscErrorCode PnlmePopSelectCreate(MPI_Comm, PnlmePop *, const PetscBool cand[], PetscReal alpha, PetscReal louismax, PetscInt64 N, PetscInt nrec);
+PETSC_INTERN PetscErrorCode PnlmePopSelectCreate(MPI_Comm, PnlmePop *, const PetscBool cand[], PetscReal alpha, PetscReal louismax, PetscReal lambda, PetscInt nrec);
 PETSC_INTERN PetscErrorCode PnlmePopSelectDestroy(PnlmePop *);
 PETSC_INTERN void           PnlmePopSelectRamp(PnlmePop *, PetscInt iter, PetscInt anneal);
 PETSC_INTERN void           PnlmePopSelectSetShrinkage(PnlmePop *, PetscInt64 N, const PetscReal sumv[]);

@@ -18,7 +18,8 @@
    omega_k^2 of each parameter (SAEM: moving averages of each subject's draws; one more reduced
    statistic per parameter),  Q = Qc o (c c^T), c_k = sqrt(1 - s_k),  q = qc - (Qc - Q) B, s_k
    capped (-covariates_louis_max 0.5: the gradient is extrapolated by 1/(1 - s_k) and carries the
-   Monte-Carlo noise of the iteration).  The coefficients on the chosen support are the
+   Monte-Carlo noise of the iteration; SAEM therefore applies it from the 20th smoothing iteration
+   on, when the statistics average at least 20 iterations).  The coefficients on the chosen support are the
    complete-data M-step of the selected model.
 
    with the intercepts and forced-in effects unpenalised and the candidates penalised.  s = Omega_kk
@@ -33,7 +34,7 @@
    the same at any number of ranks.  Nothing is allocated per iteration. */
 #include "fit/fitimpl.h"
 
-PetscErrorCode PnlmePopSelectCreate(MPI_Comm comm, PnlmePop *pop, const PetscBool cand[], PetscReal alpha, PetscReal louismax, PetscInt64 N, PetscInt nrec)
+PetscErrorCode PnlmePopSelectCreate(MPI_Comm comm, PnlmePop *pop, const PetscBool cand[], PetscReal alpha, PetscReal louismax, PetscReal lambda, PetscInt nrec)
 {
   PnlmePopSelect *sel;
   PetscInt        p = pop->p, q = pop->q, nmax = 0;
@@ -45,7 +46,7 @@ PetscErrorCode PnlmePopSelectCreate(MPI_Comm comm, PnlmePop *pop, const PetscBoo
   }
   sel->alpha  = alpha;
   sel->weight = alpha;
-  sel->lambda = PetscLogReal((PetscReal)N);
+  sel->lambda = lambda;
   sel->shrinkmax = louismax;
   for (PetscInt b = 0; b < p; b++) {
     PetscInt n = 0, nc = 0;
@@ -98,13 +99,14 @@ void PnlmePopSelectRamp(PnlmePop *pop, PetscInt iter, PetscInt anneal)
 }
 
 /* s_k = sum_i Var(z_ik | y_i) / (N omega_k^2): the fraction of the complete-data information on the
-   parameter's regression that is missing from the observed data (Louis 1982), capped at 0.95 */
+   parameter's regression that is missing from the observed data (Louis 1982), capped at
+   -covariates_louis_max; sumv NULL: 0 (the complete-data criterion) */
 void PnlmePopSelectSetShrinkage(PnlmePop *pop, PetscInt64 N, const PetscReal sumv[])
 {
   PnlmePopSelect *sel = pop->sel;
   PetscInt        p   = pop->p;
   if (!sel) return;
-  for (PetscInt k = 0; k < p; k++) sel->shrink[k] = pop->fixed[k] ? 0.0 : PetscMin(sel->shrinkmax, PetscMax(0.0, sumv[k] / ((PetscReal)N * pop->Omega[k * p + k])));
+  for (PetscInt k = 0; k < p; k++) sel->shrink[k] = pop->fixed[k] || !sumv ? 0.0 : PetscMin(sel->shrinkmax, PetscMax(0.0, sumv[k] / ((PetscReal)N * pop->Omega[k * p + k])));
 }
 
 /* least squares of the complete-data objective on the support: Qc_SS x_S = qc_S (LAPACK Cholesky);

@@ -287,7 +287,9 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     PetscCall(PetscLogEventBegin(PNLME_MStep, 0, 0, 0, 0));
     for (PetscInt k = 0; k < p; k++) omega_old[k] = fit->pop.Omega[k * p + k];
     PnlmePopSelectRamp(&fit->pop, iter, fit->saiter); /* covariate selection: the penalty's ramp */
-    if (fit->nv) PnlmePopSelectSetShrinkage(&fit->pop, fit->N, fit->s + STAT_V(fit));
+    /* the Louis support criterion from the 20th smoothing iteration on: its Newton extrapolation
+       would amplify the Monte-Carlo noise of less averaged statistics */
+    if (fit->nv) PnlmePopSelectSetShrinkage(&fit->pop, fit->N, gamma <= 0.05 ? fit->s + STAT_V(fit) : NULL);
     PetscCall(PnlmePopMStep(&fit->pop, fit->N, fit->G, fit->S + STAT_S1(fit), fit->S + STAT_S2(fit)));
     if (iter < fit->saiter) /* simulated annealing: variances shrink at most by safactor per iteration */
       for (PetscInt k = 0; k < p; k++)

@@ -1,6 +1,8 @@
 /* Covariate selection (PnlmeCovSelect) checked against what it must select:
      -test_selected ka.WT,V.WT   exactly these effects in the final model ("none": no effect)
      -test_true LIST -test_false_max F   every effect of LIST selected, at most F others
+     -test_noise_prefix Z -test_noise_max M   at most M selected effects on a covariate whose
+                                         column name starts with Z (the stress case's noise)
      -test_bicc_min / -test_bicc_max     BICc (IS) of the final model
      -test_bicc_best                     the final model has the lowest BICc (IS) of the models fitted
      -test_fits_min / -test_fits_max     number of fits
@@ -69,6 +71,19 @@ static PetscErrorCode Run(void)
     }
     PetscCheck(nfalse <= falsemax, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "%" PetscInt_FMT " false positives, at most %" PetscInt_FMT " allowed", nfalse, falsemax);
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "test: every true effect selected, %" PetscInt_FMT " false positives\n", nfalse));
+  }
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-test_noise_prefix", out, sizeof(out), &flg));
+  if (flg) {
+    PetscInt nnoise = 0, noisemax = 0;
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-test_noise_max", &noisemax, NULL));
+    for (PetscInt j = 0; j < n; j++) {
+      const char *dot;
+      PetscCall(PnlmeCovSelectEffectName(cs, j, name, sizeof(name)));
+      dot = strchr(name, '.');
+      nnoise += cs->selected[j] && dot && !strncmp(dot + 1, out, strlen(out));
+    }
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "test: %" PetscInt_FMT " effects of %s* columns selected\n", nnoise, out));
+    PetscCheck(nnoise <= noisemax, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "%" PetscInt_FMT " effects of %s* columns selected, at most %" PetscInt_FMT " allowed", nnoise, out, noisemax);
   }
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_bicc_min", &lo, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_bicc_max", &hi, NULL));
