@@ -4,7 +4,7 @@
 # stress case (200 pure-noise covariates added to the neonatal cohort: 1025 candidate effects).
 #   bash bench/covsel.sh [build-dir] [--with-neonates-scm]
 # (run from the project root; simulates the cohorts if missing).  SCM on the neonatal cohort is
-# about 190 full fits (over an hour on 2 cores), hence opt-in.
+# 230 full fits (about 1.6 hours on 2 cores), hence opt-in.
 set -euo pipefail
 B=build; SCMNEO=0
 for a in "$@"; do case $a in --with-neonates-scm) SCMNEO=1 ;; *) B=$a ;; esac; done
