@@ -47,14 +47,30 @@ static void AddMIQP(PnlmeCovSelect cs, PnlmeFit fit)
   cs->miqpiter += fit->niter;
 }
 
+/* the extended-BIC part of the penalty of one candidate effect: 2 gamma log(candidates) */
+static PetscReal EBICExtra(PnlmeCovSelect cs)
+{
+  return 2 * cs->gamma * PetscLogReal((PetscReal)cs->ncand);
+}
+
+/* a fit of the model effects[], recorded as a model and reported in one line */
+static PetscErrorCode FitModel(PnlmeCovSelect cs, const PetscBool effects[], const char label[], PnlmeCovModel *m, PnlmeFit *fit)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeCovSelectNewFit(cs, effects, PETSC_FALSE, fit));
+  PetscCall(PnlmeCovSelectRunFit(cs, *fit, label, m));
+  PetscCall(PetscPrintf(PetscObjectComm((PetscObject)cs), "covariate selection: %s model (%" PetscInt_FMT " effects): -2LL %.3f, BICc %.3f (%.2f s)\n", label, m->neffects, (double)m->m2ll, (double)m->bicc, (double)m->seconds));
+  PetscFunctionReturn(0);
+}
+
 /* fit the model effects[] unless it is the selected one (then its record is repeated) */
 static PetscErrorCode Compare(PnlmeCovSelect cs, const PetscBool effects[], const char label[])
 {
   PnlmeFit      fit;
   PnlmeCovModel m;
-  PetscBool     same = PETSC_TRUE;
+  PetscBool     same;
   PetscFunctionBegin;
-  for (PetscInt j = 0; j < cs->ncov * cs->p; j++) same = (PetscBool)(same && effects[j] == cs->selected[j]);
+  PetscCall(PetscArraycmp(effects, cs->selected, cs->ncov * cs->p, &same));
   if (same) {
     m = cs->models[cs->ifinal];
     PetscCall(PetscSNPrintf(m.label, sizeof(m.label), "%s (= selected)", label));
@@ -62,9 +78,7 @@ static PetscErrorCode Compare(PnlmeCovSelect cs, const PetscBool effects[], cons
     cs->models[cs->nmodels++] = m; /* room: RunFit keeps at least 16 */
     PetscFunctionReturn(0);
   }
-  PetscCall(PnlmeCovSelectNewFit(cs, effects, PETSC_FALSE, &fit));
-  PetscCall(PnlmeCovSelectRunFit(cs, fit, label, &m));
-  PetscCall(PetscPrintf(PetscObjectComm((PetscObject)cs), "covariate selection: %s model (%" PetscInt_FMT " effects): -2LL %.3f, BICc %.3f (%.2f s)\n", label, m.neffects, (double)m.m2ll, (double)m.bicc, (double)m.seconds));
+  PetscCall(FitModel(cs, effects, label, &m, &fit));
   PetscCall(PnlmeFitDestroy(&fit));
   PetscFunctionReturn(0);
 }
@@ -75,7 +89,7 @@ static PetscReal Criterion(PnlmeCovSelect cs, const PnlmeCovModel *m, const Pets
 {
   PetscInt nc = 0;
   for (PetscInt j = 0; j < cs->ncov * cs->p; j++) nc += effects[j] && cs->cand[j];
-  return (PetscIsNormalReal(m->bicc) ? m->bicc : m->bicc_lin) + 2 * cs->gamma * PetscLogReal((PetscReal)cs->ncand) * (PetscReal)nc;
+  return (PetscIsNormalReal(m->bicc) ? m->bicc : m->bicc_lin) + EBICExtra(cs) * (PetscReal)nc;
 }
 
 PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
@@ -93,12 +107,13 @@ PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
     PetscLogDouble t0, t1;
     PetscBool     *mine = supp + st * n;
     PetscInt       dup = -1;
+    PetscReal      crit;
     char           label[48];
     /* 1. the selection run (start st: SAEM seed -saem_seed + st) */
     PetscCall(PnlmeCovSelectNewFit(cs, cs->forced, PETSC_TRUE, &fit));
     PetscCall(PnlmeFitSetCovariateSelection(fit, cs->cand, cs->alpha));
     fit->sellouis = cs->louismax;
-    fit->selextra = 2 * cs->gamma * PetscLogReal((PetscReal)cs->ncand);
+    fit->selextra = EBICExtra(cs);
     fit->post     = PETSC_FALSE;
     fit->seed += st;
     PetscCall(PetscTime(&t0));
@@ -117,8 +132,8 @@ PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
     PetscCall(PetscPrintf(comm, "\n"));
     /* 2. the refit of the selected model, unless an earlier start selected the same */
     for (PetscInt s = 0; s < st && dup < 0; s++) {
-      PetscBool same = PETSC_TRUE;
-      for (PetscInt j = 0; j < n; j++) same = (PetscBool)(same && supp[s * n + j] == mine[j]);
+      PetscBool same;
+      PetscCall(PetscArraycmp(supp + s * n, mine, n, &same));
       if (same) dup = s;
     }
     if (dup >= 0) {
@@ -128,13 +143,12 @@ PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
     }
     if (cs->starts > 1) PetscCall(PetscSNPrintf(label, sizeof(label), "selected (start %" PetscInt_FMT ")", st + 1));
     else PetscCall(PetscStrncpy(label, "selected", sizeof(label)));
-    PetscCall(PnlmeCovSelectNewFit(cs, mine, PETSC_FALSE, &refit));
-    PetscCall(PnlmeCovSelectRunFit(cs, refit, label, &m));
-    PetscCall(PetscPrintf(comm, "covariate selection: %s model (%" PetscInt_FMT " effects): -2LL %.3f, BICc %.3f (%.2f s)\n", label, m.neffects, (double)m.m2ll, (double)m.bicc, (double)m.seconds));
+    PetscCall(FitModel(cs, mine, label, &m, &refit));
     nstart++;
     /* the start whose refitted model has the lowest criterion is kept (the first on ties) */
-    if (Criterion(cs, &m, mine) < best) {
-      best = Criterion(cs, &m, mine);
+    crit = Criterion(cs, &m, mine);
+    if (crit < best) {
+      best = crit;
       PetscCall(PnlmeFitDestroy(&cs->final));
       cs->final  = refit;
       refit      = NULL;
