@@ -29,6 +29,9 @@
      -covariates_scm_ll is|lin              scm: the -2LL compared (importance sampling or linearisation)
      -covariates_ebic_gamma 0               bicc: extended BIC, penalty log(N) + 2 gamma log(candidates)
      -covariates_starts 1                   bicc: selection runs (SAEM seeds); the best refitted model is kept
+     -covariates_polish 0                   bicc: steps of a local search in model space: selection runs
+                                            with the kept model's weakest effects barred (docs/selection.md)
+     -covariates_polish_size 4              bicc: its weakest effects tried per step
      -covariates_louis_max 0                bicc: > 0 chooses the support on an observed-data (Louis)
                                             quadratic, missing information capped at this (docs/selection.md)
      -covariates_subset_...                 the MIQP solver's options (pnlmeselect.h)

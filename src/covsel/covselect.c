@@ -22,6 +22,8 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
     for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
   PetscCall(PetscOptionsReal("-covariates_alpha", "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)", "PnlmeFitSetCovariateSelection", cs->alpha, &cs->alpha, NULL));
   PetscCall(PetscOptionsInt("-covariates_starts", "bicc: selection runs (SAEM seeds -saem_seed + 0, 1, ...); the refitted model of lowest criterion is kept", "PnlmeCovSelectSolve", cs->starts, &cs->starts, NULL));
+  PetscCall(PetscOptionsInt("-covariates_polish", "bicc: steps of a local search around the kept model: selection runs with its weakest effects barred, one at a time (0: none)", "PnlmeCovSelectSolve", cs->polish, &cs->polish, NULL));
+  PetscCall(PetscOptionsInt("-covariates_polish_size", "bicc: selection runs per polish step (the kept model's effects of smallest Wald |z|)", "PnlmeCovSelectSolve", cs->polishsize, &cs->polishsize, NULL));
   PetscCall(PetscOptionsReal("-covariates_ebic_gamma", "bicc: extended BIC, each effect's penalty log(N) + 2 gamma log(number of candidates) (0: BICc)", "PnlmeCovSelectSolve", cs->gamma, &cs->gamma, NULL));
   PetscCall(PetscOptionsReal("-covariates_louis_max", "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)", "PnlmeCovSelectSolve", cs->louismax, &cs->louismax, NULL));
   PetscCall(PetscOptionsBool("-covariates_compare", "bicc: also fit the full and the covariate-free models and report their BICc", "PnlmeCovSelectSolve", cs->compare, &cs->compare, NULL));
@@ -34,6 +36,8 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscOptionsEnd();
   PetscCheck(cs->louismax >= 0 && cs->louismax < 1, comm, PETSC_ERR_USER, "option -covariates_louis_max %g: must be in [0, 1)", (double)cs->louismax);
   PetscCheck(cs->starts >= 1, comm, PETSC_ERR_USER, "option -covariates_starts %" PetscInt_FMT ": must be >= 1", cs->starts);
+  PetscCheck(cs->polish >= 0, comm, PETSC_ERR_USER, "option -covariates_polish %" PetscInt_FMT ": must be >= 0", cs->polish);
+  PetscCheck(cs->polishsize >= 1, comm, PETSC_ERR_USER, "option -covariates_polish_size %" PetscInt_FMT ": must be >= 1", cs->polishsize);
   PetscCheck(cs->gamma >= 0 && cs->gamma <= 1, comm, PETSC_ERR_USER, "option -covariates_ebic_gamma %g: must be in [0, 1]", (double)cs->gamma);
   PetscCheck(cs->alpha >= 0 && cs->alpha <= 1, comm, PETSC_ERR_USER, "option -covariates_alpha %g: must be in [0, 1]", (double)cs->alpha);
   PetscCheck(cs->scmfwd >= 0 && cs->scmbwd >= 0, comm, PETSC_ERR_USER, "options -covariates_scm_forward and -covariates_scm_backward must be >= 0");
@@ -89,6 +93,8 @@ PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *ou
   cs->alpha    = 1.0;
   cs->louismax = 0;
   cs->starts   = 1;
+  cs->polish     = 0;
+  cs->polishsize = 4;
   cs->compare  = PETSC_TRUE;
   cs->scmfwd   = 3.84;
   cs->scmbwd   = 10.83;
@@ -143,6 +149,18 @@ PetscErrorCode PnlmeCovSelectNewFit(PnlmeCovSelect cs, const PetscBool effects[]
   PetscFunctionReturn(0);
 }
 
+/* append a model's record to cs->models */
+PetscErrorCode PnlmeCovSelectAddModel(PnlmeCovSelect cs, const PnlmeCovModel *m)
+{
+  PetscFunctionBegin;
+  if (cs->nmodels == cs->maxmodels) {
+    cs->maxmodels = PetscMax(16, 2 * cs->maxmodels);
+    PetscCall(PetscRealloc(sizeof(PnlmeCovModel) * cs->maxmodels, &cs->models));
+  }
+  cs->models[cs->nmodels++] = *m;
+  PetscFunctionReturn(0);
+}
+
 /* run a fit (with its likelihood) and record it as a model */
 PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect cs, PnlmeFit fit, const char label[], PnlmeCovModel *rec)
 {
@@ -168,15 +186,7 @@ PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect cs, PnlmeFit fit, const char 
   m.m2ll_lin = fit->m2ll_lin;
   PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &m.bicc_lin));
   m.seconds = (PetscReal)(t1 - t0);
-  if (cs->nmodels == cs->maxmodels) {
-    PnlmeCovModel *mm;
-    cs->maxmodels = PetscMax(16, 2 * cs->maxmodels);
-    PetscCall(PetscMalloc1(cs->maxmodels, &mm));
-    PetscCall(PetscArraycpy(mm, cs->models, cs->nmodels));
-    PetscCall(PetscFree(cs->models));
-    cs->models = mm;
-  }
-  cs->models[cs->nmodels++] = m;
+  PetscCall(PnlmeCovSelectAddModel(cs, &m));
   if (rec) *rec = m;
   PetscFunctionReturn(0);
 }
@@ -219,7 +229,8 @@ PetscErrorCode PnlmeCovSelectView(PnlmeCovSelect cs, PetscViewer v)
   if (cs->type == PNLME_COVSELECT_SCM) PetscCall(PetscViewerASCIIPrintf(v, ", forward delta -2LL %g, backward %g, -2LL by %s", (double)cs->scmfwd, (double)cs->scmbwd, cs->scmlin ? "linearisation" : "importance sampling"));
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   if (cs->type == PNLME_COVSELECT_BICC) {
-    PetscCall(PetscViewerASCIIPrintf(v, "  selection run%s: %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT "), %.2f s; penalty per effect %.3f (log(N)%s) x weight from %g to 1 over the annealing\n", cs->starts > 1 ? "s (the kept start's iterations, all starts' time)" : "", cs->niter, cs->K1, (double)cs->runseconds, (double)cs->lambda, cs->gamma > 0 ? " + 2 gamma log(candidates), extended BIC" : "", (double)cs->alpha));
+    PetscCall(PetscViewerASCIIPrintf(v, "  selection run%s: %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT "), %.2f s; penalty per effect %.3f (log(N)%s) x weight from %g to 1 over the annealing\n", cs->starts > 1 || cs->npolish > 0 ? "s (the kept run's iterations, all runs' time)" : "", cs->niter, cs->K1, (double)cs->runseconds, (double)cs->lambda, cs->gamma > 0 ? " + 2 gamma log(candidates), extended BIC" : "", (double)cs->alpha));
+    if (cs->polish > 0) PetscCall(PetscViewerASCIIPrintf(v, "  polish: %" PetscInt_FMT " selection runs with effects barred (at most %" PetscInt_FMT " steps of %" PetscInt_FMT ")\n", cs->npolish, cs->polish, cs->polishsize));
     PetscCall(PetscViewerASCIIPrintf(v, "  MIQP: %" PetscInt64_FMT " solves, %" PetscInt64_FMT " nodes, %.3f s in all, %.2f ms per M-step on average, %.2f ms at most; not proven optimal: %" PetscInt64_FMT "\n", cs->nsolves, cs->nnodes, (double)cs->miqptotal, (double)(1e3 * cs->miqptotal / PetscMax(1, cs->miqpiter)), (double)(1e3 * cs->miqpmax), cs->notopt));
   }
   PetscCall(PetscViewerASCIIPrintf(v, "  selected:"));

@@ -27,6 +27,7 @@ struct _p_PnlmeCovSelect {
   PetscInt           ncand;
   PetscReal          alpha, louismax, gamma; /* ramp start; Louis cap; extended-BIC gamma */
   PetscInt           starts;                  /* bicc: selection runs (SAEM seeds) */
+  PetscInt           polish, polishsize;      /* bicc: steps of the polish; runs per step */
   PetscBool          compare, progress;
   PetscReal          scmfwd, scmbwd;
   PetscBool          scmlin;
@@ -47,15 +48,19 @@ struct _p_PnlmeCovSelect {
   PetscReal          runseconds, miqptotal, miqpmax, lambda; /* ...; the penalty of an effect */
   PetscInt64         nsolves, nnodes, notopt; /* over all starts */
   PetscInt           miqpiter;                /* M-steps of all starts */
-  PetscInt           K1, seed;                /* of the kept start */
+  PetscInt           K1, seed, seedoff;       /* of the kept run: its seed, offset from -saem_seed */
+  PetscInt           npolish;                 /* selection runs of the polish */
 };
 
 /* covselect.c: a fit of the model effects[] (with the options of the database), run, recorded */
 PETSC_INTERN PetscErrorCode PnlmeCovSelectNewFit(PnlmeCovSelect, const PetscBool effects[], PetscBool progress, PnlmeFit *);
 PETSC_INTERN PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect, PnlmeFit, const char label[], PnlmeCovModel *);
+PETSC_INTERN PetscErrorCode PnlmeCovSelectAddModel(PnlmeCovSelect, const PnlmeCovModel *);
 PETSC_INTERN PetscInt       PnlmeCovSelectCount(PnlmeCovSelect, const PetscBool effects[]);
 /* onerun.c, scm.c */
 PETSC_INTERN PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect);
 PETSC_INTERN PetscErrorCode PnlmeCovSelectSolve_SCM(PnlmeCovSelect);
+/* report.c: the final fit's estimate and SE of effect j (0 and NaN when not in the model) */
+PETSC_INTERN PetscErrorCode PnlmeCovSelectFinalEffect(PnlmeCovSelect, PetscInt j, PetscReal *beta, PetscReal *se);
 /* report.c: covariates.csv, models.csv and /selection of results.h5 in -output_dir */
 PETSC_INTERN PetscErrorCode PnlmeCovSelectWriteResults(PnlmeCovSelect);

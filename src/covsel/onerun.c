@@ -5,6 +5,8 @@
    With -covariates_starts K > 1, 1 and 2 are repeated with SAEM seeds -saem_seed + 0..K-1 (a model
    selected twice is fitted once) and the model of lowest criterion (BICc, plus the extended-BIC part
    of the penalty with -covariates_ebic_gamma) is kept, with its selection run's record.
+   With -covariates_polish K > 0: a local search in model space around the kept model, selection
+   runs with its weakest effects barred (Polish below).
    3. With -covariates_compare: the full model (every candidate) and the covariate-free model (the
       forced effects only), for their BICc. */
 #include "covsel/covselimpl.h"
@@ -63,19 +65,31 @@ static PetscErrorCode FitModel(PnlmeCovSelect cs, const PetscBool effects[], con
   PetscFunctionReturn(0);
 }
 
-/* fit the model effects[] unless it is the selected one (then its record is repeated) */
-static PetscErrorCode Compare(PnlmeCovSelect cs, const PetscBool effects[], const char label[])
+/* every model refitted by the one run: its support and criterion (a model selected again is not
+   refitted) */
+typedef struct {
+  PetscBool *supp; /* [nmax x n] */
+  PetscReal *crit;
+  PetscInt  *imodel; /* its record in cs->models */
+  PetscInt   nsupp, nmax;
+  PetscReal  best; /* the criterion of cs->final */
+} Fitted;
+
+/* fit the model effects[] unless it was refitted already (then its record is repeated) */
+static PetscErrorCode Compare(PnlmeCovSelect cs, const Fitted *done, const PetscBool effects[], const char label[])
 {
   PnlmeFit      fit;
   PnlmeCovModel m;
-  PetscBool     same;
+  PetscInt      n = cs->ncov * cs->p;
   PetscFunctionBegin;
-  PetscCall(PetscArraycmp(effects, cs->selected, cs->ncov * cs->p, &same));
-  if (same) {
-    m = cs->models[cs->ifinal];
-    PetscCall(PetscSNPrintf(m.label, sizeof(m.label), "%s (= selected)", label));
+  for (PetscInt s = 0; s < done->nsupp; s++) {
+    PetscBool same;
+    PetscCall(PetscArraycmp(effects, done->supp + s * n, n, &same));
+    if (!same) continue;
+    m = cs->models[done->imodel[s]];
+    PetscCall(PetscSNPrintf(m.label, sizeof(m.label), "%s (= %s)", label, cs->models[done->imodel[s]].label));
     m.seconds = 0;
-    cs->models[cs->nmodels++] = m; /* room: RunFit keeps at least 16 */
+    PetscCall(PnlmeCovSelectAddModel(cs, &m));
     PetscFunctionReturn(0);
   }
   PetscCall(FitModel(cs, effects, label, &m, &fit));
@@ -92,83 +106,184 @@ static PetscReal Criterion(PnlmeCovSelect cs, const PnlmeCovModel *m, const Pets
   return (PetscIsNormalReal(m->bicc) ? m->bicc : m->bicc_lin) + EBICExtra(cs) * (PetscReal)nc;
 }
 
-PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
+/* a selection run over the candidates cand[] (SAEM seed -saem_seed + seedoff), then the refit of its
+   model unless it was refitted before; the refitted model becomes cs->final when its criterion is
+   the lowest so far.  *crit: the criterion of the selected model; *fresh: it was refitted now. */
+static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const PetscBool cand[], PetscInt seedoff, const char what[], const char label[], PetscReal *crit, PetscBool *fresh)
 {
   MPI_Comm       comm = PetscObjectComm((PetscObject)cs);
-  PetscInt       n = cs->ncov * cs->p, nstart = 0;
-  PetscBool     *supp; /* [starts x n] the support each start selected */
-  PetscReal      best = PETSC_INFINITY;
+  PetscInt       n = cs->ncov * cs->p, dup = -1;
+  PnlmeFit       fit, refit = NULL;
+  PnlmeCovModel  m;
+  PetscLogDouble t0, t1;
+  PetscBool     *mine;
   char           name[160];
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(cs->starts * n, &supp));
-  for (PetscInt st = 0; st < cs->starts; st++) {
-    PnlmeFit       fit, refit = NULL;
-    PnlmeCovModel  m;
-    PetscLogDouble t0, t1;
-    PetscBool     *mine = supp + st * n;
-    PetscInt       dup = -1;
-    PetscReal      crit;
-    char           label[48];
-    /* 1. the selection run (start st: SAEM seed -saem_seed + st) */
-    PetscCall(PnlmeCovSelectNewFit(cs, cs->forced, PETSC_TRUE, &fit));
-    PetscCall(PnlmeFitSetCovariateSelection(fit, cs->cand, cs->alpha));
-    fit->sellouis = cs->louismax;
-    fit->selextra = EBICExtra(cs);
-    fit->post     = PETSC_FALSE;
-    fit->seed += st;
-    PetscCall(PetscTime(&t0));
-    PetscCall(PnlmeFitSolve(fit));
-    PetscCall(PetscTime(&t1));
-    cs->nfits++;
-    cs->runseconds += (PetscReal)(t1 - t0);
-    AddMIQP(cs, fit);
-    PetscCall(PnlmeFitGetCovariateModel(fit, mine));
-    PetscCall(PetscPrintf(comm, "covariate selection: selection run %" PetscInt_FMT " of %" PetscInt_FMT ", %.2f s (seed %" PetscInt_FMT ", MIQP %.3f s, %.2f ms per M-step at most); selected", st + 1, cs->starts, (double)(t1 - t0), fit->seed, (double)fit->pop.sel->time, (double)(1e3 * fit->pop.sel->maxittime)));
+  if (done->nsupp == done->nmax) {
+    done->nmax = PetscMax(8, 2 * done->nmax);
+    PetscCall(PetscRealloc(sizeof(PetscBool) * done->nmax * n, &done->supp));
+    PetscCall(PetscRealloc(sizeof(PetscReal) * done->nmax, &done->crit));
+    PetscCall(PetscRealloc(sizeof(PetscInt) * done->nmax, &done->imodel));
+  }
+  mine = done->supp + done->nsupp * n;
+  /* 1. the selection run */
+  PetscCall(PnlmeCovSelectNewFit(cs, cs->forced, PETSC_TRUE, &fit));
+  PetscCall(PnlmeFitSetCovariateSelection(fit, cand, cs->alpha));
+  fit->sellouis = cs->louismax;
+  fit->selextra = EBICExtra(cs);
+  fit->post     = PETSC_FALSE;
+  fit->seed += seedoff;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PnlmeFitSolve(fit));
+  PetscCall(PetscTime(&t1));
+  cs->nfits++;
+  cs->runseconds += (PetscReal)(t1 - t0);
+  AddMIQP(cs, fit);
+  PetscCall(PnlmeFitGetCovariateModel(fit, mine));
+  PetscCall(PetscPrintf(comm, "covariate selection: %s, %.2f s (seed %" PetscInt_FMT ", MIQP %.3f s, %.2f ms per M-step at most); selected", what, (double)(t1 - t0), fit->seed, (double)fit->pop.sel->time, (double)(1e3 * fit->pop.sel->maxittime)));
+  for (PetscInt j = 0; j < n; j++)
+    if (mine[j] && cs->cand[j]) {
+      PetscCall(PnlmeCovSelectEffectName(cs, j, name, sizeof(name)));
+      PetscCall(PetscPrintf(comm, " %s", name));
+    }
+  PetscCall(PetscPrintf(comm, "\n"));
+  /* 2. the refit of the selected model, unless it was refitted before */
+  for (PetscInt s = 0; s < done->nsupp && dup < 0; s++) {
+    PetscBool same;
+    PetscCall(PetscArraycmp(done->supp + s * n, mine, n, &same));
+    if (same) dup = s;
+  }
+  *fresh = (PetscBool)(dup < 0);
+  if (dup >= 0) {
+    *crit = done->crit[dup];
+    PetscCall(PetscPrintf(comm, "covariate selection: a model fitted before (criterion %.3f)\n", (double)*crit));
+    PetscCall(PnlmeFitDestroy(&fit));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(FitModel(cs, mine, label, &m, &refit));
+  done->imodel[done->nsupp] = cs->nmodels - 1;
+  *crit = done->crit[done->nsupp++] = Criterion(cs, &m, mine);
+  /* the model of lowest criterion is kept (the first on ties) */
+  if (*crit < done->best) {
+    done->best = *crit;
+    PetscCall(PnlmeFitDestroy(&cs->final));
+    cs->final   = refit;
+    refit       = NULL;
+    cs->ifinal  = cs->nmodels - 1;
+    cs->seedoff = seedoff;
+    PetscCall(PetscArraycpy(cs->selected, mine, n));
+    PetscCall(RecordRun(cs, fit));
+  }
+  PetscCall(PnlmeFitDestroy(&refit));
+  PetscCall(PnlmeFitDestroy(&fit));
+  PetscFunctionReturn(0);
+}
+
+/* -covariates_polish K: a local search in model space around the kept model, against the stand-in
+   effects of weakly identified parameters (docs/selection.md, "Polish").  A move bars effects from the
+   candidates and repeats the selection run: each of the -covariates_polish_size selected candidate
+   effects of smallest Wald |z| in the kept model's refit alone, and, for each covariate with two or
+   more of them, those together (a pair like kin<-MAGE + kout<-MAGE can stand in for T50<-MAGE).  The
+   best model of a step replaces the kept one when its criterion is lower, its move's effects stay
+   barred, and the search goes on; a step that improves nothing ends it. */
+static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
+{
+  MPI_Comm   comm = PetscObjectComm((PetscObject)cs);
+  PetscInt   n = cs->ncov * cs->p, *order, *moves, nmoves, w = cs->p + 1;
+  PetscBool *barred, *cand;
+  PetscReal *z;
+  char       names[256], what[320], label[48];
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(n, &barred));
+  PetscCall(PetscMalloc4(n, &cand, n, &z, n, &order, (n + cs->ncov) * w, &moves));
+  for (PetscInt step = 1; step <= cs->polish; step++) {
+    PetscReal before = done->best;
+    PetscInt  ntry = 0, bestmove = -1;
+    /* the kept model's selected candidates, weakest first (|beta| / SE of its refit) */
     for (PetscInt j = 0; j < n; j++)
-      if (mine[j] && cs->cand[j]) {
-        PetscCall(PnlmeCovSelectEffectName(cs, j, name, sizeof(name)));
-        PetscCall(PetscPrintf(comm, " %s", name));
+      if (cs->selected[j] && cs->cand[j] && !barred[j]) {
+        PetscReal b, se;
+        PetscCall(PnlmeCovSelectFinalEffect(cs, j, &b, &se));
+        z[ntry]       = PetscIsNormalReal(se) ? PetscAbsReal(b / se) : 0;
+        order[ntry++] = j;
       }
-    PetscCall(PetscPrintf(comm, "\n"));
-    /* 2. the refit of the selected model, unless an earlier start selected the same */
-    for (PetscInt s = 0; s < st && dup < 0; s++) {
-      PetscBool same;
-      PetscCall(PetscArraycmp(supp + s * n, mine, n, &same));
-      if (same) dup = s;
+    PetscCall(PetscSortRealWithArrayInt(ntry, z, order));
+    ntry = PetscMin(ntry, cs->polishsize);
+    /* the moves: [count, effects...] each; the weakest alone, then by covariate */
+    nmoves = 0;
+    for (PetscInt t = 0; t < ntry; t++) {
+      moves[nmoves * w]     = 1;
+      moves[nmoves * w + 1] = order[t];
+      nmoves++;
     }
-    if (dup >= 0) {
-      PetscCall(PetscPrintf(comm, "covariate selection: the model of start %" PetscInt_FMT " (already fitted)\n", dup + 1));
-      PetscCall(PnlmeFitDestroy(&fit));
-      continue;
+    for (PetscInt c = 0; c < cs->ncov; c++) {
+      PetscInt *mv = moves + nmoves * w;
+      mv[0]        = 0;
+      for (PetscInt t = 0; t < ntry; t++)
+        if (order[t] / cs->p == c) mv[1 + mv[0]++] = order[t];
+      if (mv[0] > 1) nmoves++;
     }
+    for (PetscInt m = 0; m < nmoves; m++) {
+      const PetscInt *mv = moves + m * w;
+      PetscReal       crit, prev = done->best;
+      PetscBool       fresh;
+      size_t          len = 0;
+      names[0]            = 0;
+      for (PetscInt k = 0; k < mv[0]; k++) {
+        PetscCall(PetscStrlen(names, &len));
+        PetscCall(PnlmeCovSelectEffectName(cs, mv[1 + k], names + len + (k > 0), sizeof(names) - len - 1));
+        if (k > 0) names[len] = '+';
+      }
+      PetscCall(PetscSNPrintf(what, sizeof(what), "polish step %" PetscInt_FMT ", run %" PetscInt_FMT " of %" PetscInt_FMT " without %s", step, m + 1, nmoves, names));
+      PetscCall(PetscSNPrintf(label, sizeof(label), "polish %" PetscInt_FMT " -%s", step, names));
+      PetscCall(PetscArraycpy(cand, cs->cand, n));
+      for (PetscInt k = 0; k < n; k++) cand[k] = (PetscBool)(cand[k] && !barred[k]);
+      for (PetscInt k = 0; k < mv[0]; k++) cand[mv[1 + k]] = PETSC_FALSE;
+      PetscCall(SelectAndRefit(cs, done, cand, cs->seedoff, what, label, &crit, &fresh));
+      cs->npolish++;
+      if (done->best < prev) bestmove = m;
+    }
+    if (bestmove < 0) {
+      PetscCall(PetscPrintf(comm, "covariate selection: polish step %" PetscInt_FMT ": no model below the criterion %.3f; the search ends\n", step, (double)before));
+      break;
+    }
+    for (PetscInt k = 0; k < moves[bestmove * w]; k++) barred[moves[bestmove * w + 1 + k]] = PETSC_TRUE;
+    PetscCall(PetscPrintf(comm, "covariate selection: polish step %" PetscInt_FMT ": criterion %.3f -> %.3f (move %" PetscInt_FMT "), its effects stay barred\n", step, (double)before, (double)done->best, bestmove + 1));
+  }
+  PetscCall(PetscFree(barred));
+  PetscCall(PetscFree4(cand, z, order, moves));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)cs);
+  Fitted   done = {NULL, NULL, NULL, 0, 0, PETSC_INFINITY};
+  PetscInt nstart = 0;
+  PetscFunctionBegin;
+  for (PetscInt st = 0; st < cs->starts; st++) {
+    PetscReal crit;
+    PetscBool fresh;
+    char      what[64], label[48];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "selection run %" PetscInt_FMT " of %" PetscInt_FMT, st + 1, cs->starts));
     if (cs->starts > 1) PetscCall(PetscSNPrintf(label, sizeof(label), "selected (start %" PetscInt_FMT ")", st + 1));
     else PetscCall(PetscStrncpy(label, "selected", sizeof(label)));
-    PetscCall(FitModel(cs, mine, label, &m, &refit));
-    nstart++;
-    /* the start whose refitted model has the lowest criterion is kept (the first on ties) */
-    crit = Criterion(cs, &m, mine);
-    if (crit < best) {
-      best = crit;
-      PetscCall(PnlmeFitDestroy(&cs->final));
-      cs->final  = refit;
-      refit      = NULL;
-      cs->ifinal = cs->nmodels - 1;
-      PetscCall(PetscArraycpy(cs->selected, mine, n));
-      PetscCall(RecordRun(cs, fit));
-    }
-    PetscCall(PnlmeFitDestroy(&refit));
-    PetscCall(PnlmeFitDestroy(&fit));
+    PetscCall(SelectAndRefit(cs, &done, cs->cand, st, what, label, &crit, &fresh));
+    nstart += fresh;
   }
   if (cs->starts > 1) PetscCall(PetscPrintf(comm, "covariate selection: %" PetscInt_FMT " starts, distinct models %" PetscInt_FMT "; kept the model of seed %" PetscInt_FMT "\n", cs->starts, nstart, cs->seed));
-  PetscCall(PetscFree(supp));
+  if (cs->polish > 0) PetscCall(Polish(cs, &done));
   /* 3. the full and covariate-free models */
   if (cs->compare) {
     PetscBool *full;
     PetscCall(PetscMalloc1(cs->ncov * cs->p, &full));
     for (PetscInt j = 0; j < cs->ncov * cs->p; j++) full[j] = (PetscBool)(cs->forced[j] || cs->cand[j]);
-    PetscCall(Compare(cs, full, "full"));
-    PetscCall(Compare(cs, cs->forced, "covariate-free"));
+    PetscCall(Compare(cs, &done, full, "full"));
+    PetscCall(Compare(cs, &done, cs->forced, "covariate-free"));
     PetscCall(PetscFree(full));
   }
+  PetscCall(PetscFree(done.supp));
+  PetscCall(PetscFree(done.crit));
+  PetscCall(PetscFree(done.imodel));
   PetscFunctionReturn(0);
 }

@@ -5,10 +5,11 @@
 #include "fit/h5io.h"
 
 /* the final fit's estimate and SE of effect j (0 and NaN when it is not in the model) */
-static void FinalEffect(PnlmeCovSelect cs, PetscInt j, PetscReal *beta, PetscReal *se)
+PetscErrorCode PnlmeCovSelectFinalEffect(PnlmeCovSelect cs, PetscInt j, PetscReal *beta, PetscReal *se)
 {
   PnlmeFit fit = cs->final;
   PetscInt p = cs->p, c = p;
+  PetscFunctionBegin;
   *beta = 0;
   *se   = NAN;
   for (PetscInt e = p; e < fit->q * p; e++) {
@@ -16,10 +17,11 @@ static void FinalEffect(PnlmeCovSelect cs, PetscInt j, PetscReal *beta, PetscRea
     if (e - p == j) {
       *beta = fit->hist[(fit->niter - 1) * fit->nhist + c];
       *se   = fit->se ? fit->se[c] : NAN;
-      return;
+      break;
     }
     c++;
   }
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode WriteCSV(PnlmeCovSelect cs)
@@ -36,7 +38,7 @@ static PetscErrorCode WriteCSV(PnlmeCovSelect cs)
     PetscReal   b, se;
     if (!cs->cand[j] && !cs->forced[j]) continue;
     PetscCall(PnlmeModelGetParameterName(cs->model, j % cs->p, &pn));
-    FinalEffect(cs, j, &b, &se);
+    PetscCall(PnlmeCovSelectFinalEffect(cs, j, &b, &se));
     if (PetscIsNanReal(se)) PetscCall(PetscFPrintf(comm, fp, "%s,%s,%d,%.10g,\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b));
     else PetscCall(PetscFPrintf(comm, fp, "%s,%s,%d,%.10g,%.6g\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b, (double)se));
   }
@@ -114,6 +116,7 @@ static PetscErrorCode WriteHDF5(PnlmeCovSelect cs)
     PetscCall(PnlmeH5WriteAttrReal(&h, g, "ebic_gamma", cs->gamma));
     PetscCall(PnlmeH5WriteAttrInt(&h, g, "starts", cs->starts));
     PetscCall(PnlmeH5WriteAttrInt(&h, g, "seed", cs->seed));
+    PetscCall(PnlmeH5WriteAttrInt(&h, g, "polish_runs", cs->npolish));
     PetscCall(PnlmeH5WriteAttrReal(&h, g, "lambda", cs->lambda));
     PetscCall(PnlmeH5WriteAttrInt(&h, g, "exploration_iterations", cs->K1));
   }
