@@ -229,8 +229,9 @@ static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
       PetscBool       fresh;
       size_t          len = 0;
       names[0]            = 0;
-      for (PetscInt k = 0; k < mv[0]; k++) {
+      for (PetscInt k = 0; k < mv[0]; k++) { /* "kin.MAGE+kout.MAGE" (cut short if long) */
         PetscCall(PetscStrlen(names, &len));
+        if (len + 8 > sizeof(names)) break;
         PetscCall(PnlmeCovSelectEffectName(cs, mv[1 + k], names + len + (k > 0), sizeof(names) - len - 1));
         if (k > 0) names[len] = '+';
       }
