@@ -32,6 +32,8 @@
      -covariates_polish 0                   bicc: steps of a local search in model space: selection runs
                                             with the kept model's weakest effects barred (docs/selection.md)
      -covariates_polish_size 4              bicc: its weakest effects tried per step
+     -covariates_polish_margin 2            bicc: a move is kept when lower by more than this many
+                                            Monte-Carlo SEs of the -2LL (IS) difference
      -covariates_louis_max 0                bicc: > 0 chooses the support on an observed-data (Louis)
                                             quadratic, missing information capped at this (docs/selection.md)
      -covariates_subset_...                 the MIQP solver's options (pnlmeselect.h)

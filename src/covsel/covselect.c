@@ -23,6 +23,7 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscCall(PetscOptionsReal("-covariates_alpha", "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)", "PnlmeFitSetCovariateSelection", cs->alpha, &cs->alpha, NULL));
   PetscCall(PetscOptionsInt("-covariates_starts", "bicc: selection runs (SAEM seeds -saem_seed + 0, 1, ...); the refitted model of lowest criterion is kept", "PnlmeCovSelectSolve", cs->starts, &cs->starts, NULL));
   PetscCall(PetscOptionsInt("-covariates_polish", "bicc: steps of a local search around the kept model: selection runs with its weakest effects barred, one at a time (0: none)", "PnlmeCovSelectSolve", cs->polish, &cs->polish, NULL));
+  PetscCall(PetscOptionsReal("-covariates_polish_margin", "bicc: a polish move is kept when its criterion is lower by more than this many Monte-Carlo SEs of the -2LL (IS) difference", "PnlmeCovSelectSolve", cs->polishtol, &cs->polishtol, NULL));
   PetscCall(PetscOptionsInt("-covariates_polish_size", "bicc: selection runs per polish step (the kept model's effects of smallest Wald |z|)", "PnlmeCovSelectSolve", cs->polishsize, &cs->polishsize, NULL));
   PetscCall(PetscOptionsReal("-covariates_ebic_gamma", "bicc: extended BIC, each effect's penalty log(N) + 2 gamma log(number of candidates) (0: BICc)", "PnlmeCovSelectSolve", cs->gamma, &cs->gamma, NULL));
   PetscCall(PetscOptionsReal("-covariates_louis_max", "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)", "PnlmeCovSelectSolve", cs->louismax, &cs->louismax, NULL));
@@ -37,6 +38,7 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscCheck(cs->louismax >= 0 && cs->louismax < 1, comm, PETSC_ERR_USER, "option -covariates_louis_max %g: must be in [0, 1)", (double)cs->louismax);
   PetscCheck(cs->starts >= 1, comm, PETSC_ERR_USER, "option -covariates_starts %" PetscInt_FMT ": must be >= 1", cs->starts);
   PetscCheck(cs->polish >= 0, comm, PETSC_ERR_USER, "option -covariates_polish %" PetscInt_FMT ": must be >= 0", cs->polish);
+  PetscCheck(cs->polishtol >= 0, comm, PETSC_ERR_USER, "option -covariates_polish_margin %g: must be >= 0", (double)cs->polishtol);
   PetscCheck(cs->polishsize >= 1, comm, PETSC_ERR_USER, "option -covariates_polish_size %" PetscInt_FMT ": must be >= 1", cs->polishsize);
   PetscCheck(cs->gamma >= 0 && cs->gamma <= 1, comm, PETSC_ERR_USER, "option -covariates_ebic_gamma %g: must be in [0, 1]", (double)cs->gamma);
   PetscCheck(cs->alpha >= 0 && cs->alpha <= 1, comm, PETSC_ERR_USER, "option -covariates_alpha %g: must be in [0, 1]", (double)cs->alpha);
@@ -95,6 +97,7 @@ PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *ou
   cs->starts   = 1;
   cs->polish     = 0;
   cs->polishsize = 4;
+  cs->polishtol  = 2;
   cs->compare  = PETSC_TRUE;
   cs->scmfwd   = 3.84;
   cs->scmbwd   = 10.83;

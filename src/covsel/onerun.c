@@ -108,9 +108,11 @@ static PetscReal Criterion(PnlmeCovSelect cs, const PnlmeCovModel *m, const Pets
 
 /* a selection run over the candidates cand[] (SAEM seed -saem_seed + seedoff), then the refit of its
    model unless it was refitted before; the refitted model becomes cs->final when its criterion is
-   the lowest so far.  *crit: the criterion of the selected model; *fresh: it was refitted now. */
-static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const PetscBool cand[], PetscInt seedoff, const char what[], const char label[], PetscReal *crit, PetscBool *fresh)
+   the lowest so far and lower than ref by more than margin Monte-Carlo SEs of the difference (refse:
+   the reference model's).  *crit: the criterion of the selected model; *fresh: it was refitted now. */
+static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const PetscBool cand[], PetscInt seedoff, PetscReal ref, PetscReal refse, PetscReal margin, const char what[], const char label[], PetscReal *crit, PetscBool *fresh)
 {
+  PetscReal      gap = 0;
   MPI_Comm       comm = PetscObjectComm((PetscObject)cs);
   PetscInt       n = cs->ncov * cs->p, dup = -1;
   PnlmeFit       fit, refit = NULL;
@@ -163,8 +165,14 @@ static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const Pets
   PetscCall(FitModel(cs, mine, label, &m, &refit));
   done->imodel[done->nsupp] = cs->nmodels - 1;
   *crit = done->crit[done->nsupp++] = Criterion(cs, &m, mine);
-  /* the model of lowest criterion is kept (the first on ties) */
-  if (*crit < done->best) {
+  /* the model of lowest criterion is kept (the first on ties), and only when it is lower than the
+     reference model's criterion ref by more than margin Monte-Carlo SEs of the difference of the
+     two -2LL (IS) */
+  if (margin > 0) {
+    PetscReal d = margin * PetscSqrtReal(refse * refse + m.mcse * m.mcse);
+    if (PetscIsNormalReal(d)) gap = d;
+  }
+  if (*crit < done->best && *crit < ref - gap) {
     done->best = *crit;
     PetscCall(PnlmeFitDestroy(&cs->final));
     cs->final   = refit;
@@ -185,7 +193,11 @@ static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const Pets
    effects of smallest Wald |z| in the kept model's refit alone, and, for each covariate with two or
    more of them, those together (a pair like kin<-MAGE + kout<-MAGE can stand in for T50<-MAGE).  The
    best model of a step replaces the kept one when its criterion is lower, its move's effects stay
-   barred, and the search goes on; a step that improves nothing ends it. */
+   barred, and the search goes on; a step that improves nothing ends it.  "Lower" means lower than
+   the step's starting model by more than -covariates_polish_margin (2) Monte-Carlo SEs of the
+   difference: a move within the noise of the
+   importance sampling is not taken (on one cohort it would trade the true model for a smaller one
+   1.8 units lower). */
 static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
 {
   MPI_Comm   comm = PetscObjectComm((PetscObject)cs);
@@ -197,7 +209,7 @@ static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
   PetscCall(PetscCalloc1(n, &barred));
   PetscCall(PetscMalloc4(n, &cand, n, &z, n, &order, (n + cs->ncov) * w, &moves));
   for (PetscInt step = 1; step <= cs->polish; step++) {
-    PetscReal before = done->best;
+    PetscReal before = done->best, beforese = cs->models[cs->ifinal].mcse; /* the step's reference */
     PetscInt  ntry = 0, bestmove = -1;
     /* the kept model's selected candidates, weakest first (|beta| / SE of its refit) */
     for (PetscInt j = 0; j < n; j++)
@@ -240,12 +252,12 @@ static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
       PetscCall(PetscArraycpy(cand, cs->cand, n));
       for (PetscInt k = 0; k < n; k++) cand[k] = (PetscBool)(cand[k] && !barred[k]);
       for (PetscInt k = 0; k < mv[0]; k++) cand[mv[1 + k]] = PETSC_FALSE;
-      PetscCall(SelectAndRefit(cs, done, cand, cs->seedoff, what, label, &crit, &fresh));
+      PetscCall(SelectAndRefit(cs, done, cand, cs->seedoff, before, beforese, cs->polishtol, what, label, &crit, &fresh));
       cs->npolish++;
       if (done->best < prev) bestmove = m;
     }
     if (bestmove < 0) {
-      PetscCall(PetscPrintf(comm, "covariate selection: polish step %" PetscInt_FMT ": no model below the criterion %.3f; the search ends\n", step, (double)before));
+      PetscCall(PetscPrintf(comm, "covariate selection: polish step %" PetscInt_FMT ": no model below the criterion %.3f by the margin; the search ends\n", step, (double)before));
       break;
     }
     for (PetscInt k = 0; k < moves[bestmove * w]; k++) barred[moves[bestmove * w + 1 + k]] = PETSC_TRUE;
@@ -269,7 +281,7 @@ PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
     PetscCall(PetscSNPrintf(what, sizeof(what), "selection run %" PetscInt_FMT " of %" PetscInt_FMT, st + 1, cs->starts));
     if (cs->starts > 1) PetscCall(PetscSNPrintf(label, sizeof(label), "selected (start %" PetscInt_FMT ")", st + 1));
     else PetscCall(PetscStrncpy(label, "selected", sizeof(label)));
-    PetscCall(SelectAndRefit(cs, &done, cs->cand, st, what, label, &crit, &fresh));
+    PetscCall(SelectAndRefit(cs, &done, cs->cand, st, PETSC_INFINITY, 0, 0, what, label, &crit, &fresh));
     nstart += fresh;
   }
   if (cs->starts > 1) PetscCall(PetscPrintf(comm, "covariate selection: %" PetscInt_FMT " starts, distinct models %" PetscInt_FMT "; kept the model of seed %" PetscInt_FMT "\n", cs->starts, nstart, cs->seed));
