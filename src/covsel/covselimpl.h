@@ -28,7 +28,7 @@ struct _p_PnlmeCovSelect {
   PetscReal          alpha, louismax, gamma; /* ramp start; Louis cap; extended-BIC gamma */
   PetscInt           starts;                  /* bicc: selection runs (SAEM seeds) */
   PetscInt           polish, polishsize;      /* bicc: steps of the polish; runs per step */
-  PetscReal          polishtol;               /* bicc: a polish move is kept when lower by this many MC SEs */
+  PetscReal          polishmargin;            /* bicc: a polish move is kept when lower by this many MC SEs */
   PetscBool          compare, progress;
   PetscReal          scmfwd, scmbwd;
   PetscBool          scmlin;

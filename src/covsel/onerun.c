@@ -75,17 +75,28 @@ typedef struct {
   PetscReal  best; /* the criterion of cs->final */
 } Fitted;
 
+/* the index in done of the refitted model effects[], -1 if none */
+static PetscErrorCode FindFitted(const Fitted *done, PetscInt n, const PetscBool effects[], PetscInt *idx)
+{
+  PetscFunctionBegin;
+  *idx = -1;
+  for (PetscInt s = 0; s < done->nsupp && *idx < 0; s++) {
+    PetscBool same;
+    PetscCall(PetscArraycmp(done->supp + s * n, effects, n, &same));
+    if (same) *idx = s;
+  }
+  PetscFunctionReturn(0);
+}
+
 /* fit the model effects[] unless it was refitted already (then its record is repeated) */
 static PetscErrorCode Compare(PnlmeCovSelect cs, const Fitted *done, const PetscBool effects[], const char label[])
 {
   PnlmeFit      fit;
   PnlmeCovModel m;
-  PetscInt      n = cs->ncov * cs->p;
+  PetscInt      s;
   PetscFunctionBegin;
-  for (PetscInt s = 0; s < done->nsupp; s++) {
-    PetscBool same;
-    PetscCall(PetscArraycmp(effects, done->supp + s * n, n, &same));
-    if (!same) continue;
+  PetscCall(FindFitted(done, cs->ncov * cs->p, effects, &s));
+  if (s >= 0) {
     m = cs->models[done->imodel[s]];
     PetscCall(PetscSNPrintf(m.label, sizeof(m.label), "%s (= %s)", label, cs->models[done->imodel[s]].label));
     m.seconds = 0;
@@ -109,12 +120,12 @@ static PetscReal Criterion(PnlmeCovSelect cs, const PnlmeCovModel *m, const Pets
 /* a selection run over the candidates cand[] (SAEM seed -saem_seed + seedoff), then the refit of its
    model unless it was refitted before; the refitted model becomes cs->final when its criterion is
    the lowest so far and lower than ref by more than margin Monte-Carlo SEs of the difference (refse:
-   the reference model's).  *crit: the criterion of the selected model; *fresh: it was refitted now. */
-static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const PetscBool cand[], PetscInt seedoff, PetscReal ref, PetscReal refse, PetscReal margin, const char what[], const char label[], PetscReal *crit, PetscBool *fresh)
+   the reference model's).  *fresh: it was refitted now. */
+static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const PetscBool cand[], PetscInt seedoff, PetscReal ref, PetscReal refse, PetscReal margin, const char what[], const char label[], PetscBool *fresh)
 {
-  PetscReal      gap = 0;
+  PetscReal      gap = 0, crit;
   MPI_Comm       comm = PetscObjectComm((PetscObject)cs);
-  PetscInt       n = cs->ncov * cs->p, dup = -1;
+  PetscInt       n = cs->ncov * cs->p, dup;
   PnlmeFit       fit, refit = NULL;
   PnlmeCovModel  m;
   PetscLogDouble t0, t1;
@@ -150,21 +161,17 @@ static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const Pets
     }
   PetscCall(PetscPrintf(comm, "\n"));
   /* 2. the refit of the selected model, unless it was refitted before */
-  for (PetscInt s = 0; s < done->nsupp && dup < 0; s++) {
-    PetscBool same;
-    PetscCall(PetscArraycmp(done->supp + s * n, mine, n, &same));
-    if (same) dup = s;
-  }
+  PetscCall(FindFitted(done, n, mine, &dup));
   *fresh = (PetscBool)(dup < 0);
   if (dup >= 0) {
-    *crit = done->crit[dup];
-    PetscCall(PetscPrintf(comm, "covariate selection: a model fitted before (criterion %.3f)\n", (double)*crit));
+    PetscCall(PetscPrintf(comm, "covariate selection: a model fitted before (criterion %.3f)\n", (double)done->crit[dup]));
     PetscCall(PnlmeFitDestroy(&fit));
     PetscFunctionReturn(0);
   }
   PetscCall(FitModel(cs, mine, label, &m, &refit));
+  crit                      = Criterion(cs, &m, mine);
   done->imodel[done->nsupp] = cs->nmodels - 1;
-  *crit = done->crit[done->nsupp++] = Criterion(cs, &m, mine);
+  done->crit[done->nsupp++] = crit;
   /* the model of lowest criterion is kept (the first on ties), and only when it is lower than the
      reference model's criterion ref by more than margin Monte-Carlo SEs of the difference of the
      two -2LL (IS) */
@@ -172,8 +179,8 @@ static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const Pets
     PetscReal d = margin * PetscSqrtReal(refse * refse + m.mcse * m.mcse);
     if (PetscIsNormalReal(d)) gap = d;
   }
-  if (*crit < done->best && *crit < ref - gap) {
-    done->best = *crit;
+  if (crit < done->best && crit < ref - gap) {
+    done->best = crit;
     PetscCall(PnlmeFitDestroy(&cs->final));
     cs->final   = refit;
     refit       = NULL;
@@ -195,9 +202,8 @@ static PetscErrorCode SelectAndRefit(PnlmeCovSelect cs, Fitted *done, const Pets
    best model of a step replaces the kept one when its criterion is lower, its move's effects stay
    barred, and the search goes on; a step that improves nothing ends it.  "Lower" means lower than
    the step's starting model by more than -covariates_polish_margin (2) Monte-Carlo SEs of the
-   difference: a move within the noise of the
-   importance sampling is not taken (on one cohort it would trade the true model for a smaller one
-   1.8 units lower). */
+   difference: a move within the noise of the importance sampling is not taken (on one cohort it
+   would trade the true model for a smaller one 1.8 units lower). */
 static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
 {
   MPI_Comm   comm = PetscObjectComm((PetscObject)cs);
@@ -237,7 +243,7 @@ static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
     }
     for (PetscInt m = 0; m < nmoves; m++) {
       const PetscInt *mv = moves + m * w;
-      PetscReal       crit, prev = done->best;
+      PetscReal       prev = done->best;
       PetscBool       fresh;
       size_t          len = 0;
       names[0]            = 0;
@@ -249,10 +255,9 @@ static PetscErrorCode Polish(PnlmeCovSelect cs, Fitted *done)
       }
       PetscCall(PetscSNPrintf(what, sizeof(what), "polish step %" PetscInt_FMT ", run %" PetscInt_FMT " of %" PetscInt_FMT " without %s", step, m + 1, nmoves, names));
       PetscCall(PetscSNPrintf(label, sizeof(label), "polish %" PetscInt_FMT " -%s", step, names));
-      PetscCall(PetscArraycpy(cand, cs->cand, n));
-      for (PetscInt k = 0; k < n; k++) cand[k] = (PetscBool)(cand[k] && !barred[k]);
+      for (PetscInt k = 0; k < n; k++) cand[k] = (PetscBool)(cs->cand[k] && !barred[k]);
       for (PetscInt k = 0; k < mv[0]; k++) cand[mv[1 + k]] = PETSC_FALSE;
-      PetscCall(SelectAndRefit(cs, done, cand, cs->seedoff, before, beforese, cs->polishtol, what, label, &crit, &fresh));
+      PetscCall(SelectAndRefit(cs, done, cand, cs->seedoff, before, beforese, cs->polishmargin, what, label, &fresh));
       cs->npolish++;
       if (done->best < prev) bestmove = m;
     }
@@ -275,13 +280,12 @@ PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect cs)
   PetscInt nstart = 0;
   PetscFunctionBegin;
   for (PetscInt st = 0; st < cs->starts; st++) {
-    PetscReal crit;
     PetscBool fresh;
     char      what[64], label[48];
     PetscCall(PetscSNPrintf(what, sizeof(what), "selection run %" PetscInt_FMT " of %" PetscInt_FMT, st + 1, cs->starts));
     if (cs->starts > 1) PetscCall(PetscSNPrintf(label, sizeof(label), "selected (start %" PetscInt_FMT ")", st + 1));
     else PetscCall(PetscStrncpy(label, "selected", sizeof(label)));
-    PetscCall(SelectAndRefit(cs, &done, cs->cand, st, PETSC_INFINITY, 0, 0, what, label, &crit, &fresh));
+    PetscCall(SelectAndRefit(cs, &done, cs->cand, st, PETSC_INFINITY, 0, 0, what, label, &fresh));
     nstart += fresh;
   }
   if (cs->starts > 1) PetscCall(PetscPrintf(comm, "covariate selection: %" PetscInt_FMT " starts, distinct models %" PetscInt_FMT "; kept the model of seed %" PetscInt_FMT "\n", cs->starts, nstart, cs->seed));
