@@ -22,9 +22,9 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
     for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
   PetscCall(PetscOptionsReal("-covariates_alpha", "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)", "PnlmeFitSetCovariateSelection", cs->alpha, &cs->alpha, NULL));
   PetscCall(PetscOptionsInt("-covariates_starts", "bicc: selection runs (SAEM seeds -saem_seed + 0, 1, ...); the refitted model of lowest criterion is kept", "PnlmeCovSelectSolve", cs->starts, &cs->starts, NULL));
-  PetscCall(PetscOptionsInt("-covariates_polish", "bicc: steps of a local search around the kept model: selection runs with its weakest effects barred, one at a time (0: none)", "PnlmeCovSelectSolve", cs->polish, &cs->polish, NULL));
+  PetscCall(PetscOptionsInt("-covariates_polish", "bicc: steps of a local search around the kept model: selection runs with its weakest effects barred, alone and per covariate (0: none)", "PnlmeCovSelectSolve", cs->polish, &cs->polish, NULL));
   PetscCall(PetscOptionsReal("-covariates_polish_margin", "bicc: a polish move is kept when its criterion is lower by more than this many Monte-Carlo SEs of the -2LL (IS) difference", "PnlmeCovSelectSolve", cs->polishmargin, &cs->polishmargin, NULL));
-  PetscCall(PetscOptionsInt("-covariates_polish_size", "bicc: selection runs per polish step (the kept model's effects of smallest Wald |z|)", "PnlmeCovSelectSolve", cs->polishsize, &cs->polishsize, NULL));
+  PetscCall(PetscOptionsInt("-covariates_polish_size", "bicc: the kept model's selected effects of smallest Wald |z| barred per polish step (alone, and together per covariate)", "PnlmeCovSelectSolve", cs->polishsize, &cs->polishsize, NULL));
   PetscCall(PetscOptionsReal("-covariates_ebic_gamma", "bicc: extended BIC, each effect's penalty log(N) + 2 gamma log(number of candidates) (0: BICc)", "PnlmeCovSelectSolve", cs->gamma, &cs->gamma, NULL));
   PetscCall(PetscOptionsReal("-covariates_louis_max", "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)", "PnlmeCovSelectSolve", cs->louismax, &cs->louismax, NULL));
   PetscCall(PetscOptionsBool("-covariates_compare", "bicc: also fit the full and the covariate-free models and report their BICc", "PnlmeCovSelectSolve", cs->compare, &cs->compare, NULL));
@@ -62,7 +62,7 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
      checked by the fit itself) */
   {
     char      fixed[4096] = "", *tok, *save = NULL;
-    PetscBool isfixed[64] = {PETSC_FALSE};
+    PetscBool isfixed[64] = {PETSC_FALSE}; /* a model has at most 64 parameters (PnlmeModelSetParameters) */
     PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_fixed", fixed, sizeof(fixed), NULL));
     for (tok = strtok_r(fixed, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
       PetscInt k;
@@ -91,7 +91,7 @@ PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *ou
   PetscValidPointer(out, 2);
   PetscCall(PnlmeInitialize());
   PetscCall(PetscHeaderCreate(cs, PNLME_CLASSID, "PnlmeCovSelect", "Covariate model building", "CovSelect", comm, PnlmeCovSelectDestroy, PnlmeCovSelectView));
-  cs->type     = PNLME_COVSELECT_NONE;
+  cs->type         = PNLME_COVSELECT_NONE;
   cs->alpha        = 1.0;
   cs->louismax     = 0;
   cs->starts       = 1;
@@ -233,7 +233,7 @@ PetscErrorCode PnlmeCovSelectView(PnlmeCovSelect cs, PetscViewer v)
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   if (cs->type == PNLME_COVSELECT_BICC) {
     PetscCall(PetscViewerASCIIPrintf(v, "  selection run%s: %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT "), %.2f s; penalty per effect %.3f (log(N)%s) x weight from %g to 1 over the annealing\n", cs->starts > 1 || cs->npolish > 0 ? "s (the kept run's iterations, all runs' time)" : "", cs->niter, cs->K1, (double)cs->runseconds, (double)cs->lambda, cs->gamma > 0 ? " + 2 gamma log(candidates), extended BIC" : "", (double)cs->alpha));
-    if (cs->polish > 0) PetscCall(PetscViewerASCIIPrintf(v, "  polish: %" PetscInt_FMT " selection runs with effects barred (at most %" PetscInt_FMT " steps of %" PetscInt_FMT ")\n", cs->npolish, cs->polish, cs->polishsize));
+    if (cs->polish > 0) PetscCall(PetscViewerASCIIPrintf(v, "  polish: %" PetscInt_FMT " selection runs with effects barred (at most %" PetscInt_FMT " steps; the %" PetscInt_FMT " weakest effects per step)\n", cs->npolish, cs->polish, cs->polishsize));
     PetscCall(PetscViewerASCIIPrintf(v, "  MIQP: %" PetscInt64_FMT " solves, %" PetscInt64_FMT " nodes, %.3f s in all, %.2f ms per M-step on average, %.2f ms at most; not proven optimal: %" PetscInt64_FMT "\n", cs->nsolves, cs->nnodes, (double)cs->miqptotal, (double)(1e3 * cs->miqptotal / PetscMax(1, cs->miqpiter)), (double)(1e3 * cs->miqpmax), cs->notopt));
   }
   PetscCall(PetscViewerASCIIPrintf(v, "  selected:"));

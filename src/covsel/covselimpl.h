@@ -27,7 +27,7 @@ struct _p_PnlmeCovSelect {
   PetscInt           ncand;
   PetscReal          alpha, louismax, gamma; /* ramp start; Louis cap; extended-BIC gamma */
   PetscInt           starts;                  /* bicc: selection runs (SAEM seeds) */
-  PetscInt           polish, polishsize;      /* bicc: steps of the polish; runs per step */
+  PetscInt           polish, polishsize;      /* bicc: steps of the polish; weakest effects barred per step */
   PetscReal          polishmargin;            /* bicc: a polish move is kept when lower by this many MC SEs */
   PetscBool          compare, progress;
   PetscReal          scmfwd, scmbwd;
