@@ -24,6 +24,7 @@ static PetscErrorCode Run(void)
     PetscCall(PnlmeModelSetUp(model));
     PetscCall(PnlmeDataSetModel(data, model));
   }
+  PetscCall(PnlmeOptionsCheckUnused(PETSC_COMM_WORLD, PETSC_FALSE)); /* every option given is one this run reads */
   PetscCall(PnlmeDataLoad(data));
   PetscCall(PnlmeDataView(data, PETSC_VIEWER_STDOUT_WORLD));
   PetscCall(PnlmeDataDestroy(&data));
@@ -33,5 +34,5 @@ static PetscErrorCode Run(void)
 
 int main(int argc, char **argv)
 {
-  return PnlmeAppMain(argc, argv, help, Run);
+  return PnlmeAppMainOptions(argc, argv, help, "data,model,ode", Run);
 }

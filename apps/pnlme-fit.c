@@ -10,6 +10,7 @@ static PetscErrorCode Run(void)
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PnlmeCovSelectCreateFromOptions(PETSC_COMM_WORLD, &cs));
+  PetscCall(PnlmeOptionsCheckUnused(PETSC_COMM_WORLD, PETSC_FALSE)); /* every option given is one this run reads */
   PetscCall(PnlmeCovSelectSolve(cs));
   PetscCall(PnlmeCovSelectView(cs, PETSC_VIEWER_STDOUT_WORLD));
   PetscCall(PetscTime(&t1));
@@ -20,5 +21,5 @@ static PetscErrorCode Run(void)
 
 int main(int argc, char **argv)
 {
-  return PnlmeAppMain(argc, argv, "pnlme-fit: population fit by SAEM or VEM, covariate selection (options: -help)\n", Run);
+  return PnlmeAppMainOptions(argc, argv, "pnlme-fit: population fit by SAEM or VEM, covariate selection (options: -help)\n", "data,model,ode,fit,saem,lik,vem,vpc,covariates,subset", Run);
 }

@@ -14,6 +14,7 @@ static PetscErrorCode Run(void)
   PetscFunctionBegin;
   PetscCall(PnlmeSimCreate(PETSC_COMM_WORLD, &sim));
   PetscCall(PnlmeSimSetFromOptions(sim));
+  PetscCall(PnlmeOptionsCheckUnused(PETSC_COMM_WORLD, PETSC_FALSE)); /* every option given is one this run reads */
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) PetscCall(PnlmeSimRun(sim));
   PetscCall(PnlmeSimDestroy(&sim));
@@ -22,5 +23,5 @@ static PetscErrorCode Run(void)
 
 int main(int argc, char **argv)
 {
-  return PnlmeAppMain(argc, argv, help, Run);
+  return PnlmeAppMainOptions(argc, argv, help, "sim,model,ode", Run);
 }

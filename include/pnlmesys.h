@@ -22,6 +22,12 @@ PETSC_EXTERN PetscLogStage PNLME_StageSAEM, PNLME_StageVEM, PNLME_StageLikelihoo
    "<prog>: error: <message>" on rank 0 (the message of the error raised collectively) and returns 1.
    Non-collective errors abort all ranks after printing. */
 PETSC_EXTERN int PnlmeAppMain(int argc, char **argv, const char help[], PetscErrorCode (*run)(void));
+/* The same for pnlme's applications, whose options are the tables of `groups` (comma-separated):
+   option files (-options_file_yaml, -options_file) are checked first (a YAML error is one line
+   FILE:LINE:COLUMN), -help lists the groups' options and exits, -help_all adds PETSc's; an option
+   under a pnlme prefix that no table declares is an error before run(); options left unused at the end
+   are warnings.  run() calls PnlmeOptionsCheckUnused once its objects are set up. */
+PETSC_EXTERN int PnlmeAppMainOptions(int argc, char **argv, const char help[], const char groups[], PetscErrorCode (*run)(void));
 
 #define PNLME_NO_ERROR_KEY INT64_MAX
 /* Deferred, collective errors.  A rank that finds a problem records it with a sort key (for example
@@ -49,11 +55,47 @@ PETSC_EXTERN PetscReal      PnlmeExactSumValue(PnlmeExactSum *);
 /* Collective: sums n accumulators across comm in place (result identical on every rank). */
 PETSC_EXTERN PetscErrorCode PnlmeExactSumAllreduce(MPI_Comm, PetscInt n, PnlmeExactSum sums[]);
 
-/* Parse a comma-separated "key=value" list such as "W0=3433,kin=86.6"; helpers for options. */
+/* Options (src/sys/options.c).  Every option of a pnlme object is declared once in its object's table
+   and registered at PnlmeInitialize: the table gives -help (grouped by object, defaults, ranges), the
+   range checks (a value out of range is one line naming the option and the range), and the check that
+   every option given is read by the run (a misspelling is an error naming the nearest valid name).
+   Objects read their options with PnlmeOptionsGet<Type>(obj, "-name", ...), obj giving the prefix. */
+typedef enum { PNLME_OPT_BOOL, PNLME_OPT_INT, PNLME_OPT_REAL, PNLME_OPT_STRING, PNLME_OPT_ENUM, PNLME_OPT_INTARRAY } PnlmeOptionType;
+typedef struct {
+  const char        *name;  /* "-saem_k1" */
+  PnlmeOptionType    type;
+  const char        *def;   /* the default, as shown by -help */
+  const char        *range; /* numbers: "[1, 1e6]", "(0, 1)", "[0, inf)"; NULL: any */
+  const char *const *list;  /* PNLME_OPT_ENUM: the allowed values, NULL-terminated */
+  const char        *help;
+} PnlmeOption;
+/* group: a short name ("saem"); title: the heading of -help; prefixes: object prefixes (comma-separated,
+   e.g. "covariates_") under which the table is also read, or NULL */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsRegister(const char group[], const char title[], const char prefixes[], PetscInt n, const PnlmeOption opts[]);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsGetInt(PetscObject, const char name[], PetscInt *, PetscBool *set);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsGetReal(PetscObject, const char name[], PetscReal *, PetscBool *set);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsGetBool(PetscObject, const char name[], PetscBool *, PetscBool *set);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsGetString(PetscObject, const char name[], char value[], size_t len, PetscBool *set);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsGetEnum(PetscObject, const char name[], PetscInt *, PetscBool *set);
+/* n: in, the capacity of v; out, the number of values given */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsGetIntArray(PetscObject, const char name[], PetscInt v[], PetscInt *n, PetscBool *set);
+/* -help: the options of the listed groups (comma-separated; NULL: all) with defaults, ranges and help */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsView(MPI_Comm, const char groups[]);
+/* Collective.  CheckNames: an option given under a pnlme prefix (-saem_, -fit_, ...) that no table
+   declares is an error naming the nearest declared name.  CheckUnused: after set-up, an option no rank
+   has read is an error (solver options -*tao_* are left to the final check, which only warns). */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckNames(MPI_Comm);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm, PetscBool final);
+PETSC_EXTERN PetscErrorCode PnlmeOptionsFinalize(void);
+
+/* Parse a comma-separated "key=value" list such as "W0=3433,kin=86.6" (a key given twice is an error). */
 PETSC_EXTERN PetscErrorCode PnlmeParseKeyValues(const char opt[], const char str[], PetscInt maxn, PetscInt *n, char keys[][64], PetscReal vals[]);
 
 /* mkdir -p (not collective): 0 on success, an errno value otherwise */
 PETSC_EXTERN int PnlmeMakeDirectory(const char path[]);
+/* Collective: creates dir if needed and checks that a file can be written in it (rank 0 tries, every
+   rank raises the same one-line error naming opt and dir) */
+PETSC_EXTERN PetscErrorCode PnlmeCheckOutputDirectory(MPI_Comm, const char opt[], const char dir[]);
 
 /* Collective text output in rank order with MPI-IO (src/sys/orderedfile.c): append to buf (after
    PnlmeOrderedFileReserve), then PnlmeOrderedFileWriteRound on every rank; the file is the

@@ -2,7 +2,7 @@
 # Installs exactly the Debian 12 packages pnlme needs that are missing; a no-op when all are there.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libpetsc-real3.18-dev libsundials-dev
-      libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools librandom123-dev
+      libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools librandom123-dev libyaml-dev
       python3 python3-numpy python3-h5py python3-matplotlib)   # Python: scripts/pnlme-plot, scripts/collect-scaling
 missing=()
 for p in "${pkgs[@]}"; do

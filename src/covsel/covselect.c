@@ -4,45 +4,65 @@
 
 const char *const PnlmeCovSelectTypes[] = {"none", "bicc", "scm", "PnlmeCovSelectType", "PNLME_COVSELECT_", NULL};
 
+static const char *const CovSelectLLNames[] = {"is", "lin", NULL};
+static const char *const CovSelectNames[]   = {"none", "bicc", "scm", NULL};
+static const PnlmeOption CovSelectOptions[] = {
+  {"-covariates_select", PNLME_OPT_ENUM, "none", NULL, CovSelectNames, "Covariate model building: none, bicc (one run, L0-penalised M-step) or scm (stepwise)"},
+  {"-covariates_candidates", PNLME_OPT_STRING, "all", NULL, NULL, "Candidate effects parameter.column,... or all (every covariate on every parameter with a random effect)"},
+  {"-covariates_alpha", PNLME_OPT_REAL, "1", "[0, 1]", NULL, "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)"},
+  {"-covariates_starts", PNLME_OPT_INT, "1", "[1, 1000]", NULL, "bicc: selection runs (SAEM seeds -saem_seed + 0, 1, ...); the refitted model of lowest criterion is kept"},
+  {"-covariates_polish", PNLME_OPT_INT, "0", "[0, 1000]", NULL, "bicc: steps of a local search around the kept model: selection runs with its weakest effects barred, alone and per covariate (0: none)"},
+  {"-covariates_polish_margin", PNLME_OPT_REAL, "2", "[0, inf)", NULL, "bicc: a polish move is kept when its criterion is lower by more than this many Monte-Carlo SEs of the -2LL (IS) difference"},
+  {"-covariates_polish_size", PNLME_OPT_INT, "4", "[1, 1000]", NULL, "bicc: the kept model's selected effects of smallest Wald |z| barred per polish step (alone, and together per covariate)"},
+  {"-covariates_ebic_gamma", PNLME_OPT_REAL, "0", "[0, 1]", NULL, "bicc: extended BIC, each effect's penalty log(N) + 2 gamma log(number of candidates) (0: BICc)"},
+  {"-covariates_louis_max", PNLME_OPT_REAL, "0", "[0, 1)", NULL, "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)"},
+  {"-covariates_compare", PNLME_OPT_BOOL, "true", NULL, NULL, "bicc: also fit the full and the covariate-free models and report their BICc"},
+  {"-covariates_runner_up_draws", PNLME_OPT_INT, "20000", "[0, 10000000]", NULL, "bicc and scm: importance-sampling draws per subject that re-estimate -2LL of the selected model and of the runners-up within two Monte-Carlo SEs of it (0: no re-estimate)"},
+  {"-covariates_scm_forward", PNLME_OPT_REAL, "3.84", "[0, inf)", NULL, "scm: smallest drop of -2LL that adds an effect (3.84: p 0.05)"},
+  {"-covariates_scm_backward", PNLME_OPT_REAL, "10.83", "[0, inf)", NULL, "scm: an effect whose removal raises -2LL by less than this is removed (10.83: p 0.001)"},
+  {"-covariates_scm_ll", PNLME_OPT_ENUM, "is", NULL, CovSelectLLNames, "scm: the -2LL compared: is (importance sampling) or lin (linearisation)"},
+  {"-covariates_fit_progress", PNLME_OPT_BOOL, "false", NULL, NULL, "Progress lines of every fit (otherwise of the bicc selection run only)"},
+};
+
+PetscErrorCode PnlmeCovSelectRegisterOptions(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("covariates", "Covariate selection (PnlmeCovSelect, docs/selection.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(CovSelectOptions), CovSelectOptions));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
 {
-  MPI_Comm  comm = PetscObjectComm((PetscObject)cs);
-  char      buf[4096];
-  PetscBool flg, *m, explicit;
-  PetscInt  p = cs->p, q = cs->ncov + 1, e = cs->scmlin ? 1 : 0;
-  const char *const ll[] = {"is", "lin"};
+  MPI_Comm    comm = PetscObjectComm((PetscObject)cs);
+  PetscObject obj  = (PetscObject)cs;
+  char        buf[4096] = "all";
+  PetscBool   flg, *m, explicit;
+  PetscInt    p = cs->p, q = cs->ncov + 1, e = cs->scmlin ? 1 : 0, t = (PetscInt)cs->type;
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(q * p, &m));
-  PetscObjectOptionsBegin((PetscObject)cs);
-  PetscCall(PetscOptionsEnum("-covariates_select", "Covariate model building: none, bicc (one run, L0-penalised M-step) or scm (stepwise)", "PnlmeCovSelectSolve", PnlmeCovSelectTypes, (PetscEnum)cs->type, (PetscEnum *)&cs->type, NULL));
-  PetscCall(PetscOptionsString("-covariates_candidates", "Candidate effects parameter.column,... or all (every covariate on every parameter with a random effect)", "PnlmeCovSelectSolve", "all", buf, sizeof(buf), &flg));
+  PetscCall(PnlmeOptionsGetEnum(obj, "-covariates_select", &t, NULL));
+  cs->type = (PnlmeCovSelectType)t;
+  PetscCall(PnlmeOptionsGetString(obj, "-covariates_candidates", buf, sizeof(buf), &flg));
   explicit = (PetscBool)(flg && buf[0] && strcmp(buf, "all"));
   if (explicit) PetscCall(PnlmeFitParseEffects(cs->model, cs->data, "-covariates_candidates", buf, m));
   else
     for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
-  PetscCall(PetscOptionsReal("-covariates_alpha", "bicc: weight of the log(N) penalty at the first iteration (ramped to 1 over the annealing)", "PnlmeFitSetCovariateSelection", cs->alpha, &cs->alpha, NULL));
-  PetscCall(PetscOptionsInt("-covariates_starts", "bicc: selection runs (SAEM seeds -saem_seed + 0, 1, ...); the refitted model of lowest criterion is kept", "PnlmeCovSelectSolve", cs->starts, &cs->starts, NULL));
-  PetscCall(PetscOptionsInt("-covariates_polish", "bicc: steps of a local search around the kept model: selection runs with its weakest effects barred, alone and per covariate (0: none)", "PnlmeCovSelectSolve", cs->polish, &cs->polish, NULL));
-  PetscCall(PetscOptionsReal("-covariates_polish_margin", "bicc: a polish move is kept when its criterion is lower by more than this many Monte-Carlo SEs of the -2LL (IS) difference", "PnlmeCovSelectSolve", cs->polishmargin, &cs->polishmargin, NULL));
-  PetscCall(PetscOptionsInt("-covariates_polish_size", "bicc: the kept model's selected effects of smallest Wald |z| barred per polish step (alone, and together per covariate)", "PnlmeCovSelectSolve", cs->polishsize, &cs->polishsize, NULL));
-  PetscCall(PetscOptionsReal("-covariates_ebic_gamma", "bicc: extended BIC, each effect's penalty log(N) + 2 gamma log(number of candidates) (0: BICc)", "PnlmeCovSelectSolve", cs->gamma, &cs->gamma, NULL));
-  PetscCall(PetscOptionsReal("-covariates_louis_max", "bicc: choose the support on the observed-data (Louis) quadratic, missing-information fraction capped at this (0: the complete-data criterion)", "PnlmeCovSelectSolve", cs->louismax, &cs->louismax, NULL));
-  PetscCall(PetscOptionsBool("-covariates_compare", "bicc: also fit the full and the covariate-free models and report their BICc", "PnlmeCovSelectSolve", cs->compare, &cs->compare, NULL));
-  PetscCall(PetscOptionsReal("-covariates_scm_forward", "scm: smallest drop of -2LL that adds an effect (3.84: p 0.05)", "PnlmeCovSelectSolve", cs->scmfwd, &cs->scmfwd, NULL));
-  PetscCall(PetscOptionsReal("-covariates_scm_backward", "scm: an effect whose removal raises -2LL by less than this is removed (10.83: p 0.001)", "PnlmeCovSelectSolve", cs->scmbwd, &cs->scmbwd, NULL));
-  PetscCall(PetscOptionsEList("-covariates_scm_ll", "scm: the -2LL compared: is (importance sampling) or lin (linearisation)", "PnlmeCovSelectSolve", ll, 2, ll[e], &e, NULL));
-  cs->scmlin       = (PetscBool)(e == 1);
-  PetscCall(PetscOptionsBool("-covariates_fit_progress", "Progress lines of every fit (otherwise of the bicc selection run only)", "PnlmeCovSelectSolve", cs->progress, &cs->progress, NULL));
-  PetscCall(PetscOptionsString("-output_dir", "Directory for the final model's results, covariates.csv and models.csv", "PnlmeCovSelectSolve", cs->outdir, cs->outdir, sizeof(cs->outdir), NULL));
-  PetscOptionsEnd();
-  PetscCheck(cs->louismax >= 0 && cs->louismax < 1, comm, PETSC_ERR_USER, "option -covariates_louis_max %g: must be in [0, 1)", (double)cs->louismax);
-  PetscCheck(cs->starts >= 1, comm, PETSC_ERR_USER, "option -covariates_starts %" PetscInt_FMT ": must be >= 1", cs->starts);
-  PetscCheck(cs->polish >= 0, comm, PETSC_ERR_USER, "option -covariates_polish %" PetscInt_FMT ": must be >= 0", cs->polish);
-  PetscCheck(cs->polishmargin >= 0, comm, PETSC_ERR_USER, "option -covariates_polish_margin %g: must be >= 0", (double)cs->polishmargin);
-  PetscCheck(cs->polishsize >= 1, comm, PETSC_ERR_USER, "option -covariates_polish_size %" PetscInt_FMT ": must be >= 1", cs->polishsize);
-  PetscCheck(cs->gamma >= 0 && cs->gamma <= 1, comm, PETSC_ERR_USER, "option -covariates_ebic_gamma %g: must be in [0, 1]", (double)cs->gamma);
-  PetscCheck(cs->alpha >= 0 && cs->alpha <= 1, comm, PETSC_ERR_USER, "option -covariates_alpha %g: must be in [0, 1]", (double)cs->alpha);
-  PetscCheck(cs->scmfwd >= 0 && cs->scmbwd >= 0, comm, PETSC_ERR_USER, "options -covariates_scm_forward and -covariates_scm_backward must be >= 0");
+  PetscCall(PnlmeOptionsGetReal(obj, "-covariates_alpha", &cs->alpha, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-covariates_starts", &cs->starts, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-covariates_polish", &cs->polish, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-covariates_polish_margin", &cs->polishmargin, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-covariates_polish_size", &cs->polishsize, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-covariates_ebic_gamma", &cs->gamma, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-covariates_louis_max", &cs->louismax, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-covariates_compare", &cs->compare, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-covariates_runner_up_draws", &cs->runnerdraws, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-covariates_scm_forward", &cs->scmfwd, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-covariates_scm_backward", &cs->scmbwd, NULL));
+  PetscCall(PnlmeOptionsGetEnum(obj, "-covariates_scm_ll", &e, NULL));
+  cs->scmlin = (PetscBool)(e == 1);
+  PetscCall(PnlmeOptionsGetBool(obj, "-covariates_fit_progress", &cs->progress, NULL));
+  /* -output_dir is the fit's option: read by the fits it runs */
+  PetscCall(PnlmeOptionsGetString(NULL, "-output_dir", cs->outdir, sizeof(cs->outdir), NULL));
   if (cs->type != PNLME_COVSELECT_NONE) { /* the selection's own state is not checkpointed */
     PetscBool ck, rs;
     PetscCall(PetscOptionsHasName(NULL, NULL, "-checkpoint_every", &ck));
@@ -50,7 +70,8 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
     PetscCheck(!ck && !rs, comm, PETSC_ERR_USER, "option -covariates_select %s: -checkpoint_every and -restart are not supported with covariate selection", PnlmeCovSelectTypes[cs->type]);
   }
   /* the forced-in effects: -fit_covariates */
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_covariates", buf, sizeof(buf), &flg));
+  buf[0] = 0;
+  PetscCall(PnlmeOptionsGetString(NULL, "-fit_covariates", buf, sizeof(buf), &flg));
   {
     PetscBool *f;
     PetscCall(PetscCalloc1(q * p, &f));
@@ -63,7 +84,7 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   {
     char      fixed[4096] = "", *tok, *save = NULL;
     PetscBool isfixed[64] = {PETSC_FALSE}; /* a model has at most 64 parameters (PnlmeModelSetParameters) */
-    PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_fixed", fixed, sizeof(fixed), NULL));
+    PetscCall(PnlmeOptionsGetString(NULL, "-fit_fixed", fixed, sizeof(fixed), NULL));
     for (tok = strtok_r(fixed, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
       PetscInt k;
       PetscCall(PnlmeModelGetParameterIndex(cs->model, tok, &k));
@@ -103,12 +124,22 @@ PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *ou
   cs->scmbwd       = 10.83;
   cs->scmlin       = PETSC_FALSE;
   cs->progress     = PETSC_FALSE;
+  cs->runnerdraws  = 20000;
   PetscCall(PnlmeFitLoadFromOptions(comm, &cs->model, &cs->data));
   PetscCall(PnlmeModelGetNumParameters(cs->model, &cs->p));
   PetscCall(PnlmeDataGetCovariateNames(cs->data, &cs->ncov, &cs->covnames));
   PetscCall(PetscCalloc4(cs->ncov * cs->p, &cs->cand, cs->ncov * cs->p, &cs->forced, cs->ncov * cs->p, &cs->selected, cs->ncov * cs->p, &cs->work));
   PetscCall(PnlmeCovSelectSetFromOptions(cs));
   PetscCall(PetscObjectChangeTypeName((PetscObject)cs, PnlmeCovSelectTypes[cs->type]));
+  { /* the fits' options, checked now rather than when the first fit starts */
+    PnlmeFit probe;
+    PetscCall(PnlmeFitCreate(comm, &probe));
+    PetscCall(PnlmeFitSetData(probe, cs->data));
+    PetscCall(PnlmeFitSetModel(probe, cs->model));
+    PetscCall(PnlmeFitSetFromOptions(probe));
+    PetscCall(PnlmeFitDestroy(&probe));
+  }
+  if (cs->outdir[0]) PetscCall(PnlmeCheckOutputDirectory(comm, "-output_dir", cs->outdir));
   *out = cs;
   PetscFunctionReturn(0);
 }
@@ -190,6 +221,7 @@ PetscErrorCode PnlmeCovSelectRunFit(PnlmeCovSelect cs, PnlmeFit fit, const char 
   PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &m.bicc_lin));
   m.seconds = (PetscReal)(t1 - t0);
   PetscCall(PnlmeCovSelectAddModel(cs, &m));
+  PetscCall(PnlmeCovSelectBench(cs, fit, cs->nmodels - 1));
   if (rec) *rec = m;
   PetscFunctionReturn(0);
 }
@@ -215,6 +247,7 @@ PetscErrorCode PnlmeCovSelectSolve(PnlmeCovSelect cs)
     PetscCall(PetscArraycpy(cs->selected, cs->forced, cs->ncov * cs->p));
     break;
   }
+  if (cs->type != PNLME_COVSELECT_NONE) PetscCall(PnlmeCovSelectRunnersUp(cs));
   PetscCall(PetscTime(&t1));
   cs->seconds = (PetscReal)(t1 - t0);
   if (cs->outdir[0] && cs->type != PNLME_COVSELECT_NONE) PetscCall(PnlmeCovSelectWriteResults(cs));
@@ -287,6 +320,7 @@ PetscErrorCode PnlmeCovSelectDestroy(PnlmeCovSelect *csp)
     PetscFunctionReturn(0);
   }
   PetscCall(PnlmeFitDestroy(&cs->final));
+  for (PetscInt b = 0; b < PNLME_COVSEL_BENCH; b++) PetscCall(PnlmeFitDestroy(&cs->bench[b]));
   PetscCall(PetscFree4(cs->cand, cs->forced, cs->selected, cs->work));
   PetscCall(PetscFree(cs->models));
   PetscCall(PetscFree(cs->beta));

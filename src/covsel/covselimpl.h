@@ -14,7 +14,10 @@ typedef struct {
   PetscReal m2ll, mcse, bicc;         /* importance sampling (NaN without) */
   PetscReal m2ll_lin, bicc_lin;       /* linearisation */
   PetscReal seconds;
+  PetscBool reestimated, runnerup; /* -2LL re-estimated with more draws; a runner-up of the selected model (runnerup.c) */
 } PnlmeCovModel;
+
+#define PNLME_COVSEL_BENCH 8 /* fits kept for the runners-up (the lowest BICc so far) */
 
 struct _p_PnlmeCovSelect {
   PETSCHEADER(_PnlmeCovSelectOps);
@@ -32,6 +35,7 @@ struct _p_PnlmeCovSelect {
   PetscBool          compare, progress;
   PetscReal          scmfwd, scmbwd;
   PetscBool          scmlin;
+  PetscInt           runnerdraws;             /* IS draws per subject re-estimating the selected model and its runners-up */
   char               outdir[PETSC_MAX_PATH_LEN];
   PnlmeFit           final;
   PetscInt           ifinal;   /* its record in models[] */
@@ -51,6 +55,8 @@ struct _p_PnlmeCovSelect {
   PetscInt           miqpiter;                /* M-steps of all starts */
   PetscInt           K1, seed, seedoff;       /* of the kept run: its seed, offset from -saem_seed */
   PetscInt           npolish;                 /* selection runs of the polish */
+  PnlmeFit           bench[PNLME_COVSEL_BENCH]; /* fits of the models of lowest BICc, and their records */
+  PetscInt           benchmodel[PNLME_COVSEL_BENCH];
 };
 
 /* covselect.c: a fit of the model effects[] (with the options of the database), run, recorded */
@@ -61,6 +67,9 @@ PETSC_INTERN PetscInt       PnlmeCovSelectCount(PnlmeCovSelect, const PetscBool 
 /* onerun.c, scm.c */
 PETSC_INTERN PetscErrorCode PnlmeCovSelectSolve_BICc(PnlmeCovSelect);
 PETSC_INTERN PetscErrorCode PnlmeCovSelectSolve_SCM(PnlmeCovSelect);
+/* runnerup.c: the bench of fitted models, the runners-up of the selected one */
+PETSC_INTERN PetscErrorCode PnlmeCovSelectBench(PnlmeCovSelect, PnlmeFit, PetscInt imodel);
+PETSC_INTERN PetscErrorCode PnlmeCovSelectRunnersUp(PnlmeCovSelect);
 /* report.c: the final fit's estimate and SE of effect j (0 and NaN when not in the model) */
 PETSC_INTERN PetscErrorCode PnlmeCovSelectFinalEffect(PnlmeCovSelect, PetscInt j, PetscReal *beta, PetscReal *se);
 /* report.c: covariates.csv, models.csv and /selection of results.h5 in -output_dir */

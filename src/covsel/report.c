@@ -28,10 +28,8 @@ static PetscErrorCode WriteCSV(PnlmeCovSelect cs)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)cs);
   FILE    *fp;
-  char     path[PETSC_MAX_PATH_LEN];
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/covariates.csv", cs->outdir));
-  PetscCall(PetscFOpen(comm, path, "w", &fp));
+  PetscCall(PnlmeFitOpenResultFile(comm, cs->outdir, "covariates.csv", &fp));
   PetscCall(PetscFPrintf(comm, fp, "parameter,covariate,selected,beta,se\n"));
   for (PetscInt j = 0; j < cs->ncov * cs->p; j++) {
     const char *pn;
@@ -42,15 +40,14 @@ static PetscErrorCode WriteCSV(PnlmeCovSelect cs)
     if (PetscIsNanReal(se)) PetscCall(PetscFPrintf(comm, fp, "%s,%s,%d,%.10g,\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b));
     else PetscCall(PetscFPrintf(comm, fp, "%s,%s,%d,%.10g,%.6g\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b, (double)se));
   }
-  PetscCall(PetscFClose(comm, fp));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/models.csv", cs->outdir));
-  PetscCall(PetscFOpen(comm, path, "w", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "label,effects,minus2ll,mc_se,bicc,minus2ll_lin,bicc_lin,seconds\n"));
+  PetscCall(PnlmeFitCloseResultFile(comm, cs->outdir, "covariates.csv", fp));
+  PetscCall(PnlmeFitOpenResultFile(comm, cs->outdir, "models.csv", &fp));
+  PetscCall(PetscFPrintf(comm, fp, "label,effects,minus2ll,mc_se,bicc,minus2ll_lin,bicc_lin,seconds,reestimated,runner_up\n"));
   for (PetscInt i = 0; i < cs->nmodels; i++) {
     const PnlmeCovModel *m = &cs->models[i];
-    PetscCall(PetscFPrintf(comm, fp, "%s,%" PetscInt_FMT ",%.6f,%.6f,%.6f,%.6f,%.6f,%.3f\n", m->label, m->neffects, (double)m->m2ll, (double)m->mcse, (double)m->bicc, (double)m->m2ll_lin, (double)m->bicc_lin, (double)m->seconds));
+    PetscCall(PetscFPrintf(comm, fp, "%s,%" PetscInt_FMT ",%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%d,%d\n", m->label, m->neffects, (double)m->m2ll, (double)m->mcse, (double)m->bicc, (double)m->m2ll_lin, (double)m->bicc_lin, (double)m->seconds, (int)m->reestimated, (int)m->runnerup));
   }
-  PetscCall(PetscFClose(comm, fp));
+  PetscCall(PnlmeFitCloseResultFile(comm, cs->outdir, "models.csv", fp));
   PetscFunctionReturn(0);
 }
 

@@ -96,18 +96,33 @@ PetscErrorCode PnlmeDataSetModel(PnlmeData d, PnlmeModel model)
   PetscFunctionReturn(0);
 }
 
+static const PnlmeOption DataOptions[] = {
+  {"-data_file", PNLME_OPT_STRING, "", NULL, NULL, "NONMEM-style CSV data file (docs/data-format.md)"},
+  {"-data_columns", PNLME_OPT_STRING, "", NULL, NULL, "Map standard columns to the file's names: DV=CONC,ID=SUBJ"},
+  {"-data_covariates", PNLME_OPT_STRING, "", NULL, NULL, "Covariates and their treatment: WT:log,SEX:cat,AGE:center,X:none,RACE:cat=2"},
+  {"-data_partition_view", PNLME_OPT_BOOL, "false", NULL, NULL, "Print the partition of subjects over ranks after loading"},
+  {"-data_read_buffer", PNLME_OPT_INT, "4194304", "[64, 2147483647]", NULL, "Bytes read at a time by each rank"},
+};
+
+PetscErrorCode PnlmeDataRegisterOptions(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("data", "Dataset (PnlmeData, docs/data-format.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(DataOptions), DataOptions));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeDataSetFromOptions(PnlmeData d)
 {
-  char      buf[4096];
-  PetscBool flg;
-  PetscInt  bufsize = (PetscInt)d->bufsize;
+  char        buf[4096];
+  PetscBool   flg;
+  PetscInt    bufsize = (PetscInt)d->bufsize;
+  PetscObject obj     = (PetscObject)d;
 
   PetscFunctionBegin;
   PetscValidHeaderSpecific(d, PNLME_CLASSID, 1);
-  PetscObjectOptionsBegin((PetscObject)d);
-  PetscCall(PetscOptionsString("-data_file", "NONMEM-style CSV data file", "PnlmeDataSetFile", d->file, buf, sizeof(buf), &flg));
+  PetscCall(PnlmeOptionsGetString(obj, "-data_file", buf, sizeof(buf), &flg));
   if (flg) PetscCall(PnlmeDataSetFile(d, buf));
-  PetscCall(PetscOptionsString("-data_columns", "Map standard columns to the file's names: DV=CONC,ID=SUBJ", "PnlmeDataSetColumnName", "", buf, sizeof(buf), &flg));
+  PetscCall(PnlmeOptionsGetString(obj, "-data_columns", buf, sizeof(buf), &flg));
   if (flg) {
     char *tok, *save = NULL;
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -118,15 +133,11 @@ PetscErrorCode PnlmeDataSetFromOptions(PnlmeData d)
       PetscCall(PnlmeDataSetColumnName(d, tok, eq + 1));
     }
   }
-  PetscCall(PetscOptionsString("-data_covariates", "Covariates and their treatment: WT:log,SEX:cat,AGE:center,X:none,RACE:cat=2", "PnlmeDataAddCovariate", "", buf, sizeof(buf), &flg));
+  PetscCall(PnlmeOptionsGetString(obj, "-data_covariates", buf, sizeof(buf), &flg));
   if (flg) PetscCall(PnlmeDataParseCovariateOption(d, buf));
-  PetscCall(PetscOptionsBool("-data_partition_view", "Print the partition of subjects over ranks after loading", "PnlmeDataViewPartition", d->partitionview, &d->partitionview, NULL));
-  PetscCall(PetscOptionsInt("-data_read_buffer", "Bytes read at a time by each rank", "PnlmeDataLoad", bufsize, &bufsize, &flg));
-  if (flg) {
-    PetscCheck(bufsize >= 64, PetscObjectComm((PetscObject)d), PETSC_ERR_ARG_OUTOFRANGE, "-data_read_buffer %" PetscInt_FMT ": at least 64 bytes", bufsize);
-    d->bufsize = (size_t)bufsize;
-  }
-  PetscOptionsEnd();
+  PetscCall(PnlmeOptionsGetBool(obj, "-data_partition_view", &d->partitionview, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-data_read_buffer", &bufsize, &flg));
+  if (flg) d->bufsize = (size_t)bufsize;
   PetscFunctionReturn(0);
 }
 

@@ -43,6 +43,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->pop.err    = PNLME_ERROR_CONSTANT;
   f->pop.a      = 1.0;
   f->pop.b      = 0.1;
+  f->omegamin   = 0.01;
   *fit          = f;
   PetscFunctionReturn(0);
 }
@@ -69,173 +70,6 @@ PetscErrorCode PnlmeFitSetModel(PnlmeFit fit, PnlmeModel model)
   PetscFunctionReturn(0);
 }
 
-/* find a model parameter by name or fail naming the option */
-static PetscErrorCode ParamIndex(PnlmeFit fit, const char opt[], const char name[], PetscInt *k)
-{
-  PetscFunctionBegin;
-  PetscCall(PnlmeModelGetParameterIndex(fit->model, name, k));
-  PetscCheck(*k >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_WRONG, "option %s: the model has no parameter '%s'", opt, name);
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
-{
-  char      buf[4096], keys[64][64];
-  PetscReal vals[64];
-  PetscInt  n, p = fit->p, ncov, nk = 3;
-  PetscBool flg, full = PETSC_FALSE;
-  const char *const *cov;
-  PetscFunctionBegin;
-  PetscCheck(fit->model && fit->data, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "PnlmeFitSetData() and PnlmeFitSetModel() come before PnlmeFitSetFromOptions()");
-  PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &cov));
-  fit->ncov = ncov;
-  fit->q    = 1 + ncov;
-  fit->pop.p = p;
-  fit->pop.q = fit->q;
-  PetscCheck(!fit->pop.B, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "PnlmeFitSetFromOptions() can be called once");
-  PetscCall(PetscCalloc5(fit->q * p, &fit->pop.B, fit->q * p, &fit->pop.mask, p * p, &fit->pop.Omega, p * p, &fit->pop.L, p * p, &fit->pop.Oinv));
-  for (PetscInt k = 0; k < p; k++) {
-    fit->pop.mask[k]             = PETSC_TRUE;
-    fit->pop.Omega[k * p + k]    = 1.0;
-  }
-  PetscObjectOptionsBegin((PetscObject)fit);
-  PetscCall(PetscOptionsString("-fit_theta", "Initial typical values, name=value for every parameter (natural scale)", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
-  PetscCheck(flg, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta is required: initial typical values, e.g. -fit_theta ka=1.5,ke=0.1,V=30");
-  {
-    PetscReal phi[64];
-    PetscBool seen[64] = {PETSC_FALSE};
-    PetscCall(PnlmeParseKeyValues("-fit_theta", buf, 64, &n, keys, vals));
-    for (PetscInt i = 0; i < n; i++) {
-      PetscInt k;
-      PetscCall(ParamIndex(fit, "-fit_theta", keys[i], &k));
-      phi[k]  = vals[i];
-      seen[k] = PETSC_TRUE;
-    }
-    for (PetscInt k = 0; k < p; k++) {
-      const char    *name;
-      PnlmeTransform tr;
-      PetscCall(PnlmeModelGetParameterName(fit->model, k, &name));
-      PetscCall(PnlmeModelGetTransform(fit->model, k, &tr));
-      PetscCheck(seen[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta: no initial value for parameter '%s'", name);
-      PetscCheck(tr != PNLME_TRANSFORM_LOG || phi[k] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta: %s = %g must be positive (log-normal)", name, (double)phi[k]);
-      PetscCheck(tr != PNLME_TRANSFORM_LOGIT || (phi[k] > 0 && phi[k] < 1), PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_theta: %s = %g must be in (0,1) (logit-normal)", name, (double)phi[k]);
-    }
-    PnlmeModelTransformToGaussian(fit->model, phi, fit->pop.B);
-  }
-  PetscCall(PetscOptionsString("-fit_omega", "Initial SD of the random effects, name=value (default 1)", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
-  if (flg) {
-    PetscCall(PnlmeParseKeyValues("-fit_omega", buf, 64, &n, keys, vals));
-    for (PetscInt i = 0; i < n; i++) {
-      PetscInt k;
-      PetscCall(ParamIndex(fit, "-fit_omega", keys[i], &k));
-      PetscCheck(vals[i] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_omega: %s = %g must be positive", keys[i], (double)vals[i]);
-      fit->pop.Omega[k * p + k] = vals[i] * vals[i];
-    }
-  }
-  PetscCall(PetscOptionsString("-fit_covariates", "Covariate effects to estimate: parameter.column,...", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
-  if (flg && buf[0]) PetscCall(PnlmeFitParseEffects(fit->model, fit->data, "-fit_covariates", buf, fit->pop.mask));
-  PetscCall(PetscOptionsEnum("-fit_error", "Residual error model", "PnlmeFitSetFromOptions", PnlmeErrorModels, (PetscEnum)fit->pop.err, (PetscEnum *)&fit->pop.err, NULL));
-  PetscCall(PetscOptionsReal("-fit_error_a", "Initial residual error parameter a", "PnlmeFitSetFromOptions", fit->pop.a, &fit->pop.a, NULL));
-  PetscCall(PetscOptionsReal("-fit_error_b", "Initial residual error parameter b (proportional part)", "PnlmeFitSetFromOptions", fit->pop.b, &fit->pop.b, NULL));
-  PetscCheck(fit->pop.a > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_error_a must be positive");
-  PetscCheck(fit->pop.b > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_error_b must be positive");
-  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL) fit->pop.a = 0;
-  PetscCall(PetscOptionsBool("-fit_omega_full", "Estimate a full Omega (default diagonal)", "PnlmeFitSetFromOptions", full, &full, NULL));
-  for (PetscInt k = 0; k < p; k++) fit->pop.block[k] = full ? 0 : k;
-  PetscCall(PetscOptionsString("-fit_omega_blocks", "Block-diagonal Omega: blocks of correlated parameters, e.g. ka+ke,V+Cl", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
-  if (flg && buf[0]) {
-    char     *blk, *save = NULL;
-    PetscBool inblock[64] = {PETSC_FALSE};
-    PetscCheck(!full, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -fit_omega_full and -fit_omega_blocks exclude each other");
-    for (blk = strtok_r(buf, ",", &save); blk; blk = strtok_r(NULL, ",", &save)) {
-      char    *name, *save2 = NULL;
-      PetscInt first = -1;
-      for (name = strtok_r(blk, "+", &save2); name; name = strtok_r(NULL, "+", &save2)) {
-        PetscInt k;
-        PetscCall(ParamIndex(fit, "-fit_omega_blocks", name, &k));
-        PetscCheck(!inblock[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_omega_blocks: parameter '%s' is in two blocks", name);
-        inblock[k] = PETSC_TRUE;
-        if (first < 0) first = k;
-        fit->pop.block[k] = first;
-      }
-    }
-  }
-  PetscCall(PetscOptionsString("-fit_fixed", "Parameters without random effect (estimated as fixed effects), e.g. ke,V", "PnlmeFitSetFromOptions", "", buf, sizeof(buf), &flg));
-  fit->pop.nfixed = 0;
-  if (flg && buf[0]) {
-    char *tok, *save = NULL;
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-      PetscInt k;
-      PetscCall(ParamIndex(fit, "-fit_fixed", tok, &k));
-      PetscCheck(!fit->pop.fixed[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_fixed: parameter '%s' given twice", tok);
-      for (PetscInt l = 0; l < p; l++)
-        PetscCheck(l == k || fit->pop.block[l] != fit->pop.block[k], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_fixed: parameter '%s' has no random effect and cannot be in an Omega block", tok);
-      fit->pop.fixed[k] = PETSC_TRUE;
-      fit->pop.Omega[k * p + k] = 1.0; /* the regular stand-in, see PnlmePop */
-      fit->pop.nfixed++;
-    }
-    PetscCheck(fit->pop.nfixed < p, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_fixed: at least one parameter needs a random effect");
-  }
-  fit->pop.npairs = 0;
-  for (PetscInt k = 0; k < p; k++)
-    for (PetscInt l = k + 1; l < p; l++) fit->pop.npairs += fit->pop.block[k] == fit->pop.block[l];
-  fit->pop.full = (PetscBool)(fit->pop.npairs > 0);
-  PetscCall(PetscOptionsInt("-saem_k1", "SAEM exploration iterations (step 1)", "PnlmeFitSetFromOptions", fit->K1, &fit->K1, NULL));
-  PetscCall(PetscOptionsInt("-saem_k2", "SAEM smoothing iterations (step 1/(k-K1))", "PnlmeFitSetFromOptions", fit->K2, &fit->K2, NULL));
-  PetscCall(PetscOptionsBool("-saem_auto", "End the exploration when the complete-data log-likelihood has settled (-saem_k1 is then the minimum)", "PnlmeFitSetFromOptions", fit->autostop, &fit->autostop, NULL));
-  PetscCall(PetscOptionsInt("-saem_k1_max", "Longest exploration phase with -saem_auto", "PnlmeFitSetFromOptions", fit->K1max, &fit->K1max, NULL));
-  PetscCall(PetscOptionsInt("-saem_auto_window", "Window (iterations) of the settling test", "PnlmeFitSetFromOptions", fit->autowin, &fit->autowin, NULL));
-  PetscCall(PetscOptionsReal("-saem_auto_tol", "Settled: the two half-window means of the complete-data log-likelihood differ by less than this many window SDs", "PnlmeFitSetFromOptions", fit->autotol, &fit->autotol, NULL));
-  PetscCall(PetscOptionsInt("-saem_chains", "Chains per subject (default ceil(100/N))", "PnlmeFitSetFromOptions", fit->nchains, &fit->nchains, NULL));
-  PetscCall(PetscOptionsIntArray("-saem_kernels", "Iterations of the three MH kernels (independence, component-wise, block)", "PnlmeFitSetFromOptions", fit->nkern, &nk, NULL));
-  PetscCall(PetscOptionsInt("-saem_seed", "Random seed", "PnlmeFitSetFromOptions", fit->seed, &fit->seed, NULL));
-  PetscCall(PetscOptionsInt("-saem_sa_iterations", "Simulated-annealing iterations (default K1/2)", "PnlmeFitSetFromOptions", fit->saiter, &fit->saiter, NULL));
-  PetscCall(PetscOptionsReal("-saem_sa_factor", "Largest shrinking factor of variances per annealing iteration", "PnlmeFitSetFromOptions", fit->safactor, &fit->safactor, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_samples", "Most importance-sampling draws per subject for -2LL (0: no importance sampling)", "PnlmeFitLikelihoodIS", fit->nis, &fit->nis, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_adapt", "Draws per subject that adapt the proposal before the estimate (0: the chains' moments as they are)", "PnlmeFitLikelihoodIS", fit->isadapt, &fit->isadapt, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_adapt_rounds", "Rounds of adaptation of the proposal", "PnlmeFitLikelihoodIS", fit->isrounds, &fit->isrounds, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_batch", "Draws per subject between two tests of the Monte-Carlo standard error", "PnlmeFitLikelihoodIS", fit->isbatch, &fit->isbatch, NULL));
-  PetscCall(PetscOptionsReal("-lik_is_tol", "Stop drawing when the Monte-Carlo SE of -2LL is below this times sqrt(N) (0: always -lik_is_samples)", "PnlmeFitLikelihoodIS", fit->istol, &fit->istol, NULL));
-  PetscCall(PetscOptionsInt("-lik_is_dof", "Degrees of freedom of the Student-t proposal", "PnlmeFitLikelihoodIS", fit->isdof, &fit->isdof, NULL));
-  PetscCall(PetscOptionsReal("-ode_rtol_mc", "Relative ODE tolerance of the Monte-Carlo stages (SAEM iterations, importance sampling), if looser than -ode_rtol (0: -ode_rtol)", "PnlmeFitSolve", fit->mc_rtol, &fit->mc_rtol, NULL));
-  PetscCall(PetscOptionsBool("-ode_dense_output_mc", "dopri5: dense output (observations interpolated) in the Monte-Carlo stages", "PnlmeFitSolve", fit->mc_dense, &fit->mc_dense, NULL));
-  PetscCall(PetscOptionsInt("-saem_nc_every", "Non-centred (interweaving) step every this many exploration iterations after annealing (0: never)", "PnlmeFitNonCentredStep", fit->ncevery, &fit->ncevery, NULL));
-  PetscCall(PetscOptionsInt("-saem_nc_max_it", "Gauss-Newton iterations of each non-centred step", "PnlmeFitNonCentredStep", fit->ncmaxit, &fit->ncmaxit, NULL));
-  PetscCall(PetscOptionsInt("-fim_scalapack_threshold", "Invert the Fisher information with ScaLAPACK from this dimension on (more than one rank)", "PnlmeFitInvertFIM", fit->fimthreshold, &fit->fimthreshold, NULL));
-  PetscCall(PetscOptionsReal("-map_bound", "The MAP search stays within this many prior SDs of the individual mean", "PnlmeFitComputeMAP", fit->mapbound, &fit->mapbound, NULL));
-  PetscCall(PetscOptionsReal("-map_gtol", "Gradient norm accepted as converged when the MAP line search stalls", "PnlmeFitComputeMAP", fit->mapgtol, &fit->mapgtol, NULL));
-  PetscCall(PetscOptionsBool("-fit_post", "After the iterations: conditional modes, likelihood, standard errors (false: the iterations only, for scaling studies; no -output_dir)", "PnlmeFitSolve", fit->post, &fit->post, NULL));
-  PetscCall(PetscOptionsString("-output_dir", "Directory for estimates.csv, likelihood.csv, individuals.csv", "PnlmeFitWriteResults", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
-  PetscCall(PetscOptionsInt("-saem_print_every", "Progress line every this many iterations (0: none)", "PnlmeFitSetFromOptions", fit->printevery, &fit->printevery, NULL));
-  PetscCall(PetscOptionsInt("-checkpoint_every", "Write the SAEM state after every this many iterations (0: never)", "PnlmeFitCheckpointWrite", fit->ckevery, &fit->ckevery, NULL));
-  PetscCall(PetscOptionsString("-checkpoint_file", "Checkpoint file (default <output_dir>/checkpoint.h5)", "PnlmeFitCheckpointWrite", fit->ckfile, fit->ckfile, sizeof(fit->ckfile), NULL));
-  PetscCall(PetscOptionsString("-restart", "Continue the SAEM iterations from this checkpoint file", "PnlmeFitCheckpointRead", fit->restart, fit->restart, sizeof(fit->restart), NULL));
-  {
-    const char *const est[] = {"saem", "vem"};
-    PetscInt          e     = fit->vem ? 1 : 0;
-    PetscCall(PetscOptionsEList("-estimator", "Estimator: saem (stochastic approximation EM) or vem (variational EM, docs/vem.md)", "PnlmeFitSolve", est, 2, est[e], &e, NULL));
-    fit->vem = (PetscBool)(e == 1);
-  }
-  PetscOptionsEnd();
-  PetscCall(PnlmeFitSetFromOptions_VPC(fit));
-  if (fit->vem) {
-    PetscCall(PetscObjectChangeTypeName((PetscObject)fit, "vem"));
-    PetscCall(PnlmeFitSetFromOptions_VEM(fit)); /* its own schedule: K1, K2, settling test, burn-in, draws */
-  }
-  PetscCheck(fit->K1 >= 1 && fit->K2 >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_k1 >= 1 and -saem_k2 >= 0 are required");
-  PetscCheck(!fit->autostop || fit->K1max >= fit->K1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
-  PetscCheck(fit->nis >= 0 && fit->isdof >= 1 && fit->isadapt >= 0 && fit->isrounds >= 0 && fit->isbatch >= 1 && fit->istol >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -lik_is_samples >= 0, -lik_is_dof >= 1, -lik_is_adapt >= 0, -lik_is_adapt_rounds >= 0, -lik_is_batch >= 1 and -lik_is_tol >= 0 are required");
-  PetscCheck(fit->post || !fit->outdir[0], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -fit_post false: the result files need the conditional modes and the likelihood; drop -output_dir");
-  PetscCheck(fit->mc_rtol >= 0 && fit->mc_rtol < 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -ode_rtol_mc %g: must be in [0, 1)", (double)fit->mc_rtol);
-  PetscCheck(fit->autowin >= 10 && fit->autotol > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "options -saem_auto_window >= 10 and -saem_auto_tol > 0 are required");
-  if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
-  fit->K1min = fit->K1;
-  if (fit->autostop) fit->K1 = fit->K1max; /* until the settling test ends it */
-  PetscCheck(fit->nkern[0] >= 0 && fit->nkern[1] >= 0 && fit->nkern[2] >= 0 && fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_kernels: non-negative counts, not all zero");
-  PetscCheck(fit->safactor > 0 && fit->safactor <= 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -saem_sa_factor must be in (0,1]");
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc, maxev, nbeta = 0;
@@ -249,11 +83,21 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PnlmeDataGetNumObservations(fit->data, &nobsl, &fit->Ntot));
   PetscCall(PnlmeDataGetMaxSizes(fit->data, &fit->maxobs, &maxev));
   PetscCheck(fit->N > 0, comm, PETSC_ERR_USER, "the dataset has no subject with observations");
+  if (fit->outdir[0]) PetscCall(PnlmeCheckOutputDirectory(comm, "-output_dir", fit->outdir)); /* before any work */
+  if (fit->ckevery > 0 && fit->ckfile[0]) { /* the checkpoint's directory */
+    char dir[PETSC_MAX_PATH_LEN], *slash;
+    PetscCall(PetscStrncpy(dir, fit->ckfile, sizeof(dir)));
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      *slash = 0;
+      PetscCall(PnlmeCheckOutputDirectory(comm, "-checkpoint_file", dir));
+    }
+  }
   if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((100 + fit->N - 1) / fit->N); /* saemix: ceil(50/N); twice that steadies small cohorts (docs/saem.md) */
   nc = fit->nchains;
   PetscCall(PnlmePopFactor(&fit->pop));
   fit->pop.nfree = 0;
-  for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j] && !fit->pop.fixed[j % p];
+  for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j] && !fit->pop.hold[j] && !fit->pop.fixed[j % p];
   PetscCall(PetscMalloc4(fit->pop.nfree * fit->pop.nfree, &fit->pop.lsA, fit->pop.nfree, &fit->pop.lsr, fit->pop.nfree, &fit->pop.lspiv, fit->pop.nfree, &fit->pop.lsidx));
   PetscCall(PetscMalloc1(q * p, &fit->pop.active));
   PetscCall(PetscArraycpy(fit->pop.active, fit->pop.mask, q * p));
@@ -322,27 +166,82 @@ static PetscErrorCode MonteCarloSolves(PnlmeFit fit, PetscBool on)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
+/* A stage that failed after the iterations started: the estimates so far (the last completed
+   iteration), the iteration history and, after the iterations, a checkpoint are written to
+   -output_dir and the table is printed, then the error is raised again naming where they are.  Every
+   stage after set-up raises collectively (the per-subject work counts its failures instead). */
+static PetscErrorCode Salvage(PnlmeFit fit, const char stage[], PetscErrorCode ierr, PetscBool checkpoint)
+{
+  const char *text = NULL;
+  char       *specific = NULL, msg[512], where[PETSC_MAX_PATH_LEN + 128] = "";
+  MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  PetscErrorMessage(ierr, &text, &specific);
+  PetscCall(PetscStrncpy(msg, specific && specific[0] ? specific : (text ? text : "unknown error"), sizeof(msg)));
+  if (!fit->niter) SETERRQ(comm, ierr, "%s", msg); /* nothing computed yet: the error as it is */
+  fit->failed = PETSC_TRUE;
+  if (fit->niter > 0) PetscCall(PnlmeFitView(fit, NULL));
+  if (fit->outdir[0] && fit->niter > 0) {
+    PetscCall(PnlmeFitWriteResults(fit, fit->outdir));
+    PetscCall(PnlmeFitWriteHistory(fit, fit->outdir));
+    if (checkpoint) PetscCall(PnlmeFitCheckpointWrite(fit));
+    PetscCall(PetscSNPrintf(where, sizeof(where), "; the estimates of iteration %" PetscInt_FMT " and the history are in %s (estimates.csv, history.csv%s)", fit->niter, fit->outdir, checkpoint ? ", checkpoint.h5: -restart redoes the post-fit" : ""));
+  } else if (fit->niter > 0) PetscCall(PetscSNPrintf(where, sizeof(where), "; no -output_dir: the estimates of iteration %" PetscInt_FMT " are printed above", fit->niter));
+  SETERRQ(comm, PETSC_ERR_USER, "%s failed: %s%s", stage, msg, where);
+}
+
+/* conditional modes, Fisher information and -2LL by linearisation, -2LL by importance sampling */
+static PetscErrorCode PostFit(PnlmeFit fit)
 {
   PetscFunctionBegin;
-  PetscCall(PnlmeFitSetUp(fit));
-  PetscCall(PetscLogStagePush(fit->vem ? PNLME_StageVEM : PNLME_StageSAEM));
-  PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
-  if (fit->vem) PetscCall(PnlmeFitSolve_VEM(fit));
-  else PetscCall(PnlmeFitSolve_SAEM(fit));
-  PetscCall(PetscLogStagePop());
-  PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
-  if (!fit->post) PetscFunctionReturn(0); /* -fit_post false: the iterations only (scaling studies) */
-  PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
   PetscCall(PnlmeFitComputeMAP(fit));
   PetscCall(PnlmeFitLinearize(fit));
   PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
   if (fit->nis > 0) PetscCall(PnlmeFitLikelihoodIS(fit));
   PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+/* -2LL by importance sampling again, with at most maxdraws per subject and -lik_is_tol times tolfactor
+   (covariate selection: the comparison of close models) */
+PetscErrorCode PnlmeFitReestimateLikelihood(PnlmeFit fit, PetscInt maxdraws, PetscReal tolfactor)
+{
+  PetscInt  nis = fit->nis;
+  PetscReal tol = fit->istol;
+  PetscFunctionBegin;
+  PetscCheck(fit->post && fit->niter, PetscObjectComm((PetscObject)fit), PETSC_ERR_ORDER, "PnlmeFitReestimateLikelihood: the fit has no conditional moments");
+  fit->nis   = PetscMax(nis, maxdraws);
+  fit->istol = tol * tolfactor;
+  PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
+  PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
+  PetscCall(PnlmeFitLikelihoodIS(fit));
+  PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
   PetscCall(PetscLogStagePop());
+  fit->nis   = nis;
+  fit->istol = tol;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
+{
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PnlmeFitSetUp(fit));
+  PetscCall(PetscLogStagePush(fit->vem ? PNLME_StageVEM : PNLME_StageSAEM));
+  PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
+  ierr = fit->vem ? PnlmeFitSolve_VEM(fit) : PnlmeFitSolve_SAEM(fit);
+  PetscCall(PetscLogStagePop());
+  PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
+  if (ierr) PetscCall(Salvage(fit, fit->vem ? "the VEM iterations" : "the SAEM iterations", ierr, PETSC_FALSE));
+  if (!fit->post) PetscFunctionReturn(0); /* -fit_post false: the iterations only (scaling studies) */
+  PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
+  ierr = PostFit(fit);
+  PetscCall(PetscLogStagePop());
+  if (ierr) PetscCall(Salvage(fit, "the post-fit (conditional modes, linearisation, importance sampling)", ierr, PETSC_TRUE));
   if (fit->outdir[0]) {
     PetscCall(PetscLogStagePush(PNLME_StageOutput));
     PetscCall(PnlmeFitWriteResults(fit, fit->outdir));
+    PetscCall(PnlmeFitWriteHistory(fit, fit->outdir));
     PetscCall(PnlmeFitWriteResultsHDF5(fit, fit->outdir));
     PetscCall(PetscLogStagePop());
   }
@@ -366,15 +265,33 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   }
   PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14s %12s %8s\n", "parameter", "estimate", "SE", "RSE%"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
-    char      name[160];
-    PetscReal est = fit->hist[(fit->niter - 1) * fit->nhist + c];
+    char        name[160];
+    PetscReal   est    = fit->hist[(fit->niter - 1) * fit->nhist + c];
+    const char *status = PnlmeFitColumnStatus(fit, c);
     PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
     if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12.4g %8.1f\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
-    else PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12s %8s\n", name, (double)est, "-", "-"));
+    else PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14.6g %12s %8s  %s\n", name, (double)est, "-", "-", fit->se || strcmp(status, "no se") ? status : ""));
+  }
+  for (PetscInt k = 0; k < fit->p; k++)
+    if (fit->pop.dropped[k] >= 0) {
+      const char *pn;
+      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+      PetscCall(PetscViewerASCIIPrintf(v, "  warning: the variance of %s's random effect reached its boundary: the random effect was removed at iteration %" PetscInt_FMT " (-fit_omega_boundary %g); omega_%s is reported as 0\n", pn, fit->pop.dropped[k] + 1, (double)fit->omegamin, pn));
+    }
+  if (fit->sestat) {
+    PetscInt nsing = 0, nbound = 0;
+    for (PetscInt c = 0; c < fit->nhist; c++) nsing += fit->sestat[c] == PNLME_SE_SINGULAR, nbound += fit->sestat[c] == PNLME_SE_ATBOUND;
+    if (nsing) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the Fisher information is singular for %" PetscInt_FMT " parameter(s) (marked not identifiable): their SEs are not reported, the others' are computed without them\n", nsing));
+    if (nbound) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt_FMT " logit-normal typical value(s) at the bound 0 or 1 (marked at bound): no SE\n", nbound));
+    if (!fit->fimok) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the Fisher information could not be inverted: no standard errors\n"));
   }
   if (fit->pop.nfloor) PetscCall(PetscViewerASCIIPrintf(v, "  warning: Omega was singular (a correlation near +-1) at %" PetscInt_FMT " M-steps; the eigenvalues of its correlation matrix were floored at 1e-6: the data do not support this Omega structure\n", fit->pop.nfloor));
   if (fit->nmapfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the conditional-mode search did not converge for %" PetscInt_FMT " subjects\n", fit->nmapfail));
+  if (fit->nlinalt) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the model fails at the conditional mode of %" PetscInt64_FMT " subjects: linearised at their conditional (or individual) mean instead\n", fit->nlinalt));
+  if (fit->nlinfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt64_FMT " subjects could not be linearised (the model fails at their mode and means; the first is ID %" PetscInt64_FMT "): no -2LL by linearisation, the standard errors leave them out\n", fit->nlinfail, fit->linfailid));
+  if (fit->nisfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt64_FMT " subjects have no finite importance weight in %" PetscInt_FMT " draws (the first is ID %" PetscInt64_FMT "): no -2LL by importance sampling\n", fit->nisfail, fit->nisdraws, fit->isfailid));
   if (!fit->post) PetscCall(PetscViewerASCIIPrintf(v, "  (-fit_post false: no conditional modes, likelihood or standard errors)\n"));
+  else if (fit->failed && !fit->se) PetscCall(PetscViewerASCIIPrintf(v, "  (the run stopped before the likelihood and the standard errors)\n"));
   else {
     PetscReal aic, bic, bicc;
     PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12s %10s %12s %12s %12s\n", "likelihood", "-2LL", "MC SE", "AIC", "BIC", "BICc"));
@@ -399,7 +316,7 @@ PetscErrorCode PnlmeFitGetTypical(PnlmeFit fit, const char name[], PetscReal *v)
   PetscInt  k;
   PetscReal phi[64];
   PetscFunctionBegin;
-  PetscCall(ParamIndex(fit, "PnlmeFitGetTypical", name, &k));
+  PetscCall(PnlmeFitParamIndex(fit, "PnlmeFitGetTypical", name, &k));
   PnlmeModelTransformToNatural(fit->model, fit->pop.B, phi, NULL);
   *v = phi[k];
   PetscFunctionReturn(0);
@@ -410,7 +327,7 @@ PetscErrorCode PnlmeFitGetBeta(PnlmeFit fit, const char param[], const char cov[
   PetscInt           k, ncov;
   const char *const *names;
   PetscFunctionBegin;
-  PetscCall(ParamIndex(fit, "PnlmeFitGetBeta", param, &k));
+  PetscCall(PnlmeFitParamIndex(fit, "PnlmeFitGetBeta", param, &k));
   PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &names));
   for (PetscInt c = 0; c < ncov; c++)
     if (!strcmp(names[c], cov)) {
@@ -435,6 +352,7 @@ PetscErrorCode PnlmeFitSetCovariateModel(PnlmeFit fit, const PetscBool effects[]
   PetscFunctionBegin;
   PetscCall(CheckEffectsCall(fit, "PnlmeFitSetCovariateModel"));
   for (PetscInt j = p; j < fit->q * p; j++) {
+    if (fit->pop.hold[j]) continue; /* held effects (-fit_fix) stay in the model */
     fit->pop.mask[j] = effects[j - p];
     if (!effects[j - p]) fit->pop.B[j] = 0;
   }
@@ -450,8 +368,8 @@ PetscErrorCode PnlmeFitSetCovariateSelection(PnlmeFit fit, const PetscBool candi
   if (!fit->selcand) PetscCall(PetscCalloc1(fit->q * p, &fit->selcand));
   for (PetscInt j = p; j < fit->q * p; j++) {
     const char *pn;
-    fit->selcand[j] = candidates[j - p];
-    if (!candidates[j - p]) continue;
+    fit->selcand[j] = (PetscBool)(candidates[j - p] && !fit->pop.hold[j]); /* a held effect (-fit_fix) is in the model */
+    if (!fit->selcand[j]) continue;
     PetscCall(PnlmeModelGetParameterName(fit->model, j % p, &pn));
     PetscCheck(!fit->pop.fixed[j % p], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "covariate selection: parameter '%s' has no random effect (-fit_fixed); its covariate effects cannot be candidates", pn);
     fit->pop.mask[j] = PETSC_TRUE;
@@ -474,7 +392,7 @@ PetscErrorCode PnlmeFitGetOmega(PnlmeFit fit, const char name[], PetscReal *v)
 {
   PetscInt k;
   PetscFunctionBegin;
-  PetscCall(ParamIndex(fit, "PnlmeFitGetOmega", name, &k));
+  PetscCall(PnlmeFitParamIndex(fit, "PnlmeFitGetOmega", name, &k));
   *v = fit->pop.fixed[k] ? 0.0 : PetscSqrtReal(fit->pop.Omega[k * fit->p + k]);
   PetscFunctionReturn(0);
 }
@@ -506,6 +424,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscFree5(f->pop.B, f->pop.mask, f->pop.Omega, f->pop.L, f->pop.Oinv));
+  PetscCall(PetscFree(f->pop.hold));
   PetscCall(PetscFree4(f->pop.lsA, f->pop.lsr, f->pop.lspiv, f->pop.lsidx));
   PetscCall(PetscFree(f->pop.active));
   PetscCall(PnlmePopSelectDestroy(&f->pop));
@@ -522,6 +441,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree(f->nmom));
   PetscCall(PetscFree3(f->map, f->sens, f->dldf));
   PetscCall(PetscFree2(f->fim, f->se));
+  PetscCall(PetscFree(f->sestat));
   PetscCall(PetscFree(f->G));
   PetscCall(PetscFree3(f->S, f->s, f->acc));
   PetscCall(PnlmeFitDestroy_VEM(f));

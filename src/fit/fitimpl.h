@@ -9,6 +9,9 @@ typedef struct {
   PetscErrorCode (*dummy)(void);
 } _PnlmeFitOps;
 
+/* standard error of a history column: available, or why not */
+enum { PNLME_SE_OK, PNLME_SE_SINGULAR, PNLME_SE_ATBOUND, PNLME_SE_NONE };
+
 /* Population parameters on the transformed (Gaussian) scale */
 typedef struct {
   PetscInt        p, q;   /* parameters; design rows q = 1 + ncov (row 0: intercept) */
@@ -25,6 +28,9 @@ typedef struct {
                                 row is kept as the identity so that the factors stay regular, and
                                 every chain, draw and mode holds z_k at the individual mean */
   PetscInt        nfixed;
+  PetscInt        dropped[64]; /* the iteration after which parameter k's random effect was removed
+                                  because its variance reached the boundary (-1: not removed) */
+  PetscBool      *hold;      /* [q x p] entries of B held at their value, not estimated (-fit_fix) */
   PetscInt        nfloor;    /* M-steps whose Omega was singular and got its correlations' eigenvalues floored */
   PetscInt        nfree;     /* estimated entries of B, and the work of their least-squares system */
   PetscReal      *lsA, *lsr;
@@ -118,7 +124,9 @@ struct _p_PnlmeFit {
   PetscReal  safactor;
   PetscReal  mc_rtol;
   PetscBool  mc_dense;
-  PetscBool  post;         /* -fit_post: conditional modes, likelihood and SEs after the iterations */     /* dopri5 dense output in the Monte-Carlo stages */
+  PetscBool  post;         /* -fit_post: conditional modes, likelihood and SEs after the iterations */
+  PetscReal  omegamin;     /* -fit_omega_boundary: a falling random-effect SD below it is removed */
+  PetscInt   settlefrom;   /* the settling test's window starts at or after this iteration (a random effect removed changes the complete-data likelihood) */
   PetscBool  odesaved, dense_saved; /* the model's own ODE settings (fit.c, MonteCarloSolves) */
   PetscReal  rtol_saved;   /* relative ODE tolerance of SAEM and importance sampling (if looser than the model's) */
   PetscInt   seed;
@@ -153,8 +161,10 @@ struct _p_PnlmeFit {
   PnlmeNCWork nc;
   PetscInt    ncuse;        /* chains the non-centred steps use (0: all); fewer: the chains' cached predictions are left stale (VEM re-evaluates) */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
-  PetscReal *fim, *se;     /* [ntheta x ntheta], [ntheta] (SE on the scale of the reported estimate) */
-  PetscReal  m2ll_lin;
+  PetscReal *fim, *se;     /* [ntheta x ntheta], [nhist] (SE on the scale of the reported estimate) */
+  PetscInt  *sestat;       /* [nhist] PNLME_SE_*: why a column has no SE (linearization.c) */
+  PetscReal  m2ll_lin;     /* NaN when some subject could not be linearised */
+  PetscInt64 nlinfail, nlinalt, linfailid; /* subjects not linearised (the smallest ID), subjects linearised at the conditional or individual mean */
   PetscBool  fimok;
   PetscInt   fimthreshold; /* FIM dimension from which ScaLAPACK inverts it (on more than one rank) */
   PetscBool  fimscalapack; /* the last inversion used ScaLAPACK */
@@ -162,13 +172,16 @@ struct _p_PnlmeFit {
   PetscInt   nis, isdof, isadapt, isrounds, isbatch; /* most draws per subject, t dof, adaptation draws and rounds, batch */
   PetscReal  istol;                        /* target Monte-Carlo SE of -2LL, relative to sqrt(N) */
   PetscInt   nisdraws;                     /* draws per subject of the estimate */
-  PetscReal  m2ll_is, mcse_is;
+  PetscReal  m2ll_is, mcse_is;             /* NaN when some subject has no finite weight */
+  PetscInt64 nisfail, isfailid;            /* subjects without a finite importance weight, the smallest such ID */
   /* history */
   PetscInt   niter, nhist;
   PetscReal *hist;
   PetscReal  walltime;
   char       outdir[PETSC_MAX_PATH_LEN];
   PetscBool  setupcalled;
+  PetscBool  failed;       /* a stage failed after the iterations started (PnlmeFitSolve) */
+  PetscBool  printedheader; /* the progress lines' header is out */
   /* ---- results.h5, individuals.csv and checkpoint/restart (h5results.c, checkpoint.c; docs/results-schema.md) */
   PetscReal *nmom;                        /* [nlocal x 2p]: sums of phi and phi^2 (natural scale) over the draws
                                              that make the conditional moments (saem.c, AccumulateMoments) */
@@ -198,6 +211,13 @@ PETSC_INTERN PetscErrorCode PnlmeFitParseEffects(PnlmeModel, PnlmeData, const ch
 /* noncentred.c: its work (sized at SetUp, grown when the selected support outgrows it) */
 PETSC_INTERN PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitResetFixedEffectsStep(PnlmeFit);
+/* boundary.c: random effects whose variance reaches its boundary are removed (drop: the estimator's
+   own state, after the population's); the start's sanity */
+PETSC_INTERN PetscErrorCode PnlmeFitBoundary(PnlmeFit, PetscInt iter, PetscErrorCode (*drop)(PnlmeFit, PetscInt k));
+PETSC_INTERN PetscErrorCode PnlmeFitCheckStart(PnlmeFit);
+/* fitoptions.c */
+PETSC_INTERN PetscErrorCode PnlmeFitParamIndex(PnlmeFit, const char opt[], const char name[], PetscInt *);
 /* fromoptions.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLoadFromOptions(MPI_Comm, PnlmeModel *, PnlmeData *);
 /* pop.c */
@@ -224,7 +244,17 @@ PETSC_INTERN PetscErrorCode PnlmeFitLinearize(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitInvertFIM(PnlmeFit, PetscInt n, PetscReal A[], PetscBool *ok);
 /* likelihood.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
-/* output.c */
+/* fit.c: -2LL by IS again with more draws (covariate selection's runners-up) */
+PETSC_INTERN PetscErrorCode PnlmeFitReestimateLikelihood(PnlmeFit, PetscInt maxdraws, PetscReal tolfactor);
+/* output.c: the columns of the history (and of estimates.csv), their names and status */
+typedef enum { PNLME_COL_MU, PNLME_COL_BETA, PNLME_COL_OMEGA, PNLME_COL_CORR, PNLME_COL_A, PNLME_COL_B } PnlmeColumnKind;
+PETSC_INTERN PetscErrorCode PnlmeFitColumn(PnlmeFit, PetscInt col, PnlmeColumnKind *, PetscInt *k, PetscInt *l, PetscInt *a);
+PETSC_INTERN PetscBool      PnlmeFitColumnEstimated(PnlmeFit, PnlmeColumnKind, PetscInt k, PetscInt l, PetscInt a);
+PETSC_INTERN const char    *PnlmeFitColumnStatus(PnlmeFit, PetscInt col);
+PETSC_INTERN PetscErrorCode PnlmeFitWriteHistory(PnlmeFit, const char dir[]);
+/* collective: rank 0 opens (closes) a result file in dir; a failure is an error on every rank */
+PETSC_INTERN PetscErrorCode PnlmeFitOpenResultFile(MPI_Comm, const char dir[], const char name[], FILE **);
+PETSC_INTERN PetscErrorCode PnlmeFitCloseResultFile(MPI_Comm, const char dir[], const char name[], FILE *);
 PETSC_INTERN PetscErrorCode PnlmeFitColumnName(PnlmeFit, PetscInt col, char name[], size_t len);
 PETSC_INTERN PetscErrorCode PnlmeFitOmegaStructure(PnlmeFit, char str[], size_t len);
 PETSC_INTERN PetscErrorCode PnlmeFitCriteria(PnlmeFit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc);

@@ -505,6 +505,13 @@ static PetscErrorCode WriteEstimates(PnlmeFit fit, PnlmeH5 *h)
   PetscCall(PnlmeH5WriteRows(h, g, "estimate", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, n, 0, h->rank ? 0 : n, v));
   PetscCall(PnlmeH5WriteRows(h, g, "se", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, n, 0, h->rank ? 0 : n, v + n));
   PetscCall(PnlmeH5WriteRows(h, g, "rse_percent", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, n, 0, h->rank ? 0 : n, v + 2 * n));
+  {
+    const char **status;
+    PetscCall(PetscMalloc1(PetscMax(n, 1), &status));
+    for (PetscInt c = 0; c < n; c++) status[c] = PnlmeFitColumnStatus(fit, c);
+    PetscCall(PnlmeH5WriteStrings(h, g, "status", n, status));
+    PetscCall(PetscFree(status));
+  }
   PnlmeH5CloseGroup(h, g);
   /* the iteration history, same columns */
   g = PnlmeH5CreateGroup(h, h->file, "history");

@@ -105,6 +105,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PnlmeSubject  s;
   PnlmeRNG     *rng;
   PetscReal     C[64 * 64], mom[64 + 64 * 64];
+  PetscInt64    idmin = INT64_MAX;
   MPI_Comm      comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_FitIS, 0, 0, 0, 0));
@@ -150,23 +151,31 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   for (PetscInt done = 0; done < M;) {
     PetscInt nb = PetscMin(batch, M - done);
     PnlmeExactSumReset(sum, 3);
+    idmin = INT64_MAX;
     for (PetscInt i = 0; i < nloc; i++) {
       PetscReal mean, var;
       PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
       PetscCall(Draws(fit, &t, &s, fit->mi + i * p, st.mu + i * nr, st.L + i * nr * nr, st.logdet[i], &rng[i], nb, &st.lmax[i], &st.w1[i], &st.w2[i], NULL));
       st.n[i] += nb;
-      PetscCheck(st.w1[i] > 0, PETSC_COMM_SELF, PETSC_ERR_USER, "importance sampling: no finite weight for subject ID %" PetscInt64_FMT " in %" PetscInt_FMT " draws", s.id, st.n[i]);
+      if (!(st.w1[i] > 0)) { /* no finite weight yet: counted (a later batch may find one) */
+        PnlmeExactSumAdd(&sum[2], 1.0);
+        idmin = PetscMin(idmin, s.id);
+        continue;
+      }
       mean = st.w1[i] / st.n[i];
       var  = PetscMax(st.w2[i] / st.n[i] - mean * mean, 0) / st.n[i];
       PnlmeExactSumAdd(&sum[0], -2.0 * (st.lmax[i] + PetscLogReal(mean)));
       PnlmeExactSumAdd(&sum[1], 4.0 * var / (mean * mean));
     }
-    PetscCall(PnlmeExactSumAllreduce(comm, 2, sum));
+    PetscCall(PnlmeExactSumAllreduce(comm, 3, sum));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &idmin, 1, MPI_INT64_T, MPI_MIN, comm));
     done += nb;
-    fit->m2ll_is  = PnlmeExactSumValue(&sum[0]);
-    fit->mcse_is  = PetscSqrtReal(PnlmeExactSumValue(&sum[1]));
+    fit->nisfail  = (PetscInt64)PnlmeExactSumValue(&sum[2]);
+    fit->isfailid = idmin;
+    fit->m2ll_is  = fit->nisfail ? (PetscReal)NAN : PnlmeExactSumValue(&sum[0]);
+    fit->mcse_is  = fit->nisfail ? (PetscReal)NAN : PetscSqrtReal(PnlmeExactSumValue(&sum[1]));
     fit->nisdraws = done;
-    if (fit->mcse_is <= fit->istol * PetscSqrtReal((PetscReal)fit->N)) break;
+    if (!fit->nisfail && fit->mcse_is <= fit->istol * PetscSqrtReal((PetscReal)fit->N)) break;
   }
   PetscCall(PetscFree5(st.mu, st.L, st.logdet, st.lmax, rng));
   PetscCall(PetscFree3(st.w1, st.w2, st.n));

@@ -11,23 +11,22 @@
 
 enum { TH_MU, TH_BETA, TH_OMEGA, TH_COV, TH_A, TH_B };
 
-/* the parameters of the Fisher information (on mu, beta, Omega entries, a, b) and their columns in
-   the history: par/par2 are the model parameters of an Omega entry (equal for a variance) */
-static PetscInt ThetaLayout(PnlmeFit fit, PetscInt kind[], PetscInt par[], PetscInt par2[], PetscInt row[], PetscInt col[])
+/* the parameters of the Fisher information (on mu, beta, Omega entries, a, b): the estimated history
+   columns; par/par2 are the model parameters of an Omega entry (equal for a variance) */
+static PetscErrorCode ThetaLayout(PnlmeFit fit, PetscInt kind[], PetscInt par[], PetscInt par2[], PetscInt row[], PetscInt col[], PetscInt *nt)
 {
-  PetscInt n = 0, c = 0, p = fit->p;
-  for (PetscInt k = 0; k < p; k++, n++, c++) kind[n] = TH_MU, par[n] = par2[n] = k, row[n] = 0, col[n] = c;
-  for (PetscInt a = 1; a < fit->q; a++)
-    for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k]) kind[n] = TH_BETA, par[n] = par2[n] = k, row[n] = a, col[n++] = c++;
-  for (PetscInt k = 0; k < p; k++, c++)
-    if (!fit->pop.fixed[k]) kind[n] = TH_OMEGA, par[n] = par2[n] = k, row[n] = 0, col[n++] = c;
-  for (PetscInt k = 0; k < p; k++) /* correlated pairs, in the order of the history's corr columns */
-    for (PetscInt l = k + 1; l < p; l++)
-      if (fit->pop.block[k] == fit->pop.block[l]) kind[n] = TH_COV, par[n] = k, par2[n] = l, row[n] = 0, col[n++] = c++;
-  if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) kind[n] = TH_A, par[n] = par2[n] = row[n] = 0, col[n++] = c++;
-  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) kind[n] = TH_B, par[n] = par2[n] = row[n] = 0, col[n++] = c++;
-  return n;
+  static const PetscInt kinds[] = {TH_MU, TH_BETA, TH_OMEGA, TH_COV, TH_A, TH_B}; /* by PnlmeColumnKind */
+  PetscFunctionBegin;
+  *nt = 0;
+  for (PetscInt c = 0; c < fit->nhist; c++) {
+    PnlmeColumnKind ck;
+    PetscInt        k, l, a;
+    PetscCall(PnlmeFitColumn(fit, c, &ck, &k, &l, &a));
+    if (!PnlmeFitColumnEstimated(fit, ck, k, l, a)) continue;
+    kind[*nt] = kinds[ck], par[*nt] = k, par2[*nt] = ck == PNLME_COL_CORR ? l : k, row[*nt] = a, col[*nt] = c;
+    (*nt)++;
+  }
+  PetscFunctionReturn(0);
 }
 
 /* the index pairs (a, b) of dOmega / dtheta = sum E_ab: one for a variance, two for a covariance */
@@ -55,6 +54,121 @@ static PetscReal DVariance(const PnlmePop *pop, PetscInt kind, PetscReal f)
   }
 }
 
+/* Parameters the Fisher information cannot inform, set aside before the inversion (their SE is not a
+   number, and estimates.csv says why): a logit-normal typical value at its bound (|logit| > 15), a
+   zero diagonal, and the parameters that load (|v_i| > 0.1, at least the largest) on an eigenvector of
+   the scaled information D F D (D = diag(F)^-1/2) whose eigenvalue is below 1e-10 of the largest
+   (an SE inflated 10^5-fold: numerically singular).  Rank 0 decides, every rank follows (eigenvectors
+   may differ in their last bits between nodes). */
+#define FIM_EIG_RTOL 1e-10
+static PetscErrorCode Identifiability(PnlmeFit fit, PetscInt nt, const PetscInt kind[], const PetscInt par[], const PetscReal F[], PetscInt flag[])
+{
+  PetscMPIInt rank;
+  MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (PetscInt t = 0; t < nt; t++) {
+    PnlmeTransform tr;
+    flag[t] = 0;
+    PetscCall(PnlmeModelGetTransform(fit->model, par[t], &tr));
+    if (kind[t] == TH_MU && tr == PNLME_TRANSFORM_LOGIT && PetscAbsReal(fit->pop.B[par[t]]) > 15) flag[t] = PNLME_SE_ATBOUND;
+    else if (!(F[t * nt + t] > 0) || PetscIsInfOrNanReal(F[t * nt + t])) flag[t] = PNLME_SE_SINGULAR;
+  }
+  if (!rank && nt <= 2000) {
+    PetscInt    *idx;
+    PetscReal   *R, *lam, *work;
+    PetscBLASInt bm, lwork, info;
+    PetscCall(PetscMalloc4(nt, &idx, nt * nt, &R, nt, &lam, 4 * nt * nt + 64, &work));
+    for (PetscInt round = 0; round < nt; round++) {
+      PetscInt  m = 0, nflag = 0;
+      PetscReal lmax;
+      for (PetscInt t = 0; t < nt; t++)
+        if (!flag[t]) idx[m++] = t;
+      if (!m) break;
+      for (PetscInt i = 0; i < m; i++)
+        for (PetscInt j = 0; j < m; j++) R[i * m + j] = F[idx[i] * nt + idx[j]] / PetscSqrtReal(F[idx[i] * nt + idx[i]] * F[idx[j] * nt + idx[j]]);
+      PetscCall(PetscBLASIntCast(m, &bm));
+      PetscCall(PetscBLASIntCast(4 * nt * nt + 64, &lwork));
+      LAPACKsyev_("V", "U", &bm, R, &bm, lam, work, &lwork, &info);
+      if (info) break;
+      lmax = lam[m - 1];
+      if (lam[0] >= FIM_EIG_RTOL * lmax) break;
+      for (PetscInt e = 0; e < m && lam[e] < FIM_EIG_RTOL * lmax; e++) { /* column e of the column-major R */
+        PetscInt imax = 0;
+        for (PetscInt i = 0; i < m; i++) {
+          if (PetscAbsReal(R[e * m + i]) > PetscAbsReal(R[e * m + imax])) imax = i;
+          if (PetscAbsReal(R[e * m + i]) > 0.1 && !flag[idx[i]]) flag[idx[i]] = PNLME_SE_SINGULAR, nflag++;
+        }
+        if (!flag[idx[imax]]) flag[idx[imax]] = PNLME_SE_SINGULAR, nflag++;
+      }
+      if (!nflag) break;
+    }
+    PetscCall(PetscFree4(idx, R, lam, work));
+  }
+  PetscCallMPI(MPI_Bcast(flag, (PetscMPIInt)nt, MPIU_INT, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+/* F (nt x nt) <- its inverse on the parameters not flagged, NaN in the rows and columns of the others */
+static PetscErrorCode InvertReduced(PnlmeFit fit, PetscInt nt, const PetscInt flag[], PetscReal F[])
+{
+  PetscInt   m = 0, *idx;
+  PetscReal *Fr;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(nt, &idx, nt * nt, &Fr));
+  for (PetscInt t = 0; t < nt; t++)
+    if (!flag[t]) idx[m++] = t;
+  for (PetscInt i = 0; i < m; i++)
+    for (PetscInt j = 0; j < m; j++) Fr[i * m + j] = F[idx[i] * nt + idx[j]];
+  fit->fimok = PETSC_FALSE;
+  if (m) PetscCall(PnlmeFitInvertFIM(fit, m, Fr, &fit->fimok));
+  for (PetscInt t = 0; t < nt * nt; t++) F[t] = (PetscReal)NAN;
+  for (PetscInt i = 0; i < m && fit->fimok; i++)
+    for (PetscInt j = 0; j < m; j++) F[idx[i] * nt + idx[j]] = Fr[i * m + j];
+  PetscCall(PetscFree2(idx, Fr));
+  PetscFunctionReturn(0);
+}
+
+/* subject s linearised at zs: J = d f / d z (log scale with exponential error), the residual r of the
+   linearised mean at the individual mean m, d = dg^2/d(a, b), and the Cholesky factor of the marginal
+   covariance V = J Omega J^T + diag(g^2) (column-major upper = row-major lower); info != 0 when V is
+   not positive definite */
+static PetscErrorCode SubjectMarginal(PnlmeFit fit, const PnlmeSubject *s, const PetscReal zs[], const PetscReal m[], const PetscReal dphidz[], const PetscReal Om[], PetscReal J[], PetscReal r[], PetscReal V[], PetscReal d[], PetscBLASInt *info)
+{
+  PetscInt        p = fit->p, n = s->nobs, mo = PetscMax(1, fit->maxobs);
+  const PnlmePop *pop      = &fit->pop;
+  PetscBool       logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
+  PetscBLASInt    bn;
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal f = fit->predp[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
+    for (PetscInt k = 0; k < p; k++) J[j * p + k] = fit->sens[j * p + k] * dphidz[k] * scale;
+    for (PetscInt k = 0; k < p; k++) mu += J[j * p + k] * (m[k] - zs[k]);
+    r[j] = (logscale ? PetscLogReal(s->dv[j]) : s->dv[j]) - mu;
+    g    = PnlmeErrorSD(pop, f);
+    for (PetscInt e = 0; e < 2; e++) d[e * mo + j] = DVariance(pop, e == 0 ? TH_A : TH_B, f);
+    for (PetscInt l = 0; l <= j; l++) {
+      PetscReal v = 0;
+      for (PetscInt k = 0; k < p; k++)
+        for (PetscInt k2 = 0; k2 < p; k2++) v += J[j * p + k] * Om[k * p + k2] * J[l * p + k2];
+      V[j * n + l] = V[l * n + j] = v + (l == j ? g * g : 0);
+    }
+  }
+  for (PetscInt j = 0; j < n * n; j++)
+    if (PetscIsInfOrNanReal(V[j])) {
+      *info = 1;
+      PetscFunctionReturn(0);
+    }
+  for (PetscInt j = 0; j < n; j++)
+    if (PetscIsInfOrNanReal(r[j])) {
+      *info = 1;
+      PetscFunctionReturn(0);
+    }
+  PetscCall(PetscBLASIntCast(n, &bn));
+  LAPACKpotrf_("U", &bn, V, &bn, info);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
 {
   PetscInt         p = fit->p, mo = PetscMax(1, fit->maxobs), kind[4096], par[4096], par2[4096], row[4096], col[4096], nt;
@@ -66,9 +180,12 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscBLASInt     bn, bp, info;
   const PnlmePop  *pop = &fit->pop;
   PetscBool        logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
+  PetscInt64       nfail[3] = {0, INT64_MAX, 0}; /* subjects not linearised, the smallest such ID, subjects linearised away from their mode */
+  PetscInt        *flag;
+  MPI_Comm         comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_FitLinearize, 0, 0, 0, 0));
-  nt          = ThetaLayout(fit, kind, par, par2, row, col);
+  PetscCall(ThetaLayout(fit, kind, par, par2, row, col, &nt));
   for (PetscInt k = 0; k < p; k++)
     for (PetscInt l = 0; l < p; l++) Om[k * p + l] = pop->fixed[k] || pop->fixed[l] ? 0.0 : pop->Omega[k * p + l];
   fit->ntheta = nt;
@@ -77,33 +194,28 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscCall(PetscMalloc1(nt * nt + 1, &acc));
   PnlmeExactSumReset(acc, nt * nt + 1);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
-    const PetscReal *zs = fit->map + i * p, *m = fit->mi + i * p, *x = fit->x + i * fit->q;
-    PetscInt         n;
+    const PetscReal *m = fit->mi + i * p, *x = fit->x + i * fit->q;
+    const PetscReal *pts[3] = {fit->map + i * p, fit->cmean + i * p, fit->mi + i * p}; /* the mode, else the conditional mean, else the individual mean */
+    PetscInt         n, t;
     PetscReal        logdet = 0, quad = 0;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     n = s.nobs;
-    PnlmeModelTransformToNatural(fit->model, zs, fit->phi, dphidz);
-    PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
-    PetscCheck(!st, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "linearisation: the model fails at the conditional mode of subject ID %" PetscInt64_FMT, s.id);
-    for (PetscInt j = 0; j < n; j++) {
-      PetscReal f = fit->predp[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
-      for (PetscInt k = 0; k < p; k++) J[j * p + k] = fit->sens[j * p + k] * dphidz[k] * scale;
-      for (PetscInt k = 0; k < p; k++) mu += J[j * p + k] * (m[k] - zs[k]);
-      r[j] = (logscale ? PetscLogReal(s.dv[j]) : s.dv[j]) - mu;
-      g    = PnlmeErrorSD(pop, f);
-      for (PetscInt e = 0; e < 2; e++) d[e * mo + j] = DVariance(pop, e == 0 ? TH_A : TH_B, f);
-      /* V = J Omega J^T + diag(g^2), column-major = row-major (symmetric) */
-      for (PetscInt l = 0; l <= j; l++) {
-        PetscReal v = 0;
-        for (PetscInt k = 0; k < p; k++)
-          for (PetscInt k2 = 0; k2 < p; k2++) v += J[j * p + k] * Om[k * p + k2] * J[l * p + k2];
-        V[j * n + l] = V[l * n + j] = v + (l == j ? g * g : 0);
-      }
-    }
     PetscCall(PetscBLASIntCast(n, &bn));
     PetscCall(PetscBLASIntCast(p, &bp));
-    LAPACKpotrf_("U", &bn, V, &bn, &info);
-    PetscCheck(!info, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "linearisation: marginal covariance of subject ID %" PetscInt64_FMT " not positive definite", s.id);
+    for (t = 0; t < 3; t++) {
+      const PetscReal *zs = pts[t];
+      PnlmeModelTransformToNatural(fit->model, zs, fit->phi, dphidz);
+      PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
+      if (st) continue;
+      PetscCall(SubjectMarginal(fit, &s, zs, m, dphidz, Om, J, r, V, d, &info));
+      if (!info) break;
+    }
+    if (t == 3) { /* the model fails (or the marginal covariance is singular) at all three points */
+      nfail[0]++;
+      nfail[1] = PetscMin(nfail[1], s.id);
+      continue;
+    }
+    nfail[2] += t > 0;
     for (PetscInt j = 0; j < n; j++) logdet += 2 * PetscLogReal(V[j * n + j]);
     /* W J = V^-1 J: LAPACK wants column-major right-hand sides: store J^T columns */
     for (PetscInt j = 0; j < n; j++)
@@ -155,23 +267,44 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
       }
     }
   }
-  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nt * nt + 1, acc));
-  fit->m2ll_lin = PnlmeExactSumValue(&acc[nt * nt]);
+  PetscCall(PnlmeExactSumAllreduce(comm, nt * nt + 1, acc));
+  {
+    PetscInt64 tot[2] = {nfail[0], nfail[2]}, idmin = nfail[1];
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, tot, 2, MPI_INT64_T, MPI_SUM, comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &idmin, 1, MPI_INT64_T, MPI_MIN, comm));
+    fit->nlinfail   = tot[0];
+    fit->nlinalt    = tot[1];
+    fit->linfailid  = idmin;
+  }
+  /* -2LL by linearisation needs every subject */
+  fit->m2ll_lin = fit->nlinfail ? (PetscReal)NAN : PnlmeExactSumValue(&acc[nt * nt]);
   for (PetscInt t1 = 0; t1 < nt; t1++)
     for (PetscInt t2 = 0; t2 <= t1; t2++) fi[t1 * nt + t2] = fi[t2 * nt + t1] = PnlmeExactSumValue(&acc[t1 * nt + t2]);
-  /* FIM on (mu, beta, omega^2, a, b): invert, then SEs on the reported scales */
+  /* FIM on (mu, beta, omega^2, a, b): the parameters it cannot inform are set aside, the rest inverted,
+     then SEs on the reported scales */
   PetscCall(PetscFree2(fit->fim, fit->se));
+  PetscCall(PetscFree(fit->sestat));
   PetscCall(PetscMalloc2(nt * nt, &fit->fim, fit->nhist, &fit->se));
+  PetscCall(PetscMalloc1(fit->nhist, &fit->sestat));
   PetscCall(PetscArraycpy(fit->fim, fi, nt * nt));
-  PetscCall(PnlmeFitInvertFIM(fit, nt, fi, &fit->fimok));
+  for (PetscInt c = 0; c < fit->nhist; c++) fit->sestat[c] = PNLME_SE_NONE;
+  PetscCall(PetscMalloc1(nt, &flag));
+  PetscCall(Identifiability(fit, nt, kind, par, fi, flag));
+  PetscCall(InvertReduced(fit, nt, flag, fi));
   {
     PetscReal phi[64];
     PnlmeModelTransformToNatural(fit->model, pop->B, phi, dphidz);
     /* se[] follows the history columns; delta method from the entries of Omega to the SDs and
        correlations, with the covariances of the inverse Fisher information */
     for (PetscInt c = 0; c < fit->nhist; c++) fit->se[c] = (PetscReal)NAN;
-    for (PetscInt t = 0; t < nt && fit->fimok; t++) {
-      PetscReal sd = PetscSqrtReal(fi[t * nt + t]);
+    for (PetscInt t = 0; t < nt; t++) {
+      PetscReal sd;
+      if (flag[t]) {
+        fit->sestat[col[t]] = flag[t];
+        continue;
+      }
+      if (!fit->fimok) continue;
+      sd = PetscSqrtReal(fi[t * nt + t]);
       if (kind[t] == TH_MU) sd *= PetscAbsReal(dphidz[par[t]]);
       if (kind[t] == TH_OMEGA) sd /= 2 * PetscSqrtReal(pop->Omega[par[t] * p + par[t]]);
       if (kind[t] == TH_COV) { /* r = O_kl / sqrt(O_kk O_ll) */
@@ -180,15 +313,22 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
         for (PetscInt u = 0; u < nt; u++)
           if (kind[u] == TH_OMEGA && par[u] == k) ik = u;
           else if (kind[u] == TH_OMEGA && par[u] == l) il = u;
+        if (ik < 0 || il < 0 || flag[ik] || flag[il]) continue;
         idx[0] = t, idx[1] = ik, idx[2] = il;
         g[0] = 1.0 / PetscSqrtReal(okk * oll), g[1] = -0.5 * r / okk, g[2] = -0.5 * r / oll;
         for (PetscInt u = 0; u < 3; u++)
           for (PetscInt w = 0; w < 3; w++) var += g[u] * g[w] * fi[idx[u] * nt + idx[w]];
         sd = PetscSqrtReal(PetscMax(var, 0));
       }
-      fit->se[col[t]] = sd;
+      if (!(sd >= 0) || PetscIsInfReal(sd)) { /* not a number: the information is numerically singular */
+        fit->sestat[col[t]] = PNLME_SE_SINGULAR;
+        continue;
+      }
+      fit->se[col[t]]     = sd;
+      fit->sestat[col[t]] = PNLME_SE_OK;
     }
   }
+  PetscCall(PetscFree(flag));
   PetscCall(PetscFree6(J, V, WJ, W, r, d));
   PetscCall(PetscFree(fi));
   PetscCall(PetscFree(acc));

@@ -37,7 +37,7 @@ PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit fit)
   PnlmeNCWork *w  = &fit->nc;
   PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, nf = 0, ncand = 0;
   PetscFunctionBegin;
-  if (!(fit->ncevery > 0 || fit->pop.nfixed)) PetscFunctionReturn(0);
+  if (!(fit->ncevery > 0 || fit->pop.nfixed) || w->idx) PetscFunctionReturn(0); /* not needed, or done */
   for (PetscInt j = 0; j < q * p; j++) {
     nf += fit->pop.mask[j];
     ncand += fit->selcand ? fit->selcand[j] && fit->pop.mask[j] : 0;
@@ -46,6 +46,19 @@ PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit fit)
   PetscCall(PetscMalloc4(q * p, &w->idx, fit->nlocal * nc * p, &w->eta, q * p, &w->B0, q * p, &w->Bt));
   PetscCall(PetscMalloc3(PetscMax(1, fit->maxobs), &w->w, fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll));
   PetscCall(Reserve(w, nf));
+  PetscFunctionReturn(0);
+}
+
+/* the entries moved by the fixed-effect step changed (a random effect removed at its boundary): its
+   TAO objects are made again at its next call */
+PetscErrorCode PnlmeFitResetFixedEffectsStep(PnlmeFit fit)
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscFunctionBegin;
+  PetscCall(TaoDestroy(&w->tao));
+  PetscCall(VecDestroy(&w->X));
+  PetscCall(VecDestroy(&w->lo));
+  PetscCall(VecDestroy(&w->hi));
   PetscFunctionReturn(0);
 }
 
@@ -81,7 +94,7 @@ static PetscErrorCode FreeEntries(PnlmeFit fit, PetscBool fixedonly)
   for (PetscInt a = 0; a < fit->q; a++)
     for (PetscInt k = 0; k < fit->p; k++) {
       PetscInt j = a * fit->p + k;
-      if (fit->pop.active[j] && (!fixedonly || fit->pop.fixed[k]) && (withcand || !(fit->selcand && fit->selcand[j]))) w->idx[w->nf++] = j;
+      if (fit->pop.active[j] && !fit->pop.hold[j] && (!fixedonly || fit->pop.fixed[k]) && (withcand || !(fit->selcand && fit->selcand[j]))) w->idx[w->nf++] = j;
     }
   PetscCall(Reserve(w, w->nf));
   PetscFunctionReturn(0);
@@ -248,6 +261,10 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
   PetscCall(FreeEntries(fit, PETSC_FALSE));
   nf = w->nf;
+  if (!nf) { /* every entry is held (-fit_fix) */
+    PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
+    PetscFunctionReturn(0);
+  }
   SaveEta(fit);
   PetscCall(PetscArraycpy(w->B0, fit->pop.B, fit->q * p));
   for (PetscInt it = 0; it < fit->ncmaxit; it++) {
@@ -335,6 +352,10 @@ PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit fit, PetscReal gamma)
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
   PetscCall(FreeEntries(fit, PETSC_TRUE));
+  if (!w->nf) { /* every entry of the parameters without random effect is held (-fit_fix) */
+    PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
+    PetscFunctionReturn(0);
+  }
   SaveEta(fit);
   if (!w->tao) { /* created at the first call, kept for the next iterations */
     PetscCall(VecCreateSeq(PETSC_COMM_SELF, w->nf, &w->X));

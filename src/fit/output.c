@@ -1,45 +1,113 @@
 /* Results of a fit: names of the population parameters, information criteria, results files. */
 #include "fit/fitimpl.h"
 #include <string.h>
+#include <errno.h>
 
-/* the name of history column c (same order as RecordHistory) */
-PetscErrorCode PnlmeFitColumnName(PnlmeFit fit, PetscInt col, char name[], size_t len)
+/* History column c (the order of RecordHistory, estimates.csv and the table): its kind, its
+   parameter(s) k (and l for a correlation) and its design row a (covariate effects) */
+PetscErrorCode PnlmeFitColumn(PnlmeFit fit, PetscInt col, PnlmeColumnKind *kind, PetscInt *k, PetscInt *l, PetscInt *a)
 {
-  PetscInt    c = 0, p = fit->p;
-  const char *pn, *pn2;
-  const char *const *cov;
-  PetscInt    ncov;
+  PetscInt c = 0, p = fit->p;
   PetscFunctionBegin;
-  PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &cov));
-  for (PetscInt k = 0; k < p; k++, c++)
+  *l = *a = 0;
+  for (PetscInt j = 0; j < p; j++, c++)
     if (c == col) {
-      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-      PetscCall(PetscSNPrintf(name, len, "%s_pop", pn));
+      *kind = PNLME_COL_MU, *k = j;
       PetscFunctionReturn(0);
     }
-  for (PetscInt a = 1; a < fit->q; a++)
-    for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k] && c++ == col) {
-        PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-        PetscCall(PetscSNPrintf(name, len, "beta_%s_%s", pn, cov[a - 1]));
+  for (PetscInt r = 1; r < fit->q; r++)
+    for (PetscInt j = 0; j < p; j++)
+      if (fit->pop.mask[r * p + j] && c++ == col) {
+        *kind = PNLME_COL_BETA, *k = j, *a = r;
         PetscFunctionReturn(0);
       }
-  for (PetscInt k = 0; k < p; k++, c++)
+  for (PetscInt j = 0; j < p; j++, c++)
     if (c == col) {
-      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-      PetscCall(PetscSNPrintf(name, len, "omega_%s", pn));
+      *kind = PNLME_COL_OMEGA, *k = j;
       PetscFunctionReturn(0);
     }
-  for (PetscInt k = 0; k < p; k++)
-    for (PetscInt l = k + 1; l < p; l++)
-      if (fit->pop.block[k] == fit->pop.block[l] && c++ == col) {
-          PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
-          PetscCall(PnlmeModelGetParameterName(fit->model, l, &pn2));
-          PetscCall(PetscSNPrintf(name, len, "corr_%s_%s", pn, pn2));
-          PetscFunctionReturn(0);
-        }
-  PetscCall(PetscStrncpy(name, (fit->pop.err != PNLME_ERROR_PROPORTIONAL && c == col) ? "a" : "b", len));
+  for (PetscInt j = 0; j < p; j++)
+    for (PetscInt m = j + 1; m < p; m++)
+      if (fit->pop.block[j] == fit->pop.block[m] && c++ == col) {
+        *kind = PNLME_COL_CORR, *k = j, *l = m;
+        PetscFunctionReturn(0);
+      }
+  *k    = 0;
+  *kind = (fit->pop.err != PNLME_ERROR_PROPORTIONAL && c == col) ? PNLME_COL_A : PNLME_COL_B;
   PetscFunctionReturn(0);
+}
+
+/* the column's population value is estimated (not held by -fit_fix, not the omega or a correlation of
+   a parameter without random effect) */
+PetscBool PnlmeFitColumnEstimated(PnlmeFit fit, PnlmeColumnKind kind, PetscInt k, PetscInt l, PetscInt a)
+{
+  switch (kind) {
+  case PNLME_COL_MU:
+  case PNLME_COL_BETA:
+    return (PetscBool)!fit->pop.hold[a * fit->p + k];
+  case PNLME_COL_OMEGA:
+    return (PetscBool)!fit->pop.fixed[k];
+  case PNLME_COL_CORR:
+    return (PetscBool)(!fit->pop.fixed[k] && !fit->pop.fixed[l]);
+  default:
+    return PETSC_TRUE;
+  }
+}
+
+/* the name of history column c */
+PetscErrorCode PnlmeFitColumnName(PnlmeFit fit, PetscInt col, char name[], size_t len)
+{
+  PnlmeColumnKind    kind;
+  PetscInt           k, l, a, ncov;
+  const char        *pn, *pn2;
+  const char *const *cov;
+  PetscFunctionBegin;
+  PetscCall(PnlmeFitColumn(fit, col, &kind, &k, &l, &a));
+  PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+  switch (kind) {
+  case PNLME_COL_MU:
+    PetscCall(PetscSNPrintf(name, len, "%s_pop", pn));
+    break;
+  case PNLME_COL_BETA:
+    PetscCall(PnlmeDataGetCovariateNames(fit->data, &ncov, &cov));
+    PetscCall(PetscSNPrintf(name, len, "beta_%s_%s", pn, cov[a - 1]));
+    break;
+  case PNLME_COL_OMEGA:
+    PetscCall(PetscSNPrintf(name, len, "omega_%s", pn));
+    break;
+  case PNLME_COL_CORR:
+    PetscCall(PnlmeModelGetParameterName(fit->model, l, &pn2));
+    PetscCall(PetscSNPrintf(name, len, "corr_%s_%s", pn, pn2));
+    break;
+  default:
+    PetscCall(PetscStrncpy(name, kind == PNLME_COL_A ? "a" : "b", len));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* what a reported value is: estimated with a standard error, or why it has none (the status column
+   of estimates.csv and results.h5) */
+const char *PnlmeFitColumnStatus(PnlmeFit fit, PetscInt col)
+{
+  PnlmeColumnKind kind;
+  PetscInt        k, l, a;
+  if (PnlmeFitColumn(fit, col, &kind, &k, &l, &a)) return "unknown";
+  if ((kind == PNLME_COL_MU || kind == PNLME_COL_BETA) && fit->pop.hold[a * fit->p + k]) return "fixed";
+  if (kind == PNLME_COL_OMEGA || kind == PNLME_COL_CORR) {
+    if (fit->pop.dropped[k] >= 0 || (kind == PNLME_COL_CORR && fit->pop.dropped[l] >= 0)) return "boundary";
+    if (fit->pop.fixed[k] || (kind == PNLME_COL_CORR && fit->pop.fixed[l])) return "no random effect";
+  }
+  if (!fit->sestat) return "no se";
+  switch (fit->sestat[col]) {
+  case PNLME_SE_OK:
+    return "estimated";
+  case PNLME_SE_SINGULAR:
+    return "not identifiable";
+  case PNLME_SE_ATBOUND:
+    return "at bound";
+  default:
+    return "no se";
+  }
 }
 
 /* "diagonal", "full", or the blocks as in -fit_omega_blocks (e.g. "ka+ke,V") */
@@ -68,67 +136,108 @@ PetscErrorCode PnlmeFitOmegaStructure(PnlmeFit fit, char str[], size_t len)
 }
 
 /* AIC, BIC, and BICc (Delattre, Lavielle & Poursat 2014): log(N) for the parameters estimated at the
-   level of subjects (Omega and covariate effects), log(N_tot) for the fixed effects (typical values,
-   error parameters) */
+   level of subjects (Omega and the covariate effects on parameters with a random effect), log(N_tot)
+   for the fixed effects (typical values, effects on parameters without random effect, error
+   parameters); values held by -fit_fix are not counted */
 PetscErrorCode PnlmeFitCriteria(PnlmeFit fit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc)
 {
-  PetscInt p = fit->p, nbeta = fit->nhist - 2 * p - fit->pop.npairs, nerr = 0, nre, nfix;
+  PetscInt nre = 0, nfix = 0;
   PetscFunctionBegin;
-  nerr = (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) + (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
-  nbeta -= nerr;
-  nre  = p - fit->pop.nfixed + fit->pop.npairs + nbeta;
-  nfix = p + nerr;
-  for (PetscInt a = 1; a < fit->q; a++) /* effects on parameters without random effect are fixed effects */
-    for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k] && fit->pop.fixed[k]) nre--, nfix++;
-  *aic  = m2ll + 2.0 * (fit->nhist - fit->pop.nfixed);
-  *bic  = m2ll + PetscLogReal((PetscReal)fit->N) * (fit->nhist - fit->pop.nfixed);
+  for (PetscInt c = 0; c < fit->nhist; c++) {
+    PnlmeColumnKind kind;
+    PetscInt        k, l, a;
+    PetscCall(PnlmeFitColumn(fit, c, &kind, &k, &l, &a));
+    if (!PnlmeFitColumnEstimated(fit, kind, k, l, a)) continue;
+    if (kind == PNLME_COL_OMEGA || kind == PNLME_COL_CORR || (kind == PNLME_COL_BETA && !fit->pop.fixed[k])) nre++;
+    else nfix++;
+  }
+  *aic  = m2ll + 2.0 * (nre + nfix);
+  *bic  = m2ll + PetscLogReal((PetscReal)fit->N) * (nre + nfix);
   *bicc = m2ll + PetscLogReal((PetscReal)fit->N) * nre + PetscLogReal((PetscReal)fit->Ntot) * nfix;
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode OpenInDir(MPI_Comm comm, const char dir[], const char name[], FILE **fp)
+/* Collective: rank 0 opens DIR/NAME for writing; every rank raises the same error if it cannot */
+PetscErrorCode PnlmeFitOpenResultFile(MPI_Comm comm, const char dir[], const char name[], FILE **fp)
 {
-  char path[PETSC_MAX_PATH_LEN];
+  char        path[PETSC_MAX_PATH_LEN];
+  PetscMPIInt rank;
+  int         err = 0;
   PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, name));
-  PetscCall(PetscFOpen(comm, path, "w", fp));
+  *fp = NULL;
+  if (!rank) {
+    *fp = fopen(path, "w");
+    if (!*fp) err = errno ? errno : EACCES;
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "-output_dir %s: cannot write %s: %s", dir, name, strerror(err));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: closes what PnlmeFitOpenResultFile opened; a failed write (a full disk) is an error on every rank */
+PetscErrorCode PnlmeFitCloseResultFile(MPI_Comm comm, const char dir[], const char name[], FILE *fp)
+{
+  int err = 0;
+  PetscFunctionBegin;
+  if (fp && (ferror(fp) | fclose(fp))) err = errno ? errno : EIO;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "-output_dir %s: writing %s failed: %s", dir, name, strerror(err));
   PetscFunctionReturn(0);
 }
 
 /* estimates.csv and likelihood.csv (rank 0); individuals.csv and results.h5 are written by h5results.c */
 PetscErrorCode PnlmeFitWriteResults(PnlmeFit fit, const char dir[])
 {
-  MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
-  PetscMPIInt rank;
-  FILE       *fp;
-  PetscInt    bad = 0;
+  MPI_Comm  comm = PetscObjectComm((PetscObject)fit);
+  FILE     *fp;
+  PetscReal aic, bic, bicc;
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) bad = PnlmeMakeDirectory(dir);
-  PetscCallMPI(MPI_Bcast(&bad, 1, MPIU_INT, 0, comm));
-  PetscCheck(!bad, comm, PETSC_ERR_FILE_OPEN, "-output_dir %s: cannot create the directory: %s", dir, strerror((int)bad));
-  PetscCall(OpenInDir(comm, dir, "estimates.csv", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "parameter,estimate,se,rse_percent\n"));
+  PetscCall(PnlmeCheckOutputDirectory(comm, "-output_dir", dir));
+  PetscCall(PnlmeFitOpenResultFile(comm, dir, "estimates.csv", &fp));
+  PetscCall(PetscFPrintf(comm, fp, "parameter,estimate,se,rse_percent,status\n"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
     char      name[160];
-    PetscReal est = fit->hist[(fit->niter - 1) * fit->nhist + c];
+    PetscReal est = fit->niter ? fit->hist[(fit->niter - 1) * fit->nhist + c] : NAN;
     PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
-    if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,%.6g,%.4g\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est))));
-    else PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,,\n", name, (double)est));
+    if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,%.6g,%.4g,%s\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est)), PnlmeFitColumnStatus(fit, c)));
+    else PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,,,%s\n", name, (double)est, PnlmeFitColumnStatus(fit, c)));
   }
-  PetscCall(PetscFClose(comm, fp));
-  PetscCall(OpenInDir(comm, dir, "likelihood.csv", &fp));
+  PetscCall(PnlmeFitCloseResultFile(comm, dir, "estimates.csv", fp));
+  PetscCall(PnlmeFitOpenResultFile(comm, dir, "likelihood.csv", &fp));
   PetscCall(PetscFPrintf(comm, fp, "method,minus2ll,aic,bic,bicc,mc_se\n"));
-  {
-    PetscReal aic, bic, bicc;
-    if (fit->nis > 0) {
-      PetscCall(PnlmeFitCriteria(fit, fit->m2ll_is, &aic, &bic, &bicc));
-      PetscCall(PetscFPrintf(comm, fp, "is,%.6f,%.6f,%.6f,%.6f,%.6f\n", (double)fit->m2ll_is, (double)aic, (double)bic, (double)bicc, (double)fit->mcse_is));
-    }
+  if (fit->nis > 0 && fit->post) {
+    PetscCall(PnlmeFitCriteria(fit, fit->m2ll_is, &aic, &bic, &bicc));
+    PetscCall(PetscFPrintf(comm, fp, "is,%.6f,%.6f,%.6f,%.6f,%.6f\n", (double)fit->m2ll_is, (double)aic, (double)bic, (double)bicc, (double)fit->mcse_is));
+  }
+  if (fit->post) {
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &bicc));
     PetscCall(PetscFPrintf(comm, fp, "lin,%.6f,%.6f,%.6f,%.6f,\n", (double)fit->m2ll_lin, (double)aic, (double)bic, (double)bicc));
   }
-  PetscCall(PetscFClose(comm, fp));
+  PetscCall(PnlmeFitCloseResultFile(comm, dir, "likelihood.csv", fp));
+  PetscFunctionReturn(0);
+}
+
+/* history.csv: the estimates of every iteration (written also when a run stops early) */
+PetscErrorCode PnlmeFitWriteHistory(PnlmeFit fit, const char dir[])
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)fit);
+  FILE    *fp;
+  PetscFunctionBegin;
+  PetscCall(PnlmeFitOpenResultFile(comm, dir, "history.csv", &fp));
+  PetscCall(PetscFPrintf(comm, fp, "iteration"));
+  for (PetscInt c = 0; c < fit->nhist; c++) {
+    char name[160];
+    PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
+    PetscCall(PetscFPrintf(comm, fp, ",%s", name));
+  }
+  PetscCall(PetscFPrintf(comm, fp, "\n"));
+  for (PetscInt it = 0; it < fit->niter; it++) {
+    PetscCall(PetscFPrintf(comm, fp, "%" PetscInt_FMT, it + 1));
+    for (PetscInt c = 0; c < fit->nhist; c++) PetscCall(PetscFPrintf(comm, fp, ",%.10g", (double)fit->hist[it * fit->nhist + c]));
+    PetscCall(PetscFPrintf(comm, fp, "\n"));
+  }
+  PetscCall(PnlmeFitCloseResultFile(comm, dir, "history.csv", fp));
   PetscFunctionReturn(0);
 }

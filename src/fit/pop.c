@@ -69,7 +69,7 @@ static void OmegaFromB(PnlmePop *pop, PetscInt64 N, const PetscReal G[], const P
         v -= pop->B[a * p + k] * S1[a * p + l] + S1[a * p + k] * pop->B[a * p + l];
         for (PetscInt b = 0; b < q; b++) v += pop->B[a * p + k] * G[a * q + b] * pop->B[b * p + l];
       }
-      pop->Omega[k * p + l] = pop->fixed[k] ? 1.0 : v / (PetscReal)N; /* fixed: the identity stand-in */
+      pop->Omega[k * p + l] = pop->fixed[k] || pop->fixed[l] ? (k == l ? 1.0 : 0.0) : v / (PetscReal)N; /* fixed: the identity stand-in */
     }
   }
 }
@@ -87,7 +87,7 @@ static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const Petsc
   PetscFunctionBegin;
   for (PetscInt a = 0; a < q; a++)
     for (PetscInt k = 0; k < p; k++)
-      if (pop->mask[a * p + k] && !pop->fixed[k] && !(pop->sel && pop->sel->sub[pop->block[k]])) idx[nf++] = a * p + k; /* fixed effects: by likelihood (noncentred.c) */
+      if (pop->mask[a * p + k] && !pop->hold[a * p + k] && !pop->fixed[k] && !(pop->sel && pop->sel->sub[pop->block[k]])) idx[nf++] = a * p + k; /* fixed effects: by likelihood (noncentred.c) */
   PetscCheck(nf <= pop->nfree, PETSC_COMM_SELF, PETSC_ERR_PLIB, "M-step work sized for %" PetscInt_FMT " entries, %" PetscInt_FMT " estimated", pop->nfree, nf);
   if (!nf) PetscFunctionReturn(0);
   for (PetscInt i = 0; i < nf; i++) {
@@ -96,6 +96,8 @@ static PetscErrorCode BFromOmega(PnlmePop *pop, const PetscReal G[], const Petsc
     for (PetscInt l = 0; l < p; l++) {
       PetscReal w = pop->full ? pop->Oinv[l * p + k] : (l == k ? 1.0 : 0.0);
       r[i] += S1[a * p + l] * w;
+      for (PetscInt b = 0; b < q; b++) /* the held entries (-fit_fix) are known terms */
+        if (pop->hold[b * p + l]) r[i] -= G[a * q + b] * w * pop->B[b * p + l];
     }
     for (PetscInt j = 0; j < nf; j++) {
       PetscInt  b = idx[j] / p, l = idx[j] % p;

@@ -42,7 +42,7 @@ PetscErrorCode PnlmePopSelectCreate(MPI_Comm comm, PnlmePop *pop, const PetscBoo
   PetscCall(PetscNew(&sel));
   PetscCall(PetscCalloc1(q * p, &sel->cand));
   for (PetscInt j = 0; j < q * p; j++) {
-    sel->cand[j] = (PetscBool)(cand[j] && pop->mask[j] && j >= p && !pop->fixed[j % p]);
+    sel->cand[j] = (PetscBool)(cand[j] && pop->mask[j] && !pop->hold[j] && j >= p && !pop->fixed[j % p]);
   }
   sel->alpha  = alpha;
   sel->weight = alpha;
@@ -148,7 +148,7 @@ PetscErrorCode PnlmePopSelectB(PnlmePop *pop, const PetscReal G[], const PetscRe
     for (PetscInt k = 0; k < p; k++)
       if (pop->block[k] == b)
         for (PetscInt a = 0; a < q; a++)
-          if (pop->mask[a * p + k]) {
+          if (pop->mask[a * p + k] && !pop->hold[a * p + k]) {
             sel->vidx[n] = a * p + k;
             sel->role[n] = sel->cand[a * p + k] ? PNLME_SUBSET_PENALISED : PNLME_SUBSET_UNPENALISED;
             n++;
@@ -168,8 +168,16 @@ PetscErrorCode PnlmePopSelectB(PnlmePop *pop, const PetscReal G[], const PetscRe
       }
     }
     for (PetscInt i = 0; i < n; i++) {
+      PetscInt a = sel->vidx[i] / p, k = sel->vidx[i] % p;
       sel->qv[i] = sel->qc[i];
       for (PetscInt j = 0; j < n; j++) sel->qv[i] -= (sel->Qc[i * n + j] - sel->Q[i * n + j]) * pop->B[sel->vidx[j]];
+      for (PetscInt l = 0; l < p; l++) /* the held entries (-fit_fix) of the block are known terms */
+        for (PetscInt bb = 0; bb < q && pop->block[l] == b; bb++)
+          if (pop->mask[bb * p + l] && pop->hold[bb * p + l]) {
+            PetscReal qcij = 2 * s * G[a * q + bb] * W[k * p + l];
+            sel->qc[i] -= qcij * pop->B[bb * p + l];
+            sel->qv[i] -= qcij * PetscSqrtReal((1 - sel->shrink[k]) * (1 - sel->shrink[l])) * pop->B[bb * p + l];
+          }
     }
     PetscCall(PnlmeSubsetSetProblem(sel->sub[b], n, sel->Q, sel->qv, 0.0, sel->role, s * sel->weight * sel->lambda));
     PetscCall(PnlmeSubsetSolve(sel->sub[b]));

@@ -150,6 +150,25 @@ static inline void PosteriorVariance(PnlmeFit fit, PetscInt i, PetscBool first, 
   }
 }
 
+/* the random effect of parameter k removed at its boundary (boundary.c): every chain moves to the
+   individual mean in that component and is evaluated there */
+static PetscErrorCode DropChains(PnlmeFit fit, PetscInt k)
+{
+  PnlmeSubject s;
+  PetscInt     p = fit->p, nc = fit->nchains;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * p);
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal *z = fit->z + (i * nc + c) * p;
+      z[k]         = fit->mi[i * p + k];
+      PetscCall(Evaluate(fit, &s, z, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c]));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* individual means and cached likelihoods after the population parameters changed */
 static PetscErrorCode Refresh(PnlmeFit fit)
 {
@@ -198,7 +217,7 @@ PetscBool PnlmeFitSettled(PnlmeFit fit, PetscInt iter)
 {
   PetscInt  W = fit->autowin, h = W / 2;
   PetscReal m1 = 0, m2 = 0, m = 0, v = 0;
-  if (iter + 1 < fit->K1min || iter + 1 - W < fit->saiter || (iter + 1) % 10) return PETSC_FALSE;
+  if (iter + 1 < fit->K1min || iter + 1 - W < PetscMax(fit->saiter, fit->settlefrom) || (iter + 1) % 10) return PETSC_FALSE;
   for (PetscInt t = iter + 1 - W; t <= iter; t++) {
     m += fit->cdll[t];
     if (t < iter + 1 - h) m1 += fit->cdll[t];
@@ -221,6 +240,18 @@ PetscErrorCode PnlmeFitPrintProgress(PnlmeFit fit, const char est[], PetscInt it
   size_t           len        = 0;
   PetscFunctionBegin;
   if (fit->printevery <= 0 || ((iter + 1) % fit->printevery && iter + 1 != K)) PetscFunctionReturn(0);
+  if (!fit->printedheader) { /* the columns, once */
+    for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 200; c++) {
+      char name[160];
+      PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
+      PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %s", name));
+      PetscCall(PetscStrlen(line, &len));
+    }
+    PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "%s iteration/total phase | %s |%s\n", est, what, line));
+    fit->printedheader = PETSC_TRUE;
+    line[0] = 0;
+    len     = 0;
+  }
   for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
     PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
     PetscCall(PetscStrlen(line, &len));
@@ -242,6 +273,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
   if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
   /* chains start at the individual means */
   PetscCall(Refresh(fit));
+  if (!fit->istart) PetscCall(PnlmeFitCheckStart(fit));
   for (PetscInt i = 0; i < fit->nlocal && !fit->istart; i++) {
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     for (PetscInt c = 0; c < nc; c++) {
@@ -295,6 +327,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
       for (PetscInt k = 0; k < p; k++)
         if (!fit->pop.fixed[k]) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
     PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[STAT_S3(fit)]));
+    PetscCall(PnlmeFitBoundary(fit, iter, DropChains)); /* variances at their boundary: the random effect goes */
     PetscCall(PnlmePopFactor(&fit->pop));
     PetscCall(Refresh(fit));
     PetscCall(PetscLogEventEnd(PNLME_MStep, 0, 0, 0, 0));

@@ -33,14 +33,39 @@
 #define VEM_SUBSTREAM(iter) (((uint64_t)3 << 32) + (uint64_t)(iter))
 #define VEM_SUBSTREAM_MOMENTS ((uint64_t)4 << 32)
 
+static const char *const VEMCovNames[] = {"full", "diagonal", NULL};
+static const PnlmeOption VEMOptions[] = {
+  {"-vem_draws", PNLME_OPT_INT, "6", "[2, 100000]", NULL, "Standard-normal draws per subject and iteration (antithetic pairs)"},
+  {"-vem_steps", PNLME_OPT_INT, "2", "[1, 1000]", NULL, "Gauss-Newton steps of each subject's q per iteration"},
+  {"-vem_cov", PNLME_OPT_ENUM, "full", NULL, VEMCovNames, "Covariance of the variational posteriors"},
+  {"-vem_k1", PNLME_OPT_INT, "50", "[1, 1000000]", NULL, "VEM exploration iterations (minimum with -vem_auto)"},
+  {"-vem_k2", PNLME_OPT_INT, "50", "[0, 1000000]", NULL, "VEM smoothing iterations (step 1/(k-K1))"},
+  {"-vem_auto", PNLME_OPT_BOOL, "true", NULL, NULL, "End the exploration when the ELBO has settled"},
+  {"-vem_k1_max", PNLME_OPT_INT, "500", "[1, 1000000]", NULL, "Longest exploration with -vem_auto"},
+  {"-vem_auto_window", PNLME_OPT_INT, "40", "[10, 100000]", NULL, "Window (iterations) of the settling test of the ELBO"},
+  {"-vem_auto_tol", PNLME_OPT_REAL, "0.5", "(0, inf)", NULL, "Settled: the half-window means of the ELBO differ by less than this many window SDs"},
+  {"-vem_burnin", PNLME_OPT_INT, "K1/2", "[0, 1000000]", NULL, "Burn-in iterations: KL weight raised to 1, Omega and a shrink at most by -saem_sa_factor"},
+  {"-vem_kl_start", PNLME_OPT_REAL, "1", "(0, 1]", NULL, "KL weight at the first iteration, moved linearly to 1 over the burn-in (1: no KL annealing)"},
+  {"-vem_trust", PNLME_OPT_REAL, "2", "(0, inf)", NULL, "Largest step of a variational mean, in prior SDs"},
+  {"-vem_nc_draws", PNLME_OPT_INT, "2", "[0, 100000]", NULL, "Draws per subject in the non-centred step (0: all)"},
+  {"-vem_moment_draws", PNLME_OPT_INT, "500", "[1, 10000000]", NULL, "Draws of q per subject for the natural-scale means and SDs of the results"},
+};
+
+PetscErrorCode PnlmeFitRegisterOptions_VEM(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("vem", "Variational EM estimator, -estimator vem (docs/vem.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(VEMOptions), VEMOptions));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
 {
-  PnlmeVEM          *v      = &fit->vemw;
-  const char *const  covs[] = {"full", "diagonal"};
-  PetscInt           cov = 0, K1 = 50, K2 = 50, K1max = 500, win = 40, burn = PETSC_DECIDE;
-  PetscReal          tol = 0.5;
-  PetscBool          autostop = PETSC_TRUE;
-  MPI_Comm           comm     = PetscObjectComm((PetscObject)fit);
+  PnlmeVEM   *v   = &fit->vemw;
+  PetscObject obj = (PetscObject)fit;
+  PetscInt    cov = 0, K1 = 50, K2 = 50, K1max = 500, win = 40, burn = PETSC_DECIDE;
+  PetscReal   tol = 0.5;
+  PetscBool   autostop = PETSC_TRUE;
+  MPI_Comm    comm     = PetscObjectComm(obj);
   PetscFunctionBegin;
   v->ndraws     = 6;
   v->nsteps     = 2;
@@ -48,30 +73,21 @@ PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
   v->trust      = 2.0;
   v->ndraws_mom = 500;
   fit->ncuse    = 2; /* one antithetic pair */
-  PetscObjectOptionsBegin((PetscObject)fit);
-  PetscCall(PetscOptionsInt("-vem_draws", "Standard-normal draws per subject and iteration (antithetic pairs)", "PnlmeFitSolve_VEM", v->ndraws, &v->ndraws, NULL));
-  PetscCall(PetscOptionsInt("-vem_steps", "Gauss-Newton steps of each subject's q per iteration", "PnlmeFitSolve_VEM", v->nsteps, &v->nsteps, NULL));
-  PetscCall(PetscOptionsEList("-vem_cov", "Covariance of the variational posteriors", "PnlmeFitSolve_VEM", covs, 2, covs[cov], &cov, NULL));
-  PetscCall(PetscOptionsInt("-vem_k1", "VEM exploration iterations (minimum with -vem_auto)", "PnlmeFitSolve_VEM", K1, &K1, NULL));
-  PetscCall(PetscOptionsInt("-vem_k2", "VEM smoothing iterations (step 1/(k-K1))", "PnlmeFitSolve_VEM", K2, &K2, NULL));
-  PetscCall(PetscOptionsBool("-vem_auto", "End the exploration when the ELBO has settled", "PnlmeFitSolve_VEM", autostop, &autostop, NULL));
-  PetscCall(PetscOptionsInt("-vem_k1_max", "Longest exploration with -vem_auto", "PnlmeFitSolve_VEM", K1max, &K1max, NULL));
-  PetscCall(PetscOptionsInt("-vem_auto_window", "Window (iterations) of the settling test of the ELBO", "PnlmeFitSolve_VEM", win, &win, NULL));
-  PetscCall(PetscOptionsReal("-vem_auto_tol", "Settled: the half-window means of the ELBO differ by less than this many window SDs", "PnlmeFitSolve_VEM", tol, &tol, NULL));
-  PetscCall(PetscOptionsInt("-vem_burnin", "Burn-in iterations: KL weight raised to 1, Omega and a shrink at most by -saem_sa_factor (default K1/2)", "PnlmeFitSolve_VEM", burn, &burn, NULL));
-  PetscCall(PetscOptionsReal("-vem_kl_start", "KL weight at the first iteration, moved linearly to 1 over the burn-in (1: no KL annealing)", "PnlmeFitSolve_VEM", v->beta0, &v->beta0, NULL));
-  PetscCall(PetscOptionsReal("-vem_trust", "Largest step of a variational mean, in prior SDs", "PnlmeFitSolve_VEM", v->trust, &v->trust, NULL));
-  PetscCall(PetscOptionsInt("-vem_nc_draws", "Draws per subject in the non-centred step (0: all)", "PnlmeFitSolve_VEM", fit->ncuse, &fit->ncuse, NULL));
-  PetscCall(PetscOptionsInt("-vem_moment_draws", "Draws of q per subject for the natural-scale means and SDs of the results", "PnlmeFitSolve_VEM", v->ndraws_mom, &v->ndraws_mom, NULL));
-  PetscOptionsEnd();
-  PetscCheck(v->ndraws >= 2, comm, PETSC_ERR_USER, "option -vem_draws %" PetscInt_FMT ": at least 2 draws are required", v->ndraws);
-  PetscCheck(v->nsteps >= 1, comm, PETSC_ERR_USER, "option -vem_steps %" PetscInt_FMT ": at least 1 step is required", v->nsteps);
-  PetscCheck(K1 >= 1 && K2 >= 0, comm, PETSC_ERR_USER, "options -vem_k1 >= 1 and -vem_k2 >= 0 are required");
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_draws", &v->ndraws, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_steps", &v->nsteps, NULL));
+  PetscCall(PnlmeOptionsGetEnum(obj, "-vem_cov", &cov, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_k1", &K1, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_k2", &K2, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-vem_auto", &autostop, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_k1_max", &K1max, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_auto_window", &win, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-vem_auto_tol", &tol, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_burnin", &burn, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-vem_kl_start", &v->beta0, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-vem_trust", &v->trust, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_nc_draws", &fit->ncuse, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_moment_draws", &v->ndraws_mom, NULL));
   PetscCheck(!autostop || K1max >= K1, comm, PETSC_ERR_USER, "option -vem_k1_max %" PetscInt_FMT " is below -vem_k1 %" PetscInt_FMT, K1max, K1);
-  PetscCheck(v->beta0 > 0, comm, PETSC_ERR_USER, "option -vem_kl_start %g: must be positive", (double)v->beta0);
-  PetscCheck(v->trust > 0, comm, PETSC_ERR_USER, "option -vem_trust %g: must be positive", (double)v->trust);
-  PetscCheck(v->ndraws_mom >= 1, comm, PETSC_ERR_USER, "option -vem_moment_draws %" PetscInt_FMT ": at least 1", v->ndraws_mom);
-  PetscCheck(win >= 10 && tol > 0, comm, PETSC_ERR_USER, "options -vem_auto_window >= 10 and -vem_auto_tol > 0 are required");
   v->diag       = (PetscBool)(cov == 1);
   fit->K1       = K1;
   fit->K2       = K2;
@@ -322,6 +338,22 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
   PetscFunctionReturn(0);
 }
 
+/* the random effect of parameter k removed at its boundary (boundary.c): each q_i sits at the
+   individual mean in that component, without variance */
+static PetscErrorCode DropQ(PnlmeFit fit, PetscInt k)
+{
+  PnlmeVEM *v = &fit->vemw;
+  PetscInt  p = fit->p;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscReal *L = v->L + i * p * p;
+    PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * p);
+    v->m[i * p + k] = fit->mi[i * p + k];
+    for (PetscInt l = 0; l < p; l++) L[k * p + l] = L[l * p + k] = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
 static void RefreshMeans(PnlmeFit fit)
 {
   for (PetscInt i = 0; i < fit->nlocal; i++) PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * fit->p);
@@ -395,6 +427,7 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
   PetscCall(PetscCalloc1(ns, &cnt));
   if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
   RefreshMeans(fit);
+  if (!fit->istart) PetscCall(PnlmeFitCheckStart(fit));
   if (!fit->istart) InitialQ(fit);
   K = fit->K1 + fit->K2;
   for (PetscInt iter = fit->istart; iter < K; iter++) {
@@ -425,6 +458,7 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
       for (PetscInt k = 0; k < p; k++)
         if (!fit->pop.fixed[k]) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
     PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[VS3(fit)]));
+    PetscCall(PnlmeFitBoundary(fit, iter, DropQ)); /* variances at their boundary: the random effect goes */
     PetscCall(PnlmePopFactor(&fit->pop));
     RefreshMeans(fit);
     PetscCall(PetscLogEventEnd(PNLME_VEMMStep, 0, 0, 0, 0));

@@ -18,22 +18,30 @@
 #define PNLME_VPC_SUBSTREAM ((uint64_t)1 << 32) /* above the chains' (c) and importance sampling's (2^20) */
 #define VPC_ROUND_VALUES    ((PetscInt64)1 << 22)
 
-PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit fit)
+static const PnlmeOption VPCOptions[] = {
+  {"-vpc_replicates", PNLME_OPT_INT, "0", "[0, 1000000]", NULL, "Simulate the fitted model this many times with the observed design, into results.h5 /vpc/simulated (0: no)"},
+  {"-vpc_seed", PNLME_OPT_INT, "-saem_seed", "[0, 2147483647]", NULL, "Random seed of the VPC simulations"},
+  {"-vpc_round_replicates", PNLME_OPT_INT, "0", "[0, 1000000]", NULL, "Replicates simulated and written per round (0: as many as fit in 4M values per rank)"},
+  {"-output_curves", PNLME_OPT_INT, "0", "[0, 100000]", NULL, "Points of each subject's PRED and IPRED curves in results.h5 /curves (0: none, else at least 2)"},
+};
+
+PetscErrorCode PnlmeFitRegisterOptions_VPC(void)
 {
   PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("vpc", "Simulations of the fitted model (VPC) and prediction curves", NULL, PETSC_STATIC_ARRAY_LENGTH(VPCOptions), VPCOptions));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit fit)
+{
+  PetscObject obj = (PetscObject)fit;
+  PetscFunctionBegin;
   fit->vpcseed = fit->seed;
-  /* a block of its own: a second PetscObjectOptionsBegin() of the same object would not show in -help */
-  PetscOptionsBegin(PetscObjectComm((PetscObject)fit), ((PetscObject)fit)->prefix, "Simulations of the fitted model (PnlmeFit)", "PnlmeFit");
-  PetscCall(PetscOptionsInt("-vpc_replicates", "Simulate the fitted model this many times with the observed design, into results.h5 /vpc/simulated (0: no)", "PnlmeFitWriteSimulations", fit->vpcR, &fit->vpcR, NULL));
-  PetscCall(PetscOptionsInt("-vpc_seed", "Random seed of the VPC simulations (default -saem_seed)", "PnlmeFitWriteSimulations", fit->vpcseed, &fit->vpcseed, NULL));
-  PetscCall(PetscOptionsInt("-vpc_round_replicates", "Replicates simulated and written per round (0: as many as fit in 4M values per rank)", "PnlmeFitWriteSimulations", fit->vpcround, &fit->vpcround, NULL));
-  PetscCall(PetscOptionsInt("-output_curves", "Points of each subject's PRED and IPRED curves in results.h5 /curves (0: none)", "PnlmeFitWriteSimulations", fit->ncurve, &fit->ncurve, NULL));
-  PetscOptionsEnd();
-  PetscCheck(fit->vpcR >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -vpc_replicates must be >= 0");
-  PetscCheck(fit->vpcround >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -vpc_round_replicates must be >= 0");
-  PetscCheck(fit->vpcseed >= 0, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -vpc_seed must be >= 0");
+  PetscCall(PnlmeOptionsGetInt(obj, "-vpc_replicates", &fit->vpcR, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vpc_seed", &fit->vpcseed, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vpc_round_replicates", &fit->vpcround, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-output_curves", &fit->ncurve, NULL));
   PetscCheck(fit->ncurve == 0 || fit->ncurve >= 2, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -output_curves must be 0 or at least 2");
-  PetscCheck(fit->ncurve <= 100000, PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option -output_curves: at most 100000 points");
   PetscCheck(!(fit->vpcR > 0 || fit->ncurve > 0) || fit->outdir[0], PetscObjectComm((PetscObject)fit), PETSC_ERR_USER, "option %s needs -output_dir (the results go to results.h5)", fit->vpcR > 0 ? "-vpc_replicates" : "-output_curves");
   PetscFunctionReturn(0);
 }

@@ -117,14 +117,28 @@ PetscErrorCode PnlmeModelLoadPlugin(const char path[])
   PetscFunctionReturn(0);
 }
 
+static const PnlmeOption ModelOptions[] = {
+  {"-model", PNLME_OPT_STRING, "", NULL, NULL, "Structural model (-model_view lists its parameters; docs/models-pk.md, docs/ode.md)"},
+  {"-model_plugin", PNLME_OPT_STRING, "", NULL, NULL, "Shared library with user models (defines PnlmeModelPluginRegister; docs/plugins.md)"},
+  {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
+};
+
+PetscErrorCode PnlmeModelRegisterOptions(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("model", "Structural model (PnlmeModel)", NULL, PETSC_STATIC_ARRAY_LENGTH(ModelOptions), ModelOptions));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
 {
-  char      name[PNLME_MAX_NAME] = "", plugin[PETSC_MAX_PATH_LEN] = "";
-  PetscBool flg, pflg, view = PETSC_FALSE;
+  char        name[PNLME_MAX_NAME] = "", plugin[PETSC_MAX_PATH_LEN] = "";
+  PetscBool   flg, pflg, view = PETSC_FALSE;
+  PetscObject obj = (PetscObject)m;
   PetscFunctionBegin;
-  PetscObjectOptionsBegin((PetscObject)m);
-  PetscCall(PetscOptionsString("-model_plugin", "Shared library with user models (defines PnlmeModelPluginRegister)", "PnlmeModelLoadPlugin", plugin, plugin, sizeof(plugin), &pflg));
-  PetscCall(PetscOptionsString("-model", "Structural model (see PnlmeModelView for the built-in list)", "PnlmeModelSetType", ((PetscObject)m)->type_name ? ((PetscObject)m)->type_name : "", name, sizeof(name), &flg));
+  PetscCall(PnlmeOptionsGetString(obj, "-model_plugin", plugin, sizeof(plugin), &pflg));
+  if (((PetscObject)m)->type_name) PetscCall(PetscStrncpy(name, ((PetscObject)m)->type_name, sizeof(name)));
+  PetscCall(PnlmeOptionsGetString(obj, "-model", name, sizeof(name), &flg));
   if (pflg) {
     PetscCall(PnlmeModelLoadPlugin(plugin));
     if (!flg) {
@@ -134,9 +148,8 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
   }
   if (flg) PetscCall(PnlmeModelSetType(m, name));
   PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_USER, "no model given: use -model NAME (see -help) or -model_plugin PATH");
-  if (m->ode) PetscCall(PnlmeODESetFromOptions(m->ode, PetscOptionsObject));
-  PetscCall(PetscOptionsBool("-model_view", "View the model after set-up", "PnlmeModelView", view, &view, NULL));
-  PetscOptionsEnd();
+  if (m->ode) PetscCall(PnlmeODESetFromOptions(m->ode, obj));
+  PetscCall(PnlmeOptionsGetBool(obj, "-model_view", &view, NULL));
   if (view) PetscCall(PnlmeModelView(m, PETSC_VIEWER_STDOUT_(PetscObjectComm((PetscObject)m))));
   PetscFunctionReturn(0);
 }

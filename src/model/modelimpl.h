@@ -33,7 +33,7 @@ struct _p_PnlmeModel {
 
 /* src/ode: the per-model integrator (one solver memory, reused across subjects) */
 PETSC_INTERN PetscErrorCode PnlmeODECreate(PnlmeModel, PnlmeODE *);
-PETSC_INTERN PetscErrorCode PnlmeODESetFromOptions(PnlmeODE, PetscOptionItems *);
+PETSC_INTERN PetscErrorCode PnlmeODESetFromOptions(PnlmeODE, PetscObject);
 PETSC_INTERN PetscErrorCode PnlmeODESetUp(PnlmeODE);
 PETSC_INTERN PetscErrorCode PnlmeODEView(PnlmeODE, PetscViewer);
 PETSC_INTERN PetscErrorCode PnlmeODEGetName(PnlmeODE, const char **);

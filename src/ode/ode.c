@@ -13,8 +13,23 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const PnlmeODETypes[] = {"auto", "dopri5", "cvodes_bdf", "cvodes_adams", "arkode_erk"};
-#define PNLME_ODE_NTYPES 5
+static const char *const PnlmeODETypes[] = {"auto", "dopri5", "cvodes_bdf", "cvodes_adams", "arkode_erk", NULL};
+
+static const PnlmeOption ODEOptions[] = {
+  {"-ode_integrator", PNLME_OPT_ENUM, "auto", NULL, PnlmeODETypes, "ODE integrator: auto (dopri5 for non-stiff models with at most 20 states, else cvodes_bdf)"},
+  {"-ode_rtol", PNLME_OPT_REAL, "1e-6", "(0, 1)", NULL, "Relative tolerance of the ODE integrator"},
+  {"-ode_atol", PNLME_OPT_REAL, "1e-9", "(0, inf)", NULL, "Absolute tolerance, in units of the subject's scale (largest |state| at the start, after doses and resets)"},
+  {"-ode_max_steps", PNLME_OPT_INT, "100000", "[1, 2147483647]", NULL, "Maximum number of steps between two consecutive event times"},
+  {"-ode_sens_errcon", PNLME_OPT_BOOL, "false", NULL, NULL, "Include the sensitivities in the local error control"},
+  {"-ode_dense_output", PNLME_OPT_BOOL, "false", NULL, NULL, "dopri5: interpolate observations with the 4th-order dense output instead of stepping to them (cheaper, less accurate)"},
+};
+
+PetscErrorCode PnlmeODERegisterOptions(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("ode", "ODE integrator of ODE models (PnlmeODE, docs/ode.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(ODEOptions), ODEOptions));
+  PetscFunctionReturn(0);
+}
 
 static const PnlmeODEBackend *PnlmeODEBackends[] = {&PnlmeODEBackendDopri5, &PnlmeODEBackendCVODESBDF, &PnlmeODEBackendCVODESAdams, &PnlmeODEBackendARKODEERK};
 
@@ -80,25 +95,21 @@ PetscErrorCode PnlmeODEDestroy(PnlmeODE *ode)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeODESetFromOptions(PnlmeODE ode, PetscOptionItems *PetscOptionsObject)
+PetscErrorCode PnlmeODESetFromOptions(PnlmeODE ode, PetscObject obj)
 {
-  PetscInt  idx, maxsteps = ode->maxsteps;
+  PetscInt  idx = 0, maxsteps = ode->maxsteps;
   PetscBool flg, errcon = ode->senserrcon, dense = ode->dense;
   PetscReal rtol = ode->rtol, atol = ode->atol;
   char      type[32];
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(type, ode->type, sizeof(type)));
-  PetscOptionsHeadBegin(PetscOptionsObject, "ODE integrator (PnlmeODE)");
-  PetscCall(PetscOptionsEList("-ode_integrator", "ODE integrator: auto (dopri5 for non-stiff models with at most 20 states, else cvodes_bdf)", "PnlmeModelSetFromOptions", PnlmeODETypes, PNLME_ODE_NTYPES, type, &idx, &flg));
+  PetscCall(PnlmeOptionsGetEnum(obj, "-ode_integrator", &idx, &flg));
   if (flg) PetscCall(PetscStrncpy(type, PnlmeODETypes[idx], sizeof(type)));
-  PetscCall(PetscOptionsReal("-ode_rtol", "Relative tolerance of the ODE integrator", "PnlmeModelSetFromOptions", rtol, &rtol, NULL));
-  PetscCall(PetscOptionsReal("-ode_atol", "Absolute tolerance, in units of the subject's scale (largest |state| at the start, after doses and resets)", "PnlmeModelSetFromOptions", atol, &atol, NULL));
-  PetscCall(PetscOptionsInt("-ode_max_steps", "Maximum number of steps between two consecutive event times", "PnlmeModelSetFromOptions", maxsteps, &maxsteps, NULL));
-  PetscCall(PetscOptionsBool("-ode_sens_errcon", "Include the sensitivities in the local error control", "PnlmeModelSetFromOptions", errcon, &errcon, NULL));
-  PetscCall(PetscOptionsBool("-ode_dense_output", "dopri5: interpolate observations with the 4th-order dense output instead of stepping to them (cheaper, less accurate)", "PnlmeModelSetFromOptions", dense, &dense, NULL));
-  PetscCheck(rtol > 0 && rtol < 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-ode_rtol %g: must be in (0, 1)", (double)rtol);
-  PetscCheck(atol > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-ode_atol %g: must be positive", (double)atol);
-  PetscCheck(maxsteps > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-ode_max_steps %" PetscInt_FMT ": must be positive", maxsteps);
+  PetscCall(PnlmeOptionsGetReal(obj, "-ode_rtol", &rtol, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-ode_atol", &atol, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-ode_max_steps", &maxsteps, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-ode_sens_errcon", &errcon, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-ode_dense_output", &dense, NULL));
   if (strcmp(type, ode->type) || rtol != ode->rtol || atol != ode->atol || maxsteps != ode->maxsteps || errcon != ode->senserrcon || dense != ode->dense) {
     PetscBool wassetup = ode->setupcalled;
     PetscCall(PnlmeODEReset(ode));

@@ -59,41 +59,54 @@ PetscErrorCode PnlmeSubsetSetOptionsPrefix(PnlmeSubset s, const char prefix[])
   PetscFunctionReturn(0);
 }
 
+static const PnlmeOption SubsetOptions[] = {
+  {"-subset_max_nodes", PNLME_OPT_INT, "100000", "[1, 2147483647]", NULL, "Node limit of the branch and bound (the status reports a stop)"},
+  {"-subset_gap_abs", PNLME_OPT_REAL, "1e-9", "[0, inf)", NULL, "Absolute optimality tolerance"},
+  {"-subset_gap_rel", PNLME_OPT_REAL, "1e-12", "[0, inf)", NULL, "Relative optimality tolerance"},
+  {"-subset_perspective_fraction", PNLME_OPT_REAL, "0.999", "(0, 1]", NULL, "Perspective diagonal as a fraction of the smallest eigenvalue"},
+  {"-subset_perspective_uniform", PNLME_OPT_BOOL, "false", NULL, NULL, "Uniform perspective diagonal lambda_min(R) I instead of eta diag([R^-1]_jj)^-1 (for comparison)"},
+  {"-subset_delta_min", PNLME_OPT_REAL, "1e-6", "(0, inf)", NULL, "Smallest useful perspective diagonal (scaled); below it the least-squares bound is used"},
+  {"-subset_recompute_ratio", PNLME_OPT_REAL, "0.8", "(0, 1]", NULL, "Recompute the eigenvalue bound when the active set shrank to this fraction"},
+  {"-subset_collinear_tol", PNLME_OPT_REAL, "1e-12", "(0, 1)", NULL, "Relative Cholesky pivot below which a column is collinear"},
+  {"-subset_relax_max_it", PNLME_OPT_INT, "500", "[1, 1000000]", NULL, "TAO iterations per relaxation"},
+  {"-subset_ridge", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Relative ridge eps: selects the support of F + eps/2 sum_j A_jj x_j^2 (A: candidates' Gram matrix after the unpenalised elimination); the coefficients are refitted without it"},
+  {"-subset_relax_gap", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "Stop TAO when primal - certified bound <= this times lambda"},
+  {"-subset_error_if_not_optimal", PNLME_OPT_BOOL, "false", NULL, NULL, "Raise an error when the node limit stops the search"},
+  {"-subset_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View after each solve"},
+};
+
+PetscErrorCode PnlmeSubsetRegisterOptions(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("subset", "Exact best-subset (L0) solver of the selection M-step (PnlmeSubset; prefixed -covariates_ in pnlme-fit)", "covariates_", PETSC_STATIC_ARRAY_LENGTH(SubsetOptions), SubsetOptions));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
 {
-  PetscInt maxnodes = (PetscInt)PetscMin(s->maxnodes, (PetscInt64)PETSC_MAX_INT);
-  MPI_Comm  comm     = PetscObjectComm((PetscObject)s);
-  PetscReal ridge0   = s->ridge;
-  PetscBool uniform0 = s->uniform;
+  PetscInt    maxnodes = (PetscInt)PetscMin(s->maxnodes, (PetscInt64)PETSC_MAX_INT);
+  PetscReal   ridge0   = s->ridge;
+  PetscBool   uniform0 = s->uniform;
+  PetscObject obj      = (PetscObject)s;
   PetscFunctionBegin;
   PetscValidHeaderSpecific(s, PNLME_CLASSID, 1);
-  PetscObjectOptionsBegin((PetscObject)s);
-  PetscCall(PetscOptionsInt("-subset_max_nodes", "Node limit of the branch and bound (the status reports a stop)", "PnlmeSubsetSolve", maxnodes, &maxnodes, NULL));
-  PetscCall(PetscOptionsReal("-subset_gap_abs", "Absolute optimality tolerance", "PnlmeSubsetSolve", s->gapabs, &s->gapabs, NULL));
-  PetscCall(PetscOptionsReal("-subset_gap_rel", "Relative optimality tolerance", "PnlmeSubsetSolve", s->gaprel, &s->gaprel, NULL));
-  PetscCall(PetscOptionsReal("-subset_perspective_fraction", "Perspective diagonal as a fraction of the smallest eigenvalue", "PnlmeSubsetSolve", s->pfrac, &s->pfrac, NULL));
-  PetscCall(PetscOptionsBool("-subset_perspective_uniform", "Uniform perspective diagonal lambda_min(R) I instead of eta diag([R^-1]_jj)^-1 (for comparison)", "PnlmeSubsetSolve", s->uniform, &s->uniform, NULL));
-  PetscCall(PetscOptionsReal("-subset_delta_min", "Smallest useful perspective diagonal (scaled); below it the least-squares bound is used", "PnlmeSubsetSolve", s->deltamin, &s->deltamin, NULL));
-  PetscCall(PetscOptionsReal("-subset_recompute_ratio", "Recompute the eigenvalue bound when the active set shrank to this fraction", "PnlmeSubsetSolve", s->recompute, &s->recompute, NULL));
-  PetscCall(PetscOptionsReal("-subset_collinear_tol", "Relative Cholesky pivot below which a column is collinear", "PnlmeSubsetSolve", s->collineartol, &s->collineartol, NULL));
-  PetscCall(PetscOptionsInt("-subset_relax_max_it", "TAO iterations per relaxation", "PnlmeSubsetSolve", s->relaxmaxit, &s->relaxmaxit, NULL));
-  PetscCall(PetscOptionsReal("-subset_ridge", "Relative ridge eps: selects the support of F + eps/2 sum_j A_jj x_j^2 (A: candidates' Gram matrix after the unpenalised elimination); the coefficients are refitted without it", "PnlmeSubsetSolve", s->ridge, &s->ridge, NULL));
-  PetscCall(PetscOptionsReal("-subset_relax_gap", "Stop TAO when primal - certified bound <= this times lambda", "PnlmeSubsetSolve", s->relaxgap, &s->relaxgap, NULL));
-  PetscCall(PetscOptionsBool("-subset_error_if_not_optimal", "Raise an error when the node limit stops the search", "PnlmeSubsetSolve", s->errorifnotoptimal, &s->errorifnotoptimal, NULL));
-  PetscCall(PetscOptionsBool("-subset_view", "View after each solve", "PnlmeSubsetView", s->view, &s->view, NULL));
-  PetscOptionsEnd();
-  PetscCheck(maxnodes >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_max_nodes must be >= 1, got %" PetscInt_FMT, maxnodes);
-  PetscCheck(s->gapabs >= 0 && s->gaprel >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_gap_abs and -subset_gap_rel must be >= 0");
-  PetscCheck(s->pfrac > 0 && s->pfrac <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_perspective_fraction must be in (0, 1], got %g", (double)s->pfrac);
-  PetscCheck(s->deltamin > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_delta_min must be > 0");
-  PetscCheck(s->recompute > 0 && s->recompute <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_recompute_ratio must be in (0, 1]");
-  PetscCheck(s->collineartol > 0 && s->collineartol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_collinear_tol must be in (0, 1)");
-  PetscCheck(s->ridge >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_ridge must be >= 0, got %g", (double)s->ridge);
+  PetscCall(PnlmeOptionsGetInt(obj, "-subset_max_nodes", &maxnodes, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_gap_abs", &s->gapabs, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_gap_rel", &s->gaprel, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_perspective_fraction", &s->pfrac, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-subset_perspective_uniform", &s->uniform, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_delta_min", &s->deltamin, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_recompute_ratio", &s->recompute, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_collinear_tol", &s->collineartol, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-subset_relax_max_it", &s->relaxmaxit, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_ridge", &s->ridge, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-subset_relax_gap", &s->relaxgap, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-subset_error_if_not_optimal", &s->errorifnotoptimal, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-subset_view", &s->view, NULL));
   if (s->ridge != ridge0 || s->uniform != uniform0) {
     s->setupcalled = PETSC_FALSE;
     s->refvalid    = PETSC_FALSE;
   }
-  PetscCheck(s->relaxmaxit >= 1 && s->relaxgap >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-subset_relax_max_it must be >= 1 and -subset_relax_gap >= 0");
   s->maxnodes = maxnodes;
   if (s->tao) {
     PetscCall(TaoSetMaximumIterations(s->tao, s->relaxmaxit));

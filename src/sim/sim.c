@@ -159,43 +159,85 @@ PetscErrorCode PnlmeSimSetIPred(PnlmeSim sim, PetscBool flg)
   PetscFunctionReturn(0);
 }
 
+static const char *const SimErrorNames[] = {"constant", "proportional", "combined1", "combined2", "exponential", NULL};
+static const PnlmeOption SimOptions[] = {
+  {"-sim_subjects", PNLME_OPT_INT, "100", "[1, 2147483647]", NULL, "Number of subjects"},
+  {"-sim_seed", PNLME_OPT_INT, "1", "[0, 2147483647]", NULL, "Seed of the per-subject random streams"},
+  {"-sim_output", PNLME_OPT_STRING, "out/simulated.csv", NULL, NULL, "CSV file to write"},
+  {"-sim_output_params", PNLME_OPT_STRING, "", NULL, NULL, "CSV file of the individual parameters phi (none if empty)"},
+  {"-sim_theta", PNLME_OPT_STRING, "", NULL, NULL, "Typical values NAME=v,... (natural scale, every model parameter)"},
+  {"-sim_omega", PNLME_OPT_STRING, "", NULL, NULL, "SD of eta NAME=sd,... (transformed scale; missing: 0)"},
+  {"-sim_corr", PNLME_OPT_STRING, "", NULL, NULL, "Correlations of eta P1.P2=r,... (missing: 0)"},
+  {"-sim_covariates", PNLME_OPT_STRING, "", NULL, NULL, "Covariates NAME=bernoulli(p)|normal(m,s)|truncnormal(m,s,lo,hi)|uniform(a,b)|constant(v),..."},
+  {"-sim_covariate_transform", PNLME_OPT_STRING, "log (none for bernoulli)", NULL, NULL, "NAME=log|center|none,..."},
+  {"-sim_beta", PNLME_OPT_STRING, "", NULL, NULL, "Covariate effects PARAM.COV=v,... (transformed scale)"},
+  {"-sim_error", PNLME_OPT_ENUM, "constant", NULL, SimErrorNames, "Residual error model"},
+  {"-sim_error_a", PNLME_OPT_REAL, "", "[0, inf)", NULL, "Error parameter a (constant part; exponential: SD on the log scale)"},
+  {"-sim_error_b", PNLME_OPT_REAL, "", "[0, inf)", NULL, "Error parameter b (proportional part)"},
+  {"-sim_times", PNLME_OPT_STRING, "", NULL, NULL, "Sampling times t|u(a,b)|+d|+u(a,b),..."},
+  {"-sim_nobs_min", PNLME_OPT_INT, "all of -sim_times", "[1, 1000000]", NULL, "Fewest sampling times per subject"},
+  {"-sim_nobs_max", PNLME_OPT_INT, "all of -sim_times", "[1, 1000000]", NULL, "Most sampling times per subject"},
+  {"-sim_tmax", PNLME_OPT_STRING, "none", NULL, NULL, "Latest sampling time (none: no limit)"},
+  {"-sim_obs_cmt", PNLME_OPT_STRING, "the model's first output", NULL, NULL, "Observed outputs by CMT C,..."},
+  {"-sim_dose_amt", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Dose amount (0: no doses)"},
+  {"-sim_dose_cmt", PNLME_OPT_INT, "the model's first", "[1, 1000000]", NULL, "Dosing compartment"},
+  {"-sim_dose_times", PNLME_OPT_STRING, "one dose at -sim_dose_start", NULL, NULL, "Dose times t,..."},
+  {"-sim_dose_n", PNLME_OPT_INT, "0", "[0, 1000000]", NULL, "Number of doses every -sim_dose_ii from -sim_dose_start"},
+  {"-sim_dose_ii", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Interval between doses"},
+  {"-sim_dose_start", PNLME_OPT_REAL, "0", NULL, NULL, "Time of the first dose"},
+  {"-sim_dose_rate", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Zero-order infusion rate (0: bolus)"},
+  {"-sim_dose_duration", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Zero-order infusion duration (0: bolus)"},
+  {"-sim_dose_per", PNLME_OPT_STRING, "", NULL, NULL, "Covariate the dose is per unit of (AMT = amt x covariate)"},
+  {"-sim_dose_first", PNLME_OPT_BOOL, "false", NULL, NULL, "At equal times, dose rows before observation rows (default: pre-dose samples)"},
+  {"-sim_ipred", PNLME_OPT_BOOL, "false", NULL, NULL, "Add a column IPRED (prediction without residual error)"},
+  {"-sim_digits", PNLME_OPT_INT, "10", "[4, 17]", NULL, "Significant digits of real numbers in the file"},
+  {"-sim_round_subjects", PNLME_OPT_INT, "20000", "[1, 10000000]", NULL, "Subjects per rank per write round (bounds the memory)"},
+  {"-sim_max_redraws", PNLME_OPT_INT, "10", "[0, 1000]", NULL, "Redraws of eta after a failed model solve before stopping"},
+  {"-sim_summary", PNLME_OPT_BOOL, "true", NULL, NULL, "Print the cohort summary"},
+  {"-sim_view", PNLME_OPT_BOOL, "false", NULL, NULL, "Print the specification"},
+};
+
+PetscErrorCode PnlmeSimRegisterOptions(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("sim", "Cohort simulator (PnlmeSim, docs/simulator.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(SimOptions), SimOptions));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeSimSetFromOptions(PnlmeSim sim)
 {
-  MPI_Comm  comm = PetscObjectComm((PetscObject)sim);
-  PetscInt  ival;
-  PetscEnum eval;
-  PetscBool flg, help = PETSC_FALSE, hasmodel;
-  char      tmax[64];
+  MPI_Comm    comm = PetscObjectComm((PetscObject)sim);
+  PetscObject obj  = (PetscObject)sim;
+  PetscInt    ival;
+  PetscBool   flg;
+  char        tmax[64];
   PetscFunctionBegin;
-  PetscObjectOptionsBegin((PetscObject)sim);
   ival = (PetscInt)sim->nsub;
-  PetscCall(PetscOptionsInt("-sim_subjects", "Number of subjects", "PnlmeSimSetNumSubjects", ival, &ival, &flg));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_subjects", &ival, &flg));
   if (flg) PetscCall(PnlmeSimSetNumSubjects(sim, ival));
   ival = (PetscInt)sim->seed;
-  PetscCall(PetscOptionsInt("-sim_seed", "Seed of the per-subject random streams", "PnlmeSimSetSeed", ival, &ival, &flg));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_seed", &ival, &flg));
   if (flg) PetscCall(PnlmeSimSetSeed(sim, ival));
-  PetscCall(PetscOptionsString("-sim_output", "CSV file to write", "PnlmeSimSetOutput", sim->output, sim->output, sizeof(sim->output), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_output", sim->output, sizeof(sim->output), NULL));
   PetscCheck(sim->output[0], comm, PETSC_ERR_ARG_WRONG, "option -sim_output: empty path");
-  PetscCall(PetscOptionsString("-sim_output_params", "CSV file of the individual parameters phi (none if empty)", "PnlmeSimSetParameterOutput", sim->paramoutput, sim->paramoutput, sizeof(sim->paramoutput), NULL));
-  PetscCall(PetscOptionsString("-sim_theta", "Typical values NAME=v,... (natural scale, every model parameter)", "PnlmeSimSetTheta", sim->thetaspec, sim->thetaspec, sizeof(sim->thetaspec), NULL));
-  PetscCall(PetscOptionsString("-sim_omega", "SD of eta NAME=sd,... (transformed scale; missing: 0)", "PnlmeSimSetOmega", sim->omegaspec, sim->omegaspec, sizeof(sim->omegaspec), NULL));
-  PetscCall(PetscOptionsString("-sim_corr", "Correlations of eta P1.P2=r,... (missing: 0)", "PnlmeSimSetCorrelation", sim->corrspec, sim->corrspec, sizeof(sim->corrspec), NULL));
-  PetscCall(PetscOptionsString("-sim_covariates", "Covariates NAME=bernoulli(p)|normal(m,s)|truncnormal(m,s,lo,hi)|uniform(a,b)|constant(v),...", "PnlmeSimSetCovariates", sim->covspec, sim->covspec, sizeof(sim->covspec), NULL));
-  PetscCall(PetscOptionsString("-sim_covariate_transform", "NAME=log|center|none,... (default: log, none for bernoulli)", "PnlmeSimSetCovariateTransform", sim->covtrspec, sim->covtrspec, sizeof(sim->covtrspec), NULL));
-  PetscCall(PetscOptionsString("-sim_beta", "Covariate effects PARAM.COV=v,... (transformed scale)", "PnlmeSimSetBeta", sim->betaspec, sim->betaspec, sizeof(sim->betaspec), NULL));
-  eval = (PetscEnum)sim->errmodel;
-  PetscCall(PetscOptionsEnum("-sim_error", "Residual error model", "PnlmeSimSetError", PnlmeSimErrorModels, eval, &eval, NULL));
-  sim->errmodel = (PnlmeSimErrorModel)eval;
-  PetscCall(PetscOptionsReal("-sim_error_a", "Error parameter a (constant part; exponential: SD on the log scale)", "PnlmeSimSetError", sim->erra, &sim->erra, &flg));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_output_params", sim->paramoutput, sizeof(sim->paramoutput), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_theta", sim->thetaspec, sizeof(sim->thetaspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_omega", sim->omegaspec, sizeof(sim->omegaspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_corr", sim->corrspec, sizeof(sim->corrspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_covariates", sim->covspec, sizeof(sim->covspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_covariate_transform", sim->covtrspec, sizeof(sim->covtrspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_beta", sim->betaspec, sizeof(sim->betaspec), NULL));
+  ival = (PetscInt)sim->errmodel;
+  PetscCall(PnlmeOptionsGetEnum(obj, "-sim_error", &ival, NULL));
+  sim->errmodel = (PnlmeSimErrorModel)ival;
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_error_a", &sim->erra, &flg));
   if (flg) sim->erraset = PETSC_TRUE;
-  PetscCall(PetscOptionsReal("-sim_error_b", "Error parameter b (proportional part)", "PnlmeSimSetError", sim->errb, &sim->errb, &flg));
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_error_b", &sim->errb, &flg));
   if (flg) sim->errbset = PETSC_TRUE;
-  PetscCall(PetscOptionsString("-sim_times", "Sampling times t|u(a,b)|+d|+u(a,b),...", "PnlmeSimSetTimes", sim->timespec, sim->timespec, sizeof(sim->timespec), NULL));
-  PetscCall(PetscOptionsInt("-sim_nobs_min", "Fewest sampling times per subject (default: all of -sim_times)", "PnlmeSimSetTimes", sim->nobsmin, &sim->nobsmin, NULL));
-  PetscCall(PetscOptionsInt("-sim_nobs_max", "Most sampling times per subject (default: all of -sim_times)", "PnlmeSimSetTimes", sim->nobsmax, &sim->nobsmax, NULL));
-  if (sim->tmax == PETSC_MAX_REAL) PetscCall(PetscStrncpy(tmax, "none", sizeof(tmax)));
-  else PetscCall(PetscSNPrintf(tmax, sizeof(tmax), "%.6g", (double)sim->tmax));
-  PetscCall(PetscOptionsString("-sim_tmax", "Latest sampling time (none: no limit)", "PnlmeSimSetTimes", tmax, tmax, sizeof(tmax), &flg));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_times", sim->timespec, sizeof(sim->timespec), NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_nobs_min", &sim->nobsmin, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_nobs_max", &sim->nobsmax, NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_tmax", tmax, sizeof(tmax), &flg));
   if (flg) {
     if (!strcmp(tmax, "none")) sim->tmax = PETSC_MAX_REAL;
     else {
@@ -204,32 +246,27 @@ PetscErrorCode PnlmeSimSetFromOptions(PnlmeSim sim)
       PetscCheck(end != tmax && *end == 0 && isfinite(sim->tmax), comm, PETSC_ERR_ARG_WRONG, "option -sim_tmax: '%s' is not a number", tmax);
     }
   }
-  PetscCall(PetscOptionsString("-sim_obs_cmt", "Observed outputs by CMT C,... (default: the model's first output)", "PnlmeSimSetObservationCmt", sim->obscmtspec, sim->obscmtspec, sizeof(sim->obscmtspec), NULL));
-  PetscCall(PetscOptionsReal("-sim_dose_amt", "Dose amount (0: no doses)", "PnlmeSimSetDose", sim->doseamt, &sim->doseamt, NULL));
-  PetscCall(PetscOptionsInt("-sim_dose_cmt", "Dosing compartment (default: the model's first)", "PnlmeSimSetDose", sim->dosecmt, &sim->dosecmt, NULL));
-  PetscCall(PetscOptionsString("-sim_dose_times", "Dose times t,... (default: one dose at -sim_dose_start)", "PnlmeSimSetDose", sim->dosetimespec, sim->dosetimespec, sizeof(sim->dosetimespec), NULL));
-  PetscCall(PetscOptionsInt("-sim_dose_n", "Number of doses every -sim_dose_ii from -sim_dose_start", "PnlmeSimSetDose", sim->dosen, &sim->dosen, NULL));
-  PetscCall(PetscOptionsReal("-sim_dose_ii", "Interval between doses", "PnlmeSimSetDose", sim->doseii, &sim->doseii, NULL));
-  PetscCall(PetscOptionsReal("-sim_dose_start", "Time of the first dose", "PnlmeSimSetDose", sim->dosestart, &sim->dosestart, NULL));
-  PetscCall(PetscOptionsReal("-sim_dose_rate", "Zero-order infusion rate (0: bolus)", "PnlmeSimSetDose", sim->doserate, &sim->doserate, NULL));
-  PetscCall(PetscOptionsReal("-sim_dose_duration", "Zero-order infusion duration (0: bolus)", "PnlmeSimSetDose", sim->doseduration, &sim->doseduration, NULL));
-  PetscCall(PetscOptionsString("-sim_dose_per", "Covariate the dose is per unit of (AMT = amt x covariate)", "PnlmeSimSetDose", sim->doseper, sim->doseper, sizeof(sim->doseper), NULL));
-  PetscCall(PetscOptionsBool("-sim_dose_first", "At equal times, dose rows before observation rows (default: pre-dose samples)", "PnlmeSimSetDose", sim->dosefirst, &sim->dosefirst, NULL));
-  PetscCall(PetscOptionsBool("-sim_ipred", "Add a column IPRED (prediction without residual error)", "PnlmeSimSetIPred", sim->ipred, &sim->ipred, NULL));
-  PetscCall(PetscOptionsRangeInt("-sim_digits", "Significant digits of real numbers in the file", "PnlmeSimRun", sim->digits, &sim->digits, NULL, 4, 17));
-  PetscCall(PetscOptionsRangeInt("-sim_round_subjects", "Subjects per rank per write round (bounds the memory)", "PnlmeSimRun", sim->roundsub, &sim->roundsub, NULL, 1, 10000000));
-  PetscCall(PetscOptionsRangeInt("-sim_max_redraws", "Redraws of eta after a failed model solve before stopping", "PnlmeSimRun", sim->maxredraw, &sim->maxredraw, NULL, 0, 1000));
-  PetscCall(PetscOptionsBool("-sim_summary", "Print the cohort summary", "PnlmeSimRun", sim->summary, &sim->summary, NULL));
-  PetscCall(PetscOptionsBool("-sim_view", "Print the specification", "PnlmeSimView", sim->view, &sim->view, NULL));
-  PetscOptionsEnd();
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_obs_cmt", sim->obscmtspec, sizeof(sim->obscmtspec), NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_amt", &sim->doseamt, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_dose_cmt", &sim->dosecmt, NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_dose_times", sim->dosetimespec, sizeof(sim->dosetimespec), NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_dose_n", &sim->dosen, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_ii", &sim->doseii, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_start", &sim->dosestart, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_rate", &sim->doserate, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_duration", &sim->doseduration, NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_dose_per", sim->doseper, sizeof(sim->doseper), NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-sim_dose_first", &sim->dosefirst, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-sim_ipred", &sim->ipred, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_digits", &sim->digits, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_round_subjects", &sim->roundsub, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-sim_max_redraws", &sim->maxredraw, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-sim_summary", &sim->summary, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-sim_view", &sim->view, NULL));
   sim->setupcalled = PETSC_FALSE;
   /* the model: -model NAME or -model_plugin PATH */
-  PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!sim->model) {
     PetscCall(PnlmeModelCreate(comm, &sim->model));
-    PetscCall(PetscOptionsHasName(NULL, NULL, "-model", &hasmodel));
-    if (!hasmodel) PetscCall(PetscOptionsHasName(NULL, NULL, "-model_plugin", &hasmodel));
-    if (help && !hasmodel) PetscFunctionReturn(0); /* -help alone: list the options, no model needed */
     PetscCall(PnlmeModelSetFromOptions(sim->model));
   }
   PetscFunctionReturn(0);

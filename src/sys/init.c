@@ -9,6 +9,17 @@ PetscLogEvent PNLME_FitVPC, PNLME_VEMEStep, PNLME_VEMMStep;
 PetscLogStage PNLME_StageSAEM, PNLME_StageVEM, PNLME_StageLikelihood, PNLME_StageOutput;
 static PetscBool PnlmeInitialized = PETSC_FALSE;
 
+/* the option tables of the objects (their files), in the order -help lists them */
+PETSC_INTERN PetscErrorCode PnlmeDataRegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeModelRegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeODERegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeSimRegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VEM(void);
+PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VPC(void);
+PETSC_INTERN PetscErrorCode PnlmeCovSelectRegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeSubsetRegisterOptions(void);
+
 PetscErrorCode PnlmeInitialize(void)
 {
   PetscFunctionBegin;
@@ -35,6 +46,15 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PetscLogStageRegister("VEM iterations", &PNLME_StageVEM));
   PetscCall(PetscLogStageRegister("Likelihood", &PNLME_StageLikelihood));
   PetscCall(PetscLogStageRegister("Output", &PNLME_StageOutput));
+  PetscCall(PnlmeDataRegisterOptions());
+  PetscCall(PnlmeModelRegisterOptions());
+  PetscCall(PnlmeODERegisterOptions());
+  PetscCall(PnlmeSimRegisterOptions());
+  PetscCall(PnlmeFitRegisterOptions());
+  PetscCall(PnlmeFitRegisterOptions_VEM());
+  PetscCall(PnlmeFitRegisterOptions_VPC());
+  PetscCall(PnlmeCovSelectRegisterOptions());
+  PetscCall(PnlmeSubsetRegisterOptions());
   PetscCall(PnlmeModelRegisterPK());
   PetscCall(PnlmeModelRegisterODEModels());
   PetscCall(PetscRegisterFinalize(PnlmeFinalize));
@@ -47,6 +67,7 @@ PetscErrorCode PnlmeFinalize(void)
 {
   PetscFunctionBegin;
   PetscCall(PnlmeModelListDestroy());
+  PetscCall(PnlmeOptionsFinalize());
   PnlmeInitialized = PETSC_FALSE;
   PetscFunctionReturn(0);
 }

@@ -88,13 +88,16 @@ echo "restarted at 1 and 3 ranks: results bitwise identical to the uninterrupted
 if "${mpi[@]}" -n 1 "$fit" "${args[@]}" $k1opt 1000 -restart "$dir/killed.h5" > "$dir/bad.log" 2>&1; then fail "a restart with another K1 was accepted"; fi
 grep -q "checkpoint is of another model, dataset or option set: k1" "$dir/bad.log" || { cat "$dir/bad.log"; fail "no clear message for another K1"; }
 if [ "$est" = vem ]; then
-  if "${mpi[@]}" -n 1 "$fit" "${args[@]}" -estimator saem -saem_k1 1200 -saem_k2 300 -saem_auto 0 -saem_chains 10 -restart "$dir/killed.h5" > "$dir/bad.log" 2>&1; then fail "a VEM checkpoint was accepted by SAEM"; fi
+  # the case's options without the VEM ones (SAEM would refuse those as options it does not read)
+  if "${mpi[@]}" -n 1 "$fit" -options_file_yaml "$src/input/theophylline/vem_wt.yaml" -data_file "$src/input/theophylline/theo_sd.csv" -saem_print_every 0 -lik_is_samples 500 \
+      -estimator saem -saem_k1 1200 -saem_k2 300 -saem_auto 0 -saem_chains 10 -restart "$dir/killed.h5" > "$dir/bad.log" 2>&1; then fail "a VEM checkpoint was accepted by SAEM"; fi
   grep -q "checkpoint is of another model, dataset or option set: estimator" "$dir/bad.log" || { cat "$dir/bad.log"; fail "no clear message for another estimator"; }
 fi
 
 # 5. a checkpoint that cannot be written: a one-line error naming the file, non-zero exit
 touch "$dir/afile"
 if "${mpi[@]}" -n 2 "$fit" "${args[@]}" -saem_k1 20 -saem_k2 0 -checkpoint_every 5 -checkpoint_file "$dir/afile/ck.h5" > "$dir/ck.log" 2>&1; then fail "an unwritable checkpoint was accepted"; fi
-grep -q "^pnlme-fit: error: checkpoint $dir/afile/ck.h5: " "$dir/ck.log" || { cat "$dir/ck.log"; fail "no one-line error naming the checkpoint file"; }
+grep -q "^pnlme-fit: error: -checkpoint_file $dir/afile: " "$dir/ck.log" || { cat "$dir/ck.log"; fail "no one-line error naming the checkpoint file"; }
+grep -q "^SAEM" "$dir/ck.log" && { cat "$dir/ck.log"; fail "the fit started before the checkpoint's directory was checked"; }
 [ "$(grep -c 'error' "$dir/ck.log")" = 1 ] || { cat "$dir/ck.log"; fail "more than one error line"; }
 echo "refusals: ok"

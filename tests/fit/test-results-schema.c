@@ -112,7 +112,7 @@ static PetscErrorCode Run(void)
   FILE       *fp;
   hsize_t     dims[2];
   size_t      slen, plen;
-  char       *names, *pnames, *methods;
+  char       *names, *pnames, *methods, *status;
   double     *est, *se, *rse, *hist, *mean, *sd, *map, *col[5];
   int64_t    *id, *oid;
   double     *obs[6];
@@ -176,18 +176,23 @@ static PetscErrorCode Run(void)
   PetscCall(ReadDataset(f, "/estimates/estimate", H5T_FLOAT, 8, 1, dims, (void **)&est, NULL));
   PetscCall(ReadDataset(f, "/estimates/se", H5T_FLOAT, 8, 1, dims, (void **)&se, NULL));
   PetscCall(ReadDataset(f, "/estimates/rse_percent", H5T_FLOAT, 8, 1, dims, (void **)&rse, NULL));
+  PetscCall(ReadDataset(f, "/estimates/status", H5T_STRING, 0, 1, dims, (void **)&status, &slen));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/estimates.csv", dir));
   fp = fopen(path, "r");
   PNLME_TEST_CHECK(fp, "cannot open %s", path);
-  PNLME_TEST_CHECK(fgets(line, sizeof(line), fp) && !strcmp(line, "parameter,estimate,se,rse_percent\n"), "estimates.csv header");
+  PNLME_TEST_CHECK(fgets(line, sizeof(line), fp) && !strcmp(line, "parameter,estimate,se,rse_percent,status\n"), "estimates.csv header");
   for (int c = 0; c < nt; c++) {
-    char *save = line, *nm_, *e, *s_, *r;
+    char *save = line, *nm_, *e, *s_, *r, *st;
     PNLME_TEST_CHECK(fgets(line, sizeof(line), fp), "estimates.csv has fewer rows (%d) than results.h5 (%d)", c, nt);
+    line[strcspn(line, "\n")] = 0;
     nm_ = Field(&save);
     e   = Field(&save);
     s_  = Field(&save);
     r   = Field(&save);
-    PNLME_TEST_CHECK(nm_ && e && s_ && r, "estimates.csv row %d", c + 2);
+    st  = Field(&save);
+    PNLME_TEST_CHECK(nm_ && e && s_ && r && st, "estimates.csv row %d", c + 2);
+    PNLME_TEST_CHECK(!strcmp(st, status + c * slen), "%s: status %s in estimates.csv, %s in results.h5", nm_, st, status + c * slen);
+    PNLME_TEST_CHECK(!strcmp(st, s_[0] ? "estimated" : st) && (s_[0] || strcmp(st, "estimated")), "%s: status %s with se '%s'", nm_, st, s_);
     PNLME_TEST_CHECK(!strcmp(nm_, names + c * plen), "estimates.csv row %d is %s, results.h5 has %s", c + 2, nm_, names + c * plen);
     PNLME_TEST_CHECK(Close(est[c], atof(e), 1e-9, 0), "%s: estimate %.17g in results.h5, %s in estimates.csv", nm_, est[c], e);
     if (s_[0]) {
@@ -361,6 +366,7 @@ static PetscErrorCode Run(void)
   H5Fclose(f);
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "results.h5 schema ok: %d estimates, %lld subjects x %d parameters, %lld observations, %lld iterations\n", nt, (long long)N, p, (long long)Ntot, (long long)niter));
   PetscCall(PetscFree(names));
+  PetscCall(PetscFree(status));
   PetscCall(PetscFree(est));
   PetscCall(PetscFree(se));
   PetscCall(PetscFree(rse));

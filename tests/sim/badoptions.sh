@@ -25,7 +25,7 @@ bad 1 "option -sim_theta: missing parameter 'T50'" $TH -sim_theta W0=3433,kin=86
 bad 2 "option -sim_theta: missing parameter 'T50'" $TH -sim_theta W0=3433,kin=86.6,Tlag=1.54,kout=0.072
 bad 1 "option -sim_theta: missing \(model neonate needs W0,kin,Tlag,kout,T50\)" -model neonate -sim_times 0 -sim_error_a 1 $OUT
 bad 1 "option -sim_theta: kin=-1 must be positive" $TH -sim_theta W0=3433,kin=-1,Tlag=1.54,kout=0.072,T50=1.15
-bad 1 "option -sim_theta: parameter 'W0' given twice" $TH -sim_theta W0=3433,W0=1,kin=86.6,Tlag=1.54,kout=0.072,T50=1.15
+bad 1 "option -sim_theta: 'W0' is given twice" $TH -sim_theta W0=3433,W0=1,kin=86.6,Tlag=1.54,kout=0.072,T50=1.15
 bad 1 "option -sim_theta: value of 'kin' is not a finite number" $TH -sim_theta W0=3433,kin=abc
 bad 1 "option -sim_omega: unknown parameter 'CL'" $TH -sim_omega CL=0.2
 bad 1 "option -sim_omega: W0=-0.1: a standard deviation must be >= 0" $TH -sim_omega W0=-0.1
@@ -65,7 +65,7 @@ bad 1 "option -sim_dose_times: '6' comes before the previous dose" -model pk1_or
 bad 1 "options -sim_dose_\*: a dose design needs -sim_dose_amt > 0" -model pk1_oral_ke -sim_theta ka=1,ke=0.1,V=30 -sim_times 1 -sim_error_a 1 -sim_dose_times 0,12 $OUT
 bad 1 "option -sim_dose_per: unknown covariate 'WT' \(not in -sim_covariates\)" -model pk1_oral_ke -sim_theta ka=1,ke=0.1,V=30 -sim_times 1 -sim_error_a 1 -sim_dose_amt 4 -sim_dose_per WT $OUT
 bad 1 "option -sim_obs_cmt: the model has no output with CMT 7" -model turnover -sim_theta ka=1,CL=2,V=30,R0=100,kout=0.1,Imax=0.8,IC50=1 -sim_times 1 -sim_error_a 1 -sim_obs_cmt 7 $OUT
-bad 1 "option -sim_subjects 0: must be >= 1" $TH -sim_subjects 0
+bad 1 "option -sim_subjects 0: must be in \[1, " $TH -sim_subjects 0
 bad 1 "option -sim_output /proc/nonexistent/x.csv: cannot open the file for writing" $TH -sim_output /proc/nonexistent/x.csv
 bad 2 "option -sim_output /proc/nonexistent/x.csv: cannot open the file for writing" $TH -sim_output /proc/nonexistent/x.csv
 bad 1 "-model nosuch: unknown model" -model nosuch -sim_times 0
