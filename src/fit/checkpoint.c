@@ -698,7 +698,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   PetscCall(PnlmeH5ReadAttrString(&h, h.file, "format", val, sizeof(val)));
   if (!h.failed && strcmp(val, CHECKPOINT_FORMAT)) PnlmeH5Fail(&h, "not a pnlme checkpoint (format '%s')", val);
   PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "format_version", &version));
-  if (!h.failed && version < CHECKPOINT_FORMAT_VERSION) PnlmeH5Fail(&h, "checkpoint format version %" PetscInt64_FMT " (an older pnlme, without checksums): this pnlme reads version %d only; start the fit again", version, CHECKPOINT_FORMAT_VERSION);
+  if (!h.failed && version < CHECKPOINT_FORMAT_VERSION) PnlmeH5Fail(&h, "checkpoint format version %" PetscInt64_FMT " (an older pnlme%s): this pnlme reads version %d only; start the fit again", version, version < 5 ? ", without checksums" : "", CHECKPOINT_FORMAT_VERSION);
   if (!h.failed && version > CHECKPOINT_FORMAT_VERSION) PnlmeH5Fail(&h, "checkpoint format version %" PetscInt64_FMT " (a newer pnlme): this pnlme reads version %d", version, CHECKPOINT_FORMAT_VERSION);
   PetscCall(PnlmeH5Raise(&h));
   /* its attributes are intact, before they are compared */

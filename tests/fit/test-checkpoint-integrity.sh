@@ -37,6 +37,7 @@ echo "checkpoints and checksums identical at 1 and 2 ranks"
 
 # 2. the undamaged checkpoints restart at the other number of ranks, with the uninterrupted results
 ck=$dir/w2/checkpoint.h5
+ver=$(h5dump -a /format_version "$ck" | sed -n 's/^ *(0): *//p')
 for np in 1 2; do
   other=$((3 - np))
   "${mpi[@]}" -n $np "$fit" "${args[@]}" -restart "$dir/w$other/checkpoint.h5" -output_dir "$dir/r$np" > "$dir/r$np.log" 2>&1 || { cat "$dir/r$np.log"; fail "restart at $np ranks of the checkpoint of $other"; }
@@ -46,7 +47,7 @@ for np in 1 2; do
 done
 echo "undamaged checkpoints restart at the other number of ranks with identical results"
 
-# 3. damaged copies: name|expected message (extended regex, after "-restart FILE: ")|checkpoint-damage action
+# 3. damaged copies (format 4: before checksums): name|expected message (extended regex, after "-restart FILE: ")|checkpoint-damage action
 cases=(
   "popB|dataset /pop/B is damaged \(its contents do not match its checksum\)$|scale /pop/B 0 1.5"
   "flipz|dataset /subjects/z is damaged \(its contents do not match its checksum\)$|flip /subjects/z 70 6"
@@ -58,8 +59,8 @@ cases=(
   "nanz|dataset /subjects/z holds NaN at \[1,0,2\]: not a state to continue from$|nan /subjects/z NANZ"
   "nanomega|dataset /pop/Omega holds NaN at \[1,1\]: not a state to continue from$|nan /pop/Omega 4"
   "nana|attribute a of group /pop is nan: not a state to continue from$|attr /pop a nan reseal"
-  "version4|checkpoint format version 4 \(an older pnlme, without checksums\): this pnlme reads version 5 only; start the fit again$|attr / format_version 4 reseal"
-  "extra|dataset /subjects/extra is not part of a format-5 checkpoint of this fit$|add /subjects/extra"
+  "version4|checkpoint format version 4 \(an older pnlme, without checksums\): this pnlme reads version $ver only; start the fit again$|attr / format_version 4 reseal"
+  "extra|dataset /subjects/extra is not part of a format-$ver checkpoint of this fit$|add /subjects/extra"
 )
 # z is [N, chains, p]: element [1,0,2] is number chains*p + 2
 nc=$(h5dump -H -d /subjects/z "$ck" | sed -n 's/.*SIMPLE { ( [0-9]*, \([0-9]*\), \([0-9]*\) ).*/\1 \2/p')
