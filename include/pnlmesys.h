@@ -112,3 +112,6 @@ PETSC_EXTERN PetscErrorCode PnlmeOrderedFileOpen(MPI_Comm, const char path[], co
 PETSC_EXTERN PetscErrorCode PnlmeOrderedFileReserve(PnlmeOrderedFile *, size_t extra);
 PETSC_EXTERN PetscErrorCode PnlmeOrderedFileWriteRound(MPI_Comm, PnlmeOrderedFile *);
 PETSC_EXTERN PetscErrorCode PnlmeOrderedFileClose(MPI_Comm, PnlmeOrderedFile *);
+
+/* XXH64 (xxHash, 64 bits) of len bytes with a seed (src/sys/hash.c): the checkpoints' checksums */
+PETSC_EXTERN uint64_t PnlmeHash64(const void *data, size_t len, uint64_t seed);

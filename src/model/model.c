@@ -98,22 +98,42 @@ PetscErrorCode PnlmeModelGetType(PnlmeModel m, const char **name)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeModelLoadPlugin(const char path[])
+/* Loads a plugin on every rank of comm.  Each check is agreed on by all ranks (a reduction), so that a
+   plugin that fails on some rank only is still one collective error, the same line on every rank. */
+static PetscErrorCode ModelLoadPlugin(MPI_Comm comm, const char path[])
 {
-  PetscDLHandle handle;
+  PetscDLHandle  handle;
   PetscErrorCode (*reg)(void) = NULL;
-  char          before[PNLME_MAX_NAME];
-  PetscBool     exists;
+  char           before[PNLME_MAX_NAME];
+  PetscBool      exists;
+  int            bad;
   PetscFunctionBegin;
   PetscCall(PetscTestFile(path, 'r', &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-model_plugin %s: cannot read the file", path);
+  bad = !exists;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  PetscCheck(!bad, comm, PETSC_ERR_FILE_OPEN, "-model_plugin %s: cannot read the file", path);
   PetscCall(PetscStrncpy(before, PnlmeModelPluginDefault, sizeof(before)));
   PetscCall(PetscDLOpen(path, PETSC_DL_DECIDE, &handle));
   PetscCall(PetscDLSym(handle, "PnlmeModelPluginRegister", (void **)&reg));
-  PetscCheck(reg, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-model_plugin %s: the library defines no function PnlmeModelPluginRegister", path);
-  PetscCall((*reg)());
-  PetscCheck(strcmp(before, PnlmeModelPluginDefault), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-model_plugin %s: PnlmeModelPluginRegister registered no model", path);
+  bad = !reg;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  PetscCheck(!bad, comm, PETSC_ERR_ARG_WRONG, "-model_plugin %s: the library defines no function PnlmeModelPluginRegister", path);
+  /* the plugin's error code, not PetscCall: a bare nonzero return carries no message, and a PETSc code
+     of the plugin's own would be taken for one of pnlme's (an abort instead of one line) */
+  bad = (int)(*reg)();
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  PetscCheck(!bad, comm, PETSC_ERR_USER, "-model_plugin %s: PnlmeModelPluginRegister failed (error %d)", path, bad);
+  bad = !strcmp(before, PnlmeModelPluginDefault);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  PetscCheck(!bad, comm, PETSC_ERR_ARG_WRONG, "-model_plugin %s: PnlmeModelPluginRegister registered no model", path);
   /* the library stays loaded until the program ends: its functions are in the model list */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelLoadPlugin(const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(ModelLoadPlugin(PETSC_COMM_SELF, path));
   PetscFunctionReturn(0);
 }
 
@@ -140,7 +160,7 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
   if (((PetscObject)m)->type_name) PetscCall(PetscStrncpy(name, ((PetscObject)m)->type_name, sizeof(name)));
   PetscCall(PnlmeOptionsGetString(obj, "-model", name, sizeof(name), &flg));
   if (pflg) {
-    PetscCall(PnlmeModelLoadPlugin(plugin));
+    PetscCall(ModelLoadPlugin(PetscObjectComm((PetscObject)m), plugin));
     if (!flg) {
       PetscCall(PetscStrncpy(name, PnlmeModelPluginDefault, sizeof(name)));
       flg = PETSC_TRUE;
