@@ -31,7 +31,7 @@
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
 
 #define CHECKPOINT_FORMAT "pnlme-checkpoint"
-#define CHECKPOINT_FORMAT_VERSION 5 /* 5: checksums */
+#define CHECKPOINT_FORMAT_VERSION 6 /* 5: checksums; 6: random effects removed at their boundary, held values */
 
 /* the random-stream struct as an HDF5 compound: native layout in memory, packed little-endian in the file */
 static void RNGTypes(hid_t *mem, hid_t *file)
@@ -127,11 +127,21 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   buf[0] = 0;
   for (PetscInt k = 0; k < fit->p; k++) {
     const char *pn;
-    if (!fit->pop.fixed[k]) continue;
+    if (!fit->pop.fixed[k] || fit->pop.dropped[k] >= 0) continue; /* -fit_fixed (the removed ones are state: /pop/dropped) */
     PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
     Join(buf, sizeof(buf), pn);
   }
   PetscCall(FingerprintAdd(fp, "fixed_effects_only", buf));
+  buf[0] = 0;
+  for (PetscInt j = 0; j < fit->q * fit->p; j++) { /* -fit_fix: the entries held and their values */
+    char item[64];
+    if (!fit->pop.hold[j]) continue;
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%" PetscInt_FMT "=%a", j, (double)fit->pop.B[j]));
+    Join(buf, sizeof(buf), item);
+  }
+  PetscCall(FingerprintAdd(fp, "held", buf));
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)fit->omegamin));
+  PetscCall(FingerprintAdd(fp, "omega_boundary", buf));
   PetscCall(FingerprintAdd(fp, "estimator", fit->vem ? "vem" : "saem"));
   if (fit->vem) { /* what determines the VEM iterations besides the common items */
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", fit->vemw.ndraws, fit->vemw.nsteps, fit->ncuse, fit->vemw.diag ? "diagonal" : "full", (double)fit->vemw.beta0, (double)fit->vemw.trust));
@@ -622,6 +632,12 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PetscCall(PnlmeH5WriteAttrReal(&h, g, "logdet", fit->pop.logdet));
   PetscCall(PnlmeH5WriteAttrReal(&h, g, "a", fit->pop.a));
   PetscCall(PnlmeH5WriteAttrReal(&h, g, "b", fit->pop.b));
+  {
+    int64_t dropped[64];
+    for (PetscInt k = 0; k < p; k++) dropped[k] = fit->pop.dropped[k];
+    PetscCall(CkWriteShared(&h, g, "dropped", H5T_NATIVE_INT64, H5T_STD_I64LE, 0, NULL, hp, dropped));
+  }
+  PetscCall(PnlmeH5WriteAttrInt(&h, g, "settle_from", fit->settlefrom));
   PnlmeH5CloseGroup(&h, g);
   g = PnlmeH5CreateGroup(&h, h.file, "saem");
   PetscCall(CkWriteShared(&h, g, "S", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)fit->nstat, fit->S));
@@ -735,6 +751,23 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   CkCheckFinite(&h, "/pop", "logdet", fit->pop.logdet);
   CkCheckFinite(&h, "/pop", "a", fit->pop.a);
   CkCheckFinite(&h, "/pop", "b", fit->pop.b);
+  {
+    int64_t    dropped[64];
+    PetscInt64 settle = 0;
+    PetscCall(CkReadShared(ck, g, "dropped", H5T_NATIVE_INT64, H5T_STD_I64LE, CK_ANY, 0, NULL, hp, dropped));
+    PetscCall(PnlmeH5ReadAttrInt(&h, g, "settle_from", &settle));
+    if (!h.failed) { /* the random effects removed at their boundary before the checkpoint stay removed */
+      for (PetscInt k = 0; k < p; k++) {
+        if (dropped[k] >= niter || dropped[k] < -1 || (dropped[k] >= 0 && fit->pop.fixed[k])) PnlmeH5Fail(&h, "dataset /pop/dropped: entry %" PetscInt_FMT " is not a removal before iteration %" PetscInt64_FMT, k, niter);
+        else if (dropped[k] >= 0) {
+          fit->pop.dropped[k] = (PetscInt)dropped[k];
+          fit->pop.fixed[k]   = PETSC_TRUE;
+          fit->pop.nfixed++;
+        }
+      }
+      fit->settlefrom = (PetscInt)settle;
+    }
+  }
   PnlmeH5CloseGroup(&h, g);
   g = PnlmeH5OpenGroup(&h, h.file, "saem");
   PetscCall(CkReadShared(ck, g, "S", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_NONAN, 0, NULL, (hsize_t)fit->nstat, fit->S));

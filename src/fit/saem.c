@@ -271,6 +271,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
   PetscCall(PetscCalloc1(ns, &cnt));
   /* -restart: the state after the checkpoint's iteration istart (Refresh recomputes mi and ll) */
   if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
+  if (fit->pop.nfixed) PetscCall(PnlmeFitSetUp_NC(fit)); /* random effects removed before the checkpoint */
   /* chains start at the individual means */
   PetscCall(Refresh(fit));
   if (!fit->istart) PetscCall(PnlmeFitCheckStart(fit));

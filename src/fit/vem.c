@@ -426,6 +426,7 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscCalloc1(ns, &cnt));
   if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
+  if (fit->pop.nfixed) PetscCall(PnlmeFitSetUp_NC(fit)); /* random effects removed before the checkpoint */
   RefreshMeans(fit);
   if (!fit->istart) PetscCall(PnlmeFitCheckStart(fit));
   if (!fit->istart) InitialQ(fit);
