@@ -50,13 +50,20 @@ PETSC_EXTERN PetscErrorCode PnlmeDataCreate(MPI_Comm, PnlmeData *);
 /* Options (prefix "data_"):
    -data_file PATH                   the CSV file
    -data_columns DV=CONC,ID=SUBJ     map standard names to the file's column names (case-insensitive)
-   -data_covariates WT:log,SEX:cat   covariates and their treatment: log (log(x/mean)), center (x-mean),
-                                     none, cat (indicators against the smallest level) or cat=REF
-   -data_partition_view              print the partition (subjects, cost per rank) */
+   -data_covariates WT:log,SEX:cat   covariates and their treatment: log (log(x/mean)), log(70) (log(x/70)),
+                                     center (x-mean), center(40) (x-40), none, cat (indicators against
+                                     the smallest level) or cat=REF
+   -data_partition_view              print the partition (subjects, cost per rank)
+   -data_read_buffer BYTES           read block of each rank
+   -data_max_events N                timeline entries that ADDL expansion may add to the whole file
+                                     (default 10000000, at most 1000000000) */
 PETSC_EXTERN PetscErrorCode PnlmeDataSetFromOptions(PnlmeData);
 PETSC_EXTERN PetscErrorCode PnlmeDataSetFile(PnlmeData, const char path[]);
 PETSC_EXTERN PetscErrorCode PnlmeDataSetColumnName(PnlmeData, const char standard[], const char infile[]);
 PETSC_EXTERN PetscErrorCode PnlmeDataAddCovariate(PnlmeData, const char name[], PnlmeCovariateKind, const char reflevel[]);
+/* log and center covariates: the reference of the transform, log(x/value) or x-value, instead of the mean
+   over subjects (value > 0 for log) */
+PETSC_EXTERN PetscErrorCode PnlmeDataSetCovariateReference(PnlmeData, const char name[], PetscReal value);
 /* Optional, before Load: checks doses and observations against the model and weights the partition
    cost by the model's size. */
 PETSC_EXTERN PetscErrorCode PnlmeDataSetModel(PnlmeData, PnlmeModel);
@@ -71,9 +78,16 @@ PETSC_EXTERN PetscErrorCode PnlmeDataGetSubject(PnlmeData, PetscInt i, PnlmeSubj
 PETSC_EXTERN PetscErrorCode PnlmeDataGetCovariateNames(PnlmeData, PetscInt *ncov, const char *const **names);
 PETSC_EXTERN PetscErrorCode PnlmeDataGetMaxSizes(PnlmeData, PetscInt *maxobs, PetscInt *maxev);
 PETSC_EXTERN PetscErrorCode PnlmeDataView(PnlmeData, PetscViewer);
-/* statistics of covariate `name` (as given to -data_covariates) over the subjects: the mean used by the
-   log and center transforms, the minimum and the maximum of the raw values */
+/* statistics of covariate `name` (as given to -data_covariates) over the subjects: the mean (used by the
+   log and center transforms unless a reference is given), the minimum and the maximum of the raw values */
 PETSC_EXTERN PetscErrorCode PnlmeDataGetCovariateStats(PnlmeData, const char name[], PnlmeCovariateKind *, PetscReal *mean, PetscReal *min, PetscReal *max);
+/* the reference of a log or center covariate's transform: the value given (log(70)), *given = PETSC_TRUE,
+   or the mean over subjects */
+PETSC_EXTERN PetscErrorCode PnlmeDataGetCovariateReference(PnlmeData, const char name[], PetscReal *ref, PetscBool *given);
+/* the design columns of covariate `name` (as given to -data_covariates, case-insensitive): [first,
+   first+n), one column, or a categorical covariate's indicators (n = 0 for a single level); first = -1
+   and n = 0 if it is not a covariate */
+PETSC_EXTERN PetscErrorCode PnlmeDataGetCovariateColumns(PnlmeData, const char name[], PetscInt *first, PetscInt *n);
 /* the partition: number of ranks, subjects and cost (observations + doses + 1, unweighted) per rank */
 PETSC_EXTERN PetscErrorCode PnlmeDataGetPartition(PnlmeData, PetscInt *nranks, const PetscInt64 **nsub, const PetscInt64 **cost);
 /* per-rank subjects, global index ranges and cost (what -data_partition_view prints) */

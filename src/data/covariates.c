@@ -33,10 +33,30 @@ PetscErrorCode PnlmeDataAddCovariate(PnlmeData d, const char name[], PnlmeCovari
   PetscFunctionReturn(0);
 }
 
-/* "WT:log,SEX:cat,AGE:center,X:none,RACE:cat=2"; a name alone means none */
+PetscErrorCode PnlmeDataSetCovariateReference(PnlmeData d, const char name[], PetscReal value)
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)d);
+
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(d, PNLME_CLASSID, 1);
+  for (PetscInt c = 0; c < d->ncovspec; c++) {
+    PnlmeCovSpec *cs = &d->covspec[c];
+    if (strcasecmp(cs->name, name)) continue;
+    PetscCheck(cs->kind == PNLME_COV_LOG || cs->kind == PNLME_COV_CENTER, comm, PETSC_ERR_ARG_WRONG, "covariate %s: only log and center take a reference value", name);
+    PetscCheck(isfinite(value), comm, PETSC_ERR_ARG_WRONG, "covariate %s: the reference value %g is not a finite number", name, (double)value);
+    PetscCheck(cs->kind != PNLME_COV_LOG || value > 0, comm, PETSC_ERR_ARG_WRONG, "covariate %s: the reference value of log must be positive, got %g", name, (double)value);
+    cs->hasrefvalue = PETSC_TRUE;
+    cs->refvalue    = value;
+    d->loaded       = PETSC_FALSE;
+    PetscFunctionReturn(0);
+  }
+  SETERRQ(comm, PETSC_ERR_ARG_WRONG, "%s is not a covariate (add it first)", name);
+}
+
+/* "WT:log,SEX:cat,AGE:center,X:none,RACE:cat=2,WT:log(70),AGE:center(40)"; a name alone means none */
 PetscErrorCode PnlmeDataParseCovariateOption(PnlmeData d, const char str[])
 {
-  char  buf[4096], *tok, *save = NULL;
+  char     buf[4096], *tok, *save = NULL;
   MPI_Comm comm = PetscObjectComm((PetscObject)d);
 
   PetscFunctionBegin;
@@ -45,14 +65,33 @@ PetscErrorCode PnlmeDataParseCovariateOption(PnlmeData d, const char str[])
   PetscCall(PetscFree(d->covspec));
   d->ncovspec = 0;
   for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char              *colon = strchr(tok, ':'), *eq = NULL, *kind = NULL;
+    char              *colon, *eq = NULL, *kind = NULL, *refv = NULL, item[256];
     PnlmeCovariateKind k = PNLME_COV_NONE;
+    PetscReal          ref = 0;
     while (*tok == ' ') tok++;
+    PetscCall(PetscStrncpy(item, tok, sizeof(item))); /* for messages */
+    colon = strchr(tok, ':');
     if (colon) {
+      char *open;
       *colon = 0;
       kind   = colon + 1;
       eq     = strchr(kind, '=');
       if (eq) *eq++ = 0;
+      open = strchr(kind, '(');
+      if (open) { /* log(70), center(40): an explicit reference instead of the mean */
+        char          *close = strchr(open, ')');
+        PnlmeField     f;
+        PnlmeNumStatus st;
+        PetscCheck(close && !close[1] && !eq, comm, PETSC_ERR_ARG_WRONG, "option -data_covariates: '%s' is not of the form NAME:log(VALUE) or NAME:center(VALUE)", item);
+        *open  = 0;
+        *close = 0;
+        refv   = open + 1;
+        f.p    = refv;
+        f.n    = strlen(refv);
+        st     = PnlmeCSVParseReal(&f, &ref);
+        PetscCheck(st != PNLME_NUM_MISSING, comm, PETSC_ERR_ARG_WRONG, "option -data_covariates: %s: empty reference value in parentheses", item);
+        PetscCheck(st == PNLME_NUM_OK, comm, PETSC_ERR_ARG_WRONG, "option -data_covariates: %s: the reference value '%s' is not a finite decimal number", item, refv);
+      }
       if (!strcasecmp(kind, "log")) k = PNLME_COV_LOG;
       else if (!strcasecmp(kind, "center") || !strcasecmp(kind, "centre")) k = PNLME_COV_CENTER;
       else if (!strcasecmp(kind, "none")) k = PNLME_COV_NONE;
@@ -60,9 +99,12 @@ PetscErrorCode PnlmeDataParseCovariateOption(PnlmeData d, const char str[])
       else SETERRQ(comm, PETSC_ERR_ARG_WRONG, "-data_covariates: unknown treatment '%s' of %s (log, center, none, cat or cat=LEVEL)", kind, tok);
       PetscCheck(!eq || k == PNLME_COV_CATEGORICAL, comm, PETSC_ERR_ARG_WRONG, "-data_covariates: only cat takes a reference level (%s:%s=%s)", tok, kind, eq);
       PetscCheck(!eq || eq[0], comm, PETSC_ERR_ARG_WRONG, "-data_covariates: empty reference level for %s", tok);
+      PetscCheck(!refv || k == PNLME_COV_LOG || k == PNLME_COV_CENTER, comm, PETSC_ERR_ARG_WRONG, "option -data_covariates: %s: only log and center take a reference value in parentheses", item);
+      PetscCheck(!refv || k != PNLME_COV_LOG || ref > 0, comm, PETSC_ERR_ARG_WRONG, "option -data_covariates: %s: the reference value of log must be positive (log(%s/%s) is not defined)", item, tok, refv);
     }
     PetscCheck(tok[0], comm, PETSC_ERR_ARG_WRONG, "-data_covariates: empty covariate name in '%s'", str);
     PetscCall(PnlmeDataAddCovariate(d, tok, k, eq));
+    if (refv) PetscCall(PnlmeDataSetCovariateReference(d, tok, ref));
   }
   PetscFunctionReturn(0);
 }
@@ -191,7 +233,14 @@ PetscErrorCode PnlmeDataCovariatesFinish(PnlmeData d, const PetscReal *raw, Pnlm
         PetscCall(PetscStrallocpy(buf, &d->designname[j++]));
       }
   }
-  PetscCall(PetscMalloc1(PetscMax((size_t)n * nd, 1), &d->design));
+  {
+    PetscBool ok;
+    PetscCall(PnlmeDataTryGrow(0, PetscMax((size_t)n * nd, 1), sizeof(PetscReal), &d->design, &ok));
+    if (!ok) {
+      PnlmeDataOutOfMemory(d, err, "the design rows of the covariates", (double)n * (double)nd * sizeof(PetscReal));
+      PetscFunctionReturn(0);
+    }
+  }
   for (PetscInt i = 0; i < n; i++) {
     PetscReal *row = d->design + (size_t)i * nd;
     for (PetscInt c = 0; c < ncs; c++) {
@@ -199,10 +248,10 @@ PetscErrorCode PnlmeDataCovariatesFinish(PnlmeData d, const PetscReal *raw, Pnlm
       PetscReal     v  = raw[(size_t)i * ncs + c];
       switch (cs->kind) {
       case PNLME_COV_LOG:
-        row[cs->design0] = PetscLogReal(v / cs->mean);
+        row[cs->design0] = PetscLogReal(v / (cs->hasrefvalue ? cs->refvalue : cs->mean));
         break;
       case PNLME_COV_CENTER:
-        row[cs->design0] = v - cs->mean;
+        row[cs->design0] = v - (cs->hasrefvalue ? cs->refvalue : cs->mean);
         break;
       case PNLME_COV_NONE:
         row[cs->design0] = v;

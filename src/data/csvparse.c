@@ -51,8 +51,115 @@ void PnlmeCSVFieldText(const PnlmeField *f, char buf[], size_t size)
 /* powers of ten exactly representable in binary64 */
 static const double Pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+static inline PetscBool IsDigit(char c)
+{
+  return (PetscBool)(c >= '0' && c <= '9');
+}
+
+static inline PetscBool IsMissing(const PnlmeField *f)
+{
+  return (PetscBool)(f->n == 0 || (f->n == 1 && f->p[0] == '.'));
+}
+
+/* the field [s, e) equals word, ignoring case */
+static PetscBool IsWord(const char *s, const char *e, const char *word)
+{
+  size_t n = strlen(word);
+  if ((size_t)(e - s) != n) return PETSC_FALSE;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    if (c != word[i]) return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
+
+/* A decimal literal, strictly: [spaces] [+|-] (digits [. [digits]] | . digits) [(e|E) [+|-] digits] [spaces]
+   (spaces: ' ' and '\t', which may stand inside quotes).  Nothing else: no hexadecimal, no control
+   characters, no NUL.  inf, infinity and nan (any case, signed) are NONFINITE. */
+typedef struct {
+  int         neg;
+  const char *i0, *i1; /* integer digits */
+  const char *f0, *f1; /* fraction digits */
+  PetscInt64  exp;     /* explicit exponent, clamped to +-10^9 */
+} Decimal;
+
+static PnlmeNumStatus ScanDecimal(const PnlmeField *f, Decimal *x)
+{
+  const char *s = f->p, *e = f->p + f->n;
+
+  while (s < e && (*s == ' ' || *s == '\t')) s++;
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
+  x->neg = 0;
+  x->exp = 0;
+  if (s < e && (*s == '+' || *s == '-')) x->neg = (*s++ == '-');
+  if (IsWord(s, e, "inf") || IsWord(s, e, "infinity") || IsWord(s, e, "nan")) return PNLME_NUM_NONFINITE;
+  x->i0 = s;
+  while (s < e && IsDigit(*s)) s++;
+  x->i1 = x->f0 = x->f1 = s;
+  if (s < e && *s == '.') {
+    x->f0 = ++s;
+    while (s < e && IsDigit(*s)) s++;
+    x->f1 = s;
+  }
+  if (x->i0 == x->i1 && x->f0 == x->f1) return PNLME_NUM_BAD;
+  if (s < e && (*s == 'e' || *s == 'E')) {
+    int         eneg = 0;
+    const char *e0;
+    s++;
+    if (s < e && (*s == '+' || *s == '-')) eneg = (*s++ == '-');
+    for (e0 = s; s < e && IsDigit(*s); s++)
+      if (x->exp < 1000000000) x->exp = x->exp * 10 + (*s - '0');
+    if (s == e0) return PNLME_NUM_BAD;
+    if (eneg) x->exp = -x->exp;
+  }
+  return s == e ? PNLME_NUM_OK : PNLME_NUM_BAD;
+}
+
+/* the digits of a scanned decimal, integer part then fraction */
+static inline char DecimalDigit(const Decimal *x, size_t k)
+{
+  size_t ni = (size_t)(x->i1 - x->i0);
+  return k < ni ? x->i0[k] : x->f0[k - ni];
+}
+
+/* Correctly rounded conversion of any length: the significant digits are copied (leading zeros dropped,
+   at most PNLME_MAXSIG of them, then a sticky 1 if a later digit is not zero, which keeps the rounding:
+   a binary64 value or rounding midpoint has at most 767 significant digits) and given to strtod. */
+#define PNLME_MAXSIG 800
+static PnlmeNumStatus DecimalToReal(const Decimal *x, PetscReal *v)
+{
+  char       buf[PNLME_MAXSIG + 40], *endp;
+  size_t     nd = (size_t)(x->i1 - x->i0) + (size_t)(x->f1 - x->f0), n = 0, nsig = 0, lz = 0, k;
+  PetscBool  sticky = PETSC_FALSE;
+  PetscInt64 E;
+  double     r;
+
+  buf[n++] = '.';
+  for (k = 0; k < nd && DecimalDigit(x, k) == '0'; k++) lz++;
+  if (k == nd) {
+    *v = x->neg ? -0.0 : 0.0;
+    return PNLME_NUM_OK;
+  }
+  for (; k < nd; k++) {
+    char c = DecimalDigit(x, k);
+    if (nsig < PNLME_MAXSIG) buf[n++] = c, nsig++;
+    else if (c != '0') sticky = PETSC_TRUE;
+  }
+  if (sticky) buf[n++] = '1';
+  /* value = 0.DIGITS x 10^E */
+  E = (PetscInt64)(x->i1 - x->i0) - (PetscInt64)lz + x->exp;
+  E = PetscMax(PetscMin(E, 1000000), -1000000);
+  snprintf(buf + n, sizeof(buf) - n, "e%lld", (long long)E);
+  r = strtod(buf, &endp);
+  if (*endp) return PNLME_NUM_BAD; /* cannot happen: buf is a plain decimal */
+  if (!isfinite(r)) return PNLME_NUM_NONFINITE;
+  *v = x->neg ? -r : r;
+  return PNLME_NUM_OK;
+}
+
 /* Decimal numbers: a fast path exact by construction (Clinger: at most 2^53 as an integer mantissa and a
-   power of ten up to 1e22 give one correctly rounded operation), strtod for everything else. */
+   power of ten up to 1e22 give one correctly rounded operation), the strict scanner otherwise. */
 PnlmeNumStatus PnlmeCSVParseReal(const PnlmeField *f, PetscReal *x)
 {
   const char *s = f->p, *e = f->p + f->n;
@@ -60,7 +167,7 @@ PnlmeNumStatus PnlmeCSVParseReal(const PnlmeField *f, PetscReal *x)
   int         nd   = 0, exp10 = 0, neg = 0, digits = 0;
   PetscBool   fast = PETSC_TRUE;
 
-  if (f->n == 0 || (f->n == 1 && s[0] == '.')) return PNLME_NUM_MISSING;
+  if (IsMissing(f)) return PNLME_NUM_MISSING;
   if (s < e && (*s == '+' || *s == '-')) neg = (*s++ == '-');
   for (; s < e && *s >= '0' && *s <= '9'; s++, digits++) {
     if (m == 0 && *s == '0') continue;
@@ -89,7 +196,7 @@ PnlmeNumStatus PnlmeCSVParseReal(const PnlmeField *f, PetscReal *x)
     if (s < e && (*s == '+' || *s == '-')) eneg = (*s++ == '-');
     for (; s < e && *s >= '0' && *s <= '9'; s++, edig++)
       if (ev < 100000) ev = ev * 10 + (*s - '0');
-    if (!edig) fast = PETSC_FALSE, s = e + 1; /* "1e": let strtod decide (it rejects) */
+    if (!edig) fast = PETSC_FALSE; /* "1e": the strict scanner rejects it */
     else exp10 += eneg ? -ev : ev;
   }
   if (digits > 0 && s == e && fast && m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
@@ -99,29 +206,75 @@ PnlmeNumStatus PnlmeCSVParseReal(const PnlmeField *f, PetscReal *x)
     return PNLME_NUM_OK;
   }
   {
-    char   buf[256], *endp;
-    double v;
-    if (f->n >= sizeof(buf)) return PNLME_NUM_BAD;
-    memcpy(buf, f->p, f->n);
-    buf[f->n] = 0;
-    errno     = 0;
-    v         = strtod(buf, &endp);
-    if (endp == buf || *endp) return PNLME_NUM_BAD;
-    if (!isfinite(v)) return PNLME_NUM_NONFINITE;
-    *x = v;
+    Decimal        d;
+    PnlmeNumStatus st = ScanDecimal(f, &d);
+    if (st != PNLME_NUM_OK) return st;
+    return DecimalToReal(&d, x);
   }
+}
+
+/* An integer given in decimal (12, 12.0, 1.2e1), exactly: the value of the text itself, not of its
+   rounding to binary64, so 9007199254740993 is not taken for 2^53 and 1.00000000000000001 is no integer. */
+PnlmeNumStatus PnlmeCSVParseInteger(const PnlmeField *f, PetscInt64 maxabs, PetscInt64 *v)
+{
+  Decimal        d;
+  PnlmeNumStatus st;
+  size_t         nd, lz = 0, tz = 0, ns;
+  PetscInt64     k;
+  uint64_t       m = 0;
+
+  if (IsMissing(f)) return PNLME_NUM_MISSING;
+  st = ScanDecimal(f, &d);
+  if (st != PNLME_NUM_OK) return st;
+  nd = (size_t)(d.i1 - d.i0) + (size_t)(d.f1 - d.f0);
+  while (lz < nd && DecimalDigit(&d, lz) == '0') lz++;
+  if (lz == nd) {
+    *v = 0;
+    return PNLME_NUM_OK;
+  }
+  while (DecimalDigit(&d, nd - 1 - tz) == '0') tz++;
+  ns = nd - lz - tz; /* significant digits S: the value is S x 10^k */
+  k  = d.exp - (PetscInt64)(d.f1 - d.f0) + (PetscInt64)tz;
+  if (k < 0) return PNLME_NUM_NOTINT;
+  if ((PetscInt64)ns + k > 18) return PNLME_NUM_RANGE;
+  for (size_t j = lz; j < lz + ns; j++) m = m * 10 + (uint64_t)(DecimalDigit(&d, j) - '0');
+  for (PetscInt64 j = 0; j < k; j++) m *= 10;
+  if (m > (uint64_t)maxabs) return PNLME_NUM_RANGE;
+  *v = d.neg ? -(PetscInt64)m : (PetscInt64)m;
   return PNLME_NUM_OK;
+}
+
+/* why a field is not a number, for the message: "" or " (...)" */
+void PnlmeCSVBadReason(const PnlmeField *f, char buf[], size_t size)
+{
+  const char *s = f->p, *e = f->p + f->n;
+  buf[0]        = 0;
+  for (const char *c = s; c < e; c++)
+    if ((unsigned char)*c < 32 || (unsigned char)*c == 127) {
+      snprintf(buf, size, " (it contains the control character 0x%02X)", (unsigned)(unsigned char)*c);
+      return;
+    }
+  while (s < e && (*s == ' ' || *s == '\t')) s++;
+  if (s < e && (*s == '+' || *s == '-')) s++;
+  if (e - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) snprintf(buf, size, " (numbers are decimal; hexadecimal is not accepted)");
 }
 
 /* ---------------------------------------------------------------- line reader */
 PetscErrorCode PnlmeLineReaderCreate(int fd, PetscInt64 fsize, size_t bufsize, PnlmeLineReader *r)
 {
+  PetscBool ok;
+
   PetscFunctionBegin;
   PetscCall(PetscMemzero(r, sizeof(*r)));
   r->fd    = fd;
   r->fsize = fsize;
   r->cap   = bufsize < 64 ? 64 : bufsize;
-  PetscCall(PetscMalloc1(r->cap, &r->buf));
+  PetscCall(PnlmeDataTryGrow(0, r->cap, 1, &r->buf, &ok));
+  if (!ok) {
+    r->oom      = PETSC_TRUE;
+    r->oombytes = r->cap;
+    r->cap      = 0;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -173,6 +326,7 @@ PetscErrorCode PnlmeLineReaderSeek(PnlmeLineReader *r, PetscInt64 begin, PetscIn
   PetscFunctionBegin;
   r->end = end;
   r->pos = begin;
+  if (r->oom) PetscFunctionReturn(0);
   if (!align || begin <= 0 || begin >= r->fsize) {
     PetscCall(Recenter(r, begin));
     PetscFunctionReturn(0);
@@ -209,7 +363,7 @@ PetscErrorCode PnlmeLineReaderNext(PnlmeLineReader *r, const char **line, size_t
 
   PetscFunctionBegin;
   *got = PETSC_FALSE;
-  if (r->pos >= r->end || r->pos >= r->fsize) PetscFunctionReturn(0);
+  if (r->oom || r->pos >= r->end || r->pos >= r->fsize) PetscFunctionReturn(0);
   if (r->pos < r->bufoff || r->pos > r->bufoff + (PetscInt64)r->hi) PetscCall(Recenter(r, r->pos));
   start   = (size_t)(r->pos - r->bufoff);
   scanned = start;
@@ -233,8 +387,14 @@ PetscErrorCode PnlmeLineReaderNext(PnlmeLineReader *r, const char **line, size_t
       scanned -= start;
       start = 0;
     }
-    if (r->hi == r->cap) {
-      PetscCall(PetscRealloc(2 * r->cap, &r->buf));
+    if (r->hi == r->cap) { /* a line longer than the buffer */
+      PetscBool ok;
+      PetscCall(PnlmeDataTryGrow(r->hi, 2 * r->cap, 1, &r->buf, &ok));
+      if (!ok) {
+        r->oom      = PETSC_TRUE;
+        r->oombytes = 2 * r->cap;
+        PetscFunctionReturn(0);
+      }
       r->cap *= 2;
     }
     if (!Fill(r)) { /* end of file: the last line has no newline */

@@ -1,5 +1,6 @@
 /* PnlmeData: lifecycle, options, queries, per-subject views and the summary. */
 #include "data/dataimpl.h"
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,8 +16,9 @@ PetscErrorCode PnlmeDataCreate(MPI_Comm comm, PnlmeData *data)
     PetscCall(PetscStrncpy(d->stdname[s], PnlmeDataStdColumns[s], PNLME_DATA_MAX_NAME));
     d->stdcol[s] = -1;
   }
-  d->bufsize = 4 << 20;
-  *data      = d;
+  d->bufsize   = 4 << 20;
+  d->maxevents = PNLME_DATA_MAX_EVENTS_DEFAULT;
+  *data        = d;
   PetscFunctionReturn(0);
 }
 
@@ -85,6 +87,31 @@ PetscErrorCode PnlmeDataSetColumnName(PnlmeData d, const char standard[], const 
   SETERRQ(PetscObjectComm((PetscObject)d), PETSC_ERR_ARG_WRONG, "-data_columns: %s is not a standard column (ID, TIME, DV, AMT, EVID, MDV, CMT, RATE, II, ADDL, CENS, LIMIT)", standard);
 }
 
+/* Two roles, or a role and a covariate, naming the same column would read one column twice (DV=TIME
+   fits the times): refused before reading, the same on every rank. */
+PetscErrorCode PnlmeDataCheckColumnRoles(PnlmeData d)
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)d);
+
+  PetscFunctionBegin;
+  for (PetscInt s = 0; s < PNLME_NCOL_STD; s++) {
+    PetscBool ms = (PetscBool)(strcasecmp(d->stdname[s], PnlmeDataStdColumns[s]) != 0); /* mapped by -data_columns */
+    for (PetscInt t = s + 1; t < PNLME_NCOL_STD; t++) {
+      PetscBool mt = (PetscBool)(strcasecmp(d->stdname[t], PnlmeDataStdColumns[t]) != 0);
+      if (strcasecmp(d->stdname[s], d->stdname[t])) continue;
+      /* name the mapped role first: DV=TIME gives "DV and TIME" */
+      if (mt && !ms) SETERRQ(comm, PETSC_ERR_ARG_WRONG, "option -data_columns: %s and %s both name column %s", PnlmeDataStdColumns[t], PnlmeDataStdColumns[s], d->stdname[t]);
+      SETERRQ(comm, PETSC_ERR_ARG_WRONG, "option -data_columns: %s and %s both name column %s", PnlmeDataStdColumns[s], PnlmeDataStdColumns[t], d->stdname[s]);
+    }
+    for (PetscInt c = 0; c < d->ncovspec; c++) {
+      if (strcasecmp(d->stdname[s], d->covspec[c].name)) continue;
+      if (ms) SETERRQ(comm, PETSC_ERR_ARG_WRONG, "option -data_columns: %s and the covariate %s (-data_covariates) both name column %s", PnlmeDataStdColumns[s], d->covspec[c].name, d->stdname[s]);
+      SETERRQ(comm, PETSC_ERR_ARG_WRONG, "option -data_covariates: covariate %s names column %s, which is the %s column", d->covspec[c].name, d->stdname[s], PnlmeDataStdColumns[s]);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeDataSetModel(PnlmeData d, PnlmeModel model)
 {
   PetscFunctionBegin;
@@ -99,9 +126,10 @@ PetscErrorCode PnlmeDataSetModel(PnlmeData d, PnlmeModel model)
 static const PnlmeOption DataOptions[] = {
   {"-data_file", PNLME_OPT_STRING, "", NULL, NULL, "NONMEM-style CSV data file (docs/data-format.md)"},
   {"-data_columns", PNLME_OPT_STRING, "", NULL, NULL, "Map standard columns to the file's names: DV=CONC,ID=SUBJ"},
-  {"-data_covariates", PNLME_OPT_STRING, "", NULL, NULL, "Covariates and their treatment: WT:log,SEX:cat,AGE:center,X:none,RACE:cat=2"},
+  {"-data_covariates", PNLME_OPT_STRING, "", NULL, NULL, "Covariates and their treatment: WT:log,SEX:cat,AGE:center,X:none,RACE:cat=2,WT:log(70),AGE:center(40)"},
   {"-data_partition_view", PNLME_OPT_BOOL, "false", NULL, NULL, "Print the partition of subjects over ranks after loading"},
   {"-data_read_buffer", PNLME_OPT_INT, "4194304", "[64, 2147483647]", NULL, "Bytes read at a time by each rank"},
+  {"-data_max_events", PNLME_OPT_INT, "10000000", "[0, 1000000000]", NULL, "Timeline entries that ADDL expansion may add to the whole file"},
 };
 
 PetscErrorCode PnlmeDataRegisterOptions(void)
@@ -115,7 +143,7 @@ PetscErrorCode PnlmeDataSetFromOptions(PnlmeData d)
 {
   char        buf[4096];
   PetscBool   flg;
-  PetscInt    bufsize = (PetscInt)d->bufsize;
+  PetscInt    bufsize = (PetscInt)d->bufsize, maxevents = (PetscInt)d->maxevents;
   PetscObject obj     = (PetscObject)d;
 
   PetscFunctionBegin;
@@ -138,6 +166,8 @@ PetscErrorCode PnlmeDataSetFromOptions(PnlmeData d)
   PetscCall(PnlmeOptionsGetBool(obj, "-data_partition_view", &d->partitionview, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-data_read_buffer", &bufsize, &flg));
   if (flg) d->bufsize = (size_t)bufsize;
+  PetscCall(PnlmeOptionsGetInt(obj, "-data_max_events", &maxevents, &flg));
+  if (flg) d->maxevents = maxevents;
   PetscFunctionReturn(0);
 }
 
@@ -218,6 +248,34 @@ PetscErrorCode PnlmeDataGetCovariateStats(PnlmeData d, const char name[], PnlmeC
       PetscFunctionReturn(0);
     }
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s is not a covariate of this dataset", name);
+}
+
+PetscErrorCode PnlmeDataGetCovariateReference(PnlmeData d, const char name[], PetscReal *ref, PetscBool *given)
+{
+  PetscFunctionBegin;
+  CHECK_LOADED(d);
+  for (PetscInt c = 0; c < d->ncovspec; c++)
+    if (!strcasecmp(d->covspec[c].name, name)) {
+      if (ref) *ref = d->covspec[c].hasrefvalue ? d->covspec[c].refvalue : d->covspec[c].mean;
+      if (given) *given = d->covspec[c].hasrefvalue;
+      PetscFunctionReturn(0);
+    }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s is not a covariate of this dataset", name);
+}
+
+PetscErrorCode PnlmeDataGetCovariateColumns(PnlmeData d, const char name[], PetscInt *first, PetscInt *n)
+{
+  PetscFunctionBegin;
+  CHECK_LOADED(d);
+  *first = -1;
+  *n     = 0;
+  for (PetscInt c = 0; c < d->ncovspec; c++)
+    if (!strcasecmp(d->covspec[c].name, name)) {
+      *first = d->covspec[c].design0;
+      *n     = d->covspec[c].kind == PNLME_COV_CATEGORICAL ? PetscMax(d->covspec[c].nlevels - 1, 0) : 1;
+      break;
+    }
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode PnlmeDataGetMaxSizes(PnlmeData d, PetscInt *maxobs, PetscInt *maxev)
@@ -351,7 +409,10 @@ PetscErrorCode PnlmeDataView(PnlmeData d, PetscViewer v)
     for (PetscInt c = 0; c < d->ncovspec; c++) {
       PnlmeCovSpec *cs = &d->covspec[c];
       if (cs->kind != PNLME_COV_CATEGORICAL) {
-        PetscCall(PetscViewerASCIIPrintf(v, "%s (%s): mean %s, min %s, max %s\n", cs->name, KindName(cs->kind), G((double)cs->mean).s, G((double)cs->min).s, G((double)cs->max).s));
+        char kind[64];
+        if (cs->hasrefvalue) snprintf(kind, sizeof(kind), "%s(%s)", KindName(cs->kind), G((double)cs->refvalue).s); /* log(70): log(x/70) */
+        else snprintf(kind, sizeof(kind), "%s", KindName(cs->kind));
+        PetscCall(PetscViewerASCIIPrintf(v, "%s (%s): mean %s, min %s, max %s\n", cs->name, kind, G((double)cs->mean).s, G((double)cs->min).s, G((double)cs->max).s));
       } else {
         PetscCall(PetscViewerASCIIPrintf(v, "%s (cat, reference %s): %" PetscInt_FMT " levels:", cs->name, G(cs->nlevels ? (double)cs->levels[cs->iref] : 0.0).s, cs->nlevels));
         PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));

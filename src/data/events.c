@@ -12,6 +12,7 @@ void PnlmeRowClassify(const PnlmeRow *r, PnlmeRowKind *k)
   k->isinf   = (PetscBool)(k->isdose && r->rate > 0 && r->amt > 0);
   k->ndose   = k->isdose ? 1 + (r->addl > 0 ? r->addl : 0) : 0;
   k->nev     = (k->isobs ? 1 : 0) + (k->isreset ? 1 : 0) + k->ndose * (k->isinf ? 2 : 1);
+  k->ngen    = k->isdose ? (k->ndose - 1) * (k->isinf ? 2 : 1) : 0;
 }
 
 PetscErrorCode PnlmeTimelineReset(PnlmeTimeline *tl)
@@ -37,12 +38,18 @@ static PetscErrorCode Grow(PnlmeTimeline *tl, PetscInt need)
   PnlmeEvent *e;
   PetscBool  *cancel;
   PetscInt    cap;
+  PetscBool   ok;
 
   PetscFunctionBegin;
   if (tl->n + need <= tl->cap) PetscFunctionReturn(0);
   cap = PetscMax(2 * tl->cap, tl->n + need);
   cap = PetscMax(cap, 64);
-  PetscCall(PetscMalloc7(cap, &t, cap, &grp, cap, &seq, cap, &link, cap, &e, cap, &perm, cap, &cancel));
+  PNLME_DATA_TRY_ALLOC(ok, PetscMalloc7(cap, &t, cap, &grp, cap, &seq, cap, &link, cap, &e, cap, &perm, cap, &cancel));
+  if (!ok) {
+    tl->oom      = PETSC_TRUE;
+    tl->oombytes = (size_t)cap * (sizeof(*t) + sizeof(*grp) + sizeof(*seq) + sizeof(*link) + sizeof(*e) + sizeof(*perm) + sizeof(*cancel));
+    PetscFunctionReturn(0);
+  }
   if (tl->n) {
     PetscCall(PetscArraycpy(t, tl->t, tl->n));
     PetscCall(PetscArraycpy(grp, tl->grp, tl->n));
@@ -84,6 +91,7 @@ PetscErrorCode PnlmeTimelineAddRow(PnlmeTimeline *tl, const PnlmeRow *r, const P
   PetscFunctionBegin;
   if (!k->nev) PetscFunctionReturn(0);
   PetscCall(Grow(tl, k->nev));
+  if (tl->oom) PetscFunctionReturn(0);
   if (k->isobs) Add(tl, r->time, 0, PNLME_EV_OBS, 0, 0, r->cmtmissing ? PETSC_DECIDE : r->cmt, obsindex);
   if (k->isreset) Add(tl, r->time, 0, PNLME_EV_RESET, 0, 0, 0, -1);
   if (k->isdose) {

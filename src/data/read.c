@@ -11,11 +11,16 @@
    4. Cost of a subject (nobs + ndoses + 1) times the model's weight; a subject whose cumulative cost
       midpoint is c goes to rank floor(c / total * P): contiguous, balanced ranges of whole subjects.
       Each rank's byte range and first line come from reductions over arrays of size P.
-   5. Each rank parses its own byte range completely: validation, observation and timeline arrays,
+   5. ADDL expansion is bounded before anything is expanded or allocated: the scan counted the timeline
+      entries ADDL adds; when there are any, each rank first validates its byte range without building
+      anything (row and subject checks, and the first row where the file's running count of added
+      entries exceeds -data_max_events), and every problem is raised before any expansion.
+   6. Each rank parses its own byte range completely: validation, observation and timeline arrays,
       covariates.  Subjects without observations are dropped.
    Problems go to a PnlmeDeferredError keyed by 4 * line (+1 for duplicate IDs, +2 for subject-level
    problems reported at the subject's first line), raised collectively at the checkpoints: the earliest
-   problem of the file is reported, identically at any number of ranks. */
+   problem of the file is reported, identically at any number of ranks.  A lack of memory is recorded
+   with key 0 (PnlmeDataOutOfMemory), the rank stops its work, and it is raised at the next checkpoint. */
 #include "data/dataimpl.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +33,7 @@
 #define SENTINEL_ID INT64_MIN /* rows before any parsable ID (reported as errors anyway) */
 
 typedef struct {
-  PetscInt64 id, off, line, nrows, nobs, ndose, nev;
+  PetscInt64 id, off, line, nrows, nobs, ndose, nev, ngen; /* ngen: timeline entries added by ADDL */
 } Run;
 
 typedef struct {
@@ -36,32 +41,66 @@ typedef struct {
   Run       *r;
 } RunList;
 
-static PetscErrorCode RunPush(RunList *l, const Run *r)
+void PnlmeDataOutOfMemory(PnlmeData d, PnlmeDeferredError *err, const char what[], double bytes)
+{
+  PetscMPIInt rank = 0;
+  const char *unit = "bytes";
+  double      v    = bytes;
+
+  MPI_Comm_rank(PetscObjectComm((PetscObject)d), &rank);
+  if (v >= 1024.0 * 1024 * 1024) v /= 1024.0 * 1024 * 1024, unit = "GiB";
+  else if (v >= 1024.0 * 1024) v /= 1024.0 * 1024, unit = "MiB";
+  else if (v >= 1024.0) v /= 1024.0, unit = "KiB";
+  PnlmeDeferredErrorSet(err, 0, "%s: out of memory on rank %d: cannot allocate %s (%.3g %s)", d->file, (int)rank, what, v, unit);
+}
+
+/* appends a run; *ok = PETSC_FALSE when the list cannot grow */
+static PetscErrorCode RunPush(RunList *l, const Run *r, PetscBool *ok)
 {
   PetscFunctionBegin;
+  *ok = PETSC_TRUE;
   if (l->n == l->cap) {
-    l->cap = PetscMax(2 * l->cap, 1024);
-    PetscCall(PetscRealloc((size_t)l->cap * sizeof(Run), &l->r));
+    PetscInt64 cap = PetscMax(2 * l->cap, 1024);
+    PetscCall(PnlmeDataTryGrow((size_t)l->n, (size_t)cap, sizeof(Run), &l->r, ok));
+    if (!*ok) PetscFunctionReturn(0);
+    l->cap = cap;
   }
   l->r[l->n++] = *r;
   PetscFunctionReturn(0);
 }
 
-static inline void RunAdd(Run *r, PetscInt64 nrows, PetscInt64 nobs, PetscInt64 ndose, PetscInt64 nev)
+static inline void RunAdd(Run *r, PetscInt64 nrows, PetscInt64 nobs, PetscInt64 ndose, PetscInt64 nev, PetscInt64 ngen)
 {
   r->nrows += nrows;
   r->nobs += nobs;
   r->ndose += ndose;
   r->nev += nev;
+  r->ngen += ngen;
 }
 
-/* any recorded problem on any rank? (collective) */
-static PetscErrorCode AnyError(MPI_Comm comm, PnlmeDeferredError *err, PetscBool *any)
+/* any recorded problem on any rank, or with below > 0 any with a key < below? (collective) */
+static PetscErrorCode AnyErrorBelow(MPI_Comm comm, PnlmeDeferredError *err, PetscInt64 below, PetscBool *any)
 {
   PetscInt64 k = err->key, kmin;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(&k, &kmin, 1, MPIU_INT64, MPI_MIN, comm));
-  *any = (PetscBool)(kmin != PNLME_NO_ERROR_KEY);
+  *any = (PetscBool)(below > 0 ? kmin < below : kmin != PNLME_NO_ERROR_KEY);
+  PetscFunctionReturn(0);
+}
+static PetscErrorCode AnyError(MPI_Comm comm, PnlmeDeferredError *err, PetscBool *any)
+{
+  return AnyErrorBelow(comm, err, 0, any);
+}
+/* a lack of memory (or a read error: key 0) on any rank? */
+#define KEY_FATAL 1
+
+/* does any rank say yes? (collective) */
+static PetscErrorCode AnyRank(MPI_Comm comm, PetscBool mine, PetscBool *any)
+{
+  PetscMPIInt m = mine ? 1 : 0, a;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(&m, &a, 1, MPI_INT, MPI_MAX, comm));
+  *any = (PetscBool)(a != 0);
   PetscFunctionReturn(0);
 }
 
@@ -97,12 +136,16 @@ static PetscErrorCode ScanRange(PnlmeData d, int fd, PetscInt64 fsize, PetscInt6
   const char     *line;
   size_t          len;
   PetscInt64      off;
-  PetscBool       got, ok;
+  PetscBool       got, ok, pushed;
   Run            *cur = NULL;
 
   PetscFunctionBegin;
+  PetscCall(PnlmeRowParserCreate(d, PETSC_FALSE, &rp, &ok));
+  if (!ok) {
+    PnlmeDataOutOfMemory(d, err, "the fields of a row", (double)d->ncol * sizeof(PnlmeField));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PnlmeLineReaderCreate(fd, fsize, d->bufsize, &r));
-  PetscCall(PnlmeRowParserCreate(d, PETSC_FALSE, &rp));
   PetscCall(PnlmeLineReaderSeek(&r, begin, end, align));
   for (;;) {
     PnlmeRow     row;
@@ -123,16 +166,21 @@ static PetscErrorCode ScanRange(PnlmeData d, int fd, PetscInt64 fsize, PetscInt6
           sc->lead.off = off;
           sc->lead.line = rel;
         }
-        RunAdd(&sc->lead, 1, k.isobs, k.ndose, k.nev);
+        RunAdd(&sc->lead, 1, k.isobs, k.ndose, k.nev, k.ngen);
         continue;
       }
     } else if (!cur || row.id != cur->id) {
-      Run nr = {row.id, off, rel, 0, 0, 0, 0};
-      PetscCall(RunPush(&sc->runs, &nr));
+      Run nr = {row.id, off, rel, 0, 0, 0, 0, 0};
+      PetscCall(RunPush(&sc->runs, &nr, &pushed));
+      if (!pushed) {
+        PnlmeDataOutOfMemory(d, err, "the list of subjects found by the scan", 2.0 * (double)sc->runs.cap * sizeof(Run));
+        break;
+      }
       cur = &sc->runs.r[sc->runs.n - 1];
     }
-    RunAdd(cur, 1, k.isobs, k.ndose, k.nev);
+    RunAdd(cur, 1, k.isobs, k.ndose, k.nev, k.ngen);
   }
+  if (r.oom) PnlmeDataOutOfMemory(d, err, "a read buffer for a long line", (double)r.oombytes);
   if (r.ioerror) PnlmeDeferredErrorSet(err, 0, "%s: read error", d->file);
   PetscCall(PnlmeRowParserDestroy(&rp));
   PetscCall(PnlmeLineReaderDestroy(&r));
@@ -140,18 +188,18 @@ static PetscErrorCode ScanRange(PnlmeData d, int fd, PetscInt64 fsize, PetscInt6
 }
 
 /* one record per rank for merging runs across ranges */
-enum { S_HASLEAD, S_LEADOFF, S_LEADLINE, S_LEADROWS, S_LEADOBS, S_LEADDOSE, S_LEADEV, S_NRUNS, S_FIRSTID, S_FROWS, S_FOBS, S_FDOSE, S_FEV, S_LASTID, S_N };
+enum { S_HASLEAD, S_LEADOFF, S_LEADLINE, S_LEADROWS, S_LEADOBS, S_LEADDOSE, S_LEADEV, S_LEADGEN, S_NRUNS, S_FIRSTID, S_FROWS, S_FOBS, S_FDOSE, S_FEV, S_FGEN, S_LASTID, S_N };
 
 /* Every rank walks the records of all ranks in order and finds what belongs to it: whether its lead and
    its first run continue a subject started earlier, and what later ranks add to its last subject. */
-static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
+static PetscErrorCode MergeRuns(PnlmeData d, MPI_Comm comm, Scan *sc, RunList *subj, PnlmeDeferredError *err)
 {
   PetscMPIInt rank, size;
   PetscInt64  mine[S_N], *all;
   PetscInt64  previd = 0;
-  PetscBool   prevvalid = PETSC_FALSE, keeplead = PETSC_FALSE, dropfirst = PETSC_FALSE;
+  PetscBool   prevvalid = PETSC_FALSE, keeplead = PETSC_FALSE, dropfirst = PETSC_FALSE, ok = PETSC_TRUE;
   PetscInt    owner = -1;
-  Run         extra = {0, 0, 0, 0, 0, 0, 0};
+  Run         extra = {0, 0, 0, 0, 0, 0, 0, 0};
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -165,6 +213,7 @@ static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
     mine[S_LEADOBS]  = sc->lead.nobs;
     mine[S_LEADDOSE] = sc->lead.ndose;
     mine[S_LEADEV]   = sc->lead.nev;
+    mine[S_LEADGEN]  = sc->lead.ngen;
   }
   mine[S_NRUNS] = sc->runs.n;
   if (sc->runs.n) {
@@ -173,6 +222,7 @@ static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
     mine[S_FOBS]    = sc->runs.r[0].nobs;
     mine[S_FDOSE]   = sc->runs.r[0].ndose;
     mine[S_FEV]     = sc->runs.r[0].nev;
+    mine[S_FGEN]    = sc->runs.r[0].ngen;
     mine[S_LASTID]  = sc->runs.r[sc->runs.n - 1].id;
   }
   PetscCall(PetscMalloc1((size_t)size * S_N, &all));
@@ -181,7 +231,7 @@ static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
     const PetscInt64 *a = all + (size_t)s * S_N;
     if (a[S_HASLEAD]) {
       if (owner >= 0) {
-        if (owner == rank) RunAdd(&extra, a[S_LEADROWS], a[S_LEADOBS], a[S_LEADDOSE], a[S_LEADEV]);
+        if (owner == rank) RunAdd(&extra, a[S_LEADROWS], a[S_LEADOBS], a[S_LEADDOSE], a[S_LEADEV], a[S_LEADGEN]);
       } else {
         if (s == rank) keeplead = PETSC_TRUE;
         owner     = s;
@@ -192,7 +242,7 @@ static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
     if (a[S_NRUNS] > 0) {
       PetscBool cont = (PetscBool)(owner >= 0 && prevvalid && a[S_FIRSTID] == previd);
       if (cont) {
-        if (owner == rank) RunAdd(&extra, a[S_FROWS], a[S_FOBS], a[S_FDOSE], a[S_FEV]);
+        if (owner == rank) RunAdd(&extra, a[S_FROWS], a[S_FOBS], a[S_FDOSE], a[S_FEV], a[S_FGEN]);
         if (s == rank) dropfirst = PETSC_TRUE;
       }
       if (!cont || a[S_NRUNS] > 1) owner = s;
@@ -203,9 +253,13 @@ static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
   PetscCall(PetscFree(all));
   /* this rank's subjects */
   subj->n = 0;
-  if (keeplead) PetscCall(RunPush(subj, &sc->lead));
-  for (PetscInt64 i = dropfirst ? 1 : 0; i < sc->runs.n; i++) PetscCall(RunPush(subj, &sc->runs.r[i]));
-  if (subj->n) RunAdd(&subj->r[subj->n - 1], extra.nrows, extra.nobs, extra.ndose, extra.nev);
+  if (keeplead) PetscCall(RunPush(subj, &sc->lead, &ok));
+  for (PetscInt64 i = dropfirst ? 1 : 0; ok && i < sc->runs.n; i++) PetscCall(RunPush(subj, &sc->runs.r[i], &ok));
+  if (!ok) {
+    PnlmeDataOutOfMemory(d, err, "the list of subjects", 2.0 * (double)subj->cap * sizeof(Run));
+    PetscFunctionReturn(0);
+  }
+  if (subj->n) RunAdd(&subj->r[subj->n - 1], extra.nrows, extra.nobs, extra.ndose, extra.nev, extra.ngen);
   else PetscCheck(extra.nrows == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "continuation rows without a subject");
   PetscFunctionReturn(0);
 }
@@ -214,16 +268,27 @@ static PetscErrorCode MergeRuns(MPI_Comm comm, Scan *sc, RunList *subj)
 static PetscErrorCode CheckDuplicates(PnlmeData d, MPI_Comm comm, const RunList *subj, PnlmeDeferredError *err)
 {
   PetscMPIInt  size, *scnt, *sdsp, *rcnt, *rdsp;
-  PetscInt64  *sbuf, *rbuf, nrecv = 0;
+  PetscInt64  *sbuf = NULL, *rbuf = NULL, nrecv = 0, nsend = 0;
   const char  *idname = d->colname[d->stdcol[PNLME_COL_ID]];
+  PetscBool    ok, any;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscCalloc4(size, &scnt, size, &sdsp, size, &rcnt, size, &rdsp));
   for (PetscInt64 i = 0; i < subj->n; i++)
+    if (subj->r[i].id != SENTINEL_ID) nsend += 2;
+  PetscCall(PnlmeDataTryGrow(0, (size_t)PetscMax(1, nsend), sizeof(*sbuf), &sbuf, &ok));
+  if (!ok) PnlmeDataOutOfMemory(d, err, "the IDs to check for duplicates", (double)nsend * sizeof(*sbuf));
+  PetscCall(AnyRank(comm, (PetscBool)!ok, &any));
+  if (any) {
+    PetscCall(PetscFree(sbuf));
+    PetscCall(PetscFree4(scnt, sdsp, rcnt, rdsp));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(nsend < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "too many subjects per rank for the duplicate-ID check");
+  for (PetscInt64 i = 0; i < subj->n; i++)
     if (subj->r[i].id != SENTINEL_ID) scnt[HashID(subj->r[i].id) % (uint64_t)size] += 2;
   for (PetscMPIInt q = 1; q < size; q++) sdsp[q] = sdsp[q - 1] + scnt[q - 1];
-  PetscCall(PetscMalloc1(PetscMax(1, sdsp[size - 1] + scnt[size - 1]), &sbuf));
   {
     PetscMPIInt *pos;
     PetscCall(PetscMalloc1(size, &pos));
@@ -242,7 +307,15 @@ static PetscErrorCode CheckDuplicates(PnlmeData d, MPI_Comm comm, const RunList 
     nrecv += rcnt[q];
   }
   PetscCheck(nrecv < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "too many subjects per rank for the duplicate-ID check");
-  PetscCall(PetscMalloc1(PetscMax(1, nrecv), &rbuf));
+  PetscCall(PnlmeDataTryGrow(0, (size_t)PetscMax(1, nrecv), sizeof(*rbuf), &rbuf, &ok));
+  if (!ok) PnlmeDataOutOfMemory(d, err, "the IDs to check for duplicates", (double)nrecv * sizeof(*rbuf));
+  PetscCall(AnyRank(comm, (PetscBool)!ok, &any));
+  if (any) {
+    PetscCall(PetscFree(sbuf));
+    PetscCall(PetscFree(rbuf));
+    PetscCall(PetscFree4(scnt, sdsp, rcnt, rdsp));
+    PetscFunctionReturn(0);
+  }
   PetscCallMPI(MPI_Alltoallv(sbuf, scnt, sdsp, MPIU_INT64, rbuf, rcnt, rdsp, MPIU_INT64, comm));
   qsort(rbuf, (size_t)(nrecv / 2), 2 * sizeof(PetscInt64), ComparePairs);
   for (PetscInt64 i = 2; i < nrecv; i += 2)
@@ -258,9 +331,10 @@ static PetscErrorCode CheckDuplicates(PnlmeData d, MPI_Comm comm, const RunList 
 typedef struct {
   PetscInt64 begin, end, firstline; /* byte range of this rank's subjects, line of the first */
   PetscInt64 nsub, nkept, nobs, nev, gstart, nglobal;
+  PetscInt64 genbefore, gentotal; /* timeline entries added by ADDL: in the file before this range, in all */
 } Part;
 
-enum { P_NSUB, P_NKEPT, P_NOBS, P_NEV, P_COST, P_NSUM };
+enum { P_NSUB, P_NKEPT, P_NOBS, P_NEV, P_COST, P_NGEN, P_NSUM };
 
 static PetscErrorCode Partition(PnlmeData d, MPI_Comm comm, PetscInt64 fsize, const RunList *subj, Part *part)
 {
@@ -292,6 +366,7 @@ static PetscErrorCode Partition(PnlmeData d, MPI_Comm comm, PetscInt64 fsize, co
     sm[P_NSUM * q + P_NOBS] += r->nobs;
     sm[P_NSUM * q + P_NEV] += r->nev;
     sm[P_NSUM * q + P_COST] += cost;
+    sm[P_NSUM * q + P_NGEN] += r->ngen;
   }
   PetscCallMPI(MPI_Allreduce(mn, mnall, 2 * size, MPIU_INT64, MPI_MIN, comm));
   PetscCallMPI(MPI_Allreduce(sm, small, P_NSUM * size, MPIU_INT64, MPI_SUM, comm));
@@ -308,11 +383,15 @@ static PetscErrorCode Partition(PnlmeData d, MPI_Comm comm, PetscInt64 fsize, co
       break;
     }
   if (!part->nsub) part->end = fsize;
-  part->gstart  = 0;
-  part->nglobal = 0;
+  part->gstart    = 0;
+  part->nglobal   = 0;
+  part->genbefore = 0;
+  part->gentotal  = 0;
   for (PetscMPIInt q = 0; q < size; q++) {
     if (q < rank) part->gstart += small[P_NSUM * q + P_NKEPT];
+    if (q < rank) part->genbefore += small[P_NSUM * q + P_NGEN];
     part->nglobal += small[P_NSUM * q + P_NKEPT];
+    part->gentotal += small[P_NSUM * q + P_NGEN];
   }
   d->size = size;
   PetscCall(PetscFree2(d->partnsub, d->partcost));
@@ -334,32 +413,61 @@ typedef struct {
   PetscReal  tmin, tmax;
   PetscInt   maxobs, maxev;
   PetscInt64 nparsed, nkept, ndropped, dropline, dropid;
+  PetscBool  oom; /* an array could not grow: nothing more is stored */
 } Store;
 
-static PetscErrorCode StoreReserve(PnlmeData d, Store *st, PetscInt64 nsub, PetscInt64 nobs, PetscInt64 nev)
+/* grows the arrays to hold nsub subjects, nobs observations and nev timeline entries; without the
+   memory, records the problem and sets st->oom */
+static PetscErrorCode StoreReserve(PnlmeData d, Store *st, PetscInt64 nsub, PetscInt64 nobs, PetscInt64 nev, PnlmeDeferredError *err)
 {
+  PetscBool ok = PETSC_TRUE;
+
   PetscFunctionBegin;
+  if (st->oom) PetscFunctionReturn(0);
   if (nsub > st->capsub) {
     PetscInt64 cap = PetscMax(nsub, 2 * st->capsub);
-    PetscCall(PetscRealloc((size_t)cap * sizeof(PetscInt64), &d->id));
-    PetscCall(PetscRealloc((size_t)cap * sizeof(PetscInt64), &d->line));
-    PetscCall(PetscRealloc((size_t)(cap + 1) * sizeof(PetscInt64), &d->obsptr));
-    PetscCall(PetscRealloc((size_t)(cap + 1) * sizeof(PetscInt64), &d->evptr));
-    PetscCall(PetscRealloc((size_t)PetscMax(1, cap * d->ncovspec) * sizeof(PetscReal), &st->raw));
+    size_t     old = (size_t)st->capsub, nc = (size_t)PetscMax(1, d->ncovspec);
+    PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscInt64), &d->id, &ok));
+    if (ok) PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscInt64), &d->line, &ok));
+    if (ok) PetscCall(PnlmeDataTryGrow(old + 1, (size_t)cap + 1, sizeof(PetscInt64), &d->obsptr, &ok));
+    if (ok) PetscCall(PnlmeDataTryGrow(old + 1, (size_t)cap + 1, sizeof(PetscInt64), &d->evptr, &ok));
+    if (ok) PetscCall(PnlmeDataTryGrow(old * nc, (size_t)cap * nc, sizeof(PetscReal), &st->raw, &ok));
+    if (!ok) {
+      char what[128];
+      PetscCall(PetscSNPrintf(what, sizeof(what), "the arrays of the subjects, %" PetscInt64_FMT " of them", cap));
+      PnlmeDataOutOfMemory(d, err, what, (double)cap * (4 * sizeof(PetscInt64) + nc * sizeof(PetscReal)));
+      st->oom = PETSC_TRUE;
+      PetscFunctionReturn(0);
+    }
     st->capsub = cap;
   }
   if (nobs > st->capobs) {
     PetscInt64 cap = PetscMax(nobs, 2 * st->capobs);
-    PetscCall(PetscRealloc((size_t)cap * sizeof(PetscReal), &d->tobs));
-    PetscCall(PetscRealloc((size_t)cap * sizeof(PetscReal), &d->dv));
-    PetscCall(PetscRealloc((size_t)cap * sizeof(PetscInt), &d->obsout));
-    if (d->stdcol[PNLME_COL_CENS] >= 0) PetscCall(PetscRealloc((size_t)cap * sizeof(PetscInt), &d->cens));
-    if (d->stdcol[PNLME_COL_LIMIT] >= 0) PetscCall(PetscRealloc((size_t)cap * sizeof(PetscReal), &d->limit));
+    size_t     old = (size_t)st->capobs;
+    PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscReal), &d->tobs, &ok));
+    if (ok) PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscReal), &d->dv, &ok));
+    if (ok) PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscInt), &d->obsout, &ok));
+    if (ok && d->stdcol[PNLME_COL_CENS] >= 0) PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscInt), &d->cens, &ok));
+    if (ok && d->stdcol[PNLME_COL_LIMIT] >= 0) PetscCall(PnlmeDataTryGrow(old, (size_t)cap, sizeof(PetscReal), &d->limit, &ok));
+    if (!ok) {
+      char what[128];
+      PetscCall(PetscSNPrintf(what, sizeof(what), "the arrays of the observations, %" PetscInt64_FMT " of them", cap));
+      PnlmeDataOutOfMemory(d, err, what, (double)cap * (3 * sizeof(PetscReal) + 2 * sizeof(PetscInt)));
+      st->oom = PETSC_TRUE;
+      PetscFunctionReturn(0);
+    }
     st->capobs = cap;
   }
   if (nev > st->capev) {
     PetscInt64 cap = PetscMax(nev, 2 * st->capev);
-    PetscCall(PetscRealloc((size_t)cap * sizeof(PnlmeEvent), &d->ev));
+    PetscCall(PnlmeDataTryGrow((size_t)st->capev, (size_t)cap, sizeof(PnlmeEvent), &d->ev, &ok));
+    if (!ok) {
+      char what[128];
+      PetscCall(PetscSNPrintf(what, sizeof(what), "the timelines, %" PetscInt64_FMT " entries", cap));
+      PnlmeDataOutOfMemory(d, err, what, (double)cap * sizeof(PnlmeEvent));
+      st->oom = PETSC_TRUE;
+      PetscFunctionReturn(0);
+    }
     st->capev = cap;
   }
   PetscFunctionReturn(0);
@@ -369,16 +477,20 @@ static PetscErrorCode StoreReserve(PnlmeData d, Store *st, PetscInt64 nsub, Pets
 typedef struct {
   PetscBool  open;
   PetscInt64 id, line;
-  PetscInt64 nrows, ndoserec, ndoseexp, ninf, nreset;
+  PetscInt64 nrows, nobs, ndoserec, ndoseexp, ninf, nreset;
   PetscInt   ndose;
   PetscReal  prevtime, tmin, tmax;
   PetscBool  hasprev;
   PetscReal *cov; /* [ncovspec] first value seen, NaN if none yet */
 } Current;
 
-static PetscErrorCode FinishSubject(PnlmeData d, Store *st, Current *cur, PnlmeTimeline *tl, PnlmeDeferredError *err)
+/* The pass over a rank's byte range: VALIDATE checks every row and subject and stores nothing (no
+   observation array, no timeline); BUILD also fills the arrays and the timelines. */
+typedef enum { PASS_VALIDATE, PASS_BUILD } Pass;
+
+static PetscErrorCode FinishSubject(PnlmeData d, Store *st, Current *cur, PnlmeTimeline *tl, Pass pass, PnlmeDeferredError *err)
 {
-  PetscInt64 i = st->nsub, nobs = st->nobs - d->obsptr[i];
+  PetscInt64 i = st->nsub, nobs = cur->nobs;
   PetscInt   nev;
 
   PetscFunctionBegin;
@@ -396,7 +508,10 @@ static PetscErrorCode FinishSubject(PnlmeData d, Store *st, Current *cur, PnlmeT
   for (PetscInt c = 0; c < d->ncovspec; c++)
     if (PetscIsNanReal(cur->cov[c]))
       PnlmeDeferredErrorSet(err, 4 * cur->line + 2, "%s:%" PetscInt64_FMT ": column %s: no value for ID %" PetscInt64_FMT " (a covariate needs a value in at least one row of each subject)", d->file, cur->line, d->colname[d->covspec[c].col], cur->id);
-  PetscCall(StoreReserve(d, st, i + 1, st->nobs, st->nev + tl->n));
+  st->nkept++;
+  if (pass == PASS_VALIDATE || st->oom) PetscFunctionReturn(0);
+  PetscCall(StoreReserve(d, st, i + 1, st->nobs, st->nev + tl->n, err));
+  if (st->oom) PetscFunctionReturn(0);
   PetscCall(PnlmeTimelineFinish(tl, d->ev + st->nev, &nev));
   st->nev += nev;
   d->id[i]         = cur->id;
@@ -405,7 +520,6 @@ static PetscErrorCode FinishSubject(PnlmeData d, Store *st, Current *cur, PnlmeT
   d->evptr[i + 1]  = st->nev;
   for (PetscInt c = 0; c < d->ncovspec; c++) st->raw[i * d->ncovspec + c] = cur->cov[c];
   st->nsub++;
-  st->nkept++;
   st->nrows += cur->nrows;
   st->ndoserec += cur->ndoserec;
   st->ndoseexp += cur->ndoseexp;
@@ -418,26 +532,28 @@ static PetscErrorCode FinishSubject(PnlmeData d, Store *st, Current *cur, PnlmeT
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode StartSubject(PnlmeData d, Store *st, Current *cur, PnlmeTimeline *tl, PetscInt64 id, PetscInt64 line)
+static PetscErrorCode StartSubject(PnlmeData d, Store *st, Current *cur, PnlmeTimeline *tl, PetscInt64 id, PetscInt64 line, Pass pass, PnlmeDeferredError *err)
 {
   PetscFunctionBegin;
-  PetscCall(StoreReserve(d, st, st->nsub + 1, st->nobs, st->nev));
   cur->open  = PETSC_TRUE;
   cur->id    = id;
   cur->line  = line;
-  cur->nrows = cur->ndoserec = cur->ndoseexp = cur->ninf = cur->nreset = 0;
-  cur->ndose                                                          = 0;
-  cur->hasprev                                                        = PETSC_FALSE;
-  cur->tmin                                                           = PETSC_MAX_REAL;
-  cur->tmax                                                           = -PETSC_MAX_REAL;
+  cur->nrows = cur->nobs = cur->ndoserec = cur->ndoseexp = cur->ninf = cur->nreset = 0;
+  cur->ndose                                                                      = 0;
+  cur->hasprev                                                                    = PETSC_FALSE;
+  cur->tmin                                                                       = PETSC_MAX_REAL;
+  cur->tmax                                                                       = -PETSC_MAX_REAL;
   for (PetscInt c = 0; c < d->ncovspec; c++) cur->cov[c] = NAN;
+  if (pass == PASS_VALIDATE) PetscFunctionReturn(0);
+  PetscCall(StoreReserve(d, st, st->nsub + 1, st->nobs, st->nev, err));
+  if (st->oom) PetscFunctionReturn(0);
   d->obsptr[st->nsub] = st->nobs;
   d->evptr[st->nsub]  = st->nev;
   PetscCall(PnlmeTimelineReset(tl));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Part *part, Store *st, PnlmeDeferredError *err)
+static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Part *part, Pass pass, Store *st, PnlmeDeferredError *err)
 {
   PnlmeLineReader r;
   PnlmeRowParser  rp;
@@ -446,20 +562,26 @@ static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Pa
   PetscReal      *cov;
   const char     *line;
   size_t          len;
-  PetscInt64      off, L = part->firstline;
-  PetscBool       got, ok;
+  PetscInt64      off, L = part->firstline, gen = part->genbefore;
+  PetscBool       got, ok, build = (PetscBool)(pass == PASS_BUILD);
   const char     *tname = d->colname[d->stdcol[PNLME_COL_TIME]];
 
   PetscFunctionBegin;
+  PetscCall(PnlmeRowParserCreate(d, PETSC_TRUE, &rp, &ok));
+  if (!ok) {
+    PnlmeDataOutOfMemory(d, err, "the fields of a row", (double)d->ncol * sizeof(PnlmeField));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMemzero(&tl, sizeof(tl)));
   PetscCall(PetscMemzero(&cur, sizeof(cur)));
   PetscCall(PetscMalloc2(PetscMax(1, d->ncovspec), &cov, PetscMax(1, d->ncovspec), &cur.cov));
-  PetscCall(StoreReserve(d, st, PetscMax(1, part->nkept), part->nobs, part->nev));
-  d->obsptr[0] = d->evptr[0] = 0;
+  if (build) {
+    PetscCall(StoreReserve(d, st, PetscMax(1, part->nkept), part->nobs, part->nev, err));
+    if (!st->oom) d->obsptr[0] = d->evptr[0] = 0;
+  }
   PetscCall(PnlmeLineReaderCreate(fd, fsize, d->bufsize, &r));
-  PetscCall(PnlmeRowParserCreate(d, PETSC_TRUE, &rp));
   PetscCall(PnlmeLineReaderSeek(&r, part->begin, part->end, PETSC_FALSE));
-  for (;; L++) {
+  for (; !st->oom; L++) {
     PnlmeRow     row;
     PnlmeRowKind k;
     PetscCall(PnlmeLineReaderNext(&r, &line, &len, &off, &got));
@@ -468,11 +590,20 @@ static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Pa
     PetscCall(PnlmeRowParse(&rp, line, len, L, &row, cov, err, &ok));
     if (row.idok) {
       if (!cur.open || row.id != cur.id) {
-        PetscCall(FinishSubject(d, st, &cur, &tl, err));
-        PetscCall(StartSubject(d, st, &cur, &tl, row.id, L));
+        PetscCall(FinishSubject(d, st, &cur, &tl, pass, err));
+        PetscCall(StartSubject(d, st, &cur, &tl, row.id, L, pass, err));
       }
-    } else if (!cur.open) PetscCall(StartSubject(d, st, &cur, &tl, SENTINEL_ID, L));
+    } else if (!cur.open) PetscCall(StartSubject(d, st, &cur, &tl, SENTINEL_ID, L, pass, err));
+    if (st->oom) break;
     cur.nrows++;
+    /* the bound on ADDL expansion: the file's running count of added entries, counted over every row as
+       the scan did, first exceeds the limit at this row */
+    PnlmeRowClassify(&row, &k);
+    if (k.ngen > 0 && gen <= d->maxevents && gen + k.ngen > d->maxevents) {
+      const char *aname = d->colname[d->stdcol[PNLME_COL_ADDL]];
+      PnlmeDeferredErrorSet(err, 4 * L, "%s:%" PetscInt64_FMT ": column %s: ADDL expansion reaches %" PetscInt64_FMT " timeline entries at this row, more than the limit -data_max_events %" PetscInt64_FMT, d->file, L, aname, gen + k.ngen, d->maxevents);
+    }
+    gen += k.ngen;
     if (!ok) continue;
     /* subject-level checks of the row */
     if (cur.hasprev && row.time < cur.prevtime)
@@ -487,18 +618,28 @@ static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Pa
       else if (cov[c] != cur.cov[c])
         PnlmeDeferredErrorSet(err, 4 * L, "%s:%" PetscInt64_FMT ": column %s: time-varying covariate (ID %" PetscInt64_FMT ": %g, then %g) not supported", d->file, L, d->colname[d->covspec[c].col], cur.id, (double)cur.cov[c], (double)cov[c]);
     }
-    PnlmeRowClassify(&row, &k);
     if (k.isobs) {
-      PetscInt64 j = st->nobs;
-      PetscCall(StoreReserve(d, st, st->nsub + 1, j + 1, st->nev));
-      d->tobs[j] = row.time;
-      d->dv[j]   = row.dv;
-      PetscCall(PnlmeRowObsOutput(&rp, &row, &d->obsout[j]));
-      if (d->cens) d->cens[j] = (PetscInt)row.cens;
-      if (d->limit) d->limit[j] = row.limit;
-      st->nobs++;
+      if (build) {
+        PetscInt64 j = st->nobs;
+        PetscCall(StoreReserve(d, st, st->nsub + 1, j + 1, st->nev, err));
+        if (st->oom) break;
+        d->tobs[j] = row.time;
+        d->dv[j]   = row.dv;
+        PetscCall(PnlmeRowObsOutput(&rp, &row, &d->obsout[j]));
+        if (d->cens) d->cens[j] = (PetscInt)row.cens;
+        if (d->limit) d->limit[j] = row.limit;
+        st->nobs++;
+      }
+      cur.nobs++;
     }
-    PetscCall(PnlmeTimelineAddRow(&tl, &row, &k, (PetscInt)(st->nobs - 1 - d->obsptr[st->nsub]), cur.ndose));
+    if (build) {
+      PetscCall(PnlmeTimelineAddRow(&tl, &row, &k, (PetscInt)(cur.nobs - 1), cur.ndose));
+      if (tl.oom) {
+        PnlmeDataOutOfMemory(d, err, "the timeline of a subject", (double)tl.oombytes);
+        st->oom = PETSC_TRUE;
+        break;
+      }
+    }
     if (k.isdose) {
       cur.ndose++;
       cur.ndoserec++;
@@ -507,7 +648,8 @@ static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Pa
     }
     if (k.isreset) cur.nreset++;
   }
-  PetscCall(FinishSubject(d, st, &cur, &tl, err));
+  if (!st->oom) PetscCall(FinishSubject(d, st, &cur, &tl, pass, err));
+  if (r.oom) PnlmeDataOutOfMemory(d, err, "a read buffer for a long line", (double)r.oombytes);
   if (r.ioerror) PnlmeDeferredErrorSet(err, 0, "%s: read error", d->file);
   PetscCall(PnlmeTimelineDestroy(&tl));
   PetscCall(PnlmeRowParserDestroy(&rp));
@@ -534,6 +676,7 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
 
   PetscFunctionBegin;
   PetscCheck(d->file[0], comm, PETSC_ERR_USER, "no data file: give -data_file PATH");
+  PetscCall(PnlmeDataCheckColumnRoles(d));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PnlmeDataResetStorage(d));
@@ -573,24 +716,56 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
     if (!nrows) PnlmeDeferredErrorSet(&err, 4, "%s:1: no data rows after the header", d->file);
   }
   PetscCall(PetscLogEventEnd(PNLME_DataRead, d, 0, 0, 0));
+  /* checkpoint: read errors, memory, no data rows (the scan records nothing else) */
+  PetscCall(AnyError(comm, &err, &any));
+  if (any) {
+    close(fd);
+    PetscCall(PetscFree(sc.runs.r));
+    PetscCall(PnlmeDeferredErrorRaise(comm, &err));
+  }
 
   /* 2-4. subjects, duplicate IDs, partition */
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogEventBegin(PNLME_DataPartition, d, 0, 0, 0));
-  PetscCall(MergeRuns(comm, &sc, &subj));
+  PetscCall(MergeRuns(d, comm, &sc, &subj, &err));
   PetscCall(PetscFree(sc.runs.r));
-  PetscCall(CheckDuplicates(d, comm, &subj, &err));
+  PetscCall(AnyErrorBelow(comm, &err, KEY_FATAL, &any));
+  if (!any) PetscCall(CheckDuplicates(d, comm, &subj, &err));
+  PetscCall(AnyErrorBelow(comm, &err, KEY_FATAL, &any)); /* memory: duplicate IDs are reported with the rows */
+  if (any) {
+    close(fd);
+    PetscCall(PetscFree(subj.r));
+    PetscCall(PetscLogEventEnd(PNLME_DataPartition, d, 0, 0, 0));
+    PetscCall(PnlmeDeferredErrorRaise(comm, &err));
+  }
   PetscCall(Partition(d, comm, fsize, &subj, &part));
   PetscCall(PetscFree(subj.r));
   PetscCall(PetscLogEventEnd(PNLME_DataPartition, d, 0, 0, 0));
 
-  /* 5. parse this rank's subjects: checkpoint 2 */
+  /* 5. ADDL expansion: when the file has any, every row and subject is validated first, without building
+     anything, and the expansion is bounded by -data_max_events: checkpoint 2 */
   PetscCall(PetscTime(&t2));
   PetscCall(PetscLogEventBegin(PNLME_DataRead, d, 0, 0, 0));
+  if (nrows && part.gentotal > 0) {
+    Store vst;
+    PetscCall(PetscMemzero(&vst, sizeof(vst)));
+    vst.dropline = INT64_MAX;
+    PetscCall(ParseRange(d, fd, fsize, &part, PASS_VALIDATE, &vst, &err));
+    if (part.gentotal > d->maxevents) /* found at its row above; this only if the counts disagreed */
+      PnlmeDeferredErrorSet(&err, PNLME_NO_ERROR_KEY - 1, "%s: ADDL expansion adds %" PetscInt64_FMT " timeline entries, more than the limit -data_max_events %" PetscInt64_FMT, d->file, part.gentotal, d->maxevents);
+    PetscCall(AnyError(comm, &err, &any));
+    if (any) {
+      close(fd);
+      PetscCall(PetscLogEventEnd(PNLME_DataRead, d, 0, 0, 0));
+      PetscCall(PnlmeDeferredErrorRaise(comm, &err));
+    }
+  }
+
+  /* 6. parse this rank's subjects and build the arrays: checkpoint 3 */
   st.tmin     = PETSC_MAX_REAL;
   st.tmax     = -PETSC_MAX_REAL;
   st.dropline = INT64_MAX;
-  if (nrows) PetscCall(ParseRange(d, fd, fsize, &part, &st, &err));
+  if (nrows) PetscCall(ParseRange(d, fd, fsize, &part, PASS_BUILD, &st, &err));
   close(fd);
   PetscCall(PetscTime(&t3));
   PetscCall(PetscLogEventEnd(PNLME_DataRead, d, 0, 0, 0));
@@ -607,7 +782,7 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
   d->gstart  = part.gstart;
   d->nglobal = part.nglobal;
 
-  /* covariates (collective): checkpoint 3 */
+  /* covariates (collective): checkpoint 4 */
   PetscCall(PnlmeDataCovariatesFinish(d, st.raw, &err));
   PetscCall(PetscFree(st.raw));
   PetscCall(AnyError(comm, &err, &any));

@@ -7,7 +7,7 @@
 
 const char *const PnlmeDataStdColumns[] = {"ID", "TIME", "DV", "AMT", "EVID", "MDV", "CMT", "RATE", "II", "ADDL", "CENS", "LIMIT"};
 
-#define IDMAX 9007199254740992.0 /* 2^53: IDs are integers stored exactly in a double */
+#define IDMAX 9007199254740992LL /* 2^53: IDs are integers whose exact value is at most this in magnitude */
 
 const char *PnlmeDataFileName(PnlmeData d)
 {
@@ -48,6 +48,7 @@ PetscErrorCode PnlmeDataReadHeader(PnlmeData d, int fd, PetscInt64 fsize, PetscI
   PnlmeField     *f;
   PetscInt        n;
   char            found[400];
+  PetscBool       ok;
 
   PetscFunctionBegin;
   *datastart = fsize;
@@ -59,6 +60,11 @@ PetscErrorCode PnlmeDataReadHeader(PnlmeData d, int fd, PetscInt64 fsize, PetscI
   PetscCall(PnlmeLineReaderCreate(fd, fsize, 1 << 16, &r));
   PetscCall(PnlmeLineReaderSeek(&r, 0, 1, PETSC_FALSE));
   PetscCall(PnlmeLineReaderNext(&r, &line, &len, &off, &got));
+  if (r.oom) {
+    PnlmeDataOutOfMemory(d, err, "a buffer for the header line", (double)r.oombytes);
+    PetscCall(PnlmeLineReaderDestroy(&r));
+    PetscFunctionReturn(0);
+  }
   if (r.ioerror || !got) {
     PnlmeDeferredErrorSet(err, 0, "%s: cannot read the file", d->file);
     PetscCall(PnlmeLineReaderDestroy(&r));
@@ -76,9 +82,16 @@ PetscErrorCode PnlmeDataReadHeader(PnlmeData d, int fd, PetscInt64 fsize, PetscI
     PetscFunctionReturn(0);
   }
   n = PnlmeCSVSplit(line, len, NULL, 0);
-  PetscCall(PetscMalloc1(n, &f));
   PetscCall(PetscFree(d->colname));
-  PetscCall(PetscCalloc1(n, &d->colname));
+  f = NULL;
+  PetscCall(PnlmeDataTryGrow(0, (size_t)n, sizeof(*f), &f, &ok));
+  if (ok) PetscCall(PnlmeDataTryGrow(0, (size_t)n, sizeof(*d->colname), &d->colname, &ok));
+  if (!ok) {
+    PnlmeDataOutOfMemory(d, err, "the names of the header's columns", (double)n * (double)(sizeof(*f) + sizeof(*d->colname)));
+    PetscCall(PetscFree(f));
+    PetscCall(PnlmeLineReaderDestroy(&r));
+    PetscFunctionReturn(0);
+  }
   PnlmeCSVSplit(line, len, f, n);
   for (PetscInt i = 0; i < n; i++) {
     size_t k = f[i].n < PNLME_DATA_MAX_NAME - 1 ? f[i].n : PNLME_DATA_MAX_NAME - 1;
@@ -117,7 +130,7 @@ static int CompareFieldJobs(const void *a, const void *b)
 
 /* The fields to parse, in the order of the columns (so the leftmost problem of a row is the one reported).
    The scan needs only what classifies rows: ID, DV, AMT, EVID, MDV, RATE, ADDL. */
-PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser *p)
+PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser *p, PetscBool *ok)
 {
   static const PetscBool scanneeds[PNLME_NCOL_STD] = {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE};
 
@@ -140,7 +153,11 @@ PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser 
     }
   qsort(p->job, (size_t)p->njob, sizeof(PnlmeFieldJob), CompareFieldJobs);
   p->maxf = d->ncol;
-  PetscCall(PetscMalloc1(p->maxf, &p->f));
+  PetscCall(PnlmeDataTryGrow(0, (size_t)p->maxf, sizeof(*p->f), &p->f, ok));
+  if (!*ok) {
+    PetscCall(PetscFree(p->job));
+    PetscFunctionReturn(0);
+  }
   if (d->model) PetscCall(PnlmeModelGetType(d->model, &p->modelname));
   PetscFunctionReturn(0);
 }
@@ -170,7 +187,7 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
   PetscBool   report = p->full, ok = PETSC_TRUE;
   const char *file   = d->file;
   PetscInt    nf;
-  char        txt[64];
+  char        txt[64], why[80];
 
   PetscFunctionBegin;
   row->id   = 0;
@@ -194,11 +211,26 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       row->dvmissing = (PetscBool)(f->n == 0 || (f->n == 1 && f->p[0] == '.'));
       continue;
     }
+    if (what == PNLME_COL_ID) { /* exactly: the text's own value, not its rounding to a double */
+      PetscInt64 id;
+      st = PnlmeCSVParseInteger(f, IDMAX, &id);
+      if (st == PNLME_NUM_OK) {
+        row->id   = id;
+        row->idok = PETSC_TRUE;
+        continue;
+      }
+      PnlmeCSVFieldText(f, txt, sizeof(txt));
+      PnlmeCSVBadReason(f, why, sizeof(why));
+      if (st == PNLME_NUM_MISSING) ROWERR("%s:%" PetscInt64_FMT ": column %s: missing value (every row needs an ID)", file, L, name);
+      else if (st == PNLME_NUM_RANGE) ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is too large: an ID is an integer of magnitude at most 2^53 = 9007199254740992 (to be stored exactly)", file, L, name, txt);
+      else ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is not an integer%s", file, L, name, txt, why);
+      continue;
+    }
     st = PnlmeCSVParseReal(f, &x);
     if (st == PNLME_NUM_BAD || st == PNLME_NUM_NONFINITE) {
       PnlmeCSVFieldText(f, txt, sizeof(txt));
-      if (what == PNLME_COL_ID) ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is not an integer", file, L, name, txt);
-      else if (st == PNLME_NUM_BAD) ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is not a number", file, L, name, txt);
+      PnlmeCSVBadReason(f, why, sizeof(why));
+      if (st == PNLME_NUM_BAD) ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is not a number%s", file, L, name, txt, why);
       else ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is not a finite number", file, L, name, txt);
       continue;
     }
@@ -210,16 +242,6 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       continue;
     }
     switch ((PnlmeColumn)what) {
-    case PNLME_COL_ID:
-      if (st == PNLME_NUM_MISSING) ROWERR("%s:%" PetscInt64_FMT ": column %s: missing value (every row needs an ID)", file, L, name);
-      else if (!IsInteger(x, IDMAX)) {
-        PnlmeCSVFieldText(f, txt, sizeof(txt));
-        ROWERR("%s:%" PetscInt64_FMT ": column %s: '%s' is not an integer", file, L, name, txt);
-      } else {
-        row->id   = (PetscInt64)x;
-        row->idok = PETSC_TRUE;
-      }
-      break;
     case PNLME_COL_TIME:
       if (st == PNLME_NUM_MISSING) ROWERR("%s:%" PetscInt64_FMT ": column %s: missing value (every row needs a time)", file, L, name);
       row->time = x;
@@ -284,10 +306,23 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
   if (ok && p->full) {
     PnlmeRowKind k;
     PetscInt     evid = row->evidmissing ? (row->amt > 0 ? 1 : 0) : row->evid;
+    const char  *iiname = d->stdcol[PNLME_COL_II] >= 0 ? d->colname[d->stdcol[PNLME_COL_II]] : "II";
+    const char  *rname  = d->stdcol[PNLME_COL_RATE] >= 0 ? d->colname[d->stdcol[PNLME_COL_RATE]] : "RATE";
+    PetscReal    tlast, dur = 0;
     PnlmeRowClassify(row, &k);
+    /* the timeline's times: the last dose at TIME + ADDL*II (t + j*II grows with j) and its infusion end */
+    tlast = row->time + (PetscReal)row->addl * row->ii;
+    if (k.isinf) dur = row->amt / row->rate;
     if (k.isdose && row->addl > 0 && !(row->ii > 0)) {
-      const char *iiname = d->stdcol[PNLME_COL_II] >= 0 ? d->colname[d->stdcol[PNLME_COL_II]] : "II";
       ROWERR("%s:%" PetscInt64_FMT ": column %s: ADDL %" PetscInt_FMT " needs a dosing interval II > 0, got %g", file, L, iiname, row->addl, (double)row->ii);
+    } else if (k.isdose && !isfinite(tlast)) {
+      ROWERR("%s:%" PetscInt64_FMT ": column %s: ADDL dose time TIME + ADDL*II = %g + %" PetscInt_FMT "*%g is not finite", file, L, iiname, (double)row->time, row->addl, (double)row->ii);
+    } else if (k.isinf && !isfinite(dur)) {
+      ROWERR("%s:%" PetscInt64_FMT ": column %s: infusion duration AMT/RATE = %g/%g is not finite", file, L, rname, (double)row->amt, (double)row->rate);
+    } else if (k.isinf && !(dur > 0)) {
+      ROWERR("%s:%" PetscInt64_FMT ": column %s: infusion duration AMT/RATE = %g/%g is 0 (it underflows)", file, L, rname, (double)row->amt, (double)row->rate);
+    } else if (k.isinf && !isfinite(tlast + dur)) {
+      ROWERR("%s:%" PetscInt64_FMT ": column %s: infusion end time (dose time %g + duration AMT/RATE %g) is not finite", file, L, rname, (double)tlast, (double)dur);
     } else if (evid == 0 && !row->mdvmissing && row->mdv == 0 && row->dvmissing) {
       ROWERR("%s:%" PetscInt64_FMT ": column %s: observation row (EVID 0, MDV 0) without a value", file, L, d->colname[d->stdcol[PNLME_COL_DV]]);
     } else if (k.isdose) {
