@@ -618,7 +618,7 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   PetscCall(PnlmeModelGetIntegratorName(fit->model, &iname));
   PetscCall(OptionsString(comm, &opts));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "format", "pnlme-results"));
-  PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "format_version", 1));
+  PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "format_version", 2)); /* 2: /estimates/status */
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "pnlme_version", PNLME_VERSION));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "model", mname));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "integrator", iname));
