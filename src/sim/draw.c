@@ -108,15 +108,9 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
   /* residual error */
   PnlmeRNGInit(&rng, (uint64_t)sim->seed, (uint64_t)g, PNLME_SIM_SUB_ERROR);
   for (PetscInt j = 0; j < s.nobs; j++) {
-    PetscReal f = sim->pred[j], e = PnlmeRNGNormal(&rng), a = sim->erra, b = sim->errb, y = f;
-    switch (sim->errmodel) {
-    case PNLME_SIM_ERROR_CONSTANT: y = f + a * e; break;
-    case PNLME_SIM_ERROR_PROPORTIONAL: y = f + b * f * e; break;
-    case PNLME_SIM_ERROR_COMBINED1: y = f + (a + b * PetscAbsReal(f)) * e; break;
-    case PNLME_SIM_ERROR_COMBINED2: y = f + PetscSqrtReal(a * a + b * b * f * f) * e; break;
-    case PNLME_SIM_ERROR_EXPONENTIAL: y = f * PetscExpReal(a * e); break;
-    }
-    sim->dv[j] = y;
+    PetscInt  k = s.obsout[j];
+    PetscReal e = PnlmeRNGNormal(&rng);
+    sim->dv[j]  = sim->err[k]->simulate(sim->erra[k], sim->errb[k], sim->pred[j], e);
   }
   /* summary */
   sim->st.nsub++;

@@ -64,9 +64,11 @@ struct _p_PnlmeSim {
   char       covspec[PNLME_SIM_SPEC_LEN], covtrspec[PNLME_SIM_SPEC_LEN], betaspec[PNLME_SIM_SPEC_LEN];
   char       timespec[PNLME_SIM_SPEC_LEN], obscmtspec[PNLME_SIM_SPEC_LEN], dosetimespec[PNLME_SIM_SPEC_LEN];
   char       doseper[PNLME_SIM_NAME_LEN];
-  PnlmeSimErrorModel errmodel;
-  PetscReal  erra, errb;
-  PetscBool  erraset, errbset;
+  char       errspec[PNLME_SIM_SPEC_LEN], erraspec[PNLME_SIM_SPEC_LEN], errbspec[PNLME_SIM_SPEC_LEN]; /* -sim_error, -sim_error_a, -sim_error_b */
+  PetscInt   nmout;                                    /* the model's outputs, their error models and parameters (set-up) */
+  char       outname[16][64];
+  const PnlmeErrorOps *err[16];
+  PetscReal  erra[16], errb[16];
   PetscInt   nobsmin, nobsmax; /* PETSC_DECIDE: the number of -sim_times items */
   PetscReal  tmax;
   PetscReal  doseamt, doserate, doseduration, doseii, dosestart;
