@@ -31,6 +31,7 @@ typedef struct {
   PetscInt64 ndoses;                 /* dose rows */
   PetscInt64 nredrawn;               /* subjects whose first eta gave a failed solve and was redrawn */
   PetscInt64 nfailedsolves;          /* failed solves in total (every redraw counts) */
+  PetscInt64 ncensored;              /* observations below -sim_loq, written as CENS 1 */
   PetscReal  tmin, tmax;             /* observation times */
   PetscReal  dvmin, dvmax;           /* observed values */
   PetscInt64 filesize;               /* bytes of the CSV file */

@@ -205,6 +205,7 @@ struct _p_PnlmeData {
   PetscBool     partitionview;
   size_t        bufsize;
   PetscInt64    maxevents; /* -data_max_events */
+  PetscBool     blqdrop;   /* -data_blq drop: censored observations (CENS != 0) are left out */
   PetscBool     loaded;
 
   /* header */

@@ -140,7 +140,7 @@ PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser 
   p->full = full;
   PetscCall(PetscMalloc1(PNLME_NCOL_STD + d->ncovspec, &p->job));
   for (PetscInt s = 0; s < PNLME_NCOL_STD; s++)
-    if (d->stdcol[s] >= 0 && (full || scanneeds[s])) {
+    if (d->stdcol[s] >= 0 && (full || scanneeds[s] || (s == PNLME_COL_CENS && d->blqdrop))) { /* -data_blq drop: CENS decides what is an observation */
       p->job[p->njob].col  = d->stdcol[s];
       p->job[p->njob].what = s;
       p->njob++;
@@ -302,6 +302,10 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
     default:
       break;
     }
+  }
+  if (ok && d->blqdrop && row->cens) { /* -data_blq drop: a censored observation is left out (M1) */
+    row->mdv        = 1;
+    row->mdvmissing = PETSC_FALSE;
   }
   if (ok && p->full) {
     PnlmeRowKind k;

@@ -190,6 +190,7 @@ static const PnlmeOption SimOptions[] = {
   {"-sim_dose_duration", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Zero-order infusion duration (0: bolus)"},
   {"-sim_dose_per", PNLME_OPT_STRING, "", NULL, NULL, "Covariate the dose is per unit of (AMT = amt x covariate)"},
   {"-sim_dose_first", PNLME_OPT_BOOL, "false", NULL, NULL, "At equal times, dose rows before observation rows (default: pre-dose samples)"},
+  {"-sim_loq", PNLME_OPT_STRING, "", NULL, NULL, "Limit of quantification, one value or OUTPUT=value,...: an observation below it is written as CENS 1 with DV = the limit"},
   {"-sim_ipred", PNLME_OPT_BOOL, "false", NULL, NULL, "Add a column IPRED (prediction without residual error)"},
   {"-sim_digits", PNLME_OPT_INT, "10", "[4, 17]", NULL, "Significant digits of real numbers in the file"},
   {"-sim_round_subjects", PNLME_OPT_INT, "20000", "[1, 10000000]", NULL, "Subjects per rank per write round (bounds the memory)"},
@@ -254,6 +255,7 @@ PetscErrorCode PnlmeSimSetFromOptions(PnlmeSim sim)
   PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_duration", &sim->doseduration, NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-sim_dose_per", sim->doseper, sizeof(sim->doseper), NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-sim_dose_first", &sim->dosefirst, NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_loq", sim->loqspec, sizeof(sim->loqspec), NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-sim_ipred", &sim->ipred, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-sim_digits", &sim->digits, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-sim_round_subjects", &sim->roundsub, NULL));
@@ -302,6 +304,10 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
       PetscCheck(sim->err[k]->usea || !aset[k] || sim->erra[k] == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_a: not used by -sim_error %s%s", em, on);
       PetscCheck(sim->err[k]->useb || !bset[k] || sim->errb[k] == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_b: not used by -sim_error %s%s", em, on);
     }
+    for (PetscInt k = 0; k < sim->nmout; k++) sim->loq[k] = 0;
+    PetscCall(PnlmeErrorParseOutputs(comm, "-sim_loq", sim->loqspec, sim->nmout, sim->outname, PETSC_FALSE, PETSC_FALSE, NULL, sim->loq, aset));
+    sim->hasloq = PETSC_FALSE;
+    for (PetscInt k = 0; k < sim->nmout; k++) sim->hasloq = (PetscBool)(sim->hasloq || aset[k]);
   }
   /* parameters, covariates, effects, design, doses */
   PetscCall(PetscFree6(sim->theta, sim->mu, sim->omega, sim->corr, sim->L, sim->zmean));
@@ -321,6 +327,8 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
   PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
   PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
   PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
+  PetscCall(PetscFree(sim->cens));
+  PetscCall(PetscMalloc1(PetscMax(1, sim->maxobs), &sim->cens));
   PetscCall(PetscMalloc6(PetscMax(sim->ncov, 1), &sim->covraw, PetscMax(sim->ncov, 1), &sim->covt, 32 * (sim->ncov + 1), &sim->covtext, sim->nt, &sim->times, sim->maxobs, &sim->tobs, sim->maxobs, &sim->dv));
   PetscCall(PetscMalloc6(sim->maxobs, &sim->pred, np, &sim->z, np, &sim->phi, np, &sim->eta, np, &sim->stdn, sim->maxobs, &sim->obsout));
   PetscCall(PetscMalloc3(sim->maxev, &sim->ev, 1, &sim->doseamt_i, 1, &sim->doserate_i));
@@ -491,6 +499,7 @@ PetscErrorCode PnlmeSimDestroy(PnlmeSim *simp)
   PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
   PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
   PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
+  PetscCall(PetscFree(sim->cens));
   PetscCall(PnlmeModelDestroy(&sim->model));
   PetscCall(PetscHeaderDestroy(simp));
   PetscFunctionReturn(0);

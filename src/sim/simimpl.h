@@ -44,7 +44,7 @@ typedef PnlmeOrderedFile PnlmeSimFile; /* the cohort CSV and the parameters CSV 
 
 /* per-rank accumulators of the summary */
 typedef struct {
-  PetscInt64    nsub, nobs, nobsmin, nobsmax, ndoses, nredrawn, nfailed;
+  PetscInt64    nsub, nobs, nobsmin, nobsmax, ndoses, nredrawn, nfailed, ncens;
   PetscReal     tmin, tmax, dvmin, dvmax;
   PnlmeExactSum *zsum;  /* [2*np]: z and z^2 per parameter */
   PnlmeExactSum *dv0;   /* [2]: first observation of each subject, value and square */
@@ -69,6 +69,10 @@ struct _p_PnlmeSim {
   char       outname[16][64];
   const PnlmeErrorOps *err[16];
   PetscReal  erra[16], errb[16];
+  char       loqspec[PNLME_SIM_SPEC_LEN];              /* -sim_loq */
+  PetscReal  loq[16];                                  /* limit of quantification of every output (0: none) */
+  PetscBool  hasloq;                                   /* some output has one: a CENS column */
+  PetscInt  *cens;                                     /* [maxobs] the draw's censoring flags */
   PetscInt   nobsmin, nobsmax; /* PETSC_DECIDE: the number of -sim_times items */
   PetscReal  tmax;
   PetscReal  doseamt, doserate, doseduration, doseii, dosestart;
