@@ -37,6 +37,7 @@ typedef struct {
   Var        *var;
   int         nvar;
   int         insum; /* inside dosesum(...) */
+  int         depth; /* open parentheses: line breaks inside them continue the expression */
   int         nsum, sumroot[LANG_MAX];
   LangPos     sumpos[LANG_MAX];
   jmp_buf     jb;
@@ -68,6 +69,8 @@ static void Fail(Parser *p, int line, int col, const char fmt[], ...)
   va_end(ap);
   longjmp(p->jb, 1);
 }
+
+static const char *Describe(const void *t, char buf[], size_t len);
 
 /* ---------------- lexer */
 static void Next(Parser *p)
@@ -130,7 +133,7 @@ static void Next(Parser *p)
       while (isdigit((unsigned char)start[e])) e++;
       k = e;
     }
-    if (isalpha((unsigned char)start[k]) || start[k] == '_' || start[k] == '.') Fail(p, t->line, t->col + (int)k, "malformed number");
+    if (isalpha((unsigned char)start[k]) || start[k] == '_' || start[k] == '.') Fail(p, t->line, t->col, "malformed number");
     t->num = strtod(start, &end);
     if (!isfinite(t->num)) Fail(p, t->line, t->col, "number out of range");
     Fmt(t->text, sizeof(t->text), "%.*s", (int)PetscMin(k, 64), start);
@@ -181,8 +184,9 @@ static void Next(Parser *p)
 static int IsOp(Parser *p, const char op[]) { return p->tok.kind == TK_OP && !strcmp(p->tok.text, op); }
 static int IsName(Parser *p, const char nm[]) { return p->tok.kind == TK_NAME && !strcmp(p->tok.text, nm); }
 
-static const char *Describe(const Tok *t, char buf[], size_t len)
+static const char *Describe(const void *vt, char buf[], size_t len)
 {
+  const Tok *t = (const Tok *)vt;
   switch (t->kind) {
   case TK_EOF:
     return "the end of the file";
@@ -206,6 +210,24 @@ static void Expect(Parser *p, const char op[], const char what[])
 static void SkipNL(Parser *p)
 {
   while (p->tok.kind == TK_NL) Next(p);
+}
+
+/* after an operator: a line break continues the expression inside parentheses only */
+static void ContNL(Parser *p)
+{
+  if (p->depth > 0) SkipNL(p);
+}
+
+/* the ')' closing a '(' at open: a missing one found on a later line is reported at the '(' */
+static void Close(Parser *p, const Tok *open, const char what[])
+{
+  char b[300];
+  if (!IsOp(p, ")")) {
+    if (p->tok.line > open->line || p->tok.kind == TK_EOF) Fail(p, open->line, open->col, "'(' is not closed");
+    Fail(p, p->tok.line, p->tok.col, "expected %s, found %s", what, Describe(&p->tok, b, sizeof(b)));
+  }
+  p->depth--;
+  Next(p);
 }
 
 /* ---------------- names */
@@ -288,10 +310,11 @@ static int Primary(Parser *p, int *cond)
   if (IsOp(p, "(")) {
     int e;
     Next(p);
+    p->depth++;
     SkipNL(p);
     e = Expr(p, cond);
     SkipNL(p);
-    Expect(p, ")", "')'");
+    Close(p, &t, "')'");
     return e;
   }
   if (t.kind != TK_NAME) Fail(p, t.line, t.col, "expected an expression, found %s", Describe(&t, b, sizeof(b)));
@@ -304,7 +327,9 @@ static int Primary(Parser *p, int *cond)
       if (FindParam(p->m, t.text) >= 0 || FindState(p->m, t.text) >= 0 || FindVar(p, t.text) >= 0) Fail(p, t.line, t.col, "'%s' is not a function (multiplication is written '*')", t.text);
       Fail(p, t.line, t.col, "unknown function '%s' (functions: exp, log, sqrt, pow, abs, min, max, logistic, ifelse, dosesum)", t.text);
     }
+    Tok open = p->tok;
     Next(p);
+    p->depth++;
     SkipNL(p);
     if (f->op == -1) { /* dosesum(expr) */
       int e;
@@ -313,10 +338,11 @@ static int Primary(Parser *p, int *cond)
       if (p->nsum >= LANG_MAX) Fail(p, t.line, t.col, "more than %d dosesum() terms", LANG_MAX);
       p->insum = 1;
       at[0]    = p->tok;
-      e        = Number(p, &at[0], Expr(p, &c[0]), c[0]);
+      e        = Expr(p, &c[0]);
+      e        = Number(p, &at[0], e, c[0]);
       p->insum = 0;
       SkipNL(p);
-      Expect(p, ")", "')' closing dosesum(");
+      Close(p, &open, "')' closing dosesum(");
       {
         char *mark = (char *)calloc((size_t)p->m->g.nn, 1);
         int   uset = 0;
@@ -350,8 +376,8 @@ static int Primary(Parser *p, int *cond)
       }
       break;
     }
-    if (n != f->nargs) Fail(p, p->tok.line, p->tok.col, "%s() takes %d argument%s, found %d", f->name, f->nargs, f->nargs > 1 ? "s" : "", n);
-    Expect(p, ")", "')' or ','");
+    if (n != f->nargs && IsOp(p, ")")) Fail(p, p->tok.line, p->tok.col, "%s() takes %d argument%s, found %d", f->name, f->nargs, f->nargs > 1 ? "s" : "", n);
+    Close(p, &open, "')' or ','");
     if (f->op == LN_IF) {
       Condition(p, &at[0], arg[0], c[0]);
       Number(p, &at[1], arg[1], c[1]);
@@ -398,7 +424,7 @@ static int Power(Parser *p, int *cond)
     int y, c2;
     Number(p, &a, x, *cond);
     Next(p);
-    SkipNL(p);
+    ContNL(p);
     Tok b = p->tok;
     y     = Unary(p, &c2); /* right-associative: a^-b, a^b^c = a^(b^c) */
     Number(p, &b, y, c2);
@@ -435,7 +461,7 @@ static int Mul(Parser *p, int *cond)
     int    y, c2;
     Number(p, &a, x, *cond);
     Next(p);
-    SkipNL(p);
+    ContNL(p);
     Tok b = p->tok;
     y     = Unary(p, &c2);
     Number(p, &b, y, c2);
@@ -453,7 +479,7 @@ static int Add(Parser *p, int *cond)
     int    y, c2;
     Number(p, &a, x, *cond);
     Next(p);
-    SkipNL(p);
+    ContNL(p);
     Tok b = p->tok;
     y     = Mul(p, &c2);
     Number(p, &b, y, c2);
@@ -473,7 +499,7 @@ static int Cmp(Parser *p, int *cond)
       int y, c2;
       Number(p, &a, x, *cond);
       Next(p);
-      SkipNL(p);
+      ContNL(p);
       Tok b = p->tok;
       y     = Add(p, &c2);
       Number(p, &b, y, c2);
@@ -493,7 +519,7 @@ static int And(Parser *p, int *cond)
     int y, c2;
     Condition(p, &a, x, *cond);
     Next(p);
-    SkipNL(p);
+    ContNL(p);
     Tok b = p->tok;
     y     = Cmp(p, &c2);
     Condition(p, &b, y, c2);
@@ -510,7 +536,7 @@ static int Expr(Parser *p, int *cond)
     int y, c2;
     Condition(p, &a, x, *cond);
     Next(p);
-    SkipNL(p);
+    ContNL(p);
     Tok b = p->tok;
     y     = And(p, &c2);
     Condition(p, &b, y, c2);
@@ -759,12 +785,15 @@ static void IfStmt(Parser *p)
   int  c, cond, nbefore = p->nvar;
   Var *before, *thenv;
   Next(p);
+  Tok open = p->tok;
   Expect(p, "(", "'(' after if");
   SkipNL(p);
   Tok a = p->tok;
-  cond  = Condition(p, &a, Expr(p, &c), c);
+  p->depth++;
+  cond = Expr(p, &c);
+  cond = Condition(p, &a, cond, c);
   SkipNL(p);
-  Expect(p, ")", "')' closing the condition");
+  Close(p, &open, "')' closing the condition");
   SkipNL(p);
   Expect(p, "{", "'{' (the branches of an if are blocks in braces)");
   before = (Var *)malloc(sizeof(Var) * LANG_MAXVAR * 2);
