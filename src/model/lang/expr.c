@@ -281,8 +281,11 @@ int LangDeriv(LangGraph *g, int node, LangOp vop, int vidx, int *memo, int memol
     if (IsNum(g, db, 0)) { /* b da a^(b-1) */
       int e = IsConst(g, b) ? LangNum(g, g->n[b].v - 1.0) : LangBin(g, LN_SUB, b, LangNum(g, 1.0));
       d     = LangBin(g, LN_MUL, LangBin(g, LN_MUL, b, LangBin(g, LN_POW, a, e)), da);
-    } else { /* a^b (db log a + b da / a) */
-      d = LangBin(g, LN_MUL, node, LangBin(g, LN_ADD, LangBin(g, LN_MUL, db, LangUn(g, LN_LOG, a)), LangBin(g, LN_DIV, LangBin(g, LN_MUL, b, da), a)));
+    } else { /* a > 0: a^b (db log a + b da / a); otherwise (a^b = 0 at a = 0 for b > 0, or an integer b
+                for a < 0) the exponent's term is 0: b a^(b-1) da */
+      int pos = LangBin(g, LN_MUL, node, LangBin(g, LN_ADD, LangBin(g, LN_MUL, db, LangUn(g, LN_LOG, a)), LangBin(g, LN_DIV, LangBin(g, LN_MUL, b, da), a)));
+      int neg = LangBin(g, LN_MUL, LangBin(g, LN_MUL, b, LangBin(g, LN_POW, a, LangBin(g, LN_SUB, b, LangNum(g, 1.0)))), da);
+      d       = LangIf(g, LangBin(g, LN_GT, a, LangNum(g, 0.0)), pos, neg);
     }
     break;
   case LN_EXP:
