@@ -162,7 +162,7 @@ PetscErrorCode PnlmeModelLoadFile(MPI_Comm comm, const char spec[], const char c
 static const PnlmeOption ModelOptions[] = {
   {"-model", PNLME_OPT_STRING, "", NULL, NULL, "Structural model (-model_view lists its parameters; docs/models-pk.md, docs/ode.md)"},
   {"-model_plugin", PNLME_OPT_STRING, "", NULL, NULL, "Shared library with user models (defines PnlmeModelPluginRegister; docs/plugins.md)"},
-  {"-model_file", PNLME_OPT_STRING, "", NULL, NULL, "Model file (docs/model-language.md), compiled at run time; a value with a line break is the model text itself (inline in a YAML case)"},
+  {"-model_file", PNLME_OPT_STRING, "", NULL, NULL, "Model file (docs/model-language.md), compiled at run time; it overrides -model; a value with a line break is the model text itself (inline in a YAML case)"},
   {"-model_cache", PNLME_OPT_STRING, "$XDG_CACHE_HOME/pnlme/models or ~/.cache/pnlme/models", NULL, NULL, "Directory of the compiled model files (shared objects keyed by the hash of the generated code and the compiler)"},
   {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
 };
@@ -186,6 +186,7 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
   /* -model_file: a path or, inline in a YAML case, the model text (longer than a path may be) */
   PetscCall(PnlmeOptionsGetString(obj, "-model_cache", cache, sizeof(cache), NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-model_file", file, sizeof(file), &fflg));
+  if (fflg && !file[0]) fflg = PETSC_FALSE; /* -model_file "": no model file (cancels a case file's) */
   if (fflg) {
     const char *v = NULL;
     PetscCall(PetscOptionsFindPair(((PetscObject)m)->options, ((PetscObject)m)->prefix, "-model_file", &v, NULL));
@@ -205,10 +206,9 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
     PetscErrorCode ierr = ModelLoadFile(PetscObjectComm((PetscObject)m), text, cache, fname, sizeof(fname));
     PetscCall(PetscFree(text));
     PetscCall(ierr);
-    if (!flg) {
-      PetscCall(PetscStrncpy(name, fname, sizeof(name)));
-      flg = PETSC_TRUE;
-    }
+    /* the model file is the model: it overrides -model (a case file's model: NAME, say) */
+    PetscCall(PetscStrncpy(name, fname, sizeof(name)));
+    flg = PETSC_TRUE;
   }
   if (flg) PetscCall(PnlmeModelSetType(m, name));
   PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_USER, "no model given: use -model NAME (see -help), -model_file PATH or -model_plugin PATH");
