@@ -9,10 +9,13 @@
    sensitivities against central differences of predictions (an entry is compared relative to the
    largest of its parameter's column, 1e-4 of it at least).  With -lang_compare TYPE, predictions and
    sensitivities must also equal those of the model TYPE (-lang_cmptol, default 1e-10).
-   Parameters: -lang_phi v1,v2,... (natural scale); random points vary them by +-30%. */
+   Parameters: -lang_phi v1,v2,... (natural scale); random points vary them by +-30%.
+   Last, no allocation: PETSc's memory in use and the C heap in use (mallinfo2) are unchanged over 1000
+   predictions with and without sensitivities. */
 #include <pnlme.h>
 #include "model/modelimpl.h"
 #include <stdio.h>
+#include <malloc.h>
 
 #define MAXP 16
 #define MAXX 16
@@ -175,6 +178,17 @@ static PetscErrorCode Run(void)
     }
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "against %s: worst relative difference of predictions and sensitivities %.2e (tolerance %g)\n", cmp, (double)wcmp, (double)cmptol));
     PetscCall(PnlmeModelDestroy(&c));
+  }
+  {
+    PetscLogDouble  p0, p1;
+    struct mallinfo2 h0, h1;
+    PetscCall(PetscMallocGetCurrentUsage(&p0));
+    h0 = mallinfo2();
+    for (int it = 0; it < 1000; it++) PetscCall(PnlmeModelPredict(m, &s, phi, pred, (it % 2) ? sens : NULL, &st));
+    PetscCall(PetscMallocGetCurrentUsage(&p1));
+    h1 = mallinfo2();
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "1000 predictions: PETSc memory %+g bytes, C heap in use %+ld bytes\n", (double)(p1 - p0), (long)h1.uordblks - (long)h0.uordblks));
+    PetscCheck(p1 == p0 && h1.uordblks == h0.uordblks, PETSC_COMM_WORLD, PETSC_ERR_USER, "the predictions of %s allocate", file);
   }
   PetscCall(PnlmeModelDestroy(&m));
   PetscCheck(worst <= optol && wsens <= senstol && wcmp <= cmptol, PETSC_COMM_WORLD, PETSC_ERR_USER, "derivatives of %s differ", file);
