@@ -21,5 +21,5 @@ static PetscErrorCode Run(void)
 
 int main(int argc, char **argv)
 {
-  return PnlmeAppMainOptions(argc, argv, "pnlme-fit: population fit by SAEM or VEM, covariate selection (options: -help)\n", "data,model,ode,fit,saem,lik,vem,vpc,covariates,subset", Run);
+  return PnlmeAppMainOptions(argc, argv, "pnlme-fit: population fit by SAEM, VEM, FOCEI or Laplace, covariate selection (options: -help)\n", "data,model,ode,fit,saem,vem,focei,lik,vpc,covariates,subset", Run);
 }

@@ -52,7 +52,10 @@ struct _p_PnlmeFit {
   void      *impl;          /* the estimator type's state */
   PetscLogStage stage;      /* its log stage (the iterations) */
   const char *label;        /* its name in messages: "SAEM", "VEM", ... */
+  PetscBool   mcsolves;     /* its iterations are Monte-Carlo: the ODEs solve at -ode_rtol_mc (fit.c) */
   const char *failword;     /* what becomes of a failed model evaluation: "rejected", "dropped" */
+  const char *objmethod;    /* the estimator's own objective (-2LL), m2ll_obj, is reported under this method name (NULL: none) */
+  PetscReal   m2ll_obj;
   const char *seriesname;   /* cdll (one value per iteration) is written to results.h5 /history under this name (NULL: not written) */
   PnlmeData  data;
   PnlmeModel model;
@@ -175,6 +178,9 @@ PETSC_INTERN PetscErrorCode PnlmeFitComputeMAP(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitLinearize(PnlmeFit);
 /* fiminv.c: inverse of the symmetric positive definite n x n matrix A in place (collective) */
 PETSC_INTERN PetscErrorCode PnlmeFitInvertFIM(PnlmeFit, PetscInt n, PetscReal A[], PetscBool *ok);
+/* gaussian.c: cmean, ccov, nmom (M draws from the subject's stream `substream`) of Gaussian posteriors
+   N(mean_i, chol_i chol_i^T) ([nlocal x p], [nlocal x p x p] lower) */
+PETSC_INTERN PetscErrorCode PnlmeFitGaussianPosterior(PnlmeFit, const PetscReal mean[], const PetscReal chol[], PetscInt M, uint64_t substream);
 /* likelihood.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit);
 /* fit.c: -2LL by IS again with more draws (covariate selection's runners-up) */

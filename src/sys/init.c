@@ -17,6 +17,7 @@ PETSC_INTERN PetscErrorCode PnlmeSimRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VEM(void);
 PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VPC(void);
+PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_FOCEI(void);
 PETSC_INTERN PetscErrorCode PnlmeCovSelectRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeSubsetRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeErrorModelRegisterAll(void); /* src/pop/errormodel.c */
@@ -55,6 +56,7 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PnlmeFitRegisterOptions());
   PetscCall(PnlmeFitRegisterOptions_VEM());
   PetscCall(PnlmeFitRegisterOptions_VPC());
+  PetscCall(PnlmeFitRegisterOptions_FOCEI());
   PetscCall(PnlmeCovSelectRegisterOptions());
   PetscCall(PnlmeSubsetRegisterOptions());
   PetscCall(PnlmeErrorModelRegisterAll());

@@ -27,6 +27,8 @@ PetscErrorCode PnlmeFitRegisterAll(void)
   PnlmeFitRegisterAllCalled = PETSC_TRUE;
   PetscCall(PetscFunctionListAdd(&PnlmeFitList, PNLMEFITSAEM, PnlmeFitCreate_SAEM));
   PetscCall(PetscFunctionListAdd(&PnlmeFitList, PNLMEFITVEM, PnlmeFitCreate_VEM));
+  PetscCall(PetscFunctionListAdd(&PnlmeFitList, PNLMEFITFOCEI, PnlmeFitCreate_FOCEI));
+  PetscCall(PetscFunctionListAdd(&PnlmeFitList, PNLMEFITLAPLACE, PnlmeFitCreate_Laplace));
   PetscFunctionReturn(0);
 }
 
@@ -86,6 +88,8 @@ PetscErrorCode PnlmeFitSetType(PnlmeFit fit, PnlmeFitType type)
   fit->label    = NULL;
   fit->failword = NULL;
   fit->seriesname = NULL;
+  fit->objmethod  = NULL;
+  fit->mcsolves   = PETSC_FALSE;
   PetscCall((*create)(fit));
   PetscCall(PetscObjectChangeTypeName((PetscObject)fit, type));
   PetscFunctionReturn(0);
@@ -337,7 +341,7 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
   PetscCall(PetscLogStagePush(fit->stage));
-  PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
+  PetscCall(MonteCarloSolves(fit, fit->mcsolves));
   ierr = (*fit->ops->solve)(fit);
   PetscCall(PetscLogStagePop());
   PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
@@ -410,6 +414,12 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
     }
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &bicc));
     PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12.3f %10s %12.3f %12.3f %12.3f\n", "linearisation", (double)fit->m2ll_lin, "-", (double)aic, (double)bic, (double)bicc));
+    if (fit->objmethod) {
+      char what[64];
+      PetscCall(PetscSNPrintf(what, sizeof(what), "%s objective", fit->label));
+      PetscCall(PnlmeFitCriteria(fit, fit->m2ll_obj, &aic, &bic, &bicc));
+      PetscCall(PetscViewerASCIIPrintf(v, "  %-30s %12.3f %10s %12.3f %12.3f %12.3f\n", what, (double)fit->m2ll_obj, "-", (double)aic, (double)bic, (double)bicc));
+    }
   }
   {
     PetscInt64 nf = fit->nfailed, np = fit->nproposed, tot[2], loc[2] = {nf, np};

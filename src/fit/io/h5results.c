@@ -531,8 +531,8 @@ static PetscErrorCode WriteEstimates(PnlmeFit fit, PnlmeH5 *h)
 
 static PetscErrorCode WriteLikelihood(PnlmeFit fit, PnlmeH5 *h)
 {
-  const char *methods[2];
-  PetscReal   col[5][2];
+  const char *methods[3];
+  PetscReal   col[5][3];
   PetscInt    n = 0;
   hid_t       g = PnlmeH5CreateGroup(h, h->file, "likelihood");
   const char *cname[5] = {"minus2ll", "aic", "bic", "bicc", "mc_se"};
@@ -547,6 +547,12 @@ static PetscErrorCode WriteLikelihood(PnlmeFit fit, PnlmeH5 *h)
   col[0][n]  = fit->m2ll_lin;
   PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &col[1][n], &col[2][n], &col[3][n]));
   col[4][n++] = NAN;
+  if (fit->objmethod) { /* the estimator's own objective */
+    methods[n] = fit->objmethod;
+    col[0][n]  = fit->m2ll_obj;
+    PetscCall(PnlmeFitCriteria(fit, fit->m2ll_obj, &col[1][n], &col[2][n], &col[3][n]));
+    col[4][n++] = NAN;
+  }
   PetscCall(PnlmeH5WriteStrings(h, g, "method", n, methods));
   for (PetscInt c = 0; c < 5; c++) PetscCall(PnlmeH5WriteRows(h, g, cname[c], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, n, 0, h->rank ? 0 : n, col[c]));
   PnlmeH5CloseGroup(h, g);

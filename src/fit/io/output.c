@@ -220,6 +220,10 @@ PetscErrorCode PnlmeFitWriteResults(PnlmeFit fit, const char dir[])
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &bicc));
     PetscCall(PetscFPrintf(comm, fp, "lin,%.6f,%.6f,%.6f,%.6f,\n", (double)fit->m2ll_lin, (double)aic, (double)bic, (double)bicc));
   }
+  if (fit->objmethod) { /* the estimator's own objective (focei, foce, laplace) */
+    PetscCall(PnlmeFitCriteria(fit, fit->m2ll_obj, &aic, &bic, &bicc));
+    PetscCall(PetscFPrintf(comm, fp, "%s,%.6f,%.6f,%.6f,%.6f,\n", fit->objmethod, (double)fit->m2ll_obj, (double)aic, (double)bic, (double)bicc));
+  }
   PetscCall(PnlmeFitCloseResultFile(comm, dir, "likelihood.csv", fp));
   PetscFunctionReturn(0);
 }

@@ -311,6 +311,7 @@ PetscErrorCode PnlmeFitCreate_SAEM(PnlmeFit fit)
   PetscFunctionBegin;
   fit->label       = "SAEM";
   fit->failword    = "rejected";
+  fit->mcsolves = PETSC_TRUE;
   fit->stage       = PNLME_StageSAEM;
   fit->ops->setup  = SetUp_SAEM;
   fit->ops->solve  = Solve_SAEM;

@@ -439,38 +439,8 @@ static void InitialQ(PnlmeFit fit)
 static PetscErrorCode FinalMoments(PnlmeFit fit)
 {
   PnlmeVEM *v = (PnlmeVEM *)fit->impl;
-  PetscInt  p = fit->p, M = v->ndraws_mom;
-  PetscReal z[64], e[64];
   PetscFunctionBegin;
-  PetscCall(PetscArrayzero(fit->nmom, fit->nlocal * 2 * p));
-  for (PetscInt i = 0; i < fit->nlocal; i++) {
-    const PetscReal *m = v->m + i * p, *L = v->L + i * p * p;
-    PetscReal       *nm = fit->nmom + 2 * i * p;
-    PnlmeSubject     s;
-    PnlmeRNG         rng;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    PetscCall(PetscArraycpy(fit->cmean + i * p, m, p));
-    for (PetscInt k = 0; k < p; k++)
-      for (PetscInt l = 0; l < p; l++) {
-        PetscReal Skl = 0;
-        for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += L[k * p + j] * L[l * p + j];
-        fit->ccov[(i * p + k) * p + l] = Skl;
-      }
-    PnlmeRNGInit(&rng, (uint64_t)fit->seed, (uint64_t)s.gindex, VEM_SUBSTREAM_MOMENTS);
-    for (PetscInt d = 0; d < M; d++) {
-      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(&rng);
-      for (PetscInt k = 0; k < p; k++) {
-        z[k] = m[k];
-        for (PetscInt l = 0; l <= k; l++) z[k] += L[k * p + l] * e[l];
-      }
-      PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
-      for (PetscInt k = 0; k < p; k++) {
-        nm[k] += fit->phi[k];
-        nm[p + k] += fit->phi[k] * fit->phi[k];
-      }
-    }
-  }
-  fit->ncm = M;
+  PetscCall(PnlmeFitGaussianPosterior(fit, v->m, v->L, v->ndraws_mom, VEM_SUBSTREAM_MOMENTS));
   PetscFunctionReturn(0);
 }
 
@@ -553,6 +523,7 @@ PetscErrorCode PnlmeFitCreate_VEM(PnlmeFit fit)
   fit->impl                = v;
   fit->label               = "VEM";
   fit->failword            = "dropped";
+  fit->mcsolves = PETSC_TRUE;
   fit->seriesname          = "elbo";
   fit->stage               = PNLME_StageVEM;
   fit->ops->setfromoptions = SetFromOptions_VEM;

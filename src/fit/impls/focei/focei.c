@@ -1,0 +1,480 @@
+/* FOCE(I) and Laplace (-estimator focei | laplace; docs/focei.md): the population parameters theta
+   minimise an approximation of -2 log L built at every subject's conditional mode.
+
+   Inner problem, per subject and local to its rank (inner.c): the conditional mode z_i of the
+   transformed parameters, min_z -2 log p(y_i | z) + (z - m_i)^T Omega^-1 (z - m_i), by damped
+   Gauss-Newton (Levenberg-Marquardt on the Fisher-weighted normal equations of the pseudo-data form),
+   warm-started from the mode of the previous outer evaluation.  Without interaction (FOCE) the
+   residual variances are those of the population prediction.
+   Subject objective (objective.c) at the mode, with J = d f / d z there and A = Omega^-1 + J^T V^-1 J
+   on the random effects:
+     focei: the marginal of the model linearised at the mode (Beal & Sheiner; nlme's Lindstrom-Bates
+            likelihood):  r^T C^-1 r + log det C + n log 2 pi, C = J Omega J^T + V, r = y - f - J (m - z),
+            computed in p dimensions (Woodbury): r^T V^-1 r - b^T A^-1 b + log det V + log det Omega
+            + log det A, b = J^T V^-1 r;
+     laplace: -2 log p(y | z) + (z - m)^T Omega^-1 (z - m) + log det Omega + log det A with the Fisher
+            weights W of the error model in place of V^-1 (equal to FOCE for an additive error); exact
+            for censored observations (their interval probabilities).
+   Outer problem: TAO (bound-constrained limited-memory quasi-Newton, BLMVM) over theta = (the free
+   entries of B, the Cholesky factor of Omega per block with log diagonal, log a, log b per output);
+   its gradient by central differences of the objective (each difference re-solves every mode; the
+   analytic gradient would need the second derivatives of the model through d z_i / d theta).  Every
+   evaluation of theta and of its 2 n_theta neighbours is one exact sum per point across ranks (one
+   reduction), and every rank runs the same TAO iterations: results are bitwise the same at any number
+   of ranks.  After the iterations the posterior contract: cmean = the mode, ccov = A^-1 (Fisher
+   weights), the natural-scale moments from draws of N(cmean, ccov); the post-fit (MAP, linearisation,
+   Fisher information, importance sampling, outputs, VPC) is that of the other estimators. */
+#include "fit/impls/focei/foceiimpl.h"
+
+static const PnlmeOption FOCEIOptions[] = {
+  {"-focei_interaction", PNLME_OPT_BOOL, "true", NULL, NULL, "Residual variances at the conditional mode (FOCEI); false: at the population prediction (FOCE). Laplace always interacts"},
+  {"-focei_max_it", PNLME_OPT_INT, "500", "[1, 1000000]", NULL, "Most outer (TAO) iterations"},
+  {"-focei_gatol", PNLME_OPT_REAL, "1e-4", "(0, inf)", NULL, "Converged when the gradient norm of the objective (-2LL units) is below this"},
+  {"-focei_gstall", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "A line search that stalls below this gradient norm ends the iterations as converged (the precision of the objective: ODE tolerances)"},
+  {"-focei_fd_step", PNLME_OPT_REAL, "1e-4", "(0, 0.1]", NULL, "Central-difference step of the gradient, relative to max(1, |theta_k|)"},
+  {"-focei_inner_max_it", PNLME_OPT_INT, "100", "[1, 100000]", NULL, "Most Gauss-Newton iterations of a conditional-mode search"},
+  {"-focei_inner_tol", PNLME_OPT_REAL, "1e-10", "(0, 1)", NULL, "A mode search has converged when its Gauss-Newton step is below this (largest component, transformed scale)"},
+  {"-focei_moment_draws", PNLME_OPT_INT, "500", "[1, 10000000]", NULL, "Draws of N(mode, A^-1) per subject for the natural-scale means and SDs of the results"},
+};
+
+PetscErrorCode PnlmeFitRegisterOptions_FOCEI(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsRegister("focei", "FOCE(I) and Laplace estimators, -estimator focei|laplace (docs/focei.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(FOCEIOptions), FOCEIOptions));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
+{
+  PnlmeFOCEI *F   = (PnlmeFOCEI *)fit->impl;
+  PetscObject obj = (PetscObject)fit;
+  MPI_Comm    comm = PetscObjectComm(obj);
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsGetBool(obj, "-focei_interaction", &F->interaction, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-focei_max_it", &F->maxit, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-focei_gatol", &F->gatol, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-focei_gstall", &F->gstall, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-focei_fd_step", &F->fdstep, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-focei_inner_max_it", &F->inmaxit, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-focei_inner_tol", &F->intol, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-focei_moment_draws", &F->ndraws_mom, NULL));
+  if (F->laplace) F->interaction = PETSC_TRUE;
+  if (!F->interaction) fit->label = "FOCE", fit->objmethod = "foce";
+  PetscCheck(fit->ckevery == 0 && !fit->restart[0], comm, PETSC_ERR_USER, "options -checkpoint_every and -restart: not available with -estimator %s (an outer iteration takes seconds; start again from the estimates with -fit_theta and -fit_omega)", obj->type_name);
+  /* the iterations are TAO's: one history row per outer iteration (and the start) */
+  fit->K1       = F->maxit + 1;
+  fit->K2       = 0;
+  fit->K1min    = fit->K1;
+  fit->K1max    = fit->K1;
+  fit->autostop = PETSC_FALSE;
+  fit->saiter   = 0;
+  fit->nchains  = 1; /* the mode is the one "chain" (the common work is sized by it) */
+  PetscFunctionReturn(0);
+}
+
+/* theta: the free entries of B, the Cholesky entries of Omega (per block, log diagonal), the logs of
+   the error parameters; their bounds */
+static PetscErrorCode ThetaLayout(PnlmeFit fit, PnlmeFOCEI *F)
+{
+  PnlmePop *pop = &fit->pop;
+  PetscInt  p = fit->p, q = fit->q, nerr = PnlmeErrorNumParameters(pop), n = 0;
+  PetscFunctionBegin;
+  F->nb = F->nl = 0;
+  for (PetscInt j = 0; j < q * p; j++) F->nb += pop->mask[j] && !pop->hold[j];
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = 0; l <= k; l++) F->nl += !pop->fixed[k] && !pop->fixed[l] && pop->block[k] == pop->block[l];
+  F->ne = nerr;
+  F->nt = F->nb + F->nl + F->ne;
+  PetscCall(PetscMalloc6(F->nb, &F->tb, F->nl, &F->tk, F->nl, &F->tl, F->nt, &F->lo, F->nt, &F->hi, F->nt, &F->theta));
+  for (PetscInt j = 0; j < q * p; j++)
+    if (pop->mask[j] && !pop->hold[j]) {
+      F->tb[n]   = j;
+      F->lo[n]   = -1e6;
+      F->hi[n++] = 1e6;
+    }
+  for (PetscInt k = 0, c = 0; k < p; k++)
+    for (PetscInt l = 0; l <= k; l++)
+      if (!pop->fixed[k] && !pop->fixed[l] && pop->block[k] == pop->block[l]) {
+        F->tk[c] = k, F->tl[c++] = l;
+        F->lo[n]   = k == l ? PetscLogReal(1e-5) : -1e3; /* an SD of 1e-5 on the transformed scale: no random effect */
+        F->hi[n++] = k == l ? PetscLogReal(1e3) : 1e3;
+      }
+  for (PetscInt e = 0; e < nerr; e++) {
+    F->lo[n]   = -46; /* e^-46 ~ 1e-20 */
+    F->hi[n++] = 46;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* theta from the population parameters (the start) */
+static void ThetaFromPop(PnlmeFit fit, PnlmeFOCEI *F, PetscReal th[])
+{
+  PnlmePop *pop = &fit->pop;
+  PetscInt  p = fit->p, n = 0;
+  for (PetscInt b = 0; b < F->nb; b++) th[n++] = pop->B[F->tb[b]];
+  for (PetscInt c = 0; c < F->nl; c++) {
+    PetscInt k = F->tk[c], l = F->tl[c];
+    th[n++] = k == l ? PetscLogReal(pop->L[k * p + k]) : pop->L[k * p + l];
+  }
+  for (PetscInt e = 0; e < F->ne; e++) {
+    PetscInt  k;
+    PetscBool isb;
+    PnlmeErrorParameter(pop, e, &k, &isb);
+    th[n++] = PetscLogReal(isb ? pop->b[k] : pop->a[k]);
+  }
+  for (PetscInt t = 0; t < F->nt; t++) th[t] = PetscMin(F->hi[t], PetscMax(F->lo[t], th[t]));
+}
+
+/* the population parameters at theta (B, Omega = L L^T with the identity stand-in of the parameters
+   without random effect, a, b, and Omega's factor, inverse and log-determinant) */
+PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit fit, const PetscReal th[])
+{
+  PnlmeFOCEI *F   = (PnlmeFOCEI *)fit->impl;
+  PnlmePop   *pop = &fit->pop;
+  PetscInt    p = fit->p, n = 0;
+  PetscReal  *Lc = F->Lc;
+  PetscFunctionBegin;
+  for (PetscInt b = 0; b < F->nb; b++) pop->B[F->tb[b]] = th[n++];
+  PetscCall(PetscArrayzero(Lc, p * p));
+  for (PetscInt c = 0; c < F->nl; c++) {
+    PetscInt k = F->tk[c], l = F->tl[c];
+    Lc[k * p + l] = k == l ? PetscExpReal(th[n]) : th[n];
+    n++;
+  }
+  for (PetscInt k = 0; k < p; k++)
+    for (PetscInt l = 0; l < p; l++) {
+      PetscReal v = 0;
+      if (pop->fixed[k] || pop->fixed[l]) v = k == l ? 1.0 : 0.0;
+      else
+        for (PetscInt j = 0; j <= PetscMin(k, l); j++) v += Lc[k * p + j] * Lc[l * p + j];
+      pop->Omega[k * p + l] = v;
+    }
+  for (PetscInt e = 0; e < F->ne; e++) {
+    PetscInt  k;
+    PetscBool isb;
+    PnlmeErrorParameter(pop, e, &k, &isb);
+    if (isb) pop->b[k] = PetscExpReal(th[n++]);
+    else pop->a[k] = PetscExpReal(th[n++]);
+  }
+  PetscCall(PnlmePopFactor(pop));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt    p  = fit->p, mo = PetscMax(1, fit->maxobs);
+  MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  PetscCheck(!fit->selcand, comm, PETSC_ERR_USER, "-estimator %s: one-run covariate selection needs an EM estimator (saem, vem); stepwise selection (-covariates_select scm) fits every model with it", ((PetscObject)fit)->type_name);
+  PetscCheck(F->laplace || !fit->ncens, comm, PETSC_ERR_USER, "-estimator focei: the data have %" PetscInt64_FMT " censored observations, which the linearised likelihood cannot hold; use -estimator laplace (NONMEM's M3 needs LAPLACIAN too) or -data_blq drop", fit->ncens);
+  PetscCall(ThetaLayout(fit, F));
+  PetscCheck(F->nt <= PNLME_FOCEI_MAX_THETA, comm, PETSC_ERR_SUP, "-estimator %s: at most %d population parameters", ((PetscObject)fit)->type_name, PNLME_FOCEI_MAX_THETA);
+  PetscCheck(F->nt > 0, comm, PETSC_ERR_USER, "-estimator %s: no population parameter to estimate", ((PetscObject)fit)->type_name);
+  PetscCall(PetscCalloc2(fit->nlocal * p, &F->zhat, fit->nlocal * p * p, &F->chol));
+  PetscCall(PetscMalloc6(mo, &F->predb, mo * p, &F->sensb, mo, &F->predc, mo * p, &F->sensc, mo * p, &F->J, mo, &F->u));
+  PetscCall(PetscMalloc4(mo, &F->w, mo, &F->v0, mo, &F->r, mo, &F->vinv));
+  PetscCall(PetscMalloc6(p * p, &F->H, p * p, &F->Ht, p * p, &F->A, p, &F->g, p, &F->gt, p, &F->d));
+  PetscCall(PetscMalloc4(p, &F->ztry, p, &F->m, p * p, &F->Lc, p, &F->bvec));
+  PetscCall(PetscMalloc3(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc));
+  F->pcur = F->predb, F->scur = F->sensb, F->ptry = F->predc, F->stry = F->sensc;
+  F->nr   = 0;
+  for (PetscInt k = 0; k < p; k++)
+    if (!fit->pop.fixed[k]) F->rk[F->nr++] = k;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PetscFunctionBegin;
+  PetscCall(PetscFree6(F->tb, F->tk, F->tl, F->lo, F->hi, F->theta));
+  PetscCall(PetscFree2(F->zhat, F->chol));
+  PetscCall(PetscFree6(F->predb, F->sensb, F->predc, F->sensc, F->J, F->u));
+  PetscCall(PetscFree4(F->w, F->v0, F->r, F->vinv));
+  PetscCall(PetscFree6(F->H, F->Ht, F->A, F->g, F->gt, F->d));
+  PetscCall(PetscFree4(F->ztry, F->m, F->Lc, F->bvec));
+  PetscCall(PetscFree3(F->thw, F->vals, F->acc));
+  PetscCall(PetscFree(fit->impl));
+  PetscFunctionReturn(0);
+}
+
+/* Every subject at theta: its mode (from zhat; stored back when `store`) and objective, summed
+   exactly into acc[slot]; failures counted in acc[2 nt + 1] (no mode: the model fails at the start
+   and at the individual mean) and acc[2 nt + 2] (a mode search that did not converge) */
+static PetscErrorCode SumSubjects(PnlmeFit fit, const PetscReal th[], PetscInt slot, PetscBool store)
+{
+  PnlmeFOCEI  *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt     p = fit->p, nt = F->nt;
+  PnlmeSubject s;
+  PetscFunctionBegin;
+  PetscCall(PnlmeFOCEISetTheta(fit, th));
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscReal ofv;
+    PetscInt  status;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PnlmePopMean(&fit->pop, fit->x + i * fit->q, F->m);
+    PetscCall(PetscArraycpy(F->ztry, F->zhat + i * p, p));
+    PetscCall(PnlmeFOCEISubjectMode(fit, &s, F->m, F->ztry, &status));
+    if (status == PNLME_FOCEI_FAILED) {
+      PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
+      F->failed = PETSC_TRUE;
+      continue;
+    }
+    if (status == PNLME_FOCEI_NOTCONVERGED) PnlmeExactSumAdd(&F->acc[2 * nt + 2], 1);
+    PetscCall(PnlmeFOCEISubjectObjective(fit, &s, F->m, F->ztry, &ofv));
+    if (!PetscIsNormalReal(ofv) && ofv != 0) {
+      PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
+      F->failed = PETSC_TRUE;
+      continue;
+    }
+    PnlmeExactSumAdd(&F->acc[slot], ofv);
+    if (store) PetscCall(PetscArraycpy(F->zhat + i * p, F->ztry, p));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* objective at theta and its gradient by central differences: 2 nt + 1 points, one reduction */
+static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
+{
+  PnlmeFit         fit = (PnlmeFit)vfit;
+  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
+  PetscInt         nt  = F->nt, np = 2 * nt + 1;
+  const PetscReal *x;
+  PetscReal       *g, h[PNLME_FOCEI_MAX_THETA];
+  PetscBool        bad;
+  PetscFunctionBegin;
+  (void)tao;
+  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(X, &x));
+  PnlmeExactSumReset(F->acc, np + 2);
+  F->failed = PETSC_FALSE;
+  PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
+  for (PetscInt t = 0; t < nt; t++) {
+    h[t] = F->fdstep * PetscMax(1.0, PetscAbsReal(x[t]));
+    for (PetscInt sgn = 0; sgn < 2; sgn++) {
+      PetscCall(PetscArraycpy(F->thw, x, nt));
+      F->thw[t] += sgn ? -h[t] : h[t];
+      PetscCall(SumSubjects(fit, F->thw, 1 + 2 * t + sgn, PETSC_FALSE));
+    }
+  }
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), np + 2, F->acc));
+  for (PetscInt c = 0; c < np; c++) F->vals[c] = PnlmeExactSumValue(&F->acc[c]);
+  bad = (PetscBool)(PnlmeExactSumValue(&F->acc[np]) > 0); /* some subject without an objective at some point */
+  F->nevals++;
+  if (PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
+  PetscCall(VecGetArray(G, &g));
+  if (bad) { /* a wall the line search backs away from */
+    F->nbad++;
+    *f = PETSC_MAX_REAL;
+    for (PetscInt t = 0; t < nt; t++) g[t] = 0;
+  } else {
+    *f = F->vals[0];
+    for (PetscInt t = 0; t < nt; t++) g[t] = (F->vals[1 + 2 * t] - F->vals[2 + 2 * t]) / (2 * h[t]);
+  }
+  PetscCall(VecRestoreArray(G, &g));
+  PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* one history row per outer iteration (0: the start), the progress line */
+static PetscErrorCode Monitor(Tao tao, void *vfit)
+{
+  PnlmeFit           fit = (PnlmeFit)vfit;
+  PnlmeFOCEI        *F   = (PnlmeFOCEI *)fit->impl;
+  PetscInt           its;
+  PetscReal          f, gnorm, cnorm, xdiff;
+  TaoConvergedReason reason;
+  Vec                X;
+  const PetscReal   *x;
+  PetscFunctionBegin;
+  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
+  if (its >= fit->K1) PetscFunctionReturn(0);
+  PetscCall(TaoGetSolution(tao, &X));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(PnlmeFOCEISetTheta(fit, x));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(PnlmeFitRecordHistory(fit, its));
+  fit->cdll[its] = f;
+  F->gnorm       = gnorm;
+  PetscCall(PnlmeFitPrintProgress(fit, fit->label, its, fit->K1, "-2LL", f));
+  PetscFunctionReturn(0);
+}
+
+/* the posterior contract at the estimates: modes (searched again at theta), A^-1, the moments */
+static PetscErrorCode Finalize(PnlmeFit fit, const PetscReal th[])
+{
+  PnlmeFOCEI  *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt     p = fit->p, nt = F->nt, nfail = 0;
+  PnlmeSubject s;
+  PetscFunctionBegin;
+  PnlmeExactSumReset(F->acc, 1);
+  PetscCall(PnlmeFOCEISetTheta(fit, th));
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscInt status;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * p);
+    PetscCall(PetscArraycpy(F->ztry, F->zhat + i * p, p));
+    PetscCall(PnlmeFOCEISubjectMode(fit, &s, fit->mi + i * p, F->ztry, &status));
+    if (status == PNLME_FOCEI_FAILED) { /* the individual mean and the prior */
+      nfail++;
+      PetscCall(PetscArraycpy(F->ztry, fit->mi + i * p, p));
+      for (PetscInt k = 0; k < p; k++)
+        for (PetscInt l = 0; l < p; l++) F->chol[(i * p + k) * p + l] = l <= k && !fit->pop.fixed[k] && !fit->pop.fixed[l] ? fit->pop.L[k * p + l] : 0;
+    } else PetscCall(PnlmeFOCEIPosteriorFactor(fit, &s, F->chol + i * p * p));
+    PetscCall(PetscArraycpy(F->zhat + i * p, F->ztry, p));
+    /* the mode as the one chain (its prediction and likelihood) */
+    PetscCall(PetscArraycpy(fit->z + i * p, F->ztry, p));
+  }
+  PetscCallMPI(MPI_Allreduce(&nfail, &F->nfinalfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));
+  (void)nt;
+  PetscCall(PnlmeFitGaussianPosterior(fit, F->zhat, F->chol, F->ndraws_mom, PNLME_FOCEI_SUBSTREAM_MOMENTS));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
+{
+  PnlmeFOCEI     *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt        nt = F->nt, p = fit->p;
+  PetscReal      *x;
+  PetscLogDouble  t0, t1;
+  MPI_Comm        comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PnlmeFitCheckStart(fit));
+  for (PetscInt i = 0; i < fit->nlocal; i++) PnlmePopMean(&fit->pop, fit->x + i * fit->q, F->zhat + i * p); /* modes start at the individual means */
+  ThetaFromPop(fit, F, F->theta);
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, nt, &F->X));
+  PetscCall(VecDuplicate(F->X, &F->XL));
+  PetscCall(VecDuplicate(F->X, &F->XU));
+  PetscCall(VecGetArray(F->X, &x));
+  PetscCall(PetscArraycpy(x, F->theta, nt));
+  PetscCall(VecRestoreArray(F->X, &x));
+  PetscCall(VecGetArray(F->XL, &x));
+  PetscCall(PetscArraycpy(x, F->lo, nt));
+  PetscCall(VecRestoreArray(F->XL, &x));
+  PetscCall(VecGetArray(F->XU, &x));
+  PetscCall(PetscArraycpy(x, F->hi, nt));
+  PetscCall(VecRestoreArray(F->XU, &x));
+  /* every rank runs the same TAO iterations on the same (exactly reduced) objective */
+  PetscCall(TaoCreate(PETSC_COMM_SELF, &F->tao));
+  PetscCall(TaoSetOptionsPrefix(F->tao, "focei_"));
+  PetscCall(TaoSetType(F->tao, TAOBLMVM));
+  PetscCall(TaoSetSolution(F->tao, F->X));
+  PetscCall(TaoSetVariableBounds(F->tao, F->XL, F->XU));
+  PetscCall(TaoSetObjectiveAndGradient(F->tao, NULL, ObjGrad, fit));
+  PetscCall(TaoSetTolerances(F->tao, F->gatol, 0, 0));
+  PetscCall(TaoSetMaximumIterations(F->tao, F->maxit));
+  PetscCall(TaoSetMaximumFunctionEvaluations(F->tao, 100 * F->maxit));
+  PetscCall(TaoSetMonitor(F->tao, Monitor, fit, NULL));
+  PetscCall(TaoSetFromOptions(F->tao));
+  PetscCall(TaoSolve(F->tao));
+  PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
+  {
+    PetscInt  its;
+    PetscReal f, cnorm, xdiff;
+    PetscCall(TaoGetSolutionStatus(F->tao, &its, &f, &F->gnorm, &cnorm, &xdiff, NULL));
+    F->outer = its;
+    fit->m2ll_obj = f;
+  }
+  F->converged = (PetscBool)(F->reason > 0 || (F->gnorm <= F->gstall && F->reason != TAO_DIVERGED_MAXITS && F->reason != TAO_DIVERGED_MAXFCN));
+  PetscCall(VecGetArray(F->X, &x));
+  PetscCall(PetscArraycpy(F->theta, x, nt));
+  PetscCall(VecRestoreArray(F->X, &x));
+  /* the last row of the history is the solution */
+  PetscCall(PnlmeFOCEISetTheta(fit, F->theta));
+  if (fit->niter < fit->K1) {
+    PetscInt last = fit->niter;
+    PetscCall(PnlmeFitRecordHistory(fit, last));
+    fit->cdll[last] = fit->m2ll_obj;
+  } else {
+    PetscCall(PnlmeFitRecordHistory(fit, fit->niter - 1));
+    fit->cdll[fit->niter - 1] = fit->m2ll_obj;
+  }
+  if (fit->printevery > 0 && fit->niter % fit->printevery) PetscCall(PnlmeFitPrintProgress(fit, fit->label, fit->niter - 1, fit->niter, "-2LL", fit->m2ll_obj));
+  PetscCall(Finalize(fit, F->theta));
+  if (!F->converged && fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s: warning: the outer iterations did not converge (%s, gradient norm %g)\n", fit->label, TaoConvergedReasons[F->reason], (double)F->gnorm));
+  PetscCall(TaoDestroy(&F->tao));
+  PetscCall(VecDestroy(&F->X));
+  PetscCall(VecDestroy(&F->XL));
+  PetscCall(VecDestroy(&F->XU));
+  PetscCall(PetscTime(&t1));
+  fit->walltime = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode View_FOCEI(PnlmeFit fit, PetscViewer v, const char errdesc[])
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt64  tot[2], loc[2] = {fit->nproposed, fit->nfailed};
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
+  PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", F->laplace ? "Laplace" : (F->interaction ? "FOCEI" : "FOCE"), fit->N, fit->Ntot, F->nt, F->outer, TAOBLMVM, TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
+  PetscCall(PetscViewerASCIIPrintf(v, "  objective (-2LL, %s) %.6f in %.3f s; %" PetscInt_FMT " evaluations of the objective with its gradient (central differences, %" PetscInt_FMT " points each)\n", F->laplace ? "Laplace" : "linearised at the modes", (double)fit->m2ll_obj, (double)fit->walltime, F->nevals, 2 * F->nt + 1));
+  if (!F->converged) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the outer iterations did not converge (%s): the estimates are those of the last iteration\n", TaoConvergedReasons[F->reason]));
+  if (F->nbad) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " trial points some subject had no conditional mode (the model failed): the line search backed away\n", F->nbad));
+  if (F->nnotconv) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " evaluations some mode search stopped at -focei_inner_max_it before converging\n", F->nnotconv));
+  if (F->nfinalfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt_FMT " subjects have no conditional mode at the estimates (the model fails): their posterior is the prior\n", F->nfinalfail));
+  for (PetscInt k = 0; k < fit->p; k++)
+    if (!fit->pop.fixed[k] && PetscSqrtReal(fit->pop.Omega[k * fit->p + k]) < fit->omegamin) {
+      const char *pn;
+      PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+      PetscCall(PetscViewerASCIIPrintf(v, "  warning: the SD of %s's random effect is %.3g, below -fit_omega_boundary %g: the data do not support it (refit with -fit_fixed %s)\n", pn, (double)PetscSqrtReal(fit->pop.Omega[k * fit->p + k]), (double)fit->omegamin, pn));
+    }
+  (void)tot;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CreateCommon(PnlmeFit fit, PetscBool laplace)
+{
+  PnlmeFOCEI             *F;
+  static PetscLogStage    stage;
+  static PetscLogEvent    evobj, evmode;
+  static PetscBool        registered = PETSC_FALSE;
+  PetscFunctionBegin;
+  if (!registered) { /* the type's own log stage and events */
+    PetscCall(PetscLogStageRegister("FOCEI iterations", &stage));
+    PetscCall(PetscLogEventRegister("PnlmeFOCEIObj", PNLME_CLASSID, &evobj));
+    PetscCall(PetscLogEventRegister("PnlmeFOCEIMode", PNLME_CLASSID, &evmode));
+    registered = PETSC_TRUE;
+  }
+  PetscCall(PetscNew(&F));
+  F->laplace               = laplace;
+  F->interaction           = PETSC_TRUE;
+  F->maxit                 = 500;
+  F->gatol                 = 1e-4;
+  F->gstall                = 1e-2;
+  F->fdstep                = 1e-4;
+  F->inmaxit               = 100;
+  F->intol                 = 1e-10;
+  F->ndraws_mom            = 500;
+  F->evobj                 = evobj;
+  F->evmode                = evmode;
+  fit->impl                = F;
+  fit->label               = laplace ? "Laplace" : "FOCEI";
+  fit->failword            = "backed away from";
+  fit->seriesname          = "objective";
+  fit->objmethod           = laplace ? "laplace" : "focei";
+  fit->stage               = stage;
+  fit->ops->setfromoptions = SetFromOptions_FOCEI;
+  fit->ops->setup          = SetUp_FOCEI;
+  fit->ops->solve          = Solve_FOCEI;
+  fit->ops->view           = View_FOCEI;
+  fit->ops->destroy        = Destroy_FOCEI;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitCreate_FOCEI(PnlmeFit fit)
+{
+  PetscFunctionBegin;
+  PetscCall(CreateCommon(fit, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitCreate_Laplace(PnlmeFit fit)
+{
+  PetscFunctionBegin;
+  PetscCall(CreateCommon(fit, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
