@@ -167,7 +167,7 @@ static PetscErrorCode ModelDoseParametersFromOptions(PnlmeModel m)
   PetscObject obj  = (PetscObject)m;
   PetscInt    lag[PNLME_MAX_DOSE], bio[PNLME_MAX_DOSE], nlag = PNLME_MAX_DOSE, nbio = PNLME_MAX_DOSE;
   PetscBool   flag, fbio;
-  char        spec[512] = "", item[32];
+  char        spec[512] = "", item[32], dosecmts[256];
 
   PetscFunctionBegin;
   PetscCall(PnlmeOptionsGetIntArray(obj, "-model_lag", lag, &nlag, &flag));
@@ -190,12 +190,18 @@ static PetscErrorCode ModelDoseParametersFromOptions(PnlmeModel m)
     PetscCall(PetscFree(((PetscObject)m)->type_name));
     PetscCall(PnlmeModelSetType(m, name));
   }
+  if (!m->ndose) PetscCall(PetscStrncpy(dosecmts, "it has none", sizeof(dosecmts)));
+  else PetscCall(PetscStrncpy(dosecmts, m->ndose > 1 ? "its dosing compartments:" : "its dosing compartment:", sizeof(dosecmts)));
+  for (PetscInt d = 0; d < m->ndose; d++) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%s %" PetscInt_FMT, d ? "," : "", m->dosecmt[d]));
+    PetscCall(PetscStrlcat(dosecmts, item, sizeof(dosecmts)));
+  }
   for (PetscInt i = 0; i < nlag; i++) {
     char     pname[PNLME_MAX_NAME];
     PetscInt st, idx;
     for (PetscInt j = 0; j < i; j++) PetscCheck(lag[j] != lag[i], comm, PETSC_ERR_ARG_WRONG, "option -model_lag: compartment %" PetscInt_FMT " is given twice", lag[i]);
     PetscCall(PnlmeModelGetDoseState(m, lag[i], &st));
-    PetscCheck(st >= 0, comm, PETSC_ERR_ARG_WRONG, "option -model_lag %" PetscInt_FMT ": model %s has no dosing compartment %" PetscInt_FMT " (its dosing compartments: see -model_view)", lag[i], ((PetscObject)m)->type_name, lag[i]);
+    PetscCheck(st >= 0, comm, PETSC_ERR_ARG_WRONG, "option -model_lag %" PetscInt_FMT ": model %s has no dosing compartment %" PetscInt_FMT " (%s)", lag[i], ((PetscObject)m)->type_name, lag[i], dosecmts);
     if (nlag == 1) PetscCall(PetscStrncpy(pname, "Tlag", sizeof(pname)));
     else PetscCall(PetscSNPrintf(pname, sizeof(pname), "Tlag_%" PetscInt_FMT, lag[i]));
     PetscCall(PnlmeModelGetParameterIndex(m, pname, &idx));
@@ -207,7 +213,7 @@ static PetscErrorCode ModelDoseParametersFromOptions(PnlmeModel m)
     PetscInt st, idx;
     for (PetscInt j = 0; j < i; j++) PetscCheck(bio[j] != bio[i], comm, PETSC_ERR_ARG_WRONG, "option -model_bioavailability: compartment %" PetscInt_FMT " is given twice", bio[i]);
     PetscCall(PnlmeModelGetDoseState(m, bio[i], &st));
-    PetscCheck(st >= 0, comm, PETSC_ERR_ARG_WRONG, "option -model_bioavailability %" PetscInt_FMT ": model %s has no dosing compartment %" PetscInt_FMT " (its dosing compartments: see -model_view)", bio[i], ((PetscObject)m)->type_name, bio[i]);
+    PetscCheck(st >= 0, comm, PETSC_ERR_ARG_WRONG, "option -model_bioavailability %" PetscInt_FMT ": model %s has no dosing compartment %" PetscInt_FMT " (%s)", bio[i], ((PetscObject)m)->type_name, bio[i], dosecmts);
     if (nbio == 1) PetscCall(PetscStrncpy(pname, "F", sizeof(pname)));
     else PetscCall(PetscSNPrintf(pname, sizeof(pname), "F_%" PetscInt_FMT, bio[i]));
     PetscCall(PnlmeModelGetParameterIndex(m, pname, &idx));
