@@ -552,6 +552,42 @@ static PetscErrorCode CheckData(void)
   PetscFunctionReturn(0);
 }
 
+/* cost of a prediction with and without dose parameters (printed, not checked): a warfarin-like subject,
+   one oral dose and 10 observations */
+static PetscErrorCode Timing(void)
+{
+  const PetscReal tobs[10] = {0.5, 1, 2, 3, 6, 9, 12, 24, 48, 72};
+  DTDose          d[1]     = {{0, 100, 0, 1}};
+  PetscReal       phi[5]   = {1.5, 0.134, 8.07, 0.887, 0.8}, pred[10], sens[50];
+  PetscFunctionBegin;
+  DTBuild(&S, d, 1, tobs, 10, NULL, NULL);
+  for (int which = 0; which < 3; which++) {
+    PnlmeModel m;
+    PetscCall(PnlmeModelCreate(PETSC_COMM_SELF, &m));
+    PetscCall(PnlmeModelSetType(m, "pk1_oral_cl"));
+    if (which > 0) PetscCall(PnlmeModelAddDoseLag(m, 1, "Tlag"));
+    if (which > 1) PetscCall(PnlmeModelAddDoseBioavailability(m, 1, "F"));
+    PetscCall(PnlmeModelSetUp(m));
+    PetscCall(PnlmeModelSetMaxSizes(m, S.nobs, S.nev));
+    for (int ws = 0; ws < 2; ws++) {
+      PetscLogDouble t0, t1;
+      PetscInt       n = 0;
+      PetscCall(PetscTime(&t0));
+      do {
+        for (int i = 0; i < 1000; i++) {
+          phi[0] = 1.5 * (1 + 1e-3 * (i % 7));
+          PetscCall(PKTPredict(m, &S.s, phi, pred, ws ? sens : NULL));
+        }
+        n += 1000;
+        PetscCall(PetscTime(&t1));
+      } while (t1 - t0 < 0.2);
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "timing: pk1_oral_cl%-10s 1 dose, 10 obs%s: %.3f us\n", which == 0 ? "" : which == 1 ? " + Tlag" : " + Tlag, F", ws ? ", with sensitivities" : "", 1e6 * (t1 - t0) / n));
+    }
+    PetscCall(PnlmeModelDestroy(&m));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(void)
 {
   PetscFunctionBegin;
@@ -561,6 +597,7 @@ static PetscErrorCode Run(void)
   PetscCall(CheckPlugin());
   PetscCall(CheckOptions());
   PetscCall(CheckData());
+  PetscCall(Timing());
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "dose parameters of the closed forms: OK\n"));
   PetscFunctionReturn(0);
 }
