@@ -7,6 +7,7 @@
 #include "pnlmedata.h"
 #include "pnlmemodel.h"
 #include "pnlmesim.h"
+#include "pnlmepop.h"
 #include "pnlmefit.h"
 #include "pnlmeselect.h"
 #include "pnlmecovselect.h"

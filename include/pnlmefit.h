@@ -9,8 +9,7 @@
 
 typedef struct _p_PnlmeFit *PnlmeFit;
 
-typedef enum { PNLME_ERROR_CONSTANT = 0, PNLME_ERROR_PROPORTIONAL, PNLME_ERROR_COMBINED1, PNLME_ERROR_COMBINED2, PNLME_ERROR_EXPONENTIAL } PnlmeErrorModel;
-PETSC_EXTERN const char *const PnlmeErrorModels[];
+#include "pnlmepop.h"
 
 PETSC_EXTERN PetscErrorCode PnlmeFitCreate(MPI_Comm, PnlmeFit *);
 /* the fit keeps a reference to its data and model */
@@ -25,7 +24,7 @@ PETSC_EXTERN PetscErrorCode PnlmeFitCreateFromOptions(MPI_Comm, PnlmeFit *);
    -fit_theta ka=1.5,ke=0.1,V=30     initial typical values (natural scale; every parameter)
    -fit_omega ka=1,...               initial SD of eta on the transformed scale (default 1)
    -fit_covariates ka.WT,V.WT        covariate effects to estimate (parameter.designcolumn)
-   -fit_error constant|exponential   residual error model; -fit_error_a initial a
+   -fit_error constant|... or C=combined2,R=constant   residual error model per output; -fit_error_a, -fit_error_b initial values
    -fit_omega_full | -fit_omega_blocks ka+V,ke   Omega structure (default diagonal)
    -fit_fixed ke                     parameters without random effect
    -saem_k1 300 -saem_k2 100 -saem_chains (ceil(100/N)) -saem_kernels 2,2,2 -saem_seed 1
@@ -47,7 +46,8 @@ PETSC_EXTERN PetscErrorCode PnlmeFitView(PnlmeFit, PetscViewer);
 PETSC_EXTERN PetscErrorCode PnlmeFitGetTypical(PnlmeFit, const char name[], PetscReal *);
 PETSC_EXTERN PetscErrorCode PnlmeFitGetBeta(PnlmeFit, const char param[], const char cov[], PetscReal *);
 PETSC_EXTERN PetscErrorCode PnlmeFitGetOmega(PnlmeFit, const char name[], PetscReal *);
-PETSC_EXTERN PetscErrorCode PnlmeFitGetErrorParameters(PnlmeFit, PetscReal *a, PetscReal *b);
+/* the error parameters of output `output` (its name; NULL with a single output); 0 for one the model does not have */
+PETSC_EXTERN PetscErrorCode PnlmeFitGetErrorParameters(PnlmeFit, const char output[], PetscReal *a, PetscReal *b);
 /* the iteration history: niter x nhist, columns as in PnlmeFitView's table order */
 PETSC_EXTERN PetscErrorCode PnlmeFitGetHistory(PnlmeFit, PetscInt *niter, PetscInt *ncol, const PetscReal **hist);
 PETSC_EXTERN PetscErrorCode PnlmeFitDestroy(PnlmeFit *);

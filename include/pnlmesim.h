@@ -22,14 +22,7 @@
 
 typedef struct _p_PnlmeSim *PnlmeSim;
 
-typedef enum {
-  PNLME_SIM_ERROR_CONSTANT = 0,
-  PNLME_SIM_ERROR_PROPORTIONAL,
-  PNLME_SIM_ERROR_COMBINED1,
-  PNLME_SIM_ERROR_COMBINED2,
-  PNLME_SIM_ERROR_EXPONENTIAL
-} PnlmeSimErrorModel;
-PETSC_EXTERN const char *const PnlmeSimErrorModels[];
+#include "pnlmepop.h"
 
 /* What a run produced (identical on every rank, independent of the number of ranks except walltime). */
 typedef struct {
@@ -38,6 +31,7 @@ typedef struct {
   PetscInt64 ndoses;                 /* dose rows */
   PetscInt64 nredrawn;               /* subjects whose first eta gave a failed solve and was redrawn */
   PetscInt64 nfailedsolves;          /* failed solves in total (every redraw counts) */
+  PetscInt64 ncensored;              /* observations below -sim_loq, written as CENS 1 */
   PetscReal  tmin, tmax;             /* observation times */
   PetscReal  dvmin, dvmax;           /* observed values */
   PetscInt64 filesize;               /* bytes of the CSV file */
@@ -81,7 +75,9 @@ PETSC_EXTERN PetscErrorCode PnlmeSimSetCorrelation(PnlmeSim, const char spec[]);
 PETSC_EXTERN PetscErrorCode PnlmeSimSetCovariates(PnlmeSim, const char spec[]);
 PETSC_EXTERN PetscErrorCode PnlmeSimSetCovariateTransform(PnlmeSim, const char spec[]);
 PETSC_EXTERN PetscErrorCode PnlmeSimSetBeta(PnlmeSim, const char spec[]);
-PETSC_EXTERN PetscErrorCode PnlmeSimSetError(PnlmeSim, PnlmeSimErrorModel, PetscReal a, PetscReal b);
+/* the residual error of every output: an error model (PNLME_ERROR_CONSTANT, ...) and its parameters
+   (those the model does not have are ignored); -sim_error, -sim_error_a, -sim_error_b per output */
+PETSC_EXTERN PetscErrorCode PnlmeSimSetError(PnlmeSim, const char model[], PetscReal a, PetscReal b);
 /* nobsmin/nobsmax PETSC_DECIDE: every entry of spec; tmax PETSC_DEFAULT: no limit */
 PETSC_EXTERN PetscErrorCode PnlmeSimSetTimes(PnlmeSim, const char spec[], PetscInt nobsmin, PetscInt nobsmax, PetscReal tmax);
 PETSC_EXTERN PetscErrorCode PnlmeSimSetObservationCmt(PnlmeSim, const char spec[]);

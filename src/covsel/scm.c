@@ -16,8 +16,7 @@ static void WarmStart(PnlmeFit fit, PnlmeFit from)
   for (PetscInt j = 0; j < fit->q * p; j++)
     if (fit->pop.mask[j] && from->pop.mask[j]) fit->pop.B[j] = from->pop.B[j];
   for (PetscInt j = 0; j < p * p; j++) fit->pop.Omega[j] = from->pop.Omega[j];
-  fit->pop.a = from->pop.a;
-  fit->pop.b = from->pop.b;
+  for (PetscInt k = 0; k < fit->pop.nout; k++) fit->pop.a[k] = from->pop.a[k], fit->pop.b[k] = from->pop.b[k];
 }
 
 static PetscReal M2LL(PnlmeCovSelect cs, const PnlmeCovModel *m)

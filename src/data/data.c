@@ -123,6 +123,7 @@ PetscErrorCode PnlmeDataSetModel(PnlmeData d, PnlmeModel model)
   PetscFunctionReturn(0);
 }
 
+static const char *const BLQNames[] = {"m3", "drop", NULL};
 static const PnlmeOption DataOptions[] = {
   {"-data_file", PNLME_OPT_STRING, "", NULL, NULL, "NONMEM-style CSV data file (docs/data-format.md)"},
   {"-data_columns", PNLME_OPT_STRING, "", NULL, NULL, "Map standard columns to the file's names: DV=CONC,ID=SUBJ"},
@@ -131,6 +132,7 @@ static const PnlmeOption DataOptions[] = {
   {"-data_read_buffer", PNLME_OPT_INT, "4194304", "[64, 2147483647]", NULL, "Bytes read at a time by each rank"},
   {"-data_max_events", PNLME_OPT_INT, "10000000", "[0, 1000000000]", NULL, "Timeline entries that ADDL expansion may add to the whole file"},
   {"-data_observed_cmt", PNLME_OPT_INTARRAY, "all", "[0, 1000000]", NULL, "Keep only the observation rows with these CMT values (the others are read as MDV=1 rows): fits one output of a file with several (docs/data-format.md)"},
+  {"-data_blq", PNLME_OPT_ENUM, "m3", NULL, BLQNames, "Censored observations (CENS = 1 below the limit in DV, -1 above; LIMIT the other end): m3, the probability of the interval in the likelihood; drop, left out (M1)"},
 };
 
 PetscErrorCode PnlmeDataRegisterOptions(void)
@@ -167,6 +169,11 @@ PetscErrorCode PnlmeDataSetFromOptions(PnlmeData d)
   PetscCall(PnlmeOptionsGetBool(obj, "-data_partition_view", &d->partitionview, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-data_read_buffer", &bufsize, &flg));
   if (flg) d->bufsize = (size_t)bufsize;
+  {
+    PetscInt blq = d->blqdrop ? 1 : 0;
+    PetscCall(PnlmeOptionsGetEnum(obj, "-data_blq", &blq, NULL));
+    d->blqdrop = (PetscBool)(blq == 1);
+  }
   PetscCall(PnlmeOptionsGetInt(obj, "-data_max_events", &maxevents, &flg));
   if (flg) d->maxevents = maxevents;
   {

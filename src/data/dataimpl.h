@@ -208,6 +208,7 @@ struct _p_PnlmeData {
   PetscInt64    maxevents; /* -data_max_events */
   PetscInt      nobscmt;   /* -data_observed_cmt: observation rows of other CMT values are ignored (0: all kept) */
   PetscInt      obscmt[16];
+  PetscBool     blqdrop;   /* -data_blq drop: censored observations (CENS != 0) are left out */
   PetscBool     loaded;
 
   /* header */

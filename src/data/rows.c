@@ -141,7 +141,8 @@ PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser 
   p->full = full;
   PetscCall(PetscMalloc1(PNLME_NCOL_STD + d->ncovspec, &p->job));
   for (PetscInt s = 0; s < PNLME_NCOL_STD; s++)
-    if (d->stdcol[s] >= 0 && (full || scanneeds[s] || (s == PNLME_COL_CMT && d->nobscmt > 0))) {
+    /* -data_observed_cmt: CMT, -data_blq drop: CENS decide what is an observation */
+    if (d->stdcol[s] >= 0 && (full || scanneeds[s] || (s == PNLME_COL_CMT && d->nobscmt > 0) || (s == PNLME_COL_CENS && d->blqdrop))) {
       p->job[p->njob].col  = d->stdcol[s];
       p->job[p->njob].what = s;
       p->njob++;
@@ -315,6 +316,10 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       row->mdvmissing = PETSC_FALSE;
       row->obsignored = PETSC_TRUE;
     }
+  }
+  if (ok && d->blqdrop && row->cens) { /* -data_blq drop: a censored observation is left out (M1) */
+    row->mdv        = 1;
+    row->mdvmissing = PETSC_FALSE;
   }
   if (ok && p->full) {
     PnlmeRowKind k;

@@ -110,7 +110,7 @@ PetscErrorCode PnlmeFitCheckStart(PnlmeFit fit)
     PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->zp);
     PnlmeModelTransformToNatural(fit->model, fit->zp, fit->phi, NULL);
     PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, NULL, &st));
-    if (!st) ll = PnlmeErrorLogLik(&fit->pop, s.nobs, s.dv, fit->predp);
+    if (!st) ll = PnlmeErrorLogLik(&fit->pop, &s, fit->predp);
     if (!(ll > PETSC_NINFINITY) || PetscIsInfOrNanReal(ll)) cnt[0]++;
     for (PetscInt j = 0; j < s.nobs && !st; j++) nz = (PetscBool)(nz || fit->predp[j] != 0);
     for (PetscInt j = 0; j < s.nobs && ll > PETSC_NINFINITY && !PetscIsInfOrNanReal(ll); j++) {

@@ -31,7 +31,7 @@
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
 
 #define CHECKPOINT_FORMAT "pnlme-checkpoint"
-#define CHECKPOINT_FORMAT_VERSION 6 /* 5: checksums; 6: random effects removed at their boundary, held values */
+#define CHECKPOINT_FORMAT_VERSION 7 /* 5: checksums; 6: random effects removed at their boundary, held values; 7: error parameters per output */
 
 /* the random-stream struct as an HDF5 compound: native layout in memory, packed little-endian in the file */
 static void RNGTypes(hid_t *mem, hid_t *file)
@@ -121,7 +121,8 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
     Join(buf, sizeof(buf), name);
   }
   PetscCall(FingerprintAdd(fp, "estimated", buf));
-  PetscCall(FingerprintAdd(fp, "error_model", PnlmeErrorModels[fit->pop.err]));
+  PetscCall(PnlmeErrorDescribe(&fit->pop, buf, sizeof(buf)));
+  PetscCall(FingerprintAdd(fp, "error_model", buf));
   PetscCall(PnlmeFitOmegaStructure(fit, buf, sizeof(buf)));
   PetscCall(FingerprintAdd(fp, "omega_structure", buf));
   buf[0] = 0;
@@ -630,8 +631,11 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PetscCall(CkWriteShared(&h, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hp, hp, fit->pop.L));
   PetscCall(CkWriteShared(&h, g, "Oinv", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hp, hp, fit->pop.Oinv));
   PetscCall(PnlmeH5WriteAttrReal(&h, g, "logdet", fit->pop.logdet));
-  PetscCall(PnlmeH5WriteAttrReal(&h, g, "a", fit->pop.a));
-  PetscCall(PnlmeH5WriteAttrReal(&h, g, "b", fit->pop.b));
+  {
+    hsize_t ho = (hsize_t)fit->pop.nout;
+    PetscCall(CkWriteShared(&h, g, "a", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, ho, fit->pop.a));
+    PetscCall(CkWriteShared(&h, g, "b", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, ho, fit->pop.b));
+  }
   {
     int64_t dropped[64];
     for (PetscInt k = 0; k < p; k++) dropped[k] = fit->pop.dropped[k];
@@ -665,7 +669,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   H5Tclose(rngm);
   H5Tclose(rngf);
   if (fit->vem) { /* the variational posteriors and each subject's last expected RSS and ELBO term */
-    hsize_t two = 2;
+    hsize_t two = (hsize_t)fit->pop.nout + 1; /* the residual sums of squares of the outputs and the ELBO term */
     g = PnlmeH5CreateGroup(&h, h.file, "vem");
     PetscCall(CkWriteRows(&h, g, "m", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hp, N, g0, nl, fit->vemw.m));
     PetscCall(CkWriteRows(&h, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, hpp, N, g0, nl, fit->vemw.L));
@@ -746,11 +750,12 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   PetscCall(CkReadShared(ck, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hp, hp, fit->pop.L));
   PetscCall(CkReadShared(ck, g, "Oinv", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hp, hp, fit->pop.Oinv));
   PetscCall(PnlmeH5ReadAttrReal(&h, g, "logdet", &fit->pop.logdet));
-  PetscCall(PnlmeH5ReadAttrReal(&h, g, "a", &fit->pop.a));
-  PetscCall(PnlmeH5ReadAttrReal(&h, g, "b", &fit->pop.b));
+  {
+    hsize_t ho = (hsize_t)fit->pop.nout;
+    PetscCall(CkReadShared(ck, g, "a", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 0, NULL, ho, fit->pop.a));
+    PetscCall(CkReadShared(ck, g, "b", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 0, NULL, ho, fit->pop.b));
+  }
   CkCheckFinite(&h, "/pop", "logdet", fit->pop.logdet);
-  CkCheckFinite(&h, "/pop", "a", fit->pop.a);
-  CkCheckFinite(&h, "/pop", "b", fit->pop.b);
   {
     int64_t    dropped[64];
     PetscInt64 settle = 0;
@@ -795,7 +800,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   H5Tclose(rngm);
   H5Tclose(rngf);
   if (fit->vem) {
-    hsize_t two = 2;
+    hsize_t two = (hsize_t)fit->pop.nout + 1; /* the residual sums of squares of the outputs and the ELBO term */
     g = PnlmeH5OpenGroup(&h, h.file, "vem");
     PetscCall(CkReadRows(ck, g, "m", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hp, N, g0, nl, fit->vemw.m));
     PetscCall(CkReadRows(ck, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 2, hpp, N, g0, nl, fit->vemw.L));

@@ -40,9 +40,6 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->K1max      = 1500;
   f->autowin    = 200;
   f->autotol    = 0.5;
-  f->pop.err    = PNLME_ERROR_CONSTANT;
-  f->pop.a      = 1.0;
-  f->pop.b      = 0.1;
   f->omegamin   = 0.01;
   *fit          = f;
   PetscFunctionReturn(0);
@@ -73,8 +70,9 @@ PetscErrorCode PnlmeFitSetModel(PnlmeFit fit, PnlmeModel model)
 PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc, maxev, nbeta = 0;
-  PetscInt64   nobsl;
+  PetscInt64   nobsl, nobsk[2 * PNLME_POP_MAX_OUTPUTS] = {0}; /* uncensored, censored observations per output */
   PnlmeSubject s;
+  PnlmeDeferredError derr;
   MPI_Comm     comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
   if (fit->setupcalled) PetscFunctionReturn(0);
@@ -105,15 +103,34 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
   PetscCall(PetscMalloc5(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e, p, &fit->perm));
   fit->predoff[0] = 0;
+  PnlmeDeferredErrorInit(&derr);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     fit->x[i * q] = 1.0;
     for (PetscInt c = 0; c < fit->ncov; c++) fit->x[i * q + 1 + c] = s.cov[c];
     fit->predoff[i + 1] = fit->predoff[i] + s.nobs;
     for (PetscInt c = 0; c < nc; c++) PnlmeRNGInit(&fit->rng[i * nc + c], (uint64_t)fit->seed, (uint64_t)s.gindex, (uint64_t)c);
-    if (fit->pop.err == PNLME_ERROR_EXPONENTIAL)
-      for (PetscInt j = 0; j < s.nobs; j++) PetscCheck(s.dv[j] > 0, PETSC_COMM_SELF, PETSC_ERR_USER, "-fit_error exponential needs positive observations; subject ID %" PetscInt64_FMT " has %g", s.id, (double)s.dv[j]);
+    for (PetscInt j = 0; j < s.nobs; j++) {
+      PetscInt k = s.obsout[j];
+      if (s.cens && s.cens[j]) {
+        nobsk[fit->pop.nout + k]++;
+        if (fit->pop.err[k]->logscale && !(s.dv[j] > 0)) PnlmeDeferredErrorSet(&derr, s.gindex, "-fit_error %s: the limit of a censored observation of output %s must be positive; subject ID %" PetscInt64_FMT " has %g", fit->pop.err[k]->name, fit->pop.outname[k], s.id, (double)s.dv[j]);
+        continue;
+      }
+      nobsk[k]++;
+      if (fit->pop.err[k]->logscale && !(s.dv[j] > 0)) PnlmeDeferredErrorSet(&derr, s.gindex, "-fit_error %s needs positive observations of output %s; subject ID %" PetscInt64_FMT " has %g", fit->pop.err[k]->name, fit->pop.outname[k], s.id, (double)s.dv[j]);
+    }
   }
+  PetscCall(PnlmeDeferredErrorRaise(comm, &derr));
+  /* observations per output, uncensored, and censored ones (global) */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nobsk, 2 * (PetscMPIInt)fit->pop.nout, MPI_INT64_T, MPI_SUM, comm));
+  fit->ncens = 0;
+  for (PetscInt k = 0; k < fit->pop.nout; k++) {
+    fit->nobsout[k]  = nobsk[k];
+    fit->ncensout[k] = nobsk[fit->pop.nout + k];
+    fit->ncens += fit->ncensout[k];
+  }
+  fit->pop.censored = (PetscBool)(fit->ncens > 0);
   PetscCall(PetscMalloc1(fit->predoff[fit->nlocal] * nc, &fit->pred));
   PetscCall(PetscCalloc2(fit->nlocal * p, &fit->cmean, fit->nlocal * p * p, &fit->ccov));
   PetscCall(PnlmeFitSetUp_NC(fit));
@@ -139,8 +156,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   for (PetscInt k = 0; k < p; k++) fit->scale[0][k] = fit->scale[1][k] = 0.5;
   for (PetscInt a = 1; a < q; a++)
     for (PetscInt k = 0; k < p; k++) nbeta += fit->pop.mask[a * p + k];
-  fit->nhist = p + nbeta + p + fit->pop.npairs + (fit->pop.err == PNLME_ERROR_PROPORTIONAL ? 0 : 1) +
-               (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2 ? 1 : 0);
+  fit->nhist = p + nbeta + p + fit->pop.npairs + PnlmeErrorNumParameters(&fit->pop);
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
   PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
   if (fit->vem) PetscCall(PnlmeFitSetUp_VEM(fit));
@@ -251,15 +267,17 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
 PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
 {
   PetscBool iascii;
+  char      errdesc[1024];
   PetscFunctionBegin;
   if (!v) PetscCall(PetscViewerASCIIGetStdout(PetscObjectComm((PetscObject)fit), &v));
   PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &iascii));
   if (!iascii || !fit->niter) PetscFunctionReturn(0);
+  PetscCall(PnlmeErrorDescribe(&fit->pop, errdesc, sizeof(errdesc)));
   if (fit->vem) {
-    PetscCall(PetscViewerASCIIPrintf(v, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->vemw.diag ? "diagonal" : "full-covariance", fit->vemw.ndraws, fit->vemw.nsteps, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
+    PetscCall(PetscViewerASCIIPrintf(v, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->vemw.diag ? "diagonal" : "full-covariance", fit->vemw.ndraws, fit->vemw.nsteps, fit->niter, fit->K1, fit->K2, errdesc));
     PetscCall(PetscViewerASCIIPrintf(v, "  ELBO at the last iteration %.3f (-2 ELBO %.3f)\n", (double)fit->cdll[fit->niter - 1], (double)(-2 * fit->cdll[fit->niter - 1])));
   } else {
-    PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, PnlmeErrorModels[fit->pop.err]));
+    PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, errdesc));
     /* the communication of an iteration: one MPI_Allreduce of the exact sums (docs: scaling) */
     PetscCall(PetscViewerASCIIPrintf(v, "  per iteration: one exact reduction of %" PetscInt_FMT " statistics (%" PetscInt_FMT " bytes)\n", fit->nstat, fit->nstat * (PetscInt)((PNLME_EXACTSUM_LIMBS + 1) * sizeof(int64_t))));
   }
@@ -397,11 +415,16 @@ PetscErrorCode PnlmeFitGetOmega(PnlmeFit fit, const char name[], PetscReal *v)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitGetErrorParameters(PnlmeFit fit, PetscReal *a, PetscReal *b)
+PetscErrorCode PnlmeFitGetErrorParameters(PnlmeFit fit, const char output[], PetscReal *a, PetscReal *b)
 {
   PetscFunctionBegin;
-  if (a) *a = fit->pop.a;
-  if (b) *b = fit->pop.b;
+  PetscInt k = 0;
+  if (output) {
+    for (k = 0; k < fit->pop.nout && strcmp(fit->pop.outname[k], output); k++) { }
+    PetscCheck(k < fit->pop.nout, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_WRONG, "PnlmeFitGetErrorParameters: the model has no output %s", output);
+  } else PetscCheck(fit->pop.nout == 1, PetscObjectComm((PetscObject)fit), PETSC_ERR_ARG_WRONG, "PnlmeFitGetErrorParameters: name the output (the model has %" PetscInt_FMT ")", fit->pop.nout);
+  if (a) *a = fit->pop.a[k];
+  if (b) *b = fit->pop.b[k];
   PetscFunctionReturn(0);
 }
 

@@ -4,6 +4,7 @@
 #include <petscblaslapack.h>
 #include <pnlme.h>
 #include <petsctao.h>
+#include "pop/popimpl.h"
 
 typedef struct {
   PetscErrorCode (*dummy)(void);
@@ -11,65 +12,6 @@ typedef struct {
 
 /* standard error of a history column: available, or why not */
 enum { PNLME_SE_OK, PNLME_SE_SINGULAR, PNLME_SE_ATBOUND, PNLME_SE_NONE };
-
-/* Population parameters on the transformed (Gaussian) scale */
-typedef struct {
-  PetscInt        p, q;   /* parameters; design rows q = 1 + ncov (row 0: intercept) */
-  PetscReal      *B;      /* [q x p]: row 0 = mu, rows 1.. = beta; B[a*p + k] */
-  PetscBool      *mask;   /* [q x p]: estimated entries (row 0 always) */
-  PetscReal      *Omega;  /* [p x p] */
-  PetscReal      *L;      /* [p x p] lower Cholesky factor of Omega */
-  PetscReal      *Oinv;   /* [p x p] inverse of Omega */
-  PetscReal       logdet; /* log det Omega */
-  PetscBool       full;   /* Omega has off-diagonal entries (some block of size > 1) */
-  PetscInt        block[64]; /* Omega is block-diagonal: parameters k, l correlate when block[k] == block[l] */
-  PetscInt        npairs;    /* correlated pairs k < l */
-  PetscBool       fixed[64]; /* parameters without random effect: z_k = (B^T x)_k exactly; their Omega
-                                row is kept as the identity so that the factors stay regular, and
-                                every chain, draw and mode holds z_k at the individual mean */
-  PetscInt        nfixed;
-  PetscInt        dropped[64]; /* the iteration after which parameter k's random effect was removed
-                                  because its variance reached the boundary (-1: not removed) */
-  PetscBool      *hold;      /* [q x p] entries of B held at their value, not estimated (-fit_fix) */
-  PetscInt        nfloor;    /* M-steps whose Omega was singular and got its correlations' eigenvalues floored */
-  PetscInt        nfree;     /* estimated entries of B, and the work of their least-squares system */
-  PetscReal      *lsA, *lsr;
-  PetscBLASInt   *lspiv;
-  PetscInt       *lsidx;
-  PnlmeErrorModel err;
-  PetscReal       a, b;
-  PetscBool      *active;   /* [q x p] entries in the model now: the mask, less the candidates the
-                               selection has left out (equal to the mask without selection) */
-  struct _PnlmePopSelect *sel; /* covariate selection in the M-step (popselect.c); NULL without */
-} PnlmePop;
-
-/* One-run covariate selection (popselect.c, docs/selection.md): the M-step of B minimises
-   -2 x the complete-data log-likelihood + w(t) log(N) ||beta_candidates||_0, one exact MIQP
-   (PnlmeSubset) per Omega block, w(t) ramping from alpha to 1 over the annealing phase. */
-typedef struct _PnlmePopSelect {
-  PetscBool      *cand;        /* [q x p] penalised candidates (entries of the mask) */
-  PetscReal       alpha, weight, lambda; /* ramp start, this iteration's factor, penalty of an effect (log N [+ 2 gamma log P]) */
-  PnlmeSubset     sub[64];     /* per Omega block (indexed by its first parameter), NULL if unused */
-  PetscInt        nmax;        /* variables of the largest block problem */
-  PetscReal       shrink[64];  /* per parameter: mean posterior variance of z / omega^2 (Louis' missing information) */
-  PetscReal       shrinkmax;   /* cap of shrink (-covariates_louis_max) */
-  PetscReal      *Q, *qv, *xv; /* work of one block problem: the observed-data quadratic */
-  PetscReal      *Qc, *qc, *Lw;/* the complete-data one, and a Cholesky factor */
-  PetscReal      *zw;
-  PetscInt       *T;
-  PnlmeSubsetRole *role;
-  PetscBool      *supp;
-  PetscInt       *vidx;        /* entry a*p+k of each variable */
-  /* this iteration (reset by PnlmePopSelectRamp) and the totals */
-  PetscReal       ittime;
-  PetscInt64      itnodes;
-  PetscInt64      nsolves, nodes, notopt;
-  PetscReal       time, maxittime;
-  /* per iteration: [niter] weight, MIQP seconds, nodes, selected count */
-  PetscInt        nrec;
-  PetscReal      *rweight, *rtime;
-  PetscInt       *rnodes, *rsel;
-} PnlmePopSelect;
 
 /* work of the non-centred steps (noncentred.c), sized at SetUp */
 typedef struct {
@@ -112,6 +54,8 @@ struct _p_PnlmeFit {
   PetscInt   p, ncov, q;
   PetscInt   nlocal;
   PetscInt64 N, Ntot;      /* subjects, observations (global) */
+  PetscInt64 nobsout[PNLME_POP_MAX_OUTPUTS]; /* uncensored observations of every output (global) */
+  PetscInt64 ncensout[PNLME_POP_MAX_OUTPUTS], ncens; /* censored observations of every output, in all (global) */
   PetscInt   maxobs;
   char     **covnames;     /* design column names (owned by data) */
   /* SAEM settings */
@@ -199,13 +143,6 @@ struct _p_PnlmeFit {
   PetscReal  selextra;           /* added to log(N) in the penalty of an effect (extended BIC: 2 gamma log P) */
 };
 
-/* popselect.c: the selection M-step */
-PETSC_INTERN PetscErrorCode PnlmePopSelectCreate(MPI_Comm, PnlmePop *, const PetscBool cand[], PetscReal alpha, PetscReal louismax, PetscReal lambda, PetscInt nrec);
-PETSC_INTERN PetscErrorCode PnlmePopSelectDestroy(PnlmePop *);
-PETSC_INTERN void           PnlmePopSelectRamp(PnlmePop *, PetscInt iter, PetscInt anneal);
-PETSC_INTERN void           PnlmePopSelectSetShrinkage(PnlmePop *, PetscInt64 N, const PetscReal sumv[]);
-PETSC_INTERN PetscErrorCode PnlmePopSelectB(PnlmePop *, const PetscReal G[], const PetscReal S1[]);
-PETSC_INTERN void           PnlmePopSelectRecord(PnlmePop *, PetscInt iter);
 /* effects.c: "param.column,..." into a [q x p] mask (row 0 untouched); errors name the option */
 PETSC_INTERN PetscErrorCode PnlmeFitParseEffects(PnlmeModel, PnlmeData, const char opt[], const char list[], PetscBool mask[]);
 /* noncentred.c: its work (sized at SetUp, grown when the selected support outgrows it) */
@@ -220,22 +157,11 @@ PETSC_INTERN PetscErrorCode PnlmeFitCheckStart(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitParamIndex(PnlmeFit, const char opt[], const char name[], PetscInt *);
 /* fromoptions.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLoadFromOptions(MPI_Comm, PnlmeModel *, PnlmeData *);
-/* pop.c */
-PETSC_INTERN PetscErrorCode PnlmePopFactor(PnlmePop *);
-PETSC_INTERN void           PnlmePopMean(const PnlmePop *, const PetscReal x[], PetscReal m[]);
-PETSC_INTERN PetscReal      PnlmePopLogPrior(const PnlmePop *, const PetscReal z[], const PetscReal m[]);
-PETSC_INTERN PetscErrorCode PnlmePopMStep(PnlmePop *, PetscInt64 N, const PetscReal G[], const PetscReal S1[], const PetscReal S2[]);
-/* error.c: log p(y | f) for one subject (without the 2 pi constant), and the closed-form error update */
-PETSC_INTERN PetscReal      PnlmeErrorLogLik(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
-PETSC_INTERN PetscReal      PnlmeErrorResidualSS(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[]);
-PETSC_INTERN PetscReal      PnlmeErrorLogLikGrad(const PnlmePop *, PetscInt n, const PetscReal y[], const PetscReal f[], PetscReal dldf[]);
-PETSC_INTERN PetscReal      PnlmeErrorSD(const PnlmePop *, PetscReal f);
-PETSC_INTERN void           PnlmeErrorFisherWeights(const PnlmePop *, PetscInt n, const PetscReal f[], PetscReal w[]);
 /* noncentred.c: interweaving step of the exploration phase; M-step of the parameters without random effect */
 PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit, PetscReal gamma);
 /* errorfit.c: M-step of the residual error parameters */
-PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, PetscReal S3);
+PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, const PetscReal S3[]);
 /* individual.c: conditional modes (MAP) of the local subjects */
 PETSC_INTERN PetscErrorCode PnlmeFitComputeMAP(PnlmeFit);
 /* linearization.c: -2LL by linearisation at the MAP, Fisher information, standard errors */

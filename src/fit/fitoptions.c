@@ -3,7 +3,6 @@
 #include "fit/fitimpl.h"
 #include <string.h>
 
-static const char *const ErrorModelNames[] = {"constant", "proportional", "combined1", "combined2", "exponential", NULL};
 static const char *const EstimatorNames[]  = {"saem", "vem", NULL};
 
 static const PnlmeOption FitOptions[] = {
@@ -11,9 +10,9 @@ static const PnlmeOption FitOptions[] = {
   {"-fit_omega", PNLME_OPT_STRING, "1 for each", NULL, NULL, "Initial SD of the random effects, name=value (transformed scale)"},
   {"-fit_covariates", PNLME_OPT_STRING, "", NULL, NULL, "Covariate effects to estimate: parameter.column,... (a categorical covariate's name stands for its indicator columns)"},
   {"-fit_fix", PNLME_OPT_STRING, "", NULL, NULL, "Population values held at the given value, not estimated (NONMEM FIX): name=value for a typical value (natural scale), param.column=value for a covariate effect"},
-  {"-fit_error", PNLME_OPT_ENUM, "constant", NULL, ErrorModelNames, "Residual error model"},
-  {"-fit_error_a", PNLME_OPT_REAL, "1", "(0, inf)", NULL, "Initial residual error parameter a"},
-  {"-fit_error_b", PNLME_OPT_REAL, "0.1", "(0, inf)", NULL, "Initial residual error parameter b (proportional part)"},
+  {"-fit_error", PNLME_OPT_STRING, "constant", NULL, NULL, "Residual error model, one for every output or OUTPUT=model,... (constant, proportional, combined1, combined2, exponential)"},
+  {"-fit_error_a", PNLME_OPT_STRING, "1", NULL, NULL, "Initial residual error parameter a (positive), one value or OUTPUT=value,..."},
+  {"-fit_error_b", PNLME_OPT_STRING, "0.1", NULL, NULL, "Initial residual error parameter b (positive; proportional part), one value or OUTPUT=value,..."},
   {"-fit_omega_full", PNLME_OPT_BOOL, "false", NULL, NULL, "Estimate a full Omega (default diagonal)"},
   {"-fit_omega_blocks", PNLME_OPT_STRING, "", NULL, NULL, "Block-diagonal Omega: blocks of correlated parameters, e.g. ka+ke,V+Cl"},
   {"-fit_fixed", PNLME_OPT_STRING, "", NULL, NULL, "Parameters without random effect (their typical values are estimated as fixed effects), e.g. ke,V"},
@@ -187,12 +186,23 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   if (flg && buf[0]) PetscCall(PnlmeFitParseEffects(fit->model, fit->data, "-fit_covariates", buf, fit->pop.mask));
   PetscCall(PnlmeOptionsGetString(obj, "-fit_fix", buf, sizeof(buf), &flg));
   if (flg && buf[0]) PetscCall(ParseFix(fit, buf));
-  e = (PetscInt)fit->pop.err;
-  PetscCall(PnlmeOptionsGetEnum(obj, "-fit_error", &e, NULL));
-  fit->pop.err = (PnlmeErrorModel)e;
-  PetscCall(PnlmeOptionsGetReal(obj, "-fit_error_a", &fit->pop.a, NULL));
-  PetscCall(PnlmeOptionsGetReal(obj, "-fit_error_b", &fit->pop.b, NULL));
-  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL) fit->pop.a = 0;
+  { /* the error model of every output, and its initial parameters */
+    char ebuf[1024] = "", abuf[1024] = "", bbuf[1024] = "";
+    PetscCall(PnlmeModelGetNumOutputs(fit->model, &fit->pop.nout));
+    PetscCheck(fit->pop.nout >= 1 && fit->pop.nout <= PNLME_POP_MAX_OUTPUTS, comm, PETSC_ERR_SUP, "the model has %" PetscInt_FMT " outputs: 1 to %d are supported", fit->pop.nout, PNLME_POP_MAX_OUTPUTS);
+    for (PetscInt k = 0; k < fit->pop.nout; k++) {
+      const char *on;
+      PetscCall(PnlmeModelGetOutputName(fit->model, k, &on));
+      PetscCall(PetscStrncpy(fit->pop.outname[k], on, sizeof(fit->pop.outname[k])));
+      PetscCall(PnlmeErrorModelFind(PNLME_ERROR_CONSTANT, &fit->pop.err[k]));
+      fit->pop.a[k] = 1.0;
+      fit->pop.b[k] = 0.1;
+    }
+    PetscCall(PnlmeOptionsGetString(obj, "-fit_error", ebuf, sizeof(ebuf), NULL));
+    PetscCall(PnlmeOptionsGetString(obj, "-fit_error_a", abuf, sizeof(abuf), NULL));
+    PetscCall(PnlmeOptionsGetString(obj, "-fit_error_b", bbuf, sizeof(bbuf), NULL));
+    PetscCall(PnlmeErrorSetFromStrings(&fit->pop, comm, ebuf, abuf, bbuf));
+  }
   PetscCall(PnlmeOptionsGetBool(obj, "-fit_omega_full", &full, NULL));
   for (PetscInt k = 0; k < p; k++) fit->pop.block[k] = full ? 0 : k;
   PetscCall(PnlmeOptionsGetString(obj, "-fit_omega_blocks", buf, sizeof(buf), &flg));

@@ -451,12 +451,14 @@ static PetscErrorCode ObservationColumns(PnlmeFit fit, int64_t id[], PetscReal t
     if (st)
       for (PetscInt j = 0; j < s.nobs; j++) ipred[o + j] = NAN;
     for (PetscInt j = 0; j < s.nobs; j++, o++) {
-      PetscReal f = ipred[o], g = PnlmeErrorSD(&fit->pop, f);
+      PetscInt  k = s.obsout[j];
+      PetscReal f = ipred[o], g = PnlmeErrorSD(&fit->pop, k, f);
       id[o]       = (int64_t)s.id;
       t[o]        = s.tobs[j];
       dv[o]       = s.dv[j];
       out[o]      = (int32_t)s.obsout[j];
-      if (fit->pop.err == PNLME_ERROR_EXPONENTIAL) iwres[o] = f > 0 && s.dv[j] > 0 ? (PetscLogReal(s.dv[j]) - PetscLogReal(f)) / g : NAN;
+      if (fit->pop.censored && s.cens && s.cens[j]) iwres[o] = NAN; /* a censored observation has no residual */
+      else if (fit->pop.err[k]->logscale) iwres[o] = f > 0 && s.dv[j] > 0 ? (PetscLogReal(s.dv[j]) - PetscLogReal(f)) / g : NAN;
       else iwres[o] = g > 0 ? (s.dv[j] - f) / g : NAN;
     }
   }
@@ -618,11 +620,15 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   PetscCall(PnlmeModelGetIntegratorName(fit->model, &iname));
   PetscCall(OptionsString(comm, &opts));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "format", "pnlme-results"));
-  PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "format_version", 1));
+  PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "format_version", 2)); /* 2: /estimates/status */
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "pnlme_version", PNLME_VERSION));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "model", mname));
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "integrator", iname));
-  PetscCall(PnlmeH5WriteAttrString(&h, h.file, "error_model", PnlmeErrorModels[fit->pop.err]));
+  {
+    char errdesc[1024];
+    PetscCall(PnlmeErrorDescribe(&fit->pop, errdesc, sizeof(errdesc)));
+    PetscCall(PnlmeH5WriteAttrString(&h, h.file, "error_model", errdesc));
+  }
   PetscCall(PnlmeH5WriteAttrString(&h, h.file, "estimator", fit->vem ? "vem" : "saem"));
   {
     char omstr[1024];

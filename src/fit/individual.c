@@ -25,7 +25,7 @@ static PetscErrorCode ObjGrad(Tao tao, Vec Z, PetscReal *F, Vec Gv, void *vctx)
   PetscCall(VecGetArray(Gv, &g));
   PnlmeModelTransformToNatural(fit->model, z, fit->phi, dphidz);
   PetscCall(PnlmeModelPredict(fit->model, &ctx->s, fit->phi, fit->predp, fit->sens, &st));
-  ll = st ? PETSC_NINFINITY : PnlmeErrorLogLikGrad(pop, n, ctx->s.dv, fit->predp, fit->dldf);
+  ll = st ? PETSC_NINFINITY : PnlmeErrorLogLikGrad(pop, &ctx->s, fit->predp, fit->dldf);
   if (!(ll > PETSC_NINFINITY)) { /* a failed solve: a wall the line search backs away from */
     *F = PETSC_MAX_REAL;
     for (PetscInt k = 0; k < p; k++) g[k] = 0;

@@ -53,9 +53,11 @@ static void ProposalFactor(PnlmeFit fit, const TSpec *t, const PetscReal C[], Pe
    relative to the same running maximum) also the weighted first and second moments of the draws */
 static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, const PnlmeSubject *s, const PetscReal mi[], const PetscReal mu[], const PetscReal L[], PetscReal logdet, PnlmeRNG *rng, PetscInt M, PetscReal *lmax, PetscReal *w1, PetscReal *w2, PetscReal mom[])
 {
-  PetscInt  p = fit->p, nr = t->nr;
+  PetscInt  p = fit->p, nr = t->nr, nunc = s->nobs;
   PetscReal z[64], e[64], *pred = fit->predp;
   PetscFunctionBegin;
+  if (fit->pop.censored && s->cens)
+    for (PetscInt j = 0; j < s->nobs; j++) nunc -= s->cens[j] != 0;
   for (PetscInt m = 0; m < M; m++) {
     PetscReal        chi = 0, g, delta = 0, ll, lp, lt, lw, wt;
     PnlmeSolveStatus st;
@@ -72,7 +74,7 @@ static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, const PnlmeSubject *s,
     lt = t->cst - 0.5 * logdet - 0.5 * (t->nu + nr) * log1p(delta / t->nu);
     PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
     PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
-    ll = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s->nobs, s->dv, pred) - 0.5 * s->nobs * PetscLogReal(2 * PETSC_PI);
+    ll = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, pred) - 0.5 * nunc * PetscLogReal(2 * PETSC_PI); /* censored terms are probabilities: no 2 pi */
     lp = PnlmePopLogPrior(&fit->pop, z, mi) - 0.5 * fit->pop.logdet - 0.5 * nr * PetscLogReal(2 * PETSC_PI); /* the identity stand-in adds nothing */
     lw = ll + lp - lt;
     if (!(lw > PETSC_NINFINITY)) continue; /* a failed solve or zero likelihood: weight 0 */

@@ -38,22 +38,6 @@ static PetscInt OmegaPairs(PetscInt kind, PetscInt k, PetscInt l, PetscInt ab[2]
   return 2;
 }
 
-/* d g^2 / d(a or b) for one observation with prediction f */
-static PetscReal DVariance(const PnlmePop *pop, PetscInt kind, PetscReal f)
-{
-  PetscReal af = PetscAbsReal(f), g = PnlmeErrorSD(pop, f);
-  switch (pop->err) {
-  case PNLME_ERROR_COMBINED1:
-    return kind == TH_A ? 2 * g : 2 * g * af;
-  case PNLME_ERROR_COMBINED2:
-    return kind == TH_A ? 2 * pop->a : 2 * pop->b * af * af;
-  case PNLME_ERROR_PROPORTIONAL:
-    return 2 * pop->b * af * af;
-  default:
-    return 2 * pop->a;
-  }
-}
-
 /* Parameters the Fisher information cannot inform, set aside before the inversion (their SE is not a
    number, and estimates.csv says why): a logit-normal typical value at its bound (|logit| > 15), a
    zero diagonal, and the parameters that load (|v_i| > 0.1, at least the largest) on an eigenvector of
@@ -129,24 +113,32 @@ static PetscErrorCode InvertReduced(PnlmeFit fit, PetscInt nt, const PetscInt fl
   PetscFunctionReturn(0);
 }
 
-/* subject s linearised at zs: J = d f / d z (log scale with exponential error), the residual r of the
-   linearised mean at the individual mean m, d = dg^2/d(a, b), and the Cholesky factor of the marginal
+/* subject s linearised at zs: J = d f / d z (on the log scale for the outputs of log-scale error
+   models), the residual r of the linearised mean at the individual mean m, d[(2k + b) mo + j] = d g_j^2
+   / d(a_k or b_k) (0 for the other outputs' observations), and the Cholesky factor of the marginal
    covariance V = J Omega J^T + diag(g^2) (column-major upper = row-major lower); info != 0 when V is
-   not positive definite */
+   not positive definite.  A censored observation is left out of the linearisation (a row of V with
+   unit variance and no residual, no information): the Gaussian marginal has no censored interval. */
 static PetscErrorCode SubjectMarginal(PnlmeFit fit, const PnlmeSubject *s, const PetscReal zs[], const PetscReal m[], const PetscReal dphidz[], const PetscReal Om[], PetscReal J[], PetscReal r[], PetscReal V[], PetscReal d[], PetscBLASInt *info)
 {
   PetscInt        p = fit->p, n = s->nobs, mo = PetscMax(1, fit->maxobs);
-  const PnlmePop *pop      = &fit->pop;
-  PetscBool       logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
+  const PnlmePop *pop = &fit->pop;
   PetscBLASInt    bn;
   PetscFunctionBegin;
   for (PetscInt j = 0; j < n; j++) {
-    PetscReal f = fit->predp[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
-    for (PetscInt k = 0; k < p; k++) J[j * p + k] = fit->sens[j * p + k] * dphidz[k] * scale;
+    PetscInt             o        = s->obsout[j];
+    const PnlmeErrorOps *ops      = pop->err[o];
+    PetscBool            logscale = ops->logscale, cens = (PetscBool)(pop->censored && s->cens && s->cens[j]);
+    PetscReal            f = fit->predp[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
+    for (PetscInt k = 0; k < p; k++) J[j * p + k] = cens ? 0 : fit->sens[j * p + k] * dphidz[k] * scale;
     for (PetscInt k = 0; k < p; k++) mu += J[j * p + k] * (m[k] - zs[k]);
-    r[j] = (logscale ? PetscLogReal(s->dv[j]) : s->dv[j]) - mu;
-    g    = PnlmeErrorSD(pop, f);
-    for (PetscInt e = 0; e < 2; e++) d[e * mo + j] = DVariance(pop, e == 0 ? TH_A : TH_B, f);
+    r[j] = cens ? 0 : (logscale ? PetscLogReal(s->dv[j]) : s->dv[j]) - mu;
+    g    = cens ? 1 : PnlmeErrorSD(pop, o, f);
+    for (PetscInt e = 0; e < 2 * pop->nout; e++) d[e * mo + j] = 0;
+    if (!cens) {
+      if (ops->dvara) d[2 * o * mo + j] = ops->dvara(pop->a[o], pop->b[o], f);
+      if (ops->dvarb) d[(2 * o + 1) * mo + j] = ops->dvarb(pop->a[o], pop->b[o], f);
+    }
     for (PetscInt l = 0; l <= j; l++) {
       PetscReal v = 0;
       for (PetscInt k = 0; k < p; k++)
@@ -179,7 +171,6 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PnlmeSolveStatus st;
   PetscBLASInt     bn, bp, info;
   const PnlmePop  *pop = &fit->pop;
-  PetscBool        logscale = (PetscBool)(pop->err == PNLME_ERROR_EXPONENTIAL);
   PetscInt64       nfail[3] = {0, INT64_MAX, 0}; /* subjects not linearised, the smallest such ID, subjects linearised away from their mode */
   PetscInt        *flag;
   MPI_Comm         comm = PetscObjectComm((PetscObject)fit);
@@ -189,7 +180,7 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   for (PetscInt k = 0; k < p; k++)
     for (PetscInt l = 0; l < p; l++) Om[k * p + l] = pop->fixed[k] || pop->fixed[l] ? 0.0 : pop->Omega[k * p + l];
   fit->ntheta = nt;
-  PetscCall(PetscMalloc6(mo * p, &J, mo * mo, &V, mo * p, &WJ, mo * mo, &W, mo, &r, 2 * mo, &d));
+  PetscCall(PetscMalloc6(mo * p, &J, mo * mo, &V, mo * p, &WJ, mo * mo, &W, mo, &r, 2 * pop->nout * mo, &d));
   PetscCall(PetscMalloc1(nt * nt, &fi));
   PetscCall(PetscMalloc1(nt * nt + 1, &acc));
   PnlmeExactSumReset(acc, nt * nt + 1);
@@ -227,9 +218,14 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
       LAPACKpotrs_("U", &bn, &one, V, &bn, W, &bn, &info);
     }
     for (PetscInt j = 0; j < n; j++) quad += r[j] * W[j];
-    PnlmeExactSumAdd(&acc[nt * nt], n * PetscLogReal(2 * PETSC_PI) + logdet + quad);
-    if (logscale) /* density of y, not of log y: Jacobian of the transform */
-      for (PetscInt j = 0; j < n; j++) PnlmeExactSumAdd(&acc[nt * nt], 2.0 * PetscLogReal(s.dv[j]));
+    {
+      PetscInt nc = 0; /* censored observations: not in the Gaussian marginal */
+      if (pop->censored && s.cens)
+        for (PetscInt j = 0; j < n; j++) nc += s.cens[j] != 0;
+      PnlmeExactSumAdd(&acc[nt * nt], (n - nc) * PetscLogReal(2 * PETSC_PI) + logdet + quad);
+    }
+    for (PetscInt j = 0; j < n; j++) /* log-scale outputs: the density of y, not of log y (Jacobian of the transform) */
+      if (pop->err[s.obsout[j]]->logscale && !(pop->censored && s.cens && s.cens[j])) PnlmeExactSumAdd(&acc[nt * nt], 2.0 * PetscLogReal(s.dv[j]));
     /* full V^-1 for the error-parameter terms */
     PetscCall(PetscArraycpy(W, V, n * n));
     LAPACKpotri_("U", &bn, W, &bn, &info);
@@ -258,10 +254,10 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
         } else if (om2) { /* c1 error parameter, c2 Omega entry: 1/2 sum_j (V^-1 J E_ab J^T V^-1)_jj d_j */
           PetscInt n2 = OmegaPairs(c2, par[t2], par2[t2], ab2);
           for (PetscInt w = 0; w < n2; w++)
-            for (PetscInt j = 0; j < n; j++) v += 0.5 * WJ[ab2[w][0] * n + j] * WJ[ab2[w][1] * n + j] * d[(c1 == TH_A ? 0 : 1) * mo + j];
+            for (PetscInt j = 0; j < n; j++) v += 0.5 * WJ[ab2[w][0] * n + j] * WJ[ab2[w][1] * n + j] * d[(2 * par[t1] + (c1 == TH_A ? 0 : 1)) * mo + j];
         } else { /* both error parameters */
           for (PetscInt j = 0; j < n; j++)
-            for (PetscInt l = 0; l < n; l++) v += 0.5 * W[j * n + l] * W[j * n + l] * d[(c1 == TH_A ? 0 : 1) * mo + l] * d[(c2 == TH_A ? 0 : 1) * mo + j];
+            for (PetscInt l = 0; l < n; l++) v += 0.5 * W[j * n + l] * W[j * n + l] * d[(2 * par[t1] + (c1 == TH_A ? 0 : 1)) * mo + l] * d[(2 * par[t2] + (c2 == TH_A ? 0 : 1)) * mo + j];
         }
         PnlmeExactSumAdd(&acc[t1 * nt + t2], v);
       }

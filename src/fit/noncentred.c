@@ -135,16 +135,16 @@ static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const Pet
     PetscFunctionReturn(0);
   }
   if (!gz) {
-    *ll = PnlmeErrorLogLik(&fit->pop, n, s->dv, pred);
+    *ll = PnlmeErrorLogLik(&fit->pop, s, pred);
     if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
     PetscFunctionReturn(0);
   }
-  *ll = PnlmeErrorLogLikGrad(&fit->pop, n, s->dv, pred, fit->dldf);
+  *ll = PnlmeErrorLogLikGrad(&fit->pop, s, pred, fit->dldf);
   if (!(*ll > PETSC_NINFINITY)) {
     *ll = PETSC_NINFINITY;
     PetscFunctionReturn(0);
   }
-  if (Hz) PnlmeErrorFisherWeights(&fit->pop, n, pred, fit->nc.w);
+  if (Hz) PnlmeErrorFisherWeights(&fit->pop, s, pred, fit->nc.w);
   for (PetscInt j = 0; j < n; j++) {
     for (PetscInt k = 0; k < p; k++) J[k] = fit->sens[j * p + k] * dphidz[k];
     for (PetscInt k = 0; k < p; k++) gz[k] += wgt * fit->dldf[j] * J[k];

@@ -32,8 +32,11 @@ PetscErrorCode PnlmeFitColumn(PnlmeFit fit, PetscInt col, PnlmeColumnKind *kind,
         *kind = PNLME_COL_CORR, *k = j, *l = m;
         PetscFunctionReturn(0);
       }
-  *k    = 0;
-  *kind = (fit->pop.err != PNLME_ERROR_PROPORTIONAL && c == col) ? PNLME_COL_A : PNLME_COL_B;
+  { /* an error parameter: its output in k */
+    PetscBool isb;
+    PnlmeErrorParameter(&fit->pop, col - c, k, &isb);
+    *kind = isb ? PNLME_COL_B : PNLME_COL_A;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -63,7 +66,7 @@ PetscErrorCode PnlmeFitColumnName(PnlmeFit fit, PetscInt col, char name[], size_
   const char *const *cov;
   PetscFunctionBegin;
   PetscCall(PnlmeFitColumn(fit, col, &kind, &k, &l, &a));
-  PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
+  if (kind != PNLME_COL_A && kind != PNLME_COL_B) PetscCall(PnlmeModelGetParameterName(fit->model, k, &pn));
   switch (kind) {
   case PNLME_COL_MU:
     PetscCall(PetscSNPrintf(name, len, "%s_pop", pn));
@@ -79,8 +82,10 @@ PetscErrorCode PnlmeFitColumnName(PnlmeFit fit, PetscInt col, char name[], size_
     PetscCall(PnlmeModelGetParameterName(fit->model, l, &pn2));
     PetscCall(PetscSNPrintf(name, len, "corr_%s_%s", pn, pn2));
     break;
-  default:
-    PetscCall(PetscStrncpy(name, kind == PNLME_COL_A ? "a" : "b", len));
+  default: {
+    PetscInt e = col - (fit->nhist - PnlmeErrorNumParameters(&fit->pop));
+    PetscCall(PnlmeErrorParameterName(&fit->pop, e, name, len));
+  }
   }
   PetscFunctionReturn(0);
 }

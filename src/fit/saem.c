@@ -11,8 +11,8 @@
 /* layout of the statistics vector */
 #define STAT_S1(f)   0
 #define STAT_S2(f)   ((f)->q * (f)->p)
-#define STAT_S3(f)   (STAT_S2(f) + (f)->p * (f)->p)
-#define STAT_ACC(f)  (STAT_S3(f) + 1) /* kernel 1: acc, prop; kernel 2: acc[p], prop[p]; kernel 3: acc[p], prop[p] */
+#define STAT_S3(f)   (STAT_S2(f) + (f)->p * (f)->p) /* residual sums of squares, one per output */
+#define STAT_ACC(f)  (STAT_S3(f) + (f)->pop.nout) /* kernel 1: acc, prop; kernel 2: acc[p], prop[p]; kernel 3: acc[p], prop[p] */
 #define STAT_CDLL(f) (STAT_ACC(f) + 2 + 4 * (f)->p) /* complete-data log-likelihood (monitoring only) */
 #define STAT_V(f)    (STAT_CDLL(f) + 1) /* covariate selection: sum_i Var(z_ik | y_i) (p entries) */
 #define STAT_SIZE(f) (STAT_V(f) + (f)->nv)
@@ -36,7 +36,7 @@ static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const
     fit->nfailed++;
     *ll = PETSC_NINFINITY;
   } else {
-    *ll = PnlmeErrorLogLik(&fit->pop, s->nobs, s->dv, pred);
+    *ll = PnlmeErrorLogLik(&fit->pop, s, pred);
     if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
   }
   PetscFunctionReturn(0);
@@ -180,7 +180,7 @@ static PetscErrorCode Refresh(PnlmeFit fit)
     PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * fit->p);
     for (PetscInt c = 0; c < nc; c++) {
       PetscReal *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
-      if (fit->ll[i * nc + c] > PETSC_NINFINITY) fit->ll[i * nc + c] = PnlmeErrorLogLik(&fit->pop, s.nobs, s.dv, pr);
+      if (fit->ll[i * nc + c] > PETSC_NINFINITY) fit->ll[i * nc + c] = PnlmeErrorLogLik(&fit->pop, &s, pr);
     }
   }
   PetscFunctionReturn(0);
@@ -200,8 +200,12 @@ PetscErrorCode PnlmeFitRecordHistory(PnlmeFit fit, PetscInt iter)
   for (PetscInt k = 0; k < p; k++)
     for (PetscInt l = k + 1; l < p; l++)
       if (fit->pop.block[k] == fit->pop.block[l]) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
-  if (fit->pop.err != PNLME_ERROR_PROPORTIONAL) h[c++] = fit->pop.a;
-  if (fit->pop.err == PNLME_ERROR_PROPORTIONAL || fit->pop.err == PNLME_ERROR_COMBINED1 || fit->pop.err == PNLME_ERROR_COMBINED2) h[c++] = fit->pop.b;
+  for (PetscInt e = 0; e < PnlmeErrorNumParameters(&fit->pop); e++) {
+    PetscInt  k;
+    PetscBool isb;
+    PnlmeErrorParameter(&fit->pop, e, &k, &isb);
+    h[c++] = isb ? fit->pop.b[k] : fit->pop.a[k];
+  }
   PnlmePopSelectRecord(&fit->pop, iter);
   fit->niter = iter + 1;
   PetscFunctionReturn(0);
@@ -302,7 +306,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
           for (PetscInt a = 0; a < q; a++) cnt[STAT_S1(fit) + a * p + k] += x[a] * z[k] / nc;
           for (PetscInt l = 0; l < p; l++) cnt[STAT_S2(fit) + k * p + l] += z[k] * z[l] / nc;
         }
-        cnt[STAT_S3(fit)] += PnlmeErrorResidualSS(&fit->pop, s.nobs, s.dv, pr) / nc;
+        for (PetscInt k = 0; k < fit->pop.nout; k++) cnt[STAT_S3(fit) + k] += PnlmeErrorResidualSS(&fit->pop, k, &s, pr) / nc;
         cnt[STAT_CDLL(fit)] += (fit->ll[i * nc + c] + PnlmePopLogPrior(&fit->pop, z, m)) / nc;
         if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
       }
@@ -313,7 +317,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     /* reduction: exact, so the result does not depend on the partition */
     PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), ns, fit->acc));
     for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
-    fit->cdll[iter] = fit->s[STAT_CDLL(fit)] - 0.5 * (PetscReal)fit->N * fit->pop.logdet - 0.5 * (PetscReal)fit->Ntot * PetscLogReal(2 * PETSC_PI);
+    fit->cdll[iter] = fit->s[STAT_CDLL(fit)] - 0.5 * (PetscReal)fit->N * fit->pop.logdet - 0.5 * (PetscReal)(fit->Ntot - fit->ncens) * PetscLogReal(2 * PETSC_PI);
     /* stochastic approximation */
     for (PetscInt j = 0; j < STAT_ACC(fit); j++) fit->S[j] = iter == 0 ? fit->s[j] : fit->S[j] + gamma * (fit->s[j] - fit->S[j]);
     /* M-step */
@@ -327,7 +331,7 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
     if (iter < fit->saiter) /* simulated annealing: variances shrink at most by safactor per iteration */
       for (PetscInt k = 0; k < p; k++)
         if (!fit->pop.fixed[k]) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
-    PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[STAT_S3(fit)]));
+    PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S + STAT_S3(fit)));
     PetscCall(PnlmeFitBoundary(fit, iter, DropChains)); /* variances at their boundary: the random effect goes */
     PetscCall(PnlmePopFactor(&fit->pop));
     PetscCall(Refresh(fit));

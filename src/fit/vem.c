@@ -24,8 +24,8 @@
 /* layout of the statistics vector (a prefix of SAEM's, which sizes it) */
 #define VS1(f)   0
 #define VS2(f)   ((f)->q * (f)->p)
-#define VS3(f)   (VS2(f) + (f)->p * (f)->p)
-#define VELBO(f) (VS3(f) + 1)
+#define VS3(f)   (VS2(f) + (f)->p * (f)->p) /* residual sums of squares, one per output */
+#define VELBO(f) (VS3(f) + (f)->pop.nout)
 #define VFAIL(f) (VELBO(f) + 1) /* subjects whose every draw failed (monitoring) */
 #define VV(f)    (VFAIL(f) + 1) /* covariate selection: sum_i (L_i L_i^T)_kk, the variances of q (p entries) */
 #define VSIZE(f) (VV(f) + (f)->nv)
@@ -106,7 +106,7 @@ PetscErrorCode PnlmeFitSetUp_VEM(PnlmeFit fit)
   PetscInt  p = fit->p, nl = fit->nlocal;
   PetscFunctionBegin;
   PetscCheck(VSIZE(fit) <= fit->nstat, PETSC_COMM_SELF, PETSC_ERR_PLIB, "VEM statistics do not fit");
-  PetscCall(PetscCalloc4(nl * p, &v->m, nl * p * p, &v->L, 2 * nl + 1, &v->rss, nl * p + 1, &v->mold));
+  PetscCall(PetscCalloc4(nl * p, &v->m, nl * p * p, &v->L, (fit->pop.nout + 1) * nl + 1, &v->rss, nl * p + 1, &v->mold));
   PetscCall(PetscMalloc5(p, &v->m0, p * p, &v->L0, v->ndraws * p, &v->e, p, &v->g, p * p, &v->H));
   PetscCall(PetscMalloc3(p * p, &v->P, p * p, &v->C, PetscMax(1, fit->maxobs), &v->w));
   PetscFunctionReturn(0);
@@ -120,6 +120,15 @@ PetscErrorCode PnlmeFitDestroy_VEM(PnlmeFit fit)
   PetscCall(PetscFree5(v->m0, v->L0, v->e, v->g, v->H));
   PetscCall(PetscFree3(v->P, v->C, v->w));
   PetscFunctionReturn(0);
+}
+
+/* the censored observations of subject s (their likelihood terms have no 2 pi constant) */
+static inline PetscInt CensoredCount(const PnlmePop *pop, const PnlmeSubject *s)
+{
+  PetscInt n = 0;
+  if (pop->censored && s->cens)
+    for (PetscInt j = 0; j < s->nobs; j++) n += s->cens[j] != 0;
+  return n;
 }
 
 /* KL(N(m, L L^T) || N(mu, Omega)) over the parameters with a random effect */
@@ -145,12 +154,12 @@ static PetscReal KL(const PnlmePop *pop, const PetscReal m[], const PetscReal L[
 /* One pass over subject i's draws at q = (m, L): predictions, likelihoods (into the chain slots of
    fit->z, fit->pred, fit->ll), with derivs also v->g and v->H (means over the draws that succeeded).
    obj: E_q[log p] - beta KL (-inf when every draw failed); elbo with beta = 1 and the constants. */
-static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal m[], const PetscReal L[], const PetscReal mu[], PetscReal beta, PetscBool derivs, PetscReal *obj, PetscReal *elbo, PetscReal *rss, PetscInt *nok)
+static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal m[], const PetscReal L[], const PetscReal mu[], PetscReal beta, PetscBool derivs, PetscReal *obj, PetscReal *elbo, PetscReal rss[], PetscInt *nok)
 {
   PnlmeVEM        *v = &fit->vemw;
   PnlmePop        *pop = &fit->pop;
   PetscInt         p = fit->p, n = s->nobs, S = v->ndraws, first = -1;
-  PetscReal        sll = 0, srss = 0, dphidz[64], J[64];
+  PetscReal        sll = 0, srss[PNLME_POP_MAX_OUTPUTS] = {0}, dphidz[64], J[64];
   PetscFunctionBeginHot;
   *nok = 0;
   if (derivs) {
@@ -170,7 +179,7 @@ static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, cons
     PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, derivs ? fit->sens : NULL, &st));
     fit->nproposed++;
     ll = PETSC_NINFINITY;
-    if (!st) ll = derivs ? PnlmeErrorLogLikGrad(pop, n, s->dv, pred, fit->dldf) : PnlmeErrorLogLik(pop, n, s->dv, pred);
+    if (!st) ll = derivs ? PnlmeErrorLogLikGrad(pop, s, pred, fit->dldf) : PnlmeErrorLogLik(pop, s, pred);
     if (!(ll > PETSC_NINFINITY) || PetscIsInfOrNanReal(ll)) { /* dropped */
       fit->nfailed++;
       fit->ll[i * S + c] = PETSC_NINFINITY;
@@ -180,9 +189,9 @@ static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, cons
     if (first < 0) first = c;
     (*nok)++;
     sll += ll;
-    srss += PnlmeErrorResidualSS(pop, n, s->dv, pred);
+    for (PetscInt k = 0; k < pop->nout; k++) srss[k] += PnlmeErrorResidualSS(pop, k, s, pred);
     if (derivs) {
-      PnlmeErrorFisherWeights(pop, n, pred, v->w);
+      PnlmeErrorFisherWeights(pop, s, pred, v->w);
       for (PetscInt j = 0; j < n; j++) {
         for (PetscInt k = 0; k < p; k++) J[k] = pop->fixed[k] ? 0 : fit->sens[j * p + k] * dphidz[k];
         for (PetscInt k = 0; k < p; k++) v->g[k] += fit->dldf[j] * J[k];
@@ -211,8 +220,8 @@ static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, cons
   {
     PetscReal kl = KL(pop, m, L, mu), ell = sll / *nok;
     *obj  = ell - beta * kl;
-    *elbo = ell - 0.5 * n * PetscLogReal(2 * PETSC_PI) - kl;
-    *rss  = srss / *nok;
+    *elbo = ell - 0.5 * (n - CensoredCount(pop, s)) * PetscLogReal(2 * PETSC_PI) - kl;
+    for (PetscInt k = 0; k < pop->nout; k++) rss[k] = srss[k] / *nok;
   }
   PetscFunctionReturn(0);
 }
@@ -281,11 +290,12 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
   PnlmeVEM    *v = &fit->vemw;
   PetscInt     p = fit->p, q = fit->q, S = v->ndraws, acc = 0, nok = 0, nsteps;
   PetscReal   *m = v->m + i * p, *L = v->L + i * p * p, *mu = fit->mi + i * p, *x = fit->x + i * q;
-  PetscReal    obj = PETSC_NINFINITY, objprev = PETSC_NINFINITY, elbo = 0, rss = 0, elbo_acc = 0, rss_acc = 0;
+  PetscReal    obj = PETSC_NINFINITY, objprev = PETSC_NINFINITY, elbo = 0, rss[PNLME_POP_MAX_OUTPUTS] = {0}, elbo_acc = 0, rss_acc[PNLME_POP_MAX_OUTPUTS] = {0}, *vrss;
   PnlmeSubject s;
   PnlmeRNG     rng;
   PetscFunctionBeginHot;
   PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+  vrss = v->rss + (fit->pop.nout + 1) * i; /* the residual sums of squares of the outputs, the ELBO term */
   /* the draws of this iteration: antithetic pairs */
   PnlmeRNGInit(&rng, (uint64_t)fit->seed, (uint64_t)s.gindex, VEM_SUBSTREAM(iter));
   for (PetscInt c = 0; c < S; c++)
@@ -296,7 +306,7 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
     if (fit->pop.fixed[k]) m[k] = mu[k];
   nsteps = iter ? v->nsteps : PetscMax(v->nsteps, 5); /* from the prior: a few more steps before the first statistics */
   for (PetscInt pass = 0; pass < nsteps + 4 && acc < nsteps; pass++) {
-    PetscCall(Pass(fit, i, &s, m, L, mu, beta, PETSC_TRUE, &obj, &elbo, &rss, &nok));
+    PetscCall(Pass(fit, i, &s, m, L, mu, beta, PETSC_TRUE, &obj, &elbo, rss, &nok));
     if (pass > 0 && !(obj >= objprev)) { /* worse, or every draw failed: halfway back */
       for (PetscInt k = 0; k < p; k++) m[k] = v->m0[k] + 0.5 * (m[k] - v->m0[k]);
       for (PetscInt k = 0; k < p * p; k++) L[k] = v->L0[k] + 0.5 * (L[k] - v->L0[k]);
@@ -306,7 +316,7 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
     acc++;
     objprev  = obj;
     elbo_acc = elbo;
-    rss_acc  = rss;
+    PetscCall(PetscArraycpy(rss_acc, rss, fit->pop.nout));
     PetscCall(PetscArraycpy(v->m0, m, p));
     PetscCall(PetscArraycpy(v->L0, L, p * p));
     PetscCall(Step(fit, m, L, mu, beta));
@@ -316,8 +326,8 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
       PetscCall(PetscArraycpy(m, v->m0, p));
       PetscCall(PetscArraycpy(L, v->L0, p * p));
     }
-    v->rss[2 * i]     = rss_acc;
-    v->rss[2 * i + 1] = elbo_acc;
+    PetscCall(PetscArraycpy(vrss, rss_acc, fit->pop.nout));
+    vrss[fit->pop.nout] = elbo_acc;
   } else {
     PetscCall(PetscArraycpy(v->m0, m, p));
     PetscCall(PetscArraycpy(v->L0, L, p * p));
@@ -333,8 +343,8 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
       if (fit->nv && l == k) cnt[VV(fit) + k] += Skl;
     }
   }
-  cnt[VS3(fit)] += v->rss[2 * i];
-  cnt[VELBO(fit)] += v->rss[2 * i + 1];
+  for (PetscInt k = 0; k < fit->pop.nout; k++) cnt[VS3(fit) + k] += vrss[k];
+  cnt[VELBO(fit)] += vrss[fit->pop.nout];
   PetscFunctionReturn(0);
 }
 
@@ -458,7 +468,7 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
     if (iter < fit->saiter)
       for (PetscInt k = 0; k < p; k++)
         if (!fit->pop.fixed[k]) fit->pop.Omega[k * p + k] = PetscMax(fit->pop.Omega[k * p + k], fit->safactor * omega_old[k]);
-    PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S[VS3(fit)]));
+    PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S + VS3(fit)));
     PetscCall(PnlmeFitBoundary(fit, iter, DropQ)); /* variances at their boundary: the random effect goes */
     PetscCall(PnlmePopFactor(&fit->pop));
     RefreshMeans(fit);

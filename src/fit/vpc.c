@@ -46,13 +46,6 @@ PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-/* y = f + g(f) e (f exp(a e) for exponential error) */
-static inline PetscReal AddError(const PnlmePop *pop, PetscReal f, PetscReal e)
-{
-  if (pop->err == PNLME_ERROR_EXPONENTIAL) return f * PetscExpReal(pop->a * e);
-  return f + PnlmeErrorSD(pop, f) * e;
-}
-
 /* the replicates [r0, r1) of the local subjects into sim[(r - r0) * nobsl + o] */
 static PetscErrorCode SimulateRound(PnlmeFit fit, PetscInt r0, PetscInt r1, PetscInt64 nobsl, PetscReal sim[], PetscInt64 *nfailed)
 {
@@ -84,7 +77,7 @@ static PetscErrorCode SimulateRound(PnlmeFit fit, PetscInt r0, PetscInt r1, Pets
         (*nfailed)++;
         for (PetscInt j = 0; j < s.nobs; j++) y[j] = NAN;
       } else
-        for (PetscInt j = 0; j < s.nobs; j++) y[j] = AddError(&fit->pop, y[j], PnlmeRNGNormal(&rng));
+        for (PetscInt j = 0; j < s.nobs; j++) y[j] = PnlmeErrorSimulate(&fit->pop, s.obsout[j], y[j], PnlmeRNGNormal(&rng));
     }
     o += s.nobs;
   }

@@ -8,7 +8,7 @@
 
 static PetscInt NumColumns(PnlmeSim sim)
 {
-  return 7 + (sim->hasrate ? 1 : 0) + sim->ncov + (sim->ipred ? 1 : 0);
+  return 7 + (sim->hasrate ? 1 : 0) + (sim->hasloq ? 1 : 0) + sim->ncov + (sim->ipred ? 1 : 0);
 }
 
 size_t PnlmeSimSubjectMaxBytes(PnlmeSim sim)
@@ -33,6 +33,7 @@ PetscErrorCode PnlmeSimHeader(PnlmeSim sim, PnlmeSimFile *f, PetscBool params)
   } else {
     PetscCall(PetscStrlcat(line, "ID,TIME,DV,AMT,EVID,MDV,CMT", sizeof(line)));
     if (sim->hasrate) PetscCall(PetscStrlcat(line, ",RATE", sizeof(line)));
+    if (sim->hasloq) PetscCall(PetscStrlcat(line, ",CENS", sizeof(line)));
     for (PetscInt k = 0; k < sim->ncov; k++) {
       PetscCall(PetscStrlcat(line, ",", sizeof(line)));
       PetscCall(PetscStrlcat(line, sim->cov[k].name, sizeof(line)));
@@ -108,15 +109,15 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
   /* residual error */
   PnlmeRNGInit(&rng, (uint64_t)sim->seed, (uint64_t)g, PNLME_SIM_SUB_ERROR);
   for (PetscInt j = 0; j < s.nobs; j++) {
-    PetscReal f = sim->pred[j], e = PnlmeRNGNormal(&rng), a = sim->erra, b = sim->errb, y = f;
-    switch (sim->errmodel) {
-    case PNLME_SIM_ERROR_CONSTANT: y = f + a * e; break;
-    case PNLME_SIM_ERROR_PROPORTIONAL: y = f + b * f * e; break;
-    case PNLME_SIM_ERROR_COMBINED1: y = f + (a + b * PetscAbsReal(f)) * e; break;
-    case PNLME_SIM_ERROR_COMBINED2: y = f + PetscSqrtReal(a * a + b * b * f * f) * e; break;
-    case PNLME_SIM_ERROR_EXPONENTIAL: y = f * PetscExpReal(a * e); break;
+    PetscInt  k = s.obsout[j];
+    PetscReal e = PnlmeRNGNormal(&rng);
+    sim->dv[j]  = sim->err[k]->simulate(sim->erra[k], sim->errb[k], sim->pred[j], e);
+    sim->cens[j] = 0;
+    if (sim->hasloq && sim->loq[k] > 0 && sim->dv[j] < sim->loq[k]) { /* below the limit of quantification: DV holds the limit, CENS 1 */
+      sim->dv[j]   = sim->loq[k];
+      sim->cens[j] = 1;
+      sim->st.ncens++;
     }
-    sim->dv[j] = y;
   }
   /* summary */
   sim->st.nsub++;
@@ -152,6 +153,7 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
       p = Put(p, ",0,0,0,", 7);
       p += PnlmeSimFormatInt(p, e->cmt);
       if (hasrate) p = Put(p, ",0", 2);
+      if (sim->hasloq) p = Put(p, sim->cens[e->index] ? ",1" : ",0", 2);
       p = Put(p, sim->covtext, sim->covtextlen);
       if (sim->ipred) {
         *p++ = ',';
@@ -166,6 +168,7 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
         *p++ = ',';
         p    = Put(p, ratetext, ratelen);
       }
+      if (sim->hasloq) p = Put(p, ",0", 2);
       p = Put(p, sim->covtext, sim->covtextlen);
       if (sim->ipred) p = Put(p, ",.", 2);
     }

@@ -1,11 +1,11 @@
 /* PnlmeSim: lifecycle, options, set-up and the run (pass 1: covariate means; pass 2: rounds of draws
    written collectively). */
 #include "sim/simimpl.h"
+#include "pop/popimpl.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const PnlmeSimErrorModels[] = {"constant", "proportional", "combined1", "combined2", "exponential", "PnlmeSimErrorModel", "PNLME_SIM_ERROR_", NULL};
 
 PetscErrorCode PnlmeSimCreate(MPI_Comm comm, PnlmeSim *simout)
 {
@@ -16,7 +16,7 @@ PetscErrorCode PnlmeSimCreate(MPI_Comm comm, PnlmeSim *simout)
   PetscCall(PetscHeaderCreate(sim, PNLME_CLASSID, "PnlmeSim", "Cohort simulator", "Sim", comm, PnlmeSimDestroy, PnlmeSimView));
   sim->nsub         = 100;
   sim->seed         = 1;
-  sim->errmodel     = PNLME_SIM_ERROR_CONSTANT;
+  PetscCall(PetscStrncpy(sim->errspec, PNLME_ERROR_CONSTANT, sizeof(sim->errspec)));
   sim->nobsmin      = PETSC_DECIDE;
   sim->nobsmax      = PETSC_DECIDE;
   sim->tmax         = PETSC_MAX_REAL;
@@ -117,14 +117,16 @@ PetscErrorCode PnlmeSimSetBeta(PnlmeSim sim, const char spec[])
   SETSTR(betaspec, spec);
   PetscFunctionReturn(0);
 }
-PetscErrorCode PnlmeSimSetError(PnlmeSim sim, PnlmeSimErrorModel model, PetscReal a, PetscReal b)
+PetscErrorCode PnlmeSimSetError(PnlmeSim sim, const char model[], PetscReal a, PetscReal b)
 {
+  const PnlmeErrorOps *ops;
   PetscFunctionBegin;
-  sim->errmodel    = model;
-  sim->erra        = a;
-  sim->errb        = b;
-  sim->erraset     = (model != PNLME_SIM_ERROR_PROPORTIONAL) ? PETSC_TRUE : PETSC_FALSE;
-  sim->errbset     = (model == PNLME_SIM_ERROR_PROPORTIONAL || model == PNLME_SIM_ERROR_COMBINED1 || model == PNLME_SIM_ERROR_COMBINED2) ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PnlmeErrorModelFind(model, &ops));
+  PetscCheck(ops, PetscObjectComm((PetscObject)sim), PETSC_ERR_ARG_UNKNOWN_TYPE, "PnlmeSimSetError: no error model %s", model);
+  PetscCall(PetscStrncpy(sim->errspec, model, sizeof(sim->errspec)));
+  sim->erraspec[0] = sim->errbspec[0] = 0;
+  if (ops->usea) PetscCall(PetscSNPrintf(sim->erraspec, sizeof(sim->erraspec), "%.17g", (double)a));
+  if (ops->useb) PetscCall(PetscSNPrintf(sim->errbspec, sizeof(sim->errbspec), "%.17g", (double)b));
   sim->setupcalled = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -159,7 +161,6 @@ PetscErrorCode PnlmeSimSetIPred(PnlmeSim sim, PetscBool flg)
   PetscFunctionReturn(0);
 }
 
-static const char *const SimErrorNames[] = {"constant", "proportional", "combined1", "combined2", "exponential", NULL};
 static const PnlmeOption SimOptions[] = {
   {"-sim_subjects", PNLME_OPT_INT, "100", "[1, 2147483647]", NULL, "Number of subjects"},
   {"-sim_seed", PNLME_OPT_INT, "1", "[0, 2147483647]", NULL, "Seed of the per-subject random streams"},
@@ -171,9 +172,9 @@ static const PnlmeOption SimOptions[] = {
   {"-sim_covariates", PNLME_OPT_STRING, "", NULL, NULL, "Covariates NAME=bernoulli(p)|normal(m,s)|truncnormal(m,s,lo,hi)|uniform(a,b)|constant(v),..."},
   {"-sim_covariate_transform", PNLME_OPT_STRING, "log (none for bernoulli)", NULL, NULL, "NAME=log|center|none,..."},
   {"-sim_beta", PNLME_OPT_STRING, "", NULL, NULL, "Covariate effects PARAM.COV=v,... (transformed scale)"},
-  {"-sim_error", PNLME_OPT_ENUM, "constant", NULL, SimErrorNames, "Residual error model"},
-  {"-sim_error_a", PNLME_OPT_REAL, "", "[0, inf)", NULL, "Error parameter a (constant part; exponential: SD on the log scale)"},
-  {"-sim_error_b", PNLME_OPT_REAL, "", "[0, inf)", NULL, "Error parameter b (proportional part)"},
+  {"-sim_error", PNLME_OPT_STRING, "constant", NULL, NULL, "Residual error model, one for every output or OUTPUT=model,... (constant, proportional, combined1, combined2, exponential)"},
+  {"-sim_error_a", PNLME_OPT_STRING, "", NULL, NULL, "Error parameter a >= 0 (constant part; exponential: SD on the log scale), one value or OUTPUT=value,..."},
+  {"-sim_error_b", PNLME_OPT_STRING, "", NULL, NULL, "Error parameter b >= 0 (proportional part), one value or OUTPUT=value,..."},
   {"-sim_times", PNLME_OPT_STRING, "", NULL, NULL, "Sampling times t|u(a,b)|+d|+u(a,b),..."},
   {"-sim_nobs_min", PNLME_OPT_INT, "all of -sim_times", "[1, 1000000]", NULL, "Fewest sampling times per subject"},
   {"-sim_nobs_max", PNLME_OPT_INT, "all of -sim_times", "[1, 1000000]", NULL, "Most sampling times per subject"},
@@ -189,6 +190,7 @@ static const PnlmeOption SimOptions[] = {
   {"-sim_dose_duration", PNLME_OPT_REAL, "0", "[0, inf)", NULL, "Zero-order infusion duration (0: bolus)"},
   {"-sim_dose_per", PNLME_OPT_STRING, "", NULL, NULL, "Covariate the dose is per unit of (AMT = amt x covariate)"},
   {"-sim_dose_first", PNLME_OPT_BOOL, "false", NULL, NULL, "At equal times, dose rows before observation rows (default: pre-dose samples)"},
+  {"-sim_loq", PNLME_OPT_STRING, "", NULL, NULL, "Limit of quantification, one value or OUTPUT=value,...: an observation below it is written as CENS 1 with DV = the limit"},
   {"-sim_ipred", PNLME_OPT_BOOL, "false", NULL, NULL, "Add a column IPRED (prediction without residual error)"},
   {"-sim_digits", PNLME_OPT_INT, "10", "[4, 17]", NULL, "Significant digits of real numbers in the file"},
   {"-sim_round_subjects", PNLME_OPT_INT, "20000", "[1, 10000000]", NULL, "Subjects per rank per write round (bounds the memory)"},
@@ -227,13 +229,9 @@ PetscErrorCode PnlmeSimSetFromOptions(PnlmeSim sim)
   PetscCall(PnlmeOptionsGetString(obj, "-sim_covariates", sim->covspec, sizeof(sim->covspec), NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-sim_covariate_transform", sim->covtrspec, sizeof(sim->covtrspec), NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-sim_beta", sim->betaspec, sizeof(sim->betaspec), NULL));
-  ival = (PetscInt)sim->errmodel;
-  PetscCall(PnlmeOptionsGetEnum(obj, "-sim_error", &ival, NULL));
-  sim->errmodel = (PnlmeSimErrorModel)ival;
-  PetscCall(PnlmeOptionsGetReal(obj, "-sim_error_a", &sim->erra, &flg));
-  if (flg) sim->erraset = PETSC_TRUE;
-  PetscCall(PnlmeOptionsGetReal(obj, "-sim_error_b", &sim->errb, &flg));
-  if (flg) sim->errbset = PETSC_TRUE;
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_error", sim->errspec, sizeof(sim->errspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_error_a", sim->erraspec, sizeof(sim->erraspec), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_error_b", sim->errbspec, sizeof(sim->errbspec), NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-sim_times", sim->timespec, sizeof(sim->timespec), NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-sim_nobs_min", &sim->nobsmin, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-sim_nobs_max", &sim->nobsmax, NULL));
@@ -257,6 +255,7 @@ PetscErrorCode PnlmeSimSetFromOptions(PnlmeSim sim)
   PetscCall(PnlmeOptionsGetReal(obj, "-sim_dose_duration", &sim->doseduration, NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-sim_dose_per", sim->doseper, sizeof(sim->doseper), NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-sim_dose_first", &sim->dosefirst, NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-sim_loq", sim->loqspec, sizeof(sim->loqspec), NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-sim_ipred", &sim->ipred, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-sim_digits", &sim->digits, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-sim_round_subjects", &sim->roundsub, NULL));
@@ -281,16 +280,34 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
   PetscCheck(sim->model && ((PetscObject)sim->model)->type_name, comm, PETSC_ERR_ARG_WRONG, "no model given: use -model NAME (see -help) or -model_plugin PATH");
   PetscCall(PnlmeModelSetUp(sim->model));
   PetscCall(PnlmeModelGetNumParameters(sim->model, &np));
-  /* residual error parameters: required when used, refused when not */
+  /* the residual error model of every output and its parameters: required when used, refused when not */
   {
-    const char *em  = PnlmeSimErrorModels[sim->errmodel];
-    PetscBool   usea = sim->errmodel != PNLME_SIM_ERROR_PROPORTIONAL ? PETSC_TRUE : PETSC_FALSE;
-    PetscBool   useb = (sim->errmodel == PNLME_SIM_ERROR_PROPORTIONAL || sim->errmodel == PNLME_SIM_ERROR_COMBINED1 || sim->errmodel == PNLME_SIM_ERROR_COMBINED2) ? PETSC_TRUE : PETSC_FALSE;
-    PetscCheck(!usea || sim->erraset, comm, PETSC_ERR_ARG_WRONG, "option -sim_error %s: needs -sim_error_a", em);
-    PetscCheck(!useb || sim->errbset, comm, PETSC_ERR_ARG_WRONG, "option -sim_error %s: needs -sim_error_b", em);
-    PetscCheck(usea || !sim->erraset || sim->erra == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_a: not used by -sim_error %s", em);
-    PetscCheck(useb || !sim->errbset || sim->errb == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_b: not used by -sim_error %s", em);
-    PetscCheck(sim->erra >= 0 && sim->errb >= 0, comm, PETSC_ERR_ARG_WRONG, "options -sim_error_a/-sim_error_b: must be >= 0");
+    PetscBool aset[16], bset[16], mset[16];
+    PetscCall(PnlmeModelGetNumOutputs(sim->model, &sim->nmout));
+    PetscCheck(sim->nmout <= 16, comm, PETSC_ERR_SUP, "the model has %" PetscInt_FMT " outputs: at most 16", sim->nmout);
+    for (PetscInt k = 0; k < sim->nmout; k++) {
+      const char *on;
+      PetscCall(PnlmeModelGetOutputName(sim->model, k, &on));
+      PetscCall(PetscStrncpy(sim->outname[k], on, sizeof(sim->outname[k])));
+      sim->erra[k] = sim->errb[k] = 0;
+    }
+    PetscCall(PnlmeErrorParseOutputs(comm, "-sim_error", sim->errspec, sim->nmout, sim->outname, PETSC_TRUE, PETSC_FALSE, sim->err, NULL, mset));
+    PetscCall(PnlmeErrorParseOutputs(comm, "-sim_error_a", sim->erraspec, sim->nmout, sim->outname, PETSC_FALSE, PETSC_TRUE, NULL, sim->erra, aset));
+    PetscCall(PnlmeErrorParseOutputs(comm, "-sim_error_b", sim->errbspec, sim->nmout, sim->outname, PETSC_FALSE, PETSC_TRUE, NULL, sim->errb, bset));
+    for (PetscInt k = 0; k < sim->nmout; k++) {
+      const char *em = sim->err[k]->name;
+      char        on[80] = "";
+      if (sim->nmout > 1) PetscCall(PetscSNPrintf(on, sizeof(on), " (output %s)", sim->outname[k]));
+      PetscCheck(mset[k], comm, PETSC_ERR_PLIB, "no error model for output %s", sim->outname[k]);
+      PetscCheck(!sim->err[k]->usea || aset[k], comm, PETSC_ERR_ARG_WRONG, "option -sim_error %s%s: needs -sim_error_a", em, on);
+      PetscCheck(!sim->err[k]->useb || bset[k], comm, PETSC_ERR_ARG_WRONG, "option -sim_error %s%s: needs -sim_error_b", em, on);
+      PetscCheck(sim->err[k]->usea || !aset[k] || sim->erra[k] == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_a: not used by -sim_error %s%s", em, on);
+      PetscCheck(sim->err[k]->useb || !bset[k] || sim->errb[k] == 0, comm, PETSC_ERR_ARG_WRONG, "option -sim_error_b: not used by -sim_error %s%s", em, on);
+    }
+    for (PetscInt k = 0; k < sim->nmout; k++) sim->loq[k] = 0;
+    PetscCall(PnlmeErrorParseOutputs(comm, "-sim_loq", sim->loqspec, sim->nmout, sim->outname, PETSC_FALSE, PETSC_FALSE, NULL, sim->loq, aset));
+    sim->hasloq = PETSC_FALSE;
+    for (PetscInt k = 0; k < sim->nmout; k++) sim->hasloq = (PetscBool)(sim->hasloq || aset[k]);
   }
   /* parameters, covariates, effects, design, doses */
   PetscCall(PetscFree6(sim->theta, sim->mu, sim->omega, sim->corr, sim->L, sim->zmean));
@@ -311,6 +328,8 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
   PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
   PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
   PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
+  PetscCall(PetscFree(sim->cens));
+  PetscCall(PetscMalloc1(PetscMax(1, sim->maxobs), &sim->cens));
   PetscCall(PetscMalloc6(PetscMax(sim->ncov, 1), &sim->covraw, PetscMax(sim->ncov, 1), &sim->covt, 32 * (sim->ncov + 1), &sim->covtext, sim->nt, &sim->times, sim->maxobs, &sim->tobs, sim->maxobs, &sim->dv));
   PetscCall(PetscMalloc6(sim->maxobs, &sim->pred, np, &sim->z, np, &sim->phi, np, &sim->eta, np, &sim->stdn, sim->maxobs, &sim->obsout));
   PetscCall(PetscMalloc3(sim->maxev, &sim->ev, 1, &sim->doseamt_i, 1, &sim->doserate_i));
@@ -436,7 +455,7 @@ PetscErrorCode PnlmeSimView(PnlmeSim sim, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "), transform %s\n", c->transform == PNLME_COV_LOG ? "log" : (c->transform == PNLME_COV_CENTER ? "center" : "none")));
     PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
   }
-  PetscCall(PetscViewerASCIIPrintf(v, "residual error %s, a %.6g, b %.6g\n", PnlmeSimErrorModels[sim->errmodel], (double)sim->erra, (double)sim->errb));
+  for (PetscInt k = 0; k < sim->nmout; k++) PetscCall(PetscViewerASCIIPrintf(v, "residual error%s%s %s, a %.6g, b %.6g\n", sim->nmout > 1 ? " of " : "", sim->nmout > 1 ? sim->outname[k] : "", sim->err[k]->name, (double)sim->erra[k], (double)sim->errb[k]));
   PetscCall(PetscViewerASCIIPrintf(v, "sampling times %s; %d to %d per subject", sim->timespec, (int)sim->nlo, (int)sim->nhi));
   PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
   if (sim->tmax < PETSC_MAX_REAL) PetscCall(PetscViewerASCIIPrintf(v, ", none after %.6g", (double)sim->tmax));
@@ -481,6 +500,7 @@ PetscErrorCode PnlmeSimDestroy(PnlmeSim *simp)
   PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
   PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
   PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
+  PetscCall(PetscFree(sim->cens));
   PetscCall(PnlmeModelDestroy(&sim->model));
   PetscCall(PetscHeaderDestroy(simp));
   PetscFunctionReturn(0);

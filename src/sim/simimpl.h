@@ -44,7 +44,7 @@ typedef PnlmeOrderedFile PnlmeSimFile; /* the cohort CSV and the parameters CSV 
 
 /* per-rank accumulators of the summary */
 typedef struct {
-  PetscInt64    nsub, nobs, nobsmin, nobsmax, ndoses, nredrawn, nfailed;
+  PetscInt64    nsub, nobs, nobsmin, nobsmax, ndoses, nredrawn, nfailed, ncens;
   PetscReal     tmin, tmax, dvmin, dvmax;
   PnlmeExactSum *zsum;  /* [2*np]: z and z^2 per parameter */
   PnlmeExactSum *dv0;   /* [2]: first observation of each subject, value and square */
@@ -64,9 +64,15 @@ struct _p_PnlmeSim {
   char       covspec[PNLME_SIM_SPEC_LEN], covtrspec[PNLME_SIM_SPEC_LEN], betaspec[PNLME_SIM_SPEC_LEN];
   char       timespec[PNLME_SIM_SPEC_LEN], obscmtspec[PNLME_SIM_SPEC_LEN], dosetimespec[PNLME_SIM_SPEC_LEN];
   char       doseper[PNLME_SIM_NAME_LEN];
-  PnlmeSimErrorModel errmodel;
-  PetscReal  erra, errb;
-  PetscBool  erraset, errbset;
+  char       errspec[PNLME_SIM_SPEC_LEN], erraspec[PNLME_SIM_SPEC_LEN], errbspec[PNLME_SIM_SPEC_LEN]; /* -sim_error, -sim_error_a, -sim_error_b */
+  PetscInt   nmout;                                    /* the model's outputs, their error models and parameters (set-up) */
+  char       outname[16][64];
+  const PnlmeErrorOps *err[16];
+  PetscReal  erra[16], errb[16];
+  char       loqspec[PNLME_SIM_SPEC_LEN];              /* -sim_loq */
+  PetscReal  loq[16];                                  /* limit of quantification of every output (0: none) */
+  PetscBool  hasloq;                                   /* some output has one: a CENS column */
+  PetscInt  *cens;                                     /* [maxobs] the draw's censoring flags */
   PetscInt   nobsmin, nobsmax; /* PETSC_DECIDE: the number of -sim_times items */
   PetscReal  tmax;
   PetscReal  doseamt, doserate, doseduration, doseii, dosestart;

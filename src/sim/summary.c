@@ -8,7 +8,7 @@ PetscErrorCode PnlmeSimStatsCreate(PnlmeSim sim)
   PnlmeSimStats *st = &sim->st;
   PetscFunctionBegin;
   PetscCall(PnlmeSimStatsDestroy(sim));
-  st->nsub = st->nobs = st->ndoses = st->nredrawn = st->nfailed = 0;
+  st->nsub = st->nobs = st->ndoses = st->nredrawn = st->nfailed = st->ncens = 0;
   st->nobsmin                                             = PETSC_MAX_INT;
   st->nobsmax                                             = 0;
   st->tmin = st->dvmin = PETSC_MAX_REAL;
@@ -38,7 +38,7 @@ PetscErrorCode PnlmeSimStatsReduce(PnlmeSim sim)
 {
   MPI_Comm       comm = PetscObjectComm((PetscObject)sim);
   PnlmeSimStats *st   = &sim->st;
-  long long      isum[5], imin[2];
+  long long      isum[6], imin[2];
   PetscReal      rmin[4];
   PetscFunctionBegin;
   isum[0] = st->nsub;
@@ -46,13 +46,14 @@ PetscErrorCode PnlmeSimStatsReduce(PnlmeSim sim)
   isum[2] = st->ndoses;
   isum[3] = st->nredrawn;
   isum[4] = st->nfailed;
+  isum[5] = st->ncens;
   imin[0] = st->nobsmin;
   imin[1] = -st->nobsmax;
   rmin[0] = st->tmin;
   rmin[1] = -st->tmax;
   rmin[2] = st->dvmin;
   rmin[3] = -st->dvmax;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, isum, 5, MPI_LONG_LONG, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, isum, 6, MPI_LONG_LONG, MPI_SUM, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, imin, 2, MPI_LONG_LONG, MPI_MIN, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, rmin, 4, MPIU_REAL, MPI_MIN, comm));
   PetscCall(PnlmeExactSumAllreduce(comm, 2 * sim->np, st->zsum));
@@ -62,6 +63,7 @@ PetscErrorCode PnlmeSimStatsReduce(PnlmeSim sim)
   sim->sum.ndoses        = isum[2];
   sim->sum.nredrawn      = isum[3];
   sim->sum.nfailedsolves = isum[4];
+  sim->sum.ncensored     = isum[5];
   sim->sum.nobsmin       = isum[0] ? imin[0] : 0;
   sim->sum.nobsmax       = -imin[1];
   sim->sum.tmin          = rmin[0];
@@ -107,6 +109,7 @@ PetscErrorCode PnlmeSimSummaryView(PnlmeSim sim, PetscViewer v)
     }
   }
   PetscCall(PetscViewerASCIIPrintf(v, "failed solves: %lld (subjects redrawn: %lld)\n", (long long)s->nfailedsolves, (long long)s->nredrawn));
+  if (sim->hasloq) PetscCall(PetscViewerASCIIPrintf(v, "censored observations (below -sim_loq): %lld (%.1f %%)\n", (long long)s->ncensored, 100.0 * (double)s->ncensored / (double)PetscMax(1, s->nobs)));
   PetscCall(PetscViewerASCIIPrintf(v, "file %s: %lld bytes (%.1f MB)\n", sim->output, (long long)s->filesize, (double)s->filesize / 1e6));
   if (sim->paramoutput[0]) PetscCall(PetscViewerASCIIPrintf(v, "individual parameters in %s\n", sim->paramoutput));
   PetscCall(PetscViewerASCIIPrintf(v, "wall time %.3f s, %.0f subjects/s on %d rank%s\n", (double)s->walltime, s->walltime > 0 ? (double)s->nsubjects / (double)s->walltime : 0.0, (int)size, size > 1 ? "s" : ""));

@@ -19,6 +19,7 @@ PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VEM(void);
 PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VPC(void);
 PETSC_INTERN PetscErrorCode PnlmeCovSelectRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeSubsetRegisterOptions(void);
+PETSC_INTERN PetscErrorCode PnlmeErrorModelRegisterAll(void); /* src/pop/errormodel.c */
 
 PetscErrorCode PnlmeInitialize(void)
 {
@@ -55,6 +56,7 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PnlmeFitRegisterOptions_VPC());
   PetscCall(PnlmeCovSelectRegisterOptions());
   PetscCall(PnlmeSubsetRegisterOptions());
+  PetscCall(PnlmeErrorModelRegisterAll());
   PetscCall(PnlmeModelRegisterPK());
   PetscCall(PnlmeModelRegisterODEModels());
   PetscCall(PetscRegisterFinalize(PnlmeFinalize));

@@ -5,12 +5,15 @@
                always fails, whatever the rank or the order of the calls)
      all       always (a failed solve)
      nan       always a NaN prediction
+   With -faulty_dummy, a fourth parameter "dummy" that no prediction depends on (its typical value and
+   variance have no information: their standard errors must be reported as not identifiable).
    Loaded with -model_plugin ... -model faulty (tests/fit/CMakeLists.txt). */
 #include <pnlme.h>
 #include <math.h>
 #include <string.h>
 
-static int Mode = -1; /* 0 none, 1 some, 2 all, 3 nan */
+static int      Mode = -1; /* 0 none, 1 some, 2 all, 3 nan */
+static PetscInt NP   = 3;  /* parameters: 4 with the dummy */
 
 static int FaultyPredict(const PnlmeSubject *s, const PetscReal p[], PetscReal pred[], PetscReal sens[], void *ctx)
 {
@@ -34,10 +37,11 @@ static int FaultyPredict(const PnlmeSubject *s, const PetscReal p[], PetscReal p
       PetscInt  j = ev->index;
       PetscReal t = ev->time - tdose, a = PetscExpReal(-ka * t), b = PetscExpReal(-ke * t), c = dose / (V * (ka - ke));
       pred[j] = Mode == 3 ? (PetscReal)NAN : c * ka * (b - a);
-      if (sens) { /* d pred / d (ka, ke, V) */
-        sens[3 * j + 0] = c * (b - a) - c * ka * (b - a) / (ka - ke) + c * ka * t * a;
-        sens[3 * j + 1] = c * ka * (b - a) / (ka - ke) - c * ka * t * b;
-        sens[3 * j + 2] = -pred[j] / V;
+      if (sens) { /* d pred / d (ka, ke, V[, dummy]) */
+        sens[NP * j + 0] = c * (b - a) - c * ka * (b - a) / (ka - ke) + c * ka * t * a;
+        sens[NP * j + 1] = c * ka * (b - a) / (ka - ke) - c * ka * t * b;
+        sens[NP * j + 2] = -pred[j] / V;
+        if (NP == 4) sens[NP * j + 3] = 0;
       }
     }
   }
@@ -46,8 +50,9 @@ static int FaultyPredict(const PnlmeSubject *s, const PetscReal p[], PetscReal p
 
 static PetscErrorCode FaultyCreate(PnlmeModel m)
 {
-  const char *const    names[] = {"ka", "ke", "V"};
-  const PnlmeTransform tr[]    = {PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG};
+  const char *const    names[] = {"ka", "ke", "V", "dummy"};
+  const PnlmeTransform tr[]    = {PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_LOG};
+  PetscBool            dummy   = PETSC_FALSE;
   const char *const    modes[] = {"none", "some", "all", "nan"};
   char                 buf[16] = "none";
   PnlmeModelOps        ops     = {0};
@@ -56,8 +61,10 @@ static PetscErrorCode FaultyCreate(PnlmeModel m)
   for (int k = 0; k < 4; k++)
     if (!strcmp(buf, modes[k])) Mode = k;
   PetscCheck(Mode >= 0, PETSC_COMM_SELF, PETSC_ERR_USER, "-faulty_mode %s: none, some, all or nan", buf);
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-faulty_dummy", &dummy, NULL));
+  NP = dummy ? 4 : 3;
   PetscCall(PnlmeModelSetDescription(m, "one-compartment oral PK whose solves fail on demand (test plugin)"));
-  PetscCall(PnlmeModelSetParameters(m, 3, names, tr));
+  PetscCall(PnlmeModelSetParameters(m, NP, names, tr));
   PetscCall(PnlmeModelAddDoseCompartment(m, 1, 0));
   PetscCall(PnlmeModelAddOutput(m, "C", 2));
   ops.predict = FaultyPredict;

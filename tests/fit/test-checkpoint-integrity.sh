@@ -54,11 +54,11 @@ cases=(
   "zeropred|dataset /observations/pred is damaged \(its contents do not match its checksum\)$|zero /observations/pred 4096"
   "rng|dataset /subjects/rng is damaged \(its contents do not match its checksum\)$|flip /subjects/rng 100 0"
   "ids|dataset /subjects/ID is damaged \(its contents do not match its checksum\)$|flip /subjects/ID 8 1"
-  "attra|the attributes of group /pop are damaged \(they do not match their checksum\)$|attr /pop a 0.5"
+  "attra|the attributes of group /pop are damaged \(they do not match their checksum\)$|attr /pop logdet 0.5"
   "attrniter|the attributes of group / are damaged \(they do not match their checksum\)$|attr / n_iterations 15"
   "nanz|dataset /subjects/z holds NaN at \[1,0,2\]: not a state to continue from$|nan /subjects/z NANZ"
   "nanomega|dataset /pop/Omega holds NaN at \[1,1\]: not a state to continue from$|nan /pop/Omega 4"
-  "nana|attribute a of group /pop is nan: not a state to continue from$|attr /pop a nan reseal"
+  "nana|dataset /pop/a holds NaN at \[0\]: not a state to continue from$|nan /pop/a 0"
   "version4|checkpoint format version 4 \(an older pnlme, without checksums\): this pnlme reads version $ver only; start the fit again$|attr / format_version 4 reseal"
   "extra|dataset /subjects/extra is not part of a format-$ver checkpoint of this fit$|add /subjects/extra"
 )

@@ -3,6 +3,7 @@
      -test_beta ka.WT=2.617,...  -test_beta_atol 0.15
      -test_omega ka=0.544,...    -test_omega_rtol 0.25
      -test_a 0.724 -test_b 0.1 -test_a_rtol 0.05 (a and b)     -test_m2ll_min 331.5 -test_m2ll_max 332.6
+     -test_error_a C=0.3,R=3 -test_error_b C=0.1 (per output, rtol -test_a_rtol)
    -test_out FILE writes the iteration history in hexadecimal, to compare runs bit for bit. */
 #include <pnlmetest.h>
 #include "fit/fitimpl.h"
@@ -57,9 +58,24 @@ static PetscErrorCode Run(void)
   PetscCall(CheckList(fit, "-test_typical", rtol, 0, 0));
   PetscCall(CheckList(fit, "-test_omega", otol, 0, 1));
   PetscCall(CheckList(fit, "-test_beta", 0, batol, 2));
-  PetscCall(PnlmeFitGetErrorParameters(fit, &a, &b));
+  if (aref > 0 || bref > 0) PetscCall(PnlmeFitGetErrorParameters(fit, NULL, &a, &b));
   if (aref > 0) PNLME_TEST_CLOSE(a, aref, atol, 0, "error parameter a");
   if (bref > 0) PNLME_TEST_CLOSE(b, bref, atol, 0, "error parameter b");
+  for (PetscInt which = 0; which < 2; which++) { /* per output */
+    char      buf[1024], keys[16][64];
+    PetscReal vals[16];
+    PetscInt  n;
+    PetscBool flg;
+    PetscCall(PetscOptionsGetString(NULL, NULL, which ? "-test_error_b" : "-test_error_a", buf, sizeof(buf), &flg));
+    if (!flg) continue;
+    PetscCall(PnlmeParseKeyValues(which ? "-test_error_b" : "-test_error_a", buf, 16, &n, keys, vals));
+    for (PetscInt i = 0; i < n; i++) {
+      char what[128];
+      PetscCall(PnlmeFitGetErrorParameters(fit, keys[i], &a, &b));
+      PetscCall(PetscSNPrintf(what, sizeof(what), "error parameter %s of output %s", which ? "b" : "a", keys[i]));
+      PNLME_TEST_CLOSE(which ? b : a, vals[i], atol, 0, what);
+    }
+  }
   PNLME_TEST_CHECK(fit->m2ll_is >= lo && fit->m2ll_is <= hi, "-2LL (IS) %.3f not in [%g, %g]", (double)fit->m2ll_is, (double)lo, (double)hi);
   PNLME_TEST_CHECK(PetscIsNormalReal(fit->mcse_is) || fit->mcse_is == 0, "MC SE of -2LL is not finite");
   if (out[0]) {

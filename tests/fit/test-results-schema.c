@@ -132,7 +132,7 @@ static PetscErrorCode Run(void)
   PetscCall(CheckAttr(f, "format", H5T_STRING, sval, sizeof(sval), NULL, NULL));
   PNLME_TEST_CHECK(!strcmp(sval, "pnlme-results"), "format is '%s'", sval);
   PetscCall(CheckAttr(f, "format_version", H5T_INTEGER, NULL, 0, &ival, NULL));
-  PNLME_TEST_CHECK(ival == 1, "format_version %lld", (long long)ival);
+  PNLME_TEST_CHECK(ival == 2, "format_version %lld", (long long)ival);
   PetscCall(CheckAttr(f, "pnlme_version", H5T_STRING, sval, sizeof(sval), NULL, NULL));
   PNLME_TEST_CHECK(!strcmp(sval, PNLME_VERSION), "pnlme_version is '%s'", sval);
   PetscCall(CheckAttr(f, "model", H5T_STRING, sval, sizeof(sval), NULL, NULL));

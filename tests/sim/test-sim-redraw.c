@@ -66,7 +66,7 @@ static PetscErrorCode Simulate(const char model[], const char out[], PetscInt n,
   PetscCall(PnlmeSimSetParameterOutput(sim, par));
   PetscCall(PnlmeSimSetTheta(sim, "k=1"));
   PetscCall(PnlmeSimSetOmega(sim, "k=0.5"));
-  PetscCall(PnlmeSimSetError(sim, PNLME_SIM_ERROR_CONSTANT, 0.1, 0));
+  PetscCall(PnlmeSimSetError(sim, PNLME_ERROR_CONSTANT, 0.1, 0));
   PetscCall(PnlmeSimSetTimes(sim, "0,1,2", PETSC_DECIDE, PETSC_DECIDE, PETSC_DEFAULT));
   PetscCall(PetscSNPrintf(val, sizeof(val), "%d", (int)maxredraw));
   PetscCall(PetscOptionsSetValue(NULL, "-sim_max_redraws", val));

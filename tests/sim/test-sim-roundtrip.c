@@ -40,7 +40,7 @@ static PetscErrorCode Run(void)
   PetscCall(PnlmeSimSetCorrelation(sim, "CL.V=0.4"));
   PetscCall(PnlmeSimSetCovariates(sim, "WT=truncnormal(70,15,40,120),SEX=bernoulli(0.5)"));
   PetscCall(PnlmeSimSetBeta(sim, "CL.WT=0.75,V.WT=1,CL.SEX=0.2"));
-  PetscCall(PnlmeSimSetError(sim, PNLME_SIM_ERROR_CONSTANT, 0.0, 0.0));
+  PetscCall(PnlmeSimSetError(sim, PNLME_ERROR_CONSTANT, 0.0, 0.0));
   PetscCall(PnlmeSimSetTimes(sim, "0,u(0.5,1),2,+u(1,2),12,24,u(30,40),48", 5, 8, PETSC_DEFAULT));
   PetscCall(PnlmeSimSetDose(sim, 10.0, PETSC_DECIDE, "0,12,24,36"));
   /* options without a setter of their own */

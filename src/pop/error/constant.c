@@ -1,0 +1,89 @@
+/* Constant residual error y = f + a e: the M-step of a is closed form, a^2 = RSS / n, from the
+   stochastic approximation of the residual sum of squares. */
+#include "pop/error/errorimpl.h"
+
+static PetscReal ConstLogLik(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[])
+{
+  PetscReal s = 0;
+  PetscInt  m = 0;
+  (void)b;
+  for (PetscInt j = 0; j < n; j++) {
+    if (SKIP(j)) continue;
+    s += (y[j] - f[j]) * (y[j] - f[j]);
+    m++;
+  }
+  return -0.5 * s / (a * a) - m * PetscLogReal(a);
+}
+static PetscReal ConstLogLikGrad(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal dldf[])
+{
+  PetscReal l = 0;
+  (void)b;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal r;
+    if (SKIP(j)) continue;
+    r = y[j] - f[j];
+    l += -0.5 * r * r / (a * a) - PetscLogReal(a);
+    dldf[j] = r / (a * a);
+  }
+  return l;
+}
+static void ConstFisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal w[])
+{
+  (void)b, (void)f;
+  for (PetscInt j = 0; j < n; j++)
+    if (!SKIP(j)) w[j] = 1.0 / (a * a);
+}
+static PetscReal ConstRSS(PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[])
+{
+  PetscReal s = 0;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal r;
+    if (SKIP(j)) continue;
+    r = y[j] - f[j];
+    s += r * r;
+  }
+  return s;
+}
+static PetscReal ConstSD(PetscReal a, PetscReal b, PetscReal f)
+{
+  (void)b, (void)f;
+  return a;
+}
+static PetscReal ConstDSD(PetscReal a, PetscReal b, PetscReal f)
+{
+  (void)a, (void)b, (void)f;
+  return 0;
+}
+static PetscReal ConstDVarA(PetscReal a, PetscReal b, PetscReal f)
+{
+  (void)b, (void)f;
+  return 2 * a;
+}
+static void ConstGDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, PetscReal *dgda, PetscReal *dgdb)
+{
+  (void)b, (void)f;
+  *g    = a;
+  *dgda = 1;
+  *dgdb = 0;
+}
+static PetscReal ConstSimulate(PetscReal a, PetscReal b, PetscReal f, PetscReal e)
+{
+  return f + ConstSD(a, b, f) * e;
+}
+
+const PnlmeErrorOps PnlmeErrorConstant = {
+  .name = PNLME_ERROR_CONSTANT,
+  .usea = PETSC_TRUE,
+  .useb = PETSC_FALSE,
+  .logscale = PETSC_FALSE,
+  .closedform = PETSC_TRUE,
+  .loglik = ConstLogLik,
+  .loglikgrad = ConstLogLikGrad,
+  .fisher = ConstFisher,
+  .rss = ConstRSS,
+  .sd = ConstSD,
+  .dsd = ConstDSD,
+  .dvara = ConstDVarA,
+  .gderiv = ConstGDeriv,
+  .simulate = ConstSimulate,
+};
