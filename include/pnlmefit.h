@@ -9,6 +9,14 @@
 
 typedef struct _p_PnlmeFit *PnlmeFit;
 
+/* Estimator types (PnlmeFitSetType, -estimator NAME); a new one is a folder src/fit/impls/NAME and one
+   PnlmeFitRegister line (src/fit/interface/fit.c, docs/architecture.md) */
+typedef const char *PnlmeFitType;
+#define PNLMEFITSAEM    "saem"    /* stochastic approximation EM (docs/saem.md) */
+#define PNLMEFITVEM     "vem"     /* variational EM (docs/vem.md) */
+#define PNLMEFITFOCEI   "focei"   /* first-order conditional estimation with interaction (docs/focei.md) */
+#define PNLMEFITLAPLACE "laplace" /* Laplace approximation at the conditional modes (docs/focei.md) */
+
 #include "pnlmepop.h"
 
 PETSC_EXTERN PetscErrorCode PnlmeFitCreate(MPI_Comm, PnlmeFit *);
@@ -39,6 +47,9 @@ PETSC_EXTERN PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitSetCovariateModel(PnlmeFit, const PetscBool effects[]);
 PETSC_EXTERN PetscErrorCode PnlmeFitSetCovariateSelection(PnlmeFit, const PetscBool candidates[], PetscReal alpha);
 PETSC_EXTERN PetscErrorCode PnlmeFitGetCovariateModel(PnlmeFit, PetscBool effects[]);
+PETSC_EXTERN PetscErrorCode PnlmeFitSetType(PnlmeFit, PnlmeFitType);
+PETSC_EXTERN PetscErrorCode PnlmeFitGetType(PnlmeFit, PnlmeFitType *);
+PETSC_EXTERN PetscErrorCode PnlmeFitRegister(const char name[], PetscErrorCode (*create)(PnlmeFit));
 PETSC_EXTERN PetscErrorCode PnlmeFitSetUp(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitSolve(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitView(PnlmeFit, PetscViewer);

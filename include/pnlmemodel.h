@@ -125,3 +125,17 @@ PETSC_EXTERN void PnlmeModelTransformToGaussian(PnlmeModel, const PetscReal phi[
 PETSC_EXTERN PetscErrorCode PnlmeModelPredict(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status);
 /* counters since SetUp: predictions, failed predictions, right-hand-side evaluations, steps */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetStats(PnlmeModel, PetscInt64 *npredict, PetscInt64 *nfailed, PetscInt64 *nrhs, PetscInt64 *nsteps);
+
+/* ---- model files: models written as equations (docs/model-language.md), compiled at run time into a
+   cached shared object and loaded through the plugin path.
+   PnlmeModelLoadFile is collective: spec is a path, or the model text itself when it holds a line break
+   (inline models of a YAML case); cachedir NULL or "" is the default cache (-model_cache); on return
+   name (len bytes) is the registered model type to give to PnlmeModelSetType.  A problem in the file is
+   one error "FILE:LINE:COLUMN: problem", the same on every rank.  -model_file PATH does this in
+   PnlmeModelSetFromOptions. */
+PETSC_EXTERN PetscErrorCode PnlmeModelLoadFile(MPI_Comm, const char spec[], const char cachedir[], char name[], size_t len);
+/* the last model file loaded: its shared object, whether this process compiled it (else: cache hit or
+   already loaded) and the compile time in seconds */
+PETSC_EXTERN PetscErrorCode PnlmeModelFileGetInfo(const char **sopath, PetscBool *compiled, PetscReal *seconds);
+/* called by the generated code's PnlmeModelPluginRegister (not for users) */
+PETSC_EXTERN int PnlmeModelLangRegister(const void *desc, int size);

@@ -2,7 +2,7 @@
    likelihood.csv, results.h5, individuals.csv), covariates.csv, models.csv and the group /selection
    of results.h5 (docs/results-schema.md). */
 #include "covsel/covselimpl.h"
-#include "fit/h5io.h"
+#include "fit/io/h5io.h"
 
 /* the final fit's estimate and SE of effect j (0 and NaN when it is not in the model) */
 PetscErrorCode PnlmeCovSelectFinalEffect(PnlmeCovSelect cs, PetscInt j, PetscReal *beta, PetscReal *se)

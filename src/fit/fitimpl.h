@@ -6,8 +6,28 @@
 #include <petsctao.h>
 #include "pop/popimpl.h"
 
+/* a checkpoint being written or read, for an estimator type's own per-subject datasets
+   (io/checkpoint.c), in a group named after the type: rows(ctx, name, nextra, extra, data, finite)
+   writes or reads, with its checksum, a dataset of prod(extra) reals per subject (local rows);
+   finite: restored values must be finite (else: not NaN) */
 typedef struct {
-  PetscErrorCode (*dummy)(void);
+  PetscBool write;
+  void     *ctx;
+  PetscErrorCode (*rows)(void *ctx, const char name[], PetscInt nextra, const PetscInt extra[], PetscReal data[], PetscBool finite);
+} PnlmeCkIO;
+
+/* The operations of an estimator type (PnlmeFitRegister).  solve runs the iterations and leaves the
+   posterior contract the post-fit reads: the history (hist, niter), each subject's conditional mean
+   and covariance on the transformed scale (cmean, ccov, after ncm draws or as a mode and its inverse
+   Hessian) and natural-scale moments (nmom). */
+typedef struct {
+  PetscErrorCode (*setfromoptions)(PnlmeFit);                     /* its options, after the common ones */
+  PetscErrorCode (*setup)(PnlmeFit);                              /* its work, after the common set-up */
+  PetscErrorCode (*solve)(PnlmeFit);                              /* the iterations */
+  PetscErrorCode (*view)(PnlmeFit, PetscViewer, const char err[]); /* the first lines of the table */
+  PetscErrorCode (*fingerprint)(PnlmeFit, char buf[], size_t);    /* what a checkpoint of this type must match */
+  PetscErrorCode (*checkpoint)(PnlmeFit, PnlmeCkIO *);            /* its own datasets in a checkpoint */
+  PetscErrorCode (*destroy)(PnlmeFit);
 } _PnlmeFitOps;
 
 /* standard error of a history column: available, or why not */
@@ -27,27 +47,13 @@ typedef struct {
   Vec            X, lo, hi;
 } PnlmeNCWork;
 
-/* variational EM (vem.c, docs/vem.md): per local subject q_i = N(m_i, L_i L_i^T), and the work of the
-   E-step, sized at SetUp */
-typedef struct {
-  PetscInt   ndraws, nsteps;      /* standard-normal draws per subject (antithetic pairs), Gauss-Newton steps per iteration */
-  PetscBool  diag;                /* -vem_cov diagonal: mean-field q */
-  PetscReal  beta0;               /* KL weight at the first iteration, raised linearly to 1 over the burn-in */
-  PetscReal  trust;               /* largest step of a mean, in prior SDs */
-  PetscInt   ndraws_mom;          /* draws of q per subject for the natural-scale moments of the results */
-  PetscReal *m, *L;               /* [nlocal x p], [nlocal x p x p] (lower; rows and columns of parameters without random effect are 0) */
-  PetscReal *rss;                 /* [nlocal] E_q of the residual sum of squares at the last evaluation (used if every draw fails) */
-  PetscReal *m0, *L0, *e;         /* [p], [p x p] the point of the previous pass; [ndraws x p] the draws */
-  PetscReal *g, *H, *P, *C;       /* [p], [p x p] x 3: mean gradient, mean Gauss-Newton matrix, precision, its inverse */
-  PetscReal *w;                   /* [maxobs] Fisher weights */
-  PetscReal *mold;                /* [nlocal x p] individual means before a non-centred step */
-  PetscInt64 nsubjfail;           /* subject updates skipped because every draw failed (local) */
-} PnlmeVEM;
-
 struct _p_PnlmeFit {
   PETSCHEADER(_PnlmeFitOps);
-  PetscBool  vem;          /* -estimator vem (default saem) */
-  PnlmeVEM   vemw;
+  void      *impl;          /* the estimator type's state */
+  PetscLogStage stage;      /* its log stage (the iterations) */
+  const char *label;        /* its name in messages: "SAEM", "VEM", ... */
+  const char *failword;     /* what becomes of a failed model evaluation: "rejected", "dropped" */
+  const char *seriesname;   /* cdll (one value per iteration) is written to results.h5 /history under this name (NULL: not written) */
   PnlmeData  data;
   PnlmeModel model;
   PnlmePop   pop;
@@ -124,6 +130,7 @@ struct _p_PnlmeFit {
   PetscReal  walltime;
   char       outdir[PETSC_MAX_PATH_LEN];
   PetscBool  setupcalled;
+  PetscBool  optionsset;   /* PnlmeFitSetFromOptions has run (the type is fixed from then on) */
   PetscBool  failed;       /* a stage failed after the iterations started (PnlmeFitSolve) */
   PetscBool  printedheader; /* the progress lines' header is out */
   /* ---- results.h5, individuals.csv and checkpoint/restart (h5results.c, checkpoint.c; docs/results-schema.md) */
@@ -191,13 +198,17 @@ PETSC_INTERN PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit);
 /* vpc.c: its options (end of PnlmeFitSetFromOptions); its results.h5 datasets: h5io.h */
 PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit);
-/* saem.c */
-PETSC_INTERN PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit);
-PETSC_INTERN PetscErrorCode PnlmeFitPrintProgress(PnlmeFit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value);
-PETSC_INTERN PetscErrorCode PnlmeFitRecordHistory(PnlmeFit, PetscInt iter);
-PETSC_INTERN PetscBool      PnlmeFitSettled(PnlmeFit, PetscInt iter); /* fit->cdll has settled over the last -saem_auto_window iterations */
-/* vem.c */
-PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit);
-PETSC_INTERN PetscErrorCode PnlmeFitSetUp_VEM(PnlmeFit);
-PETSC_INTERN PetscErrorCode PnlmeFitDestroy_VEM(PnlmeFit);
-PETSC_INTERN PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit);
+/* interface/fit.c: the estimator registry; the types (impls/: exported, so that a type outside the
+   library can build on one, as PETSc's private headers allow) */
+PETSC_INTERN PetscErrorCode PnlmeFitRegisterAll(void);
+PETSC_INTERN PetscErrorCode PnlmeFitListTypes(char buf[], size_t len); /* "saem, vem, ..." */
+PETSC_INTERN PetscErrorCode PnlmeFitTypeRegistered(const char name[], PetscBool *found);
+PETSC_EXTERN PetscErrorCode PnlmeFitCreate_SAEM(PnlmeFit);
+PETSC_EXTERN PetscErrorCode PnlmeFitCreate_VEM(PnlmeFit);
+PETSC_EXTERN PetscErrorCode PnlmeFitCreate_FOCEI(PnlmeFit);
+PETSC_EXTERN PetscErrorCode PnlmeFitCreate_Laplace(PnlmeFit);
+/* em/history.c: the history, the settling test and the progress lines (used by every iterative type) */
+PETSC_EXTERN PetscErrorCode PnlmeFitPrintProgress(PnlmeFit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value);
+PETSC_EXTERN PetscErrorCode PnlmeFitRecordHistory(PnlmeFit, PetscInt iter);
+PETSC_EXTERN PetscBool      PnlmeFitSettled(PnlmeFit, PetscInt iter); /* fit->cdll has settled over the last -saem_auto_window iterations */
+

@@ -1,5 +1,6 @@
 /* PnlmeModel: lifecycle, declaration, queries, transforms and the prediction entry point. */
 #include "model/modelimpl.h"
+#include "model/lang/lang.h"
 #include <math.h>
 #include <string.h>
 
@@ -143,9 +144,32 @@ PetscErrorCode PnlmeModelLoadPlugin(const char path[])
   PetscFunctionReturn(0);
 }
 
+/* a model file (or inline model text): compiled or found in the cache, then loaded as a plugin */
+static PetscErrorCode ModelLoadFile(MPI_Comm comm, const char spec[], const char cache[], char name[], size_t len)
+{
+  char      so[PETSC_MAX_PATH_LEN] = "";
+  PetscBool load;
+  PetscFunctionBegin;
+  PetscCall(PnlmeLangBuild(comm, spec, cache, name, len, so, sizeof(so), &load));
+  if (load) {
+    PetscCall(ModelLoadPlugin(comm, so));
+    PetscCall(PnlmeLangBuildEnd(comm, name));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelLoadFile(MPI_Comm comm, const char spec[], const char cache[], char name[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(ModelLoadFile(comm, spec, cache, name, len));
+  PetscFunctionReturn(0);
+}
+
 static const PnlmeOption ModelOptions[] = {
   {"-model", PNLME_OPT_STRING, "", NULL, NULL, "Structural model (-model_view lists its parameters; docs/models-pk.md, docs/ode.md)"},
   {"-model_plugin", PNLME_OPT_STRING, "", NULL, NULL, "Shared library with user models (defines PnlmeModelPluginRegister; docs/plugins.md)"},
+  {"-model_file", PNLME_OPT_STRING, "", NULL, NULL, "Model file (docs/model-language.md), compiled at run time; it overrides -model; a value with a line break is the model text itself (inline in a YAML case)"},
+  {"-model_cache", PNLME_OPT_STRING, "$XDG_CACHE_HOME/pnlme/models or ~/.cache/pnlme/models", NULL, NULL, "Directory of the compiled model files (shared objects keyed by the hash of the generated code and the compiler)"},
   {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
   {"-model_lag", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Absorption lag time of the doses into these compartments: adds the parameter Tlag (Tlag_<cmt> for several; log-normal; docs/models-pk.md)"},
   {"-model_bioavailability", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Bioavailability of the doses into these compartments: adds the parameter F (F_<cmt> for several; logit-normal; docs/models-pk.md)"},
@@ -226,11 +250,23 @@ static PetscErrorCode ModelDoseParametersFromOptions(PnlmeModel m)
 
 PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
 {
-  char        name[PNLME_MAX_NAME] = "", plugin[PETSC_MAX_PATH_LEN] = "";
-  PetscBool   flg, pflg, view = PETSC_FALSE;
+  char        name[PNLME_MAX_NAME] = "", plugin[PETSC_MAX_PATH_LEN] = "", file[PETSC_MAX_PATH_LEN] = "", cache[PETSC_MAX_PATH_LEN] = "", fname[PNLME_MAX_NAME] = "";
+  char       *text = NULL;
+  PetscBool   flg, pflg, fflg, view = PETSC_FALSE;
   PetscObject obj = (PetscObject)m;
+  size_t      tlen;
   PetscFunctionBegin;
   PetscCall(PnlmeOptionsGetString(obj, "-model_plugin", plugin, sizeof(plugin), &pflg));
+  /* -model_file: a path or, inline in a YAML case, the model text (longer than a path may be) */
+  PetscCall(PnlmeOptionsGetString(obj, "-model_cache", cache, sizeof(cache), NULL));
+  PetscCall(PnlmeOptionsGetString(obj, "-model_file", file, sizeof(file), &fflg));
+  if (fflg && !file[0]) fflg = PETSC_FALSE; /* -model_file "": no model file (cancels a case file's) */
+  if (fflg) {
+    const char *v = NULL;
+    PetscCall(PetscOptionsFindPair(((PetscObject)m)->options, ((PetscObject)m)->prefix, "-model_file", &v, NULL));
+    PetscCall(PetscStrlen(v, &tlen));
+    PetscCall(PetscStrallocpy(v && tlen >= sizeof(file) - 1 ? v : file, &text));
+  }
   if (((PetscObject)m)->type_name) PetscCall(PetscStrncpy(name, ((PetscObject)m)->type_name, sizeof(name)));
   PetscCall(PnlmeOptionsGetString(obj, "-model", name, sizeof(name), &flg));
   if (pflg) {
@@ -240,8 +276,16 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
       flg = PETSC_TRUE;
     }
   }
+  if (fflg) {
+    PetscErrorCode ierr = ModelLoadFile(PetscObjectComm((PetscObject)m), text, cache, fname, sizeof(fname));
+    PetscCall(PetscFree(text));
+    PetscCall(ierr);
+    /* the model file is the model: it overrides -model (a case file's model: NAME, say) */
+    PetscCall(PetscStrncpy(name, fname, sizeof(name)));
+    flg = PETSC_TRUE;
+  }
   if (flg) PetscCall(PnlmeModelSetType(m, name));
-  PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_USER, "no model given: use -model NAME (see -help) or -model_plugin PATH");
+  PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_USER, "no model given: use -model NAME (see -help), -model_file PATH or -model_plugin PATH");
   PetscCall(ModelDoseParametersFromOptions(m));
   if (m->ode) PetscCall(PnlmeODESetFromOptions(m->ode, obj));
   PetscCall(PnlmeOptionsGetBool(obj, "-model_view", &view, NULL));

@@ -20,6 +20,7 @@ PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_VPC(void);
 PETSC_INTERN PetscErrorCode PnlmeCovSelectRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeSubsetRegisterOptions(void);
 PETSC_INTERN PetscErrorCode PnlmeErrorModelRegisterAll(void); /* src/pop/errormodel.c */
+PETSC_INTERN PetscErrorCode PnlmeFitRegisterAll(void);        /* src/fit/interface/fit.c */
 
 PetscErrorCode PnlmeInitialize(void)
 {
@@ -57,6 +58,7 @@ PetscErrorCode PnlmeInitialize(void)
   PetscCall(PnlmeCovSelectRegisterOptions());
   PetscCall(PnlmeSubsetRegisterOptions());
   PetscCall(PnlmeErrorModelRegisterAll());
+  PetscCall(PnlmeFitRegisterAll());
   PetscCall(PnlmeModelRegisterPK());
   PetscCall(PnlmeModelRegisterODEModels());
   PetscCall(PetscRegisterFinalize(PnlmeFinalize));
@@ -64,11 +66,13 @@ PetscErrorCode PnlmeInitialize(void)
 }
 
 PETSC_INTERN PetscErrorCode PnlmeModelListDestroy(void);
+PETSC_INTERN PetscErrorCode PnlmeFitListDestroy(void);
 
 PetscErrorCode PnlmeFinalize(void)
 {
   PetscFunctionBegin;
   PetscCall(PnlmeModelListDestroy());
+  PetscCall(PnlmeFitListDestroy());
   PetscCall(PnlmeOptionsFinalize());
   PnlmeInitialized = PETSC_FALSE;
   PetscFunctionReturn(0);

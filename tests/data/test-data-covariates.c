@@ -2,7 +2,7 @@
    - WT:log(70) gives log(WT/70) and AGE:center(40) gives AGE-40 (references as published models use them),
      while WT:log and AGE:center keep log(WT/mean) and AGE-mean bit for bit;
    - a categorical covariate's indicator columns (PnlmeDataGetCovariateColumns), and effect lists
-     (PnlmeFitParseEffects, src/fit/effects.c compiled into this program) that accept the covariate's own
+     (PnlmeFitParseEffects, src/fit/interface/effects.c compiled into this program) that accept the covariate's own
      name (ka.RACE: every indicator), the indicators themselves (ke.RACE_3), and refuse unknown names with
      the nearest valid one. */
 #include "datatest.h"

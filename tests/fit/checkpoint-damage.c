@@ -9,7 +9,7 @@
      checkpoint-damage hash                           PnlmeHash64 against published XXH64 values
    Raw bytes are changed in the file itself (offsets from H5Dget_offset: contiguous datasets), as a
    storage fault would; "nan", "attr ... reseal" and "add" recompute the checksums as docs/results-schema.md
-   describes them, independently of src/fit/checkpoint.c, to reach the checks behind the checksums.
+   describes them, independently of src/fit/io/checkpoint.c, to reach the checks behind the checksums.
    Serial HDF5 calls, no MPI.  Exit status 0 on success, 1 on failure. */
 #include <pnlmesys.h>
 #include <hdf5.h>

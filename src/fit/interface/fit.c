@@ -1,8 +1,102 @@
-/* PnlmeFit: lifecycle, options, set-up (design, statistics, chains) and the result table. */
+/* PnlmeFit: lifecycle, the estimator registry, set-up (design, statistics, chains), the pipeline of
+   PnlmeFitSolve (iterations, post-fit, outputs) and the result table. */
 #include "fit/fitimpl.h"
 #include <string.h>
 
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
+
+static PetscFunctionList PnlmeFitList = NULL;
+static PetscBool         PnlmeFitRegisterAllCalled = PETSC_FALSE;
+
+/* a new estimator type: create(fit) fills fit->ops, fit->impl, label, failword and stage */
+PetscErrorCode PnlmeFitRegister(const char name[], PetscErrorCode (*create)(PnlmeFit))
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeInitialize());
+  PetscCall(PetscFunctionListAdd(&PnlmeFitList, name, create));
+  PetscFunctionReturn(0);
+}
+
+PETSC_INTERN PetscErrorCode PnlmeFitListDestroy(void);
+
+/* the estimators shipped (called by PnlmeInitialize) */
+PetscErrorCode PnlmeFitRegisterAll(void)
+{
+  PetscFunctionBegin;
+  if (PnlmeFitRegisterAllCalled) PetscFunctionReturn(0);
+  PnlmeFitRegisterAllCalled = PETSC_TRUE;
+  PetscCall(PetscFunctionListAdd(&PnlmeFitList, PNLMEFITSAEM, PnlmeFitCreate_SAEM));
+  PetscCall(PetscFunctionListAdd(&PnlmeFitList, PNLMEFITVEM, PnlmeFitCreate_VEM));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitListDestroy(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&PnlmeFitList));
+  PnlmeFitRegisterAllCalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* the registered names, "a, b, c" (error messages, -help) */
+PetscErrorCode PnlmeFitListTypes(char buf[], size_t len)
+{
+  const char **names;
+  int          n;
+  PetscFunctionBegin;
+  buf[0] = 0;
+  PetscCall(PetscFunctionListGet(PnlmeFitList, &names, &n));
+  for (int k = 0; k < n; k++) {
+    if (!names[k] || !names[k][0]) continue;
+    if (buf[0]) PetscCall(PetscStrlcat(buf, ", ", len));
+    PetscCall(PetscStrlcat(buf, names[k], len));
+  }
+  PetscCall(PetscFree(names));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitTypeRegistered(const char name[], PetscBool *found)
+{
+  PetscErrorCode (*create)(PnlmeFit);
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListFind(PnlmeFitList, name, &create));
+  *found = (PetscBool)(create != NULL);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitSetType(PnlmeFit fit, PnlmeFitType type)
+{
+  PetscErrorCode (*create)(PnlmeFit);
+  PetscBool same;
+  MPI_Comm  comm = PetscObjectComm((PetscObject)fit);
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)fit, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCheck(!fit->setupcalled, comm, PETSC_ERR_ORDER, "PnlmeFitSetType: the fit is already set up");
+  PetscCheck(!fit->optionsset, comm, PETSC_ERR_ORDER, "PnlmeFitSetType: call it before PnlmeFitSetFromOptions (the type's options and schedule are read there), or give -estimator %s", type);
+  PetscCall(PetscFunctionListFind(PnlmeFitList, type, &create));
+  if (!create) {
+    char list[256];
+    PetscCall(PnlmeFitListTypes(list, sizeof(list)));
+    SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown estimator '%s' (registered: %s)", type, list);
+  }
+  if (fit->ops->destroy) PetscCall((*fit->ops->destroy)(fit));
+  PetscCall(PetscMemzero(fit->ops, sizeof(*fit->ops)));
+  fit->impl     = NULL;
+  fit->label    = NULL;
+  fit->failword = NULL;
+  fit->seriesname = NULL;
+  PetscCall((*create)(fit));
+  PetscCall(PetscObjectChangeTypeName((PetscObject)fit, type));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitGetType(PnlmeFit fit, PnlmeFitType *type)
+{
+  PetscFunctionBegin;
+  *type = ((PetscObject)fit)->type_name;
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
 {
@@ -11,7 +105,6 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   PetscValidPointer(fit, 2);
   PetscCall(PnlmeInitialize());
   PetscCall(PetscHeaderCreate(f, PNLME_CLASSID, "PnlmeFit", "Population fit", "Fit", comm, PnlmeFitDestroy, PnlmeFitView));
-  PetscCall(PetscObjectChangeTypeName((PetscObject)f, "saem"));
   f->K1         = 300;
   f->K2         = 100;
   f->nchains    = PETSC_DECIDE;
@@ -77,6 +170,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscFunctionBegin;
   if (fit->setupcalled) PetscFunctionReturn(0);
   PetscCheck(fit->pop.B, comm, PETSC_ERR_ORDER, "call PnlmeFitSetFromOptions() before PnlmeFitSetUp()");
+  PetscCheck(((PetscObject)fit)->type_name, comm, PETSC_ERR_ORDER, "PnlmeFitSetUp: no estimator type (PnlmeFitSetType)");
   PetscCall(PnlmeDataGetNumSubjects(fit->data, &fit->nlocal, &fit->N));
   PetscCall(PnlmeDataGetNumObservations(fit->data, &nobsl, &fit->Ntot));
   PetscCall(PnlmeDataGetMaxSizes(fit->data, &fit->maxobs, &maxev));
@@ -150,7 +244,6 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
     PetscCall(PetscFree(g));
   }
   fit->nv = fit->selcand && fit->sellouis > 0 ? p : 0; /* the posterior variances of the Louis correction */
-  if (fit->nv && !fit->vem) PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->vema));
   PetscCall(PnlmeFitStatSize(fit, &fit->nstat));
   PetscCall(PetscCalloc3(fit->nstat, &fit->S, fit->nstat, &fit->s, fit->nstat, &fit->acc));
   for (PetscInt k = 0; k < p; k++) fit->scale[0][k] = fit->scale[1][k] = 0.5;
@@ -159,7 +252,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   fit->nhist = p + nbeta + p + fit->pop.npairs + PnlmeErrorNumParameters(&fit->pop);
   PetscCall(PetscMalloc1((fit->K1 + fit->K2) * fit->nhist, &fit->hist));
   PetscCall(PetscCalloc1(fit->K1 + fit->K2, &fit->cdll));
-  if (fit->vem) PetscCall(PnlmeFitSetUp_VEM(fit));
+  if (fit->ops->setup) PetscCall((*fit->ops->setup)(fit));
   if (fit->selcand) PetscCall(PnlmePopSelectCreate(comm, &fit->pop, fit->selcand, fit->selalpha, fit->sellouis, PetscLogReal((PetscReal)fit->N) + fit->selextra, fit->K1 + fit->K2));
   fit->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -243,12 +336,16 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
-  PetscCall(PetscLogStagePush(fit->vem ? PNLME_StageVEM : PNLME_StageSAEM));
+  PetscCall(PetscLogStagePush(fit->stage));
   PetscCall(MonteCarloSolves(fit, PETSC_TRUE));
-  ierr = fit->vem ? PnlmeFitSolve_VEM(fit) : PnlmeFitSolve_SAEM(fit);
+  ierr = (*fit->ops->solve)(fit);
   PetscCall(PetscLogStagePop());
   PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
-  if (ierr) PetscCall(Salvage(fit, fit->vem ? "the VEM iterations" : "the SAEM iterations", ierr, PETSC_FALSE));
+  if (ierr) {
+    char stage[64];
+    PetscCall(PetscSNPrintf(stage, sizeof(stage), "the %s iterations", fit->label));
+    PetscCall(Salvage(fit, stage, ierr, PETSC_FALSE));
+  }
   if (!fit->post) PetscFunctionReturn(0); /* -fit_post false: the iterations only (scaling studies) */
   PetscCall(PetscLogStagePush(PNLME_StageLikelihood));
   ierr = PostFit(fit);
@@ -273,14 +370,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &iascii));
   if (!iascii || !fit->niter) PetscFunctionReturn(0);
   PetscCall(PnlmeErrorDescribe(&fit->pop, errdesc, sizeof(errdesc)));
-  if (fit->vem) {
-    PetscCall(PetscViewerASCIIPrintf(v, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->vemw.diag ? "diagonal" : "full-covariance", fit->vemw.ndraws, fit->vemw.nsteps, fit->niter, fit->K1, fit->K2, errdesc));
-    PetscCall(PetscViewerASCIIPrintf(v, "  ELBO at the last iteration %.3f (-2 ELBO %.3f)\n", (double)fit->cdll[fit->niter - 1], (double)(-2 * fit->cdll[fit->niter - 1])));
-  } else {
-    PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, errdesc));
-    /* the communication of an iteration: one MPI_Allreduce of the exact sums (docs: scaling) */
-    PetscCall(PetscViewerASCIIPrintf(v, "  per iteration: one exact reduction of %" PetscInt_FMT " statistics (%" PetscInt_FMT " bytes)\n", fit->nstat, fit->nstat * (PetscInt)((PNLME_EXACTSUM_LIMBS + 1) * sizeof(int64_t))));
-  }
+  PetscCall((*fit->ops->view)(fit, v, errdesc));
   PetscCall(PetscViewerASCIIPrintf(v, "  %-24s %14s %12s %8s\n", "parameter", "estimate", "SE", "RSE%"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
     char        name[160];
@@ -324,7 +414,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
   {
     PetscInt64 nf = fit->nfailed, np = fit->nproposed, tot[2], loc[2] = {nf, np};
     PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
-    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (%s) %" PetscInt64_FMT "\n", tot[1], fit->vem ? "dropped" : "rejected", tot[0]));
+    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (%s) %" PetscInt64_FMT "\n", tot[1], fit->failword, tot[0]));
   }
   PetscFunctionReturn(0);
 }
@@ -467,7 +557,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree(f->sestat));
   PetscCall(PetscFree(f->G));
   PetscCall(PetscFree3(f->S, f->s, f->acc));
-  PetscCall(PnlmeFitDestroy_VEM(f));
+  if (f->ops->destroy) PetscCall((*f->ops->destroy)(f));
   PetscCall(PnlmeDataDestroy(&f->data));
   PetscCall(PnlmeModelDestroy(&f->model));
   PetscCall(PetscHeaderDestroy(fit));

@@ -186,85 +186,7 @@ static PetscErrorCode Refresh(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitRecordHistory(PnlmeFit fit, PetscInt iter)
-{
-  PetscReal *h = fit->hist + iter * fit->nhist, *phi = fit->phi;
-  PetscInt   c = 0, p = fit->p;
-  PetscFunctionBegin;
-  PnlmeModelTransformToNatural(fit->model, fit->pop.B, phi, NULL);
-  for (PetscInt k = 0; k < p; k++) h[c++] = phi[k];
-  for (PetscInt a = 1; a < fit->q; a++)
-    for (PetscInt k = 0; k < p; k++)
-      if (fit->pop.mask[a * p + k]) h[c++] = fit->pop.B[a * p + k];
-  for (PetscInt k = 0; k < p; k++) h[c++] = fit->pop.fixed[k] ? 0.0 : PetscSqrtReal(fit->pop.Omega[k * p + k]);
-  for (PetscInt k = 0; k < p; k++)
-    for (PetscInt l = k + 1; l < p; l++)
-      if (fit->pop.block[k] == fit->pop.block[l]) h[c++] = fit->pop.Omega[k * p + l] / PetscSqrtReal(fit->pop.Omega[k * p + k] * fit->pop.Omega[l * p + l]);
-  for (PetscInt e = 0; e < PnlmeErrorNumParameters(&fit->pop); e++) {
-    PetscInt  k;
-    PetscBool isb;
-    PnlmeErrorParameter(&fit->pop, e, &k, &isb);
-    h[c++] = isb ? fit->pop.b[k] : fit->pop.a[k];
-  }
-  PnlmePopSelectRecord(&fit->pop, iter);
-  fit->niter = iter + 1;
-  PetscFunctionReturn(0);
-}
-
-/* The exploration has settled when the complete-data log-likelihood has: its means over the two
-   halves of the last autowin iterations differ by less than autotol standard deviations of the
-   window (a drift shows as a difference of means comparable to the spread).  The likelihood, not the
-   estimates: on a flat ridge (weakly identified parameters) estimates keep wandering at no gain.
-   Tested every 10 iterations once the minimum exploration is done and the window lies after the
-   annealing phase. */
-PetscBool PnlmeFitSettled(PnlmeFit fit, PetscInt iter)
-{
-  PetscInt  W = fit->autowin, h = W / 2;
-  PetscReal m1 = 0, m2 = 0, m = 0, v = 0;
-  if (iter + 1 < fit->K1min || iter + 1 - W < PetscMax(fit->saiter, fit->settlefrom) || (iter + 1) % 10) return PETSC_FALSE;
-  for (PetscInt t = iter + 1 - W; t <= iter; t++) {
-    m += fit->cdll[t];
-    if (t < iter + 1 - h) m1 += fit->cdll[t];
-    else m2 += fit->cdll[t];
-  }
-  m /= W;
-  m1 /= (W - h);
-  m2 /= h;
-  for (PetscInt t = iter + 1 - W; t <= iter; t++) v += PetscSqr(fit->cdll[t] - m);
-  v = PetscSqrtReal(v / (W - 1));
-  return (PetscBool)(PetscAbsReal(m2 - m1) <= fit->autotol * v);
-}
-
-/* the progress line every -saem_print_every iterations and at the last: the estimator, the
-   iteration, the phase, a monitored quantity and every population parameter */
-PetscErrorCode PnlmeFitPrintProgress(PnlmeFit fit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value)
-{
-  const PetscReal *h = fit->hist + iter * fit->nhist;
-  char             line[2048] = "";
-  size_t           len        = 0;
-  PetscFunctionBegin;
-  if (fit->printevery <= 0 || ((iter + 1) % fit->printevery && iter + 1 != K)) PetscFunctionReturn(0);
-  if (!fit->printedheader) { /* the columns, once */
-    for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 200; c++) {
-      char name[160];
-      PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
-      PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %s", name));
-      PetscCall(PetscStrlen(line, &len));
-    }
-    PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "%s iteration/total phase | %s |%s\n", est, what, line));
-    fit->printedheader = PETSC_TRUE;
-    line[0] = 0;
-    len     = 0;
-  }
-  for (PetscInt c = 0; c < fit->nhist && len < sizeof(line) - 32; c++) {
-    PetscCall(PetscSNPrintf(line + len, sizeof(line) - len, " %.5g", (double)h[c]));
-    PetscCall(PetscStrlen(line, &len));
-  }
-  PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "%s %4" PetscInt_FMT "/%" PetscInt_FMT " %s | %s %.2f |%s\n", est, iter + 1, K, iter < fit->K1 ? "explore" : "smooth ", what, (double)value, line));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
+static PetscErrorCode Solve_SAEM(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, ns = STAT_SIZE(fit), K = fit->K1 + fit->K2;
   PnlmeSubject s;
@@ -364,5 +286,34 @@ PetscErrorCode PnlmeFitSolve_SAEM(PnlmeFit fit)
   }
   PetscCall(PetscTime(&t1));
   fit->walltime = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+/* covariate selection with the Louis correction: moving averages of the chains' moments */
+static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
+{
+  PetscFunctionBegin;
+  if (fit->nv) PetscCall(PetscCalloc1(fit->nlocal * 2 * fit->p, &fit->vema));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode View_SAEM(PnlmeFit fit, PetscViewer v, const char errdesc[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, errdesc));
+  /* the communication of an iteration: one MPI_Allreduce of the exact sums (docs: scaling) */
+  PetscCall(PetscViewerASCIIPrintf(v, "  per iteration: one exact reduction of %" PetscInt_FMT " statistics (%" PetscInt_FMT " bytes)\n", fit->nstat, fit->nstat * (PetscInt)((PNLME_EXACTSUM_LIMBS + 1) * sizeof(int64_t))));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitCreate_SAEM(PnlmeFit fit)
+{
+  PetscFunctionBegin;
+  fit->label       = "SAEM";
+  fit->failword    = "rejected";
+  fit->stage       = PNLME_StageSAEM;
+  fit->ops->setup  = SetUp_SAEM;
+  fit->ops->solve  = Solve_SAEM;
+  fit->ops->view   = View_SAEM;
   PetscFunctionReturn(0);
 }

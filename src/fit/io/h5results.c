@@ -3,7 +3,7 @@
    Per-subject and per-observation data go in global subject order: each rank writes the hyperslab of
    its subjects (PnlmeDataGetOwnershipRange) and of their observations (an exclusive scan of the
    observation counts), so the files do not depend on the number of ranks. */
-#include "fit/h5io.h"
+#include "fit/io/h5io.h"
 #include <petsctime.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -521,8 +521,8 @@ static PetscErrorCode WriteEstimates(PnlmeFit fit, PnlmeH5 *h)
   {
     hsize_t ncol = (hsize_t)n, nit = (hsize_t)fit->niter;
     PetscCall(PnlmeH5WriteRows(h, g, "values", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &ncol, nit, 0, h->rank ? 0 : nit, fit->hist));
-    /* VEM: the ELBO of every iteration (the complete-data log-likelihood series of SAEM is not written) */
-    if (fit->vem) PetscCall(PnlmeH5WriteRows(h, g, "elbo", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, nit, 0, h->rank ? 0 : nit, fit->cdll));
+    /* the type's monitored series (VEM: the ELBO of every iteration; SAEM's complete-data log-likelihood is not written) */
+    if (fit->seriesname) PetscCall(PnlmeH5WriteRows(h, g, fit->seriesname, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, nit, 0, h->rank ? 0 : nit, fit->cdll));
   }
   PnlmeH5CloseGroup(h, g);
   PetscCall(PetscFree3(names, flat, v));
@@ -629,7 +629,7 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
     PetscCall(PnlmeErrorDescribe(&fit->pop, errdesc, sizeof(errdesc)));
     PetscCall(PnlmeH5WriteAttrString(&h, h.file, "error_model", errdesc));
   }
-  PetscCall(PnlmeH5WriteAttrString(&h, h.file, "estimator", fit->vem ? "vem" : "saem"));
+  PetscCall(PnlmeH5WriteAttrString(&h, h.file, "estimator", ((PetscObject)fit)->type_name));
   {
     char omstr[1024];
     PetscCall(PnlmeFitOmegaStructure(fit, omstr, sizeof(omstr)));

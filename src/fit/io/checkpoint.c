@@ -20,7 +20,7 @@
    checkpoint whose contents do not match them, naming the damaged dataset or group, or whose
    restored values cannot be a state (NaN in the chains, B, Omega, the error parameters or the
    statistics). */
-#include "fit/h5io.h"
+#include "fit/io/h5io.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,10 +143,10 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAdd(fp, "held", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)fit->omegamin));
   PetscCall(FingerprintAdd(fp, "omega_boundary", buf));
-  PetscCall(FingerprintAdd(fp, "estimator", fit->vem ? "vem" : "saem"));
-  if (fit->vem) { /* what determines the VEM iterations besides the common items */
-    PetscCall(PetscSNPrintf(buf, sizeof(buf), "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", fit->vemw.ndraws, fit->vemw.nsteps, fit->ncuse, fit->vemw.diag ? "diagonal" : "full", (double)fit->vemw.beta0, (double)fit->vemw.trust));
-    PetscCall(FingerprintAdd(fp, "vem", buf));
+  PetscCall(FingerprintAdd(fp, "estimator", ((PetscObject)fit)->type_name));
+  if (fit->ops->fingerprint) { /* what determines the type's iterations besides the common items */
+    PetscCall((*fit->ops->fingerprint)(fit, buf, sizeof(buf)));
+    PetscCall(FingerprintAdd(fp, ((PetscObject)fit)->type_name, buf));
   }
   PetscCall(FingerprintAddInt(fp, "n_subjects", fit->N));
   PetscCall(FingerprintAddInt(fp, "n_observations", fit->Ntot));
@@ -583,6 +583,48 @@ static PetscErrorCode CkCheckRestartPath(MPI_Comm comm, const char path[])
   PetscFunctionReturn(0);
 }
 
+/* the estimator type's own per-subject datasets (PnlmeCkIO), in the group named after the type */
+typedef struct {
+  PnlmeH5 *h;
+  CkList  *ck; /* NULL: writing */
+  hid_t    g;
+  hsize_t  N, g0, nl;
+} CkTypeCtx;
+
+static PetscErrorCode CkTypeRowsOne(void *vctx, const char name[], PetscInt nextra, const PetscInt extra[], PetscReal data[], PetscBool finite)
+{
+  CkTypeCtx *c = (CkTypeCtx *)vctx;
+  hsize_t    ex[4];
+  PetscFunctionBegin;
+  PetscCheck(nextra >= 0 && nextra <= 4, PETSC_COMM_SELF, PETSC_ERR_PLIB, "checkpoint dataset %s: at most 4 dimensions per subject", name);
+  for (PetscInt d = 0; d < nextra; d++) ex[d] = (hsize_t)extra[d];
+  if (!c->ck) PetscCall(CkWriteRows(c->h, c->g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, nextra, ex, c->N, c->g0, c->nl, data));
+  else PetscCall(CkReadRows(c->ck, c->g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, finite ? CK_FINITE : CK_NONAN, nextra, ex, c->N, c->g0, c->nl, data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CkTypeRows(PnlmeFit fit, PnlmeH5 *h, CkList *ck, PetscBool write)
+{
+  PetscInt64 gstart, gend;
+  CkTypeCtx  c;
+  PnlmeCkIO  io;
+  PetscFunctionBegin;
+  if (!fit->ops->checkpoint) PetscFunctionReturn(0);
+  PetscCall(PnlmeDataGetOwnershipRange(fit->data, &gstart, &gend));
+  c.h   = h;
+  c.ck  = ck;
+  c.N   = (hsize_t)fit->N;
+  c.g0  = (hsize_t)gstart;
+  c.nl  = (hsize_t)fit->nlocal;
+  c.g   = write ? PnlmeH5CreateGroup(h, h->file, ((PetscObject)fit)->type_name) : PnlmeH5OpenGroup(h, h->file, ((PetscObject)fit)->type_name);
+  io.write = write;
+  io.ctx   = &c;
+  io.rows  = CkTypeRowsOne;
+  PetscCall((*fit->ops->checkpoint)(fit, &io));
+  PnlmeH5CloseGroup(h, c.g);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
 {
   MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
@@ -668,14 +710,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PnlmeH5CloseGroup(&h, g);
   H5Tclose(rngm);
   H5Tclose(rngf);
-  if (fit->vem) { /* the variational posteriors and each subject's last expected RSS and ELBO term */
-    hsize_t two = (hsize_t)fit->pop.nout + 1; /* the residual sums of squares of the outputs and the ELBO term */
-    g = PnlmeH5CreateGroup(&h, h.file, "vem");
-    PetscCall(CkWriteRows(&h, g, "m", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hp, N, g0, nl, fit->vemw.m));
-    PetscCall(CkWriteRows(&h, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, hpp, N, g0, nl, fit->vemw.L));
-    PetscCall(CkWriteRows(&h, g, "rss_elbo", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &two, N, g0, nl, fit->vemw.rss));
-    PnlmeH5CloseGroup(&h, g);
-  }
+  PetscCall(CkTypeRows(fit, &h, NULL, PETSC_TRUE)); /* the estimator type's own datasets */
   /* per observation and chain: subject i's block of nc x nobs_i predictions at nc * (its first observation) */
   g = PnlmeH5CreateGroup(&h, h.file, "observations");
   PetscCall(CkWriteRows(&h, g, "pred", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)fit->Ntot * nc, (hsize_t)ostart * nc, (hsize_t)nobsl * nc, fit->pred));
@@ -799,14 +834,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   PnlmeH5CloseGroup(&h, g);
   H5Tclose(rngm);
   H5Tclose(rngf);
-  if (fit->vem) {
-    hsize_t two = (hsize_t)fit->pop.nout + 1; /* the residual sums of squares of the outputs and the ELBO term */
-    g = PnlmeH5OpenGroup(&h, h.file, "vem");
-    PetscCall(CkReadRows(ck, g, "m", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hp, N, g0, nl, fit->vemw.m));
-    PetscCall(CkReadRows(ck, g, "L", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 2, hpp, N, g0, nl, fit->vemw.L));
-    PetscCall(CkReadRows(ck, g, "rss_elbo", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_NONAN, 1, &two, N, g0, nl, fit->vemw.rss));
-    PnlmeH5CloseGroup(&h, g);
-  }
+  PetscCall(CkTypeRows(fit, &h, ck, PETSC_FALSE));
   g = PnlmeH5OpenGroup(&h, h.file, "observations");
   PetscCall(CkReadRows(ck, g, "pred", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_ANY, 0, NULL, (hsize_t)fit->Ntot * nc, (hsize_t)ostart * nc, (hsize_t)nobsl * nc, fit->pred));
   PnlmeH5CloseGroup(&h, g);
@@ -829,6 +857,6 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   fit->nproposed = h.rank ? 0 : tot[0]; /* global counts: kept by rank 0, summed when reported */
   fit->nfailed   = h.rank ? 0 : tot[1];
   PetscCall(PetscLogEventEnd(PNLME_FitCheckpoint, 0, 0, 0, 0));
-  if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s restarted from %s after iteration %" PetscInt64_FMT "\n", fit->vem ? "VEM" : "SAEM", fit->restart, niter));
+  if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s restarted from %s after iteration %" PetscInt64_FMT "\n", fit->label, fit->restart, niter));
   PetscFunctionReturn(0);
 }

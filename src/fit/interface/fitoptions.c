@@ -3,8 +3,6 @@
 #include "fit/fitimpl.h"
 #include <string.h>
 
-static const char *const EstimatorNames[]  = {"saem", "vem", NULL};
-
 static const PnlmeOption FitOptions[] = {
   {"-fit_theta", PNLME_OPT_STRING, "", NULL, NULL, "Initial typical values, name=value for every parameter (natural scale; required)"},
   {"-fit_omega", PNLME_OPT_STRING, "1 for each", NULL, NULL, "Initial SD of the random effects, name=value (transformed scale)"},
@@ -18,7 +16,7 @@ static const PnlmeOption FitOptions[] = {
   {"-fit_fixed", PNLME_OPT_STRING, "", NULL, NULL, "Parameters without random effect (their typical values are estimated as fixed effects), e.g. ke,V"},
   {"-fit_omega_boundary", PNLME_OPT_REAL, "0.01", "[0, 1)", NULL, "A random effect whose SD (relative to the typical value for an untransformed parameter) falls below this after the annealing is removed for the rest of the run, with a warning (0: never; docs/saem.md)"},
   {"-fit_post", PNLME_OPT_BOOL, "true", NULL, NULL, "After the iterations: conditional modes, likelihood, standard errors (false: the iterations only, for scaling studies; no -output_dir)"},
-  {"-estimator", PNLME_OPT_ENUM, "saem", NULL, EstimatorNames, "Estimator: saem (stochastic approximation EM) or vem (variational EM, docs/vem.md)"},
+  {"-estimator", PNLME_OPT_STRING, "saem", NULL, NULL, "Estimator type: saem (stochastic approximation EM, docs/saem.md), vem (variational EM, docs/vem.md), or one registered with PnlmeFitRegister"},
   {"-output_dir", PNLME_OPT_STRING, "", NULL, NULL, "Directory for estimates.csv, likelihood.csv, individuals.csv, results.h5 (checked at start-up)"},
   {"-ode_rtol_mc", PNLME_OPT_REAL, "1e-4", "[0, 1)", NULL, "Relative ODE tolerance of the Monte-Carlo stages (SAEM iterations, importance sampling), if looser than -ode_rtol (0: -ode_rtol)"},
   {"-ode_dense_output_mc", PNLME_OPT_BOOL, "false", NULL, NULL, "dopri5: dense output (observations interpolated) in the Monte-Carlo stages"},
@@ -126,7 +124,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
 {
   char        buf[4096], keys[64][64];
   PetscReal   vals[64];
-  PetscInt    n, p = fit->p, ncov, nk = 3, e;
+  PetscInt    n, p = fit->p, ncov, nk = 3;
   PetscBool   flg, full = PETSC_FALSE;
   PetscObject obj  = (PetscObject)fit;
   MPI_Comm    comm = PetscObjectComm(obj);
@@ -276,19 +274,28 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-checkpoint_every", &fit->ckevery, NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-checkpoint_file", fit->ckfile, sizeof(fit->ckfile), NULL));
   PetscCall(PnlmeOptionsGetString(obj, "-restart", fit->restart, sizeof(fit->restart), NULL));
-  e = fit->vem ? 1 : 0;
-  PetscCall(PnlmeOptionsGetEnum(obj, "-estimator", &e, NULL));
-  fit->vem = (PetscBool)(e == 1);
-  PetscCall(PnlmeFitSetFromOptions_VPC(fit));
-  if (fit->vem) {
-    PetscCall(PetscObjectChangeTypeName(obj, "vem"));
-    PetscCall(PnlmeFitSetFromOptions_VEM(fit)); /* its own schedule: K1, K2, settling test, burn-in, draws */
+  {
+    char      type[64];
+    PetscBool set;
+    PetscBool found;
+    PetscCall(PetscStrncpy(type, obj->type_name ? obj->type_name : PNLMEFITSAEM, sizeof(type)));
+    PetscCall(PnlmeOptionsGetString(obj, "-estimator", type, sizeof(type), &set));
+    PetscCall(PnlmeFitTypeRegistered(type, &found)); /* a misspelt name: the option's error */
+    if (!found) {
+      char list[256];
+      PetscCall(PnlmeFitListTypes(list, sizeof(list)));
+      SETERRQ(comm, PETSC_ERR_USER, "option -estimator '%s': not one of %s", type, list);
+    }
+    PetscCall(PnlmeFitSetType(fit, type));
   }
+  PetscCall(PnlmeFitSetFromOptions_VPC(fit));
+  if (fit->ops->setfromoptions) PetscCall((*fit->ops->setfromoptions)(fit)); /* the type's own options (VEM: its schedule, draws) */
   PetscCheck(!fit->autostop || fit->K1max >= fit->K1, comm, PETSC_ERR_USER, "option -saem_k1_max %" PetscInt_FMT " is below -saem_k1 %" PetscInt_FMT, fit->K1max, fit->K1);
   PetscCheck(fit->post || !fit->outdir[0], comm, PETSC_ERR_USER, "option -fit_post false: the result files need the conditional modes and the likelihood; drop -output_dir");
   if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
   fit->K1min = fit->K1;
   if (fit->autostop) fit->K1 = fit->K1max; /* until the settling test ends it */
   PetscCheck(fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels: not all zero");
+  fit->optionsset = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

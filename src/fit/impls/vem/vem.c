@@ -21,6 +21,24 @@
 #include "fit/fitimpl.h"
 #include <petscblaslapack.h>
 
+/* variational EM (docs/vem.md): per local subject q_i = N(m_i, L_i L_i^T), and the work of the
+   E-step, sized at SetUp; the type's data (fit->impl) */
+typedef struct {
+  PetscInt   ndraws, nsteps;      /* standard-normal draws per subject (antithetic pairs), Gauss-Newton steps per iteration */
+  PetscBool  diag;                /* -vem_cov diagonal: mean-field q */
+  PetscReal  beta0;               /* KL weight at the first iteration, raised linearly to 1 over the burn-in */
+  PetscReal  trust;               /* largest step of a mean, in prior SDs */
+  PetscInt   ndraws_mom;          /* draws of q per subject for the natural-scale moments of the results */
+  PetscReal *m, *L;               /* [nlocal x p], [nlocal x p x p] (lower; rows and columns of parameters without random effect are 0) */
+  PetscReal *rss;                 /* [nlocal] E_q of the residual sum of squares at the last evaluation (used if every draw fails) */
+  PetscReal *m0, *L0, *e;         /* [p], [p x p] the point of the previous pass; [ndraws x p] the draws */
+  PetscReal *g, *H, *P, *C;       /* [p], [p x p] x 3: mean gradient, mean Gauss-Newton matrix, precision, its inverse */
+  PetscReal *w;                   /* [maxobs] Fisher weights */
+  PetscReal *mold;                /* [nlocal x p] individual means before a non-centred step */
+  PetscInt64 nsubjfail;           /* subject updates skipped because every draw failed (local) */
+} PnlmeVEM;
+
+
 /* layout of the statistics vector (a prefix of SAEM's, which sizes it) */
 #define VS1(f)   0
 #define VS2(f)   ((f)->q * (f)->p)
@@ -58,9 +76,9 @@ PetscErrorCode PnlmeFitRegisterOptions_VEM(void)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
+static PetscErrorCode SetFromOptions_VEM(PnlmeFit fit)
 {
-  PnlmeVEM   *v   = &fit->vemw;
+  PnlmeVEM   *v   = (PnlmeVEM *)fit->impl;
   PetscObject obj = (PetscObject)fit;
   PetscInt    cov = 0, K1 = 50, K2 = 50, K1max = 500, win = 40, burn = PETSC_DECIDE;
   PetscReal   tol = 0.5;
@@ -100,9 +118,9 @@ PetscErrorCode PnlmeFitSetFromOptions_VEM(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitSetUp_VEM(PnlmeFit fit)
+static PetscErrorCode SetUp_VEM(PnlmeFit fit)
 {
-  PnlmeVEM *v = &fit->vemw;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscInt  p = fit->p, nl = fit->nlocal;
   PetscFunctionBegin;
   PetscCheck(VSIZE(fit) <= fit->nstat, PETSC_COMM_SELF, PETSC_ERR_PLIB, "VEM statistics do not fit");
@@ -112,13 +130,44 @@ PetscErrorCode PnlmeFitSetUp_VEM(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitDestroy_VEM(PnlmeFit fit)
+static PetscErrorCode Destroy_VEM(PnlmeFit fit)
 {
-  PnlmeVEM *v = &fit->vemw;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscFunctionBegin;
   PetscCall(PetscFree4(v->m, v->L, v->rss, v->mold));
   PetscCall(PetscFree5(v->m0, v->L0, v->e, v->g, v->H));
   PetscCall(PetscFree3(v->P, v->C, v->w));
+  PetscCall(PetscFree(fit->impl));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode View_VEM(PnlmeFit fit, PetscViewer viewer, const char errdesc[])
+{
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, v->diag ? "diagonal" : "full-covariance", v->ndraws, v->nsteps, fit->niter, fit->K1, fit->K2, errdesc));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  ELBO at the last iteration %.3f (-2 ELBO %.3f)\n", (double)fit->cdll[fit->niter - 1], (double)(-2 * fit->cdll[fit->niter - 1])));
+  PetscFunctionReturn(0);
+}
+
+/* what determines the VEM iterations besides the common items of a checkpoint */
+static PetscErrorCode Fingerprint_VEM(PnlmeFit fit, char buf[], size_t len)
+{
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", v->ndraws, v->nsteps, fit->ncuse, v->diag ? "diagonal" : "full", (double)v->beta0, (double)v->trust));
+  PetscFunctionReturn(0);
+}
+
+/* the variational posteriors and each subject's last expected RSS and ELBO term */
+static PetscErrorCode Checkpoint_VEM(PnlmeFit fit, PnlmeCkIO *io)
+{
+  PnlmeVEM *v   = (PnlmeVEM *)fit->impl;
+  PetscInt  p   = fit->p, pp[2] = {fit->p, fit->p}, nrss = fit->pop.nout + 1; /* the residual sums of squares of the outputs and the ELBO term */
+  PetscFunctionBegin;
+  PetscCall(io->rows(io->ctx, "m", 1, &p, v->m, PETSC_TRUE));
+  PetscCall(io->rows(io->ctx, "L", 2, pp, v->L, PETSC_TRUE));
+  PetscCall(io->rows(io->ctx, "rss_elbo", 1, &nrss, v->rss, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
@@ -156,7 +205,7 @@ static PetscReal KL(const PnlmePop *pop, const PetscReal m[], const PetscReal L[
    obj: E_q[log p] - beta KL (-inf when every draw failed); elbo with beta = 1 and the constants. */
 static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal m[], const PetscReal L[], const PetscReal mu[], PetscReal beta, PetscBool derivs, PetscReal *obj, PetscReal *elbo, PetscReal rss[], PetscInt *nok)
 {
-  PnlmeVEM        *v = &fit->vemw;
+  PnlmeVEM        *v = (PnlmeVEM *)fit->impl;
   PnlmePop        *pop = &fit->pop;
   PetscInt         p = fit->p, n = s->nobs, S = v->ndraws, first = -1;
   PetscReal        sll = 0, srss[PNLME_POP_MAX_OUTPUTS] = {0}, dphidz[64], J[64];
@@ -231,7 +280,7 @@ static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, cons
    (diagonal q: 1 / diag P).  Leaves q as it is when P is not positive definite. */
 static PetscErrorCode Step(PnlmeFit fit, PetscReal m[], PetscReal L[], const PetscReal mu[], PetscReal beta)
 {
-  PnlmeVEM    *v = &fit->vemw;
+  PnlmeVEM    *v = (PnlmeVEM *)fit->impl;
   PnlmePop    *pop = &fit->pop;
   PetscInt     p = fit->p, nr = 0, r[64];
   PetscReal   *P = v->P, *C = v->C, d[64], t = 1;
@@ -287,7 +336,7 @@ static PetscErrorCode Step(PnlmeFit fit, PetscReal m[], PetscReal L[], const Pet
    statistics (at the last evaluated and accepted q) to cnt */
 static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, PetscReal beta, PetscReal cnt[])
 {
-  PnlmeVEM    *v = &fit->vemw;
+  PnlmeVEM    *v = (PnlmeVEM *)fit->impl;
   PetscInt     p = fit->p, q = fit->q, S = v->ndraws, acc = 0, nok = 0, nsteps;
   PetscReal   *m = v->m + i * p, *L = v->L + i * p * p, *mu = fit->mi + i * p, *x = fit->x + i * q;
   PetscReal    obj = PETSC_NINFINITY, objprev = PETSC_NINFINITY, elbo = 0, rss[PNLME_POP_MAX_OUTPUTS] = {0}, elbo_acc = 0, rss_acc[PNLME_POP_MAX_OUTPUTS] = {0}, *vrss;
@@ -352,7 +401,7 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
    individual mean in that component, without variance */
 static PetscErrorCode DropQ(PnlmeFit fit, PetscInt k)
 {
-  PnlmeVEM *v = &fit->vemw;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscInt  p = fit->p;
   PetscFunctionBegin;
   for (PetscInt i = 0; i < fit->nlocal; i++) {
@@ -372,7 +421,7 @@ static void RefreshMeans(PnlmeFit fit)
 /* q at the start: the prior N(B^T x_i, Omega) */
 static void InitialQ(PnlmeFit fit)
 {
-  PnlmeVEM *v = &fit->vemw;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscInt  p = fit->p;
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     PetscReal *m = v->m + i * p, *L = v->L + i * p * p;
@@ -389,7 +438,7 @@ static void InitialQ(PnlmeFit fit)
    scale (MAP start, importance-sampling proposal), nmom on the natural scale from draws of q */
 static PetscErrorCode FinalMoments(PnlmeFit fit)
 {
-  PnlmeVEM *v = &fit->vemw;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscInt  p = fit->p, M = v->ndraws_mom;
   PetscReal z[64], e[64];
   PetscFunctionBegin;
@@ -425,9 +474,9 @@ static PetscErrorCode FinalMoments(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
+static PetscErrorCode Solve_VEM(PnlmeFit fit)
 {
-  PnlmeVEM      *v = &fit->vemw;
+  PnlmeVEM      *v = (PnlmeVEM *)fit->impl;
   PetscInt       p = fit->p, ns = VSIZE(fit), K;
   PetscReal     *cnt;
   PetscLogDouble t0, t1;
@@ -493,5 +542,25 @@ PetscErrorCode PnlmeFitSolve_VEM(PnlmeFit fit)
   PetscCall(FinalMoments(fit));
   PetscCall(PetscTime(&t1));
   fit->walltime = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitCreate_VEM(PnlmeFit fit)
+{
+  PnlmeVEM *v;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&v));
+  fit->impl                = v;
+  fit->label               = "VEM";
+  fit->failword            = "dropped";
+  fit->seriesname          = "elbo";
+  fit->stage               = PNLME_StageVEM;
+  fit->ops->setfromoptions = SetFromOptions_VEM;
+  fit->ops->setup          = SetUp_VEM;
+  fit->ops->solve          = Solve_VEM;
+  fit->ops->view           = View_VEM;
+  fit->ops->fingerprint    = Fingerprint_VEM;
+  fit->ops->checkpoint     = Checkpoint_VEM;
+  fit->ops->destroy        = Destroy_VEM;
   PetscFunctionReturn(0);
 }

@@ -11,7 +11,7 @@
    depend on the number of ranks.  A failed solve gives NaN for that replicate of that subject.
    The per-rank memory is bounded by writing the replicates in rounds of at most VPC_ROUND_VALUES
    values per rank (or -vpc_round_replicates per round); the rounds do not change the values. */
-#include "fit/h5io.h"
+#include "fit/io/h5io.h"
 #include <math.h>
 #include <string.h>
 

@@ -1,0 +1,122 @@
+/* Model files against the C models: the built-in ODE models written in the model language
+   (models/NAME.model) and compiled at run time, timed against their hand-written C versions.
+   - load: parse + derivatives + C generation + compile (a fresh cache directory), then the same load
+     again in a new cache lookup (a cache hit: nothing compiled), per model file;
+   - per-solve time of the C model and of the model file, with and without sensitivities, for the
+     integrator paths given (-bench_integrators, default auto,cvodes_bdf), best of -bench_reps runs of
+     -bench_time seconds, the two models measured alternately; the ratio file / C.
+   Usage: bench-modelfile [-bench_models_dir models] [-bench_time 0.3] [-bench_reps 5]
+                          [-bench_integrators auto,cvodes_bdf] [-bench_cache DIR] */
+#include <pnlme.h>
+#include "../tests/lang/langsubjects.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static PetscReal BenchTime = 0.3;
+static PetscInt  BenchReps = 5;
+
+static PetscErrorCode MakeModel(const char type[], const char integ[], PnlmeModel *m)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsSetValue(NULL, "-ode_integrator", integ));
+  PetscCall(PnlmeModelCreate(PETSC_COMM_SELF, m));
+  PetscCall(PnlmeModelSetType(*m, type));
+  PetscCall(PnlmeModelSetFromOptions(*m));
+  PetscCall(PnlmeModelSetUp(*m));
+  PetscCall(PetscOptionsClearValue(NULL, "-ode_integrator"));
+  PetscFunctionReturn(0);
+}
+
+/* one run of at least BenchTime seconds: microseconds per solve */
+static PetscErrorCode Once(PnlmeModel m, LSubject *pool, PetscInt npool, PetscBool sens, double *us)
+{
+  PetscReal        pred[LS_MAXOBS], s[LS_MAXOBS * 8];
+  PnlmeSolveStatus st;
+  PetscLogDouble   t0, t1;
+  PetscInt         n = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  do {
+    for (int k = 0; k < 16; k++, n++) {
+      LSubject *b = &pool[n % npool];
+      PetscCall(PnlmeModelPredict(m, &b->s, b->phi, pred, sens ? s : NULL, &st));
+    }
+    PetscCall(PetscTime(&t1));
+  } while (t1 - t0 < BenchTime);
+  *us = (t1 - t0) / n * 1e6;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Pair(const char label[], const char ctype[], const char ftype[], const char integ[], LSubject *pool, PetscInt npool)
+{
+  PnlmeModel a, b;
+  PetscFunctionBegin;
+  PetscCall(MakeModel(ctype, integ, &a));
+  PetscCall(MakeModel(ftype, integ, &b));
+  for (int ws = 0; ws < 2; ws++) {
+    double ua = 1e30, ub = 1e30, u;
+    PetscCall(Once(a, pool, npool, (PetscBool)ws, &u)); /* warm-up */
+    PetscCall(Once(b, pool, npool, (PetscBool)ws, &u));
+    for (PetscInt r = 0; r < BenchReps; r++) {
+      PetscCall(Once(a, pool, npool, (PetscBool)ws, &u));
+      ua = PetscMin(ua, u);
+      PetscCall(Once(b, pool, npool, (PetscBool)ws, &u));
+      ub = PetscMin(ub, u);
+    }
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, integ, ws ? "yes" : "no", ua, ub, ub / ua));
+  }
+  PetscCall(PnlmeModelDestroy(&a));
+  PetscCall(PnlmeModelDestroy(&b));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(void)
+{
+  const PetscInt NP = 1024;
+  const char    *ctypes[] = {"neonate", "turnover", "pk1_oral_ke_ode", "pk2_oral_cl_ode"};
+  char           dir[PETSC_MAX_PATH_LEN] = "models", cache[PETSC_MAX_PATH_LEN] = "", integs[256] = "auto,cvodes_bdf", names[4][64];
+  LSubject      *pool;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-bench_time", &BenchTime, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-bench_reps", &BenchReps, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_models_dir", dir, sizeof(dir), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_integrators", integs, sizeof(integs), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_cache", cache, sizeof(cache), NULL));
+  if (!cache[0]) PetscCall(PetscSNPrintf(cache, sizeof(cache), "/tmp/pnlme-bench-modelfile-%ld", (long)getpid()));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "Model files: load times (cache %s; a fresh directory: the first load compiles)\n%-22s %12s %12s %14s %10s\n", cache, "file", "first load s", "compile s", "second load s", "compiled"));
+  for (int k = 0; k < 4; k++) {
+    char           path[PETSC_MAX_PATH_LEN], name2[64];
+    PetscLogDouble t0, t1, t2;
+    PetscBool      compiled, compiled2;
+    PetscReal      sec, sec2;
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s.model", dir, ctypes[k]));
+    PetscCall(PetscTime(&t0));
+    PetscCall(PnlmeModelLoadFile(PETSC_COMM_SELF, path, cache, names[k], sizeof(names[k])));
+    PetscCall(PetscTime(&t1));
+    PetscCall(PnlmeModelFileGetInfo(NULL, &compiled, &sec));
+    /* the same text under another name: not loaded in this process yet, so the cache is looked up */
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/./%s.model", dir, ctypes[k]));
+    PetscCall(PnlmeModelLoadFile(PETSC_COMM_SELF, path, cache, name2, sizeof(name2)));
+    PetscCall(PetscTime(&t2));
+    PetscCall(PnlmeModelFileGetInfo(NULL, &compiled2, &sec2));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-22s %12.3f %12.3f %14.4f %10s\n", names[k], (double)(t1 - t0), (double)sec, (double)(t2 - t1), compiled2 ? "AGAIN" : "no (hit)"));
+    (void)compiled;
+  }
+  PetscCall(PetscMalloc1(NP, &pool));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "\nMicroseconds per subject solve, best of %d alternating runs of %.2f s, pools of %d subjects\n%-16s %-11s %-5s %10s %10s %8s\n", (int)BenchReps, (double)BenchTime, (int)NP, "model", "integrator", "sens", "C", "file", "file/C"));
+  for (int k = 0; k < 4; k++) {
+    char list[256], *tok;
+    for (PetscInt i = 0; i < NP; i++) {
+      if (k == 0) LSNeonate(i, &pool[i]);
+      else if (k == 1) LSTurnover(i, &pool[i], PETSC_FALSE);
+      else LSPK(i, &pool[i], k == 2 ? 3 : 5);
+    }
+    PetscCall(PetscStrncpy(list, integs, sizeof(list)));
+    for (tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) PetscCall(Pair(ctypes[k], ctypes[k], names[k], tok, pool, NP));
+  }
+  PetscCall(PetscFree(pool));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "model files against the C models", Run); }
