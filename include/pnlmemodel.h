@@ -42,7 +42,9 @@ typedef PetscErrorCode (*PnlmeModelCreateFn)(PnlmeModel);
 
 PETSC_EXTERN PetscErrorCode PnlmeModelCreate(MPI_Comm, PnlmeModel *);
 /* Options: -model NAME, -model_plugin PATH (a shared library defining
-   PetscErrorCode PnlmeModelPluginRegister(void) which calls PnlmeModelRegister), -model_view, and the
+   PetscErrorCode PnlmeModelPluginRegister(void) which calls PnlmeModelRegister), -model_view,
+   -model_lag CMT[,CMT...] and -model_bioavailability CMT[,CMT...] (dose parameters Tlag and F, or
+   Tlag_<cmt> and F_<cmt> for several compartments, appended to the parameters), and the
    ODE options -ode_integrator auto|dopri5|cvodes_bdf|cvodes_adams|arkode_erk, -ode_rtol, -ode_atol,
    -ode_max_steps, -ode_sens_errcon, -ode_dense_output (see docs/ode.md). */
 PETSC_EXTERN PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel);
@@ -65,6 +67,19 @@ PETSC_EXTERN PetscErrorCode PnlmeModelAddOutput(PnlmeModel, const char name[], P
 PETSC_EXTERN PetscErrorCode PnlmeModelSetOps(PnlmeModel, PnlmeModelKind, const PnlmeModelOps *, void *ctx, PetscErrorCode (*ctxdestroy)(void *));
 /* an ODE model may advise how stiff it is: the automatic integrator choice uses this */
 PETSC_EXTERN PetscErrorCode PnlmeModelSetStiff(PnlmeModel, PetscBool);
+/* Dose parameters (docs/plugins.md, docs/models-pk.md): an absorption lag time or a bioavailability of the
+   doses into dosing compartment cmt (declared first with PnlmeModelAddDoseCompartment), as a new
+   individual parameter `name` appended to the model's parameters (after those of PnlmeModelSetParameters;
+   transform log for a lag, logit for a bioavailability, see PnlmeModelSetTransform).  pnlme applies them
+   to the subject's timeline (NONMEM ALAG and F semantics): every dose into cmt is given Tlag later, a
+   bolus brings F x AMT, an infusion keeps its rate and lasts F x AMT/RATE; its operations never see these
+   parameters and their derivative arrays (rhsp, init, output, predict's sens) keep one column per
+   parameter of PnlmeModelSetParameters.  Options -model_lag CMT[,CMT] and -model_bioavailability CMT[,CMT]
+   add them to any model.  Before PnlmeModelSetUp. */
+PETSC_EXTERN PetscErrorCode PnlmeModelAddDoseLag(PnlmeModel, PetscInt cmt, const char name[]);
+PETSC_EXTERN PetscErrorCode PnlmeModelAddDoseBioavailability(PnlmeModel, PetscInt cmt, const char name[]);
+/* the transform of parameter i (before PnlmeModelSetUp) */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetTransform(PnlmeModel, PetscInt i, PnlmeTransform);
 
 /* ---- queries */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetKind(PnlmeModel, PnlmeModelKind *);
@@ -79,6 +94,11 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputName(PnlmeModel, PetscInt iout, c
 PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputIndex(PnlmeModel, PetscInt cmt, PetscInt *iout);
 /* state index for a dose's CMT; -1 if the model has no such dosing compartment */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetDoseState(PnlmeModel, PetscInt cmt, PetscInt *state);
+/* indices of the lag time and bioavailability parameters of dosing compartment cmt (-1 when it has none) */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetDoseParameters(PnlmeModel, PetscInt cmt, PetscInt *ilag, PetscInt *ibio);
+/* parameters given to PnlmeModelSetParameters (the operations' derivative columns); the dose parameters
+   follow them, up to PnlmeModelGetNumParameters */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetNumStructuralParameters(PnlmeModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetIntegratorName(PnlmeModel, const char **);
 /* relative tolerance of the ODE integrator for the next solves (-ode_rtol at set-up); closed forms:
    Set does nothing, Get gives 0 */
@@ -88,6 +108,10 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetRelativeTolerance(PnlmeModel, PetscReal
    set-up); other integrators and closed forms ignore it */
 PETSC_EXTERN PetscErrorCode PnlmeModelSetDenseOutput(PnlmeModel, PetscBool);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetDenseOutput(PnlmeModel, PetscBool *);
+/* the largest subjects that will be predicted: a model with dose parameters keeps the subject's
+   timeline with lags and bioavailabilities applied in work arrays of this size (PnlmeDataLoad and the
+   simulator call it; a larger subject makes PnlmeModelPredict grow them once).  Not collective. */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetMaxSizes(PnlmeModel, PetscInt maxobs, PetscInt maxev);
 /* relative cost of one subject solve per observation/event (for partitioning) */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel, PetscReal *);
 

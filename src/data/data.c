@@ -131,6 +131,7 @@ static const PnlmeOption DataOptions[] = {
   {"-data_partition_view", PNLME_OPT_BOOL, "false", NULL, NULL, "Print the partition of subjects over ranks after loading"},
   {"-data_read_buffer", PNLME_OPT_INT, "4194304", "[64, 2147483647]", NULL, "Bytes read at a time by each rank"},
   {"-data_max_events", PNLME_OPT_INT, "10000000", "[0, 1000000000]", NULL, "Timeline entries that ADDL expansion may add to the whole file"},
+  {"-data_observed_cmt", PNLME_OPT_INTARRAY, "all", "[0, 1000000]", NULL, "Keep only the observation rows with these CMT values (the others are read as MDV=1 rows): fits one output of a file with several (docs/data-format.md)"},
   {"-data_blq", PNLME_OPT_ENUM, "m3", NULL, BLQNames, "Censored observations (CENS = 1 below the limit in DV, -1 above; LIMIT the other end): m3, the probability of the interval in the likelihood; drop, left out (M1)"},
 };
 
@@ -175,6 +176,14 @@ PetscErrorCode PnlmeDataSetFromOptions(PnlmeData d)
   }
   PetscCall(PnlmeOptionsGetInt(obj, "-data_max_events", &maxevents, &flg));
   if (flg) d->maxevents = maxevents;
+  {
+    PetscInt n = (PetscInt)PETSC_STATIC_ARRAY_LENGTH(d->obscmt);
+    PetscCall(PnlmeOptionsGetIntArray(obj, "-data_observed_cmt", d->obscmt, &n, &flg));
+    if (flg) {
+      d->nobscmt = n;
+      d->loaded  = PETSC_FALSE;
+    }
+  }
   PetscFunctionReturn(0);
 }
 
@@ -408,6 +417,13 @@ PetscErrorCode PnlmeDataView(PnlmeData d, PetscViewer v)
   if (d->ndropped) PetscCall(PetscViewerASCIIPrintf(v, "subjects: %" PetscInt64_FMT " (%" PetscInt64_FMT " without observations dropped, first ID %" PetscInt64_FMT ")\n", d->nglobal, d->ndropped, d->dropfirstid));
   else PetscCall(PetscViewerASCIIPrintf(v, "subjects: %" PetscInt64_FMT "\n", d->nglobal));
   PetscCall(PetscViewerASCIIPrintf(v, "rows: %" PetscInt64_FMT ", observations: %" PetscInt64_FMT " (at most %" PetscInt_FMT " per subject)\n", d->nrows, d->nobsglobal, d->maxobs));
+  if (d->nobscmt > 0) {
+    PetscCall(PetscViewerASCIIPrintf(v, "observation rows of other compartments than CMT"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+    for (PetscInt c = 0; c < d->nobscmt; c++) PetscCall(PetscViewerASCIIPrintf(v, "%s%" PetscInt_FMT, c ? "," : " ", d->obscmt[c]));
+    PetscCall(PetscViewerASCIIPrintf(v, " left out (-data_observed_cmt): %" PetscInt64_FMT "\n", d->nobsignored));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  }
   PetscCall(PetscViewerASCIIPrintf(v, "dose records: %" PetscInt64_FMT " (%" PetscInt64_FMT " doses with ADDL expanded, %" PetscInt64_FMT " infusions), resets: %" PetscInt64_FMT "\n", d->ndoserec, d->ndoseexp, d->ninfusion, d->nreset));
   PetscCall(PetscViewerASCIIPrintf(v, "time range: %s to %s\n", G((double)d->tmin).s, G((double)d->tmax).s));
   if (d->ncovspec) {

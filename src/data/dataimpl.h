@@ -131,6 +131,7 @@ typedef struct {
   PetscReal  time, dv, amt, rate, ii, cens, limit;
   PetscInt   evid, mdv, cmt, addl;
   PetscBool  idok, dvmissing, evidmissing, mdvmissing, cmtmissing, limitmissing;
+  PetscBool  obsignored; /* an observation row of a CMT that -data_observed_cmt leaves out (read as MDV 1) */
 } PnlmeRow;
 
 /* what a row contributes to a subject */
@@ -205,6 +206,8 @@ struct _p_PnlmeData {
   PetscBool     partitionview;
   size_t        bufsize;
   PetscInt64    maxevents; /* -data_max_events */
+  PetscInt      nobscmt;   /* -data_observed_cmt: observation rows of other CMT values are ignored (0: all kept) */
+  PetscInt      obscmt[16];
   PetscBool     blqdrop;   /* -data_blq drop: censored observations (CENS != 0) are left out */
   PetscBool     loaded;
 
@@ -226,6 +229,7 @@ struct _p_PnlmeData {
 
   /* global summary (identical on every rank) */
   PetscInt64 nobsglobal, nobslocal, nrows, ndoserec, ndoseexp, ninfusion, nreset;
+  PetscInt64 nobsignored; /* observation rows left out by -data_observed_cmt */
   PetscReal  tmin, tmax;
   PetscInt   maxobs, maxev;
   /* partition: subjects and cost per rank */

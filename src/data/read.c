@@ -409,7 +409,7 @@ typedef struct {
   PetscInt64 nsub, capsub, nobs, capobs, nev, capev;
   PetscReal *raw; /* [capsub * ncovspec] covariate values of the kept subjects */
   /* running statistics of the kept subjects */
-  PetscInt64 nrows, ndoserec, ndoseexp, ninf, nreset;
+  PetscInt64 nrows, ndoserec, ndoseexp, ninf, nreset, nobsign;
   PetscReal  tmin, tmax;
   PetscInt   maxobs, maxev;
   PetscInt64 nparsed, nkept, ndropped, dropline, dropid;
@@ -605,6 +605,7 @@ static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Pa
     }
     gen += k.ngen;
     if (!ok) continue;
+    if (build && row.obsignored) st->nobsign++;
     /* subject-level checks of the row */
     if (cur.hasprev && row.time < cur.prevtime)
       PnlmeDeferredErrorSet(err, 4 * L, "%s:%" PetscInt64_FMT ": column %s: time %g is before the previous row's time %g; times must not decrease within a subject (ID %" PetscInt64_FMT ")", d->file, L, tname, (double)row.time, (double)cur.prevtime, cur.id);
@@ -693,6 +694,7 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
   else if (S_ISDIR(sb.st_mode)) PnlmeDeferredErrorSet(&err, 0, "%s: is a directory, not a file", d->file);
   else fsize = (PetscInt64)sb.st_size;
   if (err.key == PNLME_NO_ERROR_KEY) PetscCall(PnlmeDataReadHeader(d, fd, fsize, &H, &err));
+  if (err.key == PNLME_NO_ERROR_KEY && d->nobscmt > 0 && d->stdcol[PNLME_COL_CMT] < 0) PnlmeDeferredErrorSet(&err, 0, "option -data_observed_cmt: %s has no %s column", d->file, d->stdname[PNLME_COL_CMT]);
   PetscCall(AnyError(comm, &err, &any));
   if (any) {
     if (fd >= 0) close(fd);
@@ -793,11 +795,11 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
 
   /* global summary */
   {
-    PetscInt64 s[7] = {st.nobs, st.nrows, st.ndoserec, st.ndoseexp, st.ninf, st.nreset, st.ndropped}, sg[7];
+    PetscInt64 s[8] = {st.nobs, st.nrows, st.ndoserec, st.ndoseexp, st.ninf, st.nreset, st.ndropped, st.nobsign}, sg[8];
     PetscReal  mm[2] = {-st.tmin, st.tmax}, mmg[2];
     PetscInt   mx[2] = {st.maxobs, st.maxev}, mxg[2];
     PetscInt64 dl[2] = {st.dropline, 0}, dlg[2];
-    PetscCallMPI(MPI_Allreduce(s, sg, 7, MPIU_INT64, MPI_SUM, comm));
+    PetscCallMPI(MPI_Allreduce(s, sg, 8, MPIU_INT64, MPI_SUM, comm));
     PetscCallMPI(MPI_Allreduce(mm, mmg, 2, MPIU_REAL, MPI_MAX, comm));
     PetscCallMPI(MPI_Allreduce(mx, mxg, 2, MPIU_INT, MPI_MAX, comm));
     PetscCallMPI(MPI_Allreduce(&dl[0], &dlg[0], 1, MPIU_INT64, MPI_MIN, comm));
@@ -811,6 +813,7 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
     d->ninfusion   = sg[4];
     d->nreset      = sg[5];
     d->ndropped    = sg[6];
+    d->nobsignored = sg[7];
     d->dropfirstid = dlg[1];
     d->tmin        = -mmg[0];
     d->tmax        = mmg[1];
@@ -827,6 +830,17 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
     if (d->limit) PetscCall(PetscRealloc((size_t)st.nobs * sizeof(PetscReal), &d->limit));
   }
   if (st.capev > st.nev && st.nev > 0) PetscCall(PetscRealloc((size_t)st.nev * sizeof(PnlmeEvent), &d->ev));
+  if (d->nobscmt > 0 && d->nobsglobal == 0) {
+    char list[256] = "", item[32];
+    for (PetscInt c = 0; c < d->nobscmt; c++) {
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, c ? "," : "", d->obscmt[c]));
+      PetscCall(PetscStrlcat(list, item, sizeof(list)));
+    }
+    PetscCall(PnlmeDataResetStorage(d));
+    SETERRQ(comm, PETSC_ERR_USER, "option -data_observed_cmt %s: no observation row of %s has %s %s", list, d->file, d->nobscmt > 1 ? "one of the CMT values" : "CMT", list);
+  }
+  /* the model's work arrays for the largest subject (models with lags or bioavailabilities) */
+  if (d->model) PetscCall(PnlmeModelSetMaxSizes(d->model, d->maxobs, d->maxev));
   d->loaded = PETSC_TRUE;
   if (d->ndropped)
     PetscCall(PetscFPrintf(comm, PETSC_STDERR, "warning: %" PetscInt64_FMT " subject%s without observations dropped (first: ID %" PetscInt64_FMT ")\n", d->ndropped, d->ndropped > 1 ? "s" : "", d->dropfirstid));

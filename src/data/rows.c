@@ -129,7 +129,8 @@ static int CompareFieldJobs(const void *a, const void *b)
 }
 
 /* The fields to parse, in the order of the columns (so the leftmost problem of a row is the one reported).
-   The scan needs only what classifies rows: ID, DV, AMT, EVID, MDV, RATE, ADDL. */
+   The scan needs only what classifies rows: ID, DV, AMT, EVID, MDV, RATE, ADDL (and CMT with
+   -data_observed_cmt). */
 PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser *p, PetscBool *ok)
 {
   static const PetscBool scanneeds[PNLME_NCOL_STD] = {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE};
@@ -140,7 +141,8 @@ PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser 
   p->full = full;
   PetscCall(PetscMalloc1(PNLME_NCOL_STD + d->ncovspec, &p->job));
   for (PetscInt s = 0; s < PNLME_NCOL_STD; s++)
-    if (d->stdcol[s] >= 0 && (full || scanneeds[s] || (s == PNLME_COL_CENS && d->blqdrop))) { /* -data_blq drop: CENS decides what is an observation */
+    /* -data_observed_cmt: CMT, -data_blq drop: CENS decide what is an observation */
+    if (d->stdcol[s] >= 0 && (full || scanneeds[s] || (s == PNLME_COL_CMT && d->nobscmt > 0) || (s == PNLME_COL_CENS && d->blqdrop))) {
       p->job[p->njob].col  = d->stdcol[s];
       p->job[p->njob].what = s;
       p->njob++;
@@ -301,6 +303,18 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       break;
     default:
       break;
+    }
+  }
+  row->obsignored = PETSC_FALSE;
+  if (d->nobscmt > 0) { /* -data_observed_cmt: an observation row of another CMT is read as MDV 1 (the scan too) */
+    PetscInt  evid = row->evidmissing ? (row->amt > 0 ? 1 : 0) : row->evid;
+    PetscBool kept = PETSC_FALSE;
+    for (PetscInt c = 0; c < d->nobscmt; c++)
+      if (!row->cmtmissing && row->cmt == d->obscmt[c]) kept = PETSC_TRUE;
+    if (evid == 0 && (row->mdvmissing || row->mdv == 0) && !kept) {
+      row->mdv        = 1;
+      row->mdvmissing = PETSC_FALSE;
+      row->obsignored = PETSC_TRUE;
     }
   }
   if (ok && d->blqdrop && row->cens) { /* -data_blq drop: a censored observation is left out (M1) */

@@ -50,7 +50,13 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   PetscCall(PnlmeODEDestroy(&m->ode));
   PetscCall(PetscFree(m->pname));
   PetscCall(PetscFree(m->transform));
-  m->nparam = m->nstate = m->ndose = m->nout = 0;
+  PetscCall(PetscFree2(m->dev, m->dinfo));
+  PetscCall(PetscFree(m->wpred));
+  PetscCall(PetscFree(m->wphi));
+  m->evcap = m->obscap = 0;
+  m->nparam = m->nparam0 = m->nstate = m->ndose = m->nout = m->ndoseparam = 0;
+  m->optdose[0]   = 0;
+  m->predictdose  = NULL;
   m->hasops = m->stiff = m->setupcalled = PETSC_FALSE;
   m->description[0]                        = 0;
   m->npredict = m->nfailed = 0;
@@ -165,12 +171,80 @@ static const PnlmeOption ModelOptions[] = {
   {"-model_file", PNLME_OPT_STRING, "", NULL, NULL, "Model file (docs/model-language.md), compiled at run time; it overrides -model; a value with a line break is the model text itself (inline in a YAML case)"},
   {"-model_cache", PNLME_OPT_STRING, "$XDG_CACHE_HOME/pnlme/models or ~/.cache/pnlme/models", NULL, NULL, "Directory of the compiled model files (shared objects keyed by the hash of the generated code and the compiler)"},
   {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
+  {"-model_lag", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Absorption lag time of the doses into these compartments: adds the parameter Tlag (Tlag_<cmt> for several; log-normal; docs/models-pk.md)"},
+  {"-model_bioavailability", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Bioavailability of the doses into these compartments: adds the parameter F (F_<cmt> for several; logit-normal; docs/models-pk.md)"},
 };
 
 PetscErrorCode PnlmeModelRegisterOptions(void)
 {
   PetscFunctionBegin;
   PetscCall(PnlmeOptionsRegister("model", "Structural model (PnlmeModel)", NULL, PETSC_STATIC_ARRAY_LENGTH(ModelOptions), ModelOptions));
+  PetscFunctionReturn(0);
+}
+
+/* -model_lag and -model_bioavailability: dose parameters added to the model as it was created.  Given
+   again with the same lists (a second PnlmeModelSetFromOptions), nothing changes; other lists re-create
+   the model first (before set-up only). */
+static PetscErrorCode ModelDoseParametersFromOptions(PnlmeModel m)
+{
+  MPI_Comm    comm = PetscObjectComm((PetscObject)m);
+  PetscObject obj  = (PetscObject)m;
+  PetscInt    lag[PNLME_MAX_DOSE], bio[PNLME_MAX_DOSE], nlag = PNLME_MAX_DOSE, nbio = PNLME_MAX_DOSE;
+  PetscBool   flag, fbio;
+  char        spec[512] = "", item[32], dosecmts[256];
+
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsGetIntArray(obj, "-model_lag", lag, &nlag, &flag));
+  PetscCall(PnlmeOptionsGetIntArray(obj, "-model_bioavailability", bio, &nbio, &fbio));
+  if (!flag) nlag = 0;
+  if (!fbio) nbio = 0;
+  for (PetscInt i = 0; i < nlag; i++) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "L%" PetscInt_FMT ",", lag[i]));
+    PetscCall(PetscStrlcat(spec, item, sizeof(spec)));
+  }
+  for (PetscInt i = 0; i < nbio; i++) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "F%" PetscInt_FMT ",", bio[i]));
+    PetscCall(PetscStrlcat(spec, item, sizeof(spec)));
+  }
+  if (!strcmp(spec, m->optdose)) PetscFunctionReturn(0);
+  PetscCheck(!m->setupcalled, comm, PETSC_ERR_ORDER, "options -model_lag and -model_bioavailability must be given before the model is set up");
+  if (m->optdose[0]) { /* other dose parameters than last time: start from the model as created */
+    char name[PNLME_MAX_NAME];
+    PetscCall(PetscStrncpy(name, ((PetscObject)m)->type_name, sizeof(name)));
+    PetscCall(PetscFree(((PetscObject)m)->type_name));
+    PetscCall(PnlmeModelSetType(m, name));
+  }
+  if (!m->ndose) PetscCall(PetscStrncpy(dosecmts, "it has none", sizeof(dosecmts)));
+  else PetscCall(PetscStrncpy(dosecmts, m->ndose > 1 ? "its dosing compartments:" : "its dosing compartment:", sizeof(dosecmts)));
+  for (PetscInt d = 0; d < m->ndose; d++) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%s %" PetscInt_FMT, d ? "," : "", m->dosecmt[d]));
+    PetscCall(PetscStrlcat(dosecmts, item, sizeof(dosecmts)));
+  }
+  for (PetscInt i = 0; i < nlag; i++) {
+    char     pname[PNLME_MAX_NAME];
+    PetscInt st, idx;
+    for (PetscInt j = 0; j < i; j++) PetscCheck(lag[j] != lag[i], comm, PETSC_ERR_ARG_WRONG, "option -model_lag: compartment %" PetscInt_FMT " is given twice", lag[i]);
+    PetscCall(PnlmeModelGetDoseState(m, lag[i], &st));
+    PetscCheck(st >= 0, comm, PETSC_ERR_ARG_WRONG, "option -model_lag %" PetscInt_FMT ": model %s has no dosing compartment %" PetscInt_FMT " (%s)", lag[i], ((PetscObject)m)->type_name, lag[i], dosecmts);
+    if (nlag == 1) PetscCall(PetscStrncpy(pname, "Tlag", sizeof(pname)));
+    else PetscCall(PetscSNPrintf(pname, sizeof(pname), "Tlag_%" PetscInt_FMT, lag[i]));
+    PetscCall(PnlmeModelGetParameterIndex(m, pname, &idx));
+    PetscCheck(idx < 0, comm, PETSC_ERR_ARG_WRONG, "option -model_lag %" PetscInt_FMT ": model %s already has a parameter named %s", lag[i], ((PetscObject)m)->type_name, pname);
+    PetscCall(PnlmeModelAddDoseLag(m, lag[i], pname));
+  }
+  for (PetscInt i = 0; i < nbio; i++) {
+    char     pname[PNLME_MAX_NAME];
+    PetscInt st, idx;
+    for (PetscInt j = 0; j < i; j++) PetscCheck(bio[j] != bio[i], comm, PETSC_ERR_ARG_WRONG, "option -model_bioavailability: compartment %" PetscInt_FMT " is given twice", bio[i]);
+    PetscCall(PnlmeModelGetDoseState(m, bio[i], &st));
+    PetscCheck(st >= 0, comm, PETSC_ERR_ARG_WRONG, "option -model_bioavailability %" PetscInt_FMT ": model %s has no dosing compartment %" PetscInt_FMT " (%s)", bio[i], ((PetscObject)m)->type_name, bio[i], dosecmts);
+    if (nbio == 1) PetscCall(PetscStrncpy(pname, "F", sizeof(pname)));
+    else PetscCall(PetscSNPrintf(pname, sizeof(pname), "F_%" PetscInt_FMT, bio[i]));
+    PetscCall(PnlmeModelGetParameterIndex(m, pname, &idx));
+    PetscCheck(idx < 0, comm, PETSC_ERR_ARG_WRONG, "option -model_bioavailability %" PetscInt_FMT ": model %s already has a parameter named %s", bio[i], ((PetscObject)m)->type_name, pname);
+    PetscCall(PnlmeModelAddDoseBioavailability(m, bio[i], pname));
+  }
+  PetscCall(PetscStrncpy(m->optdose, spec, sizeof(m->optdose)));
   PetscFunctionReturn(0);
 }
 
@@ -212,9 +286,30 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
   }
   if (flg) PetscCall(PnlmeModelSetType(m, name));
   PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_USER, "no model given: use -model NAME (see -help), -model_file PATH or -model_plugin PATH");
+  PetscCall(ModelDoseParametersFromOptions(m));
   if (m->ode) PetscCall(PnlmeODESetFromOptions(m->ode, obj));
   PetscCall(PnlmeOptionsGetBool(obj, "-model_view", &view, NULL));
   if (view) PetscCall(PnlmeModelView(m, PETSC_VIEWER_STDOUT_(PetscObjectComm((PetscObject)m))));
+  PetscFunctionReturn(0);
+}
+
+/* the dosed timeline's work arrays, for subjects of up to nobs observations and nev entries (models
+   with dose parameters only) */
+static PetscErrorCode ModelReserve(PnlmeModel m, PetscInt nobs, PetscInt nev)
+{
+  PetscFunctionBegin;
+  if (!m->ndoseparam) PetscFunctionReturn(0);
+  if (nev > m->evcap) {
+    PetscCall(PetscFree2(m->dev, m->dinfo));
+    /* twice: an infusion start without its end entry (a hand-built timeline) gets one */
+    PetscCall(PetscMalloc2(2 * nev, &m->dev, 2 * nev, &m->dinfo));
+    m->evcap = nev;
+  }
+  if (nobs > m->obscap) {
+    PetscCall(PetscFree(m->wpred));
+    PetscCall(PetscMalloc1(2 * nobs, &m->wpred));
+    m->obscap = nobs;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -224,7 +319,20 @@ PetscErrorCode PnlmeModelSetUp(PnlmeModel m)
   if (m->setupcalled) PetscFunctionReturn(0);
   PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_ORDER, "PnlmeModelSetType() or -model must come before PnlmeModelSetUp()");
   if (m->ode) PetscCall(PnlmeODESetUp(m->ode));
+  PetscCall(PetscFree(m->wphi));
+  PetscCall(PetscMalloc1(m->nparam, &m->wphi));
   m->setupcalled = PETSC_TRUE;
+  PetscCall(ModelReserve(m, m->obswant, m->evwant));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelSetMaxSizes(PnlmeModel m, PetscInt maxobs, PetscInt maxev)
+{
+  PetscFunctionBegin;
+  PetscCheck(maxobs >= 0 && maxev >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "negative sizes");
+  m->obswant = PetscMax(m->obswant, maxobs);
+  m->evwant  = PetscMax(m->evwant, maxev);
+  if (m->setupcalled) PetscCall(ModelReserve(m, m->obswant, m->evwant));
   PetscFunctionReturn(0);
 }
 
@@ -239,7 +347,17 @@ PetscErrorCode PnlmeModelView(PnlmeModel m, PetscViewer v)
   PetscCall(PetscViewerASCIIPushTab(v));
   PetscCall(PetscViewerASCIIPrintf(v, "parameters:"));
   PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
-  for (PetscInt i = 0; i < m->nparam; i++) PetscCall(PetscViewerASCIIPrintf(v, " %s (%s)", m->pname[i], PnlmeTransforms[m->transform[i]]));
+  for (PetscInt i = 0; i < m->nparam; i++) {
+    const char *what = NULL;
+    PetscInt    cmt  = 0;
+    for (PetscInt d = 0; d < m->ndose; d++) {
+      if (m->doselag[d] == i) what = "lag of CMT";
+      if (m->dosebio[d] == i) what = "bioavailability of CMT";
+      if (m->doselag[d] == i || m->dosebio[d] == i) cmt = m->dosecmt[d];
+    }
+    if (what) PetscCall(PetscViewerASCIIPrintf(v, " %s (%s, %s %" PetscInt_FMT ")", m->pname[i], PnlmeTransforms[m->transform[i]], what, cmt));
+    else PetscCall(PetscViewerASCIIPrintf(v, " %s (%s)", m->pname[i], PnlmeTransforms[m->transform[i]]));
+  }
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
   PetscCall(PetscViewerASCIIPrintf(v, "states: %" PetscInt_FMT ", dosing compartments:", m->nstate));
@@ -269,6 +387,7 @@ PetscErrorCode PnlmeModelSetParameters(PnlmeModel m, PetscInt n, const char *con
 {
   PetscFunctionBegin;
   PetscCheck(n > 0 && n <= 64, PetscObjectComm((PetscObject)m), PETSC_ERR_ARG_OUTOFRANGE, "model %s: number of parameters %" PetscInt_FMT " not in 1..64", ((PetscObject)m)->type_name, n);
+  PetscCheck(!m->ndoseparam, PetscObjectComm((PetscObject)m), PETSC_ERR_ORDER, "model %s: PnlmeModelSetParameters must come before PnlmeModelAddDoseLag and PnlmeModelAddDoseBioavailability", ((PetscObject)m)->type_name);
   PetscCall(PetscFree(m->pname));
   PetscCall(PetscFree(m->transform));
   PetscCall(PetscCalloc1(n, &m->pname));
@@ -279,7 +398,7 @@ PetscErrorCode PnlmeModelSetParameters(PnlmeModel m, PetscInt n, const char *con
     PetscCall(PetscStrncpy(m->pname[i], names[i], PNLME_MAX_NAME));
     m->transform[i] = tr ? tr[i] : PNLME_TRANSFORM_LOG;
   }
-  m->nparam = n;
+  m->nparam = m->nparam0 = n;
   PetscFunctionReturn(0);
 }
 
@@ -298,7 +417,78 @@ PetscErrorCode PnlmeModelAddDoseCompartment(PnlmeModel m, PetscInt cmt, PetscInt
   for (PetscInt i = 0; i < m->ndose; i++) PetscCheck(m->dosecmt[i] != cmt, PetscObjectComm((PetscObject)m), PETSC_ERR_ARG_WRONG, "dosing compartment %" PetscInt_FMT " declared twice", cmt);
   m->dosecmt[m->ndose]   = cmt;
   m->dosestate[m->ndose] = state;
+  m->doselag[m->ndose]   = -1;
+  m->dosebio[m->ndose]   = -1;
   m->ndose++;
+  PetscFunctionReturn(0);
+}
+
+/* appends dose parameter `name` (kind 0: lag, 1: bioavailability) of dosing compartment cmt */
+static PetscErrorCode ModelAddDoseParameter(PnlmeModel m, PetscInt cmt, const char name[], int kind)
+{
+  MPI_Comm        comm = PetscObjectComm((PetscObject)m);
+  const char     *what = kind ? "bioavailability" : "lag time";
+  PetscInt        d = -1, n = m->nparam;
+  char          (*pname)[PNLME_MAX_NAME];
+  PnlmeTransform *tr;
+
+  PetscFunctionBegin;
+  PetscCheck(!m->setupcalled, comm, PETSC_ERR_ORDER, "model %s: a %s must be declared before the model is set up", ((PetscObject)m)->type_name, what);
+  PetscCheck(m->nparam0 > 0, comm, PETSC_ERR_ORDER, "model %s: PnlmeModelSetParameters must come before a %s", ((PetscObject)m)->type_name, what);
+  for (PetscInt i = 0; i < m->ndose; i++)
+    if (m->dosecmt[i] == cmt) d = i;
+  PetscCheck(d >= 0, comm, PETSC_ERR_ARG_WRONG, "model %s: %s of compartment %" PetscInt_FMT ", which is not a dosing compartment (PnlmeModelAddDoseCompartment)", ((PetscObject)m)->type_name, what, cmt);
+  PetscCheck((kind ? m->dosebio[d] : m->doselag[d]) < 0, comm, PETSC_ERR_ARG_WRONG, "model %s: compartment %" PetscInt_FMT " already has a %s (parameter %s)", ((PetscObject)m)->type_name, cmt, what, m->pname[kind ? m->dosebio[d] : m->doselag[d]]);
+  PetscCheck(name && strlen(name) > 0 && strlen(name) < PNLME_MAX_NAME, comm, PETSC_ERR_ARG_WRONG, "model %s: the %s of compartment %" PetscInt_FMT " has no usable name", ((PetscObject)m)->type_name, what, cmt);
+  for (PetscInt j = 0; j < n; j++) PetscCheck(strcmp(name, m->pname[j]), comm, PETSC_ERR_ARG_WRONG, "model %s: parameter name %s is used twice", ((PetscObject)m)->type_name, name);
+  PetscCheck(n < 64, comm, PETSC_ERR_ARG_OUTOFRANGE, "model %s: more than 64 parameters", ((PetscObject)m)->type_name);
+  PetscCall(PetscCalloc1(n + 1, &pname));
+  PetscCall(PetscMalloc1(n + 1, &tr));
+  for (PetscInt j = 0; j < n; j++) {
+    PetscCall(PetscStrncpy(pname[j], m->pname[j], PNLME_MAX_NAME));
+    tr[j] = m->transform[j];
+  }
+  PetscCall(PetscStrncpy(pname[n], name, PNLME_MAX_NAME));
+  tr[n] = kind ? PNLME_TRANSFORM_LOGIT : PNLME_TRANSFORM_LOG;
+  PetscCall(PetscFree(m->pname));
+  PetscCall(PetscFree(m->transform));
+  m->pname     = pname;
+  m->transform = tr;
+  if (kind) m->dosebio[d] = n;
+  else m->doselag[d] = n;
+  m->nparam = n + 1;
+  m->ndoseparam++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelAddDoseLag(PnlmeModel m, PetscInt cmt, const char name[])
+{
+  PetscFunctionBegin;
+  PetscCall(ModelAddDoseParameter(m, cmt, name, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelAddDoseBioavailability(PnlmeModel m, PetscInt cmt, const char name[])
+{
+  PetscFunctionBegin;
+  PetscCall(ModelAddDoseParameter(m, cmt, name, 1));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelSetTransform(PnlmeModel m, PetscInt i, PnlmeTransform tr)
+{
+  PetscFunctionBegin;
+  PetscCheck(i >= 0 && i < m->nparam, PetscObjectComm((PetscObject)m), PETSC_ERR_ARG_OUTOFRANGE, "parameter index %" PetscInt_FMT " out of range", i);
+  PetscCheck(!m->setupcalled, PetscObjectComm((PetscObject)m), PETSC_ERR_ORDER, "model %s: transforms are set before the model is set up", ((PetscObject)m)->type_name);
+  PetscCheck(tr >= PNLME_TRANSFORM_NORMAL && tr <= PNLME_TRANSFORM_LOGIT, PetscObjectComm((PetscObject)m), PETSC_ERR_ARG_OUTOFRANGE, "unknown transform %d", (int)tr);
+  m->transform[i] = tr;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel m, PnlmeModelPredictDoseFn fn)
+{
+  PetscFunctionBegin;
+  m->predictdose = fn;
   PetscFunctionReturn(0);
 }
 
@@ -408,6 +598,24 @@ PetscErrorCode PnlmeModelGetDoseState(PnlmeModel m, PetscInt cmt, PetscInt *stat
     if (m->dosecmt[i] == cmt) *state = m->dosestate[i];
   PetscFunctionReturn(0);
 }
+PetscErrorCode PnlmeModelGetDoseParameters(PnlmeModel m, PetscInt cmt, PetscInt *ilag, PetscInt *ibio)
+{
+  PetscFunctionBegin;
+  if (ilag) *ilag = -1;
+  if (ibio) *ibio = -1;
+  for (PetscInt i = 0; i < m->ndose; i++)
+    if (m->dosecmt[i] == cmt) {
+      if (ilag) *ilag = m->doselag[i];
+      if (ibio) *ibio = m->dosebio[i];
+    }
+  PetscFunctionReturn(0);
+}
+PetscErrorCode PnlmeModelGetNumStructuralParameters(PnlmeModel m, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = m->nparam0;
+  PetscFunctionReturn(0);
+}
 PetscErrorCode PnlmeModelGetIntegratorName(PnlmeModel m, const char **name)
 {
   PetscFunctionBegin;
@@ -498,6 +706,147 @@ void PnlmeModelTransformToGaussian(PnlmeModel m, const PetscReal phi[], PetscRea
   }
 }
 
+/* ---------------- the dosed timeline
+
+   Every dose into a compartment with dose parameters is moved to t + Tlag; a bolus brings F x AMT; an
+   infusion keeps its rate and lasts F x AMT/RATE, its end being derived from its start (the data layer's
+   end entries of these compartments are dropped).  Entries are ordered by time and, at equal times, in
+   the order of the subject's timeline (key 2i for entry i): a lagged dose that lands on an observation
+   time comes before that observation (the observation sees it), as the dose row came first.  Derived
+   infusion ends come after every other entry at their time (key 2r - 1, r the next reset): an
+   observation at the end of an infusion sees it still running, like the data layer's own ends.  A reset
+   forgets every dose listed before it: a dose that its lag would move past the next reset is dropped,
+   and an infusion still running at the reset ends there.  So entries never cross a reset, and the
+   result has at most as many entries as the subject's timeline. */
+static inline PetscInt ModelDoseGroup(PnlmeModel m, PetscInt cmt)
+{
+  if (cmt <= 0) cmt = 1; /* as the closed forms: a dose without a compartment goes to CMT 1 */
+  for (PetscInt d = 0; d < m->ndose; d++)
+    if (m->dosecmt[d] == cmt) return (m->doselag[d] >= 0 || m->dosebio[d] >= 0) ? d : -1;
+  return -1;
+}
+
+static inline int ModelDoseBefore(const PnlmeEvent *a, const PnlmeDoseInfo *ia, const PnlmeEvent *b, const PnlmeDoseInfo *ib)
+{
+  return a->time < b->time || (a->time == b->time && ia->key < ib->key);
+}
+
+int PnlmeModelDoseTimeline(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out)
+{
+  PnlmeEvent    *ev   = m->dev;
+  PnlmeDoseInfo *info = m->dinfo;
+  PetscInt       n    = 0;
+
+  for (PetscInt d = 0; d < m->ndose; d++) {
+    if (m->doselag[d] >= 0 && !(phi[m->doselag[d]] >= 0 && phi[m->doselag[d]] < PETSC_MAX_REAL)) return 1;
+    if (m->dosebio[d] >= 0 && !(phi[m->dosebio[d]] >= 0 && phi[m->dosebio[d]] < PETSC_MAX_REAL)) return 1;
+  }
+  *out    = *s;
+  out->ev = ev;
+  for (PetscInt start = 0, r; start < s->nev; start = r + 1) {
+    PetscReal tr;
+    for (r = start; r < s->nev && s->ev[r].type != PNLME_EV_RESET; r++) { }
+    tr = r < s->nev ? s->ev[r].time : PETSC_MAX_REAL;
+    for (PetscInt i = start; i <= r && i < s->nev; i++) {
+      const PnlmeEvent *e = &s->ev[i];
+      const PetscInt    g = (e->type == PNLME_EV_OBS || e->type == PNLME_EV_RESET) ? -1 : ModelDoseGroup(m, e->cmt);
+      PetscReal         lag, F, t;
+      if (g < 0) {
+        ev[n]              = *e;
+        info[n].ilag       = info[n].ibio = -1;
+        info[n].amount0    = e->amount;
+        info[n].duration0  = e->duration;
+        info[n].end        = 0;
+        info[n].key        = 2 * i;
+        n++;
+        continue;
+      }
+      if (e->type == PNLME_EV_INFUSION_END) continue; /* derived from its start below */
+      lag = m->doselag[g] >= 0 ? phi[m->doselag[g]] : 0.0;
+      F   = m->dosebio[g] >= 0 ? phi[m->dosebio[g]] : 1.0;
+      t   = e->time + lag;
+      if (t > tr) continue; /* given after the reset that follows its record: forgotten */
+      ev[n]             = *e;
+      ev[n].time        = t;
+      info[n].ilag      = m->doselag[g];
+      info[n].ibio      = m->dosebio[g];
+      info[n].amount0   = e->amount;
+      info[n].duration0 = e->duration;
+      info[n].end       = 0;
+      info[n].key       = 2 * i;
+      if (e->type == PNLME_EV_BOLUS) {
+        ev[n].amount = F * e->amount;
+        n++;
+      } else if (e->type == PNLME_EV_INFUSION_START) {
+        const PetscReal te = t + F * e->duration;
+        ev[n].duration     = F * e->duration;
+        n++;
+        ev[n].time        = te < tr ? te : tr;
+        ev[n].amount      = e->amount;
+        ev[n].duration    = 0;
+        ev[n].type        = PNLME_EV_INFUSION_END;
+        ev[n].cmt         = e->cmt;
+        ev[n].index       = e->index;
+        info[n]           = info[n - 1];
+        info[n].end       = te < tr ? 1 : 0; /* an end held at the reset does not move */
+        info[n].key       = 2 * r - 1;
+        n++;
+      } else n++;
+    }
+  }
+  /* insertion sort by (time, key): only the moved doses and ends are out of place */
+  for (PetscInt i = 1; i < n; i++) {
+    if (!ModelDoseBefore(&ev[i], &info[i], &ev[i - 1], &info[i - 1])) continue;
+    {
+      const PnlmeEvent    e  = ev[i];
+      const PnlmeDoseInfo fi = info[i];
+      PetscInt            j  = i;
+      for (; j > 0 && ModelDoseBefore(&e, &fi, &ev[j - 1], &info[j - 1]); j--) {
+        ev[j]   = ev[j - 1];
+        info[j] = info[j - 1];
+      }
+      ev[j]   = e;
+      info[j] = fi;
+    }
+  }
+  out->nev = n;
+  return 0;
+}
+
+/* A closed form that knows nothing of dose parameters (a plugin): its predict on the dosed timeline,
+   its sensitivities (one column per structural parameter, spread to the full rows) and the columns of the
+   dose parameters by central differences of whole predictions (forward differences where the backward
+   point would leave the domain: a lag or a bioavailability below 0). */
+static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[])
+{
+  const PetscInt p = m->nparam, p0 = m->nparam0, nobs = s->nobs;
+  PnlmeSubject   ts;
+  PetscReal     *yp = m->wpred, *ym = m->wpred + m->obscap;
+
+  if (PnlmeModelDoseTimeline(m, s, phi, &ts)) return 1;
+  if (m->mops.predict(&ts, phi, pred, sens, m->ctx)) return 1;
+  if (!sens) return 0;
+  for (PetscInt j = nobs - 1; j >= 0; j--) { /* rows of p0 columns to rows of p: later rows first */
+    memmove(sens + (size_t)j * p, sens + (size_t)j * p0, sizeof(PetscReal) * (size_t)p0);
+    for (PetscInt k = p0; k < p; k++) sens[(size_t)j * p + k] = 0;
+  }
+  for (PetscInt k = p0; k < p; k++) {
+    const PetscReal h = 6.0554544523933395e-06 * PetscMax(PetscAbsReal(phi[k]), 1e-3);
+    const int       central = phi[k] - h >= 0;
+    for (PetscInt l = 0; l < p; l++) m->wphi[l] = phi[l];
+    m->wphi[k] = phi[k] + h;
+    if (PnlmeModelDoseTimeline(m, s, m->wphi, &ts) || m->mops.predict(&ts, m->wphi, yp, NULL, m->ctx)) return 1;
+    if (central) {
+      m->wphi[k] = phi[k] - h;
+      if (PnlmeModelDoseTimeline(m, s, m->wphi, &ts) || m->mops.predict(&ts, m->wphi, ym, NULL, m->ctx)) return 1;
+      for (PetscInt j = 0; j < nobs; j++) sens[(size_t)j * p + k] = (yp[j] - ym[j]) / (2 * h);
+    } else {
+      for (PetscInt j = 0; j < nobs; j++) sens[(size_t)j * p + k] = (yp[j] - pred[j]) / h;
+    }
+  }
+  return 0;
+}
+
 /* ---------------- evaluation */
 PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status)
 {
@@ -505,7 +854,14 @@ PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const Pets
   PetscFunctionBeginHot;
   PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredict()");
   PetscCall(PetscLogEventBegin(PNLME_ModelPredict, 0, 0, 0, 0));
-  if (m->kind == PNLME_MODEL_ODE) rc = PnlmeODESolveSubject(m->ode, s, phi, pred, sens);
+  if (m->ndoseparam) {
+    PnlmeSubject ts;
+    /* sized by PnlmeModelSetMaxSizes; a larger subject than announced grows the arrays once */
+    if (s->nev > m->evcap || s->nobs > m->obscap) PetscCall(ModelReserve(m, PetscMax(s->nobs, m->obscap), PetscMax(s->nev, m->evcap)));
+    if (m->kind == PNLME_MODEL_ODE) rc = PnlmeModelDoseTimeline(m, s, phi, &ts) ? 1 : PnlmeODESolveSubject(m->ode, &ts, m->dinfo, phi, pred, sens);
+    else if (m->predictdose) rc = PnlmeModelDoseTimeline(m, s, phi, &ts) ? 1 : m->predictdose(&ts, m->dinfo, phi, m->nparam, pred, sens, m->ctx);
+    else rc = ModelPredictClosedFormDoses(m, s, phi, pred, sens);
+  } else if (m->kind == PNLME_MODEL_ODE) rc = PnlmeODESolveSubject(m->ode, s, NULL, phi, pred, sens);
   else rc = m->mops.predict(s, phi, pred, sens, m->ctx);
   *status = rc ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
   if (!rc) {

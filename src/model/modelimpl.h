@@ -7,9 +7,27 @@
 typedef struct _p_PnlmeODE *PnlmeODE;
 
 #define PNLME_MAX_NAME 64
+#define PNLME_MAX_DOSE 16
 typedef struct {
   PetscErrorCode (*dummy)(void);
 } _PnlmeModelOps;
+
+/* What an entry of the dosed timeline (PnlmeModelDoseTimeline) owes to the dose parameters, for the
+   sensitivities: the parameter indices of the lag (the entry's time is t + Tlag) and of the
+   bioavailability (a bolus brings F amount0; an infusion keeps its rate and lasts F duration0, so its end
+   is at t + Tlag + F duration0 when `end` is set), -1 when none; entries of compartments without dose
+   parameters have both -1. */
+typedef struct {
+  PetscInt  ilag, ibio;
+  PetscReal amount0, duration0;
+  PetscInt  end;  /* 1: an infusion end that moves with the lag and the bioavailability */
+  PetscInt  key;  /* ordering at equal times (timeline construction only) */
+} PnlmeDoseInfo;
+
+/* closed forms that differentiate with respect to dose times and amounts themselves (the built-in PK
+   library): predictions on the dosed timeline s with info[s->nev], sens with row stride np (all the
+   model's parameters, dose parameters included) */
+typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {
   PETSCHEADER(_PnlmeModelOps);
@@ -17,8 +35,20 @@ struct _p_PnlmeModel {
   PetscInt        nparam;
   char          (*pname)[PNLME_MAX_NAME];
   PnlmeTransform *transform;
+  PetscInt        nparam0; /* given to PnlmeModelSetParameters: the operations' derivative columns */
   PetscInt        nstate;
-  PetscInt        ndose, dosecmt[16], dosestate[16];
+  PetscInt        ndose, dosecmt[PNLME_MAX_DOSE], dosestate[PNLME_MAX_DOSE];
+  PetscInt        doselag[PNLME_MAX_DOSE], dosebio[PNLME_MAX_DOSE]; /* parameter indices, -1: none */
+  PetscInt        ndoseparam;                                       /* lag and bioavailability parameters */
+  char            optdose[512];                                     /* the dose parameters -model_lag/-model_bioavailability added */
+  PnlmeModelPredictDoseFn predictdose;                              /* private: closed forms aware of dose parameters */
+  /* dosed timeline work arrays (models with dose parameters), sized by PnlmeModelSetMaxSizes */
+  PetscInt        evcap, obscap;
+  PnlmeEvent     *dev;
+  PnlmeDoseInfo  *dinfo;
+  PetscInt        evwant, obswant; /* PnlmeModelSetMaxSizes */
+  PetscReal      *wpred;           /* [2 obscap]: difference quotients of closed forms without predictdose */
+  PetscReal      *wphi;            /* [nparam] */
   PetscInt        nout, outcmt[16];
   char            outname[16][PNLME_MAX_NAME];
   PnlmeModelKind  kind;
@@ -43,8 +73,14 @@ PETSC_INTERN PetscErrorCode PnlmeODEGetRelativeTolerance(PnlmeODE, PetscReal *);
 PETSC_INTERN PetscErrorCode PnlmeODESetDenseOutput(PnlmeODE, PetscBool);
 PETSC_INTERN PetscErrorCode PnlmeODEGetDenseOutput(PnlmeODE, PetscBool *);
 /* solves one subject through its timeline; returns 0 or a failure code (never raises) */
-PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *, const PetscReal phi[], PetscReal pred[], PetscReal sens[]);
+PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *, const PnlmeDoseInfo info[], const PetscReal phi[], PetscReal pred[], PetscReal sens[]);
 PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
+
+/* the subject's timeline with the lags and bioavailabilities of phi applied (model work arrays) into
+   *out (a copy of *s whose ev is m->dev) and m->dinfo; returns non-zero for invalid dose parameters
+   (a negative or non-finite lag, a negative or non-finite bioavailability).  Hot path. */
+PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out);
+PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
 
 /* registration of the built-in model families (src/model/pk, src/model/ode) */
 PETSC_INTERN PetscErrorCode PnlmeModelRegisterPK(void);

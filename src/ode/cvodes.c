@@ -60,7 +60,7 @@ static int CVJac(realtype t, N_Vector y, N_Vector fy, SUNMatrix Jm, void *ctx, N
 static int CVSensRhs(int Ns, realtype t, N_Vector y, N_Vector ydot, N_Vector *yS, N_Vector *ySdot, void *ctx, N_Vector t1, N_Vector t2)
 {
   PnlmeODE        ode = (PnlmeODE)ctx;
-  const PetscInt  n   = ode->n, p = ode->p;
+  const PetscInt  n   = ode->n, p = ode->p, p0 = ode->p0;
   const realtype *x   = N_VGetArrayPointer(y);
   (void)ydot;
   (void)t1;
@@ -72,7 +72,7 @@ static int CVSensRhs(int Ns, realtype t, N_Vector y, N_Vector ydot, N_Vector *yS
     realtype       *sd = N_VGetArrayPointer(ySdot[k]);
     for (PetscInt i = 0; i < n; i++) {
       const PetscReal *Ji = ode->J + i * n;
-      PetscReal        v  = ode->Fp[i * p + k];
+      PetscReal        v  = k < p0 ? ode->Fp[i * p0 + k] : 0.0; /* dose parameters: not in the rhs */
       for (PetscInt j = 0; j < n; j++) v += Ji[j] * s[j];
       sd[i] = v;
     }

@@ -82,6 +82,8 @@ static PetscErrorCode PnlmeODEReset(PnlmeODE ode)
   PetscCall(PetscFree(ode->wdx0));
   PetscCall(PetscFree(ode->dydx));
   PetscCall(PetscFree(ode->dydp));
+  PetscCall(PetscFree(ode->fm));
+  PetscCall(PetscFree(ode->fp));
   ode->setupcalled = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -150,6 +152,7 @@ PetscErrorCode PnlmeODESetUp(PnlmeODE ode)
   if (ode->setupcalled) PetscFunctionReturn(0);
   ode->n = n = m->nstate;
   ode->p = p   = m->nparam;
+  ode->p0      = m->nparam0;
   PetscCheck(n > 0 && p > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "ODE model %s: %" PetscInt_FMT " states, %" PetscInt_FMT " parameters", ((PetscObject)m)->type_name, n, p);
   ode->rhs      = m->mops.rhs;
   ode->jac      = m->mops.jac;
@@ -173,6 +176,8 @@ PetscErrorCode PnlmeODESetUp(PnlmeODE ode)
   PetscCall(PetscCalloc1(n * p, &ode->wdx0));
   PetscCall(PetscCalloc1(n, &ode->dydx));
   PetscCall(PetscCalloc1(p, &ode->dydp));
+  PetscCall(PetscCalloc1(n, &ode->fm));
+  PetscCall(PetscCalloc1(n, &ode->fp));
   ops = PnlmeODEResolve(ode);
   PetscCheck(ops, PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE, "-ode_integrator %s: unknown integrator", ode->type);
   PetscCall(PnlmeODEGetInstance(ode, ops, &ode->be));
@@ -225,14 +230,15 @@ PetscErrorCode PnlmeODEView(PnlmeODE ode, PetscViewer v)
 
 int PnlmeODESensRhs(PnlmeODE ode, PetscReal t, const PetscReal x[], const PetscReal f[], const PetscReal S[], PetscReal Sdot[])
 {
-  const PetscInt n = ode->n, p = ode->p;
+  const PetscInt n = ode->n, p = ode->p, p0 = ode->p0;
   if (ode->analytic) {
     const PetscReal *J = ode->J, *Fp = ode->Fp;
     if (ode->jac(t, x, ode->phi, ode->J, ode->ctx) || ode->rhsp(t, x, ode->phi, ode->Fp, ode->ctx)) return PNLME_ODE_ERR_MODEL;
     for (PetscInt i = 0; i < n; i++) {
       PetscReal       *row = Sdot + i * p;
       const PetscReal *Ji  = J + i * n;
-      for (PetscInt k = 0; k < p; k++) row[k] = Fp[i * p + k];
+      for (PetscInt k = 0; k < p0; k++) row[k] = Fp[i * p0 + k];
+      for (PetscInt k = p0; k < p; k++) row[k] = 0.0; /* dose parameters: not in the rhs */
       for (PetscInt j = 0; j < n; j++) {
         const PetscReal  a  = Ji[j];
         const PetscReal *Sj = S + j * p;
@@ -246,7 +252,7 @@ int PnlmeODESensRhs(PnlmeODE ode, PetscReal t, const PetscReal x[], const PetscR
   for (PetscInt k = 0; k < p; k++) ode->wphi[k] = ode->phi[k];
   for (PetscInt k = 0; k < p; k++) {
     const PetscReal d = 1.4901161193847656e-08 * ode->pbar[k];
-    ode->wphi[k] += d;
+    if (k < p0) ode->wphi[k] += d; /* dose parameters are not in the rhs: the direction is (S_k, 0) */
     for (PetscInt i = 0; i < n; i++) ode->wx[i] = x[i] + d * S[i * p + k];
     if (ode->rhs(t, ode->wx, ode->wphi, ode->wf, ode->ctx)) return PNLME_ODE_ERR_MODEL;
     ode->nrhs++;
@@ -256,10 +262,11 @@ int PnlmeODESensRhs(PnlmeODE ode, PetscReal t, const PetscReal x[], const PetscR
   return 0;
 }
 
-/* x = x0(phi), S = dx0/dphi (central differences for the columns the model leaves unset), infusions stopped */
+/* x = x0(phi), S = dx0/dphi (central differences for the columns the model leaves unset; the model's
+   dx0 has p0 columns, the dose parameters' are 0), infusions stopped */
 static int PnlmeODEStart(PnlmeODE ode)
 {
-  const PetscInt n = ode->n, p = ode->p;
+  const PetscInt n = ode->n, p = ode->p, p0 = ode->p0;
   for (PetscInt i = 0; i < n; i++) {
     ode->forcing[i] = 0.0;
     ode->ninf[i]    = 0;
@@ -268,13 +275,13 @@ static int PnlmeODEStart(PnlmeODE ode)
   if (!ode->withsens) {
     if (ode->init(ode->phi, ode->x, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
   } else {
-    PetscReal *S = ode->S;
-    for (PetscInt i = 0; i < n * p; i++) S[i] = NAN;
+    PetscReal *S = p0 < p ? ode->wdx0 : ode->S;
+    for (PetscInt i = 0; i < n * p0; i++) S[i] = NAN;
     if (ode->init(ode->phi, ode->x, S, ode->ctx)) return PNLME_ODE_ERR_MODEL;
-    for (PetscInt k = 0; k < p; k++) {
+    for (PetscInt k = 0; k < p0; k++) {
       PetscBool missing = PETSC_FALSE;
       for (PetscInt i = 0; i < n; i++)
-        if (isnan(S[i * p + k])) missing = PETSC_TRUE;
+        if (isnan(S[i * p0 + k])) missing = PETSC_TRUE;
       if (!missing) continue;
       const PetscReal h = 6.0554544523933395e-06 * ode->pbar[k];
       for (PetscInt j = 0; j < p; j++) ode->wphi[j] = ode->phi[j];
@@ -282,8 +289,11 @@ static int PnlmeODEStart(PnlmeODE ode)
       if (ode->init(ode->wphi, ode->wx, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
       ode->wphi[k] = ode->phi[k] - h;
       if (ode->init(ode->wphi, ode->wx2, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
-      for (PetscInt i = 0; i < n; i++) S[i * p + k] = (ode->wx[i] - ode->wx2[i]) / (2 * h);
+      for (PetscInt i = 0; i < n; i++) S[i * p0 + k] = (ode->wx[i] - ode->wx2[i]) / (2 * h);
     }
+    if (p0 < p)
+      for (PetscInt i = 0; i < n; i++)
+        for (PetscInt k = 0; k < p; k++) ode->S[i * p + k] = k < p0 ? S[i * p0 + k] : 0.0;
   }
   for (PetscInt i = 0; i < n; i++) ode->scale = PetscMax(ode->scale, PetscAbsReal(ode->x[i]));
   return 0;
@@ -293,16 +303,17 @@ static int PnlmeODEStart(PnlmeODE ode)
    derivatives the model leaves unset) */
 static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout, PetscReal pred[], PetscReal sens[])
 {
-  const PetscInt n = ode->n, p = ode->p;
+  const PetscInt n = ode->n, p = ode->p, p0 = ode->p0;
   PetscReal     *dydx = ode->dydx, *dydp = ode->dydp, *row, y;
   if (!sens) return ode->output(t, ode->x, ode->phi, iout, &pred[j], NULL, NULL, ode->ctx) ? PNLME_ODE_ERR_MODEL : 0;
   for (PetscInt i = 0; i < n; i++) dydx[i] = NAN;
-  for (PetscInt k = 0; k < p; k++) dydp[k] = NAN;
+  for (PetscInt k = 0; k < p0; k++) dydp[k] = NAN;
+  for (PetscInt k = p0; k < p; k++) dydp[k] = 0.0; /* the output does not depend on dose parameters */
   if (ode->output(t, ode->x, ode->phi, iout, &y, dydx, dydp, ode->ctx)) return PNLME_ODE_ERR_MODEL;
   pred[j] = y;
   for (PetscInt i = 0; i < n; i++) {
     if (!isnan(dydx[i])) continue;
-    PetscReal yp, ym, xi = ode->x[i], h = 6.0554544523933395e-06 * PetscMax(PetscAbsReal(xi), 1e-6 * ode->scale);
+    PetscReal yp, ym, xi = ode->x[i], h = 6.0554544523933395e-06 * PetscMax(PetscAbsReal(xi), 1e-6 * (ode->scale > 0 ? ode->scale : 1.0)); /* scale 0: nothing dosed yet */
     for (PetscInt l = 0; l < n; l++) ode->wx[l] = ode->x[l];
     ode->wx[i] = xi + h;
     if (ode->output(t, ode->wx, ode->phi, iout, &yp, NULL, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
@@ -310,7 +321,7 @@ static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout,
     if (ode->output(t, ode->wx, ode->phi, iout, &ym, NULL, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
     dydx[i] = (yp - ym) / (2 * h);
   }
-  for (PetscInt k = 0; k < p; k++) {
+  for (PetscInt k = 0; k < p0; k++) {
     if (!isnan(dydp[k])) continue;
     PetscReal yp, ym, h = 6.0554544523933395e-06 * ode->pbar[k];
     for (PetscInt l = 0; l < p; l++) ode->wphi[l] = ode->phi[l];
@@ -338,7 +349,24 @@ static inline PetscInt PnlmeODEDoseState(PnlmeModel m, PetscInt cmt)
   return -1;
 }
 
-static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject *s, PetscReal pred[], PetscReal sens[])
+/* A bolus at a time that moves with a lag tau (and an amount F amount0) on the sensitivities: the state
+   just after it, x+ = x- + a e_st, seen from a later time depends on tau through
+   d x(tau+) / d tau = f(tau, x-) - f(tau, x+), and on F through d x+ / dF = amount0 e_st. */
+static int PnlmeODEMovingBolus(PnlmeODE ode, PetscReal t, PetscInt st, const PnlmeEvent *e, const PnlmeDoseInfo *di)
+{
+  const PetscInt n = ode->n, p = ode->p;
+  PetscReal     *x = ode->x, *S = ode->S;
+  if (di->ilag >= 0 && PnlmeODERhs(ode, t, x, ode->fm)) return PNLME_ODE_ERR_MODEL;
+  x[st] += e->amount;
+  if (di->ilag >= 0) {
+    if (PnlmeODERhs(ode, t, x, ode->fp)) return PNLME_ODE_ERR_MODEL;
+    for (PetscInt i = 0; i < n; i++) S[i * p + di->ilag] += ode->fm[i] - ode->fp[i];
+  }
+  if (di->ibio >= 0) S[st * p + di->ibio] += di->amount0;
+  return 0;
+}
+
+static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject *s, const PnlmeDoseInfo info[], PetscReal pred[], PetscReal sens[])
 {
   const PnlmeEvent *ev  = s->ev;
   const PetscInt    nev = s->nev, n = ode->n;
@@ -375,7 +403,9 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
       break;
     case PNLME_EV_BOLUS:
       if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
-      x[st] += e->amount;
+      if (sens && info && (info[i].ilag >= 0 || info[i].ibio >= 0)) {
+        if ((rc = PnlmeODEMovingBolus(ode, t, st, e, &info[i]))) return rc;
+      } else x[st] += e->amount;
       ode->scale = PetscMax(ode->scale, PetscAbsReal(x[st]));
       dirty      = 1;
       break;
@@ -383,11 +413,19 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
       if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
       if (ode->ninf[st]++ == 0) ode->nforce++;
       ode->forcing[st] += e->amount;
+      /* a start that moves with the lag: d x / d tau jumps by f(x) - (f(x) + rate e_st) */
+      if (sens && info && info[i].ilag >= 0) S[st * ode->p + info[i].ilag] -= e->amount;
       ode->scale = PetscMax(ode->scale, PetscAbsReal(e->amount * (e->duration > 0 ? e->duration : 1.0)));
       dirty      = 1;
       break;
     case PNLME_EV_INFUSION_END:
       if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
+      /* an end at t + Tlag + F duration0: d x / d tau jumps by (f(x) + rate e_st) - f(x), d x / dF by
+         duration0 times that */
+      if (sens && info && info[i].end) {
+        if (info[i].ilag >= 0) S[st * ode->p + info[i].ilag] += e->amount;
+        if (info[i].ibio >= 0) S[st * ode->p + info[i].ibio] += e->amount * info[i].duration0;
+      }
       if (ode->ninf[st] > 0) { /* an infusion stopped by a reset has nothing left to stop */
         if (--ode->ninf[st] == 0) {
           ode->forcing[st] = 0.0; /* exactly: no round-off left over from the additions */
@@ -407,7 +445,7 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
   return 0;
 }
 
-int PnlmeODESolveSubject(PnlmeODE ode, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[])
+int PnlmeODESolveSubject(PnlmeODE ode, const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscReal pred[], PetscReal sens[])
 {
   PnlmeODEInstance *be;
   int               rc;
@@ -418,10 +456,10 @@ int PnlmeODESolveSubject(PnlmeODE ode, const PnlmeSubject *s, const PetscReal ph
   }
   ode->nsolve++;
   be = sens ? ode->besens : ode->be;
-  rc = PnlmeODEDrive(ode, be, s, pred, sens);
+  rc = PnlmeODEDrive(ode, be, s, info, pred, sens);
   if (rc && ode->befallback && be != ode->befallback && (rc == PNLME_ODE_ERR_STIFF || rc == PNLME_ODE_ERR_MAXSTEPS || rc == PNLME_ODE_ERR_STEPSIZE)) {
     ode->nfallback++;
-    rc = PnlmeODEDrive(ode, ode->befallback, s, pred, sens);
+    rc = PnlmeODEDrive(ode, ode->befallback, s, info, pred, sens);
   }
   return rc;
 }

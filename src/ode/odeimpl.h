@@ -48,6 +48,8 @@ typedef struct {
 struct _p_PnlmeODE {
   PnlmeModel m;
   PetscInt   n, p; /* states, parameters */
+  PetscInt   p0;   /* the model's structural parameters (the columns of rhsp, init's dx0, output's dydp);
+                      the dose parameters p0..p-1 act only through the dosed timeline's jumps */
   /* model operations, copied at set-up */
   int (*rhs)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
   int (*jac)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
@@ -86,6 +88,7 @@ struct _p_PnlmeODE {
   PetscReal *wx, *wf, *wphi;   /* [n], [n], [p]: finite differences */
   PetscReal *wx2, *wdx0;       /* [n], [n*p] */
   PetscReal *dydx, *dydp;      /* [n], [p] */
+  PetscReal *fm, *fp;          /* [n], [n]: rhs before and after a moving bolus */
 
   /* counters since set-up */
   PetscInt64 nrhs, nsteps, nsolve, nfallback;

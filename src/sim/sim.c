@@ -324,6 +324,7 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
   /* per-subject work arrays at the design's maxima */
   sim->maxobs = sim->nt * sim->nout;
   sim->maxev  = sim->maxobs + 2 * sim->ndose;
+  PetscCall(PnlmeModelSetMaxSizes(sim->model, sim->maxobs, sim->maxev)); /* models with lags or bioavailabilities */
   PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
   PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
   PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));

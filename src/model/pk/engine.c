@@ -210,6 +210,80 @@ static inline void DoseAccumulate(const PnlmePKModel *mod, const PnlmePKInput in
   }
 }
 
+/* Unit response of one dose (per unit amount, or per unit rate for an infusion of duration T = e->duration)
+   at time t, with its derivatives with respect to u = t - t_dose (yu) and to the duration (yT):
+     central bolus     y = sum c e^{-lam u},            yu = -sum c lam e^{-lam u}
+     depot bolus       y = sum c D(u),                  yu = sum c (e^{-kap u} - lam D(u))  (D' = e^{-kap u} - lam D)
+     central infusion  u <= T: yu = sum c e^{-lam u};   u > T: yu = -sum c lam y_k, yT = sum c e^{-lam (u - T)}
+     depot infusion    u <= T: yu = sum c D(u);         u > T: yu = sum c (D(u) - D(u - T)), yT = sum c D(u - T)
+   At u == T the infusion counts as running (its end comes after an observation at the same time, as in
+   the event driver).  The dose-time derivative of the contribution is -amount yu. */
+static inline void DoseUnitDeriv(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal t, PetscReal *y, PetscReal *yu, PetscReal *yT)
+{
+  const PnlmePKInput *p = &in[InputOf(mod, e->cmt)];
+  const PetscReal     u = t - e->time;
+
+  *y = *yu = *yT = 0;
+  if (!(u >= 0)) return;
+  if (e->type == PNLME_EV_BOLUS) {
+    if (!p->pair) {
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal E = exp(-p->lam[k] * u);
+        *y += p->c[k] * E;
+        *yu -= p->c[k] * p->lam[k] * E;
+      }
+    } else {
+      const PetscReal Ek = exp(-p->kap * u);
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal D = PairD(p->lam[k], p->kap, p->ikl[k], u, exp(-p->lam[k] * u), Ek);
+        *y += p->c[k] * D;
+        *yu += p->c[k] * (Ek - p->lam[k] * D);
+      }
+    }
+  } else {
+    const PetscReal T = e->duration;
+    if (!(T > 0)) return;
+    if (!p->pair) {
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal l = p->lam[k];
+        if (u <= T) {
+          *y += p->c[k] * -expm1(-l * u) / l;
+          *yu += p->c[k] * exp(-l * u);
+        } else {
+          const PetscReal E2 = exp(-l * (u - T)), f = -expm1(-l * T) / l;
+          *y += p->c[k] * f * E2;
+          *yu -= p->c[k] * l * f * E2;
+          *yT += p->c[k] * E2;
+        }
+      }
+    } else {
+      const PetscReal Eku = exp(-p->kap * u);
+      for (PetscInt k = 0; k < p->n; k++) {
+        const PetscReal l = p->lam[k], Du = PairD(l, p->kap, p->ikl[k], u, exp(-l * u), Eku);
+        *y += p->c[k] * PairInfusion(l, p->kap, p->ikl[k], u, T);
+        if (u <= T) *yu += p->c[k] * Du;
+        else {
+          const PetscReal w = u - T, Dw = PairD(l, p->kap, p->ikl[k], w, exp(-l * w), exp(-p->kap * w));
+          *yu += p->c[k] * (Du - Dw);
+          *yT += p->c[k] * Dw;
+        }
+      }
+    }
+  }
+}
+
+/* the sensitivities of an observation to the dose parameters of dose entry e (info di): the lag moves
+   the dose (d/dTlag = -amount yu), the bioavailability scales a bolus (d/dF = amount0 y) or an
+   infusion's duration (d/dF = rate duration0 yT) */
+static inline void DoseParamAccumulate(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, const PnlmeDoseInfo *di, PetscReal t, PetscReal row[])
+{
+  PetscReal y, yu, yT;
+  if (di->ilag < 0 && di->ibio < 0) return;
+  DoseUnitDeriv(mod, in, e, t, &y, &yu, &yT);
+  if (di->ilag >= 0) row[di->ilag] -= e->amount * yu;
+  if (di->ibio >= 0) row[di->ibio] += e->type == PNLME_EV_BOLUS ? di->amount0 * y : e->amount * di->duration0 * yT;
+}
+
 /* the engine's inputs from the disposition: central (single terms) and depot (pair terms, c = ka A) */
 static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const PnlmePKDisposition *d, int deriv, PnlmePKInput in[2])
 {
@@ -303,9 +377,10 @@ static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[], co
   return 0;
 }
 
-int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx)
+/* info: the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt columns,
+   the model's own np first */
+static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
 {
-  const PnlmePKModel *mod   = (const PnlmePKModel *)ctx;
   const PetscInt      np    = mod->np;
   const int           deriv = sens != NULL;
   PnlmePKDisposition  d;
@@ -319,7 +394,7 @@ int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[
   SetInputs(mod, phi, &d, deriv, in);
   for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
   if (!deriv) return PredictDoseMajor(mod, in, s, pred);
-  if (deriv) memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)np);
+  if (deriv) memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)npt);
 
   for (PetscInt i = 0; i < s->nev; i++) {
     const PnlmeEvent *e = &s->ev[i];
@@ -350,12 +425,18 @@ int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[
         pred[idx] = y;
       } else {
         PetscReal  Gc[2][PNLME_PK_MAXEXP] = {{0}}, Gl[2][PNLME_PK_MAXEXP] = {{0}}, Gk[2][PNLME_PK_MAXEXP] = {{0}}, y = 0;
-        PetscReal *row = sens + (size_t)idx * (size_t)np;
+        PetscReal *row = sens + (size_t)idx * (size_t)npt;
         if (!overflow)
-          for (PetscInt k = 0; k < nd; k++) DoseAccumulate(mod, in, &s->ev[dose[k]], t, Gc, Gl, Gk);
+          for (PetscInt k = 0; k < nd; k++) {
+            DoseAccumulate(mod, in, &s->ev[dose[k]], t, Gc, Gl, Gk);
+            if (info) DoseParamAccumulate(mod, in, &s->ev[dose[k]], &info[dose[k]], t, row);
+          }
         else
           for (PetscInt j = first; j < i; j++)
-            if (IsDose(&s->ev[j])) DoseAccumulate(mod, in, &s->ev[j], t, Gc, Gl, Gk);
+            if (IsDose(&s->ev[j])) {
+              DoseAccumulate(mod, in, &s->ev[j], t, Gc, Gl, Gk);
+              if (info) DoseParamAccumulate(mod, in, &s->ev[j], &info[j], t, row);
+            }
         for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
           const PnlmePKInput *p = &in[ii];
           for (PetscInt k = 0; k < p->n; k++) {
@@ -373,4 +454,15 @@ int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[
     }
   }
   return 0;
+}
+
+int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx)
+{
+  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
+  return PKPredict(s, NULL, phi, mod->np, pred, sens, mod);
+}
+
+int PnlmePKPredictDose(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx)
+{
+  return PKPredict(s, info, phi, np, pred, sens, (const PnlmePKModel *)ctx);
 }

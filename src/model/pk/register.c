@@ -36,6 +36,7 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   PetscCall(PnlmeModelAddOutput(m, "C", def->centralcmt));
   ops.predict = PnlmePKPredict;
   PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, (void *)def, NULL));
+  PetscCall(PnlmeModelSetPredictDose(m, PnlmePKPredictDose));
   PetscFunctionReturn(0);
 }
 
