@@ -53,6 +53,7 @@ struct _p_PnlmeFit {
   PetscLogStage stage;      /* its log stage (the iterations) */
   const char *label;        /* its name in messages: "SAEM", "VEM", ... */
   PetscBool   mcsolves;     /* its iterations are Monte-Carlo: the ODEs solve at -ode_rtol_mc (fit.c) */
+  PetscReal   iterrtol;     /* else: its iterations solve at this relative tolerance if tighter than the model's (0: the model's) */
   const char *failword;     /* what becomes of a failed model evaluation: "rejected", "dropped" */
   const char *objmethod;    /* the estimator's own objective (-2LL), m2ll_obj, is reported under this method name (NULL: none) */
   PetscReal   m2ll_obj;

@@ -77,6 +77,8 @@ PetscErrorCode PnlmeOptionsFinalize(void)
 static PetscErrorCode Find(const char name[], const OptionTable **tab, PetscInt *idx)
 {
   PetscFunctionBegin;
+  *tab = NULL;
+  *idx = 0;
   for (PetscInt t = 0; t < NTables; t++)
     for (PetscInt i = 0; i < Tables[t].n; i++)
       if (!strcmp(Tables[t].opts[i].name, name)) {

@@ -90,6 +90,7 @@ PetscErrorCode PnlmeFitSetType(PnlmeFit fit, PnlmeFitType type)
   fit->seriesname = NULL;
   fit->objmethod  = NULL;
   fit->mcsolves   = PETSC_FALSE;
+  fit->iterrtol   = 0;
   PetscCall((*create)(fit));
   PetscCall(PetscObjectChangeTypeName((PetscObject)fit, type));
   PetscFunctionReturn(0);
@@ -279,6 +280,18 @@ static PetscErrorCode MonteCarloSolves(PnlmeFit fit, PetscBool on)
   PetscFunctionReturn(0);
 }
 
+/* the iterations of a type that is not Monte-Carlo (FOCEI): at its tolerance if tighter than the model's */
+static PetscErrorCode IterationSolves(PnlmeFit fit, PetscBool on)
+{
+  PetscFunctionBegin;
+  if (fit->mcsolves) PetscCall(MonteCarloSolves(fit, on));
+  else {
+    PetscCall(MonteCarloSolves(fit, PETSC_FALSE)); /* saves the model's settings */
+    if (on && fit->rtol_saved > 0 && fit->iterrtol > 0 && fit->iterrtol < fit->rtol_saved) PetscCall(PnlmeModelSetRelativeTolerance(fit->model, fit->iterrtol));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* A stage that failed after the iterations started: the estimates so far (the last completed
    iteration), the iteration history and, after the iterations, a checkpoint are written to
    -output_dir and the table is printed, then the error is raised again naming where they are.  Every
@@ -341,10 +354,10 @@ PetscErrorCode PnlmeFitSolve(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PnlmeFitSetUp(fit));
   PetscCall(PetscLogStagePush(fit->stage));
-  PetscCall(MonteCarloSolves(fit, fit->mcsolves));
+  PetscCall(IterationSolves(fit, PETSC_TRUE));
   ierr = (*fit->ops->solve)(fit);
   PetscCall(PetscLogStagePop());
-  PetscCall(MonteCarloSolves(fit, PETSC_FALSE));
+  PetscCall(IterationSolves(fit, PETSC_FALSE));
   if (ierr) {
     char stage[64];
     PetscCall(PetscSNPrintf(stage, sizeof(stage), "the %s iterations", fit->label));

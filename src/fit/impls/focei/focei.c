@@ -30,7 +30,8 @@ static const PnlmeOption FOCEIOptions[] = {
   {"-focei_interaction", PNLME_OPT_BOOL, "true", NULL, NULL, "Residual variances at the conditional mode (FOCEI); false: at the population prediction (FOCE). Laplace always interacts"},
   {"-focei_max_it", PNLME_OPT_INT, "500", "[1, 1000000]", NULL, "Most outer (TAO) iterations"},
   {"-focei_gatol", PNLME_OPT_REAL, "1e-4", "(0, inf)", NULL, "Converged when the gradient norm of the objective (-2LL units) is below this"},
-  {"-focei_gstall", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "A line search that stalls below this gradient norm ends the iterations as converged (the precision of the objective: ODE tolerances)"},
+  {"-focei_gstall", PNLME_OPT_REAL, "1", "[0, inf)", NULL, "Iterations that stall (line search or trust region) below this gradient norm have converged at the precision of the objective"},
+  {"-focei_ode_rtol", PNLME_OPT_REAL, "1e-9", "(0, 1)", NULL, "Relative ODE tolerance of the outer iterations, if tighter than -ode_rtol (their gradient is a difference of objectives)"},
   {"-focei_fd_step", PNLME_OPT_REAL, "1e-4", "(0, 0.1]", NULL, "Central-difference step of the gradient, relative to max(1, |theta_k|)"},
   {"-focei_inner_max_it", PNLME_OPT_INT, "100", "[1, 100000]", NULL, "Most Gauss-Newton iterations of a conditional-mode search"},
   {"-focei_inner_tol", PNLME_OPT_REAL, "1e-10", "(0, 1)", NULL, "A mode search has converged when its Gauss-Newton step is below this (largest component, transformed scale)"},
@@ -54,6 +55,8 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_max_it", &F->maxit, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_gatol", &F->gatol, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_gstall", &F->gstall, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-focei_ode_rtol", &F->odertol, NULL));
+  fit->iterrtol = F->odertol;
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_fd_step", &F->fdstep, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_inner_max_it", &F->inmaxit, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_inner_tol", &F->intol, NULL));
@@ -176,7 +179,7 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCall(PetscMalloc4(mo, &F->w, mo, &F->v0, mo, &F->r, mo, &F->vinv));
   PetscCall(PetscMalloc6(p * p, &F->H, p * p, &F->Ht, p * p, &F->A, p, &F->g, p, &F->gt, p, &F->d));
   PetscCall(PetscMalloc4(p, &F->ztry, p, &F->m, p * p, &F->Lc, p, &F->bvec));
-  PetscCall(PetscMalloc3(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc));
+  PetscCall(PetscMalloc4(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv));
   F->pcur = F->predb, F->scur = F->sensb, F->ptry = F->predc, F->stry = F->sensc;
   F->nr   = 0;
   for (PetscInt k = 0; k < p; k++)
@@ -194,7 +197,7 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PetscCall(PetscFree4(F->w, F->v0, F->r, F->vinv));
   PetscCall(PetscFree6(F->H, F->Ht, F->A, F->g, F->gt, F->d));
   PetscCall(PetscFree4(F->ztry, F->m, F->Lc, F->bvec));
-  PetscCall(PetscFree3(F->thw, F->vals, F->acc));
+  PetscCall(PetscFree4(F->thw, F->vals, F->acc, F->curv));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
@@ -265,16 +268,49 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   F->nevals++;
   if (PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
   PetscCall(VecGetArray(G, &g));
-  if (bad) { /* a wall the line search backs away from */
+  if (bad) { /* a wall the line search backs away from: far above the last objective (finite, so that
+                 its interpolation shrinks the step instead of failing) */
     F->nbad++;
-    *f = PETSC_MAX_REAL;
+    *f = F->flast + 1e3 * (PetscAbsReal(F->flast) + 1);
     for (PetscInt t = 0; t < nt; t++) g[t] = 0;
   } else {
-    *f = F->vals[0];
-    for (PetscInt t = 0; t < nt; t++) g[t] = (F->vals[1 + 2 * t] - F->vals[2 + 2 * t]) / (2 * h[t]);
+    *f       = F->vals[0];
+    F->flast = *f;
+    for (PetscInt t = 0; t < nt; t++) {
+      g[t]        = (F->vals[1 + 2 * t] - F->vals[2 + 2 * t]) / (2 * h[t]);
+      F->curv[t]  = (F->vals[1 + 2 * t] + F->vals[2 + 2 * t] - 2 * F->vals[0]) / (h[t] * h[t]); /* the diagonal of the Hessian, for free */
+    }
   }
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The initial Hessian of the quasi-Newton iterations: the diagonal of the objective's Hessian at the
+   start (the central differences of the gradient give it for free), floored at 1e-6 of its largest
+   entry.  BLMVM's default, 2 |f| / |g|^2 times the identity, assumes a minimum near f = 0: for a -2LL of
+   15000 with a gradient of 1000 its first step moves log-parameters by tens of units. */
+static PetscErrorCode InitialHessian(PnlmeFit fit)
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nt = F->nt;
+  PetscReal   f, dmax = 0;
+  PetscBool   islmvm;
+  Vec         G;
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)F->tao, &islmvm, TAOBLMVM, TAOLMVM, ""));
+  if (!islmvm) PetscFunctionReturn(0);
+  PetscCall(VecDuplicate(F->X, &G));
+  PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
+  PetscCall(VecDestroy(&G));
+  if (F->nbad) PetscFunctionReturn(0); /* no curvature where the start fails (TAO reports it) */
+  for (PetscInt t = 0; t < nt; t++) dmax = PetscMax(dmax, F->curv[t]);
+  if (!(dmax > 0)) PetscFunctionReturn(0);
+  PetscCall(MatCreateSeqAIJ(PETSC_COMM_SELF, nt, nt, 1, NULL, &F->H0));
+  for (PetscInt t = 0; t < nt; t++) PetscCall(MatSetValue(F->H0, t, t, PetscMax(F->curv[t], 1e-6 * dmax), INSERT_VALUES));
+  PetscCall(MatAssemblyBegin(F->H0, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(F->H0, MAT_FINAL_ASSEMBLY));
+  PetscCall(TaoLMVMSetH0(F->tao, F->H0));
   PetscFunctionReturn(0);
 }
 
@@ -290,6 +326,7 @@ static PetscErrorCode Monitor(Tao tao, void *vfit)
   const PetscReal   *x;
   PetscFunctionBegin;
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
+  its += F->itoff; /* after a restart of the outer solver, its rows follow the first one's */
   if (its >= fit->K1) PetscFunctionReturn(0);
   PetscCall(TaoGetSolution(tao, &X));
   PetscCall(VecGetArrayRead(X, &x));
@@ -369,16 +406,40 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   PetscCall(TaoSetMaximumFunctionEvaluations(F->tao, 100 * F->maxit));
   PetscCall(TaoSetMonitor(F->tao, Monitor, fit, NULL));
   PetscCall(TaoSetFromOptions(F->tao));
+  {
+    TaoType tt;
+    PetscCall(TaoGetType(F->tao, &tt));
+    PetscCall(PetscStrncpy(F->taotype, tt, sizeof(F->taotype)));
+  }
+  PetscCall(InitialHessian(fit));
   PetscCall(TaoSolve(F->tao));
   PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
   {
     PetscInt  its;
     PetscReal f, cnorm, xdiff;
+    PetscBool isblmvm;
     PetscCall(TaoGetSolutionStatus(F->tao, &its, &f, &F->gnorm, &cnorm, &xdiff, NULL));
-    F->outer = its;
+    F->outer      = its;
     fit->m2ll_obj = f;
+    /* a line search that failed far from a stationary point (a rough region: trial points where modes
+       are hard to find): the rest by a trust-region quasi-Newton method from there */
+    PetscCall(PetscObjectTypeCompare((PetscObject)F->tao, TAOBLMVM, &isblmvm));
+    if (isblmvm && F->reason == TAO_DIVERGED_LS_FAILURE && F->gnorm > F->gstall && its + 1 < F->maxit) {
+      if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s: the line search failed at gradient norm %g after %" PetscInt_FMT " iterations; continuing with TAO %s\n", fit->label, (double)F->gnorm, its, TAOBQNKTR));
+      F->itoff    = fit->niter;
+      F->fallback = PETSC_TRUE;
+      PetscCall(TaoSetType(F->tao, TAOBQNKTR));
+      PetscCall(TaoSetMaximumIterations(F->tao, F->maxit - its));
+      PetscCall(TaoSetFromOptions(F->tao));
+      PetscCall(TaoSolve(F->tao));
+      PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
+      PetscCall(TaoGetSolutionStatus(F->tao, &its, &f, &F->gnorm, &cnorm, &xdiff, NULL));
+      F->outer += its;
+      fit->m2ll_obj = f;
+    }
   }
   F->converged = (PetscBool)(F->reason > 0 || (F->gnorm <= F->gstall && F->reason != TAO_DIVERGED_MAXITS && F->reason != TAO_DIVERGED_MAXFCN));
+  if (!F->converged && fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s: warning: the outer iterations did not converge (%s, gradient norm %g)\n", fit->label, TaoConvergedReasons[F->reason], (double)F->gnorm));
   PetscCall(VecGetArray(F->X, &x));
   PetscCall(PetscArraycpy(F->theta, x, nt));
   PetscCall(VecRestoreArray(F->X, &x));
@@ -394,8 +455,8 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   }
   if (fit->printevery > 0 && fit->niter % fit->printevery) PetscCall(PnlmeFitPrintProgress(fit, fit->label, fit->niter - 1, fit->niter, "-2LL", fit->m2ll_obj));
   PetscCall(Finalize(fit, F->theta));
-  if (!F->converged && fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s: warning: the outer iterations did not converge (%s, gradient norm %g)\n", fit->label, TaoConvergedReasons[F->reason], (double)F->gnorm));
   PetscCall(TaoDestroy(&F->tao));
+  PetscCall(MatDestroy(&F->H0));
   PetscCall(VecDestroy(&F->X));
   PetscCall(VecDestroy(&F->XL));
   PetscCall(VecDestroy(&F->XU));
@@ -410,7 +471,7 @@ static PetscErrorCode View_FOCEI(PnlmeFit fit, PetscViewer v, const char errdesc
   PetscInt64  tot[2], loc[2] = {fit->nproposed, fit->nfailed};
   PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
-  PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", F->laplace ? "Laplace" : (F->interaction ? "FOCEI" : "FOCE"), fit->N, fit->Ntot, F->nt, F->outer, TAOBLMVM, TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
+  PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, F->outer, F->fallback ? "blmvm, then bqnktr" : F->taotype, TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
   PetscCall(PetscViewerASCIIPrintf(v, "  objective (-2LL, %s) %.6f in %.3f s; %" PetscInt_FMT " evaluations of the objective with its gradient (central differences, %" PetscInt_FMT " points each)\n", F->laplace ? "Laplace" : "linearised at the modes", (double)fit->m2ll_obj, (double)fit->walltime, F->nevals, 2 * F->nt + 1));
   if (!F->converged) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the outer iterations did not converge (%s): the estimates are those of the last iteration\n", TaoConvergedReasons[F->reason]));
   if (F->nbad) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " trial points some subject had no conditional mode (the model failed): the line search backed away\n", F->nbad));
@@ -444,7 +505,8 @@ static PetscErrorCode CreateCommon(PnlmeFit fit, PetscBool laplace)
   F->interaction           = PETSC_TRUE;
   F->maxit                 = 500;
   F->gatol                 = 1e-4;
-  F->gstall                = 1e-2;
+  F->gstall                = 1;
+  F->odertol               = 1e-9;
   F->fdstep                = 1e-4;
   F->inmaxit               = 100;
   F->intol                 = 1e-10;

@@ -11,7 +11,7 @@ enum { PNLME_FOCEI_CONVERGED, PNLME_FOCEI_NOTCONVERGED, PNLME_FOCEI_FAILED };
 typedef struct {
   PetscBool  laplace, interaction;
   PetscInt   maxit, inmaxit, ndraws_mom;
-  PetscReal  gatol, gstall, fdstep, intol;
+  PetscReal  gatol, gstall, fdstep, intol, odertol;
   /* theta: nb entries of B (tb: their index), nl Cholesky entries (tk, tl), ne error parameters */
   PetscInt   nt, nb, nl, ne;
   PetscInt  *tb, *tk, *tl;
@@ -26,15 +26,17 @@ typedef struct {
   PetscReal *J, *u, *w, *v0, *r, *vinv;
   PetscReal *H, *Ht, *A, *g, *gt, *d, *ztry, *m, *Lc, *bvec;
   PetscReal  dphidz[64];
-  PetscReal *vals;
+  PetscReal *vals, *curv, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite objective */
   PnlmeExactSum *acc;
   /* the outer iterations */
   Tao        tao;
   Vec        X, XL, XU;
+  Mat        H0;
   TaoConvergedReason reason;
   PetscReal  gnorm;
-  PetscInt   outer, nevals, nbad, nnotconv, nfinalfail;
-  PetscBool  converged, failed;
+  PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff;
+  PetscBool  converged, failed, fallback;
+  char       taotype[64];
   PetscLogEvent evobj, evmode;
 } PnlmeFOCEI;
 

@@ -142,19 +142,25 @@ PetscErrorCode PnlmeFOCEISubjectMode(PnlmeFit fit, const PnlmeSubject *s, const 
       *status = PNLME_FOCEI_CONVERGED;
       break;
     }
-    /* at most two prior SDs (Mahalanobis) per step */
-    for (PetscInt a = 0; a < nr; a++) dz[F->rk[a]] = F->d[a];
-    for (PetscInt k = 0; k < p; k++)
-      for (PetscInt l = 0; l < p; l++) q += dz[k] * pop->Oinv[k * p + l] * dz[l];
-    if (q > 4) {
-      PetscReal sc = 2 / PetscSqrtReal(q);
-      for (PetscInt k = 0; k < p; k++) dz[k] *= sc;
+    /* a step moves no component by more than two prior SDs or 0.5 (transformed scale), whichever is
+       larger: far from the data's region the model may be stiff or blow up */
+    q = 1;
+    for (PetscInt a = 0; a < nr; a++) {
+      PetscInt  k   = F->rk[a];
+      PetscReal lim = PetscMax(2 * PetscSqrtReal(pop->Omega[k * p + k]), 0.5);
+      dz[k]         = F->d[a];
+      if (PetscAbsReal(dz[k]) * q > lim) q = lim / PetscAbsReal(dz[k]);
     }
+    for (PetscInt k = 0; k < p; k++) dz[k] *= q;
     for (PetscInt k = 0; k < p; k++) F->ztry[k] = z[k] + dz[k];
     PetscCall(Evaluate(fit, F, s, m, F->ztry, F->ptry, F->stry, &phit, F->gt, F->Ht, &ok));
-    /* a decrease, or a full Gauss-Newton step small enough to be in its region of fast convergence
-       (where the objective's change is below its rounding) */
-    if (ok && (phit <= phi || (lambda == 0 && dmax < 1e-6))) {
+    /* a full Gauss-Newton step this small that does not decrease the objective: the mode is found to
+       the precision of the model's solution */
+    if (ok && phit > phi && lambda == 0 && dmax < 1e-6) {
+      *status = PNLME_FOCEI_CONVERGED;
+      break;
+    }
+    if (ok && phit <= phi) {
       for (PetscInt k = 0; k < p; k++) z[k] = F->ztry[k];
       t = F->pcur, F->pcur = F->ptry, F->ptry = t;
       t = F->scur, F->scur = F->stry, F->stry = t;
