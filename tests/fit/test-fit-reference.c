@@ -4,6 +4,7 @@
      -test_omega ka=0.544,...    -test_omega_rtol 0.25
      -test_a 0.724 -test_b 0.1 -test_a_rtol 0.05 (a and b)     -test_m2ll_min 331.5 -test_m2ll_max 332.6
      -test_error_a C=0.3,R=3 -test_error_b C=0.1 (per output, rtol -test_a_rtol)
+     -test_obj_min 330.52 -test_obj_max 330.54 (the estimator's own objective: FOCEI, Laplace)
    -test_out FILE writes the iteration history in hexadecimal, to compare runs bit for bit. */
 #include <pnlmetest.h>
 #include "fit/fitimpl.h"
@@ -38,7 +39,7 @@ static PetscErrorCode CheckList(PnlmeFit fit, const char opt[], PetscReal rtol, 
 static PetscErrorCode Run(void)
 {
   PnlmeFit         fit;
-  PetscReal        a, b, bref = 0, rtol = 0.05, otol = 0.25, batol = 0.15, atol = 0.05, aref = 0, lo = PETSC_NINFINITY, hi = PETSC_INFINITY;
+  PetscReal        a, b, bref = 0, rtol = 0.05, otol = 0.25, batol = 0.15, atol = 0.05, aref = 0, lo = PETSC_NINFINITY, hi = PETSC_INFINITY, olo = PETSC_NINFINITY, ohi = PETSC_INFINITY;
   PetscInt         niter, ncol;
   const PetscReal *hist;
   char             out[PETSC_MAX_PATH_LEN] = "";
@@ -52,6 +53,8 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_b", &bref, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_min", &lo, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_m2ll_max", &hi, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_obj_min", &olo, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_obj_max", &ohi, NULL));
   PetscCall(PnlmeFitCreateFromOptions(PETSC_COMM_WORLD, &fit));
   PetscCall(PnlmeFitSolve(fit));
   PetscCall(PnlmeFitView(fit, PETSC_VIEWER_STDOUT_WORLD));
@@ -77,6 +80,7 @@ static PetscErrorCode Run(void)
     }
   }
   PNLME_TEST_CHECK(fit->m2ll_is >= lo && fit->m2ll_is <= hi, "-2LL (IS) %.3f not in [%g, %g]", (double)fit->m2ll_is, (double)lo, (double)hi);
+  if (olo > PETSC_NINFINITY || ohi < PETSC_INFINITY) PNLME_TEST_CHECK(fit->objmethod && fit->m2ll_obj >= olo && fit->m2ll_obj <= ohi, "the %s objective %.4f not in [%g, %g]", fit->objmethod ? fit->objmethod : "(no)", (double)fit->m2ll_obj, (double)olo, (double)ohi);
   PNLME_TEST_CHECK(PetscIsNormalReal(fit->mcse_is) || fit->mcse_is == 0, "MC SE of -2LL is not finite");
   if (out[0]) {
     FILE *fp;
@@ -87,6 +91,7 @@ static PetscErrorCode Run(void)
       PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "\n"));
     }
     PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "m2ll %a\n", (double)fit->m2ll_is));
+    if (fit->objmethod) PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "objective %a\n", (double)fit->m2ll_obj));
     PetscCall(PetscFClose(PETSC_COMM_WORLD, fp));
   }
   PetscCall(PnlmeFitDestroy(&fit));

@@ -8,7 +8,8 @@
    derivatives themselves are checked at the operators).  Closed forms: the
    sensitivities against central differences of predictions (an entry is compared relative to the
    largest of its parameter's column, 1e-4 of it at least).  With -lang_compare TYPE, predictions and
-   sensitivities must also equal those of the model TYPE (-lang_cmptol, default 1e-10).
+   sensitivities must also equal those of the model TYPE (-lang_cmptol, default 1e-10), given a lag on
+   the compartments -lang_compare_lag CMT[,CMT] by -model_lag (a file whose doses have 'lag = ...').
    Parameters: -lang_phi v1,v2,... (natural scale); random points vary them by +-30%.
    Last, no allocation: PETSc's memory in use and the C heap in use (mallinfo2) are unchanged over 1000
    predictions with and without sensitivities. */
@@ -120,7 +121,7 @@ static PetscErrorCode Subject(PnlmeModel m, PnlmeEvent ev[], PetscReal tobs[], P
 
 static PetscErrorCode Run(void)
 {
-  char             file[PETSC_MAX_PATH_LEN] = "", cache[PETSC_MAX_PATH_LEN] = "", name[64], cmp[64] = "";
+  char             file[PETSC_MAX_PATH_LEN] = "", cache[PETSC_MAX_PATH_LEN] = "", name[64], cmp[64] = "", cmplag[64] = "";
   PetscReal        phi[MAXP], optol = 1e-5, senstol = 2e-3, cmptol = 1e-10, worst = 0, wsens = 0, wcmp = 0;
   PetscInt         nphi = MAXP, np;
   PetscBool        flg;
@@ -134,6 +135,7 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-lang_file", file, sizeof(file), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-lang_cache", cache, sizeof(cache), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-lang_compare", cmp, sizeof(cmp), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-lang_compare_lag", cmplag, sizeof(cmplag), NULL));
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-lang_phi", phi, &nphi, &flg));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-lang_optol", &optol, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-lang_senstol", &senstol, NULL));
@@ -169,7 +171,9 @@ static PetscErrorCode Run(void)
   if (cmp[0]) {
     PetscCall(PnlmeModelCreate(PETSC_COMM_WORLD, &c));
     PetscCall(PnlmeModelSetType(c, cmp));
+    if (cmplag[0]) PetscCall(PetscOptionsSetValue(NULL, "-model_lag", cmplag)); /* the C model's lag by option */
     PetscCall(PnlmeModelSetFromOptions(c));
+    if (cmplag[0]) PetscCall(PetscOptionsClearValue(NULL, "-model_lag"));
     PetscCall(PnlmeModelSetUp(c));
     PetscCall(PnlmeModelPredict(c, &s, phi, cpred, csens, &st));
     for (PetscInt j = 0; j < s.nobs; j++) {

@@ -407,7 +407,7 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
     PetscInt nsing = 0, nbound = 0;
     for (PetscInt c = 0; c < fit->nhist; c++) nsing += fit->sestat[c] == PNLME_SE_SINGULAR, nbound += fit->sestat[c] == PNLME_SE_ATBOUND;
     if (nsing) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the Fisher information is singular for %" PetscInt_FMT " parameter(s) (marked not identifiable): their SEs are not reported, the others' are computed without them\n", nsing));
-    if (nbound) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt_FMT " logit-normal typical value(s) at the bound 0 or 1 (marked at bound): no SE\n", nbound));
+    if (nbound) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt_FMT " parameter(s) at a bound (marked at bound; a logit-normal typical value at 0 or 1, or an error parameter gone to 0: the data carry no information on its size): no SE\n", nbound));
     if (!fit->fimok) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the Fisher information could not be inverted: no standard errors\n"));
   }
   if (fit->pop.nfloor) PetscCall(PetscViewerASCIIPrintf(v, "  warning: Omega was singular (a correlation near +-1) at %" PetscInt_FMT " M-steps; the eigenvalues of its correlation matrix were floored at 1e-6: the data do not support this Omega structure\n", fit->pop.nfloor));

@@ -41,10 +41,19 @@ static PetscInt OmegaPairs(PetscInt kind, PetscInt k, PetscInt l, PetscInt ab[2]
 /* Parameters the Fisher information cannot inform, set aside before the inversion (their SE is not a
    number, and estimates.csv says why): a logit-normal typical value at its bound (|logit| > 15), a
    zero diagonal, and the parameters that load (|v_i| > 0.1, at least the largest) on an eigenvector of
-   the scaled information D F D (D = diag(F)^-1/2) whose eigenvalue is below 1e-10 of the largest
+   the scaled information D F D (D = diag(F)^-1/2) whose eigenvalue is below 1e-10 of the largest; an
+   error parameter gone to 0 (ErrorAtZero) is at its bound
    (an SE inflated 10^5-fold: numerically singular).  Rank 0 decides, every rank follows (eigenvectors
    may differ in their last bits between nodes). */
 #define FIM_EIG_RTOL 1e-10
+
+/* an error parameter (a or b, positive) that has gone to 0: the information on its logarithm, theta^2
+   F_tt, is below 1e-4 (an RSE of 100 on the log scale: the data cannot tell theta from theta / e; a
+   combined error whose additive part vanishes against the proportional one, and the reverse) */
+static inline PetscBool ErrorAtZero(PetscReal theta, PetscReal Ftt)
+{
+  return (PetscBool)(PetscIsInfOrNanReal(Ftt) || theta * theta * Ftt < 1e-4);
+}
 static PetscErrorCode Identifiability(PnlmeFit fit, PetscInt nt, const PetscInt kind[], const PetscInt par[], const PetscReal F[], PetscInt flag[])
 {
   PetscMPIInt rank;
@@ -56,6 +65,7 @@ static PetscErrorCode Identifiability(PnlmeFit fit, PetscInt nt, const PetscInt 
     flag[t] = 0;
     PetscCall(PnlmeModelGetTransform(fit->model, par[t], &tr));
     if (kind[t] == TH_MU && tr == PNLME_TRANSFORM_LOGIT && PetscAbsReal(fit->pop.B[par[t]]) > 15) flag[t] = PNLME_SE_ATBOUND;
+    else if ((kind[t] == TH_A || kind[t] == TH_B) && ErrorAtZero(kind[t] == TH_A ? fit->pop.a[par[t]] : fit->pop.b[par[t]], F[t * nt + t])) flag[t] = PNLME_SE_ATBOUND;
     else if (!(F[t * nt + t] > 0) || PetscIsInfOrNanReal(F[t * nt + t])) flag[t] = PNLME_SE_SINGULAR;
   }
   if (!rank && nt <= 2000) {

@@ -135,7 +135,12 @@ static PetscErrorCode LangCreate(PnlmeModel m)
   PetscCall(PnlmeModelSetDescription(m, text));
   PetscCall(PnlmeModelSetParameters(m, d->nparam, d->pnames, tr));
   if (d->kind == PNLME_MODEL_ODE) PetscCall(PnlmeModelSetNumStates(m, d->nstate));
-  for (int k = 0; k < d->ndose; k++) PetscCall(PnlmeModelAddDoseCompartment(m, d->dosecmt[k], d->dosestate[k]));
+  for (int k = 0; k < d->ndose; k++) {
+    PetscCall(PnlmeModelAddDoseCompartment(m, d->dosecmt[k], d->dosestate[k]));
+    m->doselag[m->ndose - 1] = d->doselag[k]; /* a parameter of the model's own, or -1 */
+    m->dosebio[m->ndose - 1] = d->dosef[k];
+    m->ndoseparam += (d->doselag[k] >= 0) + (d->dosef[k] >= 0); /* predictions go through the dosed timeline */
+  }
   for (int k = 0; k < d->nout; k++) PetscCall(PnlmeModelAddOutput(m, d->onames[k], d->outcmt[k]));
   if (d->kind == PNLME_MODEL_ODE) {
     ops.rhs    = d->rhs;
@@ -400,12 +405,6 @@ PetscErrorCode PnlmeLangBuild(MPI_Comm comm, const char spec[], const char cache
   /* parse, check and generate: the same on every rank */
   PetscCall(PetscNew(&m));
   bad = LangParse(label, text, m, msg, sizeof(msg));
-  if (!bad)
-    for (int k = 0; k < m->ndose && !bad; k++)
-      if (m->doselag[k] >= 0 || m->dosef[k] >= 0) { /* wired when the model layer has per-dose lag and bioavailability */
-        bad = 1;
-        PetscCall(PetscSNPrintf(msg, sizeof(msg), "%s:%d:%d: lag and F of a dose compartment are parsed and differentiated, but this build's model layer cannot apply them yet", label, m->dpos[k].line, m->dpos[k].col));
-      }
   if (!bad) bad = LangGenerate(m, &src, msg, sizeof(msg));
   LangModelFree(m);
   PetscCall(PetscFree(m));

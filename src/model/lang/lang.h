@@ -96,7 +96,7 @@ PETSC_INTERN int LangParse(const char label[], const char text[], LangModel *, c
 PETSC_INTERN void LangModelFree(LangModel *);
 
 /* ---------------- generated code: its descriptor (the ABI between pnlme and the shared object) */
-#define PNLME_LANG_ABI 1
+#define PNLME_LANG_ABI 2
 typedef struct {
   int         abi, sizeof_int, sizeof_real;
   const char *description;
@@ -104,7 +104,7 @@ typedef struct {
   const char *const *pnames;
   const int         *transforms;
   const char *const *snames;
-  const int         *dosecmt, *dosestate, *doselag, *dosef; /* doselag/dosef: 1 if the dose has a lag / F expression */
+  const int         *dosecmt, *dosestate, *doselag, *dosef; /* doselag/dosef: the parameter that is the dose's lag / F, or -1 */
   const char *const *onames;
   const int         *outcmt;
   int (*rhs)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);

@@ -690,6 +690,9 @@ static void DoseStmt(Parser *p)
         Fail(p, a.line, a.col, "the %s of a dose may use parameters only", k.text);
       }
     free(mark);
+    /* the model layer shifts and scales a dose by a parameter, with exact sensitivities through the
+       event driver; an expression would need its derivatives there too */
+    if (m->g.n[e].op != LN_P) Fail(p, a.line, a.col, "the %s of a dose must be one of the model's parameters (for example '%s = %s'), not an expression", k.text, k.text, strcmp(k.text, "lag") ? "F1" : "Tlag");
     *slot = e;
   }
   m->ndose++;

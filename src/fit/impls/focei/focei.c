@@ -6,7 +6,7 @@
    Gauss-Newton (Levenberg-Marquardt on the Fisher-weighted normal equations of the pseudo-data form),
    warm-started from the mode of the previous outer evaluation.  Without interaction (FOCE) the
    residual variances are those of the population prediction.
-   Subject objective (objective.c) at the mode, with J = d f / d z there and A = Omega^-1 + J^T V^-1 J
+   Subject objective (inner.c) at the mode, with J = d f / d z there and A = Omega^-1 + J^T V^-1 J
    on the random effects:
      focei: the marginal of the model linearised at the mode (Beal & Sheiner; nlme's Lindstrom-Bates
             likelihood):  r^T C^-1 r + log det C + n log 2 pi, C = J Omega J^T + V, r = y - f - J (m - z),
@@ -15,7 +15,9 @@
      laplace: -2 log p(y | z) + (z - m)^T Omega^-1 (z - m) + log det Omega + log det A with the Fisher
             weights W of the error model in place of V^-1 (equal to FOCE for an additive error); exact
             for censored observations (their interval probabilities).
-   Outer problem: TAO (bound-constrained limited-memory quasi-Newton, BLMVM) over theta = (the free
+   Outer problem: TAO (bound-constrained limited-memory quasi-Newton, BLMVM, started from the diagonal
+   of the Hessian that the central differences give; after a line search that fails far from a
+   stationary point, the trust-region BQNKTR from there) over theta = (the free
    entries of B, the Cholesky factor of Omega per block with log diagonal, log a, log b per output);
    its gradient by central differences of the objective (each difference re-solves every mode; the
    analytic gradient would need the second derivatives of the model through d z_i / d theta).  Every
@@ -28,7 +30,7 @@
 
 static const PnlmeOption FOCEIOptions[] = {
   {"-focei_interaction", PNLME_OPT_BOOL, "true", NULL, NULL, "Residual variances at the conditional mode (FOCEI); false: at the population prediction (FOCE). Laplace always interacts"},
-  {"-focei_max_it", PNLME_OPT_INT, "500", "[1, 1000000]", NULL, "Most outer (TAO) iterations"},
+  {"-focei_max_it", PNLME_OPT_INT, "500", "[0, 1000000]", NULL, "Most outer (TAO) iterations; 0: the objective at the initial values only (NONMEM MAXEVAL=0), then the post-fit there"},
   {"-focei_gatol", PNLME_OPT_REAL, "1e-4", "(0, inf)", NULL, "Converged when the gradient norm of the objective (-2LL units) is below this"},
   {"-focei_gstall", PNLME_OPT_REAL, "1", "[0, inf)", NULL, "Iterations that stall (line search or trust region) below this gradient norm have converged at the precision of the objective"},
   {"-focei_ode_rtol", PNLME_OPT_REAL, "1e-9", "(0, 1)", NULL, "Relative ODE tolerance of the outer iterations, if tighter than -ode_rtol (their gradient is a difference of objectives)"},
@@ -411,10 +413,22 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
     PetscCall(TaoGetType(F->tao, &tt));
     PetscCall(PetscStrncpy(F->taotype, tt, sizeof(F->taotype)));
   }
-  PetscCall(InitialHessian(fit));
-  PetscCall(TaoSolve(F->tao));
-  PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
-  {
+  if (!F->maxit) { /* the objective and its gradient at the initial values, nothing moves */
+    Vec       G;
+    PetscReal f;
+    PetscCall(VecDuplicate(F->X, &G));
+    PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
+    PetscCall(VecNorm(G, NORM_2, &F->gnorm));
+    PetscCall(VecDestroy(&G));
+    fit->m2ll_obj = f;
+    F->reason     = TAO_CONVERGED_USER;
+    F->evalonly   = PETSC_TRUE;
+  } else {
+    PetscCall(InitialHessian(fit));
+    PetscCall(TaoSolve(F->tao));
+    PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
+  }
+  if (!F->evalonly) {
     PetscInt  its;
     PetscReal f, cnorm, xdiff;
     PetscBool isblmvm;
@@ -438,8 +452,8 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
       fit->m2ll_obj = f;
     }
   }
-  F->converged = (PetscBool)(F->reason > 0 || (F->gnorm <= F->gstall && F->reason != TAO_DIVERGED_MAXITS && F->reason != TAO_DIVERGED_MAXFCN));
-  if (!F->converged && fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s: warning: the outer iterations did not converge (%s, gradient norm %g)\n", fit->label, TaoConvergedReasons[F->reason], (double)F->gnorm));
+  F->converged = F->evalonly ? (PetscBool)!F->nbad : (PetscBool)(F->reason > 0 || (F->gnorm <= F->gstall && F->reason != TAO_DIVERGED_MAXITS && F->reason != TAO_DIVERGED_MAXFCN));
+  if (!F->converged && !F->evalonly && fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s: warning: the outer iterations did not converge (%s, gradient norm %g)\n", fit->label, TaoConvergedReasons[F->reason], (double)F->gnorm));
   PetscCall(VecGetArray(F->X, &x));
   PetscCall(PetscArraycpy(F->theta, x, nt));
   PetscCall(VecRestoreArray(F->X, &x));
@@ -471,9 +485,10 @@ static PetscErrorCode View_FOCEI(PnlmeFit fit, PetscViewer v, const char errdesc
   PetscInt64  tot[2], loc[2] = {fit->nproposed, fit->nfailed};
   PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
-  PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, F->outer, F->fallback ? "blmvm, then bqnktr" : F->taotype, TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
+  if (F->evalonly) PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters: the objective at the initial values (-focei_max_it 0; gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, (double)F->gnorm, errdesc));
+  else PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, F->outer, F->fallback ? "blmvm, then bqnktr" : F->taotype, TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
   PetscCall(PetscViewerASCIIPrintf(v, "  objective (-2LL, %s) %.6f in %.3f s; %" PetscInt_FMT " evaluations of the objective with its gradient (central differences, %" PetscInt_FMT " points each)\n", F->laplace ? "Laplace" : "linearised at the modes", (double)fit->m2ll_obj, (double)fit->walltime, F->nevals, 2 * F->nt + 1));
-  if (!F->converged) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the outer iterations did not converge (%s): the estimates are those of the last iteration\n", TaoConvergedReasons[F->reason]));
+  if (!F->converged && !F->evalonly) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the outer iterations did not converge (%s): the estimates are those of the last iteration\n", TaoConvergedReasons[F->reason]));
   if (F->nbad) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " trial points some subject had no conditional mode (the model failed): the line search backed away\n", F->nbad));
   if (F->nnotconv) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " evaluations some mode search stopped at -focei_inner_max_it before converging\n", F->nnotconv));
   if (F->nfinalfail) PetscCall(PetscViewerASCIIPrintf(v, "  warning: %" PetscInt_FMT " subjects have no conditional mode at the estimates (the model fails): their posterior is the prior\n", F->nfinalfail));

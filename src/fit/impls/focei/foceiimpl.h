@@ -35,7 +35,7 @@ typedef struct {
   TaoConvergedReason reason;
   PetscReal  gnorm;
   PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff;
-  PetscBool  converged, failed, fallback;
+  PetscBool  converged, failed, fallback, evalonly; /* evalonly: -focei_max_it 0 */
   char       taotype[64];
   PetscLogEvent evobj, evmode;
 } PnlmeFOCEI;
