@@ -34,6 +34,7 @@ static const PnlmeOption FOCEIOptions[] = {
   {"-focei_gatol", PNLME_OPT_REAL, "1e-4", "(0, inf)", NULL, "Converged when the gradient norm of the objective (-2LL units) is below this"},
   {"-focei_gstall", PNLME_OPT_REAL, "1", "[0, inf)", NULL, "Iterations that stall (line search or trust region) below this gradient norm have converged at the precision of the objective"},
   {"-focei_ode_rtol", PNLME_OPT_REAL, "1e-9", "(0, 1)", NULL, "Relative ODE tolerance of the outer iterations, if tighter than -ode_rtol (their gradient is a difference of objectives)"},
+  {"-focei_ftol", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "Converged when the objective (-2LL units) decreased by less than this over the last 10 outer iterations (a flat ridge; 0: never)"},
   {"-focei_fd_step", PNLME_OPT_REAL, "1e-4", "(0, 0.1]", NULL, "Central-difference step of the gradient, relative to max(1, |theta_k|)"},
   {"-focei_inner_max_it", PNLME_OPT_INT, "100", "[1, 100000]", NULL, "Most Gauss-Newton iterations of a conditional-mode search"},
   {"-focei_inner_tol", PNLME_OPT_REAL, "1e-10", "(0, 1)", NULL, "A mode search has converged when its Gauss-Newton step is below this (largest component, transformed scale)"},
@@ -59,6 +60,7 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_gstall", &F->gstall, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_ode_rtol", &F->odertol, NULL));
   fit->iterrtol = F->odertol;
+  PetscCall(PnlmeOptionsGetReal(obj, "-focei_ftol", &F->ftol, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_fd_step", &F->fdstep, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_inner_max_it", &F->inmaxit, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_inner_tol", &F->intol, NULL));
@@ -337,6 +339,11 @@ static PetscErrorCode Monitor(Tao tao, void *vfit)
   PetscCall(PnlmeFitRecordHistory(fit, its));
   fit->cdll[its] = f;
   F->gnorm       = gnorm;
+  /* a flat ridge: the objective no longer decreases by -focei_ftol over 10 iterations */
+  if (F->ftol > 0 && its >= 10 && fit->cdll[its - 10] - f < F->ftol) {
+    PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
+    F->flat = PETSC_TRUE;
+  }
   PetscCall(PnlmeFitPrintProgress(fit, fit->label, its, fit->K1, "-2LL", f));
   PetscFunctionReturn(0);
 }
@@ -486,7 +493,7 @@ static PetscErrorCode View_FOCEI(PnlmeFit fit, PetscViewer v, const char errdesc
   PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
   if (F->evalonly) PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters: the objective at the initial values (-focei_max_it 0; gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, (double)F->gnorm, errdesc));
-  else PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, F->outer, F->fallback ? "blmvm, then bqnktr" : F->taotype, TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
+  else PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, F->outer, F->fallback ? "blmvm, then bqnktr" : F->taotype, F->flat ? "the objective changed by less than -focei_ftol in 10 iterations" : TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
   PetscCall(PetscViewerASCIIPrintf(v, "  objective (-2LL, %s) %.6f in %.3f s; %" PetscInt_FMT " evaluations of the objective with its gradient (central differences, %" PetscInt_FMT " points each)\n", F->laplace ? "Laplace" : "linearised at the modes", (double)fit->m2ll_obj, (double)fit->walltime, F->nevals, 2 * F->nt + 1));
   if (!F->converged && !F->evalonly) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the outer iterations did not converge (%s): the estimates are those of the last iteration\n", TaoConvergedReasons[F->reason]));
   if (F->nbad) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " trial points some subject had no conditional mode (the model failed): the line search backed away\n", F->nbad));
@@ -521,6 +528,7 @@ static PetscErrorCode CreateCommon(PnlmeFit fit, PetscBool laplace)
   F->maxit                 = 500;
   F->gatol                 = 1e-4;
   F->gstall                = 1;
+  F->ftol                  = 1e-2;
   F->odertol               = 1e-9;
   F->fdstep                = 1e-4;
   F->inmaxit               = 100;

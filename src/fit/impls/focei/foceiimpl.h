@@ -11,7 +11,7 @@ enum { PNLME_FOCEI_CONVERGED, PNLME_FOCEI_NOTCONVERGED, PNLME_FOCEI_FAILED };
 typedef struct {
   PetscBool  laplace, interaction;
   PetscInt   maxit, inmaxit, ndraws_mom;
-  PetscReal  gatol, gstall, fdstep, intol, odertol;
+  PetscReal  gatol, gstall, ftol, fdstep, intol, odertol;
   /* theta: nb entries of B (tb: their index), nl Cholesky entries (tk, tl), ne error parameters */
   PetscInt   nt, nb, nl, ne;
   PetscInt  *tb, *tk, *tl;
@@ -35,7 +35,7 @@ typedef struct {
   TaoConvergedReason reason;
   PetscReal  gnorm;
   PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff;
-  PetscBool  converged, failed, fallback, evalonly; /* evalonly: -focei_max_it 0 */
+  PetscBool  converged, failed, fallback, evalonly, flat; /* evalonly: -focei_max_it 0 */
   char       taotype[64];
   PetscLogEvent evobj, evmode;
 } PnlmeFOCEI;
