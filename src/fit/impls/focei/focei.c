@@ -183,7 +183,8 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCall(PetscMalloc4(mo, &F->w, mo, &F->v0, mo, &F->r, mo, &F->vinv));
   PetscCall(PetscMalloc6(p * p, &F->H, p * p, &F->Ht, p * p, &F->A, p, &F->g, p, &F->gt, p, &F->d));
   PetscCall(PetscMalloc4(p, &F->ztry, p, &F->m, p * p, &F->Lc, p, &F->bvec));
-  PetscCall(PetscMalloc4(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv));
+  PetscCall(PetscMalloc5(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast));
+  PetscCall(PetscArrayzero(F->glast, F->nt));
   F->pcur = F->predb, F->scur = F->sensb, F->ptry = F->predc, F->stry = F->sensc;
   F->nr   = 0;
   for (PetscInt k = 0; k < p; k++)
@@ -201,7 +202,7 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PetscCall(PetscFree4(F->w, F->v0, F->r, F->vinv));
   PetscCall(PetscFree6(F->H, F->Ht, F->A, F->g, F->gt, F->d));
   PetscCall(PetscFree4(F->ztry, F->m, F->Lc, F->bvec));
-  PetscCall(PetscFree4(F->thw, F->vals, F->acc, F->curv));
+  PetscCall(PetscFree5(F->thw, F->vals, F->acc, F->curv, F->glast));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
@@ -273,15 +274,17 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   if (PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
   PetscCall(VecGetArray(G, &g));
   if (bad) { /* a wall the line search backs away from: far above the last objective (finite, so that
-                 its interpolation shrinks the step instead of failing) */
+                 its interpolation shrinks the step instead of failing), with the last finite gradient
+                 (a zero gradient would read as convergence) */
     F->nbad++;
     *f = F->flast + 1e3 * (PetscAbsReal(F->flast) + 1);
-    for (PetscInt t = 0; t < nt; t++) g[t] = 0;
+    for (PetscInt t = 0; t < nt; t++) g[t] = F->glast[t];
   } else {
     *f       = F->vals[0];
     F->flast = *f;
     for (PetscInt t = 0; t < nt; t++) {
       g[t]        = (F->vals[1 + 2 * t] - F->vals[2 + 2 * t]) / (2 * h[t]);
+      F->glast[t] = g[t];
       F->curv[t]  = (F->vals[1 + 2 * t] + F->vals[2 + 2 * t] - 2 * F->vals[0]) / (h[t] * h[t]); /* the diagonal of the Hessian, for free */
     }
   }

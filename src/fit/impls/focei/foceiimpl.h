@@ -26,7 +26,7 @@ typedef struct {
   PetscReal *J, *u, *w, *v0, *r, *vinv;
   PetscReal *H, *Ht, *A, *g, *gt, *d, *ztry, *m, *Lc, *bvec;
   PetscReal  dphidz[64];
-  PetscReal *vals, *curv, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite objective */
+  PetscReal *vals, *curv, *glast, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite gradient and objective */
   PnlmeExactSum *acc;
   /* the outer iterations */
   Tao        tao;
