@@ -6,7 +6,8 @@
 # cases (default "theo warfarin neonates189"): theo (theophylline WT, additive error), warfarin
 # (warfarin PK with lag, combined2 error), neonates189 (the 189-subject neonatal set, ODE model),
 # neonates2425 (the 2425-subject synthetic cohort with the true covariates: simulated first into
-# out/cohort2425.csv; tens of minutes for FOCEI on 2 cores).
+# out/cohort2425.csv; tens of minutes for FOCEI on 2 cores).  With R and nlme installed (Debian:
+# r-base-core, r-cran-nlme), the theo case also runs R nlme on the same model (bench/focei_nlme.R).
 set -euo pipefail
 B=${1:-build}
 NP=${2:-2}
@@ -38,4 +39,7 @@ for c in $CASES; do
   *) echo "unknown case $c" >&2; exit 2 ;;
   esac
   for e in saem focei; do run "$c" "$e" "${args[@]}"; done
+  if [ "$c" = theo ] && command -v Rscript > /dev/null && Rscript -e 'quit(status = !requireNamespace("nlme", quietly = TRUE))' > /dev/null 2>&1; then
+    Rscript bench/focei_nlme.R input/theophylline/theo_sd.csv   # R nlme side by side (Debian r-cran-nlme)
+  fi
 done

@@ -178,15 +178,14 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCall(ThetaLayout(fit, F));
   PetscCheck(F->nt <= PNLME_FOCEI_MAX_THETA, comm, PETSC_ERR_SUP, "-estimator %s: at most %d population parameters", ((PetscObject)fit)->type_name, PNLME_FOCEI_MAX_THETA);
   PetscCheck(F->nt > 0, comm, PETSC_ERR_USER, "-estimator %s: no population parameter to estimate", ((PetscObject)fit)->type_name);
-  PetscCall(PetscCalloc2(fit->nlocal * p, &F->zhat, fit->nlocal * p * p, &F->chol));
-  PetscCall(PetscMalloc6(mo, &F->predb, mo * p, &F->sensb, mo, &F->predc, mo * p, &F->sensc, mo * p, &F->J, mo, &F->u));
-  PetscCall(PetscMalloc4(mo, &F->w, mo, &F->v0, mo, &F->r, mo, &F->vinv));
-  PetscCall(PetscMalloc6(p * p, &F->H, p * p, &F->Ht, p * p, &F->A, p, &F->g, p, &F->gt, p, &F->d));
+  PetscCall(PetscCalloc3(fit->nlocal * p, &F->zhat, fit->nlocal * p, &F->zacc, fit->nlocal * p * p, &F->chol));
+  PetscCall(PetscMalloc5(mo * p, &F->J, mo, &F->w, mo, &F->r, mo, &F->vinv, p * p, &F->A));
+  PetscCall(PnlmeModeWorkCreate(fit, F->intol, F->inmaxit, &F->mw)); /* the mode search (fit/post/mode.c) */
+  F->mw->interaction = F->interaction;
   PetscCall(PetscMalloc4(p, &F->ztry, p, &F->m, p * p, &F->Lc, p, &F->bvec));
-  PetscCall(PetscMalloc5(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast));
+  PetscCall(PetscMalloc6(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast, F->nt, &F->thc));
   PetscCall(PetscArrayzero(F->glast, F->nt));
-  F->pcur = F->predb, F->scur = F->sensb, F->ptry = F->predc, F->stry = F->sensc;
-  F->nr   = 0;
+  F->nr = 0;
   for (PetscInt k = 0; k < p; k++)
     if (!fit->pop.fixed[k]) F->rk[F->nr++] = k;
   PetscFunctionReturn(0);
@@ -197,17 +196,18 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
   PetscFunctionBegin;
   PetscCall(PetscFree6(F->tb, F->tk, F->tl, F->lo, F->hi, F->theta));
-  PetscCall(PetscFree2(F->zhat, F->chol));
-  PetscCall(PetscFree6(F->predb, F->sensb, F->predc, F->sensc, F->J, F->u));
-  PetscCall(PetscFree4(F->w, F->v0, F->r, F->vinv));
-  PetscCall(PetscFree6(F->H, F->Ht, F->A, F->g, F->gt, F->d));
+  PetscCall(PetscFree3(F->zhat, F->zacc, F->chol));
+  PetscCall(PetscFree5(F->J, F->w, F->r, F->vinv, F->A));
+  PetscCall(PnlmeModeWorkDestroy(&F->mw));
   PetscCall(PetscFree4(F->ztry, F->m, F->Lc, F->bvec));
-  PetscCall(PetscFree5(F->thw, F->vals, F->acc, F->curv, F->glast));
+  PetscCall(PetscFree6(F->thw, F->vals, F->acc, F->curv, F->glast, F->thc));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
 
-/* Every subject at theta: its mode (from zhat; stored back when `store`) and objective, summed
+/* Every subject at theta: its mode (searched from zacc, the modes of the last accepted iterate, so that
+   the objective at a point does not depend on the trial points evaluated before it; stored into zhat
+   when `store`) and objective, summed
    exactly into acc[slot]; failures counted in acc[2 nt + 1] (no mode: the model fails at the start
    and at the individual mean) and acc[2 nt + 2] (a mode search that did not converge) */
 static PetscErrorCode SumSubjects(PnlmeFit fit, const PetscReal th[], PetscInt slot, PetscBool store)
@@ -222,14 +222,14 @@ static PetscErrorCode SumSubjects(PnlmeFit fit, const PetscReal th[], PetscInt s
     PetscInt  status;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     PnlmePopMean(&fit->pop, fit->x + i * fit->q, F->m);
-    PetscCall(PetscArraycpy(F->ztry, F->zhat + i * p, p));
-    PetscCall(PnlmeFOCEISubjectMode(fit, &s, F->m, F->ztry, &status));
-    if (status == PNLME_FOCEI_FAILED) {
+    PetscCall(PetscArraycpy(F->ztry, F->zacc + i * p, p));
+    PetscCall(PnlmeSubjectMode(fit, F->mw, &s, F->m, F->ztry, &status));
+    if (status == PNLME_MODE_FAILED) {
       PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
       F->failed = PETSC_TRUE;
       continue;
     }
-    if (status == PNLME_FOCEI_NOTCONVERGED) PnlmeExactSumAdd(&F->acc[2 * nt + 2], 1);
+    if (status == PNLME_MODE_NOTCONVERGED) PnlmeExactSumAdd(&F->acc[2 * nt + 2], 1);
     PetscCall(PnlmeFOCEISubjectObjective(fit, &s, F->m, F->ztry, &ofv));
     if (!PetscIsNormalReal(ofv) && ofv != 0) {
       PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
@@ -258,6 +258,7 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   PnlmeExactSumReset(F->acc, np + 2);
   F->failed = PETSC_FALSE;
   PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
+  PetscCall(PetscArraycpy(F->thc, x, nt));
   for (PetscInt t = 0; t < nt; t++) {
     h[t] = F->fdstep * PetscMax(1.0, PetscAbsReal(x[t]));
     for (PetscInt sgn = 0; sgn < 2; sgn++) {
@@ -321,6 +322,21 @@ static PetscErrorCode InitialHessian(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
+/* an accepted iterate: its modes become the start of every later search.  They are those of the last
+   objective evaluation when it was at this point (a line search ends at its last trial); otherwise
+   (a trust region that rejected its last trial) they are searched again here. */
+static PetscErrorCode AcceptModes(PnlmeFit fit, const PetscReal x[])
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PetscFunctionBegin;
+  if (memcmp(x, F->thc, (size_t)F->nt * sizeof(PetscReal))) {
+    PetscCall(SumSubjects(fit, x, 2 * F->nt + 2, PETSC_TRUE)); /* a scratch slot: only the modes are kept */
+    PetscCall(PetscArraycpy(F->thc, x, F->nt));
+  }
+  PetscCall(PetscArraycpy(F->zacc, F->zhat, fit->nlocal * fit->p));
+  PetscFunctionReturn(0);
+}
+
 /* one history row per outer iteration (0: the start), the progress line */
 static PetscErrorCode Monitor(Tao tao, void *vfit)
 {
@@ -337,6 +353,7 @@ static PetscErrorCode Monitor(Tao tao, void *vfit)
   if (its >= fit->K1) PetscFunctionReturn(0);
   PetscCall(TaoGetSolution(tao, &X));
   PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(AcceptModes(fit, x));
   PetscCall(PnlmeFOCEISetTheta(fit, x));
   PetscCall(VecRestoreArrayRead(X, &x));
   PetscCall(PnlmeFitRecordHistory(fit, its));
@@ -364,9 +381,9 @@ static PetscErrorCode Finalize(PnlmeFit fit, const PetscReal th[])
     PetscInt status;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * p);
-    PetscCall(PetscArraycpy(F->ztry, F->zhat + i * p, p));
-    PetscCall(PnlmeFOCEISubjectMode(fit, &s, fit->mi + i * p, F->ztry, &status));
-    if (status == PNLME_FOCEI_FAILED) { /* the individual mean and the prior */
+    PetscCall(PetscArraycpy(F->ztry, F->zacc + i * p, p)); /* from the accepted iterate's modes */
+    PetscCall(PnlmeSubjectMode(fit, F->mw, &s, fit->mi + i * p, F->ztry, &status));
+    if (status == PNLME_MODE_FAILED) { /* the individual mean and the prior */
       nfail++;
       PetscCall(PetscArraycpy(F->ztry, fit->mi + i * p, p));
       for (PetscInt k = 0; k < p; k++)
@@ -393,6 +410,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   PetscCall(PetscTime(&t0));
   PetscCall(PnlmeFitCheckStart(fit));
   for (PetscInt i = 0; i < fit->nlocal; i++) PnlmePopMean(&fit->pop, fit->x + i * fit->q, F->zhat + i * p); /* modes start at the individual means */
+  PetscCall(PetscArraycpy(F->zacc, F->zhat, fit->nlocal * p));
   ThetaFromPop(fit, F, F->theta);
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, nt, &F->X));
   PetscCall(VecDuplicate(F->X, &F->XL));

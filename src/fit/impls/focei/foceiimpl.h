@@ -2,11 +2,10 @@
    inner.c: the conditional-mode search and a subject's objective). */
 #pragma once
 #include "fit/fitimpl.h"
+#include "fit/post/mode.h"
 
 #define PNLME_FOCEI_MAX_THETA 4096
 #define PNLME_FOCEI_SUBSTREAM_MOMENTS ((uint64_t)5 << 32)
-
-enum { PNLME_FOCEI_CONVERGED, PNLME_FOCEI_NOTCONVERGED, PNLME_FOCEI_FAILED };
 
 typedef struct {
   PetscBool  laplace, interaction;
@@ -19,14 +18,12 @@ typedef struct {
   /* the random effects (parameters with one) */
   PetscInt   nr, rk[64];
   /* per local subject: the mode at the last base point; the Cholesky factor of A^-1 (posterior) */
-  PetscReal *zhat, *chol;
-  /* work of one subject, sized at SetUp */
-  PetscReal *predb, *sensb, *predc, *sensc; /* two points: the accepted one and the trial */
-  PetscReal *pcur, *scur, *ptry, *stry;
-  PetscReal *J, *u, *w, *v0, *r, *vinv;
-  PetscReal *H, *Ht, *A, *g, *gt, *d, *ztry, *m, *Lc, *bvec;
-  PetscReal  dphidz[64];
-  PetscReal *vals, *curv, *glast, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite gradient and objective */
+  PetscReal *zhat, *zacc, *chol; /* modes: of the last evaluation at a centre point, of the last accepted iterate */
+  /* the mode search (its predictions and sensitivities at the mode: mw->pcur, mw->scur) and the work
+     of one subject's objective, sized at SetUp */
+  PnlmeModeWork *mw;
+  PetscReal *J, *w, *r, *vinv, *A, *ztry, *m, *Lc, *bvec;
+  PetscReal *vals, *curv, *glast, *thc, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite gradient; the centre point of the last evaluation; the last finite objective */
   PnlmeExactSum *acc;
   /* the outer iterations */
   Tao        tao;
@@ -41,10 +38,7 @@ typedef struct {
 } PnlmeFOCEI;
 
 PETSC_INTERN PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit, const PetscReal th[]);
-/* the conditional mode of subject s (individual mean m) from z (in: the start; out: the mode);
-   F->pcur/scur hold the predictions and sensitivities there */
-PETSC_INTERN PetscErrorCode PnlmeFOCEISubjectMode(PnlmeFit, const PnlmeSubject *, const PetscReal m[], PetscReal z[], PetscInt *status);
-/* the subject's objective at its mode (after PnlmeFOCEISubjectMode) */
+/* the subject's objective at its mode (after PnlmeSubjectMode with F->mw) */
 PETSC_INTERN PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit, const PnlmeSubject *, const PetscReal m[], const PetscReal z[], PetscReal *ofv);
 /* the lower Cholesky factor of A^-1 (Fisher weights) at the mode, [p x p], zero rows for the parameters without random effect */
 PETSC_INTERN PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit, const PnlmeSubject *, PetscReal chol[]);
