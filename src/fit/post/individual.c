@@ -39,7 +39,7 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
     if (status == PNLME_MODE_FAILED) {
       nfail++;
       PetscCall(PetscArraycpy(z, fit->cmean + i * p, p));
-    } else if (status == PNLME_MODE_NOTCONVERGED && !(PnlmeModeGradientNorm(W) <= fit->mapgtol)) nfail++;
+    } else if (status == PNLME_MODE_NOTCONVERGED && !(PnlmeModeGradientNorm(W, z) <= fit->mapgtol)) nfail++;
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));
   fit->nmapfail = nfail;

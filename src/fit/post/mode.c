@@ -41,10 +41,15 @@ PetscErrorCode PnlmeModeWorkDestroy(PnlmeModeWork **W)
   PetscFunctionReturn(0);
 }
 
-PetscReal PnlmeModeGradientNorm(const PnlmeModeWork *F)
+PetscReal PnlmeModeGradientNorm(const PnlmeModeWork *F, const PetscReal z[])
 {
   PetscReal s = 0;
-  for (PetscInt a = 0; a < F->nr; a++) s += F->g[a] * F->g[a];
+  for (PetscInt a = 0; a < F->nr; a++) {
+    PetscInt k = F->rk[a];
+    /* projected: a component at a side of the box with the descent direction outwards does not count */
+    if (F->lo && ((z[k] <= F->lo[k] && F->g[a] > 0) || (z[k] >= F->hi[k] && F->g[a] < 0))) continue;
+    s += F->g[a] * F->g[a];
+  }
   return 0.5 * PetscSqrtReal(s); /* g is of -2 log p */
 }
 
@@ -201,7 +206,9 @@ PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubje
       *status = PNLME_MODE_CONVERGED;
       break;
     }
-    if (ok && phit <= phi) {
+    /* a decrease (strict: a step that leaves the objective unchanged at the precision of the model is a
+       stall, and the damping grows until the search ends) */
+    if (ok && phit < phi) {
       for (PetscInt k = 0; k < p; k++) z[k] = F->ztry[k];
       t = F->pcur, F->pcur = F->ptry, F->ptry = t;
       t = F->scur, F->scur = F->stry, F->stry = t;

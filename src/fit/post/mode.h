@@ -25,5 +25,5 @@ PETSC_INTERN PetscErrorCode PnlmeModeWorkDestroy(PnlmeModeWork **);
 /* the conditional mode of subject s (individual mean m): z in: the start, out: the mode;
    min_z -2 log p(y | z) + (z - m)^T Omega^-1 (z - m).  Allocates nothing. */
 PETSC_INTERN PetscErrorCode PnlmeSubjectMode(PnlmeFit, PnlmeModeWork *, const PnlmeSubject *, const PetscReal m[], PetscReal z[], PetscInt *status);
-/* the gradient norm of -log p(y | z) - log p(z) at the mode of the last search (its last evaluation) */
-PETSC_INTERN PetscReal PnlmeModeGradientNorm(const PnlmeModeWork *);
+/* the gradient norm of -log p(y | z) - log p(z) at z, the result of the last search (projected on the box) */
+PETSC_INTERN PetscReal PnlmeModeGradientNorm(const PnlmeModeWork *, const PetscReal z[]);

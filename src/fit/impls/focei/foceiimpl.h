@@ -31,8 +31,9 @@ typedef struct {
   Mat        H0;
   TaoConvergedReason reason;
   PetscReal  gnorm;
-  PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff;
-  PetscBool  converged, failed, fallback, evalonly, flat; /* evalonly: -focei_max_it 0 */
+  PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff, nfar;
+  PetscBool  converged, failed, fallback, evalonly, flat, hasacc; /* hasacc: facc is the objective of an accepted iterate */
+  PetscReal  facc; /* evalonly: -focei_max_it 0 */
   char       taotype[64];
   PetscLogEvent evobj, evmode;
 } PnlmeFOCEI;
