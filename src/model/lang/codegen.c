@@ -382,7 +382,7 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
     {
       int lagf[2][16];
       for (int k = 0; k < m->ndose; k++) {
-        lagf[0][k] = m->doselag[k] >= 0 ? m->g.n[m->doselag[k]].idx : -1; /* the parameter (compile.c checks) */
+        lagf[0][k] = m->doselag[k] >= 0 ? m->g.n[m->doselag[k]].idx : -1; /* the parameter (parse.c checks that it is one) */
         lagf[1][k] = m->dosef[k] >= 0 ? m->g.n[m->dosef[k]].idx : -1;
       }
       Put(&b, "\n");

@@ -244,7 +244,12 @@ static PetscErrorCode SumSubjects(PnlmeFit fit, const PetscReal th[], PetscInt s
   PetscFunctionReturn(0);
 }
 
-/* objective at theta and its gradient by central differences: 2 nt + 1 points, one reduction */
+/* Objective at theta and its gradient by central differences: the centre (one reduction), then its 2 nt
+   neighbours (one more).  A centre where some subject has no objective is a wall the line search backs
+   away from: far above the last objective (finite, so that its interpolation shrinks the step instead
+   of failing).  A centre far above the accepted iterate is returned without its gradient: the line
+   search only backs away from it (the neighbours' mode searches are most of the cost).  Both return
+   the last finite gradient (a zero gradient would read as convergence). */
 static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
 {
   PnlmeFit         fit = (PnlmeFit)vfit;
@@ -261,17 +266,21 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   F->failed = PETSC_FALSE;
   PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
   PetscCall(PetscArraycpy(F->thc, x, nt));
-  if (F->hasacc) { /* a trial point far above the accepted iterate: the line search only backs away from
-                      it, its gradient is not needed (the neighbours' mode searches are most of the cost) */
+  {
     PnlmeExactSum c[3] = {F->acc[0], F->acc[np], F->acc[np + 1]};
     PetscReal     fc;
+    PetscBool     badc, far;
     PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), 3, c));
-    fc = PnlmeExactSumValue(&c[0]);
-    if (!(PnlmeExactSumValue(&c[1]) > 0) && fc > F->facc + PetscMax(10.0, 0.01 * PetscAbsReal(F->facc))) {
+    fc   = PnlmeExactSumValue(&c[0]);
+    badc = (PetscBool)(PnlmeExactSumValue(&c[1]) > 0);
+    far  = (PetscBool)(!badc && F->hasacc && fc > F->facc + PetscMax(10.0, 0.01 * PetscAbsReal(F->facc)));
+    if (badc || far) {
       PetscCall(VecRestoreArrayRead(X, &x));
-      F->nevals++, F->nfar++;
+      F->nevals++;
       if (PnlmeExactSumValue(&c[2]) > 0) F->nnotconv++;
-      *f = fc;
+      if (badc) F->nbad++;
+      else F->nfar++;
+      *f = badc ? F->flast + 1e3 * (PetscAbsReal(F->flast) + 1) : fc;
       PetscCall(VecGetArray(G, &g));
       for (PetscInt t = 0; t < nt; t++) g[t] = F->glast[t];
       PetscCall(VecRestoreArray(G, &g));
@@ -290,13 +299,11 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   PetscCall(VecRestoreArrayRead(X, &x));
   PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), np + 2, F->acc));
   for (PetscInt c = 0; c < np; c++) F->vals[c] = PnlmeExactSumValue(&F->acc[c]);
-  bad = (PetscBool)(PnlmeExactSumValue(&F->acc[np]) > 0); /* some subject without an objective at some point */
+  bad = (PetscBool)(PnlmeExactSumValue(&F->acc[np]) > 0); /* some subject without an objective at a neighbour */
   F->nevals++;
   if (PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
   PetscCall(VecGetArray(G, &g));
-  if (bad) { /* a wall the line search backs away from: far above the last objective (finite, so that
-                 its interpolation shrinks the step instead of failing), with the last finite gradient
-                 (a zero gradient would read as convergence) */
+  if (bad) { /* no gradient: a wall */
     F->nbad++;
     *f = F->flast + 1e3 * (PetscAbsReal(F->flast) + 1);
     for (PetscInt t = 0; t < nt; t++) g[t] = F->glast[t];
@@ -470,7 +477,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
     PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
     PetscCall(VecNorm(G, NORM_2, &F->gnorm));
     PetscCall(VecDestroy(&G));
-    fit->m2ll_obj = f;
+    fit->m2ll_obj = F->nbad ? PETSC_INFINITY : f; /* some subject has no objective there */
     F->reason     = TAO_CONVERGED_USER;
     F->evalonly   = PETSC_TRUE;
   } else {
@@ -557,13 +564,12 @@ static PetscErrorCode CreateCommon(PnlmeFit fit, PetscBool laplace)
 {
   PnlmeFOCEI             *F;
   static PetscLogStage    stage;
-  static PetscLogEvent    evobj, evmode;
+  static PetscLogEvent    evobj;
   static PetscBool        registered = PETSC_FALSE;
   PetscFunctionBegin;
   if (!registered) { /* the type's own log stage and events */
     PetscCall(PetscLogStageRegister("FOCEI iterations", &stage));
     PetscCall(PetscLogEventRegister("PnlmeFOCEIObj", PNLME_CLASSID, &evobj));
-    PetscCall(PetscLogEventRegister("PnlmeFOCEIMode", PNLME_CLASSID, &evmode));
     registered = PETSC_TRUE;
   }
   PetscCall(PetscNew(&F));
@@ -579,7 +585,6 @@ static PetscErrorCode CreateCommon(PnlmeFit fit, PetscBool laplace)
   F->intol                 = 1e-10;
   F->ndraws_mom            = 500;
   F->evobj                 = evobj;
-  F->evmode                = evmode;
   fit->impl                = F;
   fit->label               = laplace ? "Laplace" : "FOCEI";
   fit->failword            = "backed away from";

@@ -35,7 +35,7 @@ typedef struct {
   PetscBool  converged, failed, fallback, evalonly, flat, hasacc; /* hasacc: facc is the objective of an accepted iterate */
   PetscReal  facc; /* evalonly: -focei_max_it 0 */
   char       taotype[64];
-  PetscLogEvent evobj, evmode;
+  PetscLogEvent evobj;
 } PnlmeFOCEI;
 
 PETSC_INTERN PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit, const PetscReal th[]);
