@@ -15,7 +15,6 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   PetscInt       p = fit->p, nfail = 0;
   PetscReal     *lo, *hi;
   PnlmeSubject   s;
-  PetscInt64     nprop = fit->nproposed, nfailed = fit->nfailed; /* the estimator's counts: the MAP's solves are not theirs */
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_FitMAP, 0, 0, 0, 0));
   PetscCall(PnlmeModeWorkCreate(fit, MAP_STEP_TOL, MAP_MAX_IT, &W));
@@ -42,7 +41,6 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
       PetscCall(PetscArraycpy(z, fit->cmean + i * p, p));
     } else if (status == PNLME_MODE_NOTCONVERGED && !(PnlmeModeGradientNorm(W, z) <= fit->mapgtol)) nfail++;
   }
-  fit->nproposed = nprop, fit->nfailed = nfailed;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));
   fit->nmapfail = nfail;
   PetscCall(PetscFree2(lo, hi));

@@ -67,9 +67,9 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
   *ok = PETSC_FALSE;
   PnlmeModelTransformToNatural(fit->model, z, fit->phi, F->dphidz);
   PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, sens, &st));
-  fit->nproposed++;
+  F->nsolves++;
   if (st) {
-    fit->nfailed++;
+    F->nfailed++;
     PetscFunctionReturn(0);
   }
   for (PetscInt j = 0; j < n; j++)
@@ -77,7 +77,7 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
   if (F->interaction) {
     PetscReal ll = PnlmeErrorLogLikGrad(pop, s, pred, F->u);
     if (!(ll > PETSC_NINFINITY)) {
-      fit->nfailed++;
+      F->nfailed++;
       PetscFunctionReturn(0);
     }
     PnlmeErrorFisherWeights(pop, s, pred, F->w);
@@ -88,7 +88,7 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
       PetscBool logs = pop->err[s->obsout[j]]->logscale;
       PetscReal f = pred[j], r;
       if (logs && !(f > 0)) {
-        fit->nfailed++;
+        F->nfailed++;
         PetscFunctionReturn(0);
       }
       r = logs ? PetscLogReal(s->dv[j]) - PetscLogReal(f) : s->dv[j] - f;
@@ -101,7 +101,7 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
   for (PetscInt k = 0; k < p; k++) dz[k] = z[k] - m[k];
   val -= 2 * PnlmePopLogPrior(pop, z, m);
   if (!PetscIsNormalReal(val) && val != 0) {
-    fit->nfailed++;
+    F->nfailed++;
     PetscFunctionReturn(0);
   }
   for (PetscInt a = 0; a < nr; a++) {
@@ -151,9 +151,9 @@ PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubje
     PnlmeSolveStatus st;
     PnlmeModelTransformToNatural(fit->model, m, fit->phi, NULL);
     PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, F->ptry, NULL, &st));
-    fit->nproposed++;
+    F->nsolves++;
     if (st) {
-      fit->nfailed++;
+      F->nfailed++;
       PetscFunctionReturn(0);
     }
     for (PetscInt j = 0; j < s->nobs; j++) {

@@ -18,6 +18,7 @@ typedef struct {
   PetscReal *J, *u, *w, *v0;
   PetscReal *H, *Ht, *A, *g, *gt, *d, *ztry;
   PetscReal  dphidz[64];
+  PetscInt64 nsolves, nfailed; /* model solves of the searches, and those that failed */
 } PnlmeModeWork;
 
 PETSC_INTERN PetscErrorCode PnlmeModeWorkCreate(PnlmeFit, PetscReal tol, PetscInt maxit, PnlmeModeWork **);

@@ -185,9 +185,6 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCall(PetscMalloc4(p, &F->ztry, p, &F->m, p * p, &F->Lc, p, &F->bvec));
   PetscCall(PetscMalloc6(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast, F->nt, &F->thc));
   PetscCall(PetscArrayzero(F->glast, F->nt));
-  F->nr = 0;
-  for (PetscInt k = 0; k < p; k++)
-    if (!fit->pop.fixed[k]) F->rk[F->nr++] = k;
   PetscFunctionReturn(0);
 }
 
@@ -526,6 +523,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   }
   if (fit->printevery > 0 && fit->niter % fit->printevery) PetscCall(PnlmeFitPrintProgress(fit, fit->label, fit->niter - 1, fit->niter, "-2LL", fit->m2ll_obj));
   PetscCall(Finalize(fit, F->theta));
+  fit->nproposed = F->mw->nsolves, fit->nfailed = F->mw->nfailed; /* the estimator's solves: its mode searches' */
   PetscCall(TaoDestroy(&F->tao));
   PetscCall(MatDestroy(&F->H0));
   PetscCall(VecDestroy(&F->X));

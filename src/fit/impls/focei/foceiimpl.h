@@ -15,8 +15,6 @@ typedef struct {
   PetscInt   nt, nb, nl, ne;
   PetscInt  *tb, *tk, *tl;
   PetscReal *lo, *hi, *theta, *thw;
-  /* the random effects (parameters with one) */
-  PetscInt   nr, rk[64];
   /* per local subject: the mode at the last base point; the Cholesky factor of A^-1 (posterior) */
   PetscReal *zhat, *zacc, *chol; /* modes: of the last evaluation at a centre point, of the last accepted iterate */
   /* the mode search (its predictions and sensitivities at the mode: mw->pcur, mw->scur) and the work
