@@ -123,6 +123,12 @@ PETSC_EXTERN void PnlmeModelTransformToGaussian(PnlmeModel, const PetscReal phi[
    pred[s->nobs]; sens [s->nobs x nparam] row-major (d pred_j / d phi_k) when non-NULL.
    An integration failure or a non-finite prediction sets *status and returns 0. */
 PETSC_EXTERN PetscErrorCode PnlmeModelPredict(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status);
+/* nb parameter sets on one subject (phi: nb rows of nparam; pred: nb rows of s->nobs; status[nb]),
+   predictions only: a model that can evaluates them together (the closed forms: in SIMD lanes, the
+   timeline read once), the others one after the other.  Each row's result is the one
+   PnlmeModelPredict would give it alone, whatever the other rows: the MCMC chains of a subject go through
+   it together without their results depending on how many there are. */
+PETSC_EXTERN PetscErrorCode PnlmeModelPredictBatch(PnlmeModel, const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], PnlmeSolveStatus status[]);
 /* counters since SetUp: predictions, failed predictions, right-hand-side evaluations, steps */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetStats(PnlmeModel, PetscInt64 *npredict, PetscInt64 *nfailed, PetscInt64 *nrhs, PetscInt64 *nsteps);
 

@@ -115,3 +115,8 @@ PETSC_EXTERN PetscErrorCode PnlmeOrderedFileClose(MPI_Comm, PnlmeOrderedFile *);
 
 /* XXH64 (xxHash, 64 bits) of len bytes with a seed (src/sys/hash.c): the checkpoints' checksums */
 PETSC_EXTERN uint64_t PnlmeHash64(const void *data, size_t len, uint64_t seed);
+
+/* e^x in plain IEEE operations (src/sys/vmath.c): the same bits on every machine and in SIMD lanes as
+   in scalar code, within 2 ulp of the correctly rounded value; 0 below -707.  PnlmeExpv: n values. */
+PETSC_EXTERN PetscReal PnlmeExp(PetscReal x);
+PETSC_EXTERN void      PnlmeExpv(PetscInt n, const PetscReal x[], PetscReal y[]);

@@ -57,6 +57,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   m->nparam = m->nparam0 = m->nstate = m->ndose = m->nout = m->ndoseparam = 0;
   m->optdose[0]   = 0;
   m->predictdose  = NULL;
+  m->predictbatch = NULL;
   m->hasops = m->stiff = m->setupcalled = PETSC_FALSE;
   m->description[0]                        = 0;
   m->npredict = m->nfailed = 0;
@@ -492,6 +493,13 @@ PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel m, PnlmeModelPredictDoseFn fn
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn fn)
+{
+  PetscFunctionBegin;
+  m->predictbatch = fn;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeModelAddOutput(PnlmeModel m, const char name[], PetscInt cmt)
 {
   PetscFunctionBegin;
@@ -848,6 +856,8 @@ static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, cons
 }
 
 /* ---------------- evaluation */
+#define PNLME_MODEL_BATCH 64 /* parameter sets per call of a model's batch evaluation */
+
 PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status)
 {
   int rc;
@@ -873,6 +883,33 @@ PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const Pets
   }
   m->npredict++;
   if (*status) m->nfailed++;
+  PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelPredictBatch(PnlmeModel m, const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], PnlmeSolveStatus status[])
+{
+  const PetscInt np = m->nparam, nobs = s->nobs;
+  PetscFunctionBeginHot;
+  if (!m->predictbatch || m->ndoseparam || m->kind != PNLME_MODEL_CLOSED_FORM || nb == 1) {
+    for (PetscInt L = 0; L < nb; L++) PetscCall(PnlmeModelPredict(m, s, phi + L * np, pred + L * nobs, NULL, &status[L]));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredictBatch()");
+  PetscCall(PetscLogEventBegin(PNLME_ModelPredict, 0, 0, 0, 0));
+  for (PetscInt L0 = 0; L0 < nb; L0 += PNLME_MODEL_BATCH) { /* rc in chunks: no allocation */
+    const PetscInt n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
+    int            rc[PNLME_MODEL_BATCH];
+    (void)m->predictbatch(s, n, phi + L0 * np, pred + L0 * nobs, rc, m->ctx);
+    for (PetscInt L = L0; L < L0 + n; L++) {
+      status[L] = rc[L - L0] ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
+      if (!rc[L - L0])
+        for (PetscInt j = 0; j < nobs; j++)
+          if (!isfinite(pred[L * nobs + j])) status[L] = PNLME_SOLVE_NONFINITE;
+      if (status[L]) m->nfailed++;
+    }
+  }
+  m->npredict += nb;
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

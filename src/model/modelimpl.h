@@ -27,6 +27,10 @@ typedef struct {
 /* closed forms that differentiate with respect to dose times and amounts themselves (the built-in PK
    library): predictions on the dosed timeline s with info[s->nev], sens with row stride np (all the
    model's parameters, dose parameters included) */
+/* closed forms that evaluate nb parameter sets (rows of nparam) on one subject together, predictions
+   only, without dose parameters: rc[L] non-zero where set L fails; each set's result must not depend
+   on the others */
+typedef int (*PnlmeModelPredictBatchFn)(const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], int rc[], void *ctx);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {
@@ -42,6 +46,7 @@ struct _p_PnlmeModel {
   PetscInt        ndoseparam;                                       /* lag and bioavailability parameters */
   char            optdose[512];                                     /* the dose parameters -model_lag/-model_bioavailability added */
   PnlmeModelPredictDoseFn predictdose;                              /* private: closed forms aware of dose parameters */
+  PnlmeModelPredictBatchFn predictbatch;                            /* private: closed forms that evaluate several sets at once */
   /* dosed timeline work arrays (models with dose parameters), sized by PnlmeModelSetMaxSizes */
   PetscInt        evcap, obscap;
   PnlmeEvent     *dev;
@@ -81,6 +86,7 @@ PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
    (a negative or non-finite lag, a negative or non-finite bioavailability).  Hot path. */
 PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
+PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn);
 
 /* registration of the built-in model families (src/model/pk, src/model/ode) */
 PETSC_INTERN PetscErrorCode PnlmeModelRegisterPK(void);

@@ -18,6 +18,7 @@
    partial derivatives of these expressions with respect to (c, lam, kap) and the chain rule through
    the model's derivatives of (c, lam, kap) with respect to phi.  Hot path: no allocation. */
 #include "model/pk/pk.h"
+#include "sys/vmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -328,51 +329,152 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
   }
 }
 
-/* Predictions without sensitivities, dose by dose: every dose adds its contribution to the
-   observations that follow it in the timeline up to the next reset.  The same sums as the
-   observation-by-observation loop of PnlmePKPredict (each observation receives the doses before it
-   since the last reset, in the same order), with the bolus cases in tight loops: the SAEM E-step
-   spends most of its time here. */
-static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeSubject *s, PetscReal pred[])
+#define PK_BLOCK 128 /* (parameter set, observation) pairs per block of SIMD lanes */
+
+/* One block of bolus responses: element j is one observation u[j] >= 0 after a bolus under one
+   parameter set, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
+   (depot input), k < nt: the sums of DoseValue in its order, the exponentials in SIMD lanes
+   (PnlmeExpInline: the same bits in every lane, at every vector width, on every machine), the
+   near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) re-evaluated through expm1 as PairD does.
+   Elements are independent: which sets share a block changes no result. */
+typedef struct {
+  PetscInt   n;
+  PetscReal  u[PK_BLOCK], kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
+  PetscReal  y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK], amt[PK_BLOCK];
+  PetscReal *dst[PK_BLOCK]; /* where amt y is added */
+} PKBlock;
+
+PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, PetscInt nt, int pair)
 {
+  const PetscInt            n = B->n;
+  PetscReal *restrict       y = B->y, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
+  const PetscReal *restrict u = B->u, *restrict kap = B->kap;
+#pragma omp simd
+  for (PetscInt j = 0; j < n; j++) y[j] = 0;
+  if (!pair) {
+    for (PetscInt k = 0; k < nt; k++) {
+      const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
+#pragma omp simd
+      for (PetscInt j = 0; j < n; j++) y[j] += c[j] * PnlmeExpInline(-l[j] * u[j]);
+    }
+    return;
+  }
+#pragma omp simd
+  for (PetscInt j = 0; j < n; j++) Ek[j] = PnlmeExpInline(-kap[j] * u[j]);
+  for (PetscInt k = 0; k < nt; k++) {
+    const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k], *restrict ikl = B->ikl[k];
+    PetscInt                  nnear = 0;
+#pragma omp simd reduction(+ : nnear)
+    for (PetscInt j = 0; j < n; j++) {
+      El[j] = PnlmeExpInline(-l[j] * u[j]);
+      D[j]  = (El[j] - Ek[j]) * ikl[j];
+      nnear += !(fabs((kap[j] - l[j]) * u[j]) > PK_ZDIRECT);
+    }
+    if (nnear)
+      for (PetscInt j = 0; j < n; j++)
+        if (!(fabs((kap[j] - l[j]) * u[j]) > PK_ZDIRECT)) D[j] = PairD(l[j], kap[j], ikl[j], u[j], El[j], Ek[j]);
+#pragma omp simd
+    for (PetscInt j = 0; j < n; j++) y[j] += c[j] * D[j];
+  }
+}
+
+static void BlockFlush(PKBlock *B, PetscInt nt, int pair)
+{
+  if (!B->n) return;
+  BolusBlock(B, nt, pair);
+  for (PetscInt j = 0; j < B->n; j++) *B->dst[j] += B->amt[j] * B->y[j];
+  B->n = 0;
+}
+
+/* Predictions without sensitivities for nb parameter sets at once (their inputs in[L][2]; ok[L] false:
+   a set left out), dose by dose: every dose adds its contribution to the observations that follow it
+   in the timeline up to the next reset.  The same sums as the observation-by-observation loop of
+   PnlmePKPredict (each observation receives the doses before it since the last reset, in the same
+   order); the boluses of all the sets go through blocks of SIMD lanes, and the timeline is read once
+   for all of them: a set's predictions do not depend on the other sets of the call.  pred: nb rows of
+   nobs.  Returns non-zero for a timeline the model cannot take (every set fails). */
+static int PredictDoseMajor(const PnlmePKModel *mod, PetscInt nb, const PnlmePKInput in[][2], const int ok[], const PnlmeSubject *s, PetscReal pred[])
+{
+  const PetscInt nobs = s->nobs;
+  PKBlock        B;
+  B.n = 0;
   for (PetscInt start = 0, end; start < s->nev; start = end + 1) {
     for (end = start; end < s->nev && s->ev[end].type != PNLME_EV_RESET; end++) {
       const PnlmeEvent *e = &s->ev[end];
-      if (e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= s->nobs)) return 1;
+      if (e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= nobs)) return 1;
       if (IsDose(e) && InputOf(mod, e->cmt) < 0) return 1;
     }
     for (PetscInt a = start; a < end; a++) {
-      const PnlmeEvent   *e = &s->ev[a];
-      const PnlmePKInput *p;
-      const PetscReal     amt = e->amount, td = e->time;
+      const PnlmeEvent *e = &s->ev[a];
+      const PetscReal   amt = e->amount, td = e->time;
+      int               ii;
       if (!IsDose(e)) continue;
-      p = &in[InputOf(mod, e->cmt)];
-      if (e->type == PNLME_EV_BOLUS && !p->pair) {
+      ii = InputOf(mod, e->cmt);
+      if (e->type == PNLME_EV_BOLUS) {
+        const PetscInt nt   = in[0][ii].n;
+        const int      pair = in[0][ii].pair;
         for (PetscInt b = a + 1; b < end; b++) {
-          const PnlmeEvent *o = &s->ev[b];
-          PetscReal         u, y = 0;
-          if (o->type != PNLME_EV_OBS) continue;
-          u = s->tobs[o->index] - td;
+          PetscReal u;
+          if (s->ev[b].type != PNLME_EV_OBS) continue;
+          u = s->tobs[s->ev[b].index] - td;
           if (!(u >= 0)) continue;
-          for (PetscInt k = 0; k < p->n; k++) y += p->c[k] * exp(-p->lam[k] * u);
-          pred[o->index] += amt * y;
+          for (PetscInt L = 0; L < nb; L++) {
+            const PnlmePKInput *p = &in[L][ii];
+            const PetscInt      j = B.n;
+            if (!ok[L]) continue;
+            B.u[j]   = u;
+            B.kap[j] = p->kap;
+            for (PetscInt k = 0; k < nt; k++) {
+              B.c[k][j]   = p->c[k];
+              B.lam[k][j] = p->lam[k];
+              B.ikl[k][j] = p->ikl[k];
+            }
+            B.amt[j] = amt;
+            B.dst[j] = &pred[L * nobs + s->ev[b].index];
+            if (++B.n == PK_BLOCK) BlockFlush(&B, nt, pair);
+          }
         }
-      } else if (e->type == PNLME_EV_BOLUS) {
-        for (PetscInt b = a + 1; b < end; b++) {
-          const PnlmeEvent *o = &s->ev[b];
-          PetscReal         u, y = 0, Ek;
-          if (o->type != PNLME_EV_OBS) continue;
-          u = s->tobs[o->index] - td;
-          if (!(u >= 0)) continue;
-          Ek = exp(-p->kap * u);
-          for (PetscInt k = 0; k < p->n; k++) y += p->c[k] * PairD(p->lam[k], p->kap, p->ikl[k], u, exp(-p->lam[k] * u), Ek);
-          pred[o->index] += amt * y;
-        }
+        BlockFlush(&B, nt, pair); /* before the next dose adds to the same observations */
       } else {
-        for (PetscInt b = a + 1; b < end; b++)
-          if (s->ev[b].type == PNLME_EV_OBS) pred[s->ev[b].index] += DoseValue(mod, in, e, s->tobs[s->ev[b].index]);
+        for (PetscInt L = 0; L < nb; L++)
+          if (ok[L])
+            for (PetscInt b = a + 1; b < end; b++)
+              if (s->ev[b].type == PNLME_EV_OBS) pred[L * nobs + s->ev[b].index] += DoseValue(mod, in[L], e, s->tobs[s->ev[b].index]);
       }
     }
+  }
+  return 0;
+}
+
+/* the inputs of one parameter set: 0, or non-zero when phi gives no valid system */
+static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv, PnlmePKDisposition *d, PnlmePKInput in[2])
+{
+  for (PetscInt j = 0; j < mod->np; j++)
+    if (!(phi[j] > 0) || !(phi[j] < PETSC_MAX_REAL)) return 1;
+  if (mod->disposition(phi + mod->off, deriv, d)) return 1;
+  SetInputs(mod, phi, d, deriv, in);
+  return 0;
+}
+
+#define PK_MAXLANES 16 /* parameter sets per call of the batch below; more go in turns */
+
+/* nb parameter sets (rows of np) on one subject, predictions only: rc[L] non-zero where set L fails */
+int PnlmePKPredictBatch(const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], int rc[], void *ctx)
+{
+  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
+  for (PetscInt L0 = 0; L0 < nb; L0 += PK_MAXLANES) {
+    const PetscInt     n = PetscMin(PK_MAXLANES, nb - L0);
+    PnlmePKDisposition d;
+    PnlmePKInput       in[PK_MAXLANES][2];
+    int                ok[PK_MAXLANES], fail;
+    for (PetscInt L = 0; L < n; L++) {
+      rc[L0 + L] = LaneInputs(mod, phi + (L0 + L) * mod->np, 0, &d, in[L]);
+      ok[L]      = !rc[L0 + L];
+    }
+    for (PetscInt j = 0; j < n * s->nobs; j++) pred[L0 * s->nobs + j] = 0;
+    fail = PredictDoseMajor(mod, n, (const PnlmePKInput(*)[2])in, ok, s, pred + L0 * s->nobs);
+    for (PetscInt L = 0; L < n; L++)
+      if (fail) rc[L0 + L] = 1;
   }
   return 0;
 }
@@ -388,12 +490,12 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
   PetscInt            dose[PK_DOSEBUF], nd = 0, first = 0;
   int                 overflow = 0;
 
-  for (PetscInt j = 0; j < np; j++)
-    if (!(phi[j] > 0) || !(phi[j] < PETSC_MAX_REAL)) return 1;
-  if (mod->disposition(phi + mod->off, deriv, &d)) return 1;
-  SetInputs(mod, phi, &d, deriv, in);
+  if (LaneInputs(mod, phi, deriv, &d, in)) return 1;
   for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
-  if (!deriv) return PredictDoseMajor(mod, in, s, pred);
+  if (!deriv) {
+    const int ok[1] = {1};
+    return PredictDoseMajor(mod, 1, (const PnlmePKInput(*)[2])in, ok, s, pred);
+  }
   if (deriv) memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)npt);
 
   for (PetscInt i = 0; i < s->nev; i++) {

@@ -42,71 +42,126 @@ static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const
   PetscFunctionReturn(0);
 }
 
-static inline void Accept(PetscInt p, PetscInt n, PetscReal z[], const PetscReal zp[], PetscReal pred[], const PetscReal predp[], PetscReal *ll, PetscReal llp)
+/* The E-step's work for the chains of one subject taken together (SetUp_SAEM: no allocation in the
+   iterations): proposals, their natural-scale parameters, predictions and likelihoods, one row per
+   chain. */
+typedef struct {
+  PetscReal       *zp, *phi, *pred, *llp, *lp0, *lp1;
+  PnlmeSolveStatus *st;
+  PetscInt        *bs;  /* kernel 3: block size of each chain */
+  PetscInt        *idx; /* kernel 3: [nchains x p] the chosen parameters */
+} PnlmeSAEM;
+
+/* the nc proposals zp (rows of p) of one subject evaluated together (PnlmeModelPredictBatch: each
+   row's result is the one it would have alone); a failed solve is a -inf likelihood (rejected) */
+static PetscErrorCode EvaluateChains(PnlmeFit fit, const PnlmeSubject *s, PetscInt nc)
 {
-  PetscArraycpy(z, zp, p);
-  PetscArraycpy(pred, predp, n);
-  *ll = llp;
+  PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
+  PetscInt   p = fit->p;
+  PetscFunctionBeginHot;
+  for (PetscInt c = 0; c < nc; c++) PnlmeModelTransformToNatural(fit->model, w->zp + c * p, w->phi + c * p, NULL);
+  PetscCall(PnlmeModelPredictBatch(fit->model, s, nc, w->phi, w->pred, w->st));
+  fit->nproposed += nc;
+  for (PetscInt c = 0; c < nc; c++) {
+    if (w->st[c]) {
+      fit->nfailed++;
+      w->llp[c] = PETSC_NINFINITY;
+    } else {
+      w->llp[c] = PnlmeErrorLogLik(&fit->pop, s, w->pred + c * s->nobs);
+      if (PetscIsNanReal(w->llp[c])) w->llp[c] = PETSC_NINFINITY;
+    }
+  }
+  PetscFunctionReturn(0);
 }
 
-/* the E-step of one chain of one subject: the three kernels of saemix/Monolix */
-static PetscErrorCode ChainStep(PnlmeFit fit, const PnlmeSubject *s, const PetscReal m[], PetscReal z[], PetscReal pred[], PetscReal *ll, PnlmeRNG *rng, PetscReal cnt[])
+/* Metropolis-Hastings test of chain c's proposal (log acceptance ratio r, the uniform drawn whether
+   or not it is needed: the chain's stream does not depend on the outcome) and the move */
+static inline PetscBool AcceptChain(PnlmeFit fit, PetscInt nobs, PetscInt c, PetscReal r, PnlmeRNG *rng, PetscReal z[], PetscReal pred[], PetscReal *ll)
 {
+  PnlmeSAEM      *w = (PnlmeSAEM *)fit->impl;
+  const PetscReal u = PnlmeRNGUniform(rng);
+  const PetscInt  p = fit->p;
+  if (!(r >= 0) && !(PetscLogReal(u) < r)) return PETSC_FALSE; /* r >= 0 always accepts: log u < 0 */
+  PetscArraycpy(z, w->zp + c * p, p);
+  PetscArraycpy(pred, w->pred + c * nobs, nobs);
+  *ll = w->llp[c];
+  return PETSC_TRUE;
+}
+
+/* The E-step of one subject: the three kernels of saemix/Monolix on its nc chains in lockstep.  Each
+   chain draws from its own stream in the order a chain alone would (the proposal, then the uniform of
+   its test), and the proposals of all chains are evaluated together: the chains' trajectories are the
+   same bits as one chain after another.  z, pred, ll, rng: the subject's rows. */
+static PetscErrorCode SubjectStep(PnlmeFit fit, const PnlmeSubject *s, const PetscReal m[], PetscInt nc, PetscReal z[], PetscReal pred[], PetscReal ll[], PnlmeRNG rng[], PetscReal cnt[])
+{
+  PnlmeSAEM *w   = (PnlmeSAEM *)fit->impl;
   PnlmePop  *pop = &fit->pop;
   PetscInt   p = fit->p, n = s->nobs;
-  PetscReal *zp = fit->zp, *predp = fit->predp, *e = fit->e, llp = 0;
+  PetscReal *e = fit->e;
   PetscFunctionBeginHot;
   /* kernel 1: independence proposals from the population law N(m, Omega) */
   for (PetscInt r = 0; r < fit->nkern[0]; r++) {
-    for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(rng);
-    for (PetscInt k = 0; k < p; k++) {
-      PetscReal v = m[k];
-      for (PetscInt l = 0; l <= k; l++) v += pop->L[k * p + l] * e[l];
-      zp[k] = pop->fixed[k] ? m[k] : v;
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal *zp = w->zp + c * p;
+      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(&rng[c]);
+      for (PetscInt k = 0; k < p; k++) {
+        PetscReal v = m[k];
+        for (PetscInt l = 0; l <= k; l++) v += pop->L[k * p + l] * e[l];
+        zp[k] = pop->fixed[k] ? m[k] : v;
+      }
     }
-    PetscCall(Evaluate(fit, s, zp, predp, &llp));
-    cnt[1] += 1;
-    if (PetscLogReal(PnlmeRNGUniform(rng)) < llp - *ll) {
-      Accept(p, n, z, zp, pred, predp, ll, llp);
-      cnt[0] += 1;
+    PetscCall(EvaluateChains(fit, s, nc));
+    for (PetscInt c = 0; c < nc; c++) {
+      cnt[1] += 1;
+      if (AcceptChain(fit, n, c, w->llp[c] - ll[c], &rng[c], z + c * p, pred + c * n, &ll[c])) cnt[0] += 1;
     }
   }
   /* kernel 2: component-wise random walk */
   for (PetscInt r = 0; r < fit->nkern[1]; r++) {
     for (PetscInt k = 0; k < p; k++) {
-      PetscReal lp0 = PnlmePopLogPrior(pop, z, m), lp1;
       if (pop->fixed[k]) continue;
-      PetscArraycpy(zp, z, p);
-      zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(rng);
-      lp1 = PnlmePopLogPrior(pop, zp, m);
-      PetscCall(Evaluate(fit, s, zp, predp, &llp));
-      cnt[2 + p + k] += 1;
-      if (PetscLogReal(PnlmeRNGUniform(rng)) < llp + lp1 - *ll - lp0) {
-        Accept(p, n, z, zp, pred, predp, ll, llp);
-        cnt[2 + k] += 1;
+      for (PetscInt c = 0; c < nc; c++) {
+        PetscReal *zp = w->zp + c * p;
+        w->lp0[c]     = PnlmePopLogPrior(pop, z + c * p, m);
+        PetscArraycpy(zp, z + c * p, p);
+        zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(&rng[c]);
+        w->lp1[c] = PnlmePopLogPrior(pop, zp, m);
+      }
+      PetscCall(EvaluateChains(fit, s, nc));
+      for (PetscInt c = 0; c < nc; c++) {
+        cnt[2 + p + k] += 1;
+        if (AcceptChain(fit, n, c, w->llp[c] + w->lp1[c] - ll[c] - w->lp0[c], &rng[c], z + c * p, pred + c * n, &ll[c])) cnt[2 + k] += 1;
       }
     }
   }
   /* kernel 3: random walk on a random block of parameters */
   for (PetscInt r = 0; r < fit->nkern[2]; r++) {
-    PetscInt  nr  = p - pop->nfixed, bs = nr > 1 ? (PetscInt)PnlmeRNGInteger(rng, 2, nr) : 1;
-    PetscInt *idx = fit->perm;
-    PetscReal lp0 = PnlmePopLogPrior(pop, z, m), lp1;
-    for (PetscInt k = 0, j = 0; k < p; k++)
-      if (!pop->fixed[k]) idx[j++] = k; /* the parameters with a random effect */
-    for (PetscInt k = 0; k < bs; k++) { /* partial Fisher-Yates */
-      PetscInt j = (PetscInt)PnlmeRNGInteger(rng, k, nr - 1), t = idx[k];
-      idx[k] = idx[j];
-      idx[j] = t;
+    const PetscInt nr = p - pop->nfixed;
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscInt  *idx = w->idx + c * p, bs;
+      PetscReal *zp  = w->zp + c * p;
+      bs = nr > 1 ? (PetscInt)PnlmeRNGInteger(&rng[c], 2, nr) : 1;
+      w->lp0[c] = PnlmePopLogPrior(pop, z + c * p, m);
+      for (PetscInt k = 0, j = 0; k < p; k++)
+        if (!pop->fixed[k]) idx[j++] = k; /* the parameters with a random effect */
+      for (PetscInt k = 0; k < bs; k++) { /* partial Fisher-Yates */
+        PetscInt j = (PetscInt)PnlmeRNGInteger(&rng[c], k, nr - 1), t = idx[k];
+        idx[k] = idx[j];
+        idx[j] = t;
+      }
+      PetscArraycpy(zp, z + c * p, p);
+      for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(&rng[c]);
+      w->lp1[c] = PnlmePopLogPrior(pop, zp, m);
+      w->bs[c]  = bs;
     }
-    PetscArraycpy(zp, z, p);
-    for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(rng);
-    lp1 = PnlmePopLogPrior(pop, zp, m);
-    PetscCall(Evaluate(fit, s, zp, predp, &llp));
-    for (PetscInt k = 0; k < bs; k++) cnt[2 + 3 * p + idx[k]] += 1;
-    if (PetscLogReal(PnlmeRNGUniform(rng)) < llp + lp1 - *ll - lp0) {
-      Accept(p, n, z, zp, pred, predp, ll, llp);
-      for (PetscInt k = 0; k < bs; k++) cnt[2 + 2 * p + idx[k]] += 1;
+    PetscCall(EvaluateChains(fit, s, nc));
+    for (PetscInt c = 0; c < nc; c++) {
+      const PetscInt *idx = w->idx + c * p;
+      PetscBool       acc;
+      for (PetscInt k = 0; k < w->bs[c]; k++) cnt[2 + 3 * p + idx[k]] += 1;
+      acc = AcceptChain(fit, n, c, w->llp[c] + w->lp1[c] - ll[c] - w->lp0[c], &rng[c], z + c * p, pred + c * n, &ll[c]);
+      if (acc)
+        for (PetscInt k = 0; k < w->bs[c]; k++) cnt[2 + 2 * p + idx[k]] += 1;
     }
   }
   PetscFunctionReturn(0);
@@ -220,9 +275,9 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
       const PetscReal *x = fit->x + i * q, *m = fit->mi + i * p;
       PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
       PetscCall(PetscArrayzero(cnt, ns));
+      PetscCall(SubjectStep(fit, &s, m, nc, fit->z + i * nc * p, fit->pred + fit->predoff[i] * nc, fit->ll + i * nc, fit->rng + i * nc, cnt + STAT_ACC(fit)));
       for (PetscInt c = 0; c < nc; c++) {
         PetscReal *z = fit->z + (i * nc + c) * p, *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
-        PetscCall(ChainStep(fit, &s, m, z, pr, &fit->ll[i * nc + c], &fit->rng[i * nc + c], cnt + STAT_ACC(fit)));
         /* sufficient statistics of the complete-data model, averaged over chains */
         for (PetscInt k = 0; k < p; k++) {
           for (PetscInt a = 0; a < q; a++) cnt[STAT_S1(fit) + a * p + k] += x[a] * z[k] / nc;
@@ -292,8 +347,25 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
 /* covariate selection with the Louis correction: moving averages of the chains' moments */
 static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
 {
+  PnlmeSAEM *w;
+  PetscInt   nc = fit->nchains, p = fit->p;
   PetscFunctionBegin;
   if (fit->nv) PetscCall(PetscCalloc1(fit->nlocal * 2 * fit->p, &fit->vema));
+  PetscCall(PetscNew(&w));
+  PetscCall(PetscMalloc6(nc * p, &w->zp, nc * p, &w->phi, nc * PetscMax(1, fit->maxobs), &w->pred, nc, &w->llp, nc, &w->lp0, nc, &w->lp1));
+  PetscCall(PetscMalloc3(nc, &w->st, nc, &w->bs, nc * p, &w->idx));
+  fit->impl = w;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_SAEM(PnlmeFit fit)
+{
+  PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
+  PetscFunctionBegin;
+  if (!w) PetscFunctionReturn(0);
+  PetscCall(PetscFree6(w->zp, w->phi, w->pred, w->llp, w->lp0, w->lp1));
+  PetscCall(PetscFree3(w->st, w->bs, w->idx));
+  PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
 
@@ -316,5 +388,6 @@ PetscErrorCode PnlmeFitCreate_SAEM(PnlmeFit fit)
   fit->ops->setup  = SetUp_SAEM;
   fit->ops->solve  = Solve_SAEM;
   fit->ops->view   = View_SAEM;
+  fit->ops->destroy = Destroy_SAEM;
   PetscFunctionReturn(0);
 }
