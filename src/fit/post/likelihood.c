@@ -49,51 +49,67 @@ static void ProposalFactor(PnlmeFit fit, const TSpec *t, const PetscReal C[], Pe
   }
 }
 
+#define IS_BATCH 16 /* draws evaluated together (PnlmeModelPredictBatch) */
+
+/* the draws of a batch: parameters, natural-scale parameters, predictions, proposal log-densities */
+typedef struct {
+  PetscReal        z[IS_BATCH][64], lt[IS_BATCH], *phi, *pred;
+  PnlmeSolveStatus st[IS_BATCH];
+} ISWork;
+
 /* M draws for subject i from t(mu, L L^T): updates the running weight sums; with mom (nr + nr*nr,
-   relative to the same running maximum) also the weighted first and second moments of the draws */
-static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, const PnlmeSubject *s, const PetscReal mi[], const PetscReal mu[], const PetscReal L[], PetscReal logdet, PnlmeRNG *rng, PetscInt M, PetscReal *lmax, PetscReal *w1, PetscReal *w2, PetscReal mom[])
+   relative to the same running maximum) also the weighted first and second moments of the draws.
+   The draws are made IS_BATCH at a time and their predictions evaluated together (each the one it
+   would have alone); the weights are then taken in the order of the draws, so that the sums are
+   those of one draw after another. */
+static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, ISWork *W, const PnlmeSubject *s, const PetscReal mi[], const PetscReal mu[], const PetscReal L[], PetscReal logdet, PnlmeRNG *rng, PetscInt M, PetscReal *lmax, PetscReal *w1, PetscReal *w2, PetscReal mom[])
 {
-  PetscInt  p = fit->p, nr = t->nr, nunc = s->nobs;
-  PetscReal z[64], e[64], *pred = fit->predp;
+  PetscInt p = fit->p, nr = t->nr, nunc = s->nobs;
   PetscFunctionBegin;
   if (fit->pop.censored && s->cens)
     for (PetscInt j = 0; j < s->nobs; j++) nunc -= s->cens[j] != 0;
-  for (PetscInt m = 0; m < M; m++) {
-    PetscReal        chi = 0, g, delta = 0, ll, lp, lt, lw, wt;
-    PnlmeSolveStatus st;
-    for (PetscInt k = 0; k < nr; k++) e[k] = PnlmeRNGNormal(rng);
-    chi = 2.0 * PnlmeRNGGamma(rng, 0.5 * t->nu); /* chi-square with nu degrees of freedom */
-    g   = PetscSqrtReal(t->nu / chi);
-    for (PetscInt k = 0; k < p; k++) z[k] = mi[k];
-    for (PetscInt k = 0; k < nr; k++) {
-      PetscReal v = 0;
-      for (PetscInt l = 0; l <= k; l++) v += L[k * nr + l] * e[l];
-      z[t->r[k]] = mu[k] + g * v;
-      delta += g * g * e[k] * e[k]; /* (z-mu)^T C^-1 (z-mu) = g^2 |e|^2 */
-    }
-    lt = t->cst - 0.5 * logdet - 0.5 * (t->nu + nr) * log1p(delta / t->nu);
-    PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
-    PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
-    ll = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, pred) - 0.5 * nunc * PetscLogReal(2 * PETSC_PI); /* censored terms are probabilities: no 2 pi */
-    lp = PnlmePopLogPrior(&fit->pop, z, mi) - 0.5 * fit->pop.logdet - 0.5 * nr * PetscLogReal(2 * PETSC_PI); /* the identity stand-in adds nothing */
-    lw = ll + lp - lt;
-    if (!(lw > PETSC_NINFINITY)) continue; /* a failed solve or zero likelihood: weight 0 */
-    if (lw > *lmax) {                       /* rescale the running sums to the new maximum */
-      PetscReal r = PetscExpReal(*lmax - lw);
-      *w1 *= r;
-      *w2 *= r * r;
-      if (mom)
-        for (PetscInt k = 0; k < nr + nr * nr; k++) mom[k] *= r;
-      *lmax = lw;
-    }
-    wt = PetscExpReal(lw - *lmax);
-    *w1 += wt;
-    *w2 += wt * wt;
-    if (mom)
+  for (PetscInt m0 = 0; m0 < M; m0 += IS_BATCH) {
+    const PetscInt nb = PetscMin(IS_BATCH, M - m0);
+    for (PetscInt b = 0; b < nb; b++) {
+      PetscReal chi, g, delta = 0, e[64], *z = W->z[b];
+      for (PetscInt k = 0; k < nr; k++) e[k] = PnlmeRNGNormal(rng);
+      chi = 2.0 * PnlmeRNGGamma(rng, 0.5 * t->nu); /* chi-square with nu degrees of freedom */
+      g   = PetscSqrtReal(t->nu / chi);
+      for (PetscInt k = 0; k < p; k++) z[k] = mi[k];
       for (PetscInt k = 0; k < nr; k++) {
-        mom[k] += wt * z[t->r[k]];
-        for (PetscInt l = 0; l < nr; l++) mom[nr + k * nr + l] += wt * z[t->r[k]] * z[t->r[l]];
+        PetscReal v = 0;
+        for (PetscInt l = 0; l <= k; l++) v += L[k * nr + l] * e[l];
+        z[t->r[k]] = mu[k] + g * v;
+        delta += g * g * e[k] * e[k]; /* (z-mu)^T C^-1 (z-mu) = g^2 |e|^2 */
       }
+      W->lt[b] = t->cst - 0.5 * logdet - 0.5 * (t->nu + nr) * log1p(delta / t->nu);
+      PnlmeModelTransformToNatural(fit->model, z, W->phi + b * p, NULL);
+    }
+    PetscCall(PnlmeModelPredictBatch(fit->model, s, nb, W->phi, W->pred, W->st));
+    for (PetscInt b = 0; b < nb; b++) {
+      const PetscReal *z = W->z[b];
+      PetscReal        ll, lp, lw, wt;
+      ll = W->st[b] ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, W->pred + b * s->nobs) - 0.5 * nunc * PetscLogReal(2 * PETSC_PI); /* censored terms are probabilities: no 2 pi */
+      lp = PnlmePopLogPrior(&fit->pop, z, mi) - 0.5 * fit->pop.logdet - 0.5 * nr * PetscLogReal(2 * PETSC_PI); /* the identity stand-in adds nothing */
+      lw = ll + lp - W->lt[b];
+      if (!(lw > PETSC_NINFINITY)) continue; /* a failed solve or zero likelihood: weight 0 */
+      if (lw > *lmax) {                       /* rescale the running sums to the new maximum */
+        PetscReal r = PetscExpReal(*lmax - lw);
+        *w1 *= r;
+        *w2 *= r * r;
+        if (mom)
+          for (PetscInt k = 0; k < nr + nr * nr; k++) mom[k] *= r;
+        *lmax = lw;
+      }
+      wt = PetscExpReal(lw - *lmax);
+      *w1 += wt;
+      *w2 += wt * wt;
+      if (mom)
+        for (PetscInt k = 0; k < nr; k++) {
+          mom[k] += wt * z[t->r[k]];
+          for (PetscInt l = 0; l < nr; l++) mom[nr + k * nr + l] += wt * z[t->r[k]] * z[t->r[l]];
+        }
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -108,6 +124,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PnlmeRNG     *rng;
   PetscReal     C[64 * 64], mom[64 + 64 * 64];
   PetscInt64    idmin = INT64_MAX;
+  ISWork        isw;
   MPI_Comm      comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_FitIS, 0, 0, 0, 0));
@@ -120,6 +137,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   t.cst = lgamma(0.5 * (t.nu + nr)) - lgamma(0.5 * t.nu) - 0.5 * nr * PetscLogReal(t.nu * PETSC_PI);
   PetscCall(PetscMalloc5(nloc * nr, &st.mu, nloc * nr * nr, &st.L, nloc, &st.logdet, nloc, &st.lmax, nloc, &rng));
   PetscCall(PetscMalloc3(nloc, &st.w1, nloc, &st.w2, nloc, &st.n));
+  PetscCall(PetscMalloc2(IS_BATCH * p, &isw.phi, IS_BATCH * PetscMax(1, fit->maxobs), &isw.pred));
   fit->nisdraws = 0;
   /* 1. the chains' proposal, then its importance-weighted adaptation */
   for (PetscInt i = 0; i < nloc; i++) {
@@ -136,7 +154,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
       lmax = PETSC_NINFINITY;
       w1 = w2 = 0;
       PetscCall(PetscArrayzero(mom, nr + nr * nr));
-      PetscCall(Draws(fit, &t, &s, fit->mi + i * p, mu, L, st.logdet[i], &rng[i], fit->isadapt, &lmax, &w1, &w2, mom));
+      PetscCall(Draws(fit, &t, &isw, &s, fit->mi + i * p, mu, L, st.logdet[i], &rng[i], fit->isadapt, &lmax, &w1, &w2, mom));
       if (w1 > 0 && w1 * w1 / w2 >= 4 * (nr + 1)) { /* enough effective draws for a covariance */
         for (PetscInt k = 0; k < nr; k++) mu[k] = mom[k] / w1;
         for (PetscInt k = 0; k < nr; k++)
@@ -157,7 +175,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
     for (PetscInt i = 0; i < nloc; i++) {
       PetscReal mean, var;
       PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-      PetscCall(Draws(fit, &t, &s, fit->mi + i * p, st.mu + i * nr, st.L + i * nr * nr, st.logdet[i], &rng[i], nb, &st.lmax[i], &st.w1[i], &st.w2[i], NULL));
+      PetscCall(Draws(fit, &t, &isw, &s, fit->mi + i * p, st.mu + i * nr, st.L + i * nr * nr, st.logdet[i], &rng[i], nb, &st.lmax[i], &st.w1[i], &st.w2[i], NULL));
       st.n[i] += nb;
       if (!(st.w1[i] > 0)) { /* no finite weight yet: counted (a later batch may find one) */
         PnlmeExactSumAdd(&sum[2], 1.0);
@@ -181,6 +199,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   }
   PetscCall(PetscFree5(st.mu, st.L, st.logdet, st.lmax, rng));
   PetscCall(PetscFree3(st.w1, st.w2, st.n));
+  PetscCall(PetscFree2(isw.phi, isw.pred));
   PetscCall(PetscLogEventEnd(PNLME_FitIS, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
