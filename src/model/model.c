@@ -36,8 +36,9 @@ PetscErrorCode PnlmeModelCreate(MPI_Comm comm, PnlmeModel *model)
   PetscValidPointer(model, 2);
   PetscCall(PnlmeInitialize());
   PetscCall(PetscHeaderCreate(m, PNLME_CLASSID, "PnlmeModel", "Structural model", "Model", comm, PnlmeModelDestroy, PnlmeModelView));
-  m->kind = PNLME_MODEL_CLOSED_FORM;
-  *model  = m;
+  m->kind  = PNLME_MODEL_CLOSED_FORM;
+  m->batch = PETSC_TRUE;
+  *model   = m;
   PetscFunctionReturn(0);
 }
 
@@ -173,6 +174,7 @@ static const PnlmeOption ModelOptions[] = {
   {"-model_cache", PNLME_OPT_STRING, "$XDG_CACHE_HOME/pnlme/models or ~/.cache/pnlme/models", NULL, NULL, "Directory of the compiled model files (shared objects keyed by the hash of the generated code and the compiler)"},
   {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
   {"-model_lag", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Absorption lag time of the doses into these compartments: adds the parameter Tlag (Tlag_<cmt> for several; log-normal; docs/models-pk.md)"},
+  {"-model_batch", PNLME_OPT_BOOL, "true", NULL, NULL, "Evaluate the parameter sets of a subject together where the model can (closed forms: SIMD lanes); false: one after the other, with the same results (docs/speed.md)"},
   {"-model_bioavailability", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Bioavailability of the doses into these compartments: adds the parameter F (F_<cmt> for several; logit-normal; docs/models-pk.md)"},
 };
 
@@ -289,6 +291,7 @@ PetscErrorCode PnlmeModelSetFromOptions(PnlmeModel m)
   PetscCheck(((PetscObject)m)->type_name, PetscObjectComm((PetscObject)m), PETSC_ERR_USER, "no model given: use -model NAME (see -help), -model_file PATH or -model_plugin PATH");
   PetscCall(ModelDoseParametersFromOptions(m));
   if (m->ode) PetscCall(PnlmeODESetFromOptions(m->ode, obj));
+  PetscCall(PnlmeOptionsGetBool(obj, "-model_batch", &m->batch, NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-model_view", &view, NULL));
   if (view) PetscCall(PnlmeModelView(m, PETSC_VIEWER_STDOUT_(PetscObjectComm((PetscObject)m))));
   PetscFunctionReturn(0);
@@ -891,7 +894,7 @@ PetscErrorCode PnlmeModelPredictBatch(PnlmeModel m, const PnlmeSubject *s, Petsc
 {
   const PetscInt np = m->nparam, nobs = s->nobs;
   PetscFunctionBeginHot;
-  if (!m->predictbatch || m->ndoseparam || m->kind != PNLME_MODEL_CLOSED_FORM || nb == 1) {
+  if (!m->batch || !m->predictbatch || m->ndoseparam || m->kind != PNLME_MODEL_CLOSED_FORM || nb == 1) {
     for (PetscInt L = 0; L < nb; L++) PetscCall(PnlmeModelPredict(m, s, phi + L * np, pred + L * nobs, NULL, &status[L]));
     PetscFunctionReturn(0);
   }

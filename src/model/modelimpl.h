@@ -47,6 +47,7 @@ struct _p_PnlmeModel {
   char            optdose[512];                                     /* the dose parameters -model_lag/-model_bioavailability added */
   PnlmeModelPredictDoseFn predictdose;                              /* private: closed forms aware of dose parameters */
   PnlmeModelPredictBatchFn predictbatch;                            /* private: closed forms that evaluate several sets at once */
+  PetscBool               batch;                                    /* -model_batch: use predictbatch */
   /* dosed timeline work arrays (models with dose parameters), sized by PnlmeModelSetMaxSizes */
   PetscInt        evcap, obscap;
   PnlmeEvent     *dev;

@@ -1,0 +1,98 @@
+/* Batched closed-form predictions (PnlmeModelPredictBatch): for every model of the PK library, on a
+   timeline with boluses into each dosing compartment, an infusion, a reset, pre-dose and same-time
+   observations, 37 parameter sets (some with ka equal to an elimination rate, two invalid) evaluated
+   together give each set the bits and status PnlmeModelPredict gives it alone, in any order of the
+   sets (a set's result does not depend on the others); and a batch allocates nothing. */
+#include "pktest.h"
+#include <malloc.h>
+
+#define NB 37
+
+static PKTSubject S;
+
+static double Uniform(uint64_t *st)
+{
+  *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+  return ((double)(*st >> 11) + 0.5) * 0x1p-53;
+}
+
+static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
+{
+  PnlmeModel       m;
+  PetscInt         np, nobs = s->nobs, nok = 0;
+  PetscReal        phi[NB * 8], rphi[NB * 8], *pb, *pr, *p1;
+  PnlmeSolveStatus st[NB], rst[NB], st1;
+  uint64_t         seed = 12345;
+  const PetscReal  base[8] = {1.2, 0.1, 20, 1.5, 40, 0.3, 0.2, 1.0};
+  PetscFunctionBegin;
+  PetscCall(PKTModel(name, &m));
+  PetscCall(PnlmeModelGetNumParameters(m, &np));
+  PetscCall(PetscMalloc3(NB * nobs, &pb, NB * nobs, &pr, nobs, &p1));
+  for (PetscInt L = 0; L < NB; L++)
+    for (PetscInt k = 0; k < np; k++) {
+      double u1 = Uniform(&seed), u2 = Uniform(&seed);
+      phi[L * np + k] = base[k] * exp(0.5 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+    }
+  phi[5 * np + 0] = phi[5 * np + 1]; /* ka equal to the first rate-like parameter (exact for *_k and *_ke) */
+  phi[7 * np + 1] = -1.0;            /* invalid: fails */
+  phi[11 * np + 0] = NAN;            /* invalid: fails */
+  for (PetscInt L = 0; L < NB; L++) /* the same sets in the reverse order */
+    for (PetscInt k = 0; k < np; k++) rphi[(NB - 1 - L) * np + k] = phi[L * np + k];
+  PetscCall(PnlmeModelPredictBatch(m, s, NB, phi, pb, st));
+  PetscCall(PnlmeModelPredictBatch(m, s, NB, rphi, pr, rst));
+  for (PetscInt L = 0; L < NB; L++) {
+    PetscCall(PnlmeModelPredict(m, s, phi + L * np, p1, NULL, &st1));
+    PNLME_TEST_CHECK(st[L] == st1 && rst[NB - 1 - L] == st1, "%s: set %d: status %d in a batch, %d reversed, %d alone", name, (int)L, (int)st[L], (int)rst[NB - 1 - L], (int)st1);
+    if (st1) continue;
+    nok++;
+    PNLME_TEST_CHECK(!memcmp(p1, pb + L * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the batch's predictions are not those of the set alone", name, (int)L);
+    PNLME_TEST_CHECK(!memcmp(p1, pr + (NB - 1 - L) * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the reversed batch's predictions differ", name, (int)L);
+  }
+  PNLME_TEST_CHECK(st[7] && st[11] && nok == NB - 2, "%s: the two invalid sets fail, the others not (%d ok)", name, (int)nok);
+  {
+    PetscLogDouble   m0, m1;
+    struct mallinfo2 h0, h1;
+    PetscCall(PetscMallocGetCurrentUsage(&m0));
+    h0 = mallinfo2();
+    for (int it = 0; it < 200; it++) PetscCall(PnlmeModelPredictBatch(m, s, NB, phi, pb, st));
+    PetscCall(PetscMallocGetCurrentUsage(&m1));
+    h1 = mallinfo2();
+    PNLME_TEST_CHECK(m1 == m0 && h1.uordblks == h0.uordblks, "%s: batched predictions allocate (PETSc %+g, heap %+ld bytes)", name, (double)(m1 - m0), (long)h1.uordblks - (long)h0.uordblks);
+  }
+  PetscCall(PetscFree3(pb, pr, p1));
+  PetscCall(PnlmeModelDestroy(&m));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(void)
+{
+  const char *const names[] = {"pk1_iv_cl", "pk1_iv_k", "pk1_oral_cl", "pk1_oral_k", "pk1_oral_ke", "pk2_iv_cl", "pk2_iv_k", "pk2_oral_cl", "pk2_oral_k"};
+  PetscFunctionBegin;
+  for (int im = 0; im < 9; im++) {
+    PnlmeModel m;
+    PetscInt   st2;
+    PetscCall(PKTModel(names[im], &m));
+    PetscCall(PnlmeModelGetDoseState(m, 2, &st2));
+    PetscCall(PnlmeModelDestroy(&m));
+    PKTInit(&S);
+    PKTObs(&S, 0.0); /* pre-dose */
+    PKTBolus(&S, 0.0, 100, 1);
+    for (int j = 1; j <= 24; j++) PKTObs(&S, 0.25 * j * j);
+    if (st2 >= 0) PKTBolus(&S, 6.0, 50, 2); /* into the central compartment of an oral model */
+    PKTObs(&S, 12.0);                         /* an observation at a dose time, before it */
+    PKTBolus(&S, 12.0, 80, 1);
+    PKTInfusion(&S, 30.0, 10, 2.5, 1);
+    PKTObs(&S, 31.0);
+    PKTObs(&S, 32.5);
+    PKTObs(&S, 40.0);
+    PKTReset(&S, 160.0);
+    PKTBolus(&S, 161.0, 100, 1);
+    PKTObs(&S, 161.0);
+    PKTObs(&S, 170.0);
+    PetscCall(TestModel(names[im], PKTFinish(&S)));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "batched closed-form predictions equal single ones: OK\n"));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "batched closed-form predictions test", Run); }
