@@ -42,6 +42,8 @@ typedef struct {
   PetscReal     *B0, *Bt;              /* [q x p] B at the start of the step, trial B */
   PetscReal     *w;                    /* [maxobs] Fisher weights */
   PetscReal     *pred, *ll;            /* predictions and likelihoods of the chains at the trial B */
+  PetscReal     *phib;                 /* [nchains x p] the natural-scale parameters of a subject's chains */
+  PnlmeSolveStatus *st;                /* [nchains] their solves */
   PnlmeExactSum *acc;                  /* [nf + nf (nf + 1) / 2 + 1] */
   Tao            tao;                  /* the fixed-effect step (made at its first call) */
   Vec            X, lo, hi;

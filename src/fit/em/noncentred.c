@@ -45,6 +45,7 @@ PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit fit)
   if (ncand) nf = nf - ncand + PetscMin(ncand, 16);
   PetscCall(PetscMalloc4(q * p, &w->idx, fit->nlocal * nc * p, &w->eta, q * p, &w->B0, q * p, &w->Bt));
   PetscCall(PetscMalloc3(PetscMax(1, fit->maxobs), &w->w, fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll));
+  PetscCall(PetscMalloc2(nc * p, &w->phib, nc, &w->st));
   PetscCall(Reserve(w, nf));
   PetscFunctionReturn(0);
 }
@@ -68,6 +69,7 @@ PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PetscFree4(w->idx, w->eta, w->B0, w->Bt));
   PetscCall(PetscFree3(w->w, w->pred, w->ll));
+  PetscCall(PetscFree2(w->phib, w->st));
   PetscCall(PetscFree5(w->g, w->H, w->F, w->d, w->acc));
   PetscCall(TaoDestroy(&w->tao));
   PetscCall(VecDestroy(&w->X));
@@ -175,10 +177,25 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
       PetscCall(PetscArrayzero(gz, p));
       PetscCall(PetscArrayzero(Hz, p * p));
     }
-    for (PetscInt c = 0; c < nu && !bad; c++) {
-      PetscReal *pred = want_derivs ? fit->predp : w->pred + fit->predoff[i] * nc + c * s.nobs, ll;
-      PetscCall(ChainLogLik(fit, &s, B, x, w->eta + (i * nc + c) * p, 1.0 / nu, pred, &ll, want_derivs ? gz : NULL, want_derivs ? Hz : NULL));
-      if (!want_derivs) w->ll[i * nc + c] = ll;
+    if (!want_derivs) { /* the chains' predictions together (PnlmeModelPredictBatch: each the one it has alone) */
+      PetscReal *pred = w->pred + fit->predoff[i] * nc;
+      for (PetscInt c = 0; c < nu; c++) {
+        PetscReal z[64];
+        ChainZ(p, q, B, x, w->eta + (i * nc + c) * p, z);
+        PnlmeModelTransformToNatural(fit->model, z, w->phib + c * p, NULL);
+      }
+      PetscCall(PnlmeModelPredictBatch(fit->model, &s, nu, w->phib, pred, w->st));
+      for (PetscInt c = 0; c < nu && !bad; c++) {
+        PetscReal ll = w->st[c] ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, &s, pred + c * s.nobs);
+        if (PetscIsNanReal(ll)) ll = PETSC_NINFINITY;
+        w->ll[i * nc + c] = ll;
+        if (!(ll > PETSC_NINFINITY)) bad = 1;
+        lli += ll / nu;
+      }
+    }
+    for (PetscInt c = 0; c < nu && !bad && want_derivs; c++) {
+      PetscReal ll = PETSC_NINFINITY;
+      PetscCall(ChainLogLik(fit, &s, B, x, w->eta + (i * nc + c) * p, 1.0 / nu, fit->predp, &ll, gz, Hz));
       if (!(ll > PETSC_NINFINITY)) bad = 1;
       lli += ll / nu;
     }
