@@ -331,29 +331,37 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
 
 #define PK_BLOCK 128 /* (parameter set, observation) pairs per block of SIMD lanes */
 
-/* One block of bolus responses: element j is one observation u[j] >= 0 after a bolus under one
-   parameter set, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
+/* The parameter sets of a call laid out for a block: element j belongs to set j mod nb (whole groups of
+   nb elements, one group per observation), so that a block's parameters are written once per call and
+   input; only the times change from block to block.  A set left out has harmless values (c = 0). */
+typedef struct {
+  PetscInt  ntile, nt; /* elements per block (a multiple of nb), terms */
+  int       pair, built;
+  PetscReal kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
+} PKTile;
+
+/* One block of bolus responses: element j is one observation u[j] >= 0 after a bolus under the set of
+   tile element j, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
    (depot input), k < nt: the sums of DoseValue in its order, the exponentials in SIMD lanes
    (PnlmeExpInline: the same bits in every lane, at every vector width, on every machine), the
    near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) re-evaluated through expm1 as PairD does.
    Elements are independent: which sets share a block changes no result. */
 typedef struct {
   PetscInt   n;
-  PetscReal  u[PK_BLOCK], kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
-  PetscReal  y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK], amt[PK_BLOCK];
-  PetscReal *dst[PK_BLOCK]; /* where amt y is added */
+  PetscReal  u[PK_BLOCK], y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK];
+  PetscReal *dst[PK_BLOCK]; /* where amount x y is added */
 } PKBlock;
 
-PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, PetscInt nt, int pair)
+PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, const PKTile *T)
 {
-  const PetscInt            n = B->n;
+  const PetscInt            n = B->n, nt = T->nt;
   PetscReal *restrict       y = B->y, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
-  const PetscReal *restrict u = B->u, *restrict kap = B->kap;
+  const PetscReal *restrict u = B->u, *restrict kap = T->kap;
 #pragma omp simd
   for (PetscInt j = 0; j < n; j++) y[j] = 0;
-  if (!pair) {
+  if (!T->pair) {
     for (PetscInt k = 0; k < nt; k++) {
-      const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
+      const PetscReal *restrict c = T->c[k], *restrict l = T->lam[k];
 #pragma omp simd
       for (PetscInt j = 0; j < n; j++) y[j] += c[j] * PnlmeExpInline(-l[j] * u[j]);
     }
@@ -362,7 +370,7 @@ PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, PetscInt nt, int pair)
 #pragma omp simd
   for (PetscInt j = 0; j < n; j++) Ek[j] = PnlmeExpInline(-kap[j] * u[j]);
   for (PetscInt k = 0; k < nt; k++) {
-    const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k], *restrict ikl = B->ikl[k];
+    const PetscReal *restrict c = T->c[k], *restrict l = T->lam[k], *restrict ikl = T->ikl[k];
     PetscInt                  nnear = 0;
 #pragma omp simd reduction(+ : nnear)
     for (PetscInt j = 0; j < n; j++) {
@@ -378,26 +386,48 @@ PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, PetscInt nt, int pair)
   }
 }
 
-static void BlockFlush(PKBlock *B, PetscInt nt, int pair)
+static void BlockFlush(PKBlock *B, const PKTile *T, PetscReal amt)
 {
   if (!B->n) return;
-  BolusBlock(B, nt, pair);
-  for (PetscInt j = 0; j < B->n; j++) *B->dst[j] += B->amt[j] * B->y[j];
+  BolusBlock(B, T);
+  for (PetscInt j = 0; j < B->n; j++) *B->dst[j] += amt * B->y[j];
   B->n = 0;
 }
 
-/* Predictions without sensitivities for nb parameter sets at once (their inputs in[L][2]; ok[L] false:
-   a set left out), dose by dose: every dose adds its contribution to the observations that follow it
-   in the timeline up to the next reset.  The same sums as the observation-by-observation loop of
-   PnlmePKPredict (each observation receives the doses before it since the last reset, in the same
-   order); the boluses of all the sets go through blocks of SIMD lanes, and the timeline is read once
-   for all of them: a set's predictions do not depend on the other sets of the call.  pred: nb rows of
-   nobs.  Returns non-zero for a timeline the model cannot take (every set fails). */
+/* nobs: the subject's observations (no block needs more groups) */
+static void TileBuild(PetscInt nb, PetscInt nobs, const PnlmePKInput in[][2], const int ok[], int ii, PKTile *T)
+{
+  T->nt    = in[0][ii].n;
+  T->pair  = in[0][ii].pair;
+  T->ntile = PetscMin(PK_BLOCK / nb, PetscMax(nobs, 1)) * nb;
+  for (PetscInt j = 0; j < T->ntile; j++) {
+    const PetscInt      L = j % nb;
+    const PnlmePKInput *p = &in[L][ii];
+    T->kap[j]             = ok[L] ? p->kap : 2.0;
+    for (PetscInt k = 0; k < T->nt; k++) {
+      T->c[k][j]   = ok[L] ? p->c[k] : 0.0;
+      T->lam[k][j] = ok[L] ? p->lam[k] : 1.0;
+      T->ikl[k][j] = ok[L] ? p->ikl[k] : 1.0;
+    }
+  }
+  T->built = 1;
+}
+
+/* Predictions without sensitivities for nb <= PK_BLOCK parameter sets at once (their inputs in[L][2];
+   ok[L] false: a set left out), dose by dose: every dose adds its contribution to the observations
+   that follow it in the timeline up to the next reset.  The same sums as the observation-by-observation
+   loop of PnlmePKPredict (each observation receives the doses before it since the last reset, in the
+   same order); the boluses of all the sets go through blocks of SIMD lanes, and the timeline is read
+   once for all of them: a set's predictions do not depend on the other sets of the call.  pred: nb
+   rows of nobs.  Returns non-zero for a timeline the model cannot take (every set fails). */
 static int PredictDoseMajor(const PnlmePKModel *mod, PetscInt nb, const PnlmePKInput in[][2], const int ok[], const PnlmeSubject *s, PetscReal pred[])
 {
   const PetscInt nobs = s->nobs;
   PKBlock        B;
+  PKTile         T[2];
+  PetscReal      sink; /* the destination of a set left out */
   B.n = 0;
+  T[0].built = T[1].built = 0;
   for (PetscInt start = 0, end; start < s->nev; start = end + 1) {
     for (end = start; end < s->nev && s->ev[end].type != PNLME_EV_RESET; end++) {
       const PnlmeEvent *e = &s->ev[end];
@@ -411,30 +441,20 @@ static int PredictDoseMajor(const PnlmePKModel *mod, PetscInt nb, const PnlmePKI
       if (!IsDose(e)) continue;
       ii = InputOf(mod, e->cmt);
       if (e->type == PNLME_EV_BOLUS) {
-        const PetscInt nt   = in[0][ii].n;
-        const int      pair = in[0][ii].pair;
+        const PKTile *Ti = &T[ii];
+        if (!Ti->built) TileBuild(nb, nobs, in, ok, ii, &T[ii]);
         for (PetscInt b = a + 1; b < end; b++) {
           PetscReal u;
           if (s->ev[b].type != PNLME_EV_OBS) continue;
           u = s->tobs[s->ev[b].index] - td;
           if (!(u >= 0)) continue;
           for (PetscInt L = 0; L < nb; L++) {
-            const PnlmePKInput *p = &in[L][ii];
-            const PetscInt      j = B.n;
-            if (!ok[L]) continue;
-            B.u[j]   = u;
-            B.kap[j] = p->kap;
-            for (PetscInt k = 0; k < nt; k++) {
-              B.c[k][j]   = p->c[k];
-              B.lam[k][j] = p->lam[k];
-              B.ikl[k][j] = p->ikl[k];
-            }
-            B.amt[j] = amt;
-            B.dst[j] = &pred[L * nobs + s->ev[b].index];
-            if (++B.n == PK_BLOCK) BlockFlush(&B, nt, pair);
+            B.u[B.n]     = u;
+            B.dst[B.n++] = ok[L] ? &pred[L * nobs + s->ev[b].index] : &sink;
           }
+          if (B.n == Ti->ntile) BlockFlush(&B, Ti, amt);
         }
-        BlockFlush(&B, nt, pair); /* before the next dose adds to the same observations */
+        BlockFlush(&B, Ti, amt); /* before the next dose adds to the same observations */
       } else {
         for (PetscInt L = 0; L < nb; L++)
           if (ok[L])
