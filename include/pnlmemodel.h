@@ -129,6 +129,9 @@ PETSC_EXTERN PetscErrorCode PnlmeModelPredict(PnlmeModel, const PnlmeSubject *s,
    PnlmeModelPredict would give it alone, whatever the other rows: the MCMC chains of a subject go through
    it together without their results depending on how many there are. */
 PETSC_EXTERN PetscErrorCode PnlmeModelPredictBatch(PnlmeModel, const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], PnlmeSolveStatus status[]);
+/* the same with set L on its own subject s[L], its predictions into pred[L] (s[L]->nobs entries): the
+   chains of several subjects of a rank in one evaluation */
+PETSC_EXTERN PetscErrorCode PnlmeModelPredictMany(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PnlmeSolveStatus status[]);
 /* counters since SetUp: predictions, failed predictions, right-hand-side evaluations, steps */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetStats(PnlmeModel, PetscInt64 *npredict, PetscInt64 *nfailed, PetscInt64 *nrhs, PetscInt64 *nsteps);
 

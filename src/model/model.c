@@ -890,29 +890,46 @@ PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeModelPredictBatch(PnlmeModel m, const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], PnlmeSolveStatus status[])
+PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PnlmeSolveStatus status[])
 {
-  const PetscInt np = m->nparam, nobs = s->nobs;
+  const PetscInt np = m->nparam;
   PetscFunctionBeginHot;
-  if (!m->batch || !m->predictbatch || m->ndoseparam || m->kind != PNLME_MODEL_CLOSED_FORM || nb == 1) {
-    for (PetscInt L = 0; L < nb; L++) PetscCall(PnlmeModelPredict(m, s, phi + L * np, pred + L * nobs, NULL, &status[L]));
+  if (!m->batch || !m->predictbatch || m->ndoseparam || m->kind != PNLME_MODEL_CLOSED_FORM) {
+    for (PetscInt L = 0; L < nb; L++) PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], NULL, &status[L]));
     PetscFunctionReturn(0);
   }
-  PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredictBatch()");
+  PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredictMany()");
   PetscCall(PetscLogEventBegin(PNLME_ModelPredict, 0, 0, 0, 0));
   for (PetscInt L0 = 0; L0 < nb; L0 += PNLME_MODEL_BATCH) { /* rc in chunks: no allocation */
     const PetscInt n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
     int            rc[PNLME_MODEL_BATCH];
-    (void)m->predictbatch(s, n, phi + L0 * np, pred + L0 * nobs, rc, m->ctx);
+    (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, rc, m->ctx);
     for (PetscInt L = L0; L < L0 + n; L++) {
       status[L] = rc[L - L0] ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
       if (!rc[L - L0])
-        for (PetscInt j = 0; j < nobs; j++)
-          if (!isfinite(pred[L * nobs + j])) status[L] = PNLME_SOLVE_NONFINITE;
+        for (PetscInt j = 0; j < s[L]->nobs; j++)
+          if (!isfinite(pred[L][j])) status[L] = PNLME_SOLVE_NONFINITE;
       if (status[L]) m->nfailed++;
     }
   }
   m->npredict += nb;
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelPredictBatch(PnlmeModel m, const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], PnlmeSolveStatus status[])
+{
+  const PetscInt np = m->nparam;
+  PetscFunctionBeginHot;
+  for (PetscInt L0 = 0; L0 < nb; L0 += PNLME_MODEL_BATCH) { /* the subject and row pointers in chunks: no allocation */
+    const PetscInt      n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
+    const PnlmeSubject *sl[PNLME_MODEL_BATCH];
+    PetscReal          *pl[PNLME_MODEL_BATCH];
+    for (PetscInt L = 0; L < n; L++) {
+      sl[L] = s;
+      pl[L] = pred + (L0 + L) * s->nobs;
+    }
+    PetscCall(PnlmeModelPredictMany(m, n, sl, phi + L0 * np, pl, status + L0));
+  }
   PetscFunctionReturn(0);
 }

@@ -27,10 +27,10 @@ typedef struct {
 /* closed forms that differentiate with respect to dose times and amounts themselves (the built-in PK
    library): predictions on the dosed timeline s with info[s->nev], sens with row stride np (all the
    model's parameters, dose parameters included) */
-/* closed forms that evaluate nb parameter sets (rows of nparam) on one subject together, predictions
-   only, without dose parameters: rc[L] non-zero where set L fails; each set's result must not depend
-   on the others */
-typedef int (*PnlmeModelPredictBatchFn)(const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], int rc[], void *ctx);
+/* closed forms that evaluate nb parameter sets (rows of nparam) together, set L on subject s[L] into
+   pred[L], predictions only, without dose parameters: rc[L] non-zero where set L fails; each set's
+   result must not depend on the others */
+typedef int (*PnlmeModelPredictBatchFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[], void *ctx);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {

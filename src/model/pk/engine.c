@@ -331,37 +331,30 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
 
 #define PK_BLOCK 128 /* (parameter set, observation) pairs per block of SIMD lanes */
 
-/* The parameter sets of a call laid out for a block: element j belongs to set j mod nb (whole groups of
-   nb elements, one group per observation), so that a block's parameters are written once per call and
-   input; only the times change from block to block.  A set left out has harmless values (c = 0). */
-typedef struct {
-  PetscInt  ntile, nt; /* elements per block (a multiple of nb), terms */
-  int       pair, built;
-  PetscReal kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
-} PKTile;
-
-/* One block of bolus responses: element j is one observation u[j] >= 0 after a bolus under the set of
-   tile element j, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
+/* One block of bolus responses: element j is one observation u[j] >= 0 after a bolus under one
+   parameter set, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
    (depot input), k < nt: the sums of DoseValue in its order, the exponentials in SIMD lanes
    (PnlmeExpInline: the same bits in every lane, at every vector width, on every machine), the
    near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) re-evaluated through expm1 as PairD does.
-   Elements are independent: which sets share a block changes no result. */
+   Elements are independent: which sets and subjects share a block changes no result. */
 typedef struct {
-  PetscInt   n;
-  PetscReal  u[PK_BLOCK], y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK];
-  PetscReal *dst[PK_BLOCK]; /* where amount x y is added */
+  PetscInt   n, nt;
+  int        pair;
+  PetscReal  u[PK_BLOCK], kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
+  PetscReal  y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK], amt[PK_BLOCK];
+  PetscReal *dst[PK_BLOCK]; /* where amt y is added */
 } PKBlock;
 
-PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, const PKTile *T)
+PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B)
 {
-  const PetscInt            n = B->n, nt = T->nt;
+  const PetscInt            n = B->n, nt = B->nt;
   PetscReal *restrict       y = B->y, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
-  const PetscReal *restrict u = B->u, *restrict kap = T->kap;
+  const PetscReal *restrict u = B->u, *restrict kap = B->kap;
 #pragma omp simd
   for (PetscInt j = 0; j < n; j++) y[j] = 0;
-  if (!T->pair) {
+  if (!B->pair) {
     for (PetscInt k = 0; k < nt; k++) {
-      const PetscReal *restrict c = T->c[k], *restrict l = T->lam[k];
+      const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
 #pragma omp simd
       for (PetscInt j = 0; j < n; j++) y[j] += c[j] * PnlmeExpInline(-l[j] * u[j]);
     }
@@ -370,7 +363,7 @@ PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, const PKTile *T)
 #pragma omp simd
   for (PetscInt j = 0; j < n; j++) Ek[j] = PnlmeExpInline(-kap[j] * u[j]);
   for (PetscInt k = 0; k < nt; k++) {
-    const PetscReal *restrict c = T->c[k], *restrict l = T->lam[k], *restrict ikl = T->ikl[k];
+    const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k], *restrict ikl = B->ikl[k];
     PetscInt                  nnear = 0;
 #pragma omp simd reduction(+ : nnear)
     for (PetscInt j = 0; j < n; j++) {
@@ -386,80 +379,69 @@ PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B, const PKTile *T)
   }
 }
 
-static void BlockFlush(PKBlock *B, const PKTile *T, PetscReal amt)
+/* the elements' contributions added in the order they were pushed (for one observation: dose order) */
+static void BlockFlush(PKBlock *B)
 {
   if (!B->n) return;
-  BolusBlock(B, T);
-  for (PetscInt j = 0; j < B->n; j++) *B->dst[j] += amt * B->y[j];
+  BolusBlock(B);
+  for (PetscInt j = 0; j < B->n; j++) *B->dst[j] += B->amt[j] * B->y[j];
   B->n = 0;
 }
 
-/* nobs: the subject's observations (no block needs more groups) */
-static void TileBuild(PetscInt nb, PetscInt nobs, const PnlmePKInput in[][2], const int ok[], int ii, PKTile *T)
+/* one more element; a block holds one kind of input (the same number of terms, pair or not) */
+static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, PetscReal amt, PetscReal *dst)
 {
-  T->nt    = in[0][ii].n;
-  T->pair  = in[0][ii].pair;
-  T->ntile = PetscMin(PK_BLOCK / nb, PetscMax(nobs, 1)) * nb;
-  for (PetscInt j = 0; j < T->ntile; j++) {
-    const PetscInt      L = j % nb;
-    const PnlmePKInput *p = &in[L][ii];
-    T->kap[j]             = ok[L] ? p->kap : 2.0;
-    for (PetscInt k = 0; k < T->nt; k++) {
-      T->c[k][j]   = ok[L] ? p->c[k] : 0.0;
-      T->lam[k][j] = ok[L] ? p->lam[k] : 1.0;
-      T->ikl[k][j] = ok[L] ? p->ikl[k] : 1.0;
-    }
+  PetscInt j;
+  if (B->n && (B->nt != p->n || B->pair != p->pair)) BlockFlush(B);
+  j        = B->n;
+  B->nt    = p->n;
+  B->pair  = p->pair;
+  B->u[j]  = u;
+  B->kap[j] = p->kap;
+  for (PetscInt k = 0; k < p->n; k++) {
+    B->c[k][j]   = p->c[k];
+    B->lam[k][j] = p->lam[k];
+    B->ikl[k][j] = p->ikl[k];
   }
-  T->built = 1;
+  B->amt[j] = amt;
+  B->dst[j] = dst;
+  if (++B->n == PK_BLOCK) BlockFlush(B);
 }
 
-/* Predictions without sensitivities for nb <= PK_BLOCK parameter sets at once (their inputs in[L][2];
-   ok[L] false: a set left out), dose by dose: every dose adds its contribution to the observations
-   that follow it in the timeline up to the next reset.  The same sums as the observation-by-observation
-   loop of PnlmePKPredict (each observation receives the doses before it since the last reset, in the
-   same order); the boluses of all the sets go through blocks of SIMD lanes, and the timeline is read
-   once for all of them: a set's predictions do not depend on the other sets of the call.  pred: nb
-   rows of nobs.  Returns non-zero for a timeline the model cannot take (every set fails). */
-static int PredictDoseMajor(const PnlmePKModel *mod, PetscInt nb, const PnlmePKInput in[][2], const int ok[], const PnlmeSubject *s, PetscReal pred[])
+/* Predictions without sensitivities of one parameter set (inputs in[2]) on subject s into pred, dose by
+   dose: every dose adds its contribution to the observations that follow it in the timeline up to the
+   next reset.  The same sums as the observation-by-observation loop of PnlmePKPredict (each observation
+   receives the doses before it since the last reset, in the same order).  The boluses' elements go
+   to the block B, shared by all the sets of a call (which are independent of one another); an
+   infusion adds its contributions after the block's pending ones.  Returns non-zero for a timeline
+   the model cannot take (not checked again with checked). */
+static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[2], const PnlmeSubject *s, PetscReal pred[], PKBlock *B, int checked)
 {
   const PetscInt nobs = s->nobs;
-  PKBlock        B;
-  PKTile         T[2];
-  PetscReal      sink; /* the destination of a set left out */
-  B.n = 0;
-  T[0].built = T[1].built = 0;
+  for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
   for (PetscInt start = 0, end; start < s->nev; start = end + 1) {
     for (end = start; end < s->nev && s->ev[end].type != PNLME_EV_RESET; end++) {
       const PnlmeEvent *e = &s->ev[end];
+      if (checked) continue; /* the timeline was found valid for an earlier set of the call */
       if (e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= nobs)) return 1;
       if (IsDose(e) && InputOf(mod, e->cmt) < 0) return 1;
     }
     for (PetscInt a = start; a < end; a++) {
       const PnlmeEvent *e = &s->ev[a];
       const PetscReal   amt = e->amount, td = e->time;
-      int               ii;
       if (!IsDose(e)) continue;
-      ii = InputOf(mod, e->cmt);
       if (e->type == PNLME_EV_BOLUS) {
-        const PKTile *Ti = &T[ii];
-        if (!Ti->built) TileBuild(nb, nobs, in, ok, ii, &T[ii]);
+        const PnlmePKInput *p = &in[InputOf(mod, e->cmt)];
         for (PetscInt b = a + 1; b < end; b++) {
           PetscReal u;
           if (s->ev[b].type != PNLME_EV_OBS) continue;
           u = s->tobs[s->ev[b].index] - td;
-          if (!(u >= 0)) continue;
-          for (PetscInt L = 0; L < nb; L++) {
-            B.u[B.n]     = u;
-            B.dst[B.n++] = ok[L] ? &pred[L * nobs + s->ev[b].index] : &sink;
-          }
-          if (B.n == Ti->ntile) BlockFlush(&B, Ti, amt);
+          if (u >= 0) BlockPush(B, p, u, amt, &pred[s->ev[b].index]);
         }
-        BlockFlush(&B, Ti, amt); /* before the next dose adds to the same observations */
       } else {
-        for (PetscInt L = 0; L < nb; L++)
-          if (ok[L])
-            for (PetscInt b = a + 1; b < end; b++)
-              if (s->ev[b].type == PNLME_EV_OBS) pred[L * nobs + s->ev[b].index] += DoseValue(mod, in[L], e, s->tobs[s->ev[b].index]);
+        BlockFlush(B);
+        for (PetscInt b = a + 1; b < end; b++)
+          if (s->ev[b].type == PNLME_EV_OBS) pred[s->ev[b].index] += DoseValue(mod, in, e, s->tobs[s->ev[b].index]);
       }
     }
   }
@@ -476,26 +458,23 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
   return 0;
 }
 
-#define PK_MAXLANES 16 /* parameter sets per call of the batch below; more go in turns */
-
-/* nb parameter sets (rows of np) on one subject, predictions only: rc[L] non-zero where set L fails */
-int PnlmePKPredictBatch(const PnlmeSubject *s, PetscInt nb, const PetscReal phi[], PetscReal pred[], int rc[], void *ctx)
+/* nb parameter sets (rows of np), set L on subject s[L] into pred[L], predictions only: rc[L] non-zero
+   where set L fails.  The bolus responses of all of them go through the same blocks of SIMD lanes; a
+   set's result is the one it has alone. */
+int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[], void *ctx)
 {
   const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  for (PetscInt L0 = 0; L0 < nb; L0 += PK_MAXLANES) {
-    const PetscInt     n = PetscMin(PK_MAXLANES, nb - L0);
+  PKBlock             B;
+  const PnlmeSubject *valid = NULL; /* the last subject whose timeline was found valid */
+  B.n = 0;
+  for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
-    PnlmePKInput       in[PK_MAXLANES][2];
-    int                ok[PK_MAXLANES], fail;
-    for (PetscInt L = 0; L < n; L++) {
-      rc[L0 + L] = LaneInputs(mod, phi + (L0 + L) * mod->np, 0, &d, in[L]);
-      ok[L]      = !rc[L0 + L];
-    }
-    for (PetscInt j = 0; j < n * s->nobs; j++) pred[L0 * s->nobs + j] = 0;
-    fail = PredictDoseMajor(mod, n, (const PnlmePKInput(*)[2])in, ok, s, pred + L0 * s->nobs);
-    for (PetscInt L = 0; L < n; L++)
-      if (fail) rc[L0 + L] = 1;
+    PnlmePKInput       in[2];
+    rc[L] = LaneInputs(mod, phi + L * mod->np, 0, &d, in);
+    if (!rc[L]) rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
+    if (!rc[L]) valid = s[L];
   }
+  BlockFlush(&B);
   return 0;
 }
 
@@ -513,8 +492,12 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
   if (LaneInputs(mod, phi, deriv, &d, in)) return 1;
   for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
   if (!deriv) {
-    const int ok[1] = {1};
-    return PredictDoseMajor(mod, 1, (const PnlmePKInput(*)[2])in, ok, s, pred);
+    PKBlock B;
+    int     rc;
+    B.n = 0;
+    rc  = PredictDoseMajor(mod, in, s, pred, &B, 0);
+    BlockFlush(&B);
+    return rc;
   }
   if (deriv) memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)npt);
 

@@ -37,7 +37,7 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   ops.predict = PnlmePKPredict;
   PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, (void *)def, NULL));
   PetscCall(PnlmeModelSetPredictDose(m, PnlmePKPredictDose));
-  PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictBatch));
+  PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictMany));
   PetscFunctionReturn(0);
 }
 

@@ -42,126 +42,134 @@ static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const
   PetscFunctionReturn(0);
 }
 
-/* The E-step's work for the chains of one subject taken together (SetUp_SAEM: no allocation in the
+/* The E-step runs the chains of a block of subjects together: lane l is chain c of subject i0 + l / nc
+   (SAEM_LANES lanes at most, whole subjects).  Its work, sized at SetUp_SAEM (no allocation in the
    iterations): proposals, their natural-scale parameters, predictions and likelihoods, one row per
-   chain. */
+   lane, and each lane's subject, individual mean and cached predictions. */
+#define SAEM_LANES 32
+
 typedef struct {
-  PetscReal       *zp, *phi, *pred, *llp, *lp0, *lp1;
-  PnlmeSolveStatus *st;
-  PetscInt        *bs;  /* kernel 3: block size of each chain */
-  PetscInt        *idx; /* kernel 3: [nchains x p] the chosen parameters */
+  PetscInt            nlanes; /* capacity: max(SAEM_LANES, nchains) */
+  PetscReal          *zp, *phi, *pred, *llp, *lp0, *lp1;
+  PnlmeSolveStatus   *st;
+  PetscInt           *bs;   /* kernel 3: block size of each lane */
+  PetscInt           *idx;  /* kernel 3: [nlanes x p] the chosen parameters */
+  PnlmeSubject       *subj; /* the block's subjects */
+  const PnlmeSubject **ls;  /* [nlanes] each lane's subject */
+  const PetscReal    **lm;  /* [nlanes] its individual mean */
+  PetscReal          **lpred, **lprop; /* [nlanes] its cached predictions, its proposal's */
 } PnlmeSAEM;
 
-/* the nc proposals zp (rows of p) of one subject evaluated together (PnlmeModelPredictBatch: each
-   row's result is the one it would have alone); a failed solve is a -inf likelihood (rejected) */
-static PetscErrorCode EvaluateChains(PnlmeFit fit, const PnlmeSubject *s, PetscInt nc)
+/* the proposals zp (rows of p) of the n lanes evaluated together (PnlmeModelPredictMany: each row's
+   result is the one it would have alone); a failed solve is a -inf likelihood (rejected) */
+static PetscErrorCode EvaluateLanes(PnlmeFit fit, PetscInt n)
 {
   PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
   PetscInt   p = fit->p;
   PetscFunctionBeginHot;
-  for (PetscInt c = 0; c < nc; c++) PnlmeModelTransformToNatural(fit->model, w->zp + c * p, w->phi + c * p, NULL);
-  PetscCall(PnlmeModelPredictBatch(fit->model, s, nc, w->phi, w->pred, w->st));
-  fit->nproposed += nc;
-  for (PetscInt c = 0; c < nc; c++) {
-    if (w->st[c]) {
+  for (PetscInt l = 0; l < n; l++) PnlmeModelTransformToNatural(fit->model, w->zp + l * p, w->phi + l * p, NULL);
+  PetscCall(PnlmeModelPredictMany(fit->model, n, w->ls, w->phi, w->lprop, w->st));
+  fit->nproposed += n;
+  for (PetscInt l = 0; l < n; l++) {
+    if (w->st[l]) {
       fit->nfailed++;
-      w->llp[c] = PETSC_NINFINITY;
+      w->llp[l] = PETSC_NINFINITY;
     } else {
-      w->llp[c] = PnlmeErrorLogLik(&fit->pop, s, w->pred + c * s->nobs);
-      if (PetscIsNanReal(w->llp[c])) w->llp[c] = PETSC_NINFINITY;
+      w->llp[l] = PnlmeErrorLogLik(&fit->pop, w->ls[l], w->lprop[l]);
+      if (PetscIsNanReal(w->llp[l])) w->llp[l] = PETSC_NINFINITY;
     }
   }
   PetscFunctionReturn(0);
 }
 
-/* Metropolis-Hastings test of chain c's proposal (log acceptance ratio r, the uniform drawn whether
-   or not it is needed: the chain's stream does not depend on the outcome) and the move */
-static inline PetscBool AcceptChain(PnlmeFit fit, PetscInt nobs, PetscInt c, PetscReal r, PnlmeRNG *rng, PetscReal z[], PetscReal pred[], PetscReal *ll)
+/* Metropolis-Hastings test of lane l's proposal (log acceptance ratio r, the uniform drawn whether or
+   not it is needed: the chain's stream does not depend on the outcome) and the move */
+static inline PetscBool AcceptLane(PnlmeFit fit, PetscInt l, PetscReal r, PnlmeRNG *rng, PetscReal z[], PetscReal *ll)
 {
   PnlmeSAEM      *w = (PnlmeSAEM *)fit->impl;
   const PetscReal u = PnlmeRNGUniform(rng);
   const PetscInt  p = fit->p;
   if (!(r >= 0) && !(PetscLogReal(u) < r)) return PETSC_FALSE; /* r >= 0 always accepts: log u < 0 */
-  PetscArraycpy(z, w->zp + c * p, p);
-  PetscArraycpy(pred, w->pred + c * nobs, nobs);
-  *ll = w->llp[c];
+  PetscArraycpy(z, w->zp + l * p, p);
+  PetscArraycpy(w->lpred[l], w->lprop[l], w->ls[l]->nobs);
+  *ll = w->llp[l];
   return PETSC_TRUE;
 }
 
-/* The E-step of one subject: the three kernels of saemix/Monolix on its nc chains in lockstep.  Each
-   chain draws from its own stream in the order a chain alone would (the proposal, then the uniform of
-   its test), and the proposals of all chains are evaluated together: the chains' trajectories are the
-   same bits as one chain after another.  z, pred, ll, rng: the subject's rows. */
-static PetscErrorCode SubjectStep(PnlmeFit fit, const PnlmeSubject *s, const PetscReal m[], PetscInt nc, PetscReal z[], PetscReal pred[], PetscReal ll[], PnlmeRNG rng[], PetscReal cnt[])
+/* The E-step of n lanes (w->ls, lm, lpred set): the three kernels of saemix/Monolix on every lane in
+   lockstep.  Each chain draws from its own stream in the order a chain alone would (the proposal, then
+   the uniform of its test), and the proposals of all lanes are evaluated together: every chain's
+   trajectory has the bits of one chain after another, whatever shares its block.  z, ll, rng: the
+   lanes' rows (consecutive chains of consecutive subjects); cnt: the acceptance counts. */
+static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscReal ll[], PnlmeRNG rng[], PetscReal cnt[])
 {
   PnlmeSAEM *w   = (PnlmeSAEM *)fit->impl;
   PnlmePop  *pop = &fit->pop;
-  PetscInt   p = fit->p, n = s->nobs;
-  PetscReal *e = fit->e;
+  PetscInt   p   = fit->p;
+  PetscReal *e   = fit->e;
   PetscFunctionBeginHot;
   /* kernel 1: independence proposals from the population law N(m, Omega) */
   for (PetscInt r = 0; r < fit->nkern[0]; r++) {
-    for (PetscInt c = 0; c < nc; c++) {
-      PetscReal *zp = w->zp + c * p;
-      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(&rng[c]);
+    for (PetscInt l = 0; l < n; l++) {
+      const PetscReal *m  = w->lm[l];
+      PetscReal       *zp = w->zp + l * p;
+      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(&rng[l]);
       for (PetscInt k = 0; k < p; k++) {
         PetscReal v = m[k];
-        for (PetscInt l = 0; l <= k; l++) v += pop->L[k * p + l] * e[l];
+        for (PetscInt j = 0; j <= k; j++) v += pop->L[k * p + j] * e[j];
         zp[k] = pop->fixed[k] ? m[k] : v;
       }
     }
-    PetscCall(EvaluateChains(fit, s, nc));
-    for (PetscInt c = 0; c < nc; c++) {
+    PetscCall(EvaluateLanes(fit, n));
+    for (PetscInt l = 0; l < n; l++) {
       cnt[1] += 1;
-      if (AcceptChain(fit, n, c, w->llp[c] - ll[c], &rng[c], z + c * p, pred + c * n, &ll[c])) cnt[0] += 1;
+      if (AcceptLane(fit, l, w->llp[l] - ll[l], &rng[l], z + l * p, &ll[l])) cnt[0] += 1;
     }
   }
   /* kernel 2: component-wise random walk */
   for (PetscInt r = 0; r < fit->nkern[1]; r++) {
     for (PetscInt k = 0; k < p; k++) {
       if (pop->fixed[k]) continue;
-      for (PetscInt c = 0; c < nc; c++) {
-        PetscReal *zp = w->zp + c * p;
-        w->lp0[c]     = PnlmePopLogPrior(pop, z + c * p, m);
-        PetscArraycpy(zp, z + c * p, p);
-        zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(&rng[c]);
-        w->lp1[c] = PnlmePopLogPrior(pop, zp, m);
+      for (PetscInt l = 0; l < n; l++) {
+        PetscReal *zp = w->zp + l * p;
+        w->lp0[l]     = PnlmePopLogPrior(pop, z + l * p, w->lm[l]);
+        PetscArraycpy(zp, z + l * p, p);
+        zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(&rng[l]);
+        w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
       }
-      PetscCall(EvaluateChains(fit, s, nc));
-      for (PetscInt c = 0; c < nc; c++) {
+      PetscCall(EvaluateLanes(fit, n));
+      for (PetscInt l = 0; l < n; l++) {
         cnt[2 + p + k] += 1;
-        if (AcceptChain(fit, n, c, w->llp[c] + w->lp1[c] - ll[c] - w->lp0[c], &rng[c], z + c * p, pred + c * n, &ll[c])) cnt[2 + k] += 1;
+        if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l])) cnt[2 + k] += 1;
       }
     }
   }
   /* kernel 3: random walk on a random block of parameters */
   for (PetscInt r = 0; r < fit->nkern[2]; r++) {
     const PetscInt nr = p - pop->nfixed;
-    for (PetscInt c = 0; c < nc; c++) {
-      PetscInt  *idx = w->idx + c * p, bs;
-      PetscReal *zp  = w->zp + c * p;
-      bs = nr > 1 ? (PetscInt)PnlmeRNGInteger(&rng[c], 2, nr) : 1;
-      w->lp0[c] = PnlmePopLogPrior(pop, z + c * p, m);
+    for (PetscInt l = 0; l < n; l++) {
+      PetscInt  *idx = w->idx + l * p, bs;
+      PetscReal *zp  = w->zp + l * p;
+      bs        = nr > 1 ? (PetscInt)PnlmeRNGInteger(&rng[l], 2, nr) : 1;
+      w->lp0[l] = PnlmePopLogPrior(pop, z + l * p, w->lm[l]);
       for (PetscInt k = 0, j = 0; k < p; k++)
         if (!pop->fixed[k]) idx[j++] = k; /* the parameters with a random effect */
       for (PetscInt k = 0; k < bs; k++) { /* partial Fisher-Yates */
-        PetscInt j = (PetscInt)PnlmeRNGInteger(&rng[c], k, nr - 1), t = idx[k];
+        PetscInt j = (PetscInt)PnlmeRNGInteger(&rng[l], k, nr - 1), t = idx[k];
         idx[k] = idx[j];
         idx[j] = t;
       }
-      PetscArraycpy(zp, z + c * p, p);
-      for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(&rng[c]);
-      w->lp1[c] = PnlmePopLogPrior(pop, zp, m);
-      w->bs[c]  = bs;
+      PetscArraycpy(zp, z + l * p, p);
+      for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(&rng[l]);
+      w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
+      w->bs[l]  = bs;
     }
-    PetscCall(EvaluateChains(fit, s, nc));
-    for (PetscInt c = 0; c < nc; c++) {
-      const PetscInt *idx = w->idx + c * p;
-      PetscBool       acc;
-      for (PetscInt k = 0; k < w->bs[c]; k++) cnt[2 + 3 * p + idx[k]] += 1;
-      acc = AcceptChain(fit, n, c, w->llp[c] + w->lp1[c] - ll[c] - w->lp0[c], &rng[c], z + c * p, pred + c * n, &ll[c]);
-      if (acc)
-        for (PetscInt k = 0; k < w->bs[c]; k++) cnt[2 + 2 * p + idx[k]] += 1;
+    PetscCall(EvaluateLanes(fit, n));
+    for (PetscInt l = 0; l < n; l++) {
+      const PetscInt *idx = w->idx + l * p;
+      for (PetscInt k = 0; k < w->bs[l]; k++) cnt[2 + 3 * p + idx[k]] += 1;
+      if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l]))
+        for (PetscInt k = 0; k < w->bs[l]; k++) cnt[2 + 2 * p + idx[k]] += 1;
     }
   }
   PetscFunctionReturn(0);
@@ -271,24 +279,43 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
     /* E-step */
     PetscCall(PetscLogEventBegin(PNLME_EStep, 0, 0, 0, 0));
     PnlmeExactSumReset(fit->acc, ns);
-    for (PetscInt i = 0; i < fit->nlocal; i++) {
-      const PetscReal *x = fit->x + i * q, *m = fit->mi + i * p;
-      PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-      PetscCall(PetscArrayzero(cnt, ns));
-      PetscCall(SubjectStep(fit, &s, m, nc, fit->z + i * nc * p, fit->pred + fit->predoff[i] * nc, fit->ll + i * nc, fit->rng + i * nc, cnt + STAT_ACC(fit)));
-      for (PetscInt c = 0; c < nc; c++) {
-        PetscReal *z = fit->z + (i * nc + c) * p, *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
-        /* sufficient statistics of the complete-data model, averaged over chains */
-        for (PetscInt k = 0; k < p; k++) {
-          for (PetscInt a = 0; a < q; a++) cnt[STAT_S1(fit) + a * p + k] += x[a] * z[k] / nc;
-          for (PetscInt l = 0; l < p; l++) cnt[STAT_S2(fit) + k * p + l] += z[k] * z[l] / nc;
+    for (PetscInt i0 = 0, i1; i0 < fit->nlocal; i0 = i1) {
+      PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
+      /* the block's lanes: whole subjects, their chains */
+      i1 = PetscMin(fit->nlocal, i0 + PetscMax(1, w->nlanes / nc));
+      for (PetscInt i = i0; i < i1; i++) {
+        PnlmeSubject *si = &w->subj[i - i0];
+        PetscCall(PnlmeDataGetSubject(fit->data, i, si));
+        for (PetscInt c = 0; c < nc; c++) {
+          const PetscInt l = (i - i0) * nc + c;
+          w->ls[l]         = si;
+          w->lm[l]         = fit->mi + i * p;
+          w->lpred[l]      = fit->pred + fit->predoff[i] * nc + c * si->nobs;
         }
-        for (PetscInt k = 0; k < fit->pop.nout; k++) cnt[STAT_S3(fit) + k] += PnlmeErrorResidualSS(&fit->pop, k, &s, pr) / nc;
-        cnt[STAT_CDLL(fit)] += (fit->ll[i * nc + c] + PnlmePopLogPrior(&fit->pop, z, m)) / nc;
-        if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
       }
-      if (fit->nv) PosteriorVariance(fit, i, iter == fit->istart, cnt + STAT_V(fit));
-      for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
+      PetscCall(PetscArrayzero(cnt, ns));
+      PetscCall(LanesStep(fit, (i1 - i0) * nc, fit->z + i0 * nc * p, fit->ll + i0 * nc, fit->rng + i0 * nc, cnt + STAT_ACC(fit)));
+      /* acceptance counts: integers, so one exact addition for the block is the sum of the subjects' */
+      for (PetscInt j = STAT_ACC(fit); j < STAT_CDLL(fit); j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
+      for (PetscInt i = i0; i < i1; i++) {
+        const PetscReal *x = fit->x + i * q, *m = fit->mi + i * p;
+        const PnlmeSubject *si = &w->subj[i - i0];
+        PetscCall(PetscArrayzero(cnt, ns));
+        for (PetscInt c = 0; c < nc; c++) {
+          PetscReal *z = fit->z + (i * nc + c) * p, *pr = fit->pred + fit->predoff[i] * nc + c * si->nobs;
+          /* sufficient statistics of the complete-data model, averaged over chains */
+          for (PetscInt k = 0; k < p; k++) {
+            for (PetscInt a = 0; a < q; a++) cnt[STAT_S1(fit) + a * p + k] += x[a] * z[k] / nc;
+            for (PetscInt l = 0; l < p; l++) cnt[STAT_S2(fit) + k * p + l] += z[k] * z[l] / nc;
+          }
+          for (PetscInt k = 0; k < fit->pop.nout; k++) cnt[STAT_S3(fit) + k] += PnlmeErrorResidualSS(&fit->pop, k, si, pr) / nc;
+          cnt[STAT_CDLL(fit)] += (fit->ll[i * nc + c] + PnlmePopLogPrior(&fit->pop, z, m)) / nc;
+          if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
+        }
+        if (fit->nv) PosteriorVariance(fit, i, iter == fit->istart, cnt + STAT_V(fit));
+        for (PetscInt j = 0; j < ns; j++)
+          if (j < STAT_ACC(fit) || j >= STAT_CDLL(fit)) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
+      }
     }
     PetscCall(PetscLogEventEnd(PNLME_EStep, 0, 0, 0, 0));
     /* reduction: exact, so the result does not depend on the partition */
@@ -348,12 +375,15 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
 static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
 {
   PnlmeSAEM *w;
-  PetscInt   nc = fit->nchains, p = fit->p;
+  PetscInt   nl = PetscMax(SAEM_LANES, fit->nchains), p = fit->p;
   PetscFunctionBegin;
   if (fit->nv) PetscCall(PetscCalloc1(fit->nlocal * 2 * fit->p, &fit->vema));
   PetscCall(PetscNew(&w));
-  PetscCall(PetscMalloc6(nc * p, &w->zp, nc * p, &w->phi, nc * PetscMax(1, fit->maxobs), &w->pred, nc, &w->llp, nc, &w->lp0, nc, &w->lp1));
-  PetscCall(PetscMalloc3(nc, &w->st, nc, &w->bs, nc * p, &w->idx));
+  w->nlanes = nl;
+  PetscCall(PetscMalloc6(nl * p, &w->zp, nl * p, &w->phi, nl * PetscMax(1, fit->maxobs), &w->pred, nl, &w->llp, nl, &w->lp0, nl, &w->lp1));
+  PetscCall(PetscMalloc3(nl, &w->st, nl, &w->bs, nl * p, &w->idx));
+  PetscCall(PetscMalloc5(nl, &w->subj, nl, &w->ls, nl, &w->lm, nl, &w->lpred, nl, &w->lprop));
+  for (PetscInt l = 0; l < nl; l++) w->lprop[l] = w->pred + l * PetscMax(1, fit->maxobs);
   fit->impl = w;
   PetscFunctionReturn(0);
 }
@@ -365,6 +395,7 @@ static PetscErrorCode Destroy_SAEM(PnlmeFit fit)
   if (!w) PetscFunctionReturn(0);
   PetscCall(PetscFree6(w->zp, w->phi, w->pred, w->llp, w->lp0, w->lp1));
   PetscCall(PetscFree3(w->st, w->bs, w->idx));
+  PetscCall(PetscFree5(w->subj, w->ls, w->lm, w->lpred, w->lprop));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
