@@ -1,8 +1,10 @@
-/* Batched closed-form predictions (PnlmeModelPredictBatch): for every model of the PK library, on a
-   timeline with boluses into each dosing compartment, an infusion, a reset, pre-dose and same-time
-   observations, 37 parameter sets (some with ka equal to an elimination rate, two invalid) evaluated
-   together give each set the bits and status PnlmeModelPredict gives it alone, in any order of the
-   sets (a set's result does not depend on the others); and a batch allocates nothing. */
+/* Batched closed-form predictions (PnlmeModelPredictBatch, PnlmeModelPredictMany): for every model of
+   the PK library, on a timeline with boluses into each dosing compartment, an infusion, a reset,
+   pre-dose and same-time observations, 37 parameter sets (some with ka equal to an elimination rate,
+   two invalid) evaluated together give each set the bits and status PnlmeModelPredict gives it alone,
+   in any order of the sets (a set's result does not depend on the others); the same with the sets
+   spread over three subjects (one of them with a dose into a compartment the model lacks: its sets
+   fail, the others not); and a batch allocates nothing. */
 #include "pktest.h"
 #include <malloc.h>
 
@@ -49,6 +51,32 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
     PNLME_TEST_CHECK(!memcmp(p1, pr + (NB - 1 - L) * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the reversed batch's predictions differ", name, (int)L);
   }
   PNLME_TEST_CHECK(st[7] && st[11] && nok == NB - 2, "%s: the two invalid sets fail, the others not (%d ok)", name, (int)nok);
+  { /* the sets spread over three subjects: s, a short one with a single bolus, one with a bad dose */
+    static PKTSubject S2, S3;
+    const PnlmeSubject *sl[NB];
+    PetscReal          *pl[NB], *pm;
+    PnlmeSolveStatus    sm[NB];
+    PKTInit(&S2);
+    PKTBolus(&S2, 1.0, 30, 1);
+    PKTObs(&S2, 0.5);
+    PKTObs(&S2, 2.0);
+    PKTObs(&S2, 9.0);
+    PKTInit(&S3);
+    PKTBolus(&S3, 0.0, 30, 7); /* no compartment 7 */
+    PKTObs(&S3, 1.0);
+    PetscCall(PetscMalloc1(NB * nobs, &pm));
+    for (PetscInt L = 0; L < NB; L++) {
+      sl[L] = L % 3 == 0 ? s : (L % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S3));
+      pl[L] = pm + L * nobs;
+    }
+    PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, sm));
+    for (PetscInt L = 0; L < NB; L++) {
+      PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
+      PNLME_TEST_CHECK(sm[L] == st1 && (L % 3 != 2 || st1), "%s: set %d on subject %d: status %d together, %d alone", name, (int)L, (int)(L % 3), (int)sm[L], (int)st1);
+      if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d: the predictions together are not those alone", name, (int)L, (int)(L % 3));
+    }
+    PetscCall(PetscFree(pm));
+  }
   {
     PetscLogDouble   m0, m1;
     struct mallinfo2 h0, h1;
