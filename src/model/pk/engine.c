@@ -490,8 +490,7 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
   int                 overflow = 0;
 
   if (LaneInputs(mod, phi, deriv, &d, in)) return 1;
-  for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
-  if (!deriv) {
+  if (!deriv) { /* PredictDoseMajor zeroes pred */
     PKBlock B;
     int     rc;
     B.n = 0;
@@ -499,7 +498,8 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
     BlockFlush(&B);
     return rc;
   }
-  if (deriv) memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)npt);
+  for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
+  memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)npt);
 
   for (PetscInt i = 0; i < s->nev; i++) {
     const PnlmeEvent *e = &s->ev[i];
@@ -517,42 +517,31 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
       break;
     case PNLME_EV_OBS: {
       const PetscInt idx = e->index;
-      PetscReal      t;
+      PetscReal      t, Gc[2][PNLME_PK_MAXEXP] = {{0}}, Gl[2][PNLME_PK_MAXEXP] = {{0}}, Gk[2][PNLME_PK_MAXEXP] = {{0}}, y = 0, *row;
       if (idx < 0 || idx >= s->nobs) return 1;
-      t = s->tobs[idx];
-      if (!deriv) {
-        PetscReal y = 0;
-        if (!overflow)
-          for (PetscInt k = 0; k < nd; k++) y += DoseValue(mod, in, &s->ev[dose[k]], t);
-        else
-          for (PetscInt j = first; j < i; j++)
-            if (IsDose(&s->ev[j])) y += DoseValue(mod, in, &s->ev[j], t);
-        pred[idx] = y;
-      } else {
-        PetscReal  Gc[2][PNLME_PK_MAXEXP] = {{0}}, Gl[2][PNLME_PK_MAXEXP] = {{0}}, Gk[2][PNLME_PK_MAXEXP] = {{0}}, y = 0;
-        PetscReal *row = sens + (size_t)idx * (size_t)npt;
-        if (!overflow)
-          for (PetscInt k = 0; k < nd; k++) {
-            DoseAccumulate(mod, in, &s->ev[dose[k]], t, Gc, Gl, Gk);
-            if (info) DoseParamAccumulate(mod, in, &s->ev[dose[k]], &info[dose[k]], t, row);
-          }
-        else
-          for (PetscInt j = first; j < i; j++)
-            if (IsDose(&s->ev[j])) {
-              DoseAccumulate(mod, in, &s->ev[j], t, Gc, Gl, Gk);
-              if (info) DoseParamAccumulate(mod, in, &s->ev[j], &info[j], t, row);
-            }
-        for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
-          const PnlmePKInput *p = &in[ii];
-          for (PetscInt k = 0; k < p->n; k++) {
-            y += p->c[k] * Gc[ii][k];
-            for (PetscInt j = 0; j < np; j++) row[j] += Gc[ii][k] * p->dc[k][j] + Gl[ii][k] * p->dlam[k][j];
-            if (p->pair)
-              for (PetscInt j = 0; j < np; j++) row[j] += Gk[ii][k] * p->dkap[j];
-          }
+      t   = s->tobs[idx];
+      row = sens + (size_t)idx * (size_t)npt;
+      if (!overflow)
+        for (PetscInt k = 0; k < nd; k++) {
+          DoseAccumulate(mod, in, &s->ev[dose[k]], t, Gc, Gl, Gk);
+          if (info) DoseParamAccumulate(mod, in, &s->ev[dose[k]], &info[dose[k]], t, row);
         }
-        pred[idx] = y;
+      else
+        for (PetscInt j = first; j < i; j++)
+          if (IsDose(&s->ev[j])) {
+            DoseAccumulate(mod, in, &s->ev[j], t, Gc, Gl, Gk);
+            if (info) DoseParamAccumulate(mod, in, &s->ev[j], &info[j], t, row);
+          }
+      for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
+        const PnlmePKInput *p = &in[ii];
+        for (PetscInt k = 0; k < p->n; k++) {
+          y += p->c[k] * Gc[ii][k];
+          for (PetscInt j = 0; j < np; j++) row[j] += Gc[ii][k] * p->dc[k][j] + Gl[ii][k] * p->dlam[k][j];
+          if (p->pair)
+            for (PetscInt j = 0; j < np; j++) row[j] += Gk[ii][k] * p->dkap[j];
+        }
       }
+      pred[idx] = y;
     } break;
     default: /* infusion ends: the start entry carries the duration */
       break;
