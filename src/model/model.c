@@ -174,7 +174,7 @@ static const PnlmeOption ModelOptions[] = {
   {"-model_cache", PNLME_OPT_STRING, "$XDG_CACHE_HOME/pnlme/models or ~/.cache/pnlme/models", NULL, NULL, "Directory of the compiled model files (shared objects keyed by the hash of the generated code and the compiler)"},
   {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
   {"-model_lag", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Absorption lag time of the doses into these compartments: adds the parameter Tlag (Tlag_<cmt> for several; log-normal; docs/models-pk.md)"},
-  {"-model_batch", PNLME_OPT_BOOL, "true", NULL, NULL, "Evaluate the parameter sets of a subject together where the model can (closed forms: SIMD lanes); false: one after the other, with the same results (docs/speed.md)"},
+  {"-model_batch", PNLME_OPT_BOOL, "true", NULL, NULL, "Evaluate several parameter sets together where the model can (closed forms: SIMD lanes); false: one after the other, with the same results (docs/speed.md)"},
   {"-model_bioavailability", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Bioavailability of the doses into these compartments: adds the parameter F (F_<cmt> for several; logit-normal; docs/models-pk.md)"},
 };
 
@@ -861,6 +861,22 @@ static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, cons
 /* ---------------- evaluation */
 #define PNLME_MODEL_BATCH 64 /* parameter sets per call of a model's batch evaluation */
 
+/* the status of one prediction (rc: its operation's return code), counted */
+static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, int rc, const PetscReal pred[], const PetscReal sens[])
+{
+  PnlmeSolveStatus st = rc ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
+  if (!rc) {
+    for (PetscInt j = 0; j < s->nobs; j++)
+      if (!isfinite(pred[j])) st = PNLME_SOLVE_NONFINITE;
+    if (sens && st == PNLME_SOLVE_OK)
+      for (PetscInt j = 0; j < s->nobs * m->nparam; j++)
+        if (!isfinite(sens[j])) st = PNLME_SOLVE_NONFINITE;
+  }
+  m->npredict++;
+  if (st) m->nfailed++;
+  return st;
+}
+
 PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status)
 {
   int rc;
@@ -876,16 +892,7 @@ PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const Pets
     else rc = ModelPredictClosedFormDoses(m, s, phi, pred, sens);
   } else if (m->kind == PNLME_MODEL_ODE) rc = PnlmeODESolveSubject(m->ode, s, NULL, phi, pred, sens);
   else rc = m->mops.predict(s, phi, pred, sens, m->ctx);
-  *status = rc ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
-  if (!rc) {
-    for (PetscInt j = 0; j < s->nobs; j++)
-      if (!isfinite(pred[j])) *status = PNLME_SOLVE_NONFINITE;
-    if (sens && *status == PNLME_SOLVE_OK)
-      for (PetscInt j = 0; j < s->nobs * m->nparam; j++)
-        if (!isfinite(sens[j])) *status = PNLME_SOLVE_NONFINITE;
-  }
-  m->npredict++;
-  if (*status) m->nfailed++;
+  *status = SolveStatus(m, s, rc, pred, sens);
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -904,15 +911,8 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
     const PetscInt n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
     int            rc[PNLME_MODEL_BATCH];
     (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, rc, m->ctx);
-    for (PetscInt L = L0; L < L0 + n; L++) {
-      status[L] = rc[L - L0] ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
-      if (!rc[L - L0])
-        for (PetscInt j = 0; j < s[L]->nobs; j++)
-          if (!isfinite(pred[L][j])) status[L] = PNLME_SOLVE_NONFINITE;
-      if (status[L]) m->nfailed++;
-    }
+    for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], NULL);
   }
-  m->npredict += nb;
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
