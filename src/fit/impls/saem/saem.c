@@ -371,7 +371,8 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-/* covariate selection with the Louis correction: moving averages of the chains' moments */
+/* the E-step's lanes; with covariate selection (the Louis correction), moving averages of the chains'
+   moments */
 static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
 {
   PnlmeSAEM *w;
