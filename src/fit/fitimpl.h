@@ -96,7 +96,6 @@ struct _p_PnlmeFit {
   PnlmeRNG  *rng;          /* [nlocal x nchains] streams keyed by (seed, global subject index, chain) */
   /* work, sized at SetUp: the iteration allocates nothing */
   PetscReal *zp, *phi, *predp, *e;
-  PetscInt  *perm;
   PetscReal  scale[2][64]; /* adaptive random-walk scales of kernels 2 and 3 (in units of omega) */
   /* statistics (stochastic approximation) and their exact accumulators */
   PetscInt       nstat;

@@ -200,7 +200,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PetscArraycpy(fit->pop.active, fit->pop.mask, q * p));
   PetscCall(PetscCalloc5(fit->nlocal * q, &fit->x, fit->nlocal * p, &fit->mi, fit->nlocal * nc * p, &fit->z, fit->nlocal * nc, &fit->ll, fit->nlocal + 1, &fit->predoff));
   PetscCall(PetscMalloc1(fit->nlocal * nc, &fit->rng));
-  PetscCall(PetscMalloc5(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e, p, &fit->perm));
+  PetscCall(PetscMalloc4(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e));
   fit->predoff[0] = 0;
   PnlmeDeferredErrorInit(&derr);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
@@ -570,7 +570,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree(f->cdll));
   PetscCall(PetscFree5(f->x, f->mi, f->z, f->ll, f->predoff));
   PetscCall(PetscFree(f->rng));
-  PetscCall(PetscFree5(f->zp, f->phi, f->predp, f->e, f->perm));
+  PetscCall(PetscFree4(f->zp, f->phi, f->predp, f->e));
   PetscCall(PetscFree(f->pred));
   PetscCall(PetscFree2(f->cmean, f->ccov));
   PetscCall(PnlmeFitDestroy_NC(f));
