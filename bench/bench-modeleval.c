@@ -9,7 +9,7 @@
    ARKODE) system of size B, with the plain WRMS norm and with weights scaled by sqrt(B) (the WRMS norm
    then bounds every subject's own weighted error).
 
-   Usage: bench-modeleval [-bench_time 0.3] [-bench_reps 3] [-bench_sections pk1,neonate,turnover,log,batch]
+   Usage: bench-modeleval [-bench_time 0.3] [-bench_reps 3] [-bench_many 32] [-bench_sections pk1,neonate,turnover,log,batch]
                           [-ode_rtol 1e-6] [-ode_atol 1e-9] */
 #include <pnlme.h>
 #include "model/modelimpl.h"
@@ -94,7 +94,9 @@ static void DrawPK1(PetscInt i, BSubject *b)
   for (int j = 0; j < 10; j++) BAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0);
 }
 
+#define MAXMANY 64
 static PetscReal BenchTime = 0.3;
+static PetscInt  BenchMany = 32;
 static PetscInt  BenchReps = 3;
 
 /* a model of a type with an integrator; prefix "ref_" models are the dopri5 rtol 1e-12 reference */
@@ -117,7 +119,7 @@ static PetscErrorCode MakeModel(const char type[], const char integ[], PetscBool
 }
 
 /* best of BenchReps runs of at least BenchTime seconds each, cycling through the pool */
-static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, PetscBool withsens, double *us, double *steps, double *rhs, PetscInt *nfail)
+static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, PetscBool withsens, PetscInt many, double *us, double *steps, double *rhs, PetscInt *nfail)
 {
   PetscReal        pred[MAXOBS], sens[MAXOBS * 8];
   PnlmeSolveStatus st;
@@ -131,10 +133,22 @@ static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, Pets
     PetscInt       n = 0;
     PetscCall(PetscTime(&t0));
     do {
-      for (int k = 0; k < 16; k++, n++) {
-        BSubject *b = &pool[n % npool];
-        PetscCall(PnlmeModelPredict(m, &b->s, b->phi, pred, withsens ? sens : NULL, &st));
-      }
+      if (many > 1) { /* sets of `many` on as many subjects in one call, as the E-step hands them */
+        const PnlmeSubject *sl[MAXMANY];
+        PetscReal           phis[MAXMANY * 8], pm[MAXMANY][MAXOBS], *pl[MAXMANY];
+        PnlmeSolveStatus    stm[MAXMANY];
+        for (PetscInt k = 0; k < many; k++, n++) {
+          BSubject *b = &pool[n % npool];
+          sl[k]       = &b->s;
+          pl[k]       = pm[k];
+          for (PetscInt j = 0; j < m->nparam; j++) phis[k * m->nparam + j] = b->phi[j];
+        }
+        PetscCall(PnlmeModelPredictMany(m, many, sl, phis, pl, stm));
+      } else
+        for (int k = 0; k < 16; k++, n++) {
+          BSubject *b = &pool[n % npool];
+          PetscCall(PnlmeModelPredict(m, &b->s, b->phi, pred, withsens ? sens : NULL, &st));
+        }
       PetscCall(PetscTime(&t1));
     } while (t1 - t0 < BenchTime);
     *us = PetscMin(*us, (t1 - t0) / n * 1e6);
@@ -166,12 +180,12 @@ static PetscErrorCode Accuracy(PnlmeModel m, PnlmeModel ref, BSubject *pool, Pet
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode Row(const char label[], const char path[], PnlmeModel m, PnlmeModel ref, BSubject *pool, PetscInt npool, PetscBool withsens)
+static PetscErrorCode Row(const char label[], const char path[], PnlmeModel m, PnlmeModel ref, BSubject *pool, PetscInt npool, PetscBool withsens, PetscInt many)
 {
   double   us = 0, steps = 0, rhs = 0, err = 0; /* initialised: gcc -O3 -Werror cannot see through PetscCall */
   PetscInt nfail = 0;
   PetscFunctionBegin;
-  PetscCall(Measure(m, pool, npool, withsens, &us, &steps, &rhs, &nfail));
+  PetscCall(Measure(m, pool, npool, withsens, many, &us, &steps, &rhs, &nfail));
   if (ref) PetscCall(Accuracy(m, ref, pool, npool, &err));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-26s %-5s %10.3f %12.0f %8.1f %8.1f %9.1e%s\n", label, path, withsens ? "yes" : "no", us, 1e6 / us, steps, rhs, err, nfail ? "  FAILURES" : ""));
   PetscFunctionReturn(0);
@@ -201,7 +215,11 @@ static PetscErrorCode ODESection(const char type[], BSubject *pool, PetscInt npo
     if (dense) PetscCall(PetscOptionsClearValue(NULL, "-ode_dense_output"));
     for (int ws = 0; ws < (sens ? 2 : 1); ws++) {
       PetscCall(PetscSNPrintf(path, sizeof(path), "%s%s", Paths[p], (ws && !strcmp(Paths[p], "arkode_erk")) ? " (sens: dopri5)" : ""));
-      PetscCall(Row(type, path, m, ref, pool, npool, (PetscBool)ws));
+      PetscCall(Row(type, path, m, ref, pool, npool, (PetscBool)ws, 1));
+    }
+    if (BenchMany > 1 && (p == 0 || p == 1)) { /* dopri5: the sets of a call in SIMD lanes */
+      PetscCall(PetscSNPrintf(path, sizeof(path), "%s, sets of %" PetscInt_FMT, Paths[p], BenchMany));
+      PetscCall(Row(type, path, m, ref, pool, npool, PETSC_FALSE, BenchMany));
     }
     PetscCall(PnlmeModelDestroy(&m));
   }
@@ -420,6 +438,8 @@ static PetscErrorCode Run(void)
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-bench_time", &BenchTime, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-bench_reps", &BenchReps, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-bench_many", &BenchMany, NULL));
+  PetscCheck(BenchMany >= 1 && BenchMany <= MAXMANY, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-bench_many %" PetscInt_FMT ": must be in [1, %d]", BenchMany, MAXMANY);
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_sections", sections, sizeof(sections), NULL));
   PetscCall(PetscOptionsInsertString(NULL, "-ref_ode_integrator dopri5 -ref_ode_rtol 1e-12 -ref_ode_atol 1e-14"));
   PetscCall(PetscMalloc3(NP, &neo, NP, &tov, NP, &pk1));
@@ -435,8 +455,9 @@ static PetscErrorCode Run(void)
     PetscCall(MakeModel("pk1_oral_ke_ode", NULL, PETSC_TRUE, &ref));
     PetscCall(MakeModel("pk1_oral_ke", NULL, PETSC_FALSE, &cf));
     if (cf) {
-      PetscCall(Row("pk1_oral_ke", "closed form", cf, ref, pk1, NP, PETSC_FALSE));
-      PetscCall(Row("pk1_oral_ke", "closed form", cf, ref, pk1, NP, PETSC_TRUE));
+      PetscCall(Row("pk1_oral_ke", "closed form", cf, ref, pk1, NP, PETSC_FALSE, 1));
+      PetscCall(Row("pk1_oral_ke", "closed form, sets of -bench_many", cf, ref, pk1, NP, PETSC_FALSE, BenchMany));
+      PetscCall(Row("pk1_oral_ke", "closed form", cf, ref, pk1, NP, PETSC_TRUE, 1));
       PetscCall(PnlmeModelDestroy(&cf));
     } else PetscCall(PetscPrintf(PETSC_COMM_SELF, "pk1_oral_ke      (closed form not registered in this build)\n"));
     PetscCall(PnlmeModelDestroy(&ref));

@@ -35,6 +35,12 @@ typedef struct {
   int (*output)(PetscReal t, const PetscReal x[], const PetscReal phi[], PetscInt iout, PetscReal *y, PetscReal dydx[], PetscReal dydp[], void *ctx);
   /* closed form: pred[nobs] at the subject's observations; sens [nobs x nparam] when non-NULL */
   int (*predict)(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx);
+  /* optional, ODE: rhs of nl problems at once (dopri5 advances several subjects in SIMD lanes):
+     problem l at time t[l], component i of its state, parameters and f at x[i nl + l], phi[k nl + l],
+     f[i nl + l].  Problem l's f must have the bits rhs gives it alone (the same operations in the same
+     order, no libm call that a vector loop replaces: PnlmeExp is deterministic), so that results do
+     not depend on batching; non-zero when any problem fails (each is then redone by rhs). */
+  int (*rhsmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal f[], void *ctx);
 } PnlmeModelOps;
 
 typedef struct _p_PnlmeModel *PnlmeModel;

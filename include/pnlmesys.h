@@ -120,3 +120,7 @@ PETSC_EXTERN uint64_t PnlmeHash64(const void *data, size_t len, uint64_t seed);
    in scalar code, within 2 ulp of the correctly rounded value; 0 below -707.  PnlmeExpv: n values. */
 PETSC_EXTERN PetscReal PnlmeExp(PetscReal x);
 PETSC_EXTERN void      PnlmeExpv(PetscInt n, const PetscReal x[], PetscReal y[]);
+/* log x in plain IEEE operations (src/sys/vmath.c): the same bits on every machine and in SIMD lanes
+   as in scalar code, within 2 ulp of libm's log; -inf at 0, NaN below.  PnlmeLogv: n values. */
+PETSC_EXTERN PetscReal PnlmeLog(PetscReal x);
+PETSC_EXTERN void      PnlmeLogv(PetscInt n, const PetscReal x[], PetscReal y[]);

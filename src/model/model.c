@@ -52,6 +52,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   PetscCall(PetscFree(m->pname));
   PetscCall(PetscFree(m->transform));
   PetscCall(PetscFree2(m->dev, m->dinfo));
+  PetscCall(PetscFree2(m->bdev, m->bdinfo));
   PetscCall(PetscFree(m->wpred));
   PetscCall(PetscFree(m->wphi));
   m->evcap = m->obscap = 0;
@@ -174,7 +175,7 @@ static const PnlmeOption ModelOptions[] = {
   {"-model_cache", PNLME_OPT_STRING, "$XDG_CACHE_HOME/pnlme/models or ~/.cache/pnlme/models", NULL, NULL, "Directory of the compiled model files (shared objects keyed by the hash of the generated code and the compiler)"},
   {"-model_view", PNLME_OPT_BOOL, "false", NULL, NULL, "View the model after set-up"},
   {"-model_lag", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Absorption lag time of the doses into these compartments: adds the parameter Tlag (Tlag_<cmt> for several; log-normal; docs/models-pk.md)"},
-  {"-model_batch", PNLME_OPT_BOOL, "true", NULL, NULL, "Evaluate several parameter sets together where the model can (closed forms: SIMD lanes); false: one after the other, with the same results (docs/speed.md)"},
+  {"-model_batch", PNLME_OPT_BOOL, "true", NULL, NULL, "Evaluate several parameter sets together where the model can (closed forms, and ODEs by dopri5: SIMD lanes); false: one after the other, with the same results (docs/speed.md)"},
   {"-model_bioavailability", PNLME_OPT_INTARRAY, "none", "[1, 1000000]", NULL, "Bioavailability of the doses into these compartments: adds the parameter F (F_<cmt> for several; logit-normal; docs/models-pk.md)"},
 };
 
@@ -307,6 +308,8 @@ static PetscErrorCode ModelReserve(PnlmeModel m, PetscInt nobs, PetscInt nev)
     PetscCall(PetscFree2(m->dev, m->dinfo));
     /* twice: an infusion start without its end entry (a hand-built timeline) gets one */
     PetscCall(PetscMalloc2(2 * nev, &m->dev, 2 * nev, &m->dinfo));
+    PetscCall(PetscFree2(m->bdev, m->bdinfo));
+    if (m->kind == PNLME_MODEL_ODE) PetscCall(PetscMalloc2(PNLME_MODEL_BATCH * 2 * nev, &m->bdev, PNLME_MODEL_BATCH * 2 * nev, &m->bdinfo));
     m->evcap = nev;
   }
   if (nobs > m->obscap) {
@@ -742,11 +745,10 @@ static inline int ModelDoseBefore(const PnlmeEvent *a, const PnlmeDoseInfo *ia, 
   return a->time < b->time || (a->time == b->time && ia->key < ib->key);
 }
 
-int PnlmeModelDoseTimeline(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out)
+/* the dosed timeline of s under phi into ev and info (at least 2 evcap entries each), *out its subject */
+static int ModelDoseTimelineInto(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PnlmeEvent ev[], PnlmeDoseInfo info[], PnlmeSubject *out)
 {
-  PnlmeEvent    *ev   = m->dev;
-  PnlmeDoseInfo *info = m->dinfo;
-  PetscInt       n    = 0;
+  PetscInt n = 0;
 
   for (PetscInt d = 0; d < m->ndose; d++) {
     if (m->doselag[d] >= 0 && !(phi[m->doselag[d]] >= 0 && phi[m->doselag[d]] < PETSC_MAX_REAL)) return 1;
@@ -824,6 +826,8 @@ int PnlmeModelDoseTimeline(PnlmeModel m, const PnlmeSubject *s, const PetscReal 
   return 0;
 }
 
+int PnlmeModelDoseTimeline(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out) { return ModelDoseTimelineInto(m, s, phi, m->dev, m->dinfo, out); }
+
 /* A closed form that knows nothing of dose parameters (a plugin): its predict on the dosed timeline,
    its sensitivities (one column per structural parameter, spread to the full rows) and the columns of the
    dose parameters by central differences of whole predictions (forward differences where the backward
@@ -859,7 +863,6 @@ static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, cons
 }
 
 /* ---------------- evaluation */
-#define PNLME_MODEL_BATCH 64 /* parameter sets per call of a model's batch evaluation */
 
 /* the status of one prediction (rc: its operation's return code), counted */
 static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, int rc, const PetscReal pred[], const PetscReal sens[])
@@ -901,16 +904,36 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
 {
   const PetscInt np = m->nparam;
   PetscFunctionBeginHot;
-  if (!m->batch || !m->predictbatch || m->ndoseparam || m->kind != PNLME_MODEL_CLOSED_FORM) {
+  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (m->ndoseparam || !m->predictbatch))) {
     for (PetscInt L = 0; L < nb; L++) PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], NULL, &status[L]));
     PetscFunctionReturn(0);
   }
   PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredictMany()");
+  if (m->ndoseparam) /* a larger subject than announced grows the dosed timelines' arrays once */
+    for (PetscInt L = 0; L < nb; L++)
+      if (s[L]->nev > m->evcap || s[L]->nobs > m->obscap) PetscCall(ModelReserve(m, PetscMax(s[L]->nobs, m->obscap), PetscMax(s[L]->nev, m->evcap)));
   PetscCall(PetscLogEventBegin(PNLME_ModelPredict, 0, 0, 0, 0));
   for (PetscInt L0 = 0; L0 < nb; L0 += PNLME_MODEL_BATCH) { /* rc in chunks: no allocation */
     const PetscInt n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
     int            rc[PNLME_MODEL_BATCH];
-    (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, rc, m->ctx);
+    if (m->kind == PNLME_MODEL_ODE && m->ndoseparam) { /* each set on its own dosed timeline */
+      PnlmeSubject        ts[PNLME_MODEL_BATCH];
+      const PnlmeSubject *tsp[PNLME_MODEL_BATCH];
+      int                 bad[PNLME_MODEL_BATCH];
+      for (PetscInt L = 0; L < n; L++) {
+        const PetscInt off = L * 2 * m->evcap;
+        bad[L]             = ModelDoseTimelineInto(m, s[L0 + L], phi + (L0 + L) * np, m->bdev + off, m->bdinfo + off, &ts[L]);
+        if (bad[L]) { /* invalid dose parameters: nothing to solve, it fails */
+          ts[L]     = *s[L0 + L];
+          ts[L].nev = 0;
+        }
+        tsp[L] = &ts[L];
+      }
+      (void)PnlmeODESolveMany(m->ode, n, tsp, phi + L0 * np, pred + L0, rc);
+      for (PetscInt L = 0; L < n; L++)
+        if (bad[L]) rc[L] = 1;
+    } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, phi + L0 * np, pred + L0, rc);
+    else (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, rc, m->ctx);
     for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], NULL);
   }
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));

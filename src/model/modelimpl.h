@@ -30,6 +30,7 @@ typedef struct {
 /* closed forms that evaluate nb parameter sets (rows of nparam) together, set L on subject s[L] into
    pred[L], predictions only, without dose parameters: rc[L] non-zero where set L fails; each set's
    result must not depend on the others */
+#define PNLME_MODEL_BATCH 64 /* parameter sets per call of a model's batch evaluation */
 typedef int (*PnlmeModelPredictBatchFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[], void *ctx);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
@@ -52,6 +53,8 @@ struct _p_PnlmeModel {
   PetscInt        evcap, obscap;
   PnlmeEvent     *dev;
   PnlmeDoseInfo  *dinfo;
+  PnlmeEvent     *bdev;            /* ODE models: PNLME_MODEL_BATCH dosed timelines of 2 evcap entries (PnlmeModelPredictMany) */
+  PnlmeDoseInfo  *bdinfo;
   PetscInt        evwant, obswant; /* PnlmeModelSetMaxSizes */
   PetscReal      *wpred;           /* [2 obscap]: difference quotients of closed forms without predictdose */
   PetscReal      *wphi;            /* [nparam] */
@@ -80,6 +83,9 @@ PETSC_INTERN PetscErrorCode PnlmeODESetDenseOutput(PnlmeODE, PetscBool);
 PETSC_INTERN PetscErrorCode PnlmeODEGetDenseOutput(PnlmeODE, PetscBool *);
 /* solves one subject through its timeline; returns 0 or a failure code (never raises) */
 PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *, const PnlmeDoseInfo info[], const PetscReal phi[], PetscReal pred[], PetscReal sens[]);
+/* predictions of nb sets (rows of nparam), set L on subject s[L] into pred[L], rc[L] its failure code:
+   dopri5 advances several in SIMD lanes (the bits of one solve each), other integrators one by one */
+PETSC_INTERN int            PnlmeODESolveMany(PnlmeODE, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[]);
 PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
 
 /* the subject's timeline with the lags and bioavailabilities of phi applied (model work arrays) into

@@ -8,6 +8,7 @@
    It steps to every event time (a step cut short to land on an observation does not shrink the next
    one), or with -ode_dense_output steps past observations and interpolates them; never past tstop. */
 #include "ode/odeimpl.h"
+#include "ode/dopri5.h"
 #include <math.h>
 
 typedef struct {
@@ -15,57 +16,12 @@ typedef struct {
   PetscReal  t, told, h;                    /* current time, start of the last step, step size to try */
   PetscReal *y, *yold, *ynew, *ys;          /* solution at t, at told, trial, stage argument */
   PetscReal *k[7];                          /* stages; k[0] = f(told, yold), k[6] = f(t, y) (FSAL) */
-  PetscReal *rc2, *rc3, *rc4, *rc5;         /* dense output coefficients of the last step */
+  PetscReal *rc;                            /* [4 N] dense output coefficients of the last step */
   PetscReal  lfacold;                       /* log of the previous accepted error (PI control) */
   int        fresh, fsal, dense, lastreject; /* state flags */
   int        iasti, nonsti;                 /* stiffness test counters */
   PetscReal *mem;
 } Dopri5;
-
-/* Dormand-Prince 5(4) coefficients */
-#define C2 (1.0 / 5.0)
-#define C3 (3.0 / 10.0)
-#define C4 (4.0 / 5.0)
-#define C5 (8.0 / 9.0)
-#define A21 (1.0 / 5.0)
-#define A31 (3.0 / 40.0)
-#define A32 (9.0 / 40.0)
-#define A41 (44.0 / 45.0)
-#define A42 (-56.0 / 15.0)
-#define A43 (32.0 / 9.0)
-#define A51 (19372.0 / 6561.0)
-#define A52 (-25360.0 / 2187.0)
-#define A53 (64448.0 / 6561.0)
-#define A54 (-212.0 / 729.0)
-#define A61 (9017.0 / 3168.0)
-#define A62 (-355.0 / 33.0)
-#define A63 (46732.0 / 5247.0)
-#define A64 (49.0 / 176.0)
-#define A65 (-5103.0 / 18656.0)
-#define A71 (35.0 / 384.0)
-#define A73 (500.0 / 1113.0)
-#define A74 (125.0 / 192.0)
-#define A75 (-2187.0 / 6784.0)
-#define A76 (11.0 / 84.0)
-#define E1 (71.0 / 57600.0)
-#define E3 (-71.0 / 16695.0)
-#define E4 (71.0 / 1920.0)
-#define E5 (-17253.0 / 339200.0)
-#define E6 (22.0 / 525.0)
-#define E7 (-1.0 / 40.0)
-#define D1 (-12715105075.0 / 11282082432.0)
-#define D3 (87487479700.0 / 32700410799.0)
-#define D4 (-10690763975.0 / 1880347072.0)
-#define D5 (701980252875.0 / 199316789632.0)
-#define D6 (-1453857185.0 / 822651844.0)
-#define D7 (69997945.0 / 29380423.0)
-
-/* step-size control of DOPRI5: safety 0.9, factor in [1/5, 10], PI exponents 0.2 - 0.75 beta and beta = 0.04 */
-#define SAFE 0.9
-#define FACMIN 0.2
-#define FACMAX 10.0
-#define BETA 0.04
-#define EXPO1 (0.2 - 0.75 * BETA)
 
 static PetscErrorCode Dopri5Create(PnlmeODE ode, void **data)
 {
@@ -79,10 +35,7 @@ static PetscErrorCode Dopri5Create(PnlmeODE ode, void **data)
   d->ynew = d->mem + 2 * N;
   d->ys   = d->mem + 3 * N;
   for (int i = 0; i < 7; i++) d->k[i] = d->mem + (4 + i) * N;
-  d->rc2 = d->mem + 11 * N;
-  d->rc3 = d->mem + 12 * N;
-  d->rc4 = d->mem + 13 * N;
-  d->rc5 = d->mem + 14 * N;
+  d->rc = d->mem + 11 * N;
   *data  = d;
   PetscFunctionReturn(0);
 }
@@ -112,7 +65,7 @@ static int Dopri5Reinit(PnlmeODE ode, void *data, PetscReal t, const PetscReal x
   d->dense       = 0;
   d->lastreject  = 0;
   d->iasti = d->nonsti = 0;
-  d->lfacold           = -9.210340371976184; /* log(1e-4) */
+  d->lfacold           = DOPRI5_LFACOLD0;
   return 0;
 }
 
@@ -134,15 +87,14 @@ static int Dopri5InitialStep(PnlmeODE ode, Dopri5 *d, PetscReal tstop, PetscReal
   const PetscInt   n = ode->n, nc = Dopri5NumControlled(ode, d), p = ode->p;
   const PetscReal  rtol = ode->rtol, hmax = tstop - d->t;
   const PetscReal *y = d->y, *f0 = d->k[0];
-  PetscReal       *f1 = d->k[1], *y1 = d->ynew, dnf = 0, dny = 0, der2 = 0, h, h1, der12;
+  PetscReal       *f1 = d->k[1], *y1 = d->ynew, dnf = 0, dny = 0, der2 = 0, h;
   for (PetscInt i = 0; i < nc; i++) {
     PetscReal a  = i < n ? ode->atoleff : ode->atoleff / ode->pbar[(i - n) % p];
     PetscReal sk = a + rtol * PetscAbsReal(y[i]);
     dnf += (f0[i] / sk) * (f0[i] / sk);
     dny += (y[i] / sk) * (y[i] / sk);
   }
-  h = (dnf <= 1e-10 || dny <= 1e-10) ? 1e-6 : sqrt(dny / dnf) * 0.01;
-  h = PetscMin(h, hmax);
+  h = Dopri5InitialTrial(dnf, dny, hmax);
   for (PetscInt i = 0; i < d->N; i++) y1[i] = y[i] + h * f0[i];
   if (Dopri5F(ode, d->t + h, y1, f1)) return PNLME_ODE_ERR_MODEL;
   for (PetscInt i = 0; i < nc; i++) {
@@ -150,35 +102,22 @@ static int Dopri5InitialStep(PnlmeODE ode, Dopri5 *d, PetscReal tstop, PetscReal
     PetscReal sk = a + rtol * PetscAbsReal(y[i]), q = (f1[i] - f0[i]) / sk;
     der2 += q * q;
   }
-  if (dnf == 0.0 && der2 == 0.0) { /* at rest (for example before the first dose): one step to tstop */
-    *hout = hmax;
-    return 0;
-  }
-  der2  = sqrt(der2) / h;
-  der12 = PetscMax(der2, sqrt(dnf));
-  h1    = der12 <= 1e-15 ? PetscMax(1e-6, h * 1e-3) : pow(0.01 / der12, 0.2);
-  *hout = PetscMin(PetscMin(100 * h, h1), hmax);
+  *hout = Dopri5InitialFinal(h, dnf, der2, hmax);
   return 0;
 }
 
 /* dense output at time tt in [told, t] into x (and S) */
 static void Dopri5Interpolate(PnlmeODE ode, Dopri5 *d, PetscReal tt, PetscReal x[], PetscReal S[])
 {
-  const PetscInt N = d->N, n = ode->n;
-  const PetscReal h = d->t - d->told, th = (tt - d->told) / h, th1 = 1.0 - th;
+  const PetscInt  N = d->N, n = ode->n;
+  const PetscReal h = d->t - d->told, th = (tt - d->told) / h;
   if (!d->dense) {
     const PetscReal *k1 = d->k[0], *k3 = d->k[2], *k4 = d->k[3], *k5 = d->k[4], *k6 = d->k[5], *k7 = d->k[6];
-    for (PetscInt i = 0; i < N; i++) {
-      PetscReal ydiff = d->y[i] - d->yold[i], bspl = h * k1[i] - ydiff;
-      d->rc2[i]       = ydiff;
-      d->rc3[i]       = bspl;
-      d->rc4[i]       = ydiff - h * k7[i] - bspl;
-      d->rc5[i]       = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
-    }
+    for (PetscInt i = 0; i < N; i++) Dopri5DenseCoefficients(h, d->y[i], d->yold[i], k1[i], k3[i], k4[i], k5[i], k6[i], k7[i], d->rc + 4 * i);
     d->dense = 1;
   }
   for (PetscInt i = 0; i < N; i++) {
-    PetscReal v = d->yold[i] + th * (d->rc2[i] + th1 * (d->rc3[i] + th * (d->rc4[i] + th1 * d->rc5[i])));
+    PetscReal v = Dopri5DenseValue(d->yold[i], th, d->rc + 4 * i);
     if (i < n) x[i] = v;
     else S[i - n] = v;
   }
@@ -206,7 +145,7 @@ static int Dopri5Advance(PnlmeODE ode, void *data, PetscReal tout, PetscReal tst
     d->fresh = 0;
   }
   while (d->t < tout) {
-    PetscReal *k1, *k2, *k3, *k4, *k5, *k6, *k7, *y = d->y, *ys = d->ys, *yn = d->ynew, h, err, t = d->t;
+    PetscReal *k1, *k2, *k3, *k4, *k5, *k6, *k7, *y = d->y, *ys = d->ys, *yn = d->ynew, h, err, lerr, t = d->t;
     int        last;
     if (d->fsal) { /* the last stage of the accepted step is the first of the next */
       PetscReal *tmp = d->k[0];
@@ -260,35 +199,24 @@ static int Dopri5Advance(PnlmeODE ode, void *data, PetscReal tout, PetscReal tst
           err = PetscMax(err, sqrt(es / (N - n)));
         }
       }
+      lerr = Dopri5LogErr(err);
       if (err <= 1.0) break;
-      /* rejected: shrink (a non-finite estimate, e.g. an overflow, shrinks by the largest factor) */
-      if (err < 1e300) {
-        PetscReal fac11 = exp(EXPO1 * log(err));
-        d->h            = h / PetscMin(1.0 / FACMIN, fac11 / SAFE);
-      } else d->h = h * FACMIN;
+      d->h          = Dopri5Rejected(h, err, Dopri5E1(lerr));
       d->lastreject = 1;
     }
     ode->nsteps++;
-    /* accepted: PI control  h_new = h / clamp(err^expo1 / facold^beta / safe, 1/facmax, 1/facmin) */
     {
-      PetscReal lerr = log(PetscMax(err, 1e-300)), fac = exp(EXPO1 * lerr - BETA * d->lfacold) / SAFE, hnew;
-      fac        = PetscMax(1.0 / FACMAX, PetscMin(1.0 / FACMIN, fac));
-      hnew       = h / fac;
-      d->lfacold = PetscMax(lerr, -9.210340371976184); /* log(max(err, 1e-4)) */
-      if (d->lastreject) hnew = PetscMin(hnew, h);
-      d->lastreject = 0;
+      PetscReal hnew = Dopri5Accepted(h, lerr, Dopri5E2(lerr, d->lfacold), d->lastreject, &d->lfacold);
+      d->lastreject  = 0;
       if (!last) d->h = hnew; /* a step cut short to land on tstop keeps the proposed size */
     }
-    if (stifftest) { /* Hairer's test: h |lambda| ~ h |f(y1) - f(ys)| / |y1 - ys| near the stability limit 3.3 */
+    if (stifftest) {
       PetscReal stnum = 0, stden = 0;
       for (PetscInt i = 0; i < n; i++) {
         stnum += (k7[i] - k6[i]) * (k7[i] - k6[i]);
         stden += (yn[i] - ys[i]) * (yn[i] - ys[i]);
       }
-      if (stden > 0 && h * h * stnum > 3.25 * 3.25 * stden) {
-        d->nonsti = 0;
-        if (++d->iasti == 15) return PNLME_ODE_ERR_STIFF;
-      } else if (++d->nonsti == 6) d->iasti = 0;
+      if (Dopri5StiffTest(h, stnum, stden, &d->iasti, &d->nonsti)) return PNLME_ODE_ERR_STIFF;
     }
     d->told = t;
     d->t    = last ? tstop : t + h;

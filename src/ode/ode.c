@@ -67,6 +67,7 @@ static PetscErrorCode PnlmeODEReset(PnlmeODE ode)
     PetscCheck(!SUNContext_Free(&ode->sunctx), PETSC_COMM_SELF, PETSC_ERR_LIB, "SUNContext_Free failed");
     ode->sunctx = NULL;
   }
+  PetscCall(PnlmeODELanesDestroy(&ode->lanes));
   PetscCall(PetscFree(ode->forcing));
   PetscCall(PetscFree(ode->ninf));
   PetscCall(PetscFree(ode->phi));
@@ -160,6 +161,7 @@ PetscErrorCode PnlmeODESetUp(PnlmeODE ode)
   ode->init     = m->mops.init;
   ode->output   = m->mops.output;
   ode->ctx      = m->ctx;
+  ode->rhsmany  = m->mops.rhsmany;
   ode->analytic = (ode->jac && ode->rhsp) ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscCalloc1(n, &ode->forcing));
   PetscCall(PetscCalloc1(n, &ode->ninf));
@@ -186,6 +188,7 @@ PetscErrorCode PnlmeODESetUp(PnlmeODE ode)
   else PetscCall(PnlmeODEGetInstance(ode, &PnlmeODEBackendDopri5, &ode->besens));
   /* auto: a subject on which dopri5 fails or detects stiffness is redone with cvodes_bdf */
   if (!strcmp(ode->type, "auto") && ops == &PnlmeODEBackendDopri5) PetscCall(PnlmeODEGetInstance(ode, &PnlmeODEBackendCVODESBDF, &ode->befallback));
+  if (ode->be->ops == &PnlmeODEBackendDopri5) PetscCall(PnlmeODELanesCreate(ode, &ode->lanes));
   ode->nrhs = ode->nsteps = ode->nsolve = ode->nfallback = 0;
   ode->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -342,13 +345,6 @@ static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout,
   return 0;
 }
 
-static inline PetscInt PnlmeODEDoseState(PnlmeModel m, PetscInt cmt)
-{
-  for (PetscInt i = 0; i < m->ndose; i++)
-    if (m->dosecmt[i] == cmt) return m->dosestate[i];
-  return -1;
-}
-
 /* A bolus at a time that moves with a lag tau (and an amount F amount0) on the sensitivities: the state
    just after it, x+ = x- + a e_st, seen from a later time depends on tau through
    d x(tau+) / d tau = f(tau, x-) - f(tau, x+), and on F through d x+ / dF = amount0 e_st. */
@@ -402,36 +398,27 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
       if ((rc = PnlmeODEObserve(ode, t, e->index, s->obsout ? s->obsout[e->index] : 0, pred, sens))) return rc;
       break;
     case PNLME_EV_BOLUS:
-      if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
-      if (sens && info && (info[i].ilag >= 0 || info[i].ibio >= 0)) {
-        if ((rc = PnlmeODEMovingBolus(ode, t, st, e, &info[i]))) return rc;
-      } else x[st] += e->amount;
-      ode->scale = PetscMax(ode->scale, PetscAbsReal(x[st]));
-      dirty      = 1;
-      break;
     case PNLME_EV_INFUSION_START:
-      if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
-      if (ode->ninf[st]++ == 0) ode->nforce++;
-      ode->forcing[st] += e->amount;
-      /* a start that moves with the lag: d x / d tau jumps by f(x) - (f(x) + rate e_st) */
-      if (sens && info && info[i].ilag >= 0) S[st * ode->p + info[i].ilag] -= e->amount;
-      ode->scale = PetscMax(ode->scale, PetscAbsReal(e->amount * (e->duration > 0 ? e->duration : 1.0)));
-      dirty      = 1;
-      break;
     case PNLME_EV_INFUSION_END:
       if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
-      /* an end at t + Tlag + F duration0: d x / d tau jumps by (f(x) + rate e_st) - f(x), d x / dF by
-         duration0 times that */
-      if (sens && info && info[i].end) {
-        if (info[i].ilag >= 0) S[st * ode->p + info[i].ilag] += e->amount;
-        if (info[i].ibio >= 0) S[st * ode->p + info[i].ibio] += e->amount * info[i].duration0;
+      if (sens && info) { /* the jumps of the sensitivities to a lag and a bioavailability */
+        const PnlmeDoseInfo *di = &info[i];
+        if (e->type == PNLME_EV_BOLUS && (di->ilag >= 0 || di->ibio >= 0)) {
+          if ((rc = PnlmeODEMovingBolus(ode, t, st, e, di))) return rc;
+          ode->scale = PetscMax(ode->scale, PetscAbsReal(x[st]));
+          dirty      = 1;
+          break;
+        }
+        /* a start that moves with the lag: d x / d tau jumps by f(x) - (f(x) + rate e_st) */
+        if (e->type == PNLME_EV_INFUSION_START && di->ilag >= 0) S[st * ode->p + di->ilag] -= e->amount;
+        /* an end at t + Tlag + F duration0: d x / d tau jumps by (f(x) + rate e_st) - f(x), d x / dF by
+           duration0 times that */
+        if (e->type == PNLME_EV_INFUSION_END && di->end) {
+          if (di->ilag >= 0) S[st * ode->p + di->ilag] += e->amount;
+          if (di->ibio >= 0) S[st * ode->p + di->ibio] += e->amount * di->duration0;
+        }
       }
-      if (ode->ninf[st] > 0) { /* an infusion stopped by a reset has nothing left to stop */
-        if (--ode->ninf[st] == 0) {
-          ode->forcing[st] = 0.0; /* exactly: no round-off left over from the additions */
-          ode->nforce--;
-        } else ode->forcing[st] -= e->amount;
-      }
+      (void)PnlmeODEApplyDose(e, st, x, ode->forcing, ode->ninf, &ode->nforce, &ode->scale);
       dirty = 1;
       break;
     case PNLME_EV_RESET:
@@ -445,23 +432,48 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
   return 0;
 }
 
+/* the subject again with the fallback integrator of auto mode after a dopri5 failure it may cure */
+static inline int PnlmeODEFallback(PnlmeODE ode, PnlmeODEInstance *be, int rc, const PnlmeSubject *s, const PnlmeDoseInfo info[], PetscReal pred[], PetscReal sens[])
+{
+  if (!rc || !ode->befallback || be == ode->befallback || !(rc == PNLME_ODE_ERR_STIFF || rc == PNLME_ODE_ERR_MAXSTEPS || rc == PNLME_ODE_ERR_STEPSIZE)) return rc;
+  ode->nfallback++;
+  return PnlmeODEDrive(ode, ode->befallback, s, info, pred, sens);
+}
+
+static inline void PnlmeODESetParameters(PnlmeODE ode, const PetscReal phi[])
+{
+  for (PetscInt k = 0; k < ode->p; k++) {
+    ode->phi[k]  = phi[k];
+    ode->pbar[k] = phi[k] != 0.0 ? PetscAbsReal(phi[k]) : 1.0;
+  }
+}
+
+int PnlmeODESolveMany(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[])
+{
+  if (!ode->setupcalled) return PNLME_ODE_ERR_SOLVER;
+  if (!ode->lanes || nb < 2) { /* one set: dopri5.c does the same operations with less bookkeeping */
+    for (PetscInt L = 0; L < nb; L++) rc[L] = PnlmeODESolveSubject(ode, s[L], NULL, phi + L * ode->p, pred[L], NULL);
+    return 0;
+  }
+  (void)PnlmeODELanesSolve(ode, nb, s, phi, pred, rc);
+  for (PetscInt L = 0; L < nb; L++)
+    if (rc[L]) {
+      PnlmeODESetParameters(ode, phi + L * ode->p);
+      rc[L] = PnlmeODEFallback(ode, ode->be, rc[L], s[L], NULL, pred[L], NULL);
+    }
+  return 0;
+}
+
 int PnlmeODESolveSubject(PnlmeODE ode, const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscReal pred[], PetscReal sens[])
 {
   PnlmeODEInstance *be;
   int               rc;
   if (!ode->setupcalled) return PNLME_ODE_ERR_SOLVER;
-  for (PetscInt k = 0; k < ode->p; k++) {
-    ode->phi[k]  = phi[k];
-    ode->pbar[k] = phi[k] != 0.0 ? PetscAbsReal(phi[k]) : 1.0;
-  }
+  PnlmeODESetParameters(ode, phi);
   ode->nsolve++;
   be = sens ? ode->besens : ode->be;
   rc = PnlmeODEDrive(ode, be, s, info, pred, sens);
-  if (rc && ode->befallback && be != ode->befallback && (rc == PNLME_ODE_ERR_STIFF || rc == PNLME_ODE_ERR_MAXSTEPS || rc == PNLME_ODE_ERR_STEPSIZE)) {
-    ode->nfallback++;
-    rc = PnlmeODEDrive(ode, ode->befallback, s, info, pred, sens);
-  }
-  return rc;
+  return PnlmeODEFallback(ode, be, rc, s, info, pred, sens);
 }
 
 /* the relative tolerance of the next solves, without resetting the integrators (they read it at

@@ -39,6 +39,9 @@ typedef struct {
 PETSC_INTERN const PnlmeODEBackend PnlmeODEBackendDopri5, PnlmeODEBackendCVODESBDF, PnlmeODEBackendCVODESAdams, PnlmeODEBackendARKODEERK;
 
 #define PNLME_ODE_MAX_INSTANCES 3
+#define PNLME_ODE_LANES 8 /* subjects advanced together by dopri5 in SIMD lanes (lanes.c) */
+
+typedef struct _p_PnlmeODELanes *PnlmeODELanes;
 
 typedef struct {
   const PnlmeODEBackend *ops;
@@ -56,6 +59,7 @@ struct _p_PnlmeODE {
   int (*rhsp)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
   int (*init)(const PetscReal[], PetscReal[], PetscReal[], void *);
   int (*output)(PetscReal, const PetscReal[], const PetscReal[], PetscInt, PetscReal *, PetscReal[], PetscReal[], void *);
+  int (*rhsmany)(PetscInt, const PetscReal[], const PetscReal[], const PetscReal[], PetscReal[], void *);
   void     *ctx;
   PetscBool analytic; /* jac and rhsp given: sensitivity right-hand side J S + Fp without differences */
 
@@ -72,6 +76,7 @@ struct _p_PnlmeODE {
   PetscInt         ninst;
   PnlmeODEInstance *be, *besens, *befallback;
   SUNContext        sunctx;
+  PnlmeODELanes     lanes; /* dopri5 without sensitivities: subjects in SIMD lanes (lanes.c) */
 
   /* state of the current subject solve (read by the backends) */
   PetscInt   withsens; /* 1: integrate S too */
@@ -109,3 +114,45 @@ static inline int PnlmeODERhs(PnlmeODE ode, PetscReal t, const PetscReal x[], Pe
    analytic from jac and rhsp when the model gives both, otherwise by one forward difference of the
    rhs per parameter along the direction (S_k, e_k). */
 PETSC_INTERN int PnlmeODESensRhs(PnlmeODE, PetscReal t, const PetscReal x[], const PetscReal f[], const PetscReal S[], PetscReal Sdot[]);
+
+/* the state a dose (bolus, infusion start or end) of the timeline goes into, -1 when the model has none */
+static inline PetscInt PnlmeODEDoseState(PnlmeModel m, PetscInt cmt)
+{
+  for (PetscInt i = 0; i < m->ndose; i++)
+    if (m->dosecmt[i] == cmt) return m->dosestate[i];
+  return -1;
+}
+
+/* The effect of dose e into state st on the state x (a bolus adds its amount), the infusion rates
+   forcing[n] with the count of active infusions per state ninf[n] and of states with one *nforce, and the
+   subject's scale; non-zero for an event that is not a dose.  Without the sensitivities' jumps (ode.c). */
+static inline int PnlmeODEApplyDose(const PnlmeEvent *e, PetscInt st, PetscReal x[], PetscReal forcing[], PetscInt ninf[], PetscInt *nforce, PetscReal *scale)
+{
+  switch (e->type) {
+  case PNLME_EV_BOLUS:
+    x[st] += e->amount;
+    *scale = PetscMax(*scale, PetscAbsReal(x[st]));
+    return 0;
+  case PNLME_EV_INFUSION_START:
+    if (ninf[st]++ == 0) ++*nforce;
+    forcing[st] += e->amount;
+    *scale = PetscMax(*scale, PetscAbsReal(e->amount * (e->duration > 0 ? e->duration : 1.0)));
+    return 0;
+  case PNLME_EV_INFUSION_END:
+    if (ninf[st] > 0) { /* an infusion stopped by a reset has nothing left to stop */
+      if (--ninf[st] == 0) {
+        forcing[st] = 0.0; /* exactly: no round-off left over from the additions */
+        --*nforce;
+      } else forcing[st] -= e->amount;
+    }
+    return 0;
+  default:
+    return 1;
+  }
+}
+
+/* dopri5 in SIMD lanes (lanes.c): the predictions of nb sets (rows of p), set L on subject subj[L] into
+   pred[L], rc[L] its failure code (0: success); no fallback, no sensitivities */
+PETSC_INTERN PetscErrorCode PnlmeODELanesCreate(PnlmeODE, PnlmeODELanes *);
+PETSC_INTERN PetscErrorCode PnlmeODELanesDestroy(PnlmeODELanes *);
+PETSC_INTERN int            PnlmeODELanesSolve(PnlmeODE, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], int rc[]);

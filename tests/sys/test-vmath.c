@@ -1,16 +1,96 @@
-/* The deterministic exponential (src/sys/vmath.h): within 2 ulp of libm's over its range, the same
-   bits in SIMD lanes (PnlmeExpv, every tail length and alignment) as in scalar code, and the edge
-   values. */
+/* The deterministic exponential and logarithm (src/sys/vmath.h): within 2 ulp of libm's over their
+   ranges, the same bits in SIMD lanes (PnlmeExpv, PnlmeLogv: every tail length and alignment) as in
+   scalar code, and the edge values. */
 #include <pnlmetest.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 static int64_t Ulps(double a, double b)
 {
-  int64_t ia, ib;
+  int64_t  ia, ib;
+  uint64_t d;
   memcpy(&ia, &a, sizeof(ia));
   memcpy(&ib, &b, sizeof(ib));
-  return ia > ib ? ia - ib : ib - ia; /* both positive: the distance in representable doubles */
+  ia = ia < 0 ? INT64_MIN - ia : ia; /* negative values below the positive ones, -0 on +0: the */
+  ib = ib < 0 ? INT64_MIN - ib : ib; /* distance in representable doubles whatever the signs */
+  d  = ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
+  return d > INT64_MAX ? INT64_MAX : (int64_t)d;
+}
+
+static PetscBool Same(double a, double b) { return memcmp(&a, &b, sizeof(a)) ? PETSC_FALSE : PETSC_TRUE; }
+
+/* the logarithm: 10^6 arguments over all the positive doubles, the special values */
+static PetscErrorCode RunLog(PetscReal *x, PetscReal *y, PetscInt N)
+{
+  const double specials[] = {0.0, -0.0, 1.0, 2.0, 0.5, INFINITY, -INFINITY, NAN, -NAN, -1.0, -DBL_TRUE_MIN,
+                             DBL_TRUE_MIN, DBL_MIN, DBL_MAX, 1.0 + DBL_EPSILON, 1.0 - DBL_EPSILON / 2};
+  const PetscInt ns         = (PetscInt)(sizeof(specials) / sizeof(specials[0]));
+  int64_t        worst      = 0;
+  double         wx         = 0, ys[sizeof(specials) / sizeof(specials[0])];
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < N; i++) {
+    double u = (i + 0.5) / N, v = fmod(i * 0.6180339887498949, 1.0); /* v: the mantissa, a Weyl sequence */
+    switch (i % 6) {
+    case 0: /* all binades, subnormals to DBL_MAX */
+      x[i] = ldexp(1.0 + v, -1074 + (int)(u * 2098.0));
+      break;
+    case 1:
+      x[i] = 0.5 + 1.5 * v;
+      break;
+    case 2: /* near 1: 1 +- 1e-16 to 1 +- 0.1, through 1 +- 1e-10 */
+      x[i] = 1.0 + (i % 12 == 2 ? 1.0 : -1.0) * pow(10.0, -16.0 + 15.0 * u);
+      break;
+    case 3: /* subnormals */
+      x[i] = ldexp(1.0 + v, -1074 + (int)(u * 52.0));
+      break;
+    case 4: /* huge and tiny */
+      x[i] = pow(10.0, (i % 12 == 4 ? 1.0 : -1.0) * (250.0 + 58.0 * u));
+      break;
+    default: /* around sqrt(1/2) and sqrt(2), where m changes binade */
+      x[i] = (i % 12 == 5 ? M_SQRT2 : M_SQRT1_2) * (1.0 + 1e-6 * (v - 0.5));
+    }
+  }
+  for (PetscInt i = 0; i < N; i++) {
+    int64_t d = Ulps(PnlmeLog(x[i]), log(x[i]));
+    if (d > worst) {
+      worst = d;
+      wx    = x[i];
+    }
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "largest distance to libm log: %lld ulp (x = %.17g)\n", (long long)worst, wx));
+  PNLME_TEST_CHECK(worst <= 2, "PnlmeLog within 2 ulp of libm");
+  for (PetscInt off = 0; off < 2; off++)
+    for (PetscInt n = 0; n <= 19; n++) {
+      PetscBool same = PETSC_TRUE;
+      PnlmeLogv(n, x + 1000 + off, y + off);
+      for (PetscInt i = 0; i < n; i++) same = same && Same(PnlmeLog(x[1000 + off + i]), y[off + i]);
+      PNLME_TEST_CHECK(same, "PnlmeLogv equals PnlmeLog bit for bit (n %d, offset %d)", (int)n, (int)off);
+    }
+  PnlmeLogv(N, x, y);
+  {
+    PetscInt ndiff = 0;
+    for (PetscInt i = 0; i < N; i++) ndiff += !Same(PnlmeLog(x[i]), y[i]);
+    PNLME_TEST_CHECK(ndiff == 0, "PnlmeLogv equals PnlmeLog on all %d arguments (%d differ)", (int)N, (int)ndiff);
+  }
+  { /* the special values in vector lanes too */
+    PetscBool same = PETSC_TRUE;
+    PnlmeLogv(ns, specials, ys);
+    for (PetscInt i = 0; i < ns; i++) same = same && Same(PnlmeLog(specials[i]), ys[i]);
+    PNLME_TEST_CHECK(same, "PnlmeLogv equals PnlmeLog on the special values");
+  }
+  PNLME_TEST_CHECK(Same(PnlmeLog(1.0), 0.0), "log 1 = +0 exactly");
+  PNLME_TEST_CHECK(Ulps(PnlmeLog(2.0), M_LN2) <= 1 && Ulps(PnlmeLog(M_E), 1.0) <= 1, "log 2, log e within 1 ulp");
+  PNLME_TEST_CHECK(PnlmeLog(0.0) == -INFINITY && PnlmeLog(-0.0) == -INFINITY, "log +-0 = -inf");
+  PNLME_TEST_CHECK(isnan(PnlmeLog(-1.0)) && isnan(PnlmeLog(-DBL_TRUE_MIN)) && isnan(PnlmeLog(-INFINITY)), "log of a negative is NaN");
+  PNLME_TEST_CHECK(isnan(PnlmeLog(NAN)), "NaN gives NaN");
+  PNLME_TEST_CHECK(PnlmeLog(INFINITY) == INFINITY, "log +inf = +inf");
+  PNLME_TEST_CHECK(Ulps(PnlmeLog(DBL_MAX), log(DBL_MAX)) <= 2 && Ulps(PnlmeLog(DBL_MIN), log(DBL_MIN)) <= 2, "log DBL_MAX, DBL_MIN accurate");
+  {
+    const double sub = 0x1.fffffffffffffp-1023; /* the largest subnormal */
+    PNLME_TEST_CHECK(Ulps(PnlmeLog(DBL_TRUE_MIN), log(DBL_TRUE_MIN)) <= 2 && Ulps(PnlmeLog(sub), log(sub)) <= 2, "log of subnormals accurate");
+  }
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode Run(void)
@@ -61,8 +141,9 @@ static PetscErrorCode Run(void)
   PNLME_TEST_CHECK(isinf(PnlmeExp(710.0)) && isinf(PnlmeExp(INFINITY)), "+inf above 709.78");
   PNLME_TEST_CHECK(isfinite(PnlmeExp(709.78)) && Ulps(PnlmeExp(709.78), exp(709.78)) <= 2, "e^709.78 finite and accurate");
   PNLME_TEST_CHECK(isnan(PnlmeExp(NAN)), "NaN gives NaN");
+  PetscCall(RunLog(x, y, N));
   PetscCall(PetscFree2(x, y));
   PetscFunctionReturn(0);
 }
 
-int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "deterministic exponential test", Run); }
+int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "deterministic exponential and logarithm test", Run); }

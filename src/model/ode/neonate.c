@@ -4,25 +4,35 @@
    Parameters W0, kin, Tlag, kout, T50 (log-normal); one state, no dosing; output W (CMT 1).
    Analytic Jacobian, df/dphi, dW0/dphi and output derivatives. */
 #include "model/ode/odemodels.h"
+#include "sys/vmath.h"
 #include <math.h>
 
 enum { W0, KIN, TLAG, KOUT, T50 };
 
-/* s = 1 / (1 + exp(-2 (t - Tlag))), written so that it never overflows */
+/* s = 1 / (1 + exp(-2 (t - Tlag))), written so that it never overflows, with the deterministic exp (the
+   same bits in SIMD lanes, NeonateRHSMany, as here) */
 static inline PetscReal Sigmoid(PetscReal t, PetscReal tlag)
 {
-  PetscReal u = -2.0 * (t - tlag);
-  if (u > 0) {
-    PetscReal e = exp(-u);
-    return e / (1.0 + e);
-  }
-  return 1.0 / (1.0 + exp(u));
+  const PetscReal u = -2.0 * (t - tlag), e = PnlmeExpInline(-PetscAbsReal(u)), r = 1.0 / (1.0 + e);
+  return u > 0 ? e * r : r;
 }
+
+static inline PetscReal NeonateF(PetscReal t, PetscReal x, PetscReal kin, PetscReal tlag, PetscReal kout, PetscReal t50) { return kin * Sigmoid(t, tlag) - kout * t50 / (t50 + t) * x; }
 
 static int NeonateRHS(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
 {
   (void)ctx;
-  f[0] = p[KIN] * Sigmoid(t, p[TLAG]) - p[KOUT] * p[T50] / (p[T50] + t) * x[0];
+  f[0] = NeonateF(t, x[0], p[KIN], p[TLAG], p[KOUT], p[T50]);
+  return 0;
+}
+
+/* nl problems in SIMD lanes (PnlmeModelOps.rhsmany: p[k nl + l]) */
+PNLME_SIMD_CLONES static int NeonateRHSMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
+{
+  const PetscReal *kin = p + KIN * nl, *tlag = p + TLAG * nl, *kout = p + KOUT * nl, *t50 = p + T50 * nl;
+  (void)ctx;
+#pragma omp simd
+  for (PetscInt l = 0; l < nl; l++) f[l] = NeonateF(t[l], x[l], kin[l], tlag[l], kout[l], t50[l]);
   return 0;
 }
 
@@ -80,7 +90,8 @@ PetscErrorCode PnlmeModelCreate_Neonate(PnlmeModel m)
   PetscCall(PnlmeModelSetParameters(m, 5, names, tr));
   PetscCall(PnlmeModelSetNumStates(m, 1));
   PetscCall(PnlmeModelAddOutput(m, "W", 1));
-  ops.rhs    = NeonateRHS;
+  ops.rhs     = NeonateRHS;
+  ops.rhsmany = NeonateRHSMany;
   ops.jac    = NeonateJac;
   ops.rhsp   = NeonateRHSP;
   ops.init   = NeonateInit;

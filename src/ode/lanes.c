@@ -1,0 +1,457 @@
+/* Several subjects through dopri5 at once, in SIMD lanes (docs/speed.md, "ODE solves in SIMD lanes").
+
+   The predictions of nb parameter sets (set L on subject s[L], without sensitivities) are computed by up
+   to PNLME_ODE_LANES slots that advance in lockstep: in a round, every slot that is integrating tries
+   one step of its own size; the stages, the right-hand side (the model's rhsmany, or its rhs slot by
+   slot), the error estimates and the powers of the step-size control run over the slots in SIMD lanes;
+   then each slot accepts or rejects on its own error, and a slot that reached its next event time
+   handles its timeline (observations, doses, infusions, resets) in scalar code, exactly as the
+   one-subject driver does (ode.c).  A slot whose subject is finished takes the next set of the call.
+   Every slot does the operations of dopri5.c (dopri5.h) in the same order, with the deterministic exp
+   and log: a set's trajectory, steps and predictions have the same bits whatever shares the call and
+   whichever slot it lands in, and the same as with one set per call (PnlmeODESolveSubject goes through
+   here too), so results stay independent of batching and of the number of ranks.
+
+   Layout: component i of slot s at [i nw + s], nw the slots in use in this call (at most
+   PNLME_ODE_LANES): a call with one set does the work of one. */
+#include "ode/odeimpl.h"
+#include "ode/dopri5.h"
+#include <math.h>
+
+#define NW PNLME_ODE_LANES
+
+typedef struct {
+  PetscInt  lane;        /* the set in the slot, -1: empty */
+  PetscInt  iev, inext;  /* the next event of its timeline; the next discontinuity (-1: unknown) */
+  int       advancing;   /* integrating towards tout (the time of event iev) */
+  int       dirty;       /* the integrator must restart from x */
+  int       fresh, fsal, dense, lastreject, last, iasti, nonsti;
+  PetscInt  nforce, nstep;
+  PetscReal td;          /* the driver's time */
+  PetscReal told, h;     /* start of the last step, the size to try */
+  PetscReal tout, tstop, scale;
+} Slot;
+
+struct _p_PnlmeODELanes {
+  PetscInt   n, p, nw;
+  Slot       sl[NW];
+  /* per slot, in SIMD lanes */
+  PetscReal  t[NW], hs[NW], ts[NW], atoleff[NW], lfacold[NW], err[NW], lerr[NW], e1[NW], e2[NW];
+  /* [n nw]: solution at t, at told, trial, stage argument, stages (k[0] = f(told, yold), k[6] = f(t, y)) */
+  PetscReal *y, *yold, *ynew, *ys, *k[7], *P; /* P [p nw]: the parameters */
+  /* per slot, contiguous (scalar code): [n] driver state, [n] infusion rates, [4 n] dense output, [p]
+     parameters, [n] active infusions; [n] scratch */
+  PetscReal *x, *forcing, *rc, *phi, *w0, *w1, *w2, *w3;
+  PetscInt  *ninf;
+  const PnlmeSubject *const *subj;
+  PetscReal *const          *pred;
+  int                       *rcl;
+};
+
+PetscErrorCode PnlmeODELanesCreate(PnlmeODE ode, PnlmeODELanes *out)
+{
+  PnlmeODELanes L;
+  const PetscInt n = ode->n, p = ode->p;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&L));
+  L->n = n;
+  L->p = p;
+  PetscCall(PetscCalloc1(4 * n * NW, &L->y));
+  L->yold = L->y + n * NW;
+  L->ynew = L->y + 2 * n * NW;
+  L->ys   = L->y + 3 * n * NW;
+  PetscCall(PetscCalloc1(7 * n * NW, &L->k[0]));
+  for (int i = 1; i < 7; i++) L->k[i] = L->k[0] + i * n * NW;
+  PetscCall(PetscCalloc1(p * NW, &L->P));
+  PetscCall(PetscCalloc1(6 * n * NW + p * NW + 4 * n, &L->x));
+  L->forcing = L->x + n * NW;
+  L->rc      = L->x + 2 * n * NW;
+  L->phi     = L->x + 6 * n * NW;
+  L->w0      = L->phi + p * NW;
+  L->w1      = L->w0 + n;
+  L->w2      = L->w1 + n;
+  L->w3      = L->w2 + n;
+  PetscCall(PetscCalloc1(n * NW, &L->ninf));
+  *out = L;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeODELanesDestroy(PnlmeODELanes *L)
+{
+  PetscFunctionBegin;
+  if (!*L) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*L)->y));
+  PetscCall(PetscFree((*L)->k[0]));
+  PetscCall(PetscFree((*L)->P));
+  PetscCall(PetscFree((*L)->x));
+  PetscCall(PetscFree((*L)->ninf));
+  PetscCall(PetscFree(*L));
+  PetscFunctionReturn(0);
+}
+
+/* f = rhs(t, y) + infusion rates of slot s, from and into contiguous arrays */
+static inline int SlotF(PnlmeODE ode, PnlmeODELanes L, PetscInt s, PetscReal t, const PetscReal y[], PetscReal f[])
+{
+  const PetscInt   n = L->n;
+  const PetscReal *fr = L->forcing + s * n;
+  int              rc = ode->rhs(t, y, L->phi + s * L->p, f, ode->ctx);
+  ode->nrhs++;
+  if (L->sl[s].nforce)
+    for (PetscInt i = 0; i < n; i++) f[i] += fr[i];
+  return rc;
+}
+
+static inline void Gather(const PnlmeODELanes L, const PetscReal *a, PetscInt s, PetscReal v[])
+{
+  for (PetscInt i = 0; i < L->n; i++) v[i] = a[i * L->nw + s];
+}
+static inline void Scatter(PnlmeODELanes L, PetscReal *a, PetscInt s, const PetscReal v[])
+{
+  for (PetscInt i = 0; i < L->n; i++) a[i * L->nw + s] = v[i];
+}
+
+/* k = f(ts, Y) over the slots in use (active[s] = 0 for the empty ones), plus the infusion rates when
+   any slot has some; marks in fail[] the active slots whose rhs failed */
+static inline void LanesF(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, const PetscReal *Y, PetscReal *k, int fail[])
+{
+  const PetscInt n = L->n, nw = L->nw;
+  if (!ode->rhsmany || ode->rhsmany(nw, L->ts, Y, L->P, k, ode->ctx)) { /* slot by slot: the same bits */
+    for (PetscInt s = 0; s < nw; s++) {
+      if (!active[s]) continue;
+      Gather(L, Y, s, L->w0);
+      if (ode->rhs(L->ts[s], L->w0, L->phi + s * L->p, L->w1, ode->ctx)) fail[s] = 1;
+      Scatter(L, k, s, L->w1);
+    }
+  }
+  if (forced)
+    for (PetscInt s = 0; s < nw; s++)
+      if (active[s] && L->sl[s].nforce)
+        for (PetscInt i = 0; i < n; i++) k[i * nw + s] += L->forcing[s * n + i];
+}
+
+/* Restart slot s's integrator from its driver state (dopri5.c, Dopri5Reinit) */
+static void SlotReinit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  Slot *q = &L->sl[s];
+  Scatter(L, L->y, s, L->x + s * L->n);
+  L->atoleff[s] = ode->atol * (q->scale > 0 ? q->scale : 1.0);
+  L->t[s] = q->told = q->td;
+  q->fresh          = 1;
+  q->fsal = q->dense = q->lastreject = 0;
+  q->iasti = q->nonsti = 0;
+  L->lfacold[s]        = DOPRI5_LFACOLD0;
+}
+
+/* k[0] = f(t, y) and Hairer's initial step of slot s (dopri5.c, Dopri5InitialStep) */
+static int SlotStart(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  const PetscInt  n = L->n;
+  const PetscReal rtol = ode->rtol, a = L->atoleff[s], t = L->t[s], hmax = L->sl[s].tstop - t;
+  PetscReal      *y = L->w0, *f0 = L->w1, *y1 = L->w2, *f1 = L->w3, dnf = 0, dny = 0, der2 = 0, h;
+  Gather(L, L->y, s, y);
+  if (SlotF(ode, L, s, t, y, f0)) return PNLME_ODE_ERR_MODEL;
+  Scatter(L, L->k[0], s, f0);
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal sk = a + rtol * PetscAbsReal(y[i]);
+    dnf += (f0[i] / sk) * (f0[i] / sk);
+    dny += (y[i] / sk) * (y[i] / sk);
+  }
+  h = Dopri5InitialTrial(dnf, dny, hmax);
+  for (PetscInt i = 0; i < n; i++) y1[i] = y[i] + h * f0[i];
+  if (SlotF(ode, L, s, t + h, y1, f1)) return PNLME_ODE_ERR_MODEL;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal sk = a + rtol * PetscAbsReal(y[i]), q = (f1[i] - f0[i]) / sk;
+    der2 += q * q;
+  }
+  L->sl[s].h     = Dopri5InitialFinal(h, dnf, der2, hmax);
+  L->sl[s].fresh = 0;
+  return 0;
+}
+
+/* the driver state of slot s at its time tout = told..t: the solution or the dense output */
+static void SlotOut(PnlmeODELanes L, PetscInt s)
+{
+  const PetscInt n = L->n, nw = L->nw;
+  Slot          *q = &L->sl[s];
+  PetscReal     *x = L->x + s * n, *rc = L->rc + 4 * n * s;
+  if (q->tout == L->t[s]) {
+    Gather(L, L->y, s, x);
+    return;
+  }
+  if (!q->dense) {
+    const PetscReal h = L->t[s] - q->told;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt j = i * nw + s;
+      Dopri5DenseCoefficients(h, L->y[j], L->yold[j], L->k[0][j], L->k[2][j], L->k[3][j], L->k[4][j], L->k[5][j], L->k[6][j], rc + 4 * i);
+    }
+    q->dense = 1;
+  }
+  {
+    const PetscReal th = (q->tout - q->told) / (L->t[s] - q->told);
+    for (PetscInt i = 0; i < n; i++) x[i] = Dopri5DenseValue(L->yold[i * nw + s], th, rc + 4 * i);
+  }
+}
+
+/* x = x0(phi), infusions stopped (ode.c, PnlmeODEStart) */
+static int SlotInit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  const PetscInt n = L->n;
+  PetscReal     *x = L->x + s * n;
+  for (PetscInt i = 0; i < n; i++) {
+    L->forcing[s * n + i] = 0.0;
+    L->ninf[s * n + i]    = 0;
+  }
+  L->sl[s].nforce = 0;
+  if (ode->init(L->phi + s * L->p, x, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
+  for (PetscInt i = 0; i < n; i++) L->sl[s].scale = PetscMax(L->sl[s].scale, PetscAbsReal(x[i]));
+  return 0;
+}
+
+enum { SLOT_STEP = -1, SLOT_DONE = -2 };
+
+/* Walks slot s's timeline from its next event (ode.c, PnlmeODEDrive, without sensitivities) until it
+   must integrate (SLOT_STEP), is finished (SLOT_DONE) or fails (a PNLME_ODE_ERR code). */
+static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  Slot               *q   = &L->sl[s];
+  const PnlmeSubject *sub = L->subj[q->lane];
+  const PnlmeEvent   *ev  = sub->ev;
+  const PetscInt      nev = sub->nev, n = L->n;
+  PetscReal          *x = L->x + s * n;
+  int                 rc;
+  for (; q->iev < nev; q->iev++) {
+    const PnlmeEvent *e = &ev[q->iev];
+    PetscInt          st;
+    if (q->advancing) { /* back from the lockstep rounds: t >= tout */
+      q->advancing = 0;
+      SlotOut(L, s);
+      q->td = e->time;
+    } else if (e->time - q->td <= 1e-13 * PetscMax(1.0, PetscAbsReal(q->td))) q->td = PetscMax(q->td, e->time); /* same time up to round-off */
+    else {
+      if (q->dirty) {
+        SlotReinit(ode, L, s);
+        q->dirty = 0;
+      }
+      if (q->inext < q->iev) {
+        q->inext = q->iev;
+        while (q->inext < nev && ev[q->inext].type == PNLME_EV_OBS) q->inext++;
+      }
+      q->tstop = ode->dense ? (q->inext < nev ? ev[q->inext].time : ev[nev - 1].time) : e->time;
+      q->tout  = e->time;
+      q->nstep = 0;
+      if (q->fresh && (rc = SlotStart(ode, L, s))) return rc;
+      if (L->t[s] < q->tout) {
+        q->advancing = 1;
+        return SLOT_STEP;
+      }
+      SlotOut(L, s);
+      q->td = e->time;
+    }
+    switch (e->type) {
+    case PNLME_EV_OBS:
+      if (ode->output(q->td, x, L->phi + s * L->p, sub->obsout ? sub->obsout[e->index] : 0, &L->pred[q->lane][e->index], NULL, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
+      break;
+    case PNLME_EV_RESET:
+      if ((rc = SlotInit(ode, L, s))) return rc;
+      q->dirty = 1;
+      break;
+    default:
+      if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
+      if (PnlmeODEApplyDose(e, st, x, L->forcing + s * n, L->ninf + s * n, &q->nforce, &q->scale)) return PNLME_ODE_ERR_DATA;
+      q->dirty = 1;
+    }
+  }
+  return SLOT_DONE;
+}
+
+/* puts set `lane` into slot s and runs it to its first integration; returns SlotRun's code */
+static int SlotLoad(PnlmeODE ode, PnlmeODELanes L, PetscInt s, PetscInt lane, const PetscReal phi[])
+{
+  Slot               *q   = &L->sl[s];
+  const PnlmeSubject *sub = L->subj[lane];
+  int                 rc;
+  q->lane = lane;
+  for (PetscInt k = 0; k < L->p; k++) L->phi[s * L->p + k] = L->P[k * L->nw + s] = phi[lane * L->p + k];
+  ode->nsolve++;
+  if (sub->nev <= 0) return SLOT_DONE;
+  q->td        = PetscMin(0.0, sub->ev[0].time);
+  q->scale     = 0.0;
+  q->iev       = 0;
+  q->inext     = -1;
+  q->advancing = 0;
+  q->dirty     = 1;
+  if ((rc = SlotInit(ode, L, s))) return rc;
+  return SlotRun(ode, L, s);
+}
+
+/* the set in slot s ends with code rc; the slot takes the next sets of the call until one must
+   integrate (active[s] = 1) or none is left (active[s] = 0) */
+static void SlotFinish(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int rc, PetscInt nb, const PetscReal phi[], PetscInt *next, int active[])
+{
+  if (L->sl[s].lane >= 0) L->rcl[L->sl[s].lane] = rc == SLOT_DONE ? 0 : rc;
+  L->sl[s].lane = -1;
+  active[s]     = 0;
+  L->hs[s]      = 0;
+  while (*next < nb) {
+    const PetscInt lane = (*next)++;
+    rc                  = SlotLoad(ode, L, s, lane, phi);
+    if (rc == SLOT_STEP) {
+      active[s] = 1;
+      return;
+    }
+    L->rcl[lane] = rc == SLOT_DONE ? 0 : rc;
+  }
+  L->sl[s].lane = -1;
+}
+
+/* slot s's next attempt (Dopri5Advance): its step size in hs[s], or a failure code */
+static int SlotAttempt(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  Slot          *q = &L->sl[s];
+  const PetscInt n = L->n, nw = L->nw;
+  PetscReal      h, t = L->t[s];
+  if (q->fsal) { /* the last stage of the accepted step is the first of the next */
+    for (PetscInt i = 0; i < n; i++) L->k[0][i * nw + s] = L->k[6][i * nw + s];
+    q->fsal = 0;
+  }
+  if (++q->nstep > ode->maxsteps) return PNLME_ODE_ERR_MAXSTEPS;
+  h       = q->h;
+  q->last = 0;
+  if (t + 1.01 * h >= q->tstop) {
+    h       = q->tstop - t;
+    q->last = 1;
+  }
+  if (0.1 * h <= PetscAbsReal(t) * 2.220446049250313e-16 || !(h > 0)) return PNLME_ODE_ERR_STEPSIZE;
+  L->hs[s] = h;
+  return 0;
+}
+
+/* slot s's attempt is accepted: step-size control, stiffness test, the step taken; then its timeline
+   from tout when reached.  Returns SLOT_STEP to go on integrating, or SlotRun's code. */
+static int SlotAccept(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int stifftest)
+{
+  Slot           *q = &L->sl[s];
+  const PetscInt  n = L->n, nw = L->nw;
+  const PetscReal h = L->hs[s], hnew = Dopri5Accepted(h, L->lerr[s], L->e2[s], q->lastreject, &L->lfacold[s]);
+  ode->nsteps++;
+  q->lastreject = 0;
+  if (!q->last) q->h = hnew; /* a step cut short to land on tstop keeps the proposed size */
+  if (stifftest) {
+    PetscReal stnum = 0, stden = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt j = i * nw + s;
+      stnum += (L->k[6][j] - L->k[5][j]) * (L->k[6][j] - L->k[5][j]);
+      stden += (L->ynew[j] - L->ys[j]) * (L->ynew[j] - L->ys[j]);
+    }
+    if (Dopri5StiffTest(h, stnum, stden, &q->iasti, &q->nonsti)) return PNLME_ODE_ERR_STIFF;
+  }
+  q->told  = L->t[s];
+  L->t[s]  = q->last ? q->tstop : L->t[s] + h;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt j = i * nw + s;
+    L->yold[j]       = L->y[j];
+    L->y[j]          = L->ynew[j];
+  }
+  q->fsal  = 1;
+  q->dense = 0;
+  return L->t[s] < q->tout ? SLOT_STEP : SlotRun(ode, L, s);
+}
+
+/* ys (or yn) = y + h sum_l a_l k_l at ts = t + c h, in lanes; the empty slots compute with h = 0 */
+#define STAGE(c, dst, expr) \
+  do { \
+    _Pragma("omp simd") for (PetscInt s = 0; s < nw; s++) ts[s] = t[s] + (c) * hs[s]; \
+    for (PetscInt i = 0; i < n; i++) { \
+      _Pragma("omp simd") for (PetscInt s = 0; s < nw; s++) { \
+        const PetscInt  j = i * nw + s; \
+        const PetscReal h = hs[s]; \
+        dst[j]            = expr; \
+      } \
+    } \
+  } while (0)
+
+/* one round: every active slot tries one step */
+PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[])
+{
+  const PetscInt   n = L->n, nw = L->nw;
+  const PetscReal  rtol = ode->rtol, *hs = L->hs, *t = L->t, *y = L->y, *atoleff = L->atoleff;
+  PetscReal       *ys = L->ys, *yn = L->ynew, *ts = L->ts, *err = L->err;
+  PetscReal       *k1 = L->k[0], *k2 = L->k[1], *k3 = L->k[2], *k4 = L->k[3], *k5 = L->k[4], *k6 = L->k[5], *k7 = L->k[6];
+  STAGE(C2, ys, y[j] + h * A21 * k1[j]);
+  LanesF(ode, L, active, forced, ys, k2, fail);
+  STAGE(C3, ys, y[j] + h * (A31 * k1[j] + A32 * k2[j]));
+  LanesF(ode, L, active, forced, ys, k3, fail);
+  STAGE(C4, ys, y[j] + h * (A41 * k1[j] + A42 * k2[j] + A43 * k3[j]));
+  LanesF(ode, L, active, forced, ys, k4, fail);
+  STAGE(C5, ys, y[j] + h * (A51 * k1[j] + A52 * k2[j] + A53 * k3[j] + A54 * k4[j]));
+  LanesF(ode, L, active, forced, ys, k5, fail);
+  STAGE(1.0, ys, y[j] + h * (A61 * k1[j] + A62 * k2[j] + A63 * k3[j] + A64 * k4[j] + A65 * k5[j]));
+  LanesF(ode, L, active, forced, ys, k6, fail);
+  STAGE(1.0, yn, y[j] + h * (A71 * k1[j] + A73 * k3[j] + A74 * k4[j] + A75 * k5[j] + A76 * k6[j]));
+  LanesF(ode, L, active, forced, yn, k7, fail);
+  /* local error estimates and the powers of the step-size control */
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) err[s] = 0;
+  for (PetscInt i = 0; i < n; i++) {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
+      const PetscInt  j = i * nw + s;
+      const PetscReal e  = hs[s] * (E1 * k1[j] + E3 * k3[j] + E4 * k4[j] + E5 * k5[j] + E6 * k6[j] + E7 * k7[j]);
+      const PetscReal sk = atoleff[s] + rtol * PetscMax(PetscAbsReal(y[j]), PetscAbsReal(yn[j]));
+      err[s] += (e / sk) * (e / sk);
+    }
+  }
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) {
+    err[s] = sqrt(err[s] / n);
+    Dopri5Powers(err[s], L->lfacold[s], &L->lerr[s], &L->e1[s], &L->e2[s]);
+  }
+}
+#undef STAGE
+
+int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], int rcl[])
+{
+  PnlmeODELanes L         = ode->lanes;
+  const int     stifftest = ode->befallback != NULL;
+  PetscInt      next = 0, nw;
+  int           active[NW], fail[NW];
+
+  L->subj = subj;
+  L->pred = pred;
+  L->rcl  = rcl;
+  L->nw = nw = PetscMin(nb, NW);
+  for (PetscInt s = 0; s < nw; s++) {
+    L->sl[s].lane = -1;
+    SlotFinish(ode, L, s, 0, nb, phi, &next, active);
+  }
+  for (;;) {
+    int any = 0, forced = 0;
+    for (PetscInt s = 0; s < nw; s++) { /* the attempts; a slot whose set fails takes the next one */
+      int rc;
+      fail[s] = 0;
+      while (active[s] && (rc = SlotAttempt(ode, L, s))) SlotFinish(ode, L, s, rc, nb, phi, &next, active);
+      if (!active[s]) L->hs[s] = 0;
+      else {
+        ode->nrhs += 6;
+        forced |= L->sl[s].nforce > 0;
+      }
+      any |= active[s];
+    }
+    if (!any) break;
+    LanesRound(ode, L, active, forced, fail);
+    for (PetscInt s = 0; s < nw; s++) {
+      Slot *q = &L->sl[s];
+      int   rc;
+      if (!active[s]) continue;
+      if (fail[s]) rc = PNLME_ODE_ERR_MODEL;
+      else if (L->err[s] <= 1.0) rc = SlotAccept(ode, L, s, stifftest);
+      else {
+        q->h          = Dopri5Rejected(L->hs[s], L->err[s], L->e1[s]);
+        q->lastreject = 1;
+        rc            = SLOT_STEP;
+      }
+      if (rc != SLOT_STEP) SlotFinish(ode, L, s, rc, nb, phi, &next, active);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,171 @@
+/* dopri5 in SIMD lanes (src/ode/lanes.c): for the neonate (a model with rhsmany), the turnover model and
+   the two-compartment ODE (rhs slot by slot), and the turnover model with a dose lag (each set on its
+   own dosed timeline), by dopri5, auto and dopri5 with dense output, 37 parameter
+   sets spread over subjects with boluses, an infusion, a reset, an observation at time 0 and two at the
+   same time (one set invalid, and one with a negative lag: they fail, alone and in any batch):
+   - every set evaluated in a call with others (PnlmeModelPredictMany), in the forward and the reverse
+     order and in calls of 2, 3, 8, 9 and 17 sets, gets the bits and the status it gets alone;
+   - alone without sensitivities (the lanes' code) and with them (the one-subject integrator) give the
+     same bits and take the same number of steps: one algorithm;
+   - a call allocates nothing. */
+#include "odetest.h"
+#include <malloc.h>
+
+#define NB 37
+
+static double Uniform(uint64_t *st)
+{
+  *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+  return ((double)(*st >> 11) + 0.5) * 0x1p-53;
+}
+
+typedef struct {
+  const char *model;
+  PetscBool   lag; /* -model_lag 1: each set on its own dosed timeline */
+  PetscReal   base[8];
+  TSubject    s[3];
+} Case;
+
+static void Subjects(Case *c, int neonate, int r)
+{ /* r: the index of the second output (0 for a model with one) */
+  for (int k = 0; k < 3; k++) TInit(&c->s[k]);
+  if (neonate) {
+    for (int i = 0; i < 7; i++) TObs(&c->s[0], 0.9 * i + (i ? 0.1 : 0), 0);
+    TObs(&c->s[1], 0.0, 0);
+    TObs(&c->s[1], 2.5, 0);
+    TObs(&c->s[1], 2.5, 0);
+    TObs(&c->s[1], 9.0, 0);
+    TObs(&c->s[2], 0.5, 0);
+  } else {
+    TBolus(&c->s[0], 0.0, 100.0, 1);
+    TObs(&c->s[0], 0.0, 0);
+    TObs(&c->s[0], 1.0, 0);
+    TObs(&c->s[0], 12.0, r);
+    TInfusion(&c->s[0], 24.0, 20.0, 2.0, 2);
+    TObs(&c->s[0], 25.0, 0);
+    TObs(&c->s[0], 48.0, r);
+    TReset(&c->s[0], 50.0);
+    TBolus(&c->s[0], 50.0, 50.0, 1);
+    TObs(&c->s[0], 60.0, 0);
+    TObs(&c->s[0], 60.0, r);
+    TBolus(&c->s[1], 2.0, 80.0, 1);
+    TObs(&c->s[1], 1.0, 0);
+    TObs(&c->s[1], 3.0, 0);
+    TBolus(&c->s[1], 12.0, 80.0, 1);
+    TObs(&c->s[1], 12.0, r);
+    TObs(&c->s[1], 30.0, 0);
+    TInfusion(&c->s[2], 0.0, 50.0, 1.5, 1);
+    TObs(&c->s[2], 0.75, 0);
+    TObs(&c->s[2], 8.0, r);
+  }
+  for (int k = 0; k < 3; k++) TFinish(&c->s[k]);
+}
+
+static PetscErrorCode TestCase(Case *c, const char integ[], PetscBool dense)
+{
+  PnlmeModel          m;
+  PetscInt            np, nobs[NB], off[NB + 1], nok = 0;
+  PetscReal           phi[NB * 8], rphi[NB * 8], *p1, *pb, *ps, sens[TMAXEV * 8];
+  const PnlmeSubject *sl[NB], *rsl[NB];
+  PetscReal          *pl[NB], *rpl[NB];
+  PnlmeSolveStatus    st1[NB], stb[NB], str[NB];
+  PetscInt64          n0, f0, r0, s0, n1, f1, r1, s1, s2;
+  uint64_t            seed = 2024;
+  const char         *name = dense ? "dopri5 -ode_dense_output" : integ;
+  PetscFunctionBegin;
+  if (dense) PetscCall(PetscOptionsSetValue(NULL, "-ode_dense_output", "1"));
+  if (c->lag) PetscCall(PetscOptionsSetValue(NULL, "-model_lag", "1"));
+  PetscCall(TModel(c->model, integ, NULL, NULL, &m));
+  if (dense) PetscCall(PetscOptionsClearValue(NULL, "-ode_dense_output"));
+  if (c->lag) PetscCall(PetscOptionsClearValue(NULL, "-model_lag"));
+  PetscCall(PnlmeModelGetNumParameters(m, &np));
+  off[0] = 0;
+  for (PetscInt L = 0; L < NB; L++) {
+    sl[L]          = &c->s[L % 3].s;
+    rsl[NB - 1 - L] = sl[L];
+    nobs[L]        = sl[L]->nobs;
+    off[L + 1]     = off[L] + nobs[L];
+    for (PetscInt k = 0; k < np; k++) {
+      double u1 = Uniform(&seed), u2 = Uniform(&seed);
+      phi[L * np + k] = c->base[k] * exp(0.3 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+    }
+  }
+  phi[10 * np + 1] = NAN; /* invalid: fails */
+  if (c->lag) phi[20 * np + np - 1] = -1.0; /* a negative lag: fails */
+  for (PetscInt L = 0; L < NB; L++)
+    for (PetscInt k = 0; k < np; k++) rphi[(NB - 1 - L) * np + k] = phi[L * np + k];
+  PetscCall(PetscMalloc3(off[NB], &p1, off[NB], &pb, off[NB], &ps));
+  /* alone, without and with sensitivities: the same bits and the same steps */
+  PetscCall(PnlmeModelGetStats(m, &n0, &f0, &r0, &s0));
+  for (PetscInt L = 0; L < NB; L++) PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1 + off[L], NULL, &st1[L]));
+  PetscCall(PnlmeModelGetStats(m, &n1, &f1, &r1, &s1));
+  for (PetscInt L = 0; L < NB; L++) {
+    PnlmeSolveStatus st;
+    PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, ps + off[L], sens, &st));
+    PNLME_TEST_CHECK(st == st1[L], "%s/%s: set %d: status %d with sensitivities, %d without", c->model, name, (int)L, (int)st, (int)st1[L]);
+    if (st) continue;
+    nok++;
+    PNLME_TEST_CHECK(!memcmp(p1 + off[L], ps + off[L], sizeof(PetscReal) * nobs[L]), "%s/%s: set %d: predictions with and without sensitivities differ", c->model, name, (int)L);
+  }
+  PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &s2));
+  PNLME_TEST_CHECK(nok == NB - 1 - (c->lag ? 1 : 0) && st1[10] && (!c->lag || st1[20]), "%s/%s: the invalid sets fail, the others not (%d ok)", c->model, name, (int)nok);
+  PNLME_TEST_CHECK(s1 - s0 == s2 - s1 && s1 > s0, "%s/%s: %lld steps without sensitivities, %lld with", c->model, name, (long long)(s1 - s0), (long long)(s2 - s1));
+  /* together: forward, reversed, and in calls of a few sets */
+  for (PetscInt L = 0; L < NB; L++) {
+    pl[L]           = pb + off[L];
+    rpl[NB - 1 - L] = ps + off[L];
+  }
+  PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, stb));
+  PetscCall(PnlmeModelPredictMany(m, NB, rsl, rphi, rpl, str));
+  for (PetscInt L = 0; L < NB; L++) {
+    PNLME_TEST_CHECK(stb[L] == st1[L] && str[NB - 1 - L] == st1[L], "%s/%s: set %d: status %d in a call, %d reversed, %d alone", c->model, name, (int)L, (int)stb[L], (int)str[NB - 1 - L], (int)st1[L]);
+    if (st1[L]) continue;
+    PNLME_TEST_CHECK(!memcmp(p1 + off[L], pb + off[L], sizeof(PetscReal) * nobs[L]), "%s/%s: set %d: predictions in a call differ from those alone", c->model, name, (int)L);
+    PNLME_TEST_CHECK(!memcmp(p1 + off[L], ps + off[L], sizeof(PetscReal) * nobs[L]), "%s/%s: set %d: predictions in the reversed call differ", c->model, name, (int)L);
+  }
+  for (PetscInt size = 2; size <= 17; size = size == 3 ? 8 : (size == 9 ? 17 : size + 1)) {
+    for (PetscInt L0 = 0; L0 < NB; L0 += size) {
+      const PetscInt nb = PetscMin(size, NB - L0);
+      PetscCall(PnlmeModelPredictMany(m, nb, sl + L0, phi + L0 * np, pl + L0, stb + L0));
+    }
+    for (PetscInt L = 0; L < NB; L++) {
+      PNLME_TEST_CHECK(stb[L] == st1[L], "%s/%s: calls of %d: set %d: status %d, %d alone", c->model, name, (int)size, (int)L, (int)stb[L], (int)st1[L]);
+      if (!st1[L]) PNLME_TEST_CHECK(!memcmp(p1 + off[L], pb + off[L], sizeof(PetscReal) * nobs[L]), "%s/%s: calls of %d: set %d differs", c->model, name, (int)size, (int)L);
+    }
+  }
+  { /* no allocation */
+    PetscLogDouble before, after;
+    size_t         hbefore, hafter;
+    PetscCall(PetscMallocGetCurrentUsage(&before));
+    hbefore = mallinfo2().uordblks;
+    for (int it = 0; it < 50; it++) PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, stb));
+    PetscCall(PetscMallocGetCurrentUsage(&after));
+    hafter = mallinfo2().uordblks;
+    PNLME_TEST_CHECK(before == after && hbefore == hafter, "%s/%s: memory in use changed over 50 calls (PETSc %g, heap %ld bytes)", c->model, name, (double)(after - before), (long)hafter - (long)hbefore);
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-16s%s %-25s %d sets: in calls of 1 to %d in any order, the bits and status of each alone; %lld steps with and without sensitivities\n", c->model, c->lag ? " + lag" : "      ", name, NB, NB, (long long)(s1 - s0)));
+  PetscCall(PetscFree3(p1, pb, ps));
+  PetscCall(PnlmeModelDestroy(&m));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(void)
+{
+  static Case       cases[4];
+  const char *const models[4]  = {"neonate", "turnover", "pk2_oral_cl_ode", "turnover"};
+  const PetscReal   base[4][8] = {{3433, 86.6, 1.54, 0.072, 1.15}, {1.0, 0.15, 8.0, 100.0, 0.05, 0.8, 1.2}, {1.2, 2.0, 20.0, 3.0, 40.0}, {1.0, 0.15, 8.0, 100.0, 0.05, 0.8, 1.2, 0.7}};
+  PetscFunctionBegin;
+  for (int c = 0; c < 4; c++) {
+    cases[c].model = models[c];
+    cases[c].lag   = c == 3;
+    memcpy(cases[c].base, base[c], sizeof(base[c]));
+    Subjects(&cases[c], c == 0, c == 1 || c == 3);
+    PetscCall(TestCase(&cases[c], "dopri5", PETSC_FALSE));
+    PetscCall(TestCase(&cases[c], "auto", PETSC_FALSE));
+    PetscCall(TestCase(&cases[c], "dopri5", PETSC_TRUE));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "dopri5 in SIMD lanes OK\n"));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "dopri5 in SIMD lanes: batched solves equal single ones", Run); }
