@@ -1,6 +1,7 @@
 /* dopri5 in SIMD lanes (src/ode/lanes.c): for the neonate (a model with rhsmany), the turnover model and
    the two-compartment ODE (rhs slot by slot), and the turnover model with a dose lag (each set on its
-   own dosed timeline), by dopri5, auto and dopri5 with dense output, 37 parameter
+   own dosed timeline), and the neonate and lagged turnover as model files (-lanes_models: the generated
+   rhsmany), by dopri5, auto and dopri5 with dense output, 37 parameter
    sets spread over subjects with boluses, an infusion, a reset, an observation at time 0 and two at the
    same time (one set invalid, and one with a negative lag: they fail, alone and in any batch):
    - every set evaluated in a call with others (PnlmeModelPredictMany), in the forward and the reverse
@@ -163,6 +164,21 @@ static PetscErrorCode Run(void)
     PetscCall(TestCase(&cases[c], "dopri5", PETSC_FALSE));
     PetscCall(TestCase(&cases[c], "auto", PETSC_FALSE));
     PetscCall(TestCase(&cases[c], "dopri5", PETSC_TRUE));
+  }
+  { /* the same models written as model files (-lanes_models DIR, -lanes_cache DIR): the generated rhsmany */
+    char      dir[PETSC_MAX_PATH_LEN], cache[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
+    static char names[2][256];
+    PetscBool has;
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-lanes_models", dir, sizeof(dir), &has));
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-lanes_cache", cache, sizeof(cache), NULL));
+    for (int c = 0; has && c < 2; c++) {
+      Case *fc = &cases[c == 0 ? 0 : 3]; /* the neonate; the turnover model with a lag */
+      PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s.model", dir, fc->model));
+      PetscCall(PnlmeModelLoadFile(PETSC_COMM_WORLD, path, cache[0] ? cache : NULL, names[c], sizeof(names[c])));
+      fc->model = names[c];
+      PetscCall(TestCase(fc, "dopri5", PETSC_FALSE));
+      PetscCall(TestCase(fc, "auto", PETSC_FALSE));
+    }
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "dopri5 in SIMD lanes OK\n"));
   PetscFunctionReturn(0);

@@ -20,14 +20,46 @@ static int64_t Ulps(double a, double b)
 
 static PetscBool Same(double a, double b) { return memcmp(&a, &b, sizeof(a)) ? PETSC_FALSE : PETSC_TRUE; }
 
+typedef double (*ScalarFn)(double);
+typedef void (*VectorFn)(PetscInt, const PetscReal[], PetscReal[]);
+
+/* f against libm's ref over x[N]: at most maxulp apart (the largest distance printed); its vector form
+   fv equal to f bit for bit for every tail length 0..19 at two alignments and on all of x (y: work) */
+static PetscErrorCode CheckFunction(const char name[], ScalarFn f, ScalarFn ref, VectorFn fv, const PetscReal x[], PetscReal y[], PetscInt N, int64_t maxulp)
+{
+  int64_t  worst = 0;
+  double   wx    = 0;
+  PetscInt ndiff = 0;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < N; i++) {
+    int64_t d = Ulps(f(x[i]), ref(x[i]));
+    if (d > worst) {
+      worst = d;
+      wx    = x[i];
+    }
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "largest distance of %s to libm: %lld ulp (x = %.17g)\n", name, (long long)worst, wx));
+  PNLME_TEST_CHECK(worst <= maxulp, "%s within %d ulp of libm", name, (int)maxulp);
+  for (PetscInt off = 0; off < 2; off++)
+    for (PetscInt n = 0; n <= 19; n++) {
+      PetscBool same = PETSC_TRUE;
+      fv(n, x + 1000 + off, y + off);
+      for (PetscInt i = 0; i < n; i++) same = same && Same(f(x[1000 + off + i]), y[off + i]);
+      PNLME_TEST_CHECK(same, "%s in vector lanes equals the scalar bits (n %d, offset %d)", name, (int)n, (int)off);
+    }
+  fv(N, x, y);
+  for (PetscInt i = 0; i < N; i++) ndiff += !Same(f(x[i]), y[i]);
+  PNLME_TEST_CHECK(ndiff == 0, "%s in vector lanes equals the scalar bits on all %d arguments (%d differ)", name, (int)N, (int)ndiff);
+  PetscFunctionReturn(0);
+}
+
 /* the logarithm: 10^6 arguments over all the positive doubles, the special values */
 static PetscErrorCode RunLog(PetscReal *x, PetscReal *y, PetscInt N)
 {
   const double specials[] = {0.0, -0.0, 1.0, 2.0, 0.5, INFINITY, -INFINITY, NAN, -NAN, -1.0, -DBL_TRUE_MIN,
                              DBL_TRUE_MIN, DBL_MIN, DBL_MAX, 1.0 + DBL_EPSILON, 1.0 - DBL_EPSILON / 2};
   const PetscInt ns         = (PetscInt)(sizeof(specials) / sizeof(specials[0]));
-  int64_t        worst      = 0;
-  double         wx         = 0, ys[sizeof(specials) / sizeof(specials[0])];
+  double         ys[sizeof(specials) / sizeof(specials[0])];
   PetscFunctionBegin;
   for (PetscInt i = 0; i < N; i++) {
     double u = (i + 0.5) / N, v = fmod(i * 0.6180339887498949, 1.0); /* v: the mantissa, a Weyl sequence */
@@ -51,28 +83,7 @@ static PetscErrorCode RunLog(PetscReal *x, PetscReal *y, PetscInt N)
       x[i] = (i % 12 == 5 ? M_SQRT2 : M_SQRT1_2) * (1.0 + 1e-6 * (v - 0.5));
     }
   }
-  for (PetscInt i = 0; i < N; i++) {
-    int64_t d = Ulps(PnlmeLog(x[i]), log(x[i]));
-    if (d > worst) {
-      worst = d;
-      wx    = x[i];
-    }
-  }
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "largest distance to libm log: %lld ulp (x = %.17g)\n", (long long)worst, wx));
-  PNLME_TEST_CHECK(worst <= 2, "PnlmeLog within 2 ulp of libm");
-  for (PetscInt off = 0; off < 2; off++)
-    for (PetscInt n = 0; n <= 19; n++) {
-      PetscBool same = PETSC_TRUE;
-      PnlmeLogv(n, x + 1000 + off, y + off);
-      for (PetscInt i = 0; i < n; i++) same = same && Same(PnlmeLog(x[1000 + off + i]), y[off + i]);
-      PNLME_TEST_CHECK(same, "PnlmeLogv equals PnlmeLog bit for bit (n %d, offset %d)", (int)n, (int)off);
-    }
-  PnlmeLogv(N, x, y);
-  {
-    PetscInt ndiff = 0;
-    for (PetscInt i = 0; i < N; i++) ndiff += !Same(PnlmeLog(x[i]), y[i]);
-    PNLME_TEST_CHECK(ndiff == 0, "PnlmeLogv equals PnlmeLog on all %d arguments (%d differ)", (int)N, (int)ndiff);
-  }
+  PetscCall(CheckFunction("PnlmeLog", PnlmeLog, log, PnlmeLogv, x, y, N, 2));
   { /* the special values in vector lanes too */
     PetscBool same = PETSC_TRUE;
     PnlmeLogv(ns, specials, ys);
@@ -97,43 +108,13 @@ static PetscErrorCode Run(void)
 {
   const PetscInt N = 1000000;
   PetscReal     *x, *y;
-  int64_t        worst = 0;
-  double         wx    = 0;
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(N + 8, &x, N + 8, &y));
   for (PetscInt i = 0; i < N; i++) { /* uniform over [-707, 709.78] and dense near 0, the closed forms' range */
     double u = (i + 0.5) / N;
     x[i] = i % 2 ? -707.0 + u * (709.78 + 707.0) : -40.0 * u * u * (i % 4 == 0 ? 1 : -0.25);
   }
-  for (PetscInt i = 0; i < N; i++) {
-    int64_t d = Ulps(PnlmeExp(x[i]), exp(x[i]));
-    if (d > worst) {
-      worst = d;
-      wx    = x[i];
-    }
-  }
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "largest distance to libm exp: %lld ulp (x = %.17g)\n", (long long)worst, wx));
-  PNLME_TEST_CHECK(worst <= 2, "PnlmeExp within 2 ulp of libm");
-  /* vector lanes: every tail length and two alignments give the scalar bits */
-  for (PetscInt off = 0; off < 2; off++)
-    for (PetscInt n = 0; n <= 19; n++) {
-      PetscBool same = PETSC_TRUE;
-      PnlmeExpv(n, x + 1000 + off, y + off);
-      for (PetscInt i = 0; i < n; i++) {
-        double s = PnlmeExp(x[1000 + off + i]);
-        if (memcmp(&s, &y[off + i], sizeof(s))) same = PETSC_FALSE;
-      }
-      PNLME_TEST_CHECK(same, "PnlmeExpv equals PnlmeExp bit for bit (n %d, offset %d)", (int)n, (int)off);
-    }
-  PnlmeExpv(N, x, y);
-  {
-    PetscInt ndiff = 0;
-    for (PetscInt i = 0; i < N; i++) {
-      double s = PnlmeExp(x[i]);
-      if (memcmp(&s, &y[i], sizeof(s))) ndiff++;
-    }
-    PNLME_TEST_CHECK(ndiff == 0, "PnlmeExpv equals PnlmeExp on all %d arguments (%d differ)", (int)N, (int)ndiff);
-  }
+  PetscCall(CheckFunction("PnlmeExp", PnlmeExp, exp, PnlmeExpv, x, y, N, 2));
   PNLME_TEST_CHECK(PnlmeExp(0.0) == 1.0, "e^0 = 1 exactly");
   PNLME_TEST_CHECK(Ulps(PnlmeExp(1.0), M_E) <= 1, "e^1 within 1 ulp of M_E");
   PNLME_TEST_CHECK(PnlmeExp(-800.0) == 0.0 && PnlmeExp(-INFINITY) == 0.0, "0 below -707");

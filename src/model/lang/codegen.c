@@ -239,6 +239,7 @@ static const char Prelude[] =
   "  int nsum;\n"
   "  int (*sum)(int, double, double, pnlme_int, const double *, double *, double *);\n"
   "  int (*cfout)(double, const double *, const double *, pnlme_int, double *, double *, double *);\n"
+  "  int (*rhsmany)(pnlme_int, const double *, const double *, const double *, double *, void *);\n"
   "} PnlmeLangDesc;\n";
 
 static void Strings(Buf *b, const char name[], int n, const char (*s)[PNLME_MAX_NAME])
@@ -278,6 +279,15 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
     for (int i = 0; i < n; i++) RootsAdd(&R, m->ddt[i], "f[%d]", i, 0);
     bad |= Block(&b, g, R.n, R.root, R.target, "  ");
     Put(&b, "  return 0;\n}\n");
+    /* rhsmany: the same statements for nl problems (PnlmeModelOps.rhsmany, component i of problem l at
+       [i nl + l]): each problem gets the bits rhs gives it (no -ffast-math: libm calls stay scalar) */
+    Put(&b, "\nstatic int rhsmany(pnlme_int nl, const double *T, const double *X, const double *P, double *F, void *ctx)\n{\n  (void)ctx;\n");
+    Put(&b, "  for (pnlme_int l = 0; l < nl; l++) {\n    const double t = T[l];\n    double x[%d], p[%d], f[%d];\n    (void)t;\n", n, np, n);
+    Put(&b, "    for (int i = 0; i < %d; i++) x[i] = X[i * nl + l];\n    for (int k = 0; k < %d; k++) p[k] = P[k * nl + l];\n", n, np);
+    R.n = 0;
+    for (int i = 0; i < n; i++) RootsAdd(&R, m->ddt[i], "f[%d]", i, 0);
+    bad |= Block(&b, g, R.n, R.root, R.target, "    ");
+    Put(&b, "    for (int i = 0; i < %d; i++) F[i * nl + l] = f[i];\n  }\n  return 0;\n}\n", n);
     /* jac: J[i n + j] = d f_i / d x_j */
     bad |= Derivs(g, n, m->ddt, LN_X, n, d);
     Put(&b, "\nstatic int jac(double t, const double *x, const double *p, double *J, void *ctx)\n{\n  (void)t; (void)x; (void)p; (void)ctx;\n");
@@ -398,8 +408,8 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
       Put(&b, "static const PnlmeLangDesc desc = {%d, (int)sizeof(pnlme_int), (int)sizeof(double), \"", PNLME_LANG_ABI);
       for (const char *c = m->description; *c; c++) Put(&b, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
       Put(&b, "\", %d, %d, %d, %d, %d, pnames, transforms, snames, dosecmt, dosestate, doselag, dosef, onames, outcmt,\n", m->kind, np, n, m->ndose, m->nout);
-      if (m->kind == PNLME_MODEL_ODE) Put(&b, "  rhs, jac, rhsp, init, output, %s, 0, NULL, NULL};\n", any ? "dose" : "NULL");
-      else Put(&b, "  NULL, NULL, NULL, NULL, NULL, NULL, %d, sum, cfout};\n", m->nsum);
+      if (m->kind == PNLME_MODEL_ODE) Put(&b, "  rhs, jac, rhsp, init, output, %s, 0, NULL, NULL, rhsmany};\n", any ? "dose" : "NULL");
+      else Put(&b, "  NULL, NULL, NULL, NULL, NULL, NULL, %d, sum, cfout, NULL};\n", m->nsum);
     }
   }
   Put(&b, "\nextern int PnlmeModelLangRegister(const void *, int);\nint PnlmeModelPluginRegister(void);\nint PnlmeModelPluginRegister(void) { return PnlmeModelLangRegister(&desc, (int)sizeof(desc)); }\n");

@@ -147,7 +147,8 @@ static PetscErrorCode LangCreate(PnlmeModel m)
     ops.jac    = d->jac;
     ops.rhsp   = d->rhsp;
     ops.init   = d->init;
-    ops.output = d->output;
+    ops.output  = d->output;
+    ops.rhsmany = d->rhsmany;
     PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_ODE, &ops, NULL, NULL));
   } else {
     LangCF *c;
@@ -180,7 +181,7 @@ static const char *LangCC(void)
   const char *cc = getenv("PNLME_CC");
   return cc && cc[0] ? cc : "cc";
 }
-static const char *const LangCFlags[] = {"-std=c11", "-O2", "-fPIC", "-shared"};
+static const char *const LangCFlags[] = {"-std=c11", "-O2", "-ffp-contract=off", "-fPIC", "-shared"};
 
 /* runs argv with stdout and stderr into logpath; returns the exit status, or -1 (errno kept) */
 static int Run(char *const argv[], const char logpath[])

@@ -96,7 +96,7 @@ PETSC_INTERN int LangParse(const char label[], const char text[], LangModel *, c
 PETSC_INTERN void LangModelFree(LangModel *);
 
 /* ---------------- generated code: its descriptor (the ABI between pnlme and the shared object) */
-#define PNLME_LANG_ABI 2
+#define PNLME_LANG_ABI 3
 typedef struct {
   int         abi, sizeof_int, sizeof_real;
   const char *description;
@@ -119,6 +119,8 @@ typedef struct {
   int nsum;
   int (*sum)(int k, PetscReal tad, PetscReal amt, PetscInt cmt, const PetscReal[], PetscReal *v, PetscReal dv[]);
   int (*cfout)(PetscReal t, const PetscReal[], const PetscReal S[], PetscInt iout, PetscReal *y, PetscReal dydp[], PetscReal dydS[]);
+  /* ODE: rhs of nl problems at once (PnlmeModelOps.rhsmany) */
+  int (*rhsmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal f[], void *);
 } PnlmeLangDesc;
 
 /* writes the C source of a model into a malloc'ed string (*src); 0 or an error message */
