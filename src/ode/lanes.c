@@ -9,11 +9,12 @@
    one-subject driver does (ode.c).  A slot whose subject is finished takes the next set of the call.
    Every slot does the operations of dopri5.c (dopri5.h) in the same order, with the deterministic exp
    and log: a set's trajectory, steps and predictions have the same bits whatever shares the call and
-   whichever slot it lands in, and the same as with one set per call (PnlmeODESolveSubject goes through
-   here too), so results stay independent of batching and of the number of ranks.
+   whichever slot it lands in, and the same as a solve alone (dopri5.c: PnlmeODESolveSubject, calls of
+   one set, solves with sensitivities), so results stay independent of batching and of the number of
+   ranks (tests/ode/test-ode-lanes.c).
 
    Layout: component i of slot s at [i nw + s], nw the slots in use in this call (at most
-   PNLME_ODE_LANES): a call with one set does the work of one. */
+   PNLME_ODE_LANES, at most the call's sets). */
 #include "ode/odeimpl.h"
 #include "ode/dopri5.h"
 #include <math.h>
@@ -39,8 +40,8 @@ struct _p_PnlmeODELanes {
   PetscReal  t[NW], hs[NW], ts[NW], atoleff[NW], lfacold[NW], err[NW], lerr[NW], e1[NW], e2[NW];
   /* [n nw]: solution at t, at told, trial, stage argument, stages (k[0] = f(told, yold), k[6] = f(t, y)) */
   PetscReal *y, *yold, *ynew, *ys, *k[7], *P; /* P [p nw]: the parameters */
-  /* per slot, contiguous (scalar code): [n] driver state, [n] infusion rates, [4 n] dense output, [p]
-     parameters, [n] active infusions; [n] scratch */
+  /* per slot, contiguous (scalar code): x [n] the driver's state, forcing [n] infusion rates, rc [4 n]
+     dense output coefficients, phi [p] parameters, ninf [n] active infusions; w0..w3 [n]: scratch */
   PetscReal *x, *forcing, *rc, *phi, *w0, *w1, *w2, *w3;
   PetscInt  *ninf;
   const PnlmeSubject *const *subj;
