@@ -1,8 +1,10 @@
 /* Failing integrations come back as PNLME_SOLVE_FAILED through PnlmeModelPredict, never abort, and the
    next subject solves correctly: a solution that blows up in finite time, a model that refuses its
    parameters, a dose into a compartment the model lacks, and -ode_max_steps 2; every integrator, with
-   and without sensitivities.  Also: in auto mode a stiff subject (dopri5 detects stiffness) is redone by
-   cvodes_bdf and agrees with it. */
+   and without sensitivities; the same failures among good sets in one call (PnlmeModelPredictMany:
+   dopri5 in SIMD lanes) give each set the status and bits it has alone.  Also: in auto mode a stiff
+   subject (dopri5 detects stiffness) is redone by cvodes_bdf and agrees with it, also in a call with
+   ordinary subjects. */
 #include "odetest.h"
 
 /* x' = a x^2, x(0) = 1: x = 1 / (1 - a t), infinite at t = 1/a; the rhs refuses a < 0 */
@@ -104,6 +106,22 @@ static PetscErrorCode Run(void)
     }
     PetscCall(PnlmeModelGetStats(m, &npred, &nfail, NULL, NULL));
     PNLME_TEST_CHECK(npred == 12 && nfail == 6, "%s: %d predictions, %d failed", TIntegrators[b], (int)npred, (int)nfail);
+    { /* the same failures in one call with good sets (dopri5: SIMD lanes): each set's status and bits as alone */
+      const PetscReal     a[8] = {1.0, 0.1, -1.0, 0.1, 0.15, 0.05, 1.0, 0.12}; /* blow-up, ok, refused, data error, ok, ok, blow-up, ok */
+      PetscReal           ym[8][TMAXEV], y1[TMAXEV], *pl[8];
+      const PnlmeSubject *sl[8];
+      PnlmeSolveStatus    sm[8], s1;
+      for (int L = 0; L < 8; L++) {
+        sl[L] = L == 3 ? &bad.s : &ts.s;
+        pl[L] = ym[L];
+      }
+      PetscCall(PnlmeModelPredictMany(m, 8, sl, a, pl, sm));
+      for (int L = 0; L < 8; L++) {
+        PetscCall(PnlmeModelPredict(m, sl[L], &a[L], y1, NULL, &s1));
+        PNLME_TEST_CHECK(sm[L] == s1 && (s1 == PNLME_SOLVE_OK) == (L != 0 && L != 2 && L != 3 && L != 6), "%s: set %d of a call: status %d, alone %d", TIntegrators[b], L, (int)sm[L], (int)s1);
+        if (!s1) PNLME_TEST_CHECK(!memcmp(y1, ym[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d of a call: predictions differ from those alone", TIntegrators[b], L);
+      }
+    }
     /* too few steps allowed, then enough again */
     PetscCall(PetscOptionsSetValue(NULL, "-ode_max_steps", "2"));
     PetscCall(PnlmeModelSetFromOptions(m));
@@ -141,6 +159,24 @@ static PetscErrorCode Run(void)
     }
     PetscCall(PnlmeModelGetStats(ma, NULL, NULL, NULL, &nsteps));
     PNLME_TEST_CHECK(nsteps < 5000, "auto took %d steps on a stiff subject: no fallback?", (int)nsteps);
+    { /* in one call with ordinary sets (dopri5 in SIMD lanes): the stiff ones redone by cvodes_bdf, each
+         set with the bits it has alone */
+      PetscReal          pm[4 * 7], ym[4][TMAXEV], y1[TMAXEV], *pl[4];
+      const PnlmeSubject *sl[4];
+      PnlmeSolveStatus   sm[4];
+      for (int L = 0; L < 4; L++) {
+        for (int k = 0; k < 7; k++) pm[L * 7 + k] = p[k];
+        pm[L * 7] = L % 2 ? 1.0 + 0.1 * L : 1e4; /* ka: stiff, ordinary, stiff, ordinary */
+        sl[L]     = &tv.s;
+        pl[L]     = ym[L];
+      }
+      PetscCall(PnlmeModelPredictMany(ma, 4, sl, pm, pl, sm));
+      for (int L = 0; L < 4; L++) {
+        PetscCall(PnlmeModelPredict(ma, &tv.s, pm + L * 7, y1, NULL, &st));
+        PNLME_TEST_CHECK(sm[L] == PNLME_SOLVE_OK && st == PNLME_SOLVE_OK, "auto, set %d of a call: status %d, alone %d", L, (int)sm[L], (int)st);
+        PNLME_TEST_CHECK(!memcmp(y1, ym[L], sizeof(PetscReal) * tv.nobs), "auto, set %d of a call: predictions differ from those alone", L);
+      }
+    }
     PetscCall(PnlmeModelView(ma, PETSC_VIEWER_STDOUT_SELF));
     PetscCall(PnlmeModelDestroy(&ma));
     PetscCall(PnlmeModelDestroy(&mb));
