@@ -292,8 +292,7 @@ static void SlotFinish(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int rc, PetscI
   if (L->sl[s].lane >= 0) L->rcl[L->sl[s].lane] = rc == SLOT_DONE ? 0 : rc;
   L->sl[s].lane = -1;
   active[s]     = 0;
-  L->hs[s]      = 0;
-  while (*next < nb) {
+  while (*next < nb) { /* (an empty slot's step size is zeroed with the round's attempts) */
     const PetscInt lane = (*next)++;
     rc                  = SlotLoad(ode, L, s, lane, phi);
     if (rc == SLOT_STEP) {
