@@ -42,11 +42,14 @@ typedef struct {
   PetscReal     *B0, *Bt;              /* [q x p] B at the start of the step, trial B */
   PetscReal     *w;                    /* [maxobs] Fisher weights */
   PetscReal     *pred, *ll;            /* predictions and likelihoods of the chains at the trial B */
-  PetscReal     *phib;                 /* [nchains x p] the natural-scale parameters of a subject's chains */
-  PnlmeSolveStatus *st;                /* [nchains] their solves */
+  PetscInt       nlanes;               /* chains evaluated together: max(NC_LANES, nchains) */
+  PetscReal     *phib;                 /* [nlanes x p] the natural-scale parameters of a block's chains */
+  PnlmeSolveStatus *st;                /* [nlanes] their solves */
+  PnlmeSubject  *subj;                 /* [nlanes] the block's subjects */
+  const PnlmeSubject **ls;             /* [nlanes] each chain's subject */
+  PetscReal    **lpred;                /* [nlanes] its predictions (in pred) */
+  PetscReal     *lli;                  /* [nlocal] the mean log-likelihood of each subject's chains */
   PnlmeExactSum *acc;                  /* [nf + nf (nf + 1) / 2 + 1] */
-  Tao            tao;                  /* the fixed-effect step (made at its first call) */
-  Vec            X, lo, hi;
 } PnlmeNCWork;
 
 struct _p_PnlmeFit {
@@ -160,7 +163,6 @@ PETSC_INTERN PetscErrorCode PnlmeFitParseEffects(PnlmeModel, PnlmeData, const ch
 /* noncentred.c: its work (sized at SetUp, grown when the selected support outgrows it) */
 PETSC_INTERN PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit);
-PETSC_INTERN PetscErrorCode PnlmeFitResetFixedEffectsStep(PnlmeFit);
 /* boundary.c: random effects whose variance reaches its boundary are removed (drop: the estimator's
    own state, after the population's); the start's sanity */
 PETSC_INTERN PetscErrorCode PnlmeFitBoundary(PnlmeFit, PetscInt iter, PetscErrorCode (*drop)(PnlmeFit, PetscInt k));

@@ -90,18 +90,6 @@ PetscErrorCode PnlmeODELanesDestroy(PnlmeODELanes *L)
   PetscFunctionReturn(0);
 }
 
-/* f = rhs(t, y) + infusion rates of slot s, from and into contiguous arrays */
-static inline int SlotF(PnlmeODE ode, PnlmeODELanes L, PetscInt s, PetscReal t, const PetscReal y[], PetscReal f[])
-{
-  const PetscInt   n = L->n;
-  const PetscReal *fr = L->forcing + s * n;
-  int              rc = ode->rhs(t, y, L->phi + s * L->p, f, ode->ctx);
-  ode->nrhs++;
-  if (L->sl[s].nforce)
-    for (PetscInt i = 0; i < n; i++) f[i] += fr[i];
-  return rc;
-}
-
 static inline void Gather(const PnlmeODELanes L, const PetscReal *a, PetscInt s, PetscReal v[])
 {
   for (PetscInt i = 0; i < L->n; i++) v[i] = a[i * L->nw + s];
@@ -143,30 +131,55 @@ static void SlotReinit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
   L->lfacold[s]        = DOPRI5_LFACOLD0;
 }
 
-/* k[0] = f(t, y) and Hairer's initial step of slot s (dopri5.c, Dopri5InitialStep) */
-static int SlotStart(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+/* k[0] = f(t, y) and Hairer's initial step (dopri5.c, Dopri5InitialStep) of the slots marked in start[],
+   whose integrators were just restarted; their two right-hand sides are evaluated together (LanesF),
+   the rest is each slot's own arithmetic, in the order of dopri5.c.  k[1], k[2] and ys are free between
+   rounds (a slot waiting for its next attempt needs only k[0] and k[6]).  Marks in fail[] the slots
+   whose rhs failed. */
+static void LanesStart(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[])
 {
-  const PetscInt  n = L->n;
-  const PetscReal rtol = ode->rtol, a = L->atoleff[s], t = L->t[s], hmax = L->sl[s].tstop - t;
-  PetscReal      *y = L->w0, *f0 = L->w1, *y1 = L->w2, *f1 = L->w3, dnf = 0, dny = 0, der2 = 0, h;
-  Gather(L, L->y, s, y);
-  if (SlotF(ode, L, s, t, y, f0)) return PNLME_ODE_ERR_MODEL;
-  Scatter(L, L->k[0], s, f0);
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal sk = a + rtol * PetscAbsReal(y[i]);
-    dnf += (f0[i] / sk) * (f0[i] / sk);
-    dny += (y[i] / sk) * (y[i] / sk);
+  const PetscInt  n = L->n, nw = L->nw;
+  const PetscReal rtol = ode->rtol;
+  PetscReal      *f0 = L->k[1], *y1 = L->ys, *f1 = L->k[2], dnf[NW], dny[NW], h0[NW];
+  int             forced = 0, second[NW];
+  for (PetscInt s = 0; s < nw; s++) {
+    L->ts[s] = L->t[s];
+    fail[s]  = 0;
+    forced |= start[s] && L->sl[s].nforce > 0;
   }
-  h = Dopri5InitialTrial(dnf, dny, hmax);
-  for (PetscInt i = 0; i < n; i++) y1[i] = y[i] + h * f0[i];
-  if (SlotF(ode, L, s, t + h, y1, f1)) return PNLME_ODE_ERR_MODEL;
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal sk = a + rtol * PetscAbsReal(y[i]), q = (f1[i] - f0[i]) / sk;
-    der2 += q * q;
+  LanesF(ode, L, start, forced, L->y, f0, fail);
+  for (PetscInt s = 0; s < nw; s++) {
+    second[s] = start[s] && !fail[s];
+    if (start[s]) ode->nrhs++;
+    if (!second[s]) continue;
+    const PetscReal a = L->atoleff[s];
+    dnf[s] = dny[s] = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt  j  = i * nw + s;
+      const PetscReal sk = a + rtol * PetscAbsReal(L->y[j]);
+      L->k[0][j] = f0[j];
+      dnf[s] += (f0[j] / sk) * (f0[j] / sk);
+      dny[s] += (L->y[j] / sk) * (L->y[j] / sk);
+    }
+    h0[s] = Dopri5InitialTrial(dnf[s], dny[s], L->sl[s].tstop - L->t[s]);
+    for (PetscInt i = 0; i < n; i++) y1[i * nw + s] = L->y[i * nw + s] + h0[s] * f0[i * nw + s];
+    L->ts[s] = L->t[s] + h0[s];
   }
-  L->sl[s].h     = Dopri5InitialFinal(h, dnf, der2, hmax);
-  L->sl[s].fresh = 0;
-  return 0;
+  LanesF(ode, L, second, forced, y1, f1, fail);
+  for (PetscInt s = 0; s < nw; s++) {
+    if (!second[s]) continue;
+    ode->nrhs++;
+    if (fail[s]) continue;
+    const PetscReal a    = L->atoleff[s];
+    PetscReal       der2 = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt  j  = i * nw + s;
+      const PetscReal sk = a + rtol * PetscAbsReal(L->y[j]), q = (f1[j] - f0[j]) / sk;
+      der2 += q * q;
+    }
+    L->sl[s].h     = Dopri5InitialFinal(h0[s], dnf[s], der2, L->sl[s].tstop - L->t[s]);
+    L->sl[s].fresh = 0;
+  }
 }
 
 /* the driver state of slot s at its time tout = told..t: the solution or the dense output */
@@ -240,7 +253,7 @@ static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
       q->tstop = ode->dense ? (q->inext < nev ? ev[q->inext].time : ev[nev - 1].time) : e->time;
       q->tout  = e->time;
       q->nstep = 0;
-      if (q->fresh && (rc = SlotStart(ode, L, s))) return rc;
+      /* a restarted integrator (fresh) gets its first step size from LanesStart, before the next round */
       if (L->t[s] < q->tout) {
         q->advancing = 1;
         return SLOT_STEP;
@@ -425,11 +438,31 @@ int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj
     SlotFinish(ode, L, s, 0, nb, phi, &next, active);
   }
   for (;;) {
-    int any = 0, forced = 0;
-    for (PetscInt s = 0; s < nw; s++) { /* the attempts; a slot whose set fails takes the next one */
-      int rc;
+    int any = 0, forced = 0, tried[NW];
+    for (PetscInt s = 0; s < nw; s++) tried[s] = 0;
+    /* the attempts: the restarted integrators first get their initial steps, together; a slot whose set
+       fails takes the next one, which is started in the next pass */
+    for (int again = 1; again;) {
+      int start[NW], nstart = 0;
+      again = 0;
+      for (PetscInt s = 0; s < nw; s++) nstart += start[s] = active[s] && L->sl[s].fresh;
+      if (nstart) LanesStart(ode, L, start, fail);
+      for (PetscInt s = 0; s < nw; s++) {
+        int rc;
+        if (start[s] && fail[s]) {
+          SlotFinish(ode, L, s, PNLME_ODE_ERR_MODEL, nb, phi, &next, active);
+          again = 1;
+        }
+        if (!active[s] || tried[s]) continue;
+        if (L->sl[s].fresh) again = 1;
+        else if ((rc = SlotAttempt(ode, L, s))) {
+          SlotFinish(ode, L, s, rc, nb, phi, &next, active);
+          again = 1;
+        } else tried[s] = 1;
+      }
+    }
+    for (PetscInt s = 0; s < nw; s++) {
       fail[s] = 0;
-      while (active[s] && (rc = SlotAttempt(ode, L, s))) SlotFinish(ode, L, s, rc, nb, phi, &next, active);
       if (!active[s]) L->hs[s] = 0;
       else {
         ode->nrhs += 6;

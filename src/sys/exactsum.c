@@ -4,6 +4,7 @@
    make the sum NaN. */
 #include <pnlmesys.h>
 #include <math.h>
+#include <string.h>
 
 #define LIMBS  PNLME_EXACTSUM_LIMBS
 #define OFFSET 640 /* bit 0 of limb 0 has weight 2^-640 */
@@ -30,27 +31,28 @@ void PnlmeExactSumReset(PnlmeExactSum *s, PetscInt n)
   }
 }
 
+/* x = M 2^(E-1075) with M the significand and E the biased exponent, read from the bits (the terms kept
+   are normal numbers): the frexp/ldexp split of earlier versions without its two library calls, the
+   same limbs */
 void PnlmeExactSumAdd(PnlmeExactSum *s, PetscReal x)
 {
-  int      e;
-  double   m;
-  int64_t  M, sign;
-  uint64_t a0, a1;
-  int      b, k, r;
+  const uint64_t hi = 0x6570000000000000ULL, lo = 0x1a70000000000000ULL; /* the bits of 2^600, 2^-600 */
+  uint64_t       bits, mag, a0, a1;
+  int64_t        sign;
+  int            b, k, r;
 
-  if (x == 0.0) return;
-  if (!isfinite(x) || fabs(x) > 0x1p600) {
+  memcpy(&bits, &x, sizeof bits);
+  mag = bits & 0x7fffffffffffffffULL;
+  if (mag > hi) { /* beyond 2^600, infinite or NaN */
     s->special = 1;
     return;
   }
-  if (fabs(x) < 0x1p-600) return;
-  m    = frexp(x, &e);
-  M    = (int64_t)ldexp(m, 53);
-  sign = M < 0 ? -1 : 1;
-  a0   = (uint64_t)(M < 0 ? -M : M);
+  if (mag < lo) return; /* below 2^-600, zero included */
+  sign = (bits >> 63) ? -1 : 1;
+  a0   = (mag & 0x000fffffffffffffULL) | 0x0010000000000000ULL;
   a1   = a0 >> 32;
   a0 &= MASK32;
-  b = e - 53 + OFFSET;
+  b = (int)(mag >> 52) - 1075 + OFFSET;
   k = b >> 5;
   r = b & 31;
   s->limb[k] += sign * (int64_t)((a0 << r) & MASK32);

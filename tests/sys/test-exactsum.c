@@ -1,5 +1,33 @@
 /* Exact sums are independent of the order of additions and of the number of ranks. */
 #include <pnlmetest.h>
+#include <float.h>
+
+/* the decomposition x = (m 2^53) 2^(e-53) by frexp and ldexp, term by term (the split
+   PnlmeExactSumAdd makes from the bits of x): the same limbs */
+static void ReferenceAdd(PnlmeExactSum *s, double x)
+{
+  int      e, b, k, r;
+  int64_t  M, sign;
+  uint64_t a0, a1;
+  if (x == 0.0) return;
+  if (!isfinite(x) || fabs(x) > 0x1p600) {
+    s->special = 1;
+    return;
+  }
+  if (fabs(x) < 0x1p-600) return;
+  M    = (int64_t)ldexp(frexp(x, &e), 53);
+  sign = M < 0 ? -1 : 1;
+  a0   = (uint64_t)(M < 0 ? -M : M);
+  a1   = a0 >> 32;
+  a0 &= 0xffffffffULL;
+  b = e - 53 + 640;
+  k = b >> 5;
+  r = b & 31;
+  s->limb[k] += sign * (int64_t)((a0 << r) & 0xffffffffULL);
+  s->limb[k + 1] += sign * (int64_t)(((a0 << r) >> 32) + ((a1 << r) & 0xffffffffULL));
+  s->limb[k + 2] += sign * (int64_t)((a1 << r) >> 32);
+  s->nadd++;
+}
 
 static PetscErrorCode Run(void)
 {
@@ -34,6 +62,23 @@ static PetscErrorCode Run(void)
   PNLME_TEST_CHECK(PnlmeExactSumValue(&t) == -3.125, "negative sum gave %g", PnlmeExactSumValue(&t));
   PnlmeExactSumAdd(&t, NAN);
   PNLME_TEST_CHECK(isnan(PnlmeExactSumValue(&t)), "NaN term must poison the sum");
+  /* term by term, the limbs of the frexp/ldexp split, at the edges of the range too */
+  {
+    const double edge[] = {0x1p600, -0x1p600, nextafter(0x1p600, INFINITY), 0x1p-600, -0x1p-600, nextafter(0x1p-600, 0), 0x1.fffffffffffffp-1, -0x1p-1022 * 0.5, -0.0, 1.0, -1.0, 1e300, INFINITY, NAN, DBL_MAX, DBL_MIN, 3.0e-181, -7.5e177};
+    const int    ne     = (int)(sizeof edge / sizeof edge[0]);
+    for (int i = 0; i < 20000 + ne; i++) {
+      PnlmeExactSum u, v;
+      const double  x = i < ne ? edge[i] : (sin(3.0 + i) * pow(2.0, (double)((i * 7919) % 1201) - 600.0));
+      PnlmeExactSumReset(&u, 1);
+      PnlmeExactSumReset(&v, 1);
+      PnlmeExactSumAdd(&u, 12345.678);
+      ReferenceAdd(&v, 12345.678);
+      PnlmeExactSumAdd(&u, x);
+      ReferenceAdd(&v, x);
+      PNLME_TEST_CHECK(u.special == v.special, "term %.17g: special %d, reference %d", x, u.special, v.special);
+      for (int k = 0; k < PNLME_EXACTSUM_LIMBS; k++) PNLME_TEST_CHECK(u.limb[k] == v.limb[k], "term %.17g: limb %d differs from the frexp/ldexp split", x, k);
+    }
+  }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "exact sum %.17g identical for 2 partitions and serial\n", a));
   PetscFunctionReturn(0);
 }

@@ -62,7 +62,6 @@ static PetscErrorCode Drop(PnlmeFit fit, PetscInt k, PetscInt iter, PetscReal sd
   pop->nfixed++;
   fit->settlefrom = iter + 1;
   PetscCall(PnlmeFitSetUp_NC(fit)); /* the fixed-effect step carries the parameter from now on */
-  PetscCall(PnlmeFitResetFixedEffectsStep(fit));
   PetscCall(drop(fit, k));
   if (fit->printevery > 0)
     PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "warning: omega_%s fell to %.3g at iteration %" PetscInt_FMT " (below -fit_omega_boundary %g and falling): its random effect is removed for the rest of the run; %s is estimated without between-subject variability\n", name, (double)sd, iter + 1, (double)fit->omegamin, name));

@@ -10,13 +10,15 @@
       checks that the likelihood went up (halving the step otherwise).  Every chain then moves with
       the population: z = B_new^T x + eta.
    2. The M-step of the parameters without random effect (PnlmeFitFixedEffectsStep): the same
-      likelihood over their entries of B only, maximised by TAO (BLMVM, bounded), then a stochastic
-      approximation step.
+      likelihood over their entries of B only, maximised by the same damped Gauss-Newton iterations
+      (until an accepted step gains less than FIXED_GAIN_TOL), then a stochastic-approximation step.
+      Each iteration is one pass with sensitivities and, usually, one without (the chains of a
+      subject solved together); TAO's BLMVM, used before, needed about seven passes with
+      sensitivities per step on the warfarin PK/PD case (docs/saem.md).
    Sums are exact (per subject in double, over subjects in fixed point) and every rank solves the
-   same small system or runs the same TAO iterations, so the iterates do not depend on the number
-   of ranks.  Nothing is allocated per call (the TAO objects of step 2 are made at its first call). */
+   same small system, so the iterates do not depend on the number of ranks.  Nothing is allocated
+   per call. */
 #include "fit/fitimpl.h"
-#include <petsctao.h>
 
 /* the work whose size follows the number of entries moved: g, H, F, d and the exact sums */
 static PetscErrorCode Reserve(PnlmeNCWork *w, PetscInt nf)
@@ -28,6 +30,8 @@ static PetscErrorCode Reserve(PnlmeNCWork *w, PetscInt nf)
   w->cap = nf;
   PetscFunctionReturn(0);
 }
+
+#define NC_LANES 32 /* chains evaluated together in the passes without sensitivities (whole subjects) */
 
 /* Sized for every entry of the model, with covariate selection for the forced entries and 16
    selected ones: a larger selected support grows the work (an allocation only when the support
@@ -45,21 +49,9 @@ PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit fit)
   if (ncand) nf = nf - ncand + PetscMin(ncand, 16);
   PetscCall(PetscMalloc4(q * p, &w->idx, fit->nlocal * nc * p, &w->eta, q * p, &w->B0, q * p, &w->Bt));
   PetscCall(PetscMalloc3(PetscMax(1, fit->maxobs), &w->w, fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll));
-  PetscCall(PetscMalloc2(nc * p, &w->phib, nc, &w->st));
+  w->nlanes = PetscMax(NC_LANES, nc);
+  PetscCall(PetscMalloc6(w->nlanes * p, &w->phib, w->nlanes, &w->st, w->nlanes, &w->subj, w->nlanes, &w->ls, w->nlanes, &w->lpred, fit->nlocal, &w->lli));
   PetscCall(Reserve(w, nf));
-  PetscFunctionReturn(0);
-}
-
-/* the entries moved by the fixed-effect step changed (a random effect removed at its boundary): its
-   TAO objects are made again at its next call */
-PetscErrorCode PnlmeFitResetFixedEffectsStep(PnlmeFit fit)
-{
-  PnlmeNCWork *w = &fit->nc;
-  PetscFunctionBegin;
-  PetscCall(TaoDestroy(&w->tao));
-  PetscCall(VecDestroy(&w->X));
-  PetscCall(VecDestroy(&w->lo));
-  PetscCall(VecDestroy(&w->hi));
   PetscFunctionReturn(0);
 }
 
@@ -69,12 +61,8 @@ PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PetscFree4(w->idx, w->eta, w->B0, w->Bt));
   PetscCall(PetscFree3(w->w, w->pred, w->ll));
-  PetscCall(PetscFree2(w->phib, w->st));
+  PetscCall(PetscFree6(w->phib, w->st, w->subj, w->ls, w->lpred, w->lli));
   PetscCall(PetscFree5(w->g, w->H, w->F, w->d, w->acc));
-  PetscCall(TaoDestroy(&w->tao));
-  PetscCall(VecDestroy(&w->X));
-  PetscCall(VecDestroy(&w->lo));
-  PetscCall(VecDestroy(&w->hi));
   PetscFunctionReturn(0);
 }
 
@@ -120,9 +108,9 @@ static inline void ChainZ(PetscInt p, PetscInt q, const PetscReal B[], const Pet
   }
 }
 
-/* log p(y | z) of one chain with B; with gz: its gradient with respect to z (added, times wgt), and
-   with Hz also the Gauss-Newton matrix J^T W J (added, times wgt).  pred receives the predictions.
-   Returns -inf when the solve fails. */
+/* log p(y | z) of one chain with B, its gradient with respect to z (added to gz, times wgt) and with Hz
+   also the Gauss-Newton matrix J^T W J (added, times wgt), from a solve with sensitivities.  pred
+   receives the predictions.  Returns -inf when the solve fails. */
 static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const PetscReal B[], const PetscReal x[], const PetscReal eta[], PetscReal wgt, PetscReal pred[], PetscReal *ll, PetscReal gz[], PetscReal Hz[])
 {
   PetscInt         p = fit->p, n = s->nobs;
@@ -130,15 +118,10 @@ static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const Pet
   PnlmeSolveStatus st;
   PetscFunctionBeginHot;
   ChainZ(p, fit->q, B, x, eta, z);
-  PnlmeModelTransformToNatural(fit->model, z, fit->phi, gz ? dphidz : NULL);
-  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, gz ? fit->sens : NULL, &st));
+  PnlmeModelTransformToNatural(fit->model, z, fit->phi, dphidz);
+  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, fit->sens, &st));
   if (st) {
     *ll = PETSC_NINFINITY;
-    PetscFunctionReturn(0);
-  }
-  if (!gz) {
-    *ll = PnlmeErrorLogLik(&fit->pop, s, pred);
-    if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
     PetscFunctionReturn(0);
   }
   *ll = PnlmeErrorLogLikGrad(&fit->pop, s, pred, fit->dldf);
@@ -157,6 +140,46 @@ static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const Pet
   PetscFunctionReturn(0);
 }
 
+/* the chains' predictions and likelihoods (nc.pred, nc.ll) at B, in blocks of whole subjects of up to
+   nc.nlanes chains evaluated together (PnlmeModelPredictMany: each the one it has alone); lli[i] the
+   mean over the chains of subject i.  With stop, the first subject with a failed solve ends the pass (its
+   lli and the following ones -inf); otherwise a failed solve is the chain's -inf. */
+static PetscErrorCode ChainsLogLik(PnlmeFit fit, const PetscReal B[], PetscInt nu, PetscBool stop, PetscReal lli[])
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscInt     p = fit->p, q = fit->q, nc = fit->nchains;
+  PetscFunctionBegin;
+  for (PetscInt i0 = 0, i1; i0 < fit->nlocal; i0 = i1) {
+    PetscInt nl = 0;
+    for (i1 = i0; i1 < fit->nlocal && nl + nu <= w->nlanes; i1++) {
+      PnlmeSubject *si = &w->subj[i1 - i0];
+      PetscCall(PnlmeDataGetSubject(fit->data, i1, si));
+      for (PetscInt c = 0; c < nu; c++, nl++) {
+        PetscReal z[64];
+        ChainZ(p, q, B, fit->x + i1 * q, w->eta + (i1 * nc + c) * p, z);
+        PnlmeModelTransformToNatural(fit->model, z, w->phib + nl * p, NULL);
+        w->ls[nl]    = si;
+        w->lpred[nl] = w->pred + fit->predoff[i1] * nc + c * si->nobs;
+      }
+    }
+    PetscCall(PnlmeModelPredictMany(fit->model, nl, w->ls, w->phib, w->lpred, w->st));
+    for (PetscInt i = i0, l = 0; i < i1; i++) {
+      lli[i] = 0;
+      for (PetscInt c = 0; c < nu; c++, l++) {
+        PetscReal ll = w->st[l] ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, w->ls[l], w->lpred[l]);
+        if (PetscIsNanReal(ll)) ll = PETSC_NINFINITY;
+        w->ll[i * nc + c] = ll;
+        lli[i] += ll / nu;
+      }
+      if (stop && !(lli[i] > PETSC_NINFINITY)) { /* the rest is not needed */
+        for (PetscInt j = i; j < fit->nlocal; j++) lli[j] = PETSC_NINFINITY;
+        PetscFunctionReturn(0);
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The data log-likelihood sum_i mean_c log p(y_i | B^T x_i + eta_ic) over all ranks, exact; -inf if
    any solve failed.  With want_derivs: also its gradient g[nf] and Gauss-Newton matrix H[nf x nf]
    over the free entries; otherwise the predictions and likelihoods of the chains go to nc.pred/ll. */
@@ -169,29 +192,17 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
   PetscInt      bad = 0;
   PetscFunctionBegin;
   PnlmeExactSumReset(w->acc, nh + 1);
+  if (!want_derivs) PetscCall(ChainsLogLik(fit, B, nu, PETSC_TRUE, w->lli));
   for (PetscInt i = 0; i < fit->nlocal && !bad; i++) {
     const PetscReal *x = fit->x + i * q;
     PetscReal        lli = 0;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    if (want_derivs) {
+    if (!want_derivs) {
+      lli = w->lli[i];
+      if (!(lli > PETSC_NINFINITY)) bad = 1;
+    } else {
+      PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
       PetscCall(PetscArrayzero(gz, p));
       PetscCall(PetscArrayzero(Hz, p * p));
-    }
-    if (!want_derivs) { /* the chains' predictions together (PnlmeModelPredictBatch: each the one it has alone) */
-      PetscReal *pred = w->pred + fit->predoff[i] * nc;
-      for (PetscInt c = 0; c < nu; c++) {
-        PetscReal z[64];
-        ChainZ(p, q, B, x, w->eta + (i * nc + c) * p, z);
-        PnlmeModelTransformToNatural(fit->model, z, w->phib + c * p, NULL);
-      }
-      PetscCall(PnlmeModelPredictBatch(fit->model, &s, nu, w->phib, pred, w->st));
-      for (PetscInt c = 0; c < nu && !bad; c++) {
-        PetscReal ll = w->st[c] ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, &s, pred + c * s.nobs);
-        if (PetscIsNanReal(ll)) ll = PETSC_NINFINITY;
-        w->ll[i * nc + c] = ll;
-        if (!(ll > PETSC_NINFINITY)) bad = 1;
-        lli += ll / nu;
-      }
     }
     for (PetscInt c = 0; c < nu && !bad && want_derivs; c++) {
       PetscReal ll = PETSC_NINFINITY;
@@ -250,43 +261,43 @@ static PetscErrorCode MoveChains(PnlmeFit fit, PetscBool have_pred)
 {
   PetscInt     p = fit->p, q = fit->q, nc = fit->nchains;
   PetscBool    all = (PetscBool)(fit->ncuse <= 0 || fit->ncuse >= nc); /* otherwise the caller re-evaluates the chains */
-  PnlmeSubject s;
   PetscFunctionBegin;
+  if (!have_pred && all) { /* every chain at B, as the passes evaluate them */
+    PetscCall(ChainsLogLik(fit, fit->pop.B, nc, PETSC_FALSE, fit->nc.lli));
+    have_pred = PETSC_TRUE;
+  }
   if (have_pred && all) {
     PetscCall(PetscArraycpy(fit->pred, fit->nc.pred, fit->predoff[fit->nlocal] * nc));
     PetscCall(PetscArraycpy(fit->ll, fit->nc.ll, fit->nlocal * nc));
   }
   for (PetscInt i = 0; i < fit->nlocal; i++) {
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     PnlmePopMean(&fit->pop, fit->x + i * q, fit->mi + i * p);
     for (PetscInt c = 0; c < nc; c++) {
       PetscReal *z = fit->z + (i * nc + c) * p;
       for (PetscInt k = 0; k < p; k++) z[k] = fit->mi[i * p + k] + fit->nc.eta[(i * nc + c) * p + k];
-      if (!have_pred && all) PetscCall(ChainLogLik(fit, &s, fit->pop.B, fit->x + i * q, fit->nc.eta + (i * nc + c) * p, 1.0, fit->pred + fit->predoff[i] * nc + c * s.nobs, &fit->ll[i * nc + c], NULL, NULL));
     }
   }
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
+/* Damped Gauss-Newton ascent of the data likelihood over the entries w->idx of B, from fit->pop.B
+   (moved in place; w->B0 keeps the start): at most maxit iterations of one pass with sensitivities
+   (gradient and Fisher-weighted Gauss-Newton matrix), the Levenberg-Marquardt direction scaled into a
+   trust region of two prior SDs around the start, and backtracking passes without sensitivities until
+   the likelihood goes up; stops when an accepted step gains less than tol.  moved: B changed;
+   have_pred: the last pass, at the final B, left the chains' predictions and likelihoods in nc.pred
+   and nc.ll. */
+static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal tol, PetscBool *moved, PetscBool *have_pred)
 {
   PnlmeNCWork *w = &fit->nc;
-  PetscInt     p = fit->p, nf;
+  PetscInt     p = fit->p, nf = w->nf;
   PetscReal    L0, L1 = PETSC_NINFINITY;
-  PetscBool    moved = PETSC_FALSE, have_pred = PETSC_FALSE;
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
-  PetscCall(FreeEntries(fit, PETSC_FALSE));
-  nf = w->nf;
-  if (!nf) { /* every entry is held (-fit_fix) */
-    PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
-    PetscFunctionReturn(0);
-  }
-  SaveEta(fit);
+  *moved = *have_pred = PETSC_FALSE;
   PetscCall(PetscArraycpy(w->B0, fit->pop.B, fit->q * p));
-  for (PetscInt it = 0; it < fit->ncmaxit; it++) {
+  for (PetscInt it = 0; it < maxit; it++) {
     PetscBool ok = PETSC_FALSE;
-    PetscReal t = 1;
+    PetscReal t  = 1;
     PetscCall(DataLogLik(fit, fit->pop.B, PETSC_TRUE, &L0));
     if (!(L0 > PETSC_NINFINITY)) break;
     PetscCall(GaussNewtonDirection(w, &ok));
@@ -297,7 +308,7 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
       if (w->d[f] > hi) t = PetscMin(t, hi / w->d[f]);
       if (w->d[f] < lo) t = PetscMin(t, lo / w->d[f]);
     }
-    have_pred = PETSC_FALSE;
+    *have_pred = PETSC_FALSE;
     for (PetscInt ls = 0; ls < 4; ls++, t *= 0.25) { /* backtracking on the likelihood itself */
       PetscCall(PetscArraycpy(w->Bt, fit->pop.B, fit->q * p));
       for (PetscInt f = 0; f < nf; f++) w->Bt[w->idx[f]] += PetscMax(t, 0) * w->d[f];
@@ -306,105 +317,51 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
     }
     if (!(L1 >= L0)) break;
     PetscCall(PetscArraycpy(fit->pop.B, w->Bt, fit->q * p));
-    moved = have_pred = PETSC_TRUE;
-    if (L1 - L0 < 1e-3) break; /* converged */
+    *moved = *have_pred = PETSC_TRUE;
+    if (L1 - L0 < tol) break; /* converged */
   }
-  if (moved) PetscCall(MoveChains(fit, have_pred));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
+{
+  PetscBool moved, have_pred;
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
+  PetscCall(FreeEntries(fit, PETSC_FALSE));
+  if (fit->nc.nf) { /* else every entry is held (-fit_fix) */
+    SaveEta(fit);
+    PetscCall(GaussNewtonAscent(fit, fit->ncmaxit, 1e-3, &moved, &have_pred));
+    if (moved) PetscCall(MoveChains(fit, have_pred));
+  }
   PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/* ---- parameters without random effect: TAO on their entries of B ---- */
+/* ---- parameters without random effect ---- */
 
-static PetscErrorCode FixedObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *vfit)
-{
-  PnlmeFit         fit = (PnlmeFit)vfit;
-  PnlmeNCWork     *w   = &fit->nc;
-  PetscInt         p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf, nu = fit->ncuse > 0 ? PetscMin(fit->ncuse, nc) : nc;
-  const PetscReal *b;
-  PetscReal       *g, gz[64];
-  PnlmeSubject     s;
-  PetscInt         bad = 0;
-  PetscFunctionBegin;
-  (void)tao;
-  PetscCall(PetscArraycpy(w->Bt, fit->pop.B, q * p));
-  PetscCall(VecGetArrayRead(X, &b));
-  for (PetscInt f = 0; f < nf; f++) w->Bt[w->idx[f]] = b[f];
-  PetscCall(VecRestoreArrayRead(X, &b));
-  PnlmeExactSumReset(w->acc, nf + 1);
-  for (PetscInt i = 0; i < fit->nlocal && !bad; i++) {
-    const PetscReal *x   = fit->x + i * q;
-    PetscReal        lli = 0;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    PetscCall(PetscArrayzero(gz, p));
-    for (PetscInt c = 0; c < nu && !bad; c++) {
-      PetscReal ll = PETSC_NINFINITY;
-      PetscCall(ChainLogLik(fit, &s, w->Bt, x, w->eta + (i * nc + c) * p, 1.0 / nu, fit->predp, &ll, gz, NULL));
-      if (!(ll > PETSC_NINFINITY)) bad = 1;
-      lli += ll / nu;
-    }
-    if (bad) break;
-    PnlmeExactSumAdd(&w->acc[nf], -lli);
-    for (PetscInt f = 0; f < nf; f++) PnlmeExactSumAdd(&w->acc[f], -gz[w->idx[f] % p] * x[w->idx[f] / p]);
-  }
-  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nf + 1, w->acc));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)fit)));
-  PetscCall(VecGetArray(G, &g));
-  if (bad) { /* a failed solve: a wall for the line search */
-    *F = PETSC_MAX_REAL;
-    for (PetscInt f = 0; f < nf; f++) g[f] = 0;
-  } else {
-    *F = PnlmeExactSumValue(&w->acc[nf]);
-    for (PetscInt f = 0; f < nf; f++) g[f] = PnlmeExactSumValue(&w->acc[f]);
-  }
-  PetscCall(VecRestoreArray(G, &g));
-  PetscFunctionReturn(0);
-}
+/* their maximisation stops when an accepted Gauss-Newton step gains less than this in log-likelihood:
+   the entries are then within about sqrt(2 FIXED_GAIN_TOL / H) of the maximum (H their information),
+   far inside the Monte-Carlo noise the stochastic approximation averages out */
+#define FIXED_GAIN_TOL 1e-5
+#define FIXED_MAX_IT   10
 
 PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit fit, PetscReal gamma)
 {
   PnlmeNCWork *w = &fit->nc;
-  PetscInt     p = fit->p;
-  PetscReal   *xv, *l, *h;
+  PetscBool    moved, have_pred;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
   PetscCall(FreeEntries(fit, PETSC_TRUE));
-  if (!w->nf) { /* every entry of the parameters without random effect is held (-fit_fix) */
-    PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
-    PetscFunctionReturn(0);
+  if (w->nf) { /* else every entry of the parameters without random effect is held (-fit_fix) */
+    SaveEta(fit);
+    PetscCall(GaussNewtonAscent(fit, FIXED_MAX_IT, FIXED_GAIN_TOL, &moved, &have_pred));
+    if (moved && gamma < 1) { /* stochastic approximation: B0 + gamma (B* - B0) */
+      for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] = w->B0[w->idx[f]] + gamma * (fit->pop.B[w->idx[f]] - w->B0[w->idx[f]]);
+      have_pred = PETSC_FALSE;
+    }
+    if (moved) PetscCall(MoveChains(fit, have_pred));
   }
-  SaveEta(fit);
-  if (!w->tao) { /* created at the first call, kept for the next iterations */
-    PetscCall(VecCreateSeq(PETSC_COMM_SELF, w->nf, &w->X));
-    PetscCall(VecDuplicate(w->X, &w->lo));
-    PetscCall(VecDuplicate(w->X, &w->hi));
-    PetscCall(TaoCreate(PETSC_COMM_SELF, &w->tao));
-    PetscCall(TaoSetOptionsPrefix(w->tao, "fit_fixed_"));
-    PetscCall(TaoSetType(w->tao, TAOBLMVM));
-    PetscCall(TaoSetObjectiveAndGradient(w->tao, NULL, FixedObjective, fit));
-    PetscCall(TaoSetTolerances(w->tao, 1e-6, 1e-8, 0));
-    PetscCall(TaoSetMaximumIterations(w->tao, 10));
-    PetscCall(TaoSetFromOptions(w->tao));
-  }
-  PetscCall(VecGetArray(w->X, &xv));
-  PetscCall(VecGetArray(w->lo, &l));
-  PetscCall(VecGetArray(w->hi, &h));
-  for (PetscInt f = 0; f < w->nf; f++) { /* a trust region of two prior SDs around the current value */
-    PetscInt k = w->idx[f] % p;
-    xv[f]      = fit->pop.B[w->idx[f]];
-    l[f]       = xv[f] - 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]);
-    h[f]       = xv[f] + 2 * PetscSqrtReal(fit->pop.Omega[k * p + k]);
-  }
-  PetscCall(VecRestoreArray(w->X, &xv));
-  PetscCall(VecRestoreArray(w->lo, &l));
-  PetscCall(VecRestoreArray(w->hi, &h));
-  PetscCall(TaoSetSolution(w->tao, w->X));
-  PetscCall(TaoSetVariableBounds(w->tao, w->lo, w->hi));
-  PetscCall(TaoSolve(w->tao));
-  PetscCall(VecGetArray(w->X, &xv));
-  for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] += gamma * (xv[f] - fit->pop.B[w->idx[f]]); /* stochastic approximation */
-  PetscCall(VecRestoreArray(w->X, &xv));
-  PetscCall(MoveChains(fit, PETSC_FALSE));
   PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -126,13 +126,16 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
       if (AcceptLane(fit, l, w->llp[l] - ll[l], &rng[l], z + l * p, &ll[l])) cnt[0] += 1;
     }
   }
+  /* the log-prior of each lane's current state (lp0), carried through the random walks: a move takes
+     its proposal's (lp1), the value a new evaluation at the same point would give */
+  if (fit->nkern[1] > 0 || fit->nkern[2] > 0)
+    for (PetscInt l = 0; l < n; l++) w->lp0[l] = PnlmePopLogPrior(pop, z + l * p, w->lm[l]);
   /* kernel 2: component-wise random walk */
   for (PetscInt r = 0; r < fit->nkern[1]; r++) {
     for (PetscInt k = 0; k < p; k++) {
       if (pop->fixed[k]) continue;
       for (PetscInt l = 0; l < n; l++) {
         PetscReal *zp = w->zp + l * p;
-        w->lp0[l]     = PnlmePopLogPrior(pop, z + l * p, w->lm[l]);
         PetscArraycpy(zp, z + l * p, p);
         zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(&rng[l]);
         w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
@@ -140,7 +143,10 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
       PetscCall(EvaluateLanes(fit, n));
       for (PetscInt l = 0; l < n; l++) {
         cnt[2 + p + k] += 1;
-        if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l])) cnt[2 + k] += 1;
+        if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l])) {
+          cnt[2 + k] += 1;
+          w->lp0[l] = w->lp1[l];
+        }
       }
     }
   }
@@ -151,7 +157,6 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
       PetscInt  *idx = w->idx + l * p, bs;
       PetscReal *zp  = w->zp + l * p;
       bs        = nr > 1 ? (PetscInt)PnlmeRNGInteger(&rng[l], 2, nr) : 1;
-      w->lp0[l] = PnlmePopLogPrior(pop, z + l * p, w->lm[l]);
       for (PetscInt k = 0, j = 0; k < p; k++)
         if (!pop->fixed[k]) idx[j++] = k; /* the parameters with a random effect */
       for (PetscInt k = 0; k < bs; k++) { /* partial Fisher-Yates */
@@ -168,8 +173,10 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
     for (PetscInt l = 0; l < n; l++) {
       const PetscInt *idx = w->idx + l * p;
       for (PetscInt k = 0; k < w->bs[l]; k++) cnt[2 + 3 * p + idx[k]] += 1;
-      if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l]))
+      if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l])) {
         for (PetscInt k = 0; k < w->bs[l]; k++) cnt[2 + 2 * p + idx[k]] += 1;
+        w->lp0[l] = w->lp1[l];
+      }
     }
   }
   PetscFunctionReturn(0);
