@@ -36,7 +36,8 @@ enum { PNLME_SE_OK, PNLME_SE_SINGULAR, PNLME_SE_ATBOUND, PNLME_SE_NONE };
 /* work of the non-centred steps (noncentred.c), sized at SetUp */
 typedef struct {
   PetscInt       nf, *idx;             /* free entries of B moved by the step ([q x p]) */
-  PetscInt       cap;                  /* nf that g, H, F, d and acc are sized for */
+  PetscInt       cap;                  /* nf that g, H, F, d, acc and act are sized for */
+  PetscInt      *act;                  /* [nf] the entries a Gauss-Newton direction moves */
   PetscReal     *eta;                  /* [nlocal x nchains x p] random effects held fixed */
   PetscReal     *g, *H, *F, *d;        /* gradient, Gauss-Newton matrix, its factor, step */
   PetscReal     *B0, *Bt;              /* [q x p] B at the start of the step, trial B */

@@ -20,13 +20,13 @@
    per call. */
 #include "fit/fitimpl.h"
 
-/* the work whose size follows the number of entries moved: g, H, F, d and the exact sums */
+/* the work whose size follows the number of entries moved: g, H, F, d, the exact sums and act */
 static PetscErrorCode Reserve(PnlmeNCWork *w, PetscInt nf)
 {
   PetscFunctionBegin;
   if (nf <= w->cap) PetscFunctionReturn(0);
-  PetscCall(PetscFree5(w->g, w->H, w->F, w->d, w->acc));
-  PetscCall(PetscMalloc5(nf, &w->g, nf * nf, &w->H, nf * nf, &w->F, nf, &w->d, nf + nf * (nf + 1) / 2 + 1, &w->acc));
+  PetscCall(PetscFree6(w->g, w->H, w->F, w->d, w->acc, w->act));
+  PetscCall(PetscMalloc6(nf, &w->g, nf * nf, &w->H, nf * nf, &w->F, nf, &w->d, nf + nf * (nf + 1) / 2 + 1, &w->acc, nf, &w->act));
   w->cap = nf;
   PetscFunctionReturn(0);
 }
@@ -62,7 +62,7 @@ PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit fit)
   PetscCall(PetscFree4(w->idx, w->eta, w->B0, w->Bt));
   PetscCall(PetscFree3(w->w, w->pred, w->ll));
   PetscCall(PetscFree6(w->phib, w->st, w->subj, w->ls, w->lpred, w->lli));
-  PetscCall(PetscFree5(w->g, w->H, w->F, w->d, w->acc));
+  PetscCall(PetscFree6(w->g, w->H, w->F, w->d, w->acc, w->act));
   PetscFunctionReturn(0);
 }
 
@@ -237,21 +237,32 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
   PetscFunctionReturn(0);
 }
 
-/* the Levenberg-Marquardt direction (H + mu diag H) d = g; PETSC_FALSE if H is degenerate */
+/* the Levenberg-Marquardt direction (H + mu diag H) d = g over the entries the data inform
+   (H_ff > 1e-12 max_e H_ee); the others do not move (d_f = 0: an entry without information, e.g. a
+   logit-normal typical value saturated at 0 or 1, would make every damped system singular and stop
+   the step for all entries).  PETSC_FALSE if no entry is informed or the system stays degenerate. */
 static PetscErrorCode GaussNewtonDirection(PnlmeNCWork *w, PetscBool *ok)
 {
-  PetscInt     nf = w->nf;
+  PetscInt     nf = w->nf, na = 0, *act = w->act;
+  PetscReal    hmax = 0;
   PetscBLASInt n, one = 1, info = 1;
   PetscFunctionBegin;
-  PetscCall(PetscBLASIntCast(nf, &n));
+  *ok = PETSC_FALSE;
+  for (PetscInt f = 0; f < nf; f++) hmax = PetscMax(hmax, w->H[f * nf + f]);
+  for (PetscInt f = 0; f < nf; f++)
+    if (w->H[f * nf + f] > 1e-12 * hmax) act[na++] = f;
+  if (!na) PetscFunctionReturn(0);
+  PetscCall(PetscBLASIntCast(na, &n));
   for (PetscReal mu = 1e-6; mu < 1e3 && info; mu *= 100) {
-    for (PetscInt f = 0; f < nf; f++)
-      for (PetscInt e = 0; e < nf; e++) w->F[f * nf + e] = w->H[f * nf + e] + (f == e ? mu * w->H[f * nf + f] : 0);
-    PetscCall(PetscArraycpy(w->d, w->g, nf));
+    for (PetscInt a = 0; a < na; a++)
+      for (PetscInt b = 0; b < na; b++) w->F[a * na + b] = w->H[act[a] * nf + act[b]] + (a == b ? mu * w->H[act[a] * nf + act[a]] : 0);
+    for (PetscInt a = 0; a < na; a++) w->d[a] = w->g[act[a]];
     LAPACKpotrf_("U", &n, w->F, &n, &info);
     if (!info) LAPACKpotrs_("U", &n, &one, w->F, &n, w->d, &n, &info);
   }
-  *ok = (PetscBool)!info;
+  if (info) PetscFunctionReturn(0);
+  for (PetscInt a = na - 1, f = nf - 1; f >= 0; f--) w->d[f] = (a >= 0 && act[a] == f) ? w->d[a--] : 0; /* act[a] >= a: in place */
+  *ok = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
