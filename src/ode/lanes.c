@@ -41,8 +41,8 @@ struct _p_PnlmeODELanes {
   /* [n nw]: solution at t, at told, trial, stage argument, stages (k[0] = f(told, yold), k[6] = f(t, y)) */
   PetscReal *y, *yold, *ynew, *ys, *k[7], *P; /* P [p nw]: the parameters */
   /* per slot, contiguous (scalar code): x [n] the driver's state, forcing [n] infusion rates, rc [4 n]
-     dense output coefficients, phi [p] parameters, ninf [n] active infusions; w0..w3 [n]: scratch */
-  PetscReal *x, *forcing, *rc, *phi, *w0, *w1, *w2, *w3;
+     dense output coefficients, phi [p] parameters, ninf [n] active infusions; w0, w1 [n]: scratch (LanesF slot by slot) */
+  PetscReal *x, *forcing, *rc, *phi, *w0, *w1;
   PetscInt  *ninf;
   const PnlmeSubject *const *subj;
   PetscReal *const          *pred;
@@ -64,14 +64,12 @@ PetscErrorCode PnlmeODELanesCreate(PnlmeODE ode, PnlmeODELanes *out)
   PetscCall(PetscCalloc1(7 * n * NW, &L->k[0]));
   for (int i = 1; i < 7; i++) L->k[i] = L->k[0] + i * n * NW;
   PetscCall(PetscCalloc1(p * NW, &L->P));
-  PetscCall(PetscCalloc1(6 * n * NW + p * NW + 4 * n, &L->x));
+  PetscCall(PetscCalloc1(6 * n * NW + p * NW + 2 * n, &L->x));
   L->forcing = L->x + n * NW;
   L->rc      = L->x + 2 * n * NW;
   L->phi     = L->x + 6 * n * NW;
   L->w0      = L->phi + p * NW;
   L->w1      = L->w0 + n;
-  L->w2      = L->w1 + n;
-  L->w3      = L->w2 + n;
   PetscCall(PetscCalloc1(n * NW, &L->ninf));
   *out = L;
   PetscFunctionReturn(0);
