@@ -10,7 +10,7 @@ NP=${2:-1}
 SIZES=${3:-1000 10000 100000}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-printf '%9s %6s | %14s %14s %14s %14s  (us per subject)\n' subjects ranks "SAEM iteration" MAP "lin. + FIM" "IS"
+printf '%9s %6s | %14s %14s %14s %14s  (us per subject) | %s\n' subjects ranks "SAEM iteration" MAP "lin. + FIM" "IS" "IS draws per subject, -2LL (IS) and its MC SE"
 for n in $SIZES; do
   mpirun --oversubscribe -n "$NP" "$B/apps/pnlme-simulate" -options_file_yaml input/theophylline/sim_theo_sd.yaml \
     -sim_subjects "$n" -sim_output "$dir/c.csv" > /dev/null
@@ -20,5 +20,7 @@ for n in $SIZES; do
   awk -v n="$n" -v np="$NP" '
     $1 == "PnlmeEStep" { e = $4; it = $2 } $1 == "PnlmeMStep" { m = $4 }
     $1 == "PnlmeFitMAP" { map = $4 } $1 == "PnlmeFitLinear" { lin = $4 } $1 == "PnlmeFitIS" { is = $4 }
-    END { s = 1e6 / n; printf "%9d %6d | %14.2f %14.2f %14.2f %14.2f\n", n, np, (e + m) / it * s, map * s, lin * s, is * s }' <<<"$out"
+    $1 == "importance" && $2 == "sampling" { m2ll = $3; se = $4 }
+    $1 == "(importance" { draws = $3 " + " $6 }
+    END { s = 1e6 / n; printf "%9d %6d | %14.2f %14.2f %14.2f %14.2f | %s, %s (%s)\n", n, np, (e + m) / it * s, map * s, lin * s, is * s, draws, m2ll, se }' <<<"$out"
 done

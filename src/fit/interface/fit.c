@@ -125,6 +125,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->isadapt    = 500;
   f->isrounds   = 2;
   f->isbatch    = 500;
+  f->iscv       = PETSC_TRUE;
   f->istol      = 0.025;
   f->mapgtol    = 1e-3;
   f->mapbound   = 8.0;

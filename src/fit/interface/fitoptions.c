@@ -52,6 +52,7 @@ static const PnlmeOption LikOptions[] = {
   {"-lik_is_batch", PNLME_OPT_INT, "500", "[1, 10000000]", NULL, "Draws per subject between two tests of the Monte-Carlo standard error"},
   {"-lik_is_tol", PNLME_OPT_REAL, "0.025", "[0, inf)", NULL, "Stop drawing when the Monte-Carlo SE of -2LL is below this times sqrt(N) (0: always -lik_is_samples)"},
   {"-lik_is_dof", PNLME_OPT_INT, "15", "[1, 1000]", NULL, "Degrees of freedom of the Student-t proposal"},
+  {"-lik_is_control_variates", PNLME_OPT_BOOL, "true", NULL, NULL, "Estimate with the Gaussian control variates of the proposal (regression estimator per batch; false: the plain mean of the weights)"},
 };
 
 PetscErrorCode PnlmeFitRegisterOptions(void)
@@ -264,6 +265,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_batch", &fit->isbatch, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-lik_is_tol", &fit->istol, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_dof", &fit->isdof, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-lik_is_control_variates", &fit->iscv, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-ode_rtol_mc", &fit->mc_rtol, NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-ode_dense_output_mc", &fit->mc_dense, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-fim_scalapack_threshold", &fit->fimthreshold, NULL));
