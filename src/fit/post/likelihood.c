@@ -180,7 +180,8 @@ static PetscBool CVEstimate(const TSpec *t, CVSums *a, PetscReal *mean, PetscRea
 {
   const PetscInt  k = t->ncv, n = a->n[0] + a->n[1];
   const PetscReal wb = n > 0 ? (a->sw[0] + a->sw[1]) / n : 0;
-  PetscReal       m = 0, v = 0, used = 0, pv;
+  PetscReal       m = 0, v = 0, pv;
+  PetscBool       used = PETSC_FALSE;
   *mean = wb;
   *var  = n > 0 ? PetscMax((a->sww[0] + a->sww[1]) / n - wb * wb, 0) / n : 0;
   if (a->plain || k == 0 || a->n[1] < CV_MIN_DRAWS * (k + 1)) return PETSC_FALSE;
@@ -190,7 +191,7 @@ static PetscBool CVEstimate(const TSpec *t, CVSums *a, PetscReal *mean, PetscRea
     PetscReal        s1 = a->sw[h], s2 = a->sww[h], bGb = 0, mh;
     for (PetscInt j = 0; j < k; j++) {
       PetscReal gj = G[j * k + j] * beta[j];
-      used += beta[j] != 0;
+      if (beta[j] != 0) used = PETSC_TRUE;
       for (PetscInt l = j + 1; l < k; l++) gj += 2 * G[j * k + l] * beta[l];
       bGb += beta[j] * gj;
       s1 -= beta[j] * a->sx[h][j];
@@ -205,7 +206,7 @@ static PetscBool CVEstimate(const TSpec *t, CVSums *a, PetscReal *mean, PetscRea
   pv    = *var;
   *mean = m / n;
   *var  = v / ((PetscReal)n * n);
-  return (used > 0 && *var < CV_GAIN * pv) ? PETSC_TRUE : PETSC_FALSE;
+  return (used && *var < CV_GAIN * pv) ? PETSC_TRUE : PETSC_FALSE;
 }
 
 /* M draws for subject i from t(mu, L L^T): updates the running weight sums; with mom (nr + nr*nr,
@@ -238,7 +239,7 @@ static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, ISWork *W, const Pnlme
       {
         const PetscReal tail = 0.5 * (t->nu + nr) * log1p(delta / t->nu);
         W->lt[b]             = t->cst - 0.5 * logdet - tail;
-        if (cv) {
+        if (cv && !cv->plain) { /* the controls' arguments */
           for (PetscInt k = 0; k < nr; k++) W->u[b][k] = g * e[k];
           W->lc[b] = t->lc0 - 0.5 * delta + tail;
         }
