@@ -87,6 +87,13 @@ typedef struct {
   PnlmeSolveStatus st[IS_BATCH];
 } ISWork;
 
+/* the variance of the mean of n draws from their sum s1 and sum of squares s2 */
+static inline PetscReal MeanVariance(PetscReal s1, PetscReal s2, PetscInt n)
+{
+  const PetscReal m = s1 / n;
+  return PetscMax(s2 / n - m * m, 0) / n;
+}
+
 /* the control variates of a draw (mean 0 under the proposal) */
 static void Controls(const TSpec *t, const PetscReal u[], PetscReal lc, PetscReal x[])
 {
@@ -183,7 +190,7 @@ static PetscBool CVEstimate(const TSpec *t, CVSums *a, PetscReal *mean, PetscRea
   PetscReal       m = 0, v = 0, pv;
   PetscBool       used = PETSC_FALSE;
   *mean = wb;
-  *var  = n > 0 ? PetscMax((a->sww[0] + a->sww[1]) / n - wb * wb, 0) / n : 0;
+  *var  = n > 0 ? MeanVariance(a->sw[0] + a->sw[1], a->sww[0] + a->sww[1], n) : 0;
   if (a->plain || k == 0 || a->n[1] < CV_MIN_DRAWS * (k + 1)) return PETSC_FALSE;
   if (!CVCoefficients(t, a, 0) || !CVCoefficients(t, a, 1)) return PETSC_FALSE;
   for (PetscInt h = 0; h < 2; h++) { /* the draws of half h with the other half's coefficients */
@@ -375,7 +382,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
         continue;
       }
       mean = st.w1[i] / st.n[i];
-      var  = cv ? st.w2[i] / ((PetscReal)st.n[i] * st.n[i]) : PetscMax(st.w2[i] / st.n[i] - mean * mean, 0) / st.n[i];
+      var  = cv ? st.w2[i] / ((PetscReal)st.n[i] * st.n[i]) : MeanVariance(st.w1[i], st.w2[i], st.n[i]);
       PnlmeExactSumAdd(&sum[0], -2.0 * (st.lmax[i] + PetscLogReal(mean)));
       PnlmeExactSumAdd(&sum[1], 4.0 * var / (mean * mean));
     }
