@@ -14,8 +14,9 @@ typedef enum { PNLME_TRANSFORM_NORMAL = 0, PNLME_TRANSFORM_LOG, PNLME_TRANSFORM_
 PETSC_EXTERN const char *const PnlmeTransforms[];
 typedef enum { PNLME_MODEL_CLOSED_FORM = 0, PNLME_MODEL_ODE } PnlmeModelKind;
 
-/* Status of one prediction: integration failures are reported, never raised. */
-typedef enum { PNLME_SOLVE_OK = 0, PNLME_SOLVE_FAILED = 1, PNLME_SOLVE_NONFINITE = 2 } PnlmeSolveStatus;
+/* Status of one prediction: integration failures are reported, never raised.  STOPPED: stopped early by
+   its budget (PnlmeModelPredictManyStop), its predictions incomplete; not a failure. */
+typedef enum { PNLME_SOLVE_OK = 0, PNLME_SOLVE_FAILED = 1, PNLME_SOLVE_NONFINITE = 2, PNLME_SOLVE_STOPPED = 3 } PnlmeSolveStatus;
 
 /* Operations of a model type.  Every function returns 0 on success, non-zero on failure (a failure is
    turned into PNLME_SOLVE_FAILED).  Matrices are dense, row-major.  ctx is the type's context.
@@ -138,6 +139,17 @@ PETSC_EXTERN PetscErrorCode PnlmeModelPredictBatch(PnlmeModel, const PnlmeSubjec
 /* the same with set L on its own subject s[L], its predictions into pred[L] (s[L]->nobs entries): the
    chains of several subjects of a rank in one evaluation */
 PETSC_EXTERN PetscErrorCode PnlmeModelPredictMany(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PnlmeSolveStatus status[]);
+/* Early stop of PnlmeModelPredictManyStop (the early rejection of MCMC proposals, docs/saem.md): set L
+   may stop, PNLME_SOLVE_STOPPED, once the sum of deficit(ctx, s[L], j, pred_j) >= 0 over its observations
+   computed so far, in time order, exceeds budget[L]; it is not evaluated at all when budget[L] < 0.  The
+   ODE solves in SIMD lanes stop at that observation; the other evaluations skip only the negative
+   budgets.  A set that is not stopped has every prediction, the one it has alone. */
+typedef struct {
+  const PetscReal *budget; /* [nb] */
+  PetscReal (*deficit)(void *ctx, const PnlmeSubject *s, PetscInt j, PetscReal f);
+  void *ctx;
+} PnlmePredictStop;
+PETSC_EXTERN PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[]);
 /* counters since SetUp: predictions, failed predictions, right-hand-side evaluations, steps */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetStats(PnlmeModel, PetscInt64 *npredict, PetscInt64 *nfailed, PetscInt64 *nrhs, PetscInt64 *nsteps);
 

@@ -39,6 +39,11 @@ typedef struct {
   void (*gderiv)(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, PetscReal *dgda, PetscReal *dgdb);
   /* y from f and a standard normal draw e */
   PetscReal (*simulate)(PetscReal a, PetscReal b, PetscReal f, PetscReal e);
+  /* optional (the early rejection of MCMC proposals, docs/saem.md): one observation y, an upper bound U
+     of its term of loglik over every prediction f (IEEE +inf for none), and the deficit U - (its term at f)
+     >= 0 (IEEE +inf where the term is -inf).  Without them the observations of this model never stop a solve early. */
+  PetscReal (*logliksup)(PetscReal a, PetscReal b, PetscReal y);
+  PetscReal (*deficit)(PetscReal a, PetscReal b, PetscReal y, PetscReal f);
 } PnlmeErrorOps;
 
 PETSC_EXTERN PetscErrorCode PnlmeErrorModelRegister(const char name[], const PnlmeErrorOps *);

@@ -107,6 +107,8 @@ struct _p_PnlmeFit {
   PnlmeExactSum *acc;       /* [nstat] */
   PetscReal     *G;         /* [q x q] Gram of the design, fixed */
   PetscInt64     nfailed, nproposed;
+  PetscInt64     nstopped;    /* proposals rejected before the end of their solve (-saem_early_rejection) */
+  PetscBool      earlyreject;
   /* conditional moments of every subject, from the chains over the smoothing iterations */
   PetscReal *cmean, *ccov; /* [nlocal x p], [nlocal x p x p] (second moments until finalised) */
   PetscInt   ncm;

@@ -868,6 +868,10 @@ static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, cons
 static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, int rc, const PetscReal pred[], const PetscReal sens[])
 {
   PnlmeSolveStatus st = rc ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
+  if (rc == PNLME_MODEL_STOPPED) { /* stopped by its budget (PnlmeModelPredictManyStop): not a failure */
+    m->npredict++;
+    return PNLME_SOLVE_STOPPED;
+  }
   if (!rc) {
     for (PetscInt j = 0; j < s->nobs; j++)
       if (!isfinite(pred[j])) st = PNLME_SOLVE_NONFINITE;
@@ -902,10 +906,20 @@ PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const Pets
 
 PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PnlmeSolveStatus status[])
 {
+  PetscFunctionBeginHot;
+  PetscCall(PnlmeModelPredictManyStop(m, nb, s, phi, pred, NULL, status));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[])
+{
   const PetscInt np = m->nparam;
   PetscFunctionBeginHot;
   if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (m->ndoseparam || !m->predictbatch))) {
-    for (PetscInt L = 0; L < nb; L++) PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], NULL, &status[L]));
+    for (PetscInt L = 0; L < nb; L++) {
+      if (stop && stop->budget[L] < 0) status[L] = SolveStatus(m, s[L], PNLME_MODEL_STOPPED, NULL, NULL);
+      else PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], NULL, &status[L]));
+    }
     PetscFunctionReturn(0);
   }
   PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredictMany()");
@@ -915,7 +929,13 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
   PetscCall(PetscLogEventBegin(PNLME_ModelPredict, 0, 0, 0, 0));
   for (PetscInt L0 = 0; L0 < nb; L0 += PNLME_MODEL_BATCH) { /* rc in chunks: no allocation */
     const PetscInt n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
-    int            rc[PNLME_MODEL_BATCH];
+    int              rc[PNLME_MODEL_BATCH];
+    PnlmePredictStop chunk, *cs = NULL; /* the stop of this chunk's sets */
+    if (stop) {
+      chunk        = *stop;
+      chunk.budget = stop->budget + L0;
+      cs           = &chunk;
+    }
     if (m->kind == PNLME_MODEL_ODE && m->ndoseparam) { /* each set on its own dosed timeline */
       PnlmeSubject        ts[PNLME_MODEL_BATCH];
       const PnlmeSubject *tsp[PNLME_MODEL_BATCH];
@@ -929,11 +949,22 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
         }
         tsp[L] = &ts[L];
       }
-      (void)PnlmeODESolveMany(m->ode, n, tsp, phi + L0 * np, pred + L0, rc);
+      (void)PnlmeODESolveMany(m->ode, n, tsp, phi + L0 * np, pred + L0, cs, rc);
       for (PetscInt L = 0; L < n; L++)
-        if (bad[L]) rc[L] = 1;
-    } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, phi + L0 * np, pred + L0, rc);
-    else (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, rc, m->ctx);
+        if (bad[L] && rc[L] != PNLME_MODEL_STOPPED) rc[L] = 1;
+    } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, phi + L0 * np, pred + L0, cs, rc);
+    else {
+      const PnlmeSubject *const *sl = s + L0, *sk[PNLME_MODEL_BATCH];
+      const PnlmeSubject         none = {0}; /* a set not evaluated: no events, no observations */
+      if (cs) {
+        for (PetscInt L = 0; L < n; L++) sk[L] = cs->budget[L] < 0 ? &none : s[L0 + L];
+        sl = sk;
+      }
+      (void)m->predictbatch(n, sl, phi + L0 * np, pred + L0, rc, m->ctx);
+      if (cs)
+        for (PetscInt L = 0; L < n; L++)
+          if (cs->budget[L] < 0) rc[L] = PNLME_MODEL_STOPPED;
+    }
     for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], NULL);
   }
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));

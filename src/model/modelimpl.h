@@ -84,8 +84,12 @@ PETSC_INTERN PetscErrorCode PnlmeODEGetDenseOutput(PnlmeODE, PetscBool *);
 /* solves one subject through its timeline; returns 0 or a failure code (never raises) */
 PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *, const PnlmeDoseInfo info[], const PetscReal phi[], PetscReal pred[], PetscReal sens[]);
 /* predictions of nb sets (rows of nparam), set L on subject s[L] into pred[L], rc[L] its failure code:
-   dopri5 advances several in SIMD lanes (the bits of one solve each), other integrators one by one */
-PETSC_INTERN int            PnlmeODESolveMany(PnlmeODE, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[]);
+   dopri5 advances several in SIMD lanes (the bits of one solve each), other integrators one by one.
+   With stop (budget[L] for set L), a set may end early with rc[L] = PNLME_MODEL_STOPPED
+   (PnlmeModelPredictManyStop): in the lanes at the observation where its deficits exceed its budget,
+   elsewhere only for a negative budget. */
+#define PNLME_MODEL_STOPPED (-1)
+PETSC_INTERN int            PnlmeODESolveMany(PnlmeODE, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[]);
 PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
 
 /* the subject's timeline with the lags and bioavailabilities of phi applied (model work arrays) into

@@ -11,7 +11,9 @@
    and log: a set's trajectory, steps and predictions have the same bits whatever shares the call and
    whichever slot it lands in, and the same as a solve alone (dopri5.c: PnlmeODESolveSubject, calls of
    one set, solves with sensitivities), so results stay independent of batching and of the number of
-   ranks (tests/ode/test-ode-lanes.c).
+   ranks (tests/ode/test-ode-lanes.c).  With a stop (PnlmeModelPredictManyStop), a set whose deficits
+   add up past its budget at an observation ends there (PNLME_MODEL_STOPPED) and its slot takes the next
+   set: the others' trajectories are unchanged.
 
    Layout: component i of slot s at [i nw + s], nw the slots in use in this call (at most
    PNLME_ODE_LANES, at most the call's sets). */
@@ -31,6 +33,7 @@ typedef struct {
   PetscReal td;          /* the driver's time */
   PetscReal told, h;     /* start of the last step, the size to try */
   PetscReal tout, tstop, scale;
+  PetscReal deficit, budget; /* the early stop: the set's deficits so far, its budget */
 } Slot;
 
 struct _p_PnlmeODELanes {
@@ -46,6 +49,7 @@ struct _p_PnlmeODELanes {
   PetscInt  *ninf;
   const PnlmeSubject *const *subj;
   PetscReal *const          *pred;
+  const PnlmePredictStop    *stop;
   int                       *rcl;
 };
 
@@ -219,10 +223,11 @@ static int SlotInit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
   return 0;
 }
 
-enum { SLOT_STEP = -1, SLOT_DONE = -2 };
+enum { SLOT_STEP = -2, SLOT_DONE = -3 }; /* apart from 0, the failure codes (> 0) and PNLME_MODEL_STOPPED (-1) */
 
 /* Walks slot s's timeline from its next event (ode.c, PnlmeODEDrive, without sensitivities) until it
-   must integrate (SLOT_STEP), is finished (SLOT_DONE) or fails (a PNLME_ODE_ERR code). */
+   must integrate (SLOT_STEP), is finished (SLOT_DONE), fails (a PNLME_ODE_ERR code) or is stopped
+   by its budget (PNLME_MODEL_STOPPED). */
 static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
 {
   Slot               *q   = &L->sl[s];
@@ -262,6 +267,10 @@ static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
     switch (e->type) {
     case PNLME_EV_OBS:
       if (ode->output(q->td, x, L->phi + s * L->p, sub->obsout ? sub->obsout[e->index] : 0, &L->pred[q->lane][e->index], NULL, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
+      if (L->stop) {
+        q->deficit += L->stop->deficit(L->stop->ctx, sub, e->index, L->pred[q->lane][e->index]);
+        if (q->deficit > q->budget) return PNLME_MODEL_STOPPED;
+      }
       break;
     case PNLME_EV_RESET:
       if ((rc = SlotInit(ode, L, s))) return rc;
@@ -283,6 +292,11 @@ static int SlotLoad(PnlmeODE ode, PnlmeODELanes L, PetscInt s, PetscInt lane, co
   const PnlmeSubject *sub = L->subj[lane];
   int                 rc;
   q->lane = lane;
+  if (L->stop) {
+    q->deficit = 0;
+    q->budget  = L->stop->budget[lane];
+    if (q->budget < 0) return PNLME_MODEL_STOPPED; /* rejected before any solve */
+  }
   for (PetscInt k = 0; k < L->p; k++) L->phi[s * L->p + k] = L->P[k * L->nw + s] = phi[lane * L->p + k];
   ode->nsolve++;
   if (sub->nev <= 0) return SLOT_DONE;
@@ -420,7 +434,7 @@ PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const in
 }
 #undef STAGE
 
-int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], int rcl[])
+int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rcl[])
 {
   PnlmeODELanes L         = ode->lanes;
   const int     stifftest = ode->befallback != NULL;
@@ -429,6 +443,7 @@ int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj
 
   L->subj = subj;
   L->pred = pred;
+  L->stop = stop;
   L->rcl  = rcl;
   L->nw = nw = PetscMin(nb, NW);
   for (PetscInt s = 0; s < nw; s++) {

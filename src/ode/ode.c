@@ -448,16 +448,16 @@ static inline void PnlmeODESetParameters(PnlmeODE ode, const PetscReal phi[])
   }
 }
 
-int PnlmeODESolveMany(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[])
+int PnlmeODESolveMany(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[])
 {
   if (!ode->setupcalled) return PNLME_ODE_ERR_SOLVER;
   if (!ode->lanes || nb < 2) { /* one set: dopri5.c does the same operations with less bookkeeping */
-    for (PetscInt L = 0; L < nb; L++) rc[L] = PnlmeODESolveSubject(ode, s[L], NULL, phi + L * ode->p, pred[L], NULL);
+    for (PetscInt L = 0; L < nb; L++) rc[L] = stop && stop->budget[L] < 0 ? PNLME_MODEL_STOPPED : PnlmeODESolveSubject(ode, s[L], NULL, phi + L * ode->p, pred[L], NULL);
     return 0;
   }
-  (void)PnlmeODELanesSolve(ode, nb, s, phi, pred, rc);
+  (void)PnlmeODELanesSolve(ode, nb, s, phi, pred, stop, rc);
   for (PetscInt L = 0; L < nb; L++)
-    if (rc[L]) {
+    if (rc[L] > 0) {
       PnlmeODESetParameters(ode, phi + L * ode->p);
       rc[L] = PnlmeODEFallback(ode, ode->be, rc[L], s[L], NULL, pred[L], NULL);
     }

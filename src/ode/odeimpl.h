@@ -152,7 +152,8 @@ static inline int PnlmeODEApplyDose(const PnlmeEvent *e, PetscInt st, PetscReal 
 }
 
 /* dopri5 in SIMD lanes (lanes.c): the predictions of nb sets (rows of p), set L on subject subj[L] into
-   pred[L], rc[L] its failure code (0: success); no fallback, no sensitivities */
+   pred[L], rc[L] its failure code (0: success; PNLME_MODEL_STOPPED: stopped by stop, NULL for none); no
+   fallback, no sensitivities */
 PETSC_INTERN PetscErrorCode PnlmeODELanesCreate(PnlmeODE, PnlmeODELanes *);
 PETSC_INTERN PetscErrorCode PnlmeODELanesDestroy(PnlmeODELanes *);
-PETSC_INTERN int            PnlmeODELanesSolve(PnlmeODE, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], int rc[]);
+PETSC_INTERN int            PnlmeODELanesSolve(PnlmeODE, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[]);

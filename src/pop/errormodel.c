@@ -126,6 +126,33 @@ PetscReal PnlmeErrorLogLik(const PnlmePop *pop, const PnlmeSubject *s, const Pet
   return l;
 }
 
+/* The early rejection of MCMC proposals (docs/saem.md): an upper bound of PnlmeErrorLogLik for any
+   predictions, the sum of each observation's bound (0 for a censored one, a log-probability); +inf when
+   an output's model has none */
+PetscReal PnlmeErrorLogLikSup(const PnlmePop *pop, const PnlmeSubject *s)
+{
+  PetscReal u = 0;
+  for (PetscInt j = 0; j < s->nobs; j++) {
+    const PnlmeErrorOps *ops = pop->err[s->obsout[j]];
+    if (pop->censored && s->cens && s->cens[j]) continue;
+    if (!ops->logliksup) return (PetscReal)INFINITY;
+    u += ops->logliksup(pop->a[s->obsout[j]], pop->b[s->obsout[j]], s->dv[j]);
+  }
+  return u;
+}
+
+/* observation j's bound less its term at prediction f (>= 0, IEEE +inf where the term is -inf) */
+PetscReal PnlmeErrorDeficit(const PnlmePop *pop, const PnlmeSubject *s, PetscInt j, PetscReal f)
+{
+  const PetscInt       k   = s->obsout[j];
+  const PnlmeErrorOps *ops = pop->err[k];
+  if (pop->censored && s->cens && s->cens[j]) {
+    const PetscReal l = CensoredLogLik(ops, pop->a[k], pop->b[k], s, j, f, NULL);
+    return l > PETSC_NINFINITY ? -l : (PetscReal)INFINITY;
+  }
+  return ops->deficit ? ops->deficit(pop->a[k], pop->b[k], s->dv[j], f) : 0.0;
+}
+
 PetscReal PnlmeErrorLogLikGrad(const PnlmePop *pop, const PnlmeSubject *s, const PetscReal f[], PetscReal dldf[])
 {
   PetscReal l = 0;

@@ -103,6 +103,10 @@ PETSC_INTERN PetscInt       PnlmeErrorNumParameters(const PnlmePop *);
 PETSC_INTERN void           PnlmeErrorParameter(const PnlmePop *, PetscInt e, PetscInt *k, PetscBool *isb);
 PETSC_INTERN PetscErrorCode PnlmeErrorParameterName(const PnlmePop *, PetscInt e, char name[], size_t len);
 /* "constant" or "C=combined2,R=constant" */
+/* the early rejection of MCMC proposals: an upper bound of PnlmeErrorLogLik over all predictions (+inf
+   without one), and observation j's bound less its term at prediction f */
+PETSC_INTERN PetscReal PnlmeErrorLogLikSup(const PnlmePop *, const PnlmeSubject *);
+PETSC_INTERN PetscReal PnlmeErrorDeficit(const PnlmePop *, const PnlmeSubject *, PetscInt j, PetscReal f);
 PETSC_INTERN PetscErrorCode PnlmeErrorDescribe(const PnlmePop *, char str[], size_t len);
 /* an option's value per output: one value for every output, or OUTPUT=value,... (model names or numbers) */
 PETSC_INTERN PetscErrorCode PnlmeErrorParseOutputs(MPI_Comm, const char opt[], const char str[], PetscInt nout, const char names[][64], PetscBool models, PetscBool allowzero, const PnlmeErrorOps *ops[], PetscReal vals[], PetscBool given[]);

@@ -157,6 +157,12 @@ static PetscErrorCode Run(void)
   PetscCall(CheckAttr(f, "n_evaluations", H5T_INTEGER, NULL, 0, &ival, NULL));
   PNLME_TEST_CHECK(ival > 0, "n_evaluations %lld", (long long)ival);
   PetscCall(CheckAttr(f, "n_failed_evaluations", H5T_INTEGER, NULL, 0, &ival, NULL));
+  {
+    int64_t nev, nrej;
+    PetscCall(CheckAttr(f, "n_evaluations", H5T_INTEGER, NULL, 0, &nev, NULL));
+    PetscCall(CheckAttr(f, "n_rejected_early", H5T_INTEGER, NULL, 0, &nrej, NULL));
+    PNLME_TEST_CHECK(nrej >= 0 && nrej <= nev, "n_rejected_early %lld of %lld evaluations", (long long)nrej, (long long)nev);
+  }
   PetscCall(CheckAttr(f, "saem_time", H5T_FLOAT, NULL, 0, NULL, &rval));
   PetscCall(CheckAttr(f, "wall_time", H5T_FLOAT, NULL, 0, NULL, &rval));
   PNLME_TEST_CHECK(rval > 0 && rval < 1e6, "wall_time %g", rval);

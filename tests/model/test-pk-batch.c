@@ -4,7 +4,8 @@
    two invalid) evaluated together give each set the bits and status PnlmeModelPredict gives it alone,
    in any order of the sets (a set's result does not depend on the others); the same with the sets
    spread over three subjects (one of them with a dose into a compartment the model lacks: its sets
-   fail, the others not); and a batch allocates nothing. */
+   fail, the others not); with an early stop (PnlmeModelPredictManyStop) the sets of negative budget
+   are skipped (PNLME_SOLVE_STOPPED) and every other set keeps its bits; and a batch allocates nothing. */
 #include "pktest.h"
 #include <malloc.h>
 
@@ -74,6 +75,17 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
       PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
       PNLME_TEST_CHECK(sm[L] == st1 && (L % 3 != 2 || st1), "%s: set %d on subject %d: status %d together, %d alone", name, (int)L, (int)(L % 3), (int)sm[L], (int)st1);
       if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d: the predictions together are not those alone", name, (int)L, (int)(L % 3));
+    }
+    { /* early stop: the closed forms skip the sets of negative budget (every fourth), nothing else */
+      PetscReal        budget[NB];
+      PnlmePredictStop stop = {budget, NULL, NULL};
+      for (PetscInt L = 0; L < NB; L++) budget[L] = L % 4 ? 0.0 : -1.0;
+      PetscCall(PnlmeModelPredictManyStop(m, NB, sl, phi, pl, &stop, sm));
+      for (PetscInt L = 0; L < NB; L++) {
+        PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
+        PNLME_TEST_CHECK(L % 4 ? sm[L] == st1 : sm[L] == PNLME_SOLVE_STOPPED, "%s: early stop: set %d (budget %g) has status %d, %d alone", name, (int)L, (double)budget[L], (int)sm[L], (int)st1);
+        if (L % 4 && !st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: early stop: set %d is not skipped but its predictions differ", name, (int)L);
+      }
     }
     PetscCall(PetscFree(pm));
   }

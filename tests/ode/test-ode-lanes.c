@@ -8,6 +8,9 @@
      order and in calls of 2, 3, 8, 9 and 17 sets, gets the bits and the status it gets alone;
    - alone without sensitivities (the lanes' code) and with them (the one-subject integrator) give the
      same bits and take the same number of steps: one algorithm;
+   - with an early stop (PnlmeModelPredictManyStop), a set is stopped exactly when the deficits of its
+     predictions alone exceed its budget (at once for a negative one), the others keep their bits,
+     and the stopped solves take fewer steps;
    - a call allocates nothing. */
 #include "odetest.h"
 #include <malloc.h>
@@ -60,6 +63,13 @@ static void Subjects(Case *c, int neonate, int r)
     TObs(&c->s[2], 8.0, r);
   }
   for (int k = 0; k < 3; k++) TFinish(&c->s[k]);
+}
+
+/* the test's deficit of an observation: positive, and depends on the prediction */
+static PetscReal TestDeficit(void *ctx, const PnlmeSubject *s, PetscInt j, PetscReal f)
+{
+  (void)ctx, (void)s, (void)j;
+  return 0.25 + PetscAbsReal(f) / (1.0 + PetscAbsReal(f));
 }
 
 static PetscErrorCode TestCase(Case *c, const char integ[], PetscBool dense)
@@ -133,6 +143,34 @@ static PetscErrorCode TestCase(Case *c, const char integ[], PetscBool dense)
       PNLME_TEST_CHECK(stb[L] == st1[L], "%s/%s: calls of %d: set %d: status %d, %d alone", c->model, name, (int)size, (int)L, (int)stb[L], (int)st1[L]);
       if (!st1[L]) PNLME_TEST_CHECK(!memcmp(p1 + off[L], pb + off[L], sizeof(PetscReal) * nobs[L]), "%s/%s: calls of %d: set %d differs", c->model, name, (int)size, (int)L);
     }
+  }
+  { /* early stop: budgets below, around and above each set's total deficit, and negative */
+    const PetscReal  factor[5] = {-1.0, 0.3, 0.9, 1.1, PETSC_INFINITY};
+    PetscReal        budget[NB];
+    PnlmePredictStop stop = {budget, TestDeficit, NULL};
+    PetscInt64       sa, sb, sc, nstop = 0;
+    for (PetscInt L = 0; L < NB; L++) {
+      PetscReal d = 0;
+      for (PetscInt j = 0; j < nobs[L]; j++) d += TestDeficit(NULL, sl[L], j, p1[off[L] + j]);
+      budget[L] = factor[L % 5] < 0 ? -1.0 : factor[L % 5] * d;
+    }
+    PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &sa));
+    PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, stb));
+    PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &sb));
+    PetscCall(PnlmeModelPredictManyStop(m, NB, sl, phi, pl, &stop, str));
+    PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &sc));
+    for (PetscInt L = 0; L < NB; L++) {
+      const PetscBool over = (PetscBool)(factor[L % 5] < 1.0);
+      if (st1[L]) { /* a failing set: stopped before its failure or failed, never OK */
+        PNLME_TEST_CHECK(str[L] != PNLME_SOLVE_OK && (factor[L % 5] >= 0 || str[L] == PNLME_SOLVE_STOPPED), "%s/%s: early stop: failing set %d has status %d", c->model, name, (int)L, (int)str[L]);
+        continue;
+      }
+      PNLME_TEST_CHECK((str[L] == PNLME_SOLVE_STOPPED) == over, "%s/%s: early stop: set %d (budget %g of its deficits) has status %d", c->model, name, (int)L, (double)factor[L % 5], (int)str[L]);
+      if (!over) PNLME_TEST_CHECK(!memcmp(p1 + off[L], pl[L], sizeof(PetscReal) * nobs[L]), "%s/%s: early stop: set %d not stopped but its predictions differ", c->model, name, (int)L);
+      nstop += over;
+    }
+    PNLME_TEST_CHECK(nstop > 0 && sc - sb < sb - sa, "%s/%s: early stop: %d sets stopped, %lld steps against %lld without", c->model, name, (int)nstop, (long long)(sc - sb), (long long)(sb - sa));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-16s%s %-25s early stop: %d of %d sets stopped as their budgets say, %lld steps instead of %lld, the others' bits kept\n", c->model, c->lag ? " + lag" : "      ", name, (int)nstop, NB, (long long)(sc - sb), (long long)(sb - sa)));
   }
   { /* no allocation */
     PetscLogDouble before, after;

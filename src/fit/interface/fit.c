@@ -136,6 +136,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->mc_dense = PETSC_FALSE;
   f->post     = PETSC_TRUE;
   f->autostop   = PETSC_TRUE;
+  f->earlyreject = PETSC_TRUE;
   f->K1max      = 1500;
   f->autowin    = 200;
   f->autotol    = 0.5;
@@ -436,9 +437,11 @@ PetscErrorCode PnlmeFitView(PnlmeFit fit, PetscViewer v)
     }
   }
   {
-    PetscInt64 nf = fit->nfailed, np = fit->nproposed, tot[2], loc[2] = {nf, np};
-    PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
-    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (%s) %" PetscInt64_FMT "\n", tot[1], fit->failword, tot[0]));
+    PetscInt64 tot[3], loc[3] = {fit->nfailed, fit->nproposed, fit->nstopped};
+    PetscCallMPI(MPI_Allreduce(loc, tot, 3, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  model evaluations %" PetscInt64_FMT ", failed (%s) %" PetscInt64_FMT, tot[1], fit->failword, tot[0]));
+    if (tot[2]) PetscCall(PetscViewerASCIIPrintf(v, ", rejected early (before the end of their solve) %" PetscInt64_FMT, tot[2]));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   }
   PetscFunctionReturn(0);
 }

@@ -37,6 +37,7 @@ static const PnlmeOption SAEMOptions[] = {
   {"-saem_auto_tol", PNLME_OPT_REAL, "0.5", "(0, inf)", NULL, "Settled: the two half-window means of the complete-data log-likelihood differ by less than this many window SDs"},
   {"-saem_chains", PNLME_OPT_INT, "ceil(100/N)", "[1, 1000]", NULL, "Chains per subject"},
   {"-saem_kernels", PNLME_OPT_INTARRAY, "2,2,2", "[0, 100]", NULL, "Iterations of the three MH kernels (independence, component-wise, block)"},
+  {"-saem_early_rejection", PNLME_OPT_BOOL, "true", NULL, NULL, "Stop an MH proposal's ODE solve once the observations solved so far make its rejection certain (the same chains, fewer solves)"},
   {"-saem_seed", PNLME_OPT_INT, "1", "[0, 2147483647]", NULL, "Random seed (streams per subject and chain)"},
   {"-saem_sa_iterations", PNLME_OPT_INT, "K1/2", "[0, 1000000]", NULL, "Simulated-annealing iterations"},
   {"-saem_sa_factor", PNLME_OPT_REAL, "0.97", "(0, 1]", NULL, "Largest shrinking factor of variances per annealing iteration"},
@@ -252,6 +253,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_chains", &fit->nchains, NULL));
   PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels", fit->nkern, &nk, &flg));
   PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels: three counts (independence, component-wise, block)");
+  PetscCall(PnlmeOptionsGetBool(obj, "-saem_early_rejection", &fit->earlyreject, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_seed", &fit->seed, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_sa_iterations", &fit->saiter, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-saem_sa_factor", &fit->safactor, NULL));

@@ -629,7 +629,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
 {
   MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
   PetscInt    p = fit->p, q = fit->q, nc = fit->nchains;
-  PetscInt64  gstart, gend, nobsl, ostart, cnt[2], tot[2];
+  PetscInt64  gstart, gend, nobsl, ostart, cnt[3], tot[3];
   char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
   int64_t    *ids;
   PnlmeH5     h;
@@ -654,7 +654,8 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   }
   cnt[0] = fit->nproposed;
   cnt[1] = fit->nfailed;
-  PetscCallMPI(MPI_Allreduce(cnt, tot, 2, MPIU_INT64, MPI_SUM, comm));
+  cnt[2] = fit->nstopped;
+  PetscCallMPI(MPI_Allreduce(cnt, tot, 3, MPIU_INT64, MPI_SUM, comm));
   PetscCall(FitFingerprint(fit, &fp));
 
   PetscCall(PnlmeH5Create(comm, tmp, "checkpoint", &h));
@@ -666,6 +667,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "k1_effective", fit->K1));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_proposed", tot[0]));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_failed", tot[1]));
+  PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_stopped", tot[2]));
   /* population parameters and SAEM statistics: the same on every rank, written by rank 0 */
   g = PnlmeH5CreateGroup(&h, h.file, "pop");
   PetscCall(CkWriteShared(&h, g, "B", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, hq + 1, hq[0], fit->pop.B));
@@ -730,7 +732,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
 {
   MPI_Comm           comm = PetscObjectComm((PetscObject)fit);
   PetscInt           p = fit->p, q = fit->q, nc = fit->nchains;
-  PetscInt64         gstart, gend, nobsl, ostart, niter, version, tot[2];
+  PetscInt64         gstart, gend, nobsl, ostart, niter, version, tot[3] = {0, 0, 0};
   char               val[1024], msg[2300] = "";
   int64_t           *ids;
   PnlmeH5            h;
@@ -772,6 +774,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   }
   PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "n_proposed", &tot[0]));
   PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "n_failed", &tot[1]));
+  if (!h.failed && H5Aexists(h.file, "n_stopped") > 0) PetscCall(PnlmeH5ReadAttrInt(&h, h.file, "n_stopped", &tot[2])); /* absent before early rejection */
   if (!h.failed && !msg[0] && (niter < 1 || niter > fit->K1 + fit->K2)) PnlmeH5Fail(&h, "the checkpoint's iteration count %" PetscInt64_FMT " is not in [1, K1 + K2]", niter);
   PetscCall(PnlmeH5Raise(&h));
   if (msg[0]) {
@@ -856,6 +859,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   fit->istart    = (PetscInt)niter;
   fit->nproposed = h.rank ? 0 : tot[0]; /* global counts: kept by rank 0, summed when reported */
   fit->nfailed   = h.rank ? 0 : tot[1];
+  fit->nstopped  = h.rank ? 0 : tot[2];
   PetscCall(PetscLogEventEnd(PNLME_FitCheckpoint, 0, 0, 0, 0));
   if (fit->printevery > 0) PetscCall(PetscPrintf(comm, "%s restarted from %s after iteration %" PetscInt64_FMT "\n", fit->label, fit->restart, niter));
   PetscFunctionReturn(0);

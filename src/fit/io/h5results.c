@@ -653,10 +653,11 @@ PetscErrorCode PnlmeFitWriteResultsHDF5(PnlmeFit fit, const char dir[])
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_iterations", fit->niter));
   PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_map_failed", fit->nmapfail));
   {
-    PetscInt64 loc[2] = {fit->nproposed, fit->nfailed}, tot[2];
-    PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPIU_INT64, MPI_SUM, comm));
+    PetscInt64 loc[3] = {fit->nproposed, fit->nfailed, fit->nstopped}, tot[3];
+    PetscCallMPI(MPI_Allreduce(loc, tot, 3, MPIU_INT64, MPI_SUM, comm));
     PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_evaluations", tot[0]));
     PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_failed_evaluations", tot[1]));
+    PetscCall(PnlmeH5WriteAttrInt(&h, h.file, "n_rejected_early", tot[2]));
   }
   {
     double tt[2];

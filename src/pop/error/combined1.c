@@ -39,6 +39,7 @@ static void Comb1Fisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[
 
 GAUSSIAN_LOGLIK(Comb1LogLik, Comb1SD)
 GAUSSIAN_LOGLIKGRAD(Comb1LogLikGrad, a + b * PetscAbsReal(f[j]), b *(f[j] >= 0 ? 1 : -1))
+GAUSSIAN_BOUND(Comb1LogLikSup, Comb1Deficit, Comb1SD, b)
 
 static PetscReal Comb1Simulate(PetscReal a, PetscReal b, PetscReal f, PetscReal e)
 {
@@ -60,4 +61,6 @@ const PnlmeErrorOps PnlmeErrorCombined1 = {
   .dvarb = Comb1DVarB,
   .gderiv = Comb1GDeriv,
   .simulate = Comb1Simulate,
+  .logliksup = Comb1LogLikSup,
+  .deficit = Comb1Deficit,
 };

@@ -71,6 +71,18 @@ static PetscReal ConstSimulate(PetscReal a, PetscReal b, PetscReal f, PetscReal 
   return f + ConstSD(a, b, f) * e;
 }
 
+/* the early rejection's bound: the term -r^2/(2 a^2) - log a is at most -log a */
+static PetscReal ConstLogLikSup(PetscReal a, PetscReal b, PetscReal y)
+{
+  (void)b, (void)y;
+  return -PetscLogReal(a);
+}
+static PetscReal ConstDeficit(PetscReal a, PetscReal b, PetscReal y, PetscReal f)
+{
+  (void)b;
+  return DeficitOrInf(0.5 * (y - f) * (y - f) / (a * a));
+}
+
 const PnlmeErrorOps PnlmeErrorConstant = {
   .name = PNLME_ERROR_CONSTANT,
   .usea = PETSC_TRUE,
@@ -86,4 +98,6 @@ const PnlmeErrorOps PnlmeErrorConstant = {
   .dvara = ConstDVarA,
   .gderiv = ConstGDeriv,
   .simulate = ConstSimulate,
+  .logliksup = ConstLogLikSup,
+  .deficit = ConstDeficit,
 };

@@ -3,6 +3,7 @@
    y = f + g(f) e written once (each model gives its g and dg/df). */
 #pragma once
 #include "pop/popimpl.h"
+#include <math.h>
 
 #define SKIP(j) (out[j] != k || (cens && cens[j]))
 
@@ -37,4 +38,27 @@
       dldf[j] = r / (g * g) + (r * r / (g * g * g) - 1.0 / g) * dg; \
     } \
     return l; \
+  }
+
+/* The bound of the early rejection (PnlmeErrorOps.logliksup, deficit) for y = f + g(f) e with g a
+   function of |f|, increasing with slope at most SLOPE (0 for a constant g).  With x = |y - f| / g(f)
+   and G = g(|y|): a prediction with |f| >= |y| has g >= G; one below has |y| - |f| <= x g, so
+   g >= G - SLOPE x g, g >= G / (1 + SLOPE x).  Either way its term -x^2/2 - log g is at most
+   -log G + log(1 + SLOPE x) - x^2/2, whose largest value over x >= 0 is at
+   x* = 2 SLOPE / (1 + sqrt(1 + 4 SLOPE^2)).  The deficit is that bound less the term at f (+inf where
+   the term is -inf or NaN). */
+/* a deficit that is NaN (a NaN or impossible term: the likelihood is rejected anyway) as +inf */
+static inline PetscReal DeficitOrInf(PetscReal d) { return PetscIsNanReal(d) ? (PetscReal)INFINITY : d; }
+
+#define GAUSSIAN_BOUND(SUPNAME, DEFNAME, SDF, SLOPE) \
+  static PetscReal SUPNAME(PetscReal a, PetscReal b, PetscReal y) \
+  { \
+    const PetscReal G = SDF(a, b, y), s = (SLOPE), x = 2 * s / (1 + PetscSqrtReal(1 + 4 * s * s)); \
+    return G > 0 ? -PetscLogReal(G) + log1p(s * x) - 0.5 * x * x : (PetscReal)INFINITY; \
+  } \
+  static PetscReal DEFNAME(PetscReal a, PetscReal b, PetscReal y, PetscReal f) \
+  { \
+    const PetscReal g = SDF(a, b, f); \
+    if (!(g > 0)) return (PetscReal)INFINITY; \
+    return DeficitOrInf(SUPNAME(a, b, y) + 0.5 * (y - f) * (y - f) / (g * g) + PetscLogReal(g)); \
   }

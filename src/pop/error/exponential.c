@@ -77,6 +77,21 @@ static void ExpGDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Petsc
   *dgdb = 0;
 }
 
+/* the early rejection's bound: the term -r^2/(2 a^2) - log a (r on the log scale) is at most -log a */
+static PetscReal ExpLogLikSup(PetscReal a, PetscReal b, PetscReal y)
+{
+  (void)b, (void)y;
+  return -PetscLogReal(a);
+}
+static PetscReal ExpDeficit(PetscReal a, PetscReal b, PetscReal y, PetscReal f)
+{
+  PetscReal r;
+  (void)b;
+  if (!(f > 0)) return (PetscReal)INFINITY;
+  r = PetscLogReal(y) - PetscLogReal(f);
+  return DeficitOrInf(0.5 * r * r / (a * a));
+}
+
 const PnlmeErrorOps PnlmeErrorExponential = {
   .name = PNLME_ERROR_EXPONENTIAL,
   .usea = PETSC_TRUE,
@@ -92,4 +107,6 @@ const PnlmeErrorOps PnlmeErrorExponential = {
   .dvara = ExpDVarA,
   .gderiv = ExpGDeriv,
   .simulate = ExpSimulate,
+  .logliksup = ExpLogLikSup,
+  .deficit = ExpDeficit,
 };

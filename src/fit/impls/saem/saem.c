@@ -51,6 +51,9 @@ static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const
 typedef struct {
   PetscInt            nlanes; /* capacity: max(SAEM_LANES, nchains) */
   PetscReal          *zp, *phi, *pred, *llp, *lp0, *lp1;
+  PetscReal          *lu;     /* log of the uniform of each lane's test, drawn with its proposal */
+  PetscReal          *sup, *budget; /* early rejection: the bound of each lane's log-likelihood, its budget */
+  PnlmePredictStop    stop;
   PnlmeSolveStatus   *st;
   PetscInt           *bs;   /* kernel 3: block size of each lane */
   PetscInt           *idx;  /* kernel 3: [nlanes x p] the chosen parameters */
@@ -60,18 +63,37 @@ typedef struct {
   PetscReal          **lpred, **lprop; /* [nlanes] its cached predictions, its proposal's */
 } PnlmeSAEM;
 
+static PetscReal StopDeficit(void *ctx, const PnlmeSubject *s, PetscInt j, PetscReal f) { return PnlmeErrorDeficit((const PnlmePop *)ctx, s, j, f); }
+
+/* Early rejection (docs/saem.md): lane l's proposal is rejected when its log-likelihood llp satisfies
+   llp + d <= ll[l] + lu[l] (d: its log-prior less the current state's, 0 for independence proposals).
+   The log-likelihood is at most sup[l] less the deficits of the observations solved so far
+   (PnlmeErrorDeficit), so the solve may stop once those exceed budget = sup - (ll + lu - d), widened by
+   a margin far above round-off: the test's outcome is the one of the full solve. */
+static inline void LaneBudget(PnlmeFit fit, PetscInt l, PetscReal ll, PetscReal d)
+{
+  PnlmeSAEM      *w   = (PnlmeSAEM *)fit->impl;
+  const PetscReal thr = ll + w->lu[l] - d;
+  w->budget[l]        = w->sup[l] - thr + 1e-9 * (1.0 + PetscAbsReal(w->sup[l]) + PetscAbsReal(thr));
+  if (PetscIsNanReal(w->budget[l])) w->budget[l] = (PetscReal)INFINITY;
+}
+
 /* the proposals zp (rows of p) of the n lanes evaluated together (PnlmeModelPredictMany: each row's
-   result is the one it would have alone); a failed solve is a -inf likelihood (rejected) */
+   result is the one it would have alone); a failed solve is a -inf likelihood (rejected), and so is a
+   solve stopped by its budget (early rejection) */
 static PetscErrorCode EvaluateLanes(PnlmeFit fit, PetscInt n)
 {
   PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
   PetscInt   p = fit->p;
   PetscFunctionBeginHot;
   for (PetscInt l = 0; l < n; l++) PnlmeModelTransformToNatural(fit->model, w->zp + l * p, w->phi + l * p, NULL);
-  PetscCall(PnlmeModelPredictMany(fit->model, n, w->ls, w->phi, w->lprop, w->st));
+  PetscCall(PnlmeModelPredictManyStop(fit->model, n, w->ls, w->phi, w->lprop, fit->earlyreject ? &w->stop : NULL, w->st));
   fit->nproposed += n;
   for (PetscInt l = 0; l < n; l++) {
-    if (w->st[l]) {
+    if (w->st[l] == PNLME_SOLVE_STOPPED) {
+      fit->nstopped++;
+      w->llp[l] = PETSC_NINFINITY;
+    } else if (w->st[l]) {
       fit->nfailed++;
       w->llp[l] = PETSC_NINFINITY;
     } else {
@@ -82,14 +104,16 @@ static PetscErrorCode EvaluateLanes(PnlmeFit fit, PetscInt n)
   PetscFunctionReturn(0);
 }
 
-/* Metropolis-Hastings test of lane l's proposal (log acceptance ratio r, the uniform drawn whether or
-   not it is needed: the chain's stream does not depend on the outcome) and the move */
-static inline PetscBool AcceptLane(PnlmeFit fit, PetscInt l, PetscReal r, PnlmeRNG *rng, PetscReal z[], PetscReal *ll)
+/* the uniform of lane l's Metropolis-Hastings test, drawn right after its proposal (whether or not it
+   is needed: the chain's stream does not depend on the outcome), as its log */
+static inline void DrawTest(PnlmeSAEM *w, PetscInt l, PnlmeRNG *rng) { w->lu[l] = PetscLogReal(PnlmeRNGUniform(rng)); }
+
+/* Metropolis-Hastings test of lane l's proposal (log acceptance ratio r) and the move */
+static inline PetscBool AcceptLane(PnlmeFit fit, PetscInt l, PetscReal r, PetscReal z[], PetscReal *ll)
 {
-  PnlmeSAEM      *w = (PnlmeSAEM *)fit->impl;
-  const PetscReal u = PnlmeRNGUniform(rng);
-  const PetscInt  p = fit->p;
-  if (!(r >= 0) && !(PetscLogReal(u) < r)) return PETSC_FALSE; /* r >= 0 always accepts: log u < 0 */
+  PnlmeSAEM     *w = (PnlmeSAEM *)fit->impl;
+  const PetscInt p = fit->p;
+  if (!(r >= 0) && !(w->lu[l] < r)) return PETSC_FALSE; /* r >= 0 always accepts: log u < 0 */
   PetscArraycpy(z, w->zp + l * p, p);
   PetscArraycpy(w->lpred[l], w->lprop[l], w->ls[l]->nobs);
   *ll = w->llp[l];
@@ -108,6 +132,8 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
   PetscInt   p   = fit->p;
   PetscReal *e   = fit->e;
   PetscFunctionBeginHot;
+  if (fit->earlyreject) /* the bound of each lane's log-likelihood under this iteration's error model */
+    for (PetscInt l = 0; l < n; l++) w->sup[l] = l > 0 && w->ls[l] == w->ls[l - 1] ? w->sup[l - 1] : PnlmeErrorLogLikSup(pop, w->ls[l]);
   /* kernel 1: independence proposals from the population law N(m, Omega) */
   for (PetscInt r = 0; r < fit->nkern[0]; r++) {
     for (PetscInt l = 0; l < n; l++) {
@@ -119,11 +145,13 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
         for (PetscInt j = 0; j <= k; j++) v += pop->L[k * p + j] * e[j];
         zp[k] = pop->fixed[k] ? m[k] : v;
       }
+      DrawTest(w, l, &rng[l]);
+      if (fit->earlyreject) LaneBudget(fit, l, ll[l], 0.0);
     }
     PetscCall(EvaluateLanes(fit, n));
     for (PetscInt l = 0; l < n; l++) {
       cnt[1] += 1;
-      if (AcceptLane(fit, l, w->llp[l] - ll[l], &rng[l], z + l * p, &ll[l])) cnt[0] += 1;
+      if (AcceptLane(fit, l, w->llp[l] - ll[l], z + l * p, &ll[l])) cnt[0] += 1;
     }
   }
   /* the log-prior of each lane's current state (lp0), carried through the random walks: a move takes
@@ -139,11 +167,13 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
         PetscArraycpy(zp, z + l * p, p);
         zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(&rng[l]);
         w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
+        DrawTest(w, l, &rng[l]);
+        if (fit->earlyreject) LaneBudget(fit, l, ll[l], w->lp1[l] - w->lp0[l]);
       }
       PetscCall(EvaluateLanes(fit, n));
       for (PetscInt l = 0; l < n; l++) {
         cnt[2 + p + k] += 1;
-        if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l])) {
+        if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], z + l * p, &ll[l])) {
           cnt[2 + k] += 1;
           w->lp0[l] = w->lp1[l];
         }
@@ -168,12 +198,14 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
       for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(&rng[l]);
       w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
       w->bs[l]  = bs;
+      DrawTest(w, l, &rng[l]);
+      if (fit->earlyreject) LaneBudget(fit, l, ll[l], w->lp1[l] - w->lp0[l]);
     }
     PetscCall(EvaluateLanes(fit, n));
     for (PetscInt l = 0; l < n; l++) {
       const PetscInt *idx = w->idx + l * p;
       for (PetscInt k = 0; k < w->bs[l]; k++) cnt[2 + 3 * p + idx[k]] += 1;
-      if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], &rng[l], z + l * p, &ll[l])) {
+      if (AcceptLane(fit, l, w->llp[l] + w->lp1[l] - ll[l] - w->lp0[l], z + l * p, &ll[l])) {
         for (PetscInt k = 0; k < w->bs[l]; k++) cnt[2 + 2 * p + idx[k]] += 1;
         w->lp0[l] = w->lp1[l];
       }
@@ -391,7 +423,11 @@ static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
   PetscCall(PetscMalloc6(nl * p, &w->zp, nl * p, &w->phi, nl * PetscMax(1, fit->maxobs), &w->pred, nl, &w->llp, nl, &w->lp0, nl, &w->lp1));
   PetscCall(PetscMalloc3(nl, &w->st, nl, &w->bs, nl * p, &w->idx));
   PetscCall(PetscMalloc5(nl, &w->subj, nl, &w->ls, nl, &w->lm, nl, &w->lpred, nl, &w->lprop));
+  PetscCall(PetscMalloc3(nl, &w->lu, nl, &w->sup, nl, &w->budget));
   for (PetscInt l = 0; l < nl; l++) w->lprop[l] = w->pred + l * PetscMax(1, fit->maxobs);
+  w->stop.budget  = w->budget;
+  w->stop.deficit = StopDeficit;
+  w->stop.ctx     = &fit->pop;
   fit->impl = w;
   PetscFunctionReturn(0);
 }
@@ -404,6 +440,7 @@ static PetscErrorCode Destroy_SAEM(PnlmeFit fit)
   PetscCall(PetscFree6(w->zp, w->phi, w->pred, w->llp, w->lp0, w->lp1));
   PetscCall(PetscFree3(w->st, w->bs, w->idx));
   PetscCall(PetscFree5(w->subj, w->ls, w->lm, w->lpred, w->lprop));
+  PetscCall(PetscFree3(w->lu, w->sup, w->budget));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
