@@ -140,13 +140,14 @@ PETSC_EXTERN PetscErrorCode PnlmeModelPredictBatch(PnlmeModel, const PnlmeSubjec
    chains of several subjects of a rank in one evaluation */
 PETSC_EXTERN PetscErrorCode PnlmeModelPredictMany(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PnlmeSolveStatus status[]);
 /* Early stop of PnlmeModelPredictManyStop (the early rejection of MCMC proposals, docs/saem.md): set L
-   may stop, PNLME_SOLVE_STOPPED, once the sum of deficit(ctx, s[L], j, pred_j) >= 0 over its observations
-   computed so far, in time order, exceeds budget[L]; it is not evaluated at all when budget[L] < 0.  The
-   ODE solves in SIMD lanes stop at that observation; the other evaluations skip only the negative
-   budgets.  A set that is not stopped has every prediction, the one it has alone. */
+   may stop, PNLME_SOLVE_STOPPED, once the deficits (>= 0) of the observations it has computed exceed
+   budget[L]; it is not evaluated at all when budget[L] < 0.  deficit(ctx, s, j0, j1, f) is the sum of
+   those of observations j0..j1-1 at the predictions f[j].  The ODE solves in SIMD lanes stop at that
+   observation; the other evaluations skip only the negative budgets.
+   A set that is not stopped has every prediction, the one it has alone. */
 typedef struct {
   const PetscReal *budget; /* [nb] */
-  PetscReal (*deficit)(void *ctx, const PnlmeSubject *s, PetscInt j, PetscReal f);
+  PetscReal (*deficit)(void *ctx, const PnlmeSubject *s, PetscInt j0, PetscInt j1, const PetscReal f[]);
   void *ctx;
 } PnlmePredictStop;
 PETSC_EXTERN PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[]);

@@ -39,11 +39,12 @@ typedef struct {
   void (*gderiv)(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, PetscReal *dgda, PetscReal *dgdb);
   /* y from f and a standard normal draw e */
   PetscReal (*simulate)(PetscReal a, PetscReal b, PetscReal f, PetscReal e);
-  /* optional (the early rejection of MCMC proposals, docs/saem.md): one observation y, an upper bound U
-     of its term of loglik over every prediction f (IEEE +inf for none), and the deficit U - (its term at f)
-     >= 0 (IEEE +inf where the term is -inf).  Without them the observations of this model never stop a solve early. */
+  /* optional (the early rejection of MCMC proposals, docs/saem.md): an upper bound U(y) of one
+     observation's term of loglik over every prediction f (IEEE +inf for none), and the sum over the
+     observations of the deficits U(y_j) - (the term at f_j) >= 0 (IEEE +inf where a term is -inf or NaN).
+     Without them the observations of this model never stop a solve early. */
   PetscReal (*logliksup)(PetscReal a, PetscReal b, PetscReal y);
-  PetscReal (*deficit)(PetscReal a, PetscReal b, PetscReal y, PetscReal f);
+  PetscReal (*deficit)(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[]);
 } PnlmeErrorOps;
 
 PETSC_EXTERN PetscErrorCode PnlmeErrorModelRegister(const char name[], const PnlmeErrorOps *);

@@ -30,22 +30,22 @@ static PetscErrorCode WriteCSV(PnlmeCovSelect cs)
   FILE    *fp;
   PetscFunctionBegin;
   PetscCall(PnlmeFitOpenResultFile(comm, cs->outdir, "covariates.csv", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "parameter,covariate,selected,beta,se\n"));
+  PetscCall(PnlmeFitResultPrintf(fp, "parameter,covariate,selected,beta,se\n"));
   for (PetscInt j = 0; j < cs->ncov * cs->p; j++) {
     const char *pn;
     PetscReal   b, se;
     if (!cs->cand[j] && !cs->forced[j]) continue;
     PetscCall(PnlmeModelGetParameterName(cs->model, j % cs->p, &pn));
     PetscCall(PnlmeCovSelectFinalEffect(cs, j, &b, &se));
-    if (PetscIsNanReal(se)) PetscCall(PetscFPrintf(comm, fp, "%s,%s,%d,%.10g,\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b));
-    else PetscCall(PetscFPrintf(comm, fp, "%s,%s,%d,%.10g,%.6g\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b, (double)se));
+    if (PetscIsNanReal(se)) PetscCall(PnlmeFitResultPrintf(fp, "%s,%s,%d,%.10g,\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b));
+    else PetscCall(PnlmeFitResultPrintf(fp, "%s,%s,%d,%.10g,%.6g\n", pn, cs->covnames[j / cs->p], (int)cs->selected[j], (double)b, (double)se));
   }
   PetscCall(PnlmeFitCloseResultFile(comm, cs->outdir, "covariates.csv", fp));
   PetscCall(PnlmeFitOpenResultFile(comm, cs->outdir, "models.csv", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "label,effects,minus2ll,mc_se,bicc,minus2ll_lin,bicc_lin,seconds,reestimated,runner_up\n"));
+  PetscCall(PnlmeFitResultPrintf(fp, "label,effects,minus2ll,mc_se,bicc,minus2ll_lin,bicc_lin,seconds,reestimated,runner_up\n"));
   for (PetscInt i = 0; i < cs->nmodels; i++) {
     const PnlmeCovModel *m = &cs->models[i];
-    PetscCall(PetscFPrintf(comm, fp, "%s,%" PetscInt_FMT ",%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%d,%d\n", m->label, m->neffects, (double)m->m2ll, (double)m->mcse, (double)m->bicc, (double)m->m2ll_lin, (double)m->bicc_lin, (double)m->seconds, (int)m->reestimated, (int)m->runnerup));
+    PetscCall(PnlmeFitResultPrintf(fp, "%s,%" PetscInt_FMT ",%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%d,%d\n", m->label, m->neffects, (double)m->m2ll, (double)m->mcse, (double)m->bicc, (double)m->m2ll_lin, (double)m->bicc_lin, (double)m->seconds, (int)m->reestimated, (int)m->runnerup));
   }
   PetscCall(PnlmeFitCloseResultFile(comm, cs->outdir, "models.csv", fp));
   PetscFunctionReturn(0);

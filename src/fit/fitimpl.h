@@ -202,6 +202,7 @@ PETSC_INTERN PetscErrorCode PnlmeFitWriteHistory(PnlmeFit, const char dir[]);
 /* collective: rank 0 opens (closes) a result file in dir; a failure is an error on every rank */
 PETSC_INTERN PetscErrorCode PnlmeFitOpenResultFile(MPI_Comm, const char dir[], const char name[], FILE **);
 PETSC_INTERN PetscErrorCode PnlmeFitCloseResultFile(MPI_Comm, const char dir[], const char name[], FILE *);
+PETSC_INTERN PetscErrorCode PnlmeFitResultPrintf(FILE *, const char format[], ...) PETSC_ATTRIBUTE_FORMAT(2, 3);
 PETSC_INTERN PetscErrorCode PnlmeFitColumnName(PnlmeFit, PetscInt col, char name[], size_t len);
 PETSC_INTERN PetscErrorCode PnlmeFitOmegaStructure(PnlmeFit, char str[], size_t len);
 PETSC_INTERN PetscErrorCode PnlmeFitCriteria(PnlmeFit, PetscReal m2ll, PetscReal *aic, PetscReal *bic, PetscReal *bicc);

@@ -953,18 +953,7 @@ PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel m, PetscInt nb, const PnlmeS
       for (PetscInt L = 0; L < n; L++)
         if (bad[L] && rc[L] != PNLME_MODEL_STOPPED) rc[L] = 1;
     } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, phi + L0 * np, pred + L0, cs, rc);
-    else {
-      const PnlmeSubject *const *sl = s + L0, *sk[PNLME_MODEL_BATCH];
-      const PnlmeSubject         none = {0}; /* a set not evaluated: no events, no observations */
-      if (cs) {
-        for (PetscInt L = 0; L < n; L++) sk[L] = cs->budget[L] < 0 ? &none : s[L0 + L];
-        sl = sk;
-      }
-      (void)m->predictbatch(n, sl, phi + L0 * np, pred + L0, rc, m->ctx);
-      if (cs)
-        for (PetscInt L = 0; L < n; L++)
-          if (cs->budget[L] < 0) rc[L] = PNLME_MODEL_STOPPED;
-    }
+    else (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, cs, rc, m->ctx);
     for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], NULL);
   }
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));

@@ -31,7 +31,11 @@ typedef struct {
    pred[L], predictions only, without dose parameters: rc[L] non-zero where set L fails; each set's
    result must not depend on the others */
 #define PNLME_MODEL_BATCH 64 /* parameter sets per call of a model's batch evaluation */
-typedef int (*PnlmeModelPredictBatchFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[], void *ctx);
+/* the code of a set stopped by its budget (PnlmeModelPredictManyStop): not a failure */
+#define PNLME_MODEL_STOPPED (-1)
+/* nb sets, set L on subject s[L] into pred[L], rc[L] non-zero where it fails; with stop (NULL: none) a set
+   may end early, rc[L] = PNLME_MODEL_STOPPED */
+typedef int (*PnlmeModelPredictBatchFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {
@@ -88,7 +92,6 @@ PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *,
    With stop (budget[L] for set L), a set may end early with rc[L] = PNLME_MODEL_STOPPED
    (PnlmeModelPredictManyStop): in the lanes at the observation where its deficits exceed its budget,
    elsewhere only for a negative budget. */
-#define PNLME_MODEL_STOPPED (-1)
 PETSC_INTERN int            PnlmeODESolveMany(PnlmeODE, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[]);
 PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
 

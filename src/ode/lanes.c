@@ -268,7 +268,7 @@ static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
     case PNLME_EV_OBS:
       if (ode->output(q->td, x, L->phi + s * L->p, sub->obsout ? sub->obsout[e->index] : 0, &L->pred[q->lane][e->index], NULL, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
       if (L->stop) {
-        q->deficit += L->stop->deficit(L->stop->ctx, sub, e->index, L->pred[q->lane][e->index]);
+        q->deficit += L->stop->deficit(L->stop->ctx, sub, e->index, e->index + 1, L->pred[q->lane]);
         if (q->deficit > q->budget) return PNLME_MODEL_STOPPED;
       }
       break;

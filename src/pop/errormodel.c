@@ -141,16 +141,22 @@ PetscReal PnlmeErrorLogLikSup(const PnlmePop *pop, const PnlmeSubject *s)
   return u;
 }
 
-/* observation j's bound less its term at prediction f (>= 0, IEEE +inf where the term is -inf) */
-PetscReal PnlmeErrorDeficit(const PnlmePop *pop, const PnlmeSubject *s, PetscInt j, PetscReal f)
+/* the sum over observations j0..j1-1 of their bounds less their terms at the predictions f (the subject's,
+   f[j]); >= 0, IEEE +inf where a term is -inf */
+PetscReal PnlmeErrorDeficit(const PnlmePop *pop, const PnlmeSubject *s, PetscInt j0, PetscInt j1, const PetscReal f[])
 {
-  const PetscInt       k   = s->obsout[j];
-  const PnlmeErrorOps *ops = pop->err[k];
-  if (pop->censored && s->cens && s->cens[j]) {
-    const PetscReal l = CensoredLogLik(ops, pop->a[k], pop->b[k], s, j, f, NULL);
-    return l > PETSC_NINFINITY ? -l : (PetscReal)INFINITY;
+  const PetscInt *cens = pop->censored && s->cens ? s->cens + j0 : NULL;
+  PetscReal       d    = 0;
+  for (PetscInt k = 0; k < pop->nout; k++)
+    if (pop->err[k]->deficit) d += pop->err[k]->deficit(pop->a[k], pop->b[k], j1 - j0, s->dv + j0, f + j0, s->obsout + j0, k, cens);
+  for (PetscInt j = j0; cens && j < j1; j++) {
+    const PetscInt k = s->obsout[j];
+    PetscReal      l;
+    if (!s->cens[j]) continue;
+    l = CensoredLogLik(pop->err[k], pop->a[k], pop->b[k], s, j, f[j], NULL);
+    d += l > PETSC_NINFINITY ? -l : (PetscReal)INFINITY;
   }
-  return ops->deficit ? ops->deficit(pop->a[k], pop->b[k], s->dv[j], f) : 0.0;
+  return d;
 }
 
 PetscReal PnlmeErrorLogLikGrad(const PnlmePop *pop, const PnlmeSubject *s, const PetscReal f[], PetscReal dldf[])

@@ -104,9 +104,9 @@ PETSC_INTERN void           PnlmeErrorParameter(const PnlmePop *, PetscInt e, Pe
 PETSC_INTERN PetscErrorCode PnlmeErrorParameterName(const PnlmePop *, PetscInt e, char name[], size_t len);
 /* "constant" or "C=combined2,R=constant" */
 /* the early rejection of MCMC proposals: an upper bound of PnlmeErrorLogLik over all predictions (+inf
-   without one), and observation j's bound less its term at prediction f */
+   without one), and the sum over observations j0..j1-1 of their bounds less their terms at f[j] */
 PETSC_INTERN PetscReal PnlmeErrorLogLikSup(const PnlmePop *, const PnlmeSubject *);
-PETSC_INTERN PetscReal PnlmeErrorDeficit(const PnlmePop *, const PnlmeSubject *, PetscInt j, PetscReal f);
+PETSC_INTERN PetscReal PnlmeErrorDeficit(const PnlmePop *, const PnlmeSubject *, PetscInt j0, PetscInt j1, const PetscReal f[]);
 PETSC_INTERN PetscErrorCode PnlmeErrorDescribe(const PnlmePop *, char str[], size_t len);
 /* an option's value per output: one value for every output, or OUTPUT=value,... (model names or numbers) */
 PETSC_INTERN PetscErrorCode PnlmeErrorParseOutputs(MPI_Comm, const char opt[], const char str[], PetscInt nout, const char names[][64], PetscBool models, PetscBool allowzero, const PnlmeErrorOps *ops[], PetscReal vals[], PetscBool given[]);

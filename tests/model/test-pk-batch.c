@@ -4,8 +4,9 @@
    two invalid) evaluated together give each set the bits and status PnlmeModelPredict gives it alone,
    in any order of the sets (a set's result does not depend on the others); the same with the sets
    spread over three subjects (one of them with a dose into a compartment the model lacks: its sets
-   fail, the others not); with an early stop (PnlmeModelPredictManyStop) the sets of negative budget
-   are skipped (PNLME_SOLVE_STOPPED) and every other set keeps its bits; and a batch allocates nothing. */
+   fail, the others not); with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
+   skipped (PNLME_SOLVE_STOPPED), no set whose deficits are within its budget stops, and every set not
+   stopped keeps its bits and status; and a batch allocates nothing. */
 #include "pktest.h"
 #include <malloc.h>
 
@@ -17,6 +18,15 @@ static double Uniform(uint64_t *st)
 {
   *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
   return ((double)(*st >> 11) + 0.5) * 0x1p-53;
+}
+
+/* the test's deficit of an observation: positive, and depends on the prediction */
+static PetscReal TestDeficit(void *ctx, const PnlmeSubject *s, PetscInt j0, PetscInt j1, const PetscReal f[])
+{
+  PetscReal d = 0;
+  (void)ctx, (void)s;
+  for (PetscInt j = j0; j < j1; j++) d += 0.25 + PetscAbsReal(f[j]) / (1.0 + PetscAbsReal(f[j]));
+  return d;
 }
 
 static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
@@ -76,16 +86,29 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
       PNLME_TEST_CHECK(sm[L] == st1 && (L % 3 != 2 || st1), "%s: set %d on subject %d: status %d together, %d alone", name, (int)L, (int)(L % 3), (int)sm[L], (int)st1);
       if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d: the predictions together are not those alone", name, (int)L, (int)(L % 3));
     }
-    { /* early stop: the closed forms skip the sets of negative budget (every fourth), nothing else */
+    { /* early stop: budgets below, around and above each set's total deficit, and negative */
+      const PetscReal  factor[5] = {-1.0, 0.3, 0.9, 1.1, PETSC_INFINITY};
       PetscReal        budget[NB];
-      PnlmePredictStop stop = {budget, NULL, NULL};
-      for (PetscInt L = 0; L < NB; L++) budget[L] = L % 4 ? 0.0 : -1.0;
+      PnlmePredictStop stop = {budget, TestDeficit, NULL};
+      PetscInt         nstop = 0;
+      for (PetscInt L = 0; L < NB; L++) {
+        PetscReal d = 0;
+        PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
+        if (!st1) d = TestDeficit(NULL, sl[L], 0, sl[L]->nobs, p1);
+        budget[L] = factor[L % 5] < 0 ? -1.0 : factor[L % 5] * d;
+      }
       PetscCall(PnlmeModelPredictManyStop(m, NB, sl, phi, pl, &stop, sm));
       for (PetscInt L = 0; L < NB; L++) {
         PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
-        PNLME_TEST_CHECK(L % 4 ? sm[L] == st1 : sm[L] == PNLME_SOLVE_STOPPED, "%s: early stop: set %d (budget %g) has status %d, %d alone", name, (int)L, (double)budget[L], (int)sm[L], (int)st1);
-        if (L % 4 && !st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: early stop: set %d is not skipped but its predictions differ", name, (int)L);
+        if (factor[L % 5] < 0 || sm[L] == PNLME_SOLVE_STOPPED) { /* only a set whose deficits exceed its budget */
+          PNLME_TEST_CHECK(sm[L] == PNLME_SOLVE_STOPPED && (st1 || factor[L % 5] < 1.0), "%s: early stop: set %d (budget %g of its deficits) has status %d, %d alone", name, (int)L, (double)factor[L % 5], (int)sm[L], (int)st1);
+          nstop++;
+          continue;
+        }
+        PNLME_TEST_CHECK(sm[L] == st1, "%s: early stop: set %d (budget %g of its deficits) has status %d, %d alone", name, (int)L, (double)factor[L % 5], (int)sm[L], (int)st1);
+        if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: early stop: set %d is not stopped but its predictions differ", name, (int)L);
       }
+      PNLME_TEST_CHECK(nstop >= (NB + 4) / 5, "%s: early stop: only %d sets stopped", name, (int)nstop);
     }
     PetscCall(PetscFree(pm));
   }

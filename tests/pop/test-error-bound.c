@@ -1,7 +1,8 @@
 /* The early rejection's bound (PnlmeErrorOps.logliksup, deficit; docs/saem.md) of every registered error
    model that has one, on a grid of parameters a, b, observations y and predictions f (near y, far from
-   it, of the other sign, tiny, huge): one observation's term of loglik never exceeds logliksup, the
-   deficit is logliksup less the term (+inf where the term is -inf or NaN), and the bound is attained or
+   it, of the other sign, tiny, huge): one observation's term of loglik never exceeds logliksup, its
+   deficit is logliksup less the term (+inf where the term is -inf or NaN), the deficit of several
+   observations (another output's skipped) is the sum of theirs, and the bound is attained or
    nearly (its gap to the largest term found on a fine grid of f is printed; at most 1e-6 for the
    models whose bound is exact: constant, exponential, proportional). */
 #include <pnlmetest.h>
@@ -31,7 +32,7 @@ static PetscErrorCode TestModel(const char name[])
         for (int i = -4000; i <= 4000; i++) { /* f = y (1 + t) and a few far and odd values */
           const PetscReal t = i / 1000.0, scale = PetscMax(PetscAbsReal(y), 1e-3);
           const PetscReal f = i == -4000 ? -1e6 : (i == 4000 ? 1e6 : (i == 3999 ? 1e-300 : y + scale * t * PetscAbsReal(t)));
-          const PetscReal term = ops->loglik(a, b, 1, &y, &f, &out, 0, NULL), d = ops->deficit(a, b, y, f);
+          const PetscReal term = ops->loglik(a, b, 1, &y, &f, &out, 0, NULL), d = ops->deficit(a, b, 1, &y, &f, &out, 0, NULL);
           if (!(term > PETSC_NINFINITY)) { /* -inf or NaN */
             PNLME_TEST_CHECK(isinf(d) && d > 0, "%s: a = %g, b = %g, y = %g, f = %g: the term is %g, the deficit %g", name, a, b, y, f, term, d);
             continue;
@@ -46,6 +47,13 @@ static PetscErrorCode TestModel(const char name[])
           nchecked++;
         }
         if (U < PETSC_INFINITY && best > PETSC_NINFINITY) worst = PetscMax(worst, U - best);
+        if (!isinf(U)) { /* several observations at once: the sum of theirs, another output's skipped */
+          const PetscReal fs[3] = {y + 0.1, y - 0.3 * PetscAbsReal(y), y * 2 + 1}, ys[3] = {y, y, y};
+          const PetscInt  outs[3] = {0, 1, 0};
+          PetscReal       sum = 0, d3 = ops->deficit(a, b, 3, ys, fs, outs, 0, NULL);
+          for (int j = 0; j < 3; j += 2) sum += ops->deficit(a, b, 1, &ys[j], &fs[j], &out, 0, NULL);
+          if (!isinf(sum)) PNLME_TEST_CHECK(PetscAbsReal(d3 - sum) <= 1e-12 * (1 + sum), "%s: a = %g, b = %g, y = %g: deficit of two observations %.17g, their sum %.17g", name, a, b, y, d3, sum);
+        }
       }
   if (!strcmp(name, PNLME_ERROR_CONSTANT) || !strcmp(name, PNLME_ERROR_EXPONENTIAL) || !strcmp(name, PNLME_ERROR_PROPORTIONAL))
     PNLME_TEST_CHECK(worst <= 1e-6, "%s: the bound is %g above the largest term found", name, worst);

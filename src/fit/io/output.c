@@ -1,5 +1,6 @@
 /* Results of a fit: names of the population parameters, information criteria, results files. */
 #include "fit/fitimpl.h"
+#include <stdarg.h>
 #include <string.h>
 #include <errno.h>
 
@@ -181,6 +182,24 @@ PetscErrorCode PnlmeFitOpenResultFile(MPI_Comm comm, const char dir[], const cha
   PetscFunctionReturn(0);
 }
 
+/* Not collective: text into a result file opened by PnlmeFitOpenResultFile (fp NULL: not rank 0, nothing
+   written), formatted as PetscFPrintf does but without its flush per call: stdio's buffer, one write
+   per block (history.csv, a line per iteration, took a system call per number) */
+PetscErrorCode PnlmeFitResultPrintf(FILE *fp, const char format[], ...)
+{
+  char    str[8192];
+  size_t  full;
+  va_list ap;
+  PetscFunctionBegin;
+  if (!fp) PetscFunctionReturn(0);
+  va_start(ap, format);
+  PetscCall(PetscVSNPrintf(str, sizeof(str), format, &full, ap));
+  va_end(ap);
+  PetscCheck(full < sizeof(str), PETSC_COMM_SELF, PETSC_ERR_SUP, "result line longer than %d characters", (int)sizeof(str));
+  fputs(str, fp); /* a failed write shows in ferror() at PnlmeFitCloseResultFile */
+  PetscFunctionReturn(0);
+}
+
 /* Collective: closes what PnlmeFitOpenResultFile opened; a failed write (a full disk) is an error on every rank */
 PetscErrorCode PnlmeFitCloseResultFile(MPI_Comm comm, const char dir[], const char name[], FILE *fp)
 {
@@ -201,28 +220,28 @@ PetscErrorCode PnlmeFitWriteResults(PnlmeFit fit, const char dir[])
   PetscFunctionBegin;
   PetscCall(PnlmeCheckOutputDirectory(comm, "-output_dir", dir));
   PetscCall(PnlmeFitOpenResultFile(comm, dir, "estimates.csv", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "parameter,estimate,se,rse_percent,status\n"));
+  PetscCall(PnlmeFitResultPrintf(fp, "parameter,estimate,se,rse_percent,status\n"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
     char      name[160];
     PetscReal est = fit->niter ? fit->hist[(fit->niter - 1) * fit->nhist + c] : NAN;
     PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
-    if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,%.6g,%.4g,%s\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est)), PnlmeFitColumnStatus(fit, c)));
-    else PetscCall(PetscFPrintf(comm, fp, "%s,%.10g,,,%s\n", name, (double)est, PnlmeFitColumnStatus(fit, c)));
+    if (fit->se && !PetscIsNanReal(fit->se[c])) PetscCall(PnlmeFitResultPrintf(fp, "%s,%.10g,%.6g,%.4g,%s\n", name, (double)est, (double)fit->se[c], (double)(100 * fit->se[c] / PetscAbsReal(est)), PnlmeFitColumnStatus(fit, c)));
+    else PetscCall(PnlmeFitResultPrintf(fp, "%s,%.10g,,,%s\n", name, (double)est, PnlmeFitColumnStatus(fit, c)));
   }
   PetscCall(PnlmeFitCloseResultFile(comm, dir, "estimates.csv", fp));
   PetscCall(PnlmeFitOpenResultFile(comm, dir, "likelihood.csv", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "method,minus2ll,aic,bic,bicc,mc_se\n"));
+  PetscCall(PnlmeFitResultPrintf(fp, "method,minus2ll,aic,bic,bicc,mc_se\n"));
   if (fit->nis > 0 && fit->post) {
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_is, &aic, &bic, &bicc));
-    PetscCall(PetscFPrintf(comm, fp, "is,%.6f,%.6f,%.6f,%.6f,%.6f\n", (double)fit->m2ll_is, (double)aic, (double)bic, (double)bicc, (double)fit->mcse_is));
+    PetscCall(PnlmeFitResultPrintf(fp, "is,%.6f,%.6f,%.6f,%.6f,%.6f\n", (double)fit->m2ll_is, (double)aic, (double)bic, (double)bicc, (double)fit->mcse_is));
   }
   if (fit->post) {
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_lin, &aic, &bic, &bicc));
-    PetscCall(PetscFPrintf(comm, fp, "lin,%.6f,%.6f,%.6f,%.6f,\n", (double)fit->m2ll_lin, (double)aic, (double)bic, (double)bicc));
+    PetscCall(PnlmeFitResultPrintf(fp, "lin,%.6f,%.6f,%.6f,%.6f,\n", (double)fit->m2ll_lin, (double)aic, (double)bic, (double)bicc));
   }
   if (fit->objmethod) { /* the estimator's own objective (focei, foce, laplace) */
     PetscCall(PnlmeFitCriteria(fit, fit->m2ll_obj, &aic, &bic, &bicc));
-    PetscCall(PetscFPrintf(comm, fp, "%s,%.6f,%.6f,%.6f,%.6f,\n", fit->objmethod, (double)fit->m2ll_obj, (double)aic, (double)bic, (double)bicc));
+    PetscCall(PnlmeFitResultPrintf(fp, "%s,%.6f,%.6f,%.6f,%.6f,\n", fit->objmethod, (double)fit->m2ll_obj, (double)aic, (double)bic, (double)bicc));
   }
   PetscCall(PnlmeFitCloseResultFile(comm, dir, "likelihood.csv", fp));
   PetscFunctionReturn(0);
@@ -235,17 +254,17 @@ PetscErrorCode PnlmeFitWriteHistory(PnlmeFit fit, const char dir[])
   FILE    *fp;
   PetscFunctionBegin;
   PetscCall(PnlmeFitOpenResultFile(comm, dir, "history.csv", &fp));
-  PetscCall(PetscFPrintf(comm, fp, "iteration"));
+  PetscCall(PnlmeFitResultPrintf(fp, "iteration"));
   for (PetscInt c = 0; c < fit->nhist; c++) {
     char name[160];
     PetscCall(PnlmeFitColumnName(fit, c, name, sizeof(name)));
-    PetscCall(PetscFPrintf(comm, fp, ",%s", name));
+    PetscCall(PnlmeFitResultPrintf(fp, ",%s", name));
   }
-  PetscCall(PetscFPrintf(comm, fp, "\n"));
+  PetscCall(PnlmeFitResultPrintf(fp, "\n"));
   for (PetscInt it = 0; it < fit->niter; it++) {
-    PetscCall(PetscFPrintf(comm, fp, "%" PetscInt_FMT, it + 1));
-    for (PetscInt c = 0; c < fit->nhist; c++) PetscCall(PetscFPrintf(comm, fp, ",%.10g", (double)fit->hist[it * fit->nhist + c]));
-    PetscCall(PetscFPrintf(comm, fp, "\n"));
+    PetscCall(PnlmeFitResultPrintf(fp, "%" PetscInt_FMT, it + 1));
+    for (PetscInt c = 0; c < fit->nhist; c++) PetscCall(PnlmeFitResultPrintf(fp, ",%.10g", (double)fit->hist[it * fit->nhist + c]));
+    PetscCall(PnlmeFitResultPrintf(fp, "\n"));
   }
   PetscCall(PnlmeFitCloseResultFile(comm, dir, "history.csv", fp));
   PetscFunctionReturn(0);

@@ -460,8 +460,11 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
 
 /* nb parameter sets (rows of np), set L on subject s[L] into pred[L], predictions only: rc[L] non-zero
    where set L fails.  The bolus responses of all of them go through the same blocks of SIMD lanes; a
-   set's result is the one it has alone. */
-int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], int rc[], void *ctx)
+   set's result is the one it has alone.  With an early stop (PnlmeModelPredictManyStop) only the sets of
+   negative budget are skipped: a prediction costs a few ns per observation, less than its deficit, and
+   computing the observations in two rounds (the second for the sets still within budget) made the
+   theophylline fit 5 % slower, with half the proposals stopped (docs/speed.md). */
+int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx)
 {
   const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
   PKBlock             B;
@@ -470,6 +473,10 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
   for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
     PnlmePKInput       in[2];
+    if (stop && stop->budget[L] < 0) {
+      rc[L] = PNLME_MODEL_STOPPED;
+      continue;
+    }
     rc[L] = LaneInputs(mod, phi + L * mod->np, 0, &d, in);
     if (!rc[L]) rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
     if (!rc[L]) valid = s[L];

@@ -77,10 +77,10 @@ static PetscReal ConstLogLikSup(PetscReal a, PetscReal b, PetscReal y)
   (void)b, (void)y;
   return -PetscLogReal(a);
 }
-static PetscReal ConstDeficit(PetscReal a, PetscReal b, PetscReal y, PetscReal f)
+static PetscReal ConstDeficit(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[])
 {
   (void)b;
-  return DeficitOrInf(0.5 * (y - f) * (y - f) / (a * a));
+  return DeficitOrInf(0.5 * ConstRSS(n, y, f, out, k, cens) / (a * a));
 }
 
 const PnlmeErrorOps PnlmeErrorConstant = {

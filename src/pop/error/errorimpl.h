@@ -56,9 +56,15 @@ static inline PetscReal DeficitOrInf(PetscReal d) { return PetscIsNanReal(d) ? (
     const PetscReal G = SDF(a, b, y), s = (SLOPE), x = 2 * s / (1 + PetscSqrtReal(1 + 4 * s * s)); \
     return G > 0 ? -PetscLogReal(G) + log1p(s * x) - 0.5 * x * x : (PetscReal)INFINITY; \
   } \
-  static PetscReal DEFNAME(PetscReal a, PetscReal b, PetscReal y, PetscReal f) \
+  static PetscReal DEFNAME(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[]) \
   { \
-    const PetscReal g = SDF(a, b, f); \
-    if (!(g > 0)) return (PetscReal)INFINITY; \
-    return DeficitOrInf(SUPNAME(a, b, y) + 0.5 * (y - f) * (y - f) / (g * g) + PetscLogReal(g)); \
+    PetscReal d = 0; \
+    for (PetscInt j = 0; j < n; j++) { \
+      PetscReal g; \
+      if (SKIP(j)) continue; \
+      g = SDF(a, b, f[j]); \
+      if (!(g > 0)) return (PetscReal)INFINITY; \
+      d += SUPNAME(a, b, y[j]) + 0.5 * (y[j] - f[j]) * (y[j] - f[j]) / (g * g) + PetscLogReal(g); \
+    } \
+    return DeficitOrInf(d); \
   }

@@ -83,13 +83,12 @@ static PetscReal ExpLogLikSup(PetscReal a, PetscReal b, PetscReal y)
   (void)b, (void)y;
   return -PetscLogReal(a);
 }
-static PetscReal ExpDeficit(PetscReal a, PetscReal b, PetscReal y, PetscReal f)
+static PetscReal ExpDeficit(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[])
 {
-  PetscReal r;
   (void)b;
-  if (!(f > 0)) return (PetscReal)INFINITY;
-  r = PetscLogReal(y) - PetscLogReal(f);
-  return DeficitOrInf(0.5 * r * r / (a * a));
+  for (PetscInt j = 0; j < n; j++)
+    if (!SKIP(j) && !(f[j] > 0)) return (PetscReal)INFINITY;
+  return DeficitOrInf(0.5 * ExpRSS(n, y, f, out, k, cens) / (a * a));
 }
 
 const PnlmeErrorOps PnlmeErrorExponential = {

@@ -63,7 +63,7 @@ typedef struct {
   PetscReal          **lpred, **lprop; /* [nlanes] its cached predictions, its proposal's */
 } PnlmeSAEM;
 
-static PetscReal StopDeficit(void *ctx, const PnlmeSubject *s, PetscInt j, PetscReal f) { return PnlmeErrorDeficit((const PnlmePop *)ctx, s, j, f); }
+static PetscReal StopDeficit(void *ctx, const PnlmeSubject *s, PetscInt j0, PetscInt j1, const PetscReal f[]) { return PnlmeErrorDeficit((const PnlmePop *)ctx, s, j0, j1, f); }
 
 /* Early rejection (docs/saem.md): lane l's proposal is rejected when its log-likelihood llp satisfies
    llp + d <= ll[l] + lu[l] (d: its log-prior less the current state's, 0 for independence proposals).
