@@ -147,6 +147,10 @@ PetscReal PnlmeErrorDeficit(const PnlmePop *pop, const PnlmeSubject *s, PetscInt
 {
   const PetscInt *cens = pop->censored && s->cens ? s->cens + j0 : NULL;
   PetscReal       d    = 0;
+  if (j1 == j0 + 1 && !(cens && cens[0])) { /* one observation (the ODE lanes, after each): its output's model only */
+    const PetscInt k = s->obsout[j0];
+    return pop->err[k]->deficit ? pop->err[k]->deficit(pop->a[k], pop->b[k], 1, s->dv + j0, f + j0, s->obsout + j0, k, NULL) : 0.0;
+  }
   for (PetscInt k = 0; k < pop->nout; k++)
     if (pop->err[k]->deficit) d += pop->err[k]->deficit(pop->a[k], pop->b[k], j1 - j0, s->dv + j0, f + j0, s->obsout + j0, k, cens);
   for (PetscInt j = j0; cens && j < j1; j++) {

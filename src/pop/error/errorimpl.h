@@ -48,7 +48,7 @@
    x* = 2 SLOPE / (1 + sqrt(1 + 4 SLOPE^2)).  The deficit is that bound less the term at f (+inf where
    the term is -inf or NaN). */
 /* a deficit that is NaN (a NaN or impossible term: the likelihood is rejected anyway) as +inf */
-static inline PetscReal DeficitOrInf(PetscReal d) { return PetscIsNanReal(d) ? (PetscReal)INFINITY : d; }
+static inline PetscReal DeficitOrInf(PetscReal d) { return isnan(d) ? (PetscReal)INFINITY : d; }
 
 #define GAUSSIAN_BOUND(SUPNAME, DEFNAME, SDF, SLOPE) \
   static PetscReal SUPNAME(PetscReal a, PetscReal b, PetscReal y) \

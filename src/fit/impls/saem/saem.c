@@ -75,7 +75,7 @@ static inline void LaneBudget(PnlmeFit fit, PetscInt l, PetscReal ll, PetscReal 
   PnlmeSAEM      *w   = (PnlmeSAEM *)fit->impl;
   const PetscReal thr = ll + w->lu[l] - d;
   w->budget[l]        = w->sup[l] - thr + 1e-9 * (1.0 + PetscAbsReal(w->sup[l]) + PetscAbsReal(thr));
-  if (PetscIsNanReal(w->budget[l])) w->budget[l] = (PetscReal)INFINITY;
+  if (isnan(w->budget[l])) w->budget[l] = (PetscReal)INFINITY;
 }
 
 /* the proposals zp (rows of p) of the n lanes evaluated together (PnlmeModelPredictMany: each row's
@@ -98,7 +98,7 @@ static PetscErrorCode EvaluateLanes(PnlmeFit fit, PetscInt n)
       w->llp[l] = PETSC_NINFINITY;
     } else {
       w->llp[l] = PnlmeErrorLogLik(&fit->pop, w->ls[l], w->lprop[l]);
-      if (PetscIsNanReal(w->llp[l])) w->llp[l] = PETSC_NINFINITY;
+      if (isnan(w->llp[l])) w->llp[l] = PETSC_NINFINITY;
     }
   }
   PetscFunctionReturn(0);
