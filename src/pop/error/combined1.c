@@ -39,7 +39,7 @@ static void Comb1Fisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[
 
 GAUSSIAN_LOGLIK(Comb1LogLik, Comb1SD)
 GAUSSIAN_LOGLIKGRAD(Comb1LogLikGrad, a + b * PetscAbsReal(f[j]), b *(f[j] >= 0 ? 1 : -1))
-GAUSSIAN_BOUND(Comb1LogLikSup, Comb1Deficit, Comb1SD, b)
+GAUSSIAN_BOUND(Comb1LogLikSup, Comb1Deficit, Comb1SD, b, Comb1LogLik)
 
 static PetscReal Comb1Simulate(PetscReal a, PetscReal b, PetscReal f, PetscReal e)
 {

@@ -43,7 +43,7 @@ static void Comb2Fisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[
 
 GAUSSIAN_LOGLIK(Comb2LogLik, Comb2SD)
 GAUSSIAN_LOGLIKGRAD(Comb2LogLikGrad, PetscSqrtReal(a * a + b * b * f[j] * f[j]), g > 0 ? b * b * f[j] / g : 0)
-GAUSSIAN_BOUND(Comb2LogLikSup, Comb2Deficit, Comb2SD, b)
+GAUSSIAN_BOUND(Comb2LogLikSup, Comb2Deficit, Comb2SD, b, Comb2LogLik)
 
 static PetscReal Comb2Simulate(PetscReal a, PetscReal b, PetscReal f, PetscReal e)
 {

@@ -40,17 +40,17 @@
     return l; \
   }
 
+/* a deficit that is NaN (a NaN or impossible term: the likelihood is rejected anyway) as +inf */
+static inline PetscReal DeficitOrInf(PetscReal d) { return isnan(d) ? (PetscReal)INFINITY : d; }
+
 /* The bound of the early rejection (PnlmeErrorOps.logliksup, deficit) for y = f + g(f) e with g a
    function of |f|, increasing with slope at most SLOPE (0 for a constant g).  With x = |y - f| / g(f)
    and G = g(|y|): a prediction with |f| >= |y| has g >= G; one below has |y| - |f| <= x g, so
    g >= G - SLOPE x g, g >= G / (1 + SLOPE x).  Either way its term -x^2/2 - log g is at most
    -log G + log(1 + SLOPE x) - x^2/2, whose largest value over x >= 0 is at
-   x* = 2 SLOPE / (1 + sqrt(1 + 4 SLOPE^2)).  The deficit is that bound less the term at f (+inf where
-   the term is -inf or NaN). */
-/* a deficit that is NaN (a NaN or impossible term: the likelihood is rejected anyway) as +inf */
-static inline PetscReal DeficitOrInf(PetscReal d) { return isnan(d) ? (PetscReal)INFINITY : d; }
-
-#define GAUSSIAN_BOUND(SUPNAME, DEFNAME, SDF, SLOPE) \
+   x* = 2 SLOPE / (1 + sqrt(1 + 4 SLOPE^2)).  The deficit of observations is the sum of their bounds less
+   their log-likelihood LOGLIKNAME (+inf where it is -inf or NaN). */
+#define GAUSSIAN_BOUND(SUPNAME, DEFNAME, SDF, SLOPE, LOGLIKNAME) \
   static PetscReal SUPNAME(PetscReal a, PetscReal b, PetscReal y) \
   { \
     const PetscReal G = SDF(a, b, y), s = (SLOPE), x = 2 * s / (1 + PetscSqrtReal(1 + 4 * s * s)); \
@@ -58,13 +58,9 @@ static inline PetscReal DeficitOrInf(PetscReal d) { return isnan(d) ? (PetscReal
   } \
   static PetscReal DEFNAME(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[]) \
   { \
-    PetscReal d = 0; \
-    for (PetscInt j = 0; j < n; j++) { \
-      PetscReal g; \
-      if (SKIP(j)) continue; \
-      g = SDF(a, b, f[j]); \
-      if (!(g > 0)) return (PetscReal)INFINITY; \
-      d += SUPNAME(a, b, y[j]) + 0.5 * (y[j] - f[j]) * (y[j] - f[j]) / (g * g) + PetscLogReal(g); \
-    } \
-    return DeficitOrInf(d); \
+    const PetscReal l = LOGLIKNAME(a, b, n, y, f, out, k, cens); \
+    PetscReal       u = 0; \
+    if (!(l > PETSC_NINFINITY)) return (PetscReal)INFINITY; /* an impossible or NaN term */ \
+    for (PetscInt j = 0; j < n; j++) u += SKIP(j) ? 0.0 : SUPNAME(a, b, y[j]); \
+    return DeficitOrInf(u - l); \
   }

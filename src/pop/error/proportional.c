@@ -39,7 +39,7 @@ static void PropFisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[]
 
 GAUSSIAN_LOGLIK(PropLogLik, PropSD)
 GAUSSIAN_LOGLIKGRAD(PropLogLikGrad, b * PetscAbsReal(f[j]), b *(f[j] >= 0 ? 1 : -1))
-GAUSSIAN_BOUND(PropLogLikSup, PropDeficit, PropSD, b)
+GAUSSIAN_BOUND(PropLogLikSup, PropDeficit, PropSD, b, PropLogLik)
 
 static PetscReal PropSimulate(PetscReal a, PetscReal b, PetscReal f, PetscReal e)
 {
