@@ -30,7 +30,7 @@ typedef struct {
 /* closed forms that evaluate nb parameter sets (rows of nparam) together, set L on subject s[L] into
    pred[L], predictions only, without dose parameters: rc[L] non-zero where set L fails; each set's
    result must not depend on the others */
-#define PNLME_MODEL_BATCH 64 /* parameter sets per call of a model's batch evaluation */
+#define PNLME_MODEL_BATCH 256 /* parameter sets per call of a model's batch evaluation (SAEM blocks of 256 lanes: docs/speed.md) */
 /* the code of a set stopped by its budget (PnlmeModelPredictManyStop): not a failure */
 #define PNLME_MODEL_STOPPED (-1)
 /* nb sets, set L on subject s[L] into pred[L], rc[L] non-zero where it fails; with stop (NULL: none) a set

@@ -46,7 +46,7 @@ static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const
    (SAEM_LANES lanes at most, whole subjects).  Its work, sized at SetUp_SAEM (no allocation in the
    iterations): proposals, their natural-scale parameters, predictions and likelihoods, one row per
    lane, and each lane's subject, individual mean and cached predictions. */
-#define SAEM_LANES 32
+#define SAEM_LANES 256
 
 typedef struct {
   PetscInt            nlanes; /* capacity: max(SAEM_LANES, nchains) */
