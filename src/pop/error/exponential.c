@@ -86,9 +86,7 @@ static PetscReal ExpLogLikSup(PetscReal a, PetscReal b, PetscReal y)
 static PetscReal ExpDeficit(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[])
 {
   (void)b;
-  for (PetscInt j = 0; j < n; j++)
-    if (!SKIP(j) && !(f[j] > 0)) return (PetscReal)INFINITY;
-  return DeficitOrInf(0.5 * ExpRSS(n, y, f, out, k, cens) / (a * a));
+  return DeficitOrInf(0.5 * ExpRSS(n, y, f, out, k, cens) / (a * a)); /* f <= 0: log f -inf or NaN, +inf */
 }
 
 const PnlmeErrorOps PnlmeErrorExponential = {
