@@ -10,6 +10,7 @@ typedef struct {
   PetscInt  maxit;         /* most Gauss-Newton iterations */
   PetscReal tol;           /* converged when the largest step component is below this (transformed scale) */
   PetscBool interaction;   /* residual variances at the mode; false: v0 (those of the population prediction, FOCE) */
+  PetscBool secant;        /* the structured secant term S (SecantUpdate, mode.c) after the first steps; false: Gauss-Newton */
   const PetscReal *lo, *hi; /* a box the mode stays in (transformed scale, p entries each), or NULL */
   /* work of one subject, sized by PnlmeModeWorkCreate; after a search pcur / scur hold the predictions
      and sensitivities at the mode, dphidz its Jacobian of the transform, J (n x nr), u, w the score and
@@ -17,6 +18,7 @@ typedef struct {
   PetscReal *predb, *sensb, *predc, *sensc, *pcur, *scur, *ptry, *stry;
   PetscReal *J, *u, *w, *v0;
   PetscReal *H, *Ht, *A, *g, *gt, *d, *ztry;
+  PetscReal *S, *HS;       /* the secant estimate of the Hessian's residual-curvature term, and H + S */
   PetscReal  dphidz[64];
   PetscInt64 nsolves, nfailed; /* model solves of the searches, and those that failed */
 } PnlmeModeWork;
