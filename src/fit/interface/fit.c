@@ -123,7 +123,8 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->nis        = 5000;
   f->isdof      = 15;
   f->isadapt    = 500;
-  f->isrounds   = 2;
+  f->isrounds   = 1;
+  f->islaplace  = PETSC_TRUE;
   f->isbatch    = 500;
   f->iscv       = PETSC_TRUE;
   f->istol      = 0.025;

@@ -1,10 +1,14 @@
 /* -2 log-likelihood by importance sampling.  For every subject:
-   1. -lik_is_adapt_rounds rounds of -lik_is_adapt draws from a multivariate Student-t, first
-      centred at the conditional mean with the conditional covariance of the chains; after each
-      round the self-normalised weighted mean and covariance of its draws (the importance-weighted
-      posterior moments) become the proposal when their effective sample size allows.  The chains'
-      moments come from a hundred autocorrelated draws and can miss the shape of the posterior: on
-      the neonatal cohort two rounds halve the variance of the weights (docs/saem.md).
+   1. -lik_is_adapt_rounds rounds of -lik_is_adapt draws from multivariate Student-t proposals; after
+      each round the self-normalised weighted mean and covariance of its draws (the importance-weighted
+      posterior moments) become the proposal when their effective sample size allows.  The first
+      round's draws (-lik_is_start mixture) alternate between two proposals, the conditional mean and
+      covariance of the chains and the Laplace approximation at the conditional mode (the MAP and
+      (J^T W J + Omega^-1)^-1 there), weighted against their even mixture; with -lik_is_start chains
+      the chains' proposal alone.  The chains' moments come from a hundred autocorrelated draws of one
+      chain in a large cohort and can miss the shape of the posterior; the Laplace approximation
+      misses it where the posterior is not Gaussian (a lag time): the mixture covers both, and one
+      round from it gives the neonatal cohort a better proposal than two from the chains (docs/saem.md).
    2. the estimate: batches of -lik_is_batch draws from the adapted Student-t, weights
       p(y|z) p(z) / t(z), until the Monte-Carlo standard error of -2LL (delta method, summed over
       all subjects) is below -lik_is_tol x sqrt(N), or -lik_is_samples draws per subject are spent.
@@ -25,6 +29,7 @@
    Streams belong to subjects, the batches and the stopping test are global, and sums are exact:
    the result does not depend on the number of ranks. */
 #include "fit/fitimpl.h"
+#include "fit/post/mode.h"
 #include <petscblaslapack.h>
 #include <math.h>
 
@@ -78,7 +83,41 @@ static void ProposalFactor(PnlmeFit fit, const TSpec *t, const PetscReal C[], Pe
   }
 }
 
+/* The Laplace approximation of subject i's posterior on its nr random effects: the conditional mode
+   (fit->map) and C = (J^T W J + Omega^-1)^-1 there, half the inverse of the Gauss-Newton matrix of the
+   mode search (one solve with sensitivities, mode.c with no iteration).  ok false where the model
+   fails at the mode or the matrix is not positive definite: the caller takes the chains' moments. */
+static PetscErrorCode LaplaceProposal(PnlmeFit fit, PnlmeModeWork *mw, const PnlmeSubject *s, PetscInt i, PetscInt nr, PetscReal mu[], PetscReal C[], PetscBool *ok)
+{
+  PetscInt     p = fit->p, status;
+  PetscReal    z[64];
+  PetscBLASInt n, info;
+  PetscFunctionBegin;
+  *ok = PETSC_FALSE;
+  PetscCall(PetscArraycpy(z, fit->map + i * p, p));
+  PetscCall(PnlmeSubjectMode(fit, mw, s, fit->mi + i * p, z, &status));
+  if (status == PNLME_MODE_FAILED) PetscFunctionReturn(0);
+  for (PetscInt a = 0; a < p; a++)
+    if (z[a] != fit->map[i * p + a]) PetscFunctionReturn(0); /* the mode failed to solve: the search restarted elsewhere */
+  PetscCall(PetscBLASIntCast(nr, &n));
+  for (PetscInt a = 0; a < nr * nr; a++) C[a] = 0.5 * mw->H[a];
+  LAPACKpotrf_("L", &n, C, &n, &info);
+  if (info) PetscFunctionReturn(0);
+  LAPACKpotri_("L", &n, C, &n, &info);
+  if (info) PetscFunctionReturn(0);
+  for (PetscInt a = 0; a < nr; a++) { /* potri fills the lower triangle (column-major): the upper one of the rows */
+    mu[a] = z[mw->rk[a]];
+    for (PetscInt b = 0; b < a; b++) C[a * nr + b] = C[b * nr + a];
+  }
+  *ok = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 #define IS_BATCH 16 /* draws evaluated together (PnlmeModelPredictBatch) */
+
+typedef struct { /* a second t proposal (the same degrees of freedom) */
+  PetscReal mu[64], L[64 * 64], logdet;
+} Proposal;
 
 /* the draws of a batch: parameters, natural-scale parameters, predictions, proposal log-densities */
 typedef struct {
@@ -223,29 +262,54 @@ static PetscBool CVEstimate(const TSpec *t, CVSums *a, PetscReal *mean, PetscRea
    The draws are made IS_BATCH at a time and their predictions evaluated together (each the one it
    would have alone); the weights are then taken in the order of the draws, so that the sums are
    those of one draw after another. */
-static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, ISWork *W, const PnlmeSubject *s, const PetscReal mi[], const PetscReal mu[], const PetscReal L[], PetscReal logdet, PnlmeRNG *rng, PetscInt M, PetscReal *lmax, PetscReal *w1, PetscReal *w2, PetscReal mom[], CVSums *cv)
+/* log t(z; mu, L L^T) of the proposal (L lower, row-major) at z (on the random effects) */
+static PetscReal ProposalLogDensity(const TSpec *t, const PetscReal mu[], const PetscReal L[], PetscReal logdet, const PetscReal z[])
+{
+  const PetscInt nr = t->nr;
+  PetscReal      v[64], delta = 0;
+  for (PetscInt k = 0; k < nr; k++) { /* L v = z - mu */
+    PetscReal r = z[t->r[k]] - mu[k];
+    for (PetscInt l = 0; l < k; l++) r -= L[k * nr + l] * v[l];
+    v[k] = r / L[k * nr + k];
+    delta += v[k] * v[k];
+  }
+  return t->cst - 0.5 * logdet - 0.5 * (t->nu + nr) * log1p(delta / t->nu);
+}
+
+/* M draws for subject i from t(mu, L L^T), or with mix from the even mixture of it and mix's t (draws
+   alternating between the two, the weights against the mixture's density: deterministic-mixture
+   sampling, Owen & Zhou 2000); with mix, no control variates */
+static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, ISWork *W, const PnlmeSubject *s, const PetscReal mi[], const PetscReal mu[], const PetscReal L[], PetscReal logdet, const Proposal *mix, PnlmeRNG *rng, PetscInt M, PetscReal *lmax, PetscReal *w1, PetscReal *w2, PetscReal mom[], CVSums *cv)
 {
   PetscInt p = fit->p, nr = t->nr, nunc = s->nobs;
   PetscFunctionBegin;
+  PetscCheck(!mix || !cv, PETSC_COMM_SELF, PETSC_ERR_PLIB, "a mixture proposal without control variates");
   if (fit->pop.censored && s->cens)
     for (PetscInt j = 0; j < s->nobs; j++) nunc -= s->cens[j] != 0;
   for (PetscInt m0 = 0; m0 < M; m0 += IS_BATCH) {
     const PetscInt nb = PetscMin(IS_BATCH, M - m0);
     for (PetscInt b = 0; b < nb; b++) {
-      PetscReal chi, g, delta = 0, e[64], *z = W->z[b];
+      const PetscBool  second = (PetscBool)(mix && (m0 + b) % 2);
+      const PetscReal *mud = second ? mix->mu : mu, *Ld = second ? mix->L : L, ldd = second ? mix->logdet : logdet;
+      PetscReal        chi, g, delta = 0, e[64], *z = W->z[b];
       for (PetscInt k = 0; k < nr; k++) e[k] = PnlmeRNGNormal(rng);
       chi = 2.0 * PnlmeRNGGamma(rng, 0.5 * t->nu); /* chi-square with nu degrees of freedom */
       g   = PetscSqrtReal(t->nu / chi);
       for (PetscInt k = 0; k < p; k++) z[k] = mi[k];
       for (PetscInt k = 0; k < nr; k++) {
         PetscReal v = 0;
-        for (PetscInt l = 0; l <= k; l++) v += L[k * nr + l] * e[l];
-        z[t->r[k]] = mu[k] + g * v;
+        for (PetscInt l = 0; l <= k; l++) v += Ld[k * nr + l] * e[l];
+        z[t->r[k]] = mud[k] + g * v;
         delta += g * g * e[k] * e[k]; /* (z-mu)^T C^-1 (z-mu) = g^2 |e|^2 */
       }
       {
         const PetscReal tail = 0.5 * (t->nu + nr) * log1p(delta / t->nu);
-        W->lt[b]             = t->cst - 0.5 * logdet - tail;
+        W->lt[b]             = t->cst - 0.5 * ldd - tail;
+        if (mix) { /* log of (t1 + t2) / 2 */
+          const PetscReal lo = second ? ProposalLogDensity(t, mu, L, logdet, z) : ProposalLogDensity(t, mix->mu, mix->L, mix->logdet, z);
+          const PetscReal hi = PetscMax(lo, W->lt[b]);
+          W->lt[b]           = hi + PetscLogReal(0.5 * (PetscExpReal(W->lt[b] - hi) + PetscExpReal(lo - hi)));
+        }
         if (cv && !cv->plain) { /* the controls' arguments */
           for (PetscInt k = 0; k < nr; k++) W->u[b][k] = g * e[k];
           W->lc[b] = t->lc0 - 0.5 * delta + tail;
@@ -302,6 +366,8 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PetscInt64    idmin = INT64_MAX;
   ISWork        isw;
   CVSums        cvs, *cv = NULL;
+  PnlmeModeWork *mw = NULL;
+  Proposal      mixs, *mix = &mixs;
   MPI_Comm      comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_FitIS, 0, 0, 0, 0));
@@ -327,22 +393,29 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PetscCall(PetscMalloc4(nloc, &st.w1, nloc, &st.w2, nloc, &st.n, nloc, &st.plain));
   PetscCall(PetscMalloc2(IS_BATCH * p, &isw.phi, IS_BATCH * PetscMax(1, fit->maxobs), &isw.pred));
   fit->nisdraws = 0;
-  /* 1. the chains' proposal, then its importance-weighted adaptation */
+  if (fit->islaplace && nr > 0) PetscCall(PnlmeModeWorkCreate(fit, 0, 0, &mw));
+  /* 1. the first proposal (the chains' moments or the Laplace approximation), then its importance-weighted adaptation */
   for (PetscInt i = 0; i < nloc; i++) {
     const PetscReal *cm = fit->cmean + i * p, *cc = fit->ccov + i * p * p;
     PetscReal       *mu = st.mu + i * nr, *L = st.L + i * nr * nr, lmax = PETSC_NINFINITY, w1 = 0, w2 = 0;
+    PetscBool        laplace = PETSC_FALSE;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     PnlmeRNGInit(&rng[i], (uint64_t)fit->seed, (uint64_t)s.gindex, 1u << 20); /* a stream of its own */
-    for (PetscInt k = 0; k < nr; k++) {
-      mu[k] = cm[t.r[k]];
-      for (PetscInt l = 0; l < nr; l++) C[k * nr + l] = cc[t.r[k] * p + t.r[l]];
+    if (mw) PetscCall(LaplaceProposal(fit, mw, &s, i, nr, mu, C, &laplace));
+    { /* the chains' moments: the first proposal, or with the Laplace approximation the mixture's second */
+      PetscReal *mc = laplace ? mix->mu : mu, *Cc = laplace ? mom : C;
+      for (PetscInt k = 0; k < nr; k++) {
+        mc[k] = cm[t.r[k]];
+        for (PetscInt l = 0; l < nr; l++) Cc[k * nr + l] = cc[t.r[k] * p + t.r[l]];
+      }
+      if (laplace) ProposalFactor(fit, &t, Cc, mix->L, &mix->logdet);
     }
     ProposalFactor(fit, &t, C, L, &st.logdet[i]);
     for (PetscInt round = 0; round < fit->isrounds && fit->isadapt > 0; round++) {
       lmax = PETSC_NINFINITY;
       w1 = w2 = 0;
       PetscCall(PetscArrayzero(mom, nr + nr * nr));
-      PetscCall(Draws(fit, &t, &isw, &s, fit->mi + i * p, mu, L, st.logdet[i], &rng[i], fit->isadapt, &lmax, &w1, &w2, mom, NULL));
+      PetscCall(Draws(fit, &t, &isw, &s, fit->mi + i * p, mu, L, st.logdet[i], round == 0 && laplace ? mix : NULL, &rng[i], fit->isadapt, &lmax, &w1, &w2, mom, NULL));
       if (w1 > 0 && w1 * w1 / w2 >= 4 * (nr + 1)) { /* enough effective draws for a covariance */
         for (PetscInt k = 0; k < nr; k++) mu[k] = mom[k] / w1;
         for (PetscInt k = 0; k < nr; k++)
@@ -368,7 +441,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
         CVReset(&t, cv);
         cv->plain = st.plain[i];
       }
-      PetscCall(Draws(fit, &t, &isw, &s, fit->mi + i * p, st.mu + i * nr, st.L + i * nr * nr, st.logdet[i], &rng[i], nb, &st.lmax[i], &st.w1[i], &st.w2[i], NULL, cv));
+      PetscCall(Draws(fit, &t, &isw, &s, fit->mi + i * p, st.mu + i * nr, st.L + i * nr * nr, st.logdet[i], NULL, &rng[i], nb, &st.lmax[i], &st.w1[i], &st.w2[i], NULL, cv));
       st.n[i] += nb;
       if (cv) { /* w1, w2: the sums of n_b mean_b and n_b^2 var_b over the batches */
         PetscReal bm, bv;
@@ -396,6 +469,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
     fit->nisdraws = done;
     if (!fit->nisfail && fit->mcse_is <= fit->istol * PetscSqrtReal((PetscReal)fit->N)) break;
   }
+  PetscCall(PnlmeModeWorkDestroy(&mw));
   PetscCall(PetscFree5(st.mu, st.L, st.logdet, st.lmax, rng));
   PetscCall(PetscFree4(st.w1, st.w2, st.n, st.plain));
   PetscCall(PetscFree2(isw.phi, isw.pred));
