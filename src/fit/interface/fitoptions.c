@@ -52,7 +52,7 @@ static const PnlmeOption LikOptions[] = {
   {"-lik_is_samples", PNLME_OPT_INT, "5000", "[0, 10000000]", NULL, "Most importance-sampling draws per subject for -2LL (0: no importance sampling)"},
   {"-lik_is_adapt", PNLME_OPT_INT, "500", "[0, 10000000]", NULL, "Draws per subject in each round that adapts the proposal before the estimate (0: the first proposal as it is)"},
   {"-lik_is_adapt_rounds", PNLME_OPT_INT, "1", "[0, 100]", NULL, "Rounds of adaptation of the proposal"},
-  {"-lik_is_start", PNLME_OPT_ENUM, "mixture", NULL, PnlmeISStarts, "First proposal of importance sampling: chains (the conditional mean and covariance of the iterations) or mixture (half of the draws from it, half from the Laplace approximation at the conditional mode)"},
+  {"-lik_is_start", PNLME_OPT_ENUM, "mixture", NULL, PnlmeISStarts, "First proposal of importance sampling: chains (the conditional mean and covariance of the iterations) or mixture (the first adaptation round's draws alternate between it and the Laplace approximation at the conditional mode; with -lik_is_adapt 0 the Laplace approximation alone)"},
   {"-lik_is_batch", PNLME_OPT_INT, "500", "[1, 10000000]", NULL, "Draws per subject between two tests of the Monte-Carlo standard error"},
   {"-lik_is_tol", PNLME_OPT_REAL, "0.025", "[0, inf)", NULL, "Stop drawing when the Monte-Carlo SE of -2LL is below this times sqrt(N) (0: always -lik_is_samples)"},
   {"-lik_is_dof", PNLME_OPT_INT, "15", "[1, 1000]", NULL, "Degrees of freedom of the Student-t proposal"},
