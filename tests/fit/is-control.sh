@@ -7,21 +7,14 @@
 set -euo pipefail
 fit=$1; shift
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-run() { # name ranks args...
-  local name=$1 np=$2; shift 2
-  "${MPIEXEC:-mpiexec}" --allow-run-as-root --oversubscribe -n "$np" "$fit" "$@" -output_dir "$dir/$name" > "$dir/$name.log" 2>&1 ||
-    { cat "$dir/$name.log"; echo "FAIL: fit $name"; exit 1; }
-  awk -F, '$1 == "is" { print $2, $6 }' "$dir/$name/likelihood.csv"
-}
+source "$(dirname "$0")/is-lib.sh"
 read -r mcv scv <<<"$(run cv 2 "$@")"
 read -r mpl spl <<<"$(run plain 2 "$@" -lik_is_control_variates false)"
 read -r mref sref <<<"$(run ref 2 "$@" -lik_is_control_variates false -lik_is_tol 0 -lik_is_samples 40000 -lik_is_batch 40000)"
 read -r mcv1 scv1 <<<"$(run cv1 1 "$@")"
 echo "-2LL (IS): control variates $mcv (SE $scv), plain $mpl (SE $spl), reference $mref (SE $sref)"
 awk -v a="$scv" -v b="$spl" 'BEGIN { exit !(a > 0 && a < 0.6 * b) }' || { echo "FAIL: the control variates do not lower the SE enough"; exit 1; }
-for e in "$mcv $scv" "$mpl $spl"; do
-  awk -v m="${e% *}" -v s="${e#* }" -v r="$mref" -v t="$sref" 'BEGIN { d = m - r; exit !(d * d < 9 * (s * s + t * t)) }' ||
-    { echo "FAIL: $e is not within 3 SEs of the reference"; exit 1; }
-done
+within3se "$mcv" "$scv" "$mref" "$sref"
+within3se "$mpl" "$spl" "$mref" "$sref"
 [ "$mcv $scv" = "$mcv1 $scv1" ] || { echo "FAIL: 1 rank gives $mcv1 (SE $scv1)"; exit 1; }
 echo "control variates: ok"

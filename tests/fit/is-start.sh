@@ -8,12 +8,7 @@
 set -euo pipefail
 ratio=$1 fit=$2; shift 2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-run() { # name ranks args...
-  local name=$1 np=$2; shift 2
-  "${MPIEXEC:-mpiexec}" --allow-run-as-root --oversubscribe -n "$np" "$fit" "$@" -output_dir "$dir/$name" > "$dir/$name.log" 2>&1 ||
-    { cat "$dir/$name.log"; echo "FAIL: fit $name"; exit 1; }
-  awk -F, '$1 == "is" { print $2, $6 }' "$dir/$name/likelihood.csv"
-}
+source "$(dirname "$0")/is-lib.sh"
 fixed=(-lik_is_tol 0 -lik_is_samples 2000 -lik_is_batch 2000)
 read -r mmix smix <<<"$(run mix 2 "$@" "${fixed[@]}")"
 read -r mch sch <<<"$(run chains 2 "$@" "${fixed[@]}" -lik_is_start chains)"
@@ -21,9 +16,7 @@ read -r mref sref <<<"$(run ref 2 "$@" -lik_is_start chains -lik_is_adapt_rounds
 read -r mmix1 smix1 <<<"$(run mix1 1 "$@" "${fixed[@]}")"
 echo "-2LL (IS): mixture $mmix (SE $smix), chains $mch (SE $sch), reference $mref (SE $sref)"
 awk -v a="$smix" -v b="$sch" -v r="$ratio" 'BEGIN { exit !(a > 0 && a < r * b) }' || { echo "FAIL: the mixture's SE is not below $ratio times the chains' one"; exit 1; }
-for e in "$mmix $smix" "$mch $sch"; do
-  awk -v m="${e% *}" -v s="${e#* }" -v r="$mref" -v t="$sref" 'BEGIN { d = m - r; exit !(d * d < 9 * (s * s + t * t)) }' ||
-    { echo "FAIL: $e is not within 3 SEs of the reference"; exit 1; }
-done
+within3se "$mmix" "$smix" "$mref" "$sref"
+within3se "$mch" "$sch" "$mref" "$sref"
 [ "$mmix $smix" = "$mmix1 $smix1" ] || { echo "FAIL: 1 rank gives $mmix1 (SE $smix1)"; exit 1; }
 echo "importance-sampling start: ok"
