@@ -131,7 +131,7 @@ struct _p_PnlmeFit {
   PetscBool  fimscalapack; /* the last inversion used ScaLAPACK */
   /* likelihood */
   PetscInt   nis, isdof, isadapt, isrounds, isbatch; /* most draws per subject, t dof, adaptation draws and rounds, batch */
-  PetscBool  islaplace;    /* importance sampling's first proposal from the Laplace approximation at the MAP (else the chains' moments) */
+  PetscBool  ismixture;    /* importance sampling's first round from the mixture of the chains' moments and the Laplace approximation at the MAP (else the chains' moments) */
   PetscBool  iscv;                                  /* the estimate with control variates (likelihood.c) */
   PetscReal  istol;                        /* target Monte-Carlo SE of -2LL, relative to sqrt(N) */
   PetscInt   nisdraws;                     /* draws per subject of the estimate */

@@ -124,7 +124,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->isdof      = 15;
   f->isadapt    = 500;
   f->isrounds   = 1;
-  f->islaplace  = PETSC_TRUE;
+  f->ismixture  = PETSC_TRUE;
   f->isbatch    = 500;
   f->iscv       = PETSC_TRUE;
   f->istol      = 0.025;

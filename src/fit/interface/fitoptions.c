@@ -268,9 +268,9 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_adapt", &fit->isadapt, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_adapt_rounds", &fit->isrounds, NULL));
   {
-    PetscInt idx = fit->islaplace ? 1 : 0;
+    PetscInt idx = fit->ismixture ? 1 : 0;
     PetscCall(PnlmeOptionsGetEnum(obj, "-lik_is_start", &idx, NULL));
-    fit->islaplace = idx == 1 ? PETSC_TRUE : PETSC_FALSE;
+    fit->ismixture = idx == 1 ? PETSC_TRUE : PETSC_FALSE;
   }
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_batch", &fit->isbatch, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-lik_is_tol", &fit->istol, NULL));

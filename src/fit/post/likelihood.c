@@ -283,7 +283,7 @@ static PetscErrorCode Draws(PnlmeFit fit, const TSpec *t, ISWork *W, const Pnlme
 {
   PetscInt p = fit->p, nr = t->nr, nunc = s->nobs;
   PetscFunctionBegin;
-  PetscCheck(!mix || !cv, PETSC_COMM_SELF, PETSC_ERR_PLIB, "a mixture proposal without control variates");
+  PetscCheck(!mix || !cv, PETSC_COMM_SELF, PETSC_ERR_PLIB, "control variates with a mixture proposal");
   if (fit->pop.censored && s->cens)
     for (PetscInt j = 0; j < s->nobs; j++) nunc -= s->cens[j] != 0;
   for (PetscInt m0 = 0; m0 < M; m0 += IS_BATCH) {
@@ -393,7 +393,7 @@ PetscErrorCode PnlmeFitLikelihoodIS(PnlmeFit fit)
   PetscCall(PetscMalloc4(nloc, &st.w1, nloc, &st.w2, nloc, &st.n, nloc, &st.plain));
   PetscCall(PetscMalloc2(IS_BATCH * p, &isw.phi, IS_BATCH * PetscMax(1, fit->maxobs), &isw.pred));
   fit->nisdraws = 0;
-  if (fit->islaplace && nr > 0) PetscCall(PnlmeModeWorkCreate(fit, 0, 0, &mw));
+  if (fit->ismixture && nr > 0) PetscCall(PnlmeModeWorkCreate(fit, 0, 0, &mw));
   /* 1. the first proposal (the chains' moments or the Laplace approximation), then its importance-weighted adaptation */
   for (PetscInt i = 0; i < nloc; i++) {
     const PetscReal *cm = fit->cmean + i * p, *cc = fit->ccov + i * p * p;

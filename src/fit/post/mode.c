@@ -176,7 +176,7 @@ static void SecantUpdate(PnlmeModeWork *F, const PetscReal z[], PetscReal lambda
 PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], PetscReal z[], PetscInt *status)
 {
   PnlmePop    *pop = &fit->pop;
-  PetscInt     p = fit->p, nr = F->nr, it;
+  PetscInt     p = fit->p, nr = F->nr, it, secmax = 2 * nr + 10; /* iterations with the secant term at most */
   PetscReal    phi, phit, lambda = 0, *t;
   PetscBool    ok, secant;
   PetscBLASInt info;
@@ -209,7 +209,7 @@ PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubje
   PetscCall(PetscArrayzero(F->S, nr * nr));
   secant = PETSC_FALSE;
   for (it = 0; it < F->maxit; it++) {
-    if (it >= 2 * nr + 10) secant = PETSC_FALSE; /* not converging with it: Gauss-Newton to the end */
+    if (it >= secmax) secant = PETSC_FALSE; /* not converging with it: Gauss-Newton to the end */
     PetscReal dec = 0, q = 0, dmax = 0, dz[64] = {0};
     for (PetscInt a = 0; a < nr; a++) F->gt[a] = -F->g[a];
     if (secant) { /* the step of H + S; a matrix that is not positive definite drops S */
@@ -257,7 +257,7 @@ PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubje
     /* a decrease (strict: a step that leaves the objective unchanged at the precision of the model is a
        stall, and the damping grows until the search ends) */
     if (ok && phit < phi) {
-      if (F->secant && it < 2 * nr + 10) {
+      if (F->secant && it < secmax) {
         SecantUpdate(F, z, lambda);
         secant = PETSC_TRUE;
       }
