@@ -28,16 +28,18 @@ PetscErrorCode PnlmeFitRecordHistory(PnlmeFit fit, PetscInt iter)
 }
 
 /* The exploration has settled when the complete-data log-likelihood has: its means over the two
-   halves of the last autowin iterations differ by less than autotol standard deviations of the
-   window (a drift shows as a difference of means comparable to the spread).  The likelihood, not the
-   estimates: on a flat ridge (weakly identified parameters) estimates keep wandering at no gain.
-   Tested every 10 iterations once the minimum exploration is done and the window lies after the
-   annealing phase. */
+   halves of the window differ by less than autotol standard deviations of the window (a drift shows
+   as a difference of means comparable to the spread).  The likelihood, not the estimates: on a flat
+   ridge (weakly identified parameters) estimates keep wandering at no gain.  Tested every 10
+   iterations once the minimum exploration is done.  The window: the last autowin iterations, or all
+   of those after the annealing phase (and after a random effect's removal) when fewer, but at least
+   autowin / 2 of them; so the minimum exploration -saem_k1 can end it (300 = 150 of annealing + 150),
+   where a full window after the annealing made it 350 at the least (docs/saem.md). */
 PetscBool PnlmeFitSettled(PnlmeFit fit, PetscInt iter)
 {
-  PetscInt  W = fit->autowin, h = W / 2;
+  PetscInt  W = PetscMin(fit->autowin, iter + 1 - PetscMax(fit->saiter, fit->settlefrom)), h = W / 2;
   PetscReal m1 = 0, m2 = 0, m = 0, v = 0;
-  if (iter + 1 < fit->K1min || iter + 1 - W < PetscMax(fit->saiter, fit->settlefrom) || (iter + 1) % 10) return PETSC_FALSE;
+  if (iter + 1 < fit->K1min || W < PetscMax(2, fit->autowin / 2) || (iter + 1) % 10) return PETSC_FALSE;
   for (PetscInt t = iter + 1 - W; t <= iter; t++) {
     m += fit->cdll[t];
     if (t < iter + 1 - h) m1 += fit->cdll[t];

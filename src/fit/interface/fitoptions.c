@@ -33,7 +33,7 @@ static const PnlmeOption SAEMOptions[] = {
   {"-saem_k2", PNLME_OPT_INT, "100", "[0, 1000000]", NULL, "SAEM smoothing iterations (step 1/(k-K1))"},
   {"-saem_auto", PNLME_OPT_BOOL, "true", NULL, NULL, "End the exploration when the complete-data log-likelihood has settled (-saem_k1 is then the minimum)"},
   {"-saem_k1_max", PNLME_OPT_INT, "1500", "[1, 1000000]", NULL, "Longest exploration phase with -saem_auto"},
-  {"-saem_auto_window", PNLME_OPT_INT, "200", "[10, 100000]", NULL, "Window (iterations) of the settling test"},
+  {"-saem_auto_window", PNLME_OPT_INT, "200", "[10, 100000]", NULL, "Window (iterations) of the settling test (iterations after the annealing only; at least half of it)"},
   {"-saem_auto_tol", PNLME_OPT_REAL, "0.5", "(0, inf)", NULL, "Settled: the two half-window means of the complete-data log-likelihood differ by less than this many window SDs"},
   {"-saem_chains", PNLME_OPT_INT, "ceil(100/N)", "[1, 1000]", NULL, "Chains per subject"},
   {"-saem_kernels", PNLME_OPT_INTARRAY, "2,2,2", "[0, 100]", NULL, "Iterations of the three MH kernels (independence, component-wise, block)"},
