@@ -146,23 +146,23 @@ static PetscErrorCode Solve(PetscInt nr, const PetscReal S[], PetscReal lambda, 
    (Powell) update makes (H(ztry) + S) s = y, so the steps converge superlinearly.  Only after a full
    Gauss-Newton-sized step (lambda = 0): a damped one says little about the curvature.  S is dropped
    when H + S is not positive definite or its step does not decrease the objective, and for good after
-   2 nr + 10 iterations.  Used by the MAP (F->secant; theophylline 118 -> 64 solves for 12 modes, the
+   2 nr + 10 iterations.  Returns whether S holds an update (not after a damped step, which zeroes it).  Used by the MAP (F->secant; theophylline 118 -> 64 solves for 12 modes, the
    neonatal cohort 7.4 -> 6.0 per subject, docs/speed.md); FOCEI's inner problem keeps plain
    Gauss-Newton: with S there, the warfarin PK FOCEI fit diverged (inner searches at their iteration
    limit, the outer objective's central differences blown up). */
-static void SecantUpdate(PnlmeModeWork *F, const PetscReal z[], PetscReal lambda)
+static PetscBool SecantUpdate(PnlmeModeWork *F, const PetscReal z[], PetscReal lambda)
 {
   const PetscInt nr = F->nr;
   PetscReal      sv[64], r[64], ss = 0, rs = 0;
   if (lambda > 0) {
     for (PetscInt a = 0; a < nr * nr; a++) F->S[a] = 0;
-    return;
+    return PETSC_FALSE;
   }
   for (PetscInt a = 0; a < nr; a++) {
     sv[a] = F->ztry[F->rk[a]] - z[F->rk[a]];
     ss += sv[a] * sv[a];
   }
-  if (!(ss > 0)) return;
+  if (!(ss > 0)) return PETSC_TRUE; /* S as it was */
   for (PetscInt a = 0; a < nr; a++) {
     PetscReal v = F->gt[a] - F->g[a];
     for (PetscInt b = 0; b < nr; b++) v -= (F->Ht[a * nr + b] + F->S[a * nr + b]) * sv[b];
@@ -171,6 +171,7 @@ static void SecantUpdate(PnlmeModeWork *F, const PetscReal z[], PetscReal lambda
   }
   for (PetscInt a = 0; a < nr; a++)
     for (PetscInt b = 0; b < nr; b++) F->S[a * nr + b] += (r[a] * sv[b] + sv[a] * r[b]) / ss - rs * sv[a] * sv[b] / (ss * ss);
+  return PETSC_TRUE;
 }
 
 PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], PetscReal z[], PetscInt *status)
@@ -257,10 +258,7 @@ PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubje
     /* a decrease (strict: a step that leaves the objective unchanged at the precision of the model is a
        stall, and the damping grows until the search ends) */
     if (ok && phit < phi) {
-      if (F->secant && it < secmax) {
-        SecantUpdate(F, z, lambda);
-        secant = PETSC_TRUE;
-      }
+      if (F->secant && it < secmax) secant = SecantUpdate(F, z, lambda);
       for (PetscInt k = 0; k < p; k++) z[k] = F->ztry[k];
       t = F->pcur, F->pcur = F->ptry, F->ptry = t;
       t = F->scur, F->scur = F->stry, F->stry = t;
