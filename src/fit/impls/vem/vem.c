@@ -36,6 +36,7 @@ typedef struct {
   PetscReal *w;                   /* [maxobs] Fisher weights */
   PetscReal *mold;                /* [nlocal x p] individual means before a non-centred step */
   PetscInt64 nsubjfail;           /* subject updates skipped because every draw failed (local) */
+  PetscInt64 nrestart;            /* q restarted at the population mean (global, summed over iterations) */
 } PnlmeVEM;
 
 
@@ -45,7 +46,8 @@ typedef struct {
 #define VS3(f)   (VS2(f) + (f)->p * (f)->p) /* residual sums of squares, one per output */
 #define VELBO(f) (VS3(f) + (f)->pop.nout)
 #define VFAIL(f) (VELBO(f) + 1) /* subjects whose every draw failed (monitoring) */
-#define VV(f)    (VFAIL(f) + 1) /* covariate selection: sum_i (L_i L_i^T)_kk, the variances of q (p entries) */
+#define VRST(f)  (VFAIL(f) + 1) /* subjects whose q restarted at the population mean (monitoring) */
+#define VV(f)    (VRST(f) + 1)  /* covariate selection: sum_i (L_i L_i^T)_kk, the variances of q (p entries) */
 #define VSIZE(f) (VV(f) + (f)->nv)
 
 #define VEM_SUBSTREAM(iter) (((uint64_t)3 << 32) + (uint64_t)(iter))
@@ -147,6 +149,7 @@ static PetscErrorCode View_VEM(PnlmeFit fit, PetscViewer viewer, const char errd
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, v->diag ? "diagonal" : "full-covariance", v->ndraws, v->nsteps, fit->niter, fit->K1, fit->K2, errdesc));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  ELBO at the last iteration %.3f (-2 ELBO %.3f)\n", (double)fit->cdll[fit->niter - 1], (double)(-2 * fit->cdll[fit->niter - 1])));
+  if (v->nrestart) PetscCall(PetscViewerASCIIPrintf(viewer, "  q restarted at the population mean (a better point than its own mean: another mode) %" PetscInt64_FMT " times\n", v->nrestart));
   PetscFunctionReturn(0);
 }
 
@@ -332,8 +335,43 @@ static PetscErrorCode Step(PnlmeFit fit, PetscReal m[], PetscReal L[], const Pet
   PetscFunctionReturn(0);
 }
 
+/* q_i at the prior N(mu_i, Omega) (diagonal q: Omega's diagonal factor) */
+static void PriorQ(PnlmeFit fit, PetscInt i)
+{
+  PnlmeVEM  *v = (PnlmeVEM *)fit->impl;
+  PetscInt   p = fit->p;
+  PetscReal *m = v->m + i * p, *L = v->L + i * p * p;
+  for (PetscInt k = 0; k < p; k++) {
+    m[k] = fit->mi[i * p + k];
+    for (PetscInt l = 0; l < p; l++) L[k * p + l] = (l <= k && !fit->pop.fixed[k] && !fit->pop.fixed[l]) ? fit->pop.L[k * p + l] : 0;
+    if (v->diag)
+      for (PetscInt l = 0; l < k; l++) L[k * p + l] = 0;
+  }
+}
+
+/* the log joint log p(y_i | z) + log N(z; mu, Omega) of subject s at the single point z (the
+   prediction into the first draw's slot, which the next pass overwrites); -inf if the solve fails */
+static PetscErrorCode PointLogJoint(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal z[], const PetscReal mu[], PetscReal *lj)
+{
+  PnlmeVEM        *v    = (PnlmeVEM *)fit->impl;
+  PetscReal       *pred = fit->pred + fit->predoff[i] * v->ndraws, ll;
+  PnlmeSolveStatus st;
+  PetscFunctionBeginHot;
+  PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
+  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
+  fit->nproposed++;
+  ll  = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, pred);
+  *lj = ll > PETSC_NINFINITY && !PetscIsInfOrNanReal(ll) ? ll + PnlmePopLogPrior(&fit->pop, z, mu) : PETSC_NINFINITY;
+  PetscFunctionReturn(0);
+}
+
 /* the E-step of subject i: draws, up to nsteps accepted Gauss-Newton steps; adds the subject's
-   statistics (at the last evaluated and accepted q) to cnt */
+   statistics (at the last evaluated and accepted q) to cnt.  During the exploration q first restarts
+   at the prior N(mu, Omega) when the population mean mu is a better point of the log joint than q's
+   own mean: the Gauss-Newton steps only climb, and a subject whose mean settled on another local
+   maximum (an oral model's flip-flop, ka and ke exchanged, while the annealed Omega was wide) would
+   keep it, and inflate Omega (docs/vem.md).  Two solves without sensitivities; the global mode is
+   never left, as no point beats it. */
 static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, PetscReal beta, PetscReal cnt[])
 {
   PnlmeVEM    *v = (PnlmeVEM *)fit->impl;
@@ -354,6 +392,16 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
   for (PetscInt k = 0; k < p; k++)
     if (fit->pop.fixed[k]) m[k] = mu[k];
   nsteps = iter ? v->nsteps : PetscMax(v->nsteps, 5); /* from the prior: a few more steps before the first statistics */
+  if (iter > 0 && iter < fit->K1) {
+    PetscReal ljm, ljmu;
+    PetscCall(PointLogJoint(fit, i, &s, m, mu, &ljm));
+    PetscCall(PointLogJoint(fit, i, &s, mu, mu, &ljmu));
+    if (ljmu > ljm) {
+      PriorQ(fit, i);
+      nsteps = PetscMax(v->nsteps, 5); /* as from the start */
+      cnt[VRST(fit)] += 1;
+    }
+  }
   for (PetscInt pass = 0; pass < nsteps + 4 && acc < nsteps; pass++) {
     PetscCall(Pass(fit, i, &s, m, L, mu, beta, PETSC_TRUE, &obj, &elbo, rss, &nok));
     if (pass > 0 && !(obj >= objprev)) { /* worse, or every draw failed: halfway back */
@@ -421,17 +469,7 @@ static void RefreshMeans(PnlmeFit fit)
 /* q at the start: the prior N(B^T x_i, Omega) */
 static void InitialQ(PnlmeFit fit)
 {
-  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
-  PetscInt  p = fit->p;
-  for (PetscInt i = 0; i < fit->nlocal; i++) {
-    PetscReal *m = v->m + i * p, *L = v->L + i * p * p;
-    for (PetscInt k = 0; k < p; k++) {
-      m[k] = fit->mi[i * p + k];
-      for (PetscInt l = 0; l < p; l++) L[k * p + l] = (l <= k && !fit->pop.fixed[k] && !fit->pop.fixed[l]) ? fit->pop.L[k * p + l] : 0;
-      if (v->diag)
-        for (PetscInt l = 0; l < k; l++) L[k * p + l] = 0;
-    }
-  }
+  for (PetscInt i = 0; i < fit->nlocal; i++) PriorQ(fit, i);
 }
 
 /* the variational posteriors as the conditional moments of the fit: cmean/ccov on the transformed
@@ -476,6 +514,7 @@ static PetscErrorCode Solve_VEM(PnlmeFit fit)
     PetscCall(PnlmeExactSumAllreduce(comm, ns, fit->acc));
     for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
     fit->cdll[iter] = fit->s[VELBO(fit)];
+    v->nrestart += (PetscInt64)fit->s[VRST(fit)];
     /* stochastic approximation of the moments */
     for (PetscInt j = 0; j < VELBO(fit); j++) fit->S[j] = iter == 0 ? fit->s[j] : fit->S[j] + gamma * (fit->s[j] - fit->S[j]);
     /* M-step */
