@@ -5,7 +5,9 @@
    two Monte-Carlo SEs of the difference from the selected model's is a runner-up.  The selected model
    and its runners-up get -2LL re-estimated with more draws (-covariates_runner_up_draws per subject at
    most, a four times tighter -lik_is_tol), the comparison is made again on the new values, and the
-   model of lowest BICc is kept, with the runners-up reported (stdout, models.csv). */
+   model of lowest BICc is kept, with the runners-up reported (stdout, models.csv).  Stepwise covariate
+   modelling decides by its thresholds on delta -2LL, not by BICc: its runners-up are re-estimated and
+   reported, and its choice stays. */
 #include "covsel/covselimpl.h"
 
 static PetscReal BICc(const PnlmeCovModel *m)
@@ -77,7 +79,7 @@ PetscErrorCode PnlmeCovSelectRunnersUp(PnlmeCovSelect cs)
     PetscCall(Reestimate(cs, cs->bench[close[c]], cs->benchmodel[close[c]]));
     PetscCall(PetscPrintf(comm, "  %-40s BICc %.3f (MC SE %.3f), %+.3f from the selected model\n", m->label, (double)m->bicc, (double)m->mcse, (double)(m->bicc - sel->bicc)));
     m->runnerup = PETSC_TRUE;
-    if (m->bicc < sel->bicc && (best < 0 || m->bicc < cs->models[cs->benchmodel[close[best]]].bicc)) best = c;
+    if (cs->type == PNLME_COVSELECT_BICC && m->bicc < sel->bicc && (best < 0 || m->bicc < cs->models[cs->benchmodel[close[best]]].bicc)) best = c;
   }
   if (best >= 0) { /* the refined estimates change the choice */
     PetscInt b = close[best];
