@@ -36,6 +36,7 @@ PETSC_EXTERN PetscErrorCode PnlmeFitCreateFromOptions(MPI_Comm, PnlmeFit *);
    -fit_omega_full | -fit_omega_blocks ka+V,ke   Omega structure (default diagonal)
    -fit_fixed ke                     parameters without random effect
    -saem_k1 300 -saem_k2 100 -saem_chains (ceil(100/N)) -saem_kernels 2,2,2 -saem_seed 1
+   -saem_kernels_explore (ceil(kernels/2) with 2+ chains, else -saem_kernels)
    -saem_sa_iterations (K1/2) -saem_sa_factor 0.97 -saem_print_every 50 */
 PETSC_EXTERN PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit);
 /* The covariate model, as [ncov x p] flags (effects[c * p + k]: design column c on parameter k),

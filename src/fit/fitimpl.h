@@ -75,7 +75,7 @@ struct _p_PnlmeFit {
   PetscInt   maxobs;
   char     **covnames;     /* design column names (owned by data) */
   /* SAEM settings */
-  PetscInt   K1, K2, nchains, nkern[3], saiter, printevery;
+  PetscInt   K1, K2, nchains, nkern[3], nkernx[3], saiter, printevery; /* nkernx: the sweeps of the exploration */
   /* automatic end of the exploration phase: K1 is the effective length, between K1min and K1max */
   PetscBool  autostop;
   PetscInt   K1min, K1max, autowin;

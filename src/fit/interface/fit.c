@@ -116,6 +116,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->nkern[0]   = 2;
   f->nkern[1]   = 2;
   f->nkern[2]   = 2;
+  f->nkernx[0]  = PETSC_DECIDE; /* half the sweeps with several chains: fit SetUp */
   f->saiter     = PETSC_DECIDE;
   f->safactor   = 0.97;
   f->seed       = 1;
@@ -195,6 +196,9 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   }
   if (fit->nchains == PETSC_DECIDE) fit->nchains = (PetscInt)((100 + fit->N - 1) / fit->N); /* saemix: ceil(50/N); twice that steadies small cohorts (docs/saem.md) */
   nc = fit->nchains;
+  /* the exploration's sweeps: with several chains, half of -saem_kernels (rounded up); docs/saem.md */
+  if (fit->nkernx[0] == PETSC_DECIDE)
+    for (PetscInt k = 0; k < 3; k++) fit->nkernx[k] = nc >= 2 ? (fit->nkern[k] + 1) / 2 : fit->nkern[k];
   PetscCall(PnlmePopFactor(&fit->pop));
   fit->pop.nfree = 0;
   for (PetscInt j = 0; j < q * p; j++) fit->pop.nfree += fit->pop.mask[j] && !fit->pop.hold[j] && !fit->pop.fixed[j % p];

@@ -37,6 +37,7 @@ static const PnlmeOption SAEMOptions[] = {
   {"-saem_auto_tol", PNLME_OPT_REAL, "0.5", "(0, inf)", NULL, "Settled: the two half-window means of the complete-data log-likelihood differ by less than this many window SDs"},
   {"-saem_chains", PNLME_OPT_INT, "ceil(100/N)", "[1, 1000]", NULL, "Chains per subject"},
   {"-saem_kernels", PNLME_OPT_INTARRAY, "2,2,2", "[0, 100]", NULL, "Iterations of the three MH kernels (independence, component-wise, block)"},
+  {"-saem_kernels_explore", PNLME_OPT_INTARRAY, "ceil(kernels/2) with 2+ chains", "[0, 100]", NULL, "Iterations of the three MH kernels during the exploration (with one chain: -saem_kernels)"},
   {"-saem_early_rejection", PNLME_OPT_BOOL, "true", NULL, NULL, "Stop an MH proposal's ODE solve once the observations solved so far make its rejection certain (the same chains, fewer solves)"},
   {"-saem_seed", PNLME_OPT_INT, "1", "[0, 2147483647]", NULL, "Random seed (streams per subject and chain)"},
   {"-saem_sa_iterations", PNLME_OPT_INT, "K1/2", "[0, 1000000]", NULL, "Simulated-annealing iterations"},
@@ -256,6 +257,10 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_chains", &fit->nchains, NULL));
   PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels", fit->nkern, &nk, &flg));
   PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels: three counts (independence, component-wise, block)");
+  nk = 3;
+  PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels_explore", fit->nkernx, &nk, &flg));
+  PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels_explore: three counts (independence, component-wise, block)");
+  PetscCheck(!flg || fit->nkernx[0] + fit->nkernx[1] + fit->nkernx[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels_explore: not all zero");
   PetscCall(PnlmeOptionsGetBool(obj, "-saem_early_rejection", &fit->earlyreject, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_seed", &fit->seed, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_sa_iterations", &fit->saiter, NULL));

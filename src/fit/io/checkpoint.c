@@ -163,6 +163,8 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAdd(fp, "non_centred", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkern[0], fit->nkern[1], fit->nkern[2]));
   PetscCall(FingerprintAdd(fp, "kernels", buf));
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkernx[0], fit->nkernx[1], fit->nkernx[2]));
+  PetscCall(FingerprintAdd(fp, "kernels_explore", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)fit->safactor)); /* exact */
   PetscCall(FingerprintAdd(fp, "sa_factor", buf));
   { /* the ODE tolerance of the iterations */

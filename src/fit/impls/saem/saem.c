@@ -120,12 +120,12 @@ static inline PetscBool AcceptLane(PnlmeFit fit, PetscInt l, PetscReal r, PetscR
   return PETSC_TRUE;
 }
 
-/* The E-step of n lanes (w->ls, lm, lpred set): the three kernels of saemix/Monolix on every lane in
-   lockstep.  Each chain draws from its own stream in the order a chain alone would (the proposal, then
+/* The E-step of n lanes (w->ls, lm, lpred set): the three kernels of saemix/Monolix, nkern[] sweeps of
+   each (the phase's: -saem_kernels_explore, -saem_kernels), on every lane in lockstep.  Each chain draws from its own stream in the order a chain alone would (the proposal, then
    the uniform of its test), and the proposals of all lanes are evaluated together: every chain's
    trajectory has the bits of one chain after another, whatever shares its block.  z, ll, rng: the
    lanes' rows (consecutive chains of consecutive subjects); cnt: the acceptance counts. */
-static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscReal ll[], PnlmeRNG rng[], PetscReal cnt[])
+static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscReal ll[], PnlmeRNG rng[], PetscReal cnt[], const PetscInt nkern[3])
 {
   PnlmeSAEM *w   = (PnlmeSAEM *)fit->impl;
   PnlmePop  *pop = &fit->pop;
@@ -135,7 +135,7 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
   if (fit->earlyreject) /* the bound of each lane's log-likelihood under this iteration's error model */
     for (PetscInt l = 0; l < n; l++) w->sup[l] = l > 0 && w->ls[l] == w->ls[l - 1] ? w->sup[l - 1] : PnlmeErrorLogLikSup(pop, w->ls[l]);
   /* kernel 1: independence proposals from the population law N(m, Omega) */
-  for (PetscInt r = 0; r < fit->nkern[0]; r++) {
+  for (PetscInt r = 0; r < nkern[0]; r++) {
     for (PetscInt l = 0; l < n; l++) {
       const PetscReal *m  = w->lm[l];
       PetscReal       *zp = w->zp + l * p;
@@ -156,10 +156,10 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
   }
   /* the log-prior of each lane's current state (lp0), carried through the random walks: a move takes
      its proposal's (lp1), the value a new evaluation at the same point would give */
-  if (fit->nkern[1] > 0 || fit->nkern[2] > 0)
+  if (nkern[1] > 0 || nkern[2] > 0)
     for (PetscInt l = 0; l < n; l++) w->lp0[l] = PnlmePopLogPrior(pop, z + l * p, w->lm[l]);
   /* kernel 2: component-wise random walk */
-  for (PetscInt r = 0; r < fit->nkern[1]; r++) {
+  for (PetscInt r = 0; r < nkern[1]; r++) {
     for (PetscInt k = 0; k < p; k++) {
       if (pop->fixed[k]) continue;
       for (PetscInt l = 0; l < n; l++) {
@@ -181,7 +181,7 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
     }
   }
   /* kernel 3: random walk on a random block of parameters */
-  for (PetscInt r = 0; r < fit->nkern[2]; r++) {
+  for (PetscInt r = 0; r < nkern[2]; r++) {
     const PetscInt nr = p - pop->nfixed;
     for (PetscInt l = 0; l < n; l++) {
       PetscInt  *idx = w->idx + l * p, bs;
@@ -315,6 +315,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
   for (PetscInt iter = fit->istart; iter < K; iter++) {
     PetscReal gamma = iter < fit->K1 ? 1.0 : 1.0 / (PetscReal)(iter + 1 - fit->K1);
     PetscReal omega_old[64];
+    const PetscInt *nkern = iter < fit->K1 ? fit->nkernx : fit->nkern; /* the sweeps of this phase */
     /* E-step */
     PetscCall(PetscLogEventBegin(PNLME_EStep, 0, 0, 0, 0));
     PnlmeExactSumReset(fit->acc, ns);
@@ -333,7 +334,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
         }
       }
       PetscCall(PetscArrayzero(cnt, ns));
-      PetscCall(LanesStep(fit, (i1 - i0) * nc, fit->z + i0 * nc * p, fit->ll + i0 * nc, fit->rng + i0 * nc, cnt + STAT_ACC(fit)));
+      PetscCall(LanesStep(fit, (i1 - i0) * nc, fit->z + i0 * nc * p, fit->ll + i0 * nc, fit->rng + i0 * nc, cnt + STAT_ACC(fit), nkern));
       /* acceptance counts: integers, so one exact addition for the block is the sum of the subjects' */
       for (PetscInt j = STAT_ACC(fit); j < STAT_CDLL(fit); j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
       for (PetscInt i = i0; i < i1; i++) {
@@ -449,6 +450,7 @@ static PetscErrorCode View_SAEM(PnlmeFit fit, PetscViewer v, const char errdesc[
 {
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(v, "SAEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " chains per subject, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, fit->nchains, fit->niter, fit->K1, fit->K2, errdesc));
+  PetscCall(PetscViewerASCIIPrintf(v, "  kernel sweeps (independence, component-wise, block): %" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT " exploring, %" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT " smoothing\n", fit->nkernx[0], fit->nkernx[1], fit->nkernx[2], fit->nkern[0], fit->nkern[1], fit->nkern[2]));
   /* the communication of an iteration: one MPI_Allreduce of the exact sums (docs: scaling) */
   PetscCall(PetscViewerASCIIPrintf(v, "  per iteration: one exact reduction of %" PetscInt_FMT " statistics (%" PetscInt_FMT " bytes)\n", fit->nstat, fit->nstat * (PetscInt)((PNLME_EXACTSUM_LIMBS + 1) * sizeof(int64_t))));
   PetscFunctionReturn(0);
