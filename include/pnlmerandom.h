@@ -17,7 +17,11 @@ typedef struct {
 /* seed: user seed; stream: e.g. global subject index; substream: e.g. purpose*K + chain */
 PETSC_EXTERN void   PnlmeRNGInit(PnlmeRNG *, uint64_t seed, uint64_t stream, uint64_t substream);
 PETSC_EXTERN double PnlmeRNGUniform(PnlmeRNG *);            /* in (0,1), 53 random bits */
-PETSC_EXTERN double PnlmeRNGNormal(PnlmeRNG *);             /* standard normal */
+PETSC_EXTERN double PnlmeRNGNormal(PnlmeRNG *);             /* standard normal (Box-Muller) */
+/* standard normal and Exp(1) by ziggurats (cheaper; other values than PnlmeRNGNormal's): the SAEM
+   kernels' draws.  -E is the log of a uniform. */
+PETSC_EXTERN double PnlmeRNGZigguratNormal(PnlmeRNG *);
+PETSC_EXTERN double PnlmeRNGExponential(PnlmeRNG *);
 PETSC_EXTERN double PnlmeRNGUniformRange(PnlmeRNG *, double a, double b);
 PETSC_EXTERN int64_t PnlmeRNGInteger(PnlmeRNG *, int64_t lo, int64_t hi); /* uniform on {lo..hi} */
 /* normal(mean, sd) truncated to [lo, hi] by inversion (exact, any truncation) */

@@ -1,4 +1,5 @@
-/* Random streams: reproducible, independent per stream, right moments, truncated normal in range. */
+/* Random streams: reproducible, independent per stream, right moments (and the ziggurats' normal and
+   exponential with their tails), truncated normal in range. */
 #include <pnlmetest.h>
 
 static PetscErrorCode Run(void)
@@ -46,6 +47,35 @@ static PetscErrorCode Run(void)
     gv = gv / N - gm * gm;
     PNLME_TEST_CLOSE(gm, shape, 0.02, 0, "gamma mean");
     PNLME_TEST_CLOSE(gv, shape, 0.05, 0, "gamma variance");
+  }
+  { /* the ziggurats: moments, and the tails beyond their base layers (r = 3.654 for |z|, 7.697 for E),
+       which take their own branches: counts within 4 SDs of N P */
+    const int NT = 2000000;
+    double    em = 0, ev = 0, zm = 0, zv = 0;
+    long      nz = 0, ne = 0;
+    for (int i = 0; i < NT; i++) {
+      double x = PnlmeRNGExponential(&r1), z = PnlmeRNGZigguratNormal(&r1);
+      PNLME_TEST_CHECK(x >= 0, "exponential draw negative: %g", x);
+      em += x;
+      ev += x * x;
+      ne += x > 7.69711747013105;
+      nz += fabs(z) > 3.65415288536101;
+      zm += z;
+      zv += z * z;
+    }
+    em /= NT;
+    ev = ev / NT - em * em;
+    zm /= NT;
+    zv = zv / NT - zm * zm;
+    PNLME_TEST_CLOSE(zm, 0.0, 0, 0.003, "ziggurat normal mean");
+    PNLME_TEST_CLOSE(zv, 1.0, 0.01, 0, "ziggurat normal variance");
+    PNLME_TEST_CLOSE(em, 1.0, 0, 0.003, "exponential mean");
+    PNLME_TEST_CLOSE(ev, 1.0, 0.01, 0, "exponential variance");
+    {
+      double pe = NT * exp(-7.69711747013105), pz = NT * erfc(3.65415288536101 / M_SQRT2);
+      PNLME_TEST_CHECK(fabs(ne - pe) < 4 * sqrt(pe), "exponential tail beyond 7.697: %ld draws, expected %.1f", ne, pe);
+      PNLME_TEST_CHECK(fabs(nz - pz) < 4 * sqrt(pz), "normal tail beyond 3.654: %ld draws, expected %.1f", nz, pz);
+    }
   }
   PNLME_TEST_CLOSE(PnlmeNormalQuantile(0.975), 1.959963984540054, 1e-14, 0, "quantile 0.975");
   PNLME_TEST_CLOSE(PnlmeNormalQuantile(1e-10), -6.361340902404056, 1e-13, 0, "quantile 1e-10");

@@ -104,9 +104,10 @@ static PetscErrorCode EvaluateLanes(PnlmeFit fit, PetscInt n)
   PetscFunctionReturn(0);
 }
 
-/* the uniform of lane l's Metropolis-Hastings test, drawn right after its proposal (whether or not it
-   is needed: the chain's stream does not depend on the outcome), as its log */
-static inline void DrawTest(PnlmeSAEM *w, PetscInt l, PnlmeRNG *rng) { w->lu[l] = PetscLogReal(PnlmeRNGUniform(rng)); }
+/* the uniform u of lane l's Metropolis-Hastings test, drawn right after its proposal (whether or not it
+   is needed: the chain's stream does not depend on the outcome), as its log: log u = -E with E ~ Exp(1),
+   drawn as such (a ziggurat, no logarithm; the proposals' normals are the ziggurat's too) */
+static inline void DrawTest(PnlmeSAEM *w, PetscInt l, PnlmeRNG *rng) { w->lu[l] = -PnlmeRNGExponential(rng); }
 
 /* Metropolis-Hastings test of lane l's proposal (log acceptance ratio r) and the move */
 static inline PetscBool AcceptLane(PnlmeFit fit, PetscInt l, PetscReal r, PetscReal z[], PetscReal *ll)
@@ -139,7 +140,7 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
     for (PetscInt l = 0; l < n; l++) {
       const PetscReal *m  = w->lm[l];
       PetscReal       *zp = w->zp + l * p;
-      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGNormal(&rng[l]);
+      for (PetscInt k = 0; k < p; k++) e[k] = PnlmeRNGZigguratNormal(&rng[l]);
       for (PetscInt k = 0; k < p; k++) {
         PetscReal v = m[k];
         for (PetscInt j = 0; j <= k; j++) v += pop->L[k * p + j] * e[j];
@@ -165,7 +166,7 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
       for (PetscInt l = 0; l < n; l++) {
         PetscReal *zp = w->zp + l * p;
         PetscArraycpy(zp, z + l * p, p);
-        zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGNormal(&rng[l]);
+        zp[k] += fit->scale[0][k] * PetscSqrtReal(pop->Omega[k * p + k]) * PnlmeRNGZigguratNormal(&rng[l]);
         w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
         DrawTest(w, l, &rng[l]);
         if (fit->earlyreject) LaneBudget(fit, l, ll[l], w->lp1[l] - w->lp0[l]);
@@ -195,7 +196,7 @@ static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscRe
         idx[j] = t;
       }
       PetscArraycpy(zp, z + l * p, p);
-      for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGNormal(&rng[l]);
+      for (PetscInt k = 0; k < bs; k++) zp[idx[k]] += fit->scale[1][idx[k]] * PetscSqrtReal(pop->Omega[idx[k] * p + idx[k]]) * PnlmeRNGZigguratNormal(&rng[l]);
       w->lp1[l] = PnlmePopLogPrior(pop, zp, w->lm[l]);
       w->bs[l]  = bs;
       DrawTest(w, l, &rng[l]);
