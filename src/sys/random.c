@@ -70,15 +70,16 @@ double PnlmeRNGNormal(PnlmeRNG *r)
    exp(-x) for the exponential): layer i >= 1 is the box [0, x_i] x [f(x_i), f(x_{i+1})], layer 0 the box
    [0, r] x [0, f(r)] plus the tail beyond r, given the width x_0 = v / f(r).  One 64-bit word gives the
    layer (bits 0-7), the sign (bit 8) and the uniform (bits 11-63, 53 bits): separate bits, so the
-   uniform is independent of the layer (Doornik 2005).  A point inside the next layer's width (98.8 %
-   of normal draws, 98.9 % of exponential ones) is returned at once; otherwise the wedge is tested
+   uniform is independent of the layer (Doornik 2005).  A point inside the next layer's width (98.5 %
+   of the normal's words, 97.8 % of the exponential's) is returned at once; otherwise the wedge is tested
    against f, and the tail is drawn exactly (Marsaglia 1964 for the normal, memorylessness for the
    exponential).  Compared with Box-Muller (a log, a square root and a sincos per pair) a variate costs
    one multiplication and one comparison most of the time: the SAEM kernels draw with these
    (docs/speed.md); PnlmeRNGNormal stays Box-Muller, so that a simulated cohort and every other stream
    keep their values from one version to the next.
-   The tables are computed once, r by bisection so that the 255 layers above the base close exactly
-   at f(0) = 1 (no rounded constants). */
+   The tables are computed once, at the first draw (a process-wide static: pnlme runs one thread per
+   MPI rank), r by bisection so that the 255 layers above the base close exactly at f(0) = 1 (no
+   rounded constants). */
 typedef struct {
   double x[257], f[257], r;
 } Ziggurat;

@@ -122,8 +122,9 @@ static inline PetscBool AcceptLane(PnlmeFit fit, PetscInt l, PetscReal r, PetscR
 }
 
 /* The E-step of n lanes (w->ls, lm, lpred set): the three kernels of saemix/Monolix, nkern[] sweeps of
-   each (the phase's: -saem_kernels_explore, -saem_kernels), on every lane in lockstep.  Each chain draws from its own stream in the order a chain alone would (the proposal, then
-   the uniform of its test), and the proposals of all lanes are evaluated together: every chain's
+   each (the phase's: -saem_kernels_explore, -saem_kernels), on every lane in lockstep.  Each chain
+   draws from its own stream in the order a chain alone would (the proposal, then the uniform of its
+   test), and the proposals of all lanes are evaluated together: every chain's
    trajectory has the bits of one chain after another, whatever shares its block.  z, ll, rng: the
    lanes' rows (consecutive chains of consecutive subjects); cnt: the acceptance counts. */
 static PetscErrorCode LanesStep(PnlmeFit fit, PetscInt n, PetscReal z[], PetscReal ll[], PnlmeRNG rng[], PetscReal cnt[], const PetscInt nkern[3])
