@@ -172,6 +172,9 @@ PETSC_INTERN PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit);
    own state, after the population's); the start's sanity */
 PETSC_INTERN PetscErrorCode PnlmeFitBoundary(PnlmeFit, PetscInt iter, PetscErrorCode (*drop)(PnlmeFit, PetscInt k));
 PETSC_INTERN PetscErrorCode PnlmeFitCheckStart(PnlmeFit);
+/* prediction (into pred) and conditional log-likelihood of subject s at z, one model evaluation counted;
+   ll = -inf when the solve fails (*failed set, if given) or the likelihood is NaN (fit.c) */
+PETSC_INTERN PetscErrorCode PnlmeFitEvaluate(PnlmeFit, const PnlmeSubject *s, const PetscReal z[], PetscReal pred[], PetscReal *ll, PetscBool *failed);
 /* fitoptions.c */
 PETSC_INTERN PetscErrorCode PnlmeFitParamIndex(PnlmeFit, const char opt[], const char name[], PetscInt *);
 /* fromoptions.c */

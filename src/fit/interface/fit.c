@@ -169,6 +169,19 @@ PetscErrorCode PnlmeFitSetModel(PnlmeFit fit, PnlmeModel model)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PnlmeFitEvaluate(PnlmeFit fit, const PnlmeSubject *s, const PetscReal z[], PetscReal pred[], PetscReal *ll, PetscBool *failed)
+{
+  PnlmeSolveStatus st;
+  PetscFunctionBeginHot;
+  PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
+  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
+  fit->nproposed++;
+  if (failed) *failed = (PetscBool)(st != 0);
+  *ll = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, pred);
+  if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc, maxev, nbeta = 0;

@@ -24,21 +24,13 @@ PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit fit, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
-/* prediction and conditional log-likelihood at z; a failed solve is a -inf likelihood (rejected) */
+/* prediction and conditional log-likelihood at z; a failed solve is a -inf likelihood (rejected), counted */
 static inline PetscErrorCode Evaluate(PnlmeFit fit, const PnlmeSubject *s, const PetscReal z[], PetscReal pred[], PetscReal *ll)
 {
-  PnlmeSolveStatus st;
+  PetscBool failed;
   PetscFunctionBeginHot;
-  PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
-  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
-  fit->nproposed++;
-  if (st) {
-    fit->nfailed++;
-    *ll = PETSC_NINFINITY;
-  } else {
-    *ll = PnlmeErrorLogLik(&fit->pop, s, pred);
-    if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
-  }
+  PetscCall(PnlmeFitEvaluate(fit, s, z, pred, ll, &failed));
+  if (failed) fit->nfailed++;
   PetscFunctionReturn(0);
 }
 

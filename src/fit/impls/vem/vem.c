@@ -349,19 +349,14 @@ static void PriorQ(PnlmeFit fit, PetscInt i)
   }
 }
 
-/* the log joint log p(y_i | z) + log N(z; mu, Omega) of subject s at the single point z (the
-   prediction into the first draw's slot, which the next pass overwrites); -inf if the solve fails */
-static PetscErrorCode PointLogJoint(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal z[], const PetscReal mu[], PetscReal *lj)
+/* the log joint log p(y_i | z) + log N(z; mu, Omega) of subject s at the single point z; -inf if the
+   solve fails */
+static PetscErrorCode PointLogJoint(PnlmeFit fit, const PnlmeSubject *s, const PetscReal z[], const PetscReal mu[], PetscReal *lj)
 {
-  PnlmeVEM        *v    = (PnlmeVEM *)fit->impl;
-  PetscReal       *pred = fit->pred + fit->predoff[i] * v->ndraws, ll;
-  PnlmeSolveStatus st;
+  PetscReal ll;
   PetscFunctionBeginHot;
-  PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
-  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, NULL, &st));
-  fit->nproposed++;
-  ll  = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, pred);
-  *lj = ll > PETSC_NINFINITY && !PetscIsInfOrNanReal(ll) ? ll + PnlmePopLogPrior(&fit->pop, z, mu) : PETSC_NINFINITY;
+  PetscCall(PnlmeFitEvaluate(fit, s, z, fit->predp, &ll, NULL));
+  *lj = ll > PETSC_NINFINITY && ll < PETSC_INFINITY ? ll + PnlmePopLogPrior(&fit->pop, z, mu) : PETSC_NINFINITY;
   PetscFunctionReturn(0);
 }
 
@@ -393,9 +388,9 @@ static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, Pets
     if (fit->pop.fixed[k]) m[k] = mu[k];
   nsteps = iter ? v->nsteps : PetscMax(v->nsteps, 5); /* from the prior: a few more steps before the first statistics */
   if (iter > 0 && iter < fit->K1) {
-    PetscReal ljm, ljmu;
-    PetscCall(PointLogJoint(fit, i, &s, m, mu, &ljm));
-    PetscCall(PointLogJoint(fit, i, &s, mu, mu, &ljmu));
+    PetscReal ljm = PETSC_NINFINITY, ljmu = PETSC_NINFINITY;
+    PetscCall(PointLogJoint(fit, &s, m, mu, &ljm));
+    PetscCall(PointLogJoint(fit, &s, mu, mu, &ljmu));
     if (ljmu > ljm) {
       PriorQ(fit, i);
       nsteps = PetscMax(v->nsteps, 5); /* as from the start */
