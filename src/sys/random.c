@@ -116,8 +116,7 @@ static void ZigSetUp(int normal, double lo, double hi, Ziggurat *z)
     if (ZigBuild(normal, mid, z) > 0) lo = mid;
     else hi = mid;
   }
-  (void)ZigBuild(normal, hi, z);
-  z->f[256] = 1.0;
+  (void)ZigBuild(normal, hi, z); /* x_256 = 0: f_256 = 1 */
 }
 
 static inline void ZigReady(void)
@@ -144,7 +143,7 @@ double PnlmeRNGZigguratNormal(PnlmeRNG *r)
       } while (b + b < a * a);
       return s * (zn.r + a);
     }
-    if (zn.f[i] + PnlmeRNGUniform(r) * (zn.f[i + 1] - zn.f[i]) < exp(-0.5 * x * x)) return s * x;
+    if (zn.f[i] + PnlmeRNGUniform(r) * (zn.f[i + 1] - zn.f[i]) < ZigF(1, x)) return s * x;
   }
 }
 
@@ -161,7 +160,7 @@ double PnlmeRNGExponential(PnlmeRNG *r)
       shift += ze.r;
       continue;
     }
-    if (ze.f[i] + PnlmeRNGUniform(r) * (ze.f[i + 1] - ze.f[i]) < exp(-x)) return shift + x;
+    if (ze.f[i] + PnlmeRNGUniform(r) * (ze.f[i + 1] - ze.f[i]) < ZigF(0, x)) return shift + x;
   }
 }
 
