@@ -130,6 +130,11 @@ PETSC_EXTERN void PnlmeModelTransformToGaussian(PnlmeModel, const PetscReal phi[
    pred[s->nobs]; sens [s->nobs x nparam] row-major (d pred_j / d phi_k) when non-NULL.
    An integration failure or a non-finite prediction sets *status and returns 0. */
 PETSC_EXTERN PetscErrorCode PnlmeModelPredict(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status);
+/* The parameters whose sensitivities the next PnlmeModelPredict calls must give (mask[nparam]; NULL:
+   all, the default).  The other columns of sens are unspecified (0 where the model can leave them
+   out: an ODE model under dopri5, whose columns are integrated on their own, so that a column asked
+   for has the same bits as with all).  Not collective; the caller restores NULL. */
+PETSC_EXTERN PetscErrorCode PnlmeModelSetSensitivityMask(PnlmeModel, const PetscBool mask[]);
 /* nb parameter sets on one subject (phi: nb rows of nparam; pred: nb rows of s->nobs; status[nb]),
    predictions only: a model that can evaluates them together (the closed forms: in SIMD lanes, the
    timeline read once), the others one after the other.  Each row's result is the one

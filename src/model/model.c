@@ -884,6 +884,14 @@ static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, 
   return st;
 }
 
+PetscErrorCode PnlmeModelSetSensitivityMask(PnlmeModel m, const PetscBool mask[])
+{
+  PetscFunctionBegin;
+  PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelSetSensitivityMask()");
+  if (m->kind == PNLME_MODEL_ODE) PnlmeODESetSensitivityMask(m->ode, mask); /* the closed forms give every column at little cost */
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status)
 {
   int rc;

@@ -86,6 +86,7 @@ PETSC_INTERN PetscErrorCode PnlmeODEGetRelativeTolerance(PnlmeODE, PetscReal *);
 PETSC_INTERN PetscErrorCode PnlmeODESetDenseOutput(PnlmeODE, PetscBool);
 PETSC_INTERN PetscErrorCode PnlmeODEGetDenseOutput(PnlmeODE, PetscBool *);
 /* solves one subject through its timeline; returns 0 or a failure code (never raises) */
+PETSC_INTERN void           PnlmeODESetSensitivityMask(PnlmeODE, const PetscBool mask[]);
 PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *, const PnlmeDoseInfo info[], const PetscReal phi[], PetscReal pred[], PetscReal sens[]);
 /* predictions of nb sets (rows of nparam), set L on subject s[L] into pred[L], rc[L] its failure code:
    dopri5 advances several in SIMD lanes (the bits of one solve each), other integrators one by one.

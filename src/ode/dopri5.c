@@ -2,7 +2,8 @@
    control, initial step heuristic, stiffness test and 4th-order dense output of Hairer's DOPRI5
    (Hairer, Norsett & Wanner, Solving ODEs I, 2nd ed., II.4-II.6).
 
-   With sensitivities the augmented system [x; S], S' = J S + Fp (S row-major n x p after x), is
+   With sensitivities the augmented system [x; S], S' = J S + Fp (S row-major n x ns after x: the
+   columns of the parameters asked for, ode.c), is
    integrated with the same steps; the local error is controlled on x only, or on x and S with
    -ode_sens_errcon (maximum of the two norms, the S tolerance of parameter k being atol/|phi_k|).
    It steps to every event time (a step cut short to land on an observation does not shrink the next
@@ -55,7 +56,7 @@ static int Dopri5Reinit(PnlmeODE ode, void *data, PetscReal t, const PetscReal x
 {
   Dopri5        *d = (Dopri5 *)data;
   const PetscInt n = ode->n;
-  d->N             = ode->withsens ? n * (1 + ode->p) : n;
+  d->N             = ode->withsens ? n * (1 + ode->ns) : n;
   for (PetscInt i = 0; i < n; i++) d->y[i] = x[i];
   if (ode->withsens)
     for (PetscInt i = n; i < d->N; i++) d->y[i] = S[i - n];
@@ -84,12 +85,12 @@ static inline PetscInt Dopri5NumControlled(PnlmeODE ode, const Dopri5 *d) { retu
 /* Hairer's initial step: h ~ 0.01 |y|/|f|, corrected by an estimate of the second derivative */
 static int Dopri5InitialStep(PnlmeODE ode, Dopri5 *d, PetscReal tstop, PetscReal *hout)
 {
-  const PetscInt   n = ode->n, nc = Dopri5NumControlled(ode, d), p = ode->p;
+  const PetscInt   n = ode->n, nc = Dopri5NumControlled(ode, d), ns = ode->ns;
   const PetscReal  rtol = ode->rtol, hmax = tstop - d->t;
   const PetscReal *y = d->y, *f0 = d->k[0];
   PetscReal       *f1 = d->k[1], *y1 = d->ynew, dnf = 0, dny = 0, der2 = 0, h;
   for (PetscInt i = 0; i < nc; i++) {
-    PetscReal a  = i < n ? ode->atoleff : ode->atoleff / ode->pbar[(i - n) % p];
+    PetscReal a  = i < n ? ode->atoleff : ode->atoleff / ode->pbar[ode->scol[(i - n) % ns]];
     PetscReal sk = a + rtol * PetscAbsReal(y[i]);
     dnf += (f0[i] / sk) * (f0[i] / sk);
     dny += (y[i] / sk) * (y[i] / sk);
@@ -98,7 +99,7 @@ static int Dopri5InitialStep(PnlmeODE ode, Dopri5 *d, PetscReal tstop, PetscReal
   for (PetscInt i = 0; i < d->N; i++) y1[i] = y[i] + h * f0[i];
   if (Dopri5F(ode, d->t + h, y1, f1)) return PNLME_ODE_ERR_MODEL;
   for (PetscInt i = 0; i < nc; i++) {
-    PetscReal a  = i < n ? ode->atoleff : ode->atoleff / ode->pbar[(i - n) % p];
+    PetscReal a  = i < n ? ode->atoleff : ode->atoleff / ode->pbar[ode->scol[(i - n) % ns]];
     PetscReal sk = a + rtol * PetscAbsReal(y[i]), q = (f1[i] - f0[i]) / sk;
     der2 += q * q;
   }
@@ -133,7 +134,7 @@ static void Dopri5Copy(PnlmeODE ode, Dopri5 *d, PetscReal x[], PetscReal S[])
 static int Dopri5Advance(PnlmeODE ode, void *data, PetscReal tout, PetscReal tstop, PetscReal x[], PetscReal S[])
 {
   Dopri5        *d = (Dopri5 *)data;
-  const PetscInt N = d->N, n = ode->n, p = ode->p, nc = Dopri5NumControlled(ode, d);
+  const PetscInt N = d->N, n = ode->n, ns = ode->ns, nc = Dopri5NumControlled(ode, d);
   const PetscReal rtol = ode->rtol;
   const int      stifftest = ode->befallback != NULL; /* auto mode: hand stiff problems to cvodes_bdf */
   PetscInt       nstep     = 0;
@@ -193,7 +194,7 @@ static int Dopri5Advance(PnlmeODE ode, void *data, PetscReal tout, PetscReal tst
         if (nc > n) {
           for (PetscInt i = n; i < N; i++) {
             PetscReal e  = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
-            PetscReal sk = ode->atoleff / ode->pbar[(i - n) % p] + rtol * PetscMax(PetscAbsReal(y[i]), PetscAbsReal(yn[i]));
+            PetscReal sk = ode->atoleff / ode->pbar[ode->scol[(i - n) % ns]] + rtol * PetscMax(PetscAbsReal(y[i]), PetscAbsReal(yn[i]));
             es += (e / sk) * (e / sk);
           }
           err = PetscMax(err, sqrt(es / (N - n)));

@@ -74,6 +74,7 @@ static PetscErrorCode PnlmeODEReset(PnlmeODE ode)
   PetscCall(PetscFree(ode->pbar));
   PetscCall(PetscFree(ode->x));
   PetscCall(PetscFree(ode->S));
+  PetscCall(PetscFree3(ode->scol, ode->spos, ode->smask));
   PetscCall(PetscFree(ode->J));
   PetscCall(PetscFree(ode->Fp));
   PetscCall(PetscFree(ode->wx));
@@ -169,6 +170,12 @@ PetscErrorCode PnlmeODESetUp(PnlmeODE ode)
   PetscCall(PetscCalloc1(p, &ode->pbar));
   PetscCall(PetscCalloc1(n, &ode->x));
   PetscCall(PetscCalloc1(n * p, &ode->S));
+  PetscCall(PetscMalloc3(p, &ode->scol, p, &ode->spos, p, &ode->smask));
+  for (PetscInt k = 0; k < p; k++) {
+    ode->scol[k] = ode->spos[k] = k;
+    ode->smask[k]               = PETSC_TRUE;
+  }
+  ode->ns = p;
   PetscCall(PetscCalloc1(n * n, &ode->J));
   PetscCall(PetscCalloc1(n * p, &ode->Fp));
   PetscCall(PetscCalloc1(n, &ode->wx));
@@ -233,33 +240,34 @@ PetscErrorCode PnlmeODEView(PnlmeODE ode, PetscViewer v)
 
 int PnlmeODESensRhs(PnlmeODE ode, PetscReal t, const PetscReal x[], const PetscReal f[], const PetscReal S[], PetscReal Sdot[])
 {
-  const PetscInt n = ode->n, p = ode->p, p0 = ode->p0;
+  const PetscInt  n = ode->n, p = ode->p, p0 = ode->p0, ns = ode->ns;
+  const PetscInt *scol = ode->scol;
   if (ode->analytic) {
     const PetscReal *J = ode->J, *Fp = ode->Fp;
     if (ode->jac(t, x, ode->phi, ode->J, ode->ctx) || ode->rhsp(t, x, ode->phi, ode->Fp, ode->ctx)) return PNLME_ODE_ERR_MODEL;
     for (PetscInt i = 0; i < n; i++) {
-      PetscReal       *row = Sdot + i * p;
+      PetscReal       *row = Sdot + i * ns;
       const PetscReal *Ji  = J + i * n;
-      for (PetscInt k = 0; k < p0; k++) row[k] = Fp[i * p0 + k];
-      for (PetscInt k = p0; k < p; k++) row[k] = 0.0; /* dose parameters: not in the rhs */
+      for (PetscInt c = 0; c < ns; c++) row[c] = scol[c] < p0 ? Fp[i * p0 + scol[c]] : 0.0; /* dose parameters: not in the rhs */
       for (PetscInt j = 0; j < n; j++) {
         const PetscReal  a  = Ji[j];
-        const PetscReal *Sj = S + j * p;
+        const PetscReal *Sj = S + j * ns;
         if (a != 0.0)
-          for (PetscInt k = 0; k < p; k++) row[k] += a * Sj[k];
+          for (PetscInt c = 0; c < ns; c++) row[c] += a * Sj[c];
       }
     }
     return 0;
   }
   /* directional forward differences: d/d eps f(t, x + eps S_k, phi + eps e_k) */
   for (PetscInt k = 0; k < p; k++) ode->wphi[k] = ode->phi[k];
-  for (PetscInt k = 0; k < p; k++) {
+  for (PetscInt c = 0; c < ns; c++) {
+    const PetscInt  k = scol[c];
     const PetscReal d = 1.4901161193847656e-08 * ode->pbar[k];
     if (k < p0) ode->wphi[k] += d; /* dose parameters are not in the rhs: the direction is (S_k, 0) */
-    for (PetscInt i = 0; i < n; i++) ode->wx[i] = x[i] + d * S[i * p + k];
+    for (PetscInt i = 0; i < n; i++) ode->wx[i] = x[i] + d * S[i * ns + c];
     if (ode->rhs(t, ode->wx, ode->wphi, ode->wf, ode->ctx)) return PNLME_ODE_ERR_MODEL;
     ode->nrhs++;
-    for (PetscInt i = 0; i < n; i++) Sdot[i * p + k] = (ode->wf[i] + ode->forcing[i] - f[i]) / d;
+    for (PetscInt i = 0; i < n; i++) Sdot[i * ns + c] = (ode->wf[i] + ode->forcing[i] - f[i]) / d;
     ode->wphi[k] = ode->phi[k];
   }
   return 0;
@@ -278,11 +286,13 @@ static int PnlmeODEStart(PnlmeODE ode)
   if (!ode->withsens) {
     if (ode->init(ode->phi, ode->x, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
   } else {
-    PetscReal *S = p0 < p ? ode->wdx0 : ode->S;
+    const PetscInt ns = ode->ns;
+    PetscReal     *S  = p0 < p || ns < p ? ode->wdx0 : ode->S;
     for (PetscInt i = 0; i < n * p0; i++) S[i] = NAN;
     if (ode->init(ode->phi, ode->x, S, ode->ctx)) return PNLME_ODE_ERR_MODEL;
     for (PetscInt k = 0; k < p0; k++) {
       PetscBool missing = PETSC_FALSE;
+      if (ode->spos[k] < 0) continue; /* not integrated */
       for (PetscInt i = 0; i < n; i++)
         if (isnan(S[i * p0 + k])) missing = PETSC_TRUE;
       if (!missing) continue;
@@ -294,9 +304,9 @@ static int PnlmeODEStart(PnlmeODE ode)
       if (ode->init(ode->wphi, ode->wx2, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
       for (PetscInt i = 0; i < n; i++) S[i * p0 + k] = (ode->wx[i] - ode->wx2[i]) / (2 * h);
     }
-    if (p0 < p)
+    if (S != ode->S)
       for (PetscInt i = 0; i < n; i++)
-        for (PetscInt k = 0; k < p; k++) ode->S[i * p + k] = k < p0 ? S[i * p0 + k] : 0.0;
+        for (PetscInt c = 0; c < ns; c++) ode->S[i * ns + c] = ode->scol[c] < p0 ? S[i * p0 + ode->scol[c]] : 0.0;
   }
   for (PetscInt i = 0; i < n; i++) ode->scale = PetscMax(ode->scale, PetscAbsReal(ode->x[i]));
   return 0;
@@ -306,7 +316,8 @@ static int PnlmeODEStart(PnlmeODE ode)
    derivatives the model leaves unset) */
 static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout, PetscReal pred[], PetscReal sens[])
 {
-  const PetscInt n = ode->n, p = ode->p, p0 = ode->p0;
+  const PetscInt  n = ode->n, p = ode->p, p0 = ode->p0, ns = ode->ns;
+  const PetscInt *scol = ode->scol;
   PetscReal     *dydx = ode->dydx, *dydp = ode->dydp, *row, y;
   if (!sens) return ode->output(t, ode->x, ode->phi, iout, &pred[j], NULL, NULL, ode->ctx) ? PNLME_ODE_ERR_MODEL : 0;
   for (PetscInt i = 0; i < n; i++) dydx[i] = NAN;
@@ -325,7 +336,7 @@ static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout,
     dydx[i] = (yp - ym) / (2 * h);
   }
   for (PetscInt k = 0; k < p0; k++) {
-    if (!isnan(dydp[k])) continue;
+    if (!isnan(dydp[k]) || ode->spos[k] < 0) continue; /* given, or not asked for */
     PetscReal yp, ym, h = 6.0554544523933395e-06 * ode->pbar[k];
     for (PetscInt l = 0; l < p; l++) ode->wphi[l] = ode->phi[l];
     ode->wphi[k] = ode->phi[k] + h;
@@ -335,12 +346,13 @@ static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout,
     dydp[k] = (yp - ym) / (2 * h);
   }
   row = sens + j * p;
-  for (PetscInt k = 0; k < p; k++) row[k] = dydp[k];
+  for (PetscInt k = 0; k < p; k++) row[k] = 0.0; /* the columns not asked for */
+  for (PetscInt c = 0; c < ns; c++) row[scol[c]] = dydp[scol[c]];
   for (PetscInt i = 0; i < n; i++) {
     const PetscReal  a  = dydx[i];
-    const PetscReal *Si = ode->S + i * p;
+    const PetscReal *Si = ode->S + i * ns;
     if (a != 0.0)
-      for (PetscInt k = 0; k < p; k++) row[k] += a * Si[k];
+      for (PetscInt c = 0; c < ns; c++) row[scol[c]] += a * Si[c];
   }
   return 0;
 }
@@ -350,15 +362,15 @@ static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout,
    d x(tau+) / d tau = f(tau, x-) - f(tau, x+), and on F through d x+ / dF = amount0 e_st. */
 static int PnlmeODEMovingBolus(PnlmeODE ode, PetscReal t, PetscInt st, const PnlmeEvent *e, const PnlmeDoseInfo *di)
 {
-  const PetscInt n = ode->n, p = ode->p;
+  const PetscInt n = ode->n, ns = ode->ns, clag = di->ilag >= 0 ? ode->spos[di->ilag] : -1, cbio = di->ibio >= 0 ? ode->spos[di->ibio] : -1;
   PetscReal     *x = ode->x, *S = ode->S;
-  if (di->ilag >= 0 && PnlmeODERhs(ode, t, x, ode->fm)) return PNLME_ODE_ERR_MODEL;
+  if (clag >= 0 && PnlmeODERhs(ode, t, x, ode->fm)) return PNLME_ODE_ERR_MODEL;
   x[st] += e->amount;
-  if (di->ilag >= 0) {
+  if (clag >= 0) {
     if (PnlmeODERhs(ode, t, x, ode->fp)) return PNLME_ODE_ERR_MODEL;
-    for (PetscInt i = 0; i < n; i++) S[i * p + di->ilag] += ode->fm[i] - ode->fp[i];
+    for (PetscInt i = 0; i < n; i++) S[i * ns + clag] += ode->fm[i] - ode->fp[i];
   }
-  if (di->ibio >= 0) S[st * p + di->ibio] += di->amount0;
+  if (cbio >= 0) S[st * ns + cbio] += di->amount0;
   return 0;
 }
 
@@ -409,13 +421,14 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
           dirty      = 1;
           break;
         }
+        const PetscInt       clag = di->ilag >= 0 ? ode->spos[di->ilag] : -1, cbio = di->ibio >= 0 ? ode->spos[di->ibio] : -1;
         /* a start that moves with the lag: d x / d tau jumps by f(x) - (f(x) + rate e_st) */
-        if (e->type == PNLME_EV_INFUSION_START && di->ilag >= 0) S[st * ode->p + di->ilag] -= e->amount;
+        if (e->type == PNLME_EV_INFUSION_START && clag >= 0) S[st * ode->ns + clag] -= e->amount;
         /* an end at t + Tlag + F duration0: d x / d tau jumps by (f(x) + rate e_st) - f(x), d x / dF by
            duration0 times that */
         if (e->type == PNLME_EV_INFUSION_END && di->end) {
-          if (di->ilag >= 0) S[st * ode->p + di->ilag] += e->amount;
-          if (di->ibio >= 0) S[st * ode->p + di->ibio] += e->amount * di->duration0;
+          if (clag >= 0) S[st * ode->ns + clag] += e->amount;
+          if (cbio >= 0) S[st * ode->ns + cbio] += e->amount * di->duration0;
         }
       }
       (void)PnlmeODEApplyDose(e, st, x, ode->forcing, ode->ninf, &ode->nforce, &ode->scale);
@@ -432,11 +445,34 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
   return 0;
 }
 
-/* the subject again with the fallback integrator of auto mode after a dopri5 failure it may cure */
+/* the sensitivity columns of the next solve: those asked for (smask) when `subset`, else all */
+static void PnlmeODEUseColumns(PnlmeODE ode, PetscBool subset)
+{
+  ode->ns = 0;
+  for (PetscInt k = 0; k < ode->p; k++) {
+    ode->spos[k] = -1;
+    if (subset && !ode->smask[k]) continue;
+    ode->spos[k]          = ode->ns;
+    ode->scol[ode->ns++] = k;
+  }
+}
+
+/* The parameters whose sensitivities the next solves must give (NULL: all).  The other columns of
+   sens are 0 when the integrator can leave them out (dopri5 without -ode_sens_errcon, where each
+   column is integrated on its own: the columns asked for have the same bits as in a solve of all),
+   otherwise computed. */
+void PnlmeODESetSensitivityMask(PnlmeODE ode, const PetscBool mask[])
+{
+  for (PetscInt k = 0; k < ode->p; k++) ode->smask[k] = mask ? mask[k] : PETSC_TRUE;
+}
+
+/* the subject again with the fallback integrator of auto mode after a dopri5 failure it may cure (with
+   sensitivities, all columns: the fallback's are coupled through its error control) */
 static inline int PnlmeODEFallback(PnlmeODE ode, PnlmeODEInstance *be, int rc, const PnlmeSubject *s, const PnlmeDoseInfo info[], PetscReal pred[], PetscReal sens[])
 {
   if (!rc || !ode->befallback || be == ode->befallback || !(rc == PNLME_ODE_ERR_STIFF || rc == PNLME_ODE_ERR_MAXSTEPS || rc == PNLME_ODE_ERR_STEPSIZE)) return rc;
   ode->nfallback++;
+  if (sens) PnlmeODEUseColumns(ode, PETSC_FALSE);
   return PnlmeODEDrive(ode, ode->befallback, s, info, pred, sens);
 }
 
@@ -472,6 +508,7 @@ int PnlmeODESolveSubject(PnlmeODE ode, const PnlmeSubject *s, const PnlmeDoseInf
   PnlmeODESetParameters(ode, phi);
   ode->nsolve++;
   be = sens ? ode->besens : ode->be;
+  if (sens) PnlmeODEUseColumns(ode, (PetscBool)(be->ops == &PnlmeODEBackendDopri5 && !ode->senserrcon));
   rc = PnlmeODEDrive(ode, be, s, info, pred, sens);
   return PnlmeODEFallback(ode, be, rc, s, info, pred, sens);
 }

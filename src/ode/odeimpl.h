@@ -87,7 +87,13 @@ struct _p_PnlmeODE {
   PetscInt  *ninf;     /* [n] active infusions per state */
   PetscReal *phi;      /* [p] the subject's parameters (backends and difference quotients perturb a copy) */
   PetscReal *pbar;     /* [p] parameter scales |phi| (1 when 0): sensitivity tolerances, difference steps */
-  PetscReal *x, *S;    /* [n], [n*p] solution at the driver's time */
+  PetscReal *x, *S;    /* [n], [n*ns] solution at the driver's time */
+  /* the sensitivity columns integrated: ns parameters scol[0..ns) (in order); spos[k] the column of
+     parameter k, -1 when it is not integrated.  All p unless the caller asked for fewer
+     (PnlmeODESetSensitivityMask) and the integrator is dopri5 without sensitivity error control: its
+     columns are then independent of each other, so a column has the same bits either way. */
+  PetscInt   ns, *scol, *spos;
+  PetscBool *smask; /* [p] the parameters asked for */
   /* work arrays */
   PetscReal *J, *Fp;           /* [n*n], [n*p] */
   PetscReal *wx, *wf, *wphi;   /* [n], [n], [p]: finite differences */

@@ -193,6 +193,11 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
   PetscFunctionBegin;
   PnlmeExactSumReset(w->acc, nh + 1);
   if (!want_derivs) PetscCall(ChainsLogLik(fit, B, nu, PETSC_TRUE, w->lli));
+  else { /* the sensitivities of the parameters the free entries move (the fixed-effect step: a few) */
+    PetscBool mask[64] = {PETSC_FALSE};
+    for (PetscInt f = 0; f < nf; f++) mask[w->idx[f] % p] = PETSC_TRUE;
+    PetscCall(PnlmeModelSetSensitivityMask(fit->model, mask));
+  }
   for (PetscInt i = 0; i < fit->nlocal && !bad; i++) {
     const PetscReal *x = fit->x + i * q;
     PetscReal        lli = 0;
@@ -224,6 +229,7 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
       }
     }
   }
+  if (want_derivs) PetscCall(PnlmeModelSetSensitivityMask(fit->model, NULL));
   PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nh + 1, w->acc));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)fit)));
   *L = bad ? PETSC_NINFINITY : PnlmeExactSumValue(&w->acc[nh]);
