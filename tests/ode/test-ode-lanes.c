@@ -1,5 +1,5 @@
-/* dopri5 in SIMD lanes (src/ode/lanes.c): for the neonate (a model with rhsmany), the turnover model and
-   the two-compartment ODE (rhs slot by slot), and the turnover model with a dose lag (each set on its
+/* dopri5 in SIMD lanes (src/ode/lanes.c): for the neonate and the turnover model (models with rhsmany),
+   the two-compartment ODE (without: rhs slot by slot), and the turnover model with a dose lag (each set on its
    own dosed timeline), and the neonate and lagged turnover as model files (-lanes_models: the generated
    rhsmany), by dopri5, auto and dopri5 with dense output, 37 parameter
    sets spread over subjects with boluses, an infusion, a reset, an observation at time 0 and two at the

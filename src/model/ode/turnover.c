@@ -5,19 +5,37 @@
        dR/dt  =  kin (1 - Imax C / (IC50 + C)) - kout R,   C = Ac / V,  kin = R0 kout,  R(0) = R0
    Parameters ka, CL, V, R0, kout, IC50 (log-normal) and Imax (logit-normal, in (0, 1)).
    States: depot (CMT 1, doses), central (CMT 2, doses: IV bolus or infusion), response (CMT 3).
-   Outputs: C (CMT 2) and R (CMT 3).  Analytic Jacobian, df/dphi and derivatives. */
+   Outputs: C (CMT 2) and R (CMT 3).  Analytic Jacobian, df/dphi and derivatives; the rhs of several
+   problems in SIMD lanes (rhsmany, for dopri5's lanes: each with the bits of the one-problem rhs). */
 #include "model/ode/odemodels.h"
+#include "sys/vmath.h"
 
 enum { KA, CL, V, R0, KOUT, IMAX, IC50, NP };
 
+/* the right-hand side of one problem: the operations of TurnoverRHS and of each lane of TurnoverRHSMany */
+static inline void TurnoverF(PetscReal x0, PetscReal x1, PetscReal x2, PetscReal ka, PetscReal cl, PetscReal v, PetscReal r0, PetscReal kout, PetscReal imax, PetscReal ic50, PetscReal *f0, PetscReal *f1, PetscReal *f2)
+{
+  const PetscReal C = x1 / v, inh = imax * C / (ic50 + C);
+  *f0 = -ka * x0;
+  *f1 = ka * x0 - cl / v * x1;
+  *f2 = r0 * kout * (1.0 - inh) - kout * x2;
+}
+
 static int TurnoverRHS(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
 {
-  PetscReal C = x[1] / p[V], inh = p[IMAX] * C / (p[IC50] + C);
   (void)t;
   (void)ctx;
-  f[0] = -p[KA] * x[0];
-  f[1] = p[KA] * x[0] - p[CL] / p[V] * x[1];
-  f[2] = p[R0] * p[KOUT] * (1.0 - inh) - p[KOUT] * x[2];
+  TurnoverF(x[0], x[1], x[2], p[KA], p[CL], p[V], p[R0], p[KOUT], p[IMAX], p[IC50], &f[0], &f[1], &f[2]);
+  return 0;
+}
+
+/* nl problems in SIMD lanes (PnlmeModelOps.rhsmany: x[i nl + l], p[k nl + l]) */
+PNLME_SIMD_CLONES static int TurnoverRHSMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
+{
+  (void)t;
+  (void)ctx;
+#pragma omp simd
+  for (PetscInt l = 0; l < nl; l++) TurnoverF(x[l], x[nl + l], x[2 * nl + l], p[KA * nl + l], p[CL * nl + l], p[V * nl + l], p[R0 * nl + l], p[KOUT * nl + l], p[IMAX * nl + l], p[IC50 * nl + l], &f[l], &f[nl + l], &f[2 * nl + l]);
   return 0;
 }
 
@@ -101,7 +119,8 @@ PetscErrorCode PnlmeModelCreate_Turnover(PnlmeModel m)
   PetscCall(PnlmeModelAddDoseCompartment(m, 2, 1));
   PetscCall(PnlmeModelAddOutput(m, "C", 2));
   PetscCall(PnlmeModelAddOutput(m, "R", 3));
-  ops.rhs    = TurnoverRHS;
+  ops.rhs     = TurnoverRHS;
+  ops.rhsmany = TurnoverRHSMany;
   ops.jac    = TurnoverJac;
   ops.rhsp   = TurnoverRHSP;
   ops.init   = TurnoverInit;
