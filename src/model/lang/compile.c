@@ -181,7 +181,7 @@ static const char *LangCC(void)
   const char *cc = getenv("PNLME_CC");
   return cc && cc[0] ? cc : "cc";
 }
-static const char *const LangCFlags[] = {"-std=c11", "-O2", "-ffp-contract=off", "-fopenmp-simd", "-fPIC", "-shared"};
+static const char *const LangCFlags[] = {"-std=c11", "-O2", "-ffp-contract=off", "-fno-trapping-math", "-fno-math-errno", "-fopenmp-simd", "-fPIC", "-shared"};
 
 /* runs argv with stdout and stderr into logpath; returns the exit status, or -1 (errno kept) */
 static int Run(char *const argv[], const char logpath[])

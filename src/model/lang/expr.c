@@ -5,6 +5,7 @@
    the user's operations in the user's order, so a model file written like a C model computes the same
    floating-point values. */
 #include "model/lang/lang.h"
+#include "sys/detmath.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,13 +107,11 @@ int LangIsCondition(int op) { return op >= LN_LT && op <= LN_NOT; }
 static inline int IsNum(const LangGraph *g, int a, double v) { return a >= 0 && g->n[a].op == LN_NUM && g->n[a].v == v; }
 static inline int IsConst(const LangGraph *g, int a) { return a >= 0 && g->n[a].op == LN_NUM; }
 
+/* constants fold with the functions the generated code calls (codegen.c's prelude) */
 static double Logistic(double z)
 {
-  if (z < 0) {
-    double e = exp(z);
-    return e / (1.0 + e);
-  }
-  return 1.0 / (1.0 + exp(-z));
+  const double e = pnlme_det_exp(-fabs(z));
+  return z < 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
 }
 
 int LangUn(LangGraph *g, LangOp op, int a)
@@ -125,10 +124,10 @@ int LangUn(LangGraph *g, LangOp op, int a)
       y = -x;
       break;
     case LN_EXP:
-      y = exp(x);
+      y = pnlme_det_exp(x);
       break;
     case LN_LOG:
-      y = log(x);
+      y = pnlme_det_log(x);
       break;
     case LN_SQRT:
       y = sqrt(x);
