@@ -5,84 +5,7 @@
    the jumps of their columns).  Under dopri5 (and arkode_erk and auto, whose sensitivities dopri5
    computes; auto's fallback to cvodes_bdf, not met here, integrates all) without sensitivity error
    control the other columns are 0: they were not integrated. */
-#include "odetest.h"
-
-static int NJRhs(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
-{
-  (void)ctx;
-  f[0] = p[1] / (1.0 + exp(-2.0 * (t - p[2]))) - p[3] * (1.0 - t / (p[4] + t)) * x[0];
-  return 0;
-}
-static int NJInit(const PetscReal p[], PetscReal x0[], PetscReal dx0[], void *ctx)
-{
-  (void)ctx, (void)dx0;
-  x0[0] = p[0];
-  return 0;
-}
-static int NJOutput(PetscReal t, const PetscReal x[], const PetscReal p[], PetscInt iout, PetscReal *y, PetscReal dydx[], PetscReal dydp[], void *ctx)
-{
-  (void)t, (void)p, (void)iout, (void)ctx, (void)dydx, (void)dydp;
-  *y = x[0];
-  return 0;
-}
-static PetscErrorCode NJCreate(PnlmeModel m)
-{
-  const char *const names[] = {"W0", "kin", "Tlag", "kout", "T50"};
-  PnlmeModelOps     ops     = {0};
-  PetscFunctionBegin;
-  PetscCall(PnlmeModelSetParameters(m, 5, names, NULL));
-  PetscCall(PnlmeModelSetNumStates(m, 1));
-  PetscCall(PnlmeModelAddOutput(m, "W", 1));
-  ops.rhs    = NJRhs;
-  ops.init   = NJInit;
-  ops.output = NJOutput;
-  PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_ODE, &ops, NULL, NULL));
-  PetscFunctionReturn(0);
-}
-
-static void NeonateTimeline(TSubject *ts)
-{
-  const PetscReal t[] = {0.0, 0.9, 1.9, 2.9, 3.9, 4.9, 6.9};
-  TInit(ts);
-  for (int i = 0; i < 7; i++) TObs(ts, t[i], 0);
-  TFinish(ts);
-}
-
-static void TurnoverTimeline(TSubject *ts)
-{
-  const PetscReal t1[] = {0.5, 1, 2, 6, 12, 24};
-  TInit(ts);
-  TObs(ts, 0.0, 1);
-  TBolus(ts, 0.0, 100.0, 1);
-  for (int i = 0; i < 6; i++) {
-    TObs(ts, t1[i], 0);
-    TObs(ts, t1[i], 1);
-  }
-  TInfusion(ts, 30.0, 20.0, 3.0, 2);
-  TObs(ts, 36.0, 0);
-  TObs(ts, 48.0, 1);
-  TFinish(ts);
-}
-
-static void PKTimeline(TSubject *ts)
-{
-  TInit(ts);
-  TObs(ts, 0.0, 0);
-  TBolus(ts, 0.0, 100.0, 1);
-  TObs(ts, 0.5, 0);
-  TObs(ts, 1.0, 0);
-  TObs(ts, 3.0, 0);
-  TBolus(ts, 4.0, 100.0, 1);
-  TObs(ts, 5.0, 0);
-  TInfusion(ts, 6.0, 50.0, 2.0, 2);
-  TObs(ts, 7.0, 0);
-  TObs(ts, 9.0, 0);
-  TReset(ts, 12.0);
-  TBolus(ts, 12.0, 120.0, 1);
-  TObs(ts, 13.0, 0);
-  TObs(ts, 24.0, 0);
-  TFinish(ts);
-}
+#include "senstest.h"
 
 static PetscErrorCode Solve(PnlmeModel m, const TSubject *ts, const PetscReal phi[], const PetscBool mask[], PetscReal pred[], PetscReal sens[])
 {
@@ -146,7 +69,7 @@ static PetscErrorCode Run(void)
   const char     *integ[] = {"dopri5", "cvodes_bdf", "cvodes_adams", "arkode_erk", "auto"};
   PetscInt        nsubset = 0, ncase = 0;
   PetscFunctionBegin;
-  PetscCall(PnlmeModelRegister("test_neonate_noderiv_mask", NJCreate));
+  PetscCall(PnlmeModelRegister("test_neonate_noderiv", NJCreate));
   NeonateTimeline(&neo);
   TurnoverTimeline(&tov);
   PKTimeline(&pk);
@@ -156,7 +79,7 @@ static PetscErrorCode Run(void)
       PetscCall(Check("neonate", PETSC_FALSE, integ[b], ec, &neo, pneo, &nsubset));
       PetscCall(Check("turnover", PETSC_FALSE, integ[b], ec, &tov, ptov, &nsubset));
       PetscCall(Check("pk2_oral_cl_ode", PETSC_TRUE, integ[b], ec, &pk, ppk, &nsubset));
-      PetscCall(Check("test_neonate_noderiv_mask", PETSC_FALSE, integ[b], ec, &neo, pneo, &nsubset));
+      PetscCall(Check("test_neonate_noderiv", PETSC_FALSE, integ[b], ec, &neo, pneo, &nsubset));
       ncase += 4;
     }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "sensitivity masks OK: %d cases, %d of them integrating only the columns asked for\n", (int)ncase, (int)nsubset));
