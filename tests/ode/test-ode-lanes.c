@@ -1,8 +1,8 @@
-/* dopri5 in SIMD lanes (src/ode/lanes.c): for the neonate and the turnover model (models with rhsmany),
-   the two-compartment ODE (without: rhs slot by slot), and the turnover model with a dose lag (each set on its
-   own dosed timeline), and the neonate and lagged turnover as model files (-lanes_models: the generated
-   rhsmany), by dopri5, auto and dopri5 with dense output, 37 parameter
-   sets spread over subjects with boluses, an infusion, a reset, an observation at time 0 and two at the
+/* dopri5 in SIMD lanes (src/ode/lanes.c): for the neonate and the turnover model (models with
+   rhsmany), the two-compartment ODE (without: rhs slot by slot), and the turnover model with a dose lag
+   (each set on its own dosed timeline), and the neonate and lagged turnover as model files
+   (-lanes_models: the generated rhsmany) and a model file with every function that vectorises
+   (-lanes_functions), by dopri5, auto and dopri5 with dense output, 37 parameter sets spread over subjects with boluses, an infusion, a reset, an observation at time 0 and two at the
    same time (one set invalid, and one with a negative lag: they fail, alone and in any batch):
    - every set evaluated in a call with others (PnlmeModelPredictMany), in the forward and the reverse
      order and in calls of 2, 3, 8, 9 and 17 sets, gets the bits and the status it gets alone;
@@ -218,6 +218,22 @@ static PetscErrorCode Run(void)
       fc->model = names[c];
       PetscCall(TestCase(fc, "dopri5", PETSC_FALSE));
       PetscCall(TestCase(fc, "auto", PETSC_FALSE));
+    }
+    /* every function that vectorises (tests/ode/functions.model: exp, log, sqrt, abs, min, max,
+       logistic, ifelse) in the generated rhsmany */
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-lanes_functions", path, sizeof(path), &has));
+    if (has) {
+      static Case fc;
+      static char name[256];
+      fc.model = NULL;
+      fc.lag   = PETSC_FALSE;
+      memcpy(fc.base, base[1], sizeof(base[1]));
+      Subjects(&fc, 0, 1);
+      PetscCall(PnlmeModelLoadFile(PETSC_COMM_WORLD, path, cache[0] ? cache : NULL, name, sizeof(name)));
+      fc.model = name;
+      PetscCall(TestCase(&fc, "dopri5", PETSC_FALSE));
+      PetscCall(TestCase(&fc, "auto", PETSC_FALSE));
+      PetscCall(TestCase(&fc, "dopri5", PETSC_TRUE));
     }
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "dopri5 in SIMD lanes OK\n"));
