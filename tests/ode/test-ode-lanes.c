@@ -3,7 +3,8 @@
    (each set on its own dosed timeline), and the neonate and lagged turnover as model files
    (-lanes_models: the generated rhsmany) and a model file with every function that vectorises
    (-lanes_functions), by dopri5, auto and dopri5 with dense output, 37 parameter sets spread over
-   subjects with boluses, an infusion, a reset, an observation at time 0 and two at the same time (one set invalid, and one with a negative lag: they fail, alone and in any batch):
+   subjects with boluses, an infusion, a reset, an observation at time 0 and two at the same time (one
+   set invalid, and one with a negative lag: they fail, alone and in any batch):
    - every set evaluated in a call with others (PnlmeModelPredictMany), in the forward and the reverse
      order and in calls of 2, 3, 8, 9 and 17 sets, gets the bits and the status it gets alone;
    - alone without sensitivities (the lanes' code) and with them (the one-subject integrator) give the
