@@ -5,8 +5,10 @@
    - per-solve time of the C model and of the model file, with and without sensitivities, for the
      integrator paths given (-bench_integrators, default auto,cvodes_bdf), best of -bench_reps runs of
      -bench_time seconds, the two models measured alternately; the ratio file / C.
+   - with auto or dopri5, also the time per solve in calls of -bench_many sets (PnlmeModelPredictMany:
+     dopri5's SIMD lanes, as the E-step calls them; 0: not measured), without sensitivities.
    Usage: bench-modelfile [-bench_models_dir models] [-bench_time 0.3] [-bench_reps 5]
-                          [-bench_integrators auto,cvodes_bdf] [-bench_cache DIR] */
+                          [-bench_integrators auto,cvodes_bdf] [-bench_many 32] [-bench_cache DIR] */
 #include <pnlme.h>
 #include "../tests/lang/langsubjects.h"
 #include <stdio.h>
@@ -15,6 +17,8 @@
 
 static PetscReal BenchTime = 0.3;
 static PetscInt  BenchReps = 5;
+static PetscInt  BenchMany = 32; /* sets per PnlmeModelPredictMany call in the lanes rows (0: none) */
+#define MANY_MAX 256
 
 static PetscErrorCode MakeModel(const char type[], const char integ[], PnlmeModel *m)
 {
@@ -48,6 +52,33 @@ static PetscErrorCode Once(PnlmeModel m, LSubject *pool, PetscInt npool, PetscBo
   PetscFunctionReturn(0);
 }
 
+/* the same with BenchMany sets per PnlmeModelPredictMany call (dopri5's SIMD lanes, the E-step's way),
+   without sensitivities: microseconds per solve */
+static PetscErrorCode OnceMany(PnlmeModel m, LSubject *pool, PetscInt npool, double *us)
+{
+  static PetscReal        pred[MANY_MAX][LS_MAXOBS], phi[MANY_MAX * 8];
+  static PetscReal       *pl[MANY_MAX];
+  static const PnlmeSubject *sl[MANY_MAX];
+  static PnlmeSolveStatus st[MANY_MAX];
+  PetscInt                np, n = 0;
+  PetscLogDouble          t0, t1;
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelGetNumParameters(m, &np));
+  PetscCall(PetscTime(&t0));
+  do {
+    for (PetscInt L = 0; L < BenchMany; L++, n++) {
+      LSubject *b = &pool[n % npool];
+      sl[L]       = &b->s;
+      pl[L]       = pred[L];
+      for (PetscInt k = 0; k < np; k++) phi[L * np + k] = b->phi[k];
+    }
+    PetscCall(PnlmeModelPredictMany(m, BenchMany, sl, phi, pl, st));
+    PetscCall(PetscTime(&t1));
+  } while (t1 - t0 < BenchTime);
+  *us = (t1 - t0) / n * 1e6;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Pair(const char label[], const char ctype[], const char ftype[], const char integ[], LSubject *pool, PetscInt npool)
 {
   PnlmeModel a, b;
@@ -66,6 +97,20 @@ static PetscErrorCode Pair(const char label[], const char ctype[], const char ft
     }
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, integ, ws ? "yes" : "no", ua, ub, ub / ua));
   }
+  if (BenchMany > 1 && (!strcmp(integ, "auto") || !strcmp(integ, "dopri5"))) { /* in lanes */
+    double ua = 1e30, ub = 1e30, u;
+    char   lab[32];
+    PetscCall(OnceMany(a, pool, npool, &u));
+    PetscCall(OnceMany(b, pool, npool, &u));
+    for (PetscInt r = 0; r < BenchReps; r++) {
+      PetscCall(OnceMany(a, pool, npool, &u));
+      ua = PetscMin(ua, u);
+      PetscCall(OnceMany(b, pool, npool, &u));
+      ub = PetscMin(ub, u);
+    }
+    PetscCall(PetscSNPrintf(lab, sizeof(lab), "%s x%d", integ, (int)BenchMany));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, lab, "no", ua, ub, ub / ua));
+  }
   PetscCall(PnlmeModelDestroy(&a));
   PetscCall(PnlmeModelDestroy(&b));
   PetscFunctionReturn(0);
@@ -80,6 +125,8 @@ static PetscErrorCode Run(void)
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-bench_time", &BenchTime, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-bench_reps", &BenchReps, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-bench_many", &BenchMany, NULL));
+  PetscCheck(BenchMany >= 0 && BenchMany <= MANY_MAX, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-bench_many %d: in 0..%d", (int)BenchMany, MANY_MAX);
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_models_dir", dir, sizeof(dir), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_integrators", integs, sizeof(integs), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_cache", cache, sizeof(cache), NULL));
