@@ -346,7 +346,8 @@ static int PnlmeODEObserve(PnlmeODE ode, PetscReal t, PetscInt j, PetscInt iout,
     dydp[k] = (yp - ym) / (2 * h);
   }
   row = sens + j * p;
-  for (PetscInt k = 0; k < p; k++) row[k] = 0.0; /* the columns not asked for */
+  if (ns < p)
+    for (PetscInt k = 0; k < p; k++) row[k] = 0.0; /* the columns not asked for */
   for (PetscInt c = 0; c < ns; c++) row[scol[c]] = dydp[scol[c]];
   for (PetscInt i = 0; i < n; i++) {
     const PetscReal  a  = dydx[i];
