@@ -1,12 +1,21 @@
-/* Private: the deterministic exponential and logarithm of src/sys/vmath.h (PnlmeExpInline,
-   PnlmeLogInline; their description and accuracy there) in plain C11 with no pnlme or PETSc header: the
-   library includes it through vmath.h, and the code generated from a model file carries its text
+/* Private: what the library's SIMD code and the code generated from a model file share, in plain C11
+   with no pnlme or PETSc header: the clones of a function with SIMD loops, and the deterministic
+   exponential and logarithm of src/sys/vmath.h (PnlmeExpInline, PnlmeLogInline; their description and
+   accuracy there).  The library includes it through vmath.h, and the generated code carries its text
    (src/model/lang/codegen.c, embedded at build time), so that both compute the same bits and the
    generated right-hand side vectorises.  Compile with -ffp-contract=off. */
 #pragma once
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Functions whose loops run in SIMD lanes get an AVX2 clone besides the baseline x86-64 (SSE2) one,
+   chosen at load time: the same operations in the same order, so the same bits either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PNLME_NO_CLONES)
+  #define PNLME_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+  #define PNLME_SIMD_CLONES
+#endif
 
 static inline double pnlme_det_exp(double x)
 {

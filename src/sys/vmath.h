@@ -30,14 +30,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Functions whose loops run in SIMD lanes get an AVX2 clone besides the baseline x86-64 (SSE2) one,
-   chosen at load time: the same operations in the same order, so the same bits either way. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PNLME_NO_CLONES)
-  #define PNLME_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-  #define PNLME_SIMD_CLONES
-#endif
-
 #include "sys/detmath.h"
 
 static inline PetscReal PnlmeExpInline(PetscReal x) { return pnlme_det_exp(x); }

@@ -215,9 +215,9 @@ static void RootsFree(Roots *r)
   free(r->target);
 }
 
-/* exp and log are pnlme's deterministic ones (src/sys/detmath.h, its text embedded at build time):
-   plain IEEE operations that vectorise, so that rhsmany's lanes compute what rhs computes; within 2 ulp
-   of libm's */
+/* exp and log are pnlme's deterministic ones, and rhsmany gets the library's SIMD clones
+   (src/sys/detmath.h, its text embedded at build time): plain IEEE operations that vectorise, so that
+   rhsmany's lanes compute what rhs computes; within 2 ulp of libm's */
 static const char Prelude[] =
   "#include <math.h>\n"
   "#include <stddef.h>\n"
@@ -225,11 +225,6 @@ static const char Prelude[] =
   "static inline double pnlme_logistic(double z) { const double e = pnlme_det_exp(-fabs(z)); return z < 0 ? e / (1.0 + e) : 1.0 / (1.0 + e); }\n"
   "static inline double pnlme_min(double a, double b) { return a <= b ? a : b; }\n"
   "static inline double pnlme_max(double a, double b) { return a >= b ? a : b; }\n"
-  "#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)\n"
-  "#define PNLME_LANES __attribute__((target_clones(\"avx2\", \"default\")))\n"
-  "#else\n"
-  "#define PNLME_LANES\n"
-  "#endif\n"
   "typedef struct {\n"
   "  int abi, sizeof_int, sizeof_real;\n"
   "  const char *description;\n"
@@ -293,7 +288,7 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
        [i nl + l]) in SIMD lanes (-fopenmp-simd, an AVX2 clone on x86-64): each problem gets the bits rhs
        gives it (IEEE operations and the deterministic exp and log are the same in lanes; no
        -ffast-math: pow stays libm's scalar call, and a loop with one is not vectorised) */
-    Put(&b, "\nPNLME_LANES static int rhsmany(pnlme_int nl, const double *T, const double *X, const double *P, double *F, void *ctx)\n{\n  (void)ctx; (void)T; (void)X; (void)P;\n");
+    Put(&b, "\nPNLME_SIMD_CLONES static int rhsmany(pnlme_int nl, const double *T, const double *X, const double *P, double *F, void *ctx)\n{\n  (void)ctx; (void)T; (void)X; (void)P;\n");
     Put(&b, "#pragma omp simd\n  for (pnlme_int l = 0; l < nl; l++) {\n");
     R.n = 0;
     for (int i = 0; i < n; i++) RootsAdd(&R, m->ddt[i], "F[%d * nl + l]", i, 0);
