@@ -6,7 +6,10 @@
      integrator paths given (-bench_integrators, default auto,cvodes_bdf), best of -bench_reps runs of
      -bench_time seconds, the two models measured alternately; the ratio file / C.
    - with auto or dopri5, also the time per solve in calls of -bench_many sets (PnlmeModelPredictMany:
-     dopri5's SIMD lanes, as the E-step calls them; 0: not measured), without sensitivities.
+     dopri5's SIMD lanes, as the E-step calls them; 0: not measured), and with sensitivities
+     (PnlmeModelPredictManySens, as the Gauss-Newton passes of SAEM call them).
+   The sens column: no, yes (every parameter), 1 (one parameter, PnlmeModelSetSensitivityMask: the
+   fixed-effect step of SAEM).
    Usage: bench-modelfile [-bench_models_dir models] [-bench_time 0.3] [-bench_reps 5]
                           [-bench_integrators auto,cvodes_bdf] [-bench_many 32] [-bench_cache DIR] */
 #include <pnlme.h>
@@ -32,14 +35,28 @@ static PetscErrorCode MakeModel(const char type[], const char integ[], PnlmeMode
   PetscFunctionReturn(0);
 }
 
+static const char *const SensName[3] = {"no", "yes", "1"};
+
+/* the sensitivities of the next solves: none (0), all (1), the first parameter's (2); PETSC_TRUE if any */
+static PetscErrorCode SensMode(PnlmeModel m, int mode, PetscBool *sens)
+{
+  PetscBool mask[8] = {PETSC_TRUE};
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelSetSensitivityMask(m, mode == 2 ? mask : NULL));
+  *sens = (PetscBool)(mode > 0);
+  PetscFunctionReturn(0);
+}
+
 /* one run of at least BenchTime seconds: microseconds per solve */
-static PetscErrorCode Once(PnlmeModel m, LSubject *pool, PetscInt npool, PetscBool sens, double *us)
+static PetscErrorCode Once(PnlmeModel m, LSubject *pool, PetscInt npool, int mode, double *us)
 {
   PetscReal        pred[LS_MAXOBS], s[LS_MAXOBS * 8];
   PnlmeSolveStatus st;
   PetscLogDouble   t0, t1;
   PetscInt         n = 0;
+  PetscBool        sens = PETSC_FALSE;
   PetscFunctionBegin;
+  PetscCall(SensMode(m, mode, &sens));
   PetscCall(PetscTime(&t0));
   do {
     for (int k = 0; k < 16; k++, n++) {
@@ -49,33 +66,39 @@ static PetscErrorCode Once(PnlmeModel m, LSubject *pool, PetscInt npool, PetscBo
     PetscCall(PetscTime(&t1));
   } while (t1 - t0 < BenchTime);
   *us = (t1 - t0) / n * 1e6;
+  PetscCall(PnlmeModelSetSensitivityMask(m, NULL));
   PetscFunctionReturn(0);
 }
 
-/* the same with BenchMany sets per PnlmeModelPredictMany call (dopri5's SIMD lanes, the E-step's way),
-   without sensitivities: microseconds per solve */
-static PetscErrorCode OnceMany(PnlmeModel m, LSubject *pool, PetscInt npool, double *us)
+/* the same with BenchMany sets per PnlmeModelPredictMany(Sens) call (dopri5's SIMD lanes, the E-step's
+   and the Gauss-Newton passes' way): microseconds per solve */
+static PetscErrorCode OnceMany(PnlmeModel m, LSubject *pool, PetscInt npool, int mode, double *us)
 {
-  static PetscReal        pred[MANY_MAX][LS_MAXOBS], phi[MANY_MAX * 8];
-  static PetscReal       *pl[MANY_MAX];
+  static PetscReal        pred[MANY_MAX][LS_MAXOBS], phi[MANY_MAX * 8], sens[MANY_MAX][LS_MAXOBS * 8];
+  static PetscReal       *pl[MANY_MAX], *sp[MANY_MAX];
   static const PnlmeSubject *sl[MANY_MAX];
   static PnlmeSolveStatus st[MANY_MAX];
   PetscInt                np, n = 0;
   PetscLogDouble          t0, t1;
+  PetscBool               withsens = PETSC_FALSE;
   PetscFunctionBegin;
   PetscCall(PnlmeModelGetNumParameters(m, &np));
+  PetscCall(SensMode(m, mode, &withsens));
   PetscCall(PetscTime(&t0));
   do {
     for (PetscInt L = 0; L < BenchMany; L++, n++) {
       LSubject *b = &pool[n % npool];
       sl[L]       = &b->s;
       pl[L]       = pred[L];
+      sp[L]       = sens[L];
       for (PetscInt k = 0; k < np; k++) phi[L * np + k] = b->phi[k];
     }
-    PetscCall(PnlmeModelPredictMany(m, BenchMany, sl, phi, pl, st));
+    if (withsens) PetscCall(PnlmeModelPredictManySens(m, BenchMany, sl, phi, pl, sp, st));
+    else PetscCall(PnlmeModelPredictMany(m, BenchMany, sl, phi, pl, st));
     PetscCall(PetscTime(&t1));
   } while (t1 - t0 < BenchTime);
   *us = (t1 - t0) / n * 1e6;
+  PetscCall(PnlmeModelSetSensitivityMask(m, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -85,31 +108,31 @@ static PetscErrorCode Pair(const char label[], const char ctype[], const char ft
   PetscFunctionBegin;
   PetscCall(MakeModel(ctype, integ, &a));
   PetscCall(MakeModel(ftype, integ, &b));
-  for (int ws = 0; ws < 2; ws++) {
+  for (int ws = 0; ws < 3; ws++) {
     double ua = 1e30, ub = 1e30, u;
-    PetscCall(Once(a, pool, npool, (PetscBool)ws, &u)); /* warm-up */
-    PetscCall(Once(b, pool, npool, (PetscBool)ws, &u));
+    PetscCall(Once(a, pool, npool, ws, &u)); /* warm-up */
+    PetscCall(Once(b, pool, npool, ws, &u));
     for (PetscInt r = 0; r < BenchReps; r++) {
-      PetscCall(Once(a, pool, npool, (PetscBool)ws, &u));
+      PetscCall(Once(a, pool, npool, ws, &u));
       ua = PetscMin(ua, u);
-      PetscCall(Once(b, pool, npool, (PetscBool)ws, &u));
+      PetscCall(Once(b, pool, npool, ws, &u));
       ub = PetscMin(ub, u);
     }
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, integ, ws ? "yes" : "no", ua, ub, ub / ua));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, integ, SensName[ws], ua, ub, ub / ua));
   }
-  if (BenchMany > 1 && (!strcmp(integ, "auto") || !strcmp(integ, "dopri5"))) { /* in lanes */
+  for (int ws = 0; ws < 3 && BenchMany > 1 && (!strcmp(integ, "auto") || !strcmp(integ, "dopri5")); ws++) { /* in lanes */
     double ua = 1e30, ub = 1e30, u;
     char   lab[32];
-    PetscCall(OnceMany(a, pool, npool, &u));
-    PetscCall(OnceMany(b, pool, npool, &u));
+    PetscCall(OnceMany(a, pool, npool, ws, &u));
+    PetscCall(OnceMany(b, pool, npool, ws, &u));
     for (PetscInt r = 0; r < BenchReps; r++) {
-      PetscCall(OnceMany(a, pool, npool, &u));
+      PetscCall(OnceMany(a, pool, npool, ws, &u));
       ua = PetscMin(ua, u);
-      PetscCall(OnceMany(b, pool, npool, &u));
+      PetscCall(OnceMany(b, pool, npool, ws, &u));
       ub = PetscMin(ub, u);
     }
     PetscCall(PetscSNPrintf(lab, sizeof(lab), "%s x%d", integ, (int)BenchMany));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, lab, "no", ua, ub, ub / ua));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, lab, SensName[ws], ua, ub, ub / ua));
   }
   PetscCall(PnlmeModelDestroy(&a));
   PetscCall(PnlmeModelDestroy(&b));

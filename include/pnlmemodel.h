@@ -42,6 +42,11 @@ typedef struct {
      order, no libm call that a vector loop replaces: PnlmeExp is deterministic), so that results do
      not depend on batching; non-zero when any problem fails (each is then redone by rhs). */
   int (*rhsmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal f[], void *ctx);
+  /* optional, ODE, with jac and rhsp: those of nl problems at once, in the layout of rhsmany (entry e of
+     problem l's J or Fp at [e nl + l]), each with the bits jac and rhsp give it alone; non-zero when
+     any problem fails.  dopri5's lanes then form the sensitivity right-hand sides in SIMD lanes too. */
+  int (*jacmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal J[], void *ctx);
+  int (*rhspmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal Fp[], void *ctx);
 } PnlmeModelOps;
 
 typedef struct _p_PnlmeModel *PnlmeModel;
@@ -156,6 +161,11 @@ typedef struct {
   void *ctx;
 } PnlmePredictStop;
 PETSC_EXTERN PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[]);
+/* PnlmeModelPredictMany with the sensitivities of set L into sens[L] (s[L]->nobs x nparam, the columns
+   of PnlmeModelSetSensitivityMask): an ODE model under dopri5 solves them in SIMD lanes (unless
+   -ode_sens_errcon couples the columns), the others one after the other; each set's result is the one
+   PnlmeModelPredict gives it alone (the Gauss-Newton passes over the chains of several subjects). */
+PETSC_EXTERN PetscErrorCode PnlmeModelPredictManySens(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], PnlmeSolveStatus status[]);
 /* counters since SetUp: predictions, failed predictions, right-hand-side evaluations, steps */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetStats(PnlmeModel, PetscInt64 *npredict, PetscInt64 *nfailed, PetscInt64 *nrhs, PetscInt64 *nsteps);
 

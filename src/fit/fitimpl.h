@@ -49,6 +49,9 @@ typedef struct {
   PnlmeSubject  *subj;                 /* [nlanes] the block's subjects */
   const PnlmeSubject **ls;             /* [nlanes] each chain's subject */
   PetscReal    **lpred;                /* [nlanes] its predictions (in pred) */
+  PetscReal     *spred, *ssens, *dphi; /* [nlanes x maxobs], [nlanes x maxobs x p], [nlanes x p]: a block's
+                                          predictions, sensitivities and d phi / d z in the passes with them */
+  PetscReal    **lsens;                /* [nlanes] each chain's sensitivities (in ssens) */
   PetscReal     *lli;                  /* [nlocal] the mean log-likelihood of each subject's chains */
   PnlmeExactSum *acc;                  /* [nf + nf (nf + 1) / 2 + 1] */
 } PnlmeNCWork;

@@ -919,14 +919,15 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[])
+/* PnlmeModelPredictManyStop, and with sens (stop NULL) PnlmeModelPredictManySens */
+static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, PnlmeSolveStatus status[])
 {
   const PetscInt np = m->nparam;
   PetscFunctionBeginHot;
-  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (m->ndoseparam || !m->predictbatch))) {
+  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (sens || m->ndoseparam || !m->predictbatch))) {
     for (PetscInt L = 0; L < nb; L++) {
       if (stop && stop->budget[L] < 0) status[L] = SolveStatus(m, s[L], PNLME_MODEL_STOPPED, NULL, NULL);
-      else PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], NULL, &status[L]));
+      else PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], sens ? sens[L] : NULL, &status[L]));
     }
     PetscFunctionReturn(0);
   }
@@ -945,9 +946,10 @@ PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel m, PetscInt nb, const PnlmeS
       cs           = &chunk;
     }
     if (m->kind == PNLME_MODEL_ODE && m->ndoseparam) { /* each set on its own dosed timeline */
-      PnlmeSubject        ts[PNLME_MODEL_BATCH];
-      const PnlmeSubject *tsp[PNLME_MODEL_BATCH];
-      int                 bad[PNLME_MODEL_BATCH];
+      PnlmeSubject         ts[PNLME_MODEL_BATCH];
+      const PnlmeSubject  *tsp[PNLME_MODEL_BATCH];
+      const PnlmeDoseInfo *tsi[PNLME_MODEL_BATCH];
+      int                  bad[PNLME_MODEL_BATCH];
       for (PetscInt L = 0; L < n; L++) {
         const PetscInt off = L * 2 * m->evcap;
         bad[L]             = ModelDoseTimelineInto(m, s[L0 + L], phi + (L0 + L) * np, m->bdev + off, m->bdinfo + off, &ts[L]);
@@ -956,15 +958,30 @@ PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel m, PetscInt nb, const PnlmeS
           ts[L].nev = 0;
         }
         tsp[L] = &ts[L];
+        tsi[L] = m->bdinfo + off;
       }
-      (void)PnlmeODESolveMany(m->ode, n, tsp, phi + L0 * np, pred + L0, cs, rc);
+      (void)PnlmeODESolveMany(m->ode, n, tsp, tsi, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
       for (PetscInt L = 0; L < n; L++)
         if (bad[L] && rc[L] != PNLME_MODEL_STOPPED) rc[L] = 1;
-    } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, phi + L0 * np, pred + L0, cs, rc);
+    } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, NULL, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
     else (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, cs, rc, m->ctx);
-    for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], NULL);
+    for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], sens ? sens[L] : NULL);
   }
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[])
+{
+  PetscFunctionBeginHot;
+  PetscCall(ModelPredictMany(m, nb, s, phi, pred, NULL, stop, status));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelPredictManySens(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], PnlmeSolveStatus status[])
+{
+  PetscFunctionBeginHot;
+  PetscCall(ModelPredictMany(m, nb, s, phi, pred, sens, NULL, status));
   PetscFunctionReturn(0);
 }
 

@@ -92,8 +92,10 @@ PETSC_INTERN int            PnlmeODESolveSubject(PnlmeODE, const PnlmeSubject *,
    dopri5 advances several in SIMD lanes (the bits of one solve each), other integrators one by one.
    With stop (budget[L] for set L), a set may end early with rc[L] = PNLME_MODEL_STOPPED
    (PnlmeModelPredictManyStop): in the lanes at the observation where its deficits exceed its budget,
-   elsewhere only for a negative budget. */
-PETSC_INTERN int            PnlmeODESolveMany(PnlmeODE, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[]);
+   elsewhere only for a negative budget.  info[L]: set L's dose information (NULL, or info NULL, without
+   dose parameters); sens (NULL: none) with stop NULL: set L's sensitivities into sens[L], in the lanes
+   too unless -ode_sens_errcon couples the columns. */
+PETSC_INTERN int            PnlmeODESolveMany(PnlmeODE, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[]);
 PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
 
 /* the subject's timeline with the lags and bioavailabilities of phi applied (model work arrays) into

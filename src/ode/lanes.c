@@ -15,6 +15,14 @@
    add up past its budget at an observation ends there (PNLME_MODEL_STOPPED) and its slot takes the next
    set: the others' trajectories are unchanged.
 
+   With sensitivities (the columns ode->scol, error control on x only, as dopri5.c without
+   -ode_sens_errcon) each slot integrates [x; S]: the stages, the steps and the dense output run over
+   the N = n (1 + ns) rows in lanes, the sensitivity right-hand side J S + Fp in lanes from the slots'
+   J and Fp (the model's jacmany and rhspmany, else jac and rhsp slot by slot; by PnlmeODESensRhs's
+   differences slot by slot for a model without them), and the events through the one-subject driver's
+   own code (PnlmeODEStart, PnlmeODEEvent: observations with their sensitivity rows, the jumps of a
+   lag or a bioavailability) pointed at the slot's state.
+
    Layout: component i of slot s at [i nw + s], nw the slots in use in this call (at most
    PNLME_ODE_LANES, at most the call's sets). */
 #include "ode/odeimpl.h"
@@ -22,6 +30,12 @@
 #include <math.h>
 
 #define NW PNLME_ODE_LANES
+
+/* the state the one-subject driver's pieces (ode.c) work on */
+typedef struct {
+  PetscReal *x, *S, *phi, *pbar, *forcing;
+  PetscInt  *ninf;
+} DriverState;
 
 typedef struct {
   PetscInt  lane;        /* the set in the slot, -1: empty */
@@ -38,19 +52,25 @@ typedef struct {
 
 struct _p_PnlmeODELanes {
   PetscInt   n, p, nw;
+  PetscInt   N, Nmax; /* integrated rows in this call (n, or n (1 + ns) with sensitivities); n (1 + p) */
+  int        withsens;
   Slot       sl[NW];
   /* per slot, in SIMD lanes */
   PetscReal  t[NW], hs[NW], ts[NW], atoleff[NW], lfacold[NW], err[NW], lerr[NW], e1[NW], e2[NW];
-  /* [n nw]: solution at t, at told, trial, stage argument, stages (k[0] = f(told, yold), k[6] = f(t, y)) */
+  /* [N nw]: solution at t, at told, trial, stage argument, stages (k[0] = f(told, yold), k[6] = f(t, y)) */
   PetscReal *y, *yold, *ynew, *ys, *k[7], *P; /* P [p nw]: the parameters */
-  /* per slot, contiguous (scalar code): x [n] the driver's state, forcing [n] infusion rates, rc [4 n]
-     dense output coefficients, phi [p] parameters, ninf [n] active infusions; w0, w1 [n]: scratch (LanesF slot by slot) */
-  PetscReal *x, *forcing, *rc, *phi, *w0, *w1;
+  /* per slot, contiguous (scalar code): x [n] the driver's state, forcing [n] infusion rates, rc [4 Nmax]
+     dense output coefficients, phi [p] parameters, ninf [n] active infusions, S [n p] the sensitivities
+     (n x ns), pbar [p] parameter scales; w0, w1 [n], wS, wSd [n p]: scratch (slot by slot) */
+  PetscReal *x, *forcing, *rc, *phi, *w0, *w1, *S, *pbar, *wS, *wSd;
+  PetscReal *J, *Fp; /* [n n nw], [n p0 nw]: the slots' Jacobians and parameter derivatives, in lanes */
   PetscInt  *ninf;
-  const PnlmeSubject *const *subj;
-  PetscReal *const          *pred;
-  const PnlmePredictStop    *stop;
-  int                       *rcl;
+  const PnlmeSubject *const  *subj;
+  const PnlmeDoseInfo *const *info;
+  PetscReal *const           *pred, *const *sens;
+  const PnlmePredictStop     *stop;
+  int                        *rcl;
+  DriverState own; /* the one-subject driver's state, put back after a call with sensitivities */
 };
 
 PetscErrorCode PnlmeODELanesCreate(PnlmeODE ode, PnlmeODELanes *out)
@@ -58,22 +78,30 @@ PetscErrorCode PnlmeODELanesCreate(PnlmeODE ode, PnlmeODELanes *out)
   PnlmeODELanes L;
   const PetscInt n = ode->n, p = ode->p;
   PetscFunctionBegin;
+  const PetscInt Nm = n * (1 + p);
   PetscCall(PetscNew(&L));
-  L->n = n;
-  L->p = p;
-  PetscCall(PetscCalloc1(4 * n * NW, &L->y));
-  L->yold = L->y + n * NW;
-  L->ynew = L->y + 2 * n * NW;
-  L->ys   = L->y + 3 * n * NW;
-  PetscCall(PetscCalloc1(7 * n * NW, &L->k[0]));
-  for (int i = 1; i < 7; i++) L->k[i] = L->k[0] + i * n * NW;
+  L->n    = n;
+  L->p    = p;
+  L->Nmax = Nm;
+  PetscCall(PetscCalloc1(4 * Nm * NW, &L->y));
+  L->yold = L->y + Nm * NW;
+  L->ynew = L->y + 2 * Nm * NW;
+  L->ys   = L->y + 3 * Nm * NW;
+  PetscCall(PetscCalloc1(7 * Nm * NW, &L->k[0]));
+  for (int i = 1; i < 7; i++) L->k[i] = L->k[0] + i * Nm * NW;
   PetscCall(PetscCalloc1(p * NW, &L->P));
-  PetscCall(PetscCalloc1(6 * n * NW + p * NW + 2 * n, &L->x));
+  PetscCall(PetscCalloc1(2 * n * NW + 4 * Nm * NW + p * NW + 2 * n, &L->x));
   L->forcing = L->x + n * NW;
   L->rc      = L->x + 2 * n * NW;
-  L->phi     = L->x + 6 * n * NW;
+  L->phi     = L->rc + 4 * Nm * NW;
   L->w0      = L->phi + p * NW;
   L->w1      = L->w0 + n;
+  PetscCall(PetscCalloc1(n * p * NW + p * NW + 2 * n * p, &L->S));
+  L->pbar = L->S + n * p * NW;
+  L->wS   = L->pbar + p * NW;
+  L->wSd  = L->wS + n * p;
+  PetscCall(PetscCalloc1(n * n * NW + n * p * NW, &L->J));
+  L->Fp = L->J + n * n * NW;
   PetscCall(PetscCalloc1(n * NW, &L->ninf));
   *out = L;
   PetscFunctionReturn(0);
@@ -87,6 +115,8 @@ PetscErrorCode PnlmeODELanesDestroy(PnlmeODELanes *L)
   PetscCall(PetscFree((*L)->k[0]));
   PetscCall(PetscFree((*L)->P));
   PetscCall(PetscFree((*L)->x));
+  PetscCall(PetscFree((*L)->S));
+  PetscCall(PetscFree((*L)->J));
   PetscCall(PetscFree((*L)->ninf));
   PetscCall(PetscFree(*L));
   PetscFunctionReturn(0);
@@ -99,6 +129,93 @@ static inline void Gather(const PnlmeODELanes L, const PetscReal *a, PetscInt s,
 static inline void Scatter(PnlmeODELanes L, PetscReal *a, PetscInt s, const PetscReal v[])
 {
   for (PetscInt i = 0; i < L->n; i++) a[i * L->nw + s] = v[i];
+}
+
+static void DriverSet(PnlmeODE ode, const DriverState *d)
+{
+  ode->x       = d->x;
+  ode->S       = d->S;
+  ode->phi     = d->phi;
+  ode->pbar    = d->pbar;
+  ode->forcing = d->forcing;
+  ode->ninf    = d->ninf;
+}
+
+/* the one-subject driver's state (ode.c) pointed at slot s's: its pieces then run on the slot */
+static void SlotBind(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  const PetscInt    n = L->n, p = L->p;
+  const DriverState d = {L->x + s * n, L->S + s * n * p, L->phi + s * p, L->pbar + s * p, L->forcing + s * n, L->ninf + s * n};
+  DriverSet(ode, &d);
+  ode->nforce = L->sl[s].nforce;
+  ode->scale  = L->sl[s].scale;
+}
+static void SlotUnbind(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+{
+  L->sl[s].nforce = ode->nforce;
+  L->sl[s].scale  = ode->scale;
+}
+
+/* analytic (PnlmeODESensRhs with jac and rhsp): J and Fp of every slot at the stage, by the model's
+   jacmany and rhspmany or else slot by slot (the same bits), then Sdot = J S + Fp in lanes, each entry
+   summed over j in order with the zeros of J skipped, as PnlmeODESensRhs does */
+PNLME_SIMD_CLONES static void LanesSensAnalytic(PnlmeODE ode, PnlmeODELanes L, const int active[], const PetscReal *Y, PetscReal *k, int fail[])
+{
+  const PetscInt   n = L->n, nw = L->nw, ns = (L->N - n) / n, p0 = ode->p0, p = L->p, *scol = ode->scol;
+  PetscReal       *LJ = L->J, *LFp = L->Fp;
+  if (!ode->jacmany || !ode->rhspmany || ode->jacmany(nw, L->ts, Y, L->P, LJ, ode->ctx) || ode->rhspmany(nw, L->ts, Y, L->P, LFp, ode->ctx)) {
+    for (PetscInt s = 0; s < nw; s++) {
+      if (!active[s] || fail[s]) continue;
+      Gather(L, Y, s, L->w0);
+      if (ode->jac(L->ts[s], L->w0, L->phi + s * p, ode->J, ode->ctx) || ode->rhsp(L->ts[s], L->w0, L->phi + s * p, ode->Fp, ode->ctx)) {
+        fail[s] = 1;
+        continue;
+      }
+      for (PetscInt e = 0; e < n * n; e++) LJ[e * nw + s] = ode->J[e];
+      for (PetscInt e = 0; e < n * p0; e++) LFp[e * nw + s] = ode->Fp[e];
+    }
+  }
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt c = 0; c < ns; c++) {
+      const PetscInt   kc = scol[c];
+      const PetscReal *Fi = LFp + (i * p0 + kc) * nw;
+      PetscReal       *v  = k + (n + i * ns + c) * nw;
+      if (kc < p0) {
+#pragma omp simd
+        for (PetscInt s = 0; s < nw; s++) v[s] = Fi[s];
+      } else {
+#pragma omp simd
+        for (PetscInt s = 0; s < nw; s++) v[s] = 0.0; /* dose parameters: not in the rhs */
+      }
+      for (PetscInt j = 0; j < n; j++) {
+        const PetscReal *a = LJ + (i * n + j) * nw, *Sj = Y + (n + j * ns + c) * nw;
+#pragma omp simd
+        for (PetscInt s = 0; s < nw; s++) v[s] = a[s] != 0.0 ? v[s] + a[s] * Sj[s] : v[s];
+      }
+    }
+}
+
+/* the rows n..N-1 of k: Sdot = J S + Fp at the stage (ts, Y) of the active slots whose rhs did not
+   fail (the f in k's first rows includes the infusion rates, as dopri5.c's): analytic in lanes, or by
+   PnlmeODESensRhs's differences slot by slot */
+static void LanesSensF(PnlmeODE ode, PnlmeODELanes L, const int active[], const PetscReal *Y, PetscReal *k, int fail[])
+{
+  const PetscInt n = L->n, nw = L->nw, nS = L->N - n;
+  if (ode->analytic) {
+    LanesSensAnalytic(ode, L, active, Y, k, fail);
+    return;
+  }
+  for (PetscInt s = 0; s < nw; s++) {
+    if (!active[s] || fail[s]) continue;
+    for (PetscInt i = 0; i < n; i++) {
+      L->w0[i] = Y[i * nw + s];
+      L->w1[i] = k[i * nw + s];
+    }
+    for (PetscInt r = 0; r < nS; r++) L->wS[r] = Y[(n + r) * nw + s];
+    SlotBind(ode, L, s);
+    if (PnlmeODESensRhs(ode, L->ts[s], L->w0, L->w1, L->wS, L->wSd)) fail[s] = 1;
+    for (PetscInt r = 0; r < nS; r++) k[(n + r) * nw + s] = L->wSd[r];
+  }
 }
 
 /* k = f(ts, Y) over the slots in use (active[s] = 0 for the empty ones), plus the infusion rates when
@@ -118,6 +235,7 @@ static inline void LanesF(PnlmeODE ode, PnlmeODELanes L, const int active[], int
     for (PetscInt s = 0; s < nw; s++)
       if (active[s] && L->sl[s].nforce)
         for (PetscInt i = 0; i < n; i++) k[i * nw + s] += L->forcing[s * n + i];
+  if (L->withsens) LanesSensF(ode, L, active, Y, k, fail);
 }
 
 /* Restart slot s's integrator from its driver state (dopri5.c, Dopri5Reinit) */
@@ -125,6 +243,7 @@ static void SlotReinit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
 {
   Slot *q = &L->sl[s];
   Scatter(L, L->y, s, L->x + s * L->n);
+  for (PetscInt r = 0; r < L->N - L->n; r++) L->y[(L->n + r) * L->nw + s] = L->S[s * L->n * L->p + r];
   L->atoleff[s] = ode->atol * (q->scale > 0 ? q->scale : 1.0);
   L->t[s] = q->told = q->td;
   q->fresh          = 1;
@@ -140,7 +259,7 @@ static void SlotReinit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
    whose rhs failed. */
 static void LanesStart(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[])
 {
-  const PetscInt  n = L->n, nw = L->nw;
+  const PetscInt  n = L->n, nw = L->nw, N = L->N;
   const PetscReal rtol = ode->rtol;
   PetscReal      *f0 = L->k[1], *y1 = L->ys, *f1 = L->k[2], dnf[NW], dny[NW], h0[NW];
   int             forced = 0, second[NW];
@@ -159,12 +278,12 @@ static void LanesStart(PnlmeODE ode, PnlmeODELanes L, const int start[], int fai
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt  j  = i * nw + s;
       const PetscReal sk = a + rtol * PetscAbsReal(L->y[j]);
-      L->k[0][j] = f0[j];
       dnf[s] += (f0[j] / sk) * (f0[j] / sk);
       dny[s] += (L->y[j] / sk) * (L->y[j] / sk);
     }
+    for (PetscInt i = 0; i < N; i++) L->k[0][i * nw + s] = f0[i * nw + s];
     h0[s] = Dopri5InitialTrial(dnf[s], dny[s], L->sl[s].tstop - L->t[s]);
-    for (PetscInt i = 0; i < n; i++) y1[i * nw + s] = L->y[i * nw + s] + h0[s] * f0[i * nw + s];
+    for (PetscInt i = 0; i < N; i++) y1[i * nw + s] = L->y[i * nw + s] + h0[s] * f0[i * nw + s];
     L->ts[s] = L->t[s] + h0[s];
   }
   LanesF(ode, L, second, forced, y1, f1, fail);
@@ -187,16 +306,17 @@ static void LanesStart(PnlmeODE ode, PnlmeODELanes L, const int start[], int fai
 /* the driver state of slot s at its time tout = told..t: the solution or the dense output */
 static void SlotOut(PnlmeODELanes L, PetscInt s)
 {
-  const PetscInt n = L->n, nw = L->nw;
+  const PetscInt n = L->n, nw = L->nw, N = L->N;
   Slot          *q = &L->sl[s];
-  PetscReal     *x = L->x + s * n, *rc = L->rc + 4 * n * s;
+  PetscReal     *x = L->x + s * n, *S = L->S + s * n * L->p, *rc = L->rc + 4 * L->Nmax * s;
   if (q->tout == L->t[s]) {
     Gather(L, L->y, s, x);
+    for (PetscInt i = n; i < N; i++) S[i - n] = L->y[i * nw + s];
     return;
   }
   if (!q->dense) {
     const PetscReal h = L->t[s] - q->told;
-    for (PetscInt i = 0; i < n; i++) {
+    for (PetscInt i = 0; i < N; i++) {
       const PetscInt j = i * nw + s;
       Dopri5DenseCoefficients(h, L->y[j], L->yold[j], L->k[0][j], L->k[2][j], L->k[3][j], L->k[4][j], L->k[5][j], L->k[6][j], rc + 4 * i);
     }
@@ -205,6 +325,7 @@ static void SlotOut(PnlmeODELanes L, PetscInt s)
   {
     const PetscReal th = (q->tout - q->told) / (L->t[s] - q->told);
     for (PetscInt i = 0; i < n; i++) x[i] = Dopri5DenseValue(L->yold[i * nw + s], th, rc + 4 * i);
+    for (PetscInt i = n; i < N; i++) S[i - n] = Dopri5DenseValue(L->yold[i * nw + s], th, rc + 4 * i);
   }
 }
 
@@ -213,6 +334,13 @@ static int SlotInit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
 {
   const PetscInt n = L->n;
   PetscReal     *x = L->x + s * n;
+  if (L->withsens) { /* and S = dx0/dphi: the one-subject driver's code */
+    int rc;
+    SlotBind(ode, L, s);
+    rc = PnlmeODEStart(ode);
+    SlotUnbind(ode, L, s);
+    return rc ? PNLME_ODE_ERR_MODEL : 0;
+  }
   for (PetscInt i = 0; i < n; i++) {
     L->forcing[s * n + i] = 0.0;
     L->ninf[s * n + i]    = 0;
@@ -264,6 +392,15 @@ static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
       SlotOut(L, s);
       q->td = e->time;
     }
+    if (L->withsens) { /* the one-subject driver's code on the slot's state */
+      int dirty = 0;
+      SlotBind(ode, L, s);
+      rc = PnlmeODEEvent(ode, sub, L->info ? L->info[q->lane] : NULL, q->iev, q->td, L->pred[q->lane], L->sens[q->lane], &dirty);
+      SlotUnbind(ode, L, s);
+      if (rc) return rc;
+      q->dirty |= dirty;
+      continue;
+    }
     switch (e->type) {
     case PNLME_EV_OBS:
       if (ode->output(q->td, x, L->phi + s * L->p, sub->obsout ? sub->obsout[e->index] : 0, &L->pred[q->lane][e->index], NULL, NULL, ode->ctx)) return PNLME_ODE_ERR_MODEL;
@@ -297,7 +434,10 @@ static int SlotLoad(PnlmeODE ode, PnlmeODELanes L, PetscInt s, PetscInt lane, co
     q->budget  = L->stop->budget[lane];
     if (q->budget < 0) return PNLME_MODEL_STOPPED; /* rejected before any solve */
   }
-  for (PetscInt k = 0; k < L->p; k++) L->phi[s * L->p + k] = L->P[k * L->nw + s] = phi[lane * L->p + k];
+  for (PetscInt k = 0; k < L->p; k++) {
+    L->phi[s * L->p + k] = L->P[k * L->nw + s] = phi[lane * L->p + k];
+    L->pbar[s * L->p + k] = phi[lane * L->p + k] != 0.0 ? PetscAbsReal(phi[lane * L->p + k]) : 1.0; /* ode.c, PnlmeODESetParameters */
+  }
   ode->nsolve++;
   if (sub->nev <= 0) return SLOT_DONE;
   q->td        = PetscMin(0.0, sub->ev[0].time);
@@ -333,10 +473,10 @@ static void SlotFinish(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int rc, PetscI
 static int SlotAttempt(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
 {
   Slot          *q = &L->sl[s];
-  const PetscInt n = L->n, nw = L->nw;
+  const PetscInt N = L->N, nw = L->nw;
   PetscReal      h, t = L->t[s];
   if (q->fsal) { /* the last stage of the accepted step is the first of the next */
-    for (PetscInt i = 0; i < n; i++) L->k[0][i * nw + s] = L->k[6][i * nw + s];
+    for (PetscInt i = 0; i < N; i++) L->k[0][i * nw + s] = L->k[6][i * nw + s];
     q->fsal = 0;
   }
   if (++q->nstep > ode->maxsteps) return PNLME_ODE_ERR_MAXSTEPS;
@@ -372,7 +512,7 @@ static int SlotAccept(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int stifftest)
   }
   q->told  = L->t[s];
   L->t[s]  = q->last ? q->tstop : L->t[s] + h;
-  for (PetscInt i = 0; i < n; i++) {
+  for (PetscInt i = 0; i < L->N; i++) {
     const PetscInt j = i * nw + s;
     L->yold[j]       = L->y[j];
     L->y[j]          = L->ynew[j];
@@ -386,7 +526,7 @@ static int SlotAccept(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int stifftest)
 #define STAGE(c, dst, expr) \
   do { \
     _Pragma("omp simd") for (PetscInt s = 0; s < nw; s++) ts[s] = t[s] + (c) * hs[s]; \
-    for (PetscInt i = 0; i < n; i++) { \
+    for (PetscInt i = 0; i < N; i++) { \
       _Pragma("omp simd") for (PetscInt s = 0; s < nw; s++) { \
         const PetscInt  j = i * nw + s; \
         const PetscReal h = hs[s]; \
@@ -398,7 +538,7 @@ static int SlotAccept(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int stifftest)
 /* one round: every active slot tries one step */
 PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[])
 {
-  const PetscInt   n = L->n, nw = L->nw;
+  const PetscInt   n = L->n, N = L->N, nw = L->nw;
   const PetscReal  rtol = ode->rtol, *hs = L->hs, *t = L->t, *y = L->y, *atoleff = L->atoleff;
   PetscReal       *ys = L->ys, *yn = L->ynew, *ts = L->ts, *err = L->err;
   PetscReal       *k1 = L->k[0], *k2 = L->k[1], *k3 = L->k[2], *k4 = L->k[3], *k5 = L->k[4], *k6 = L->k[5], *k7 = L->k[6];
@@ -434,17 +574,25 @@ PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const in
 }
 #undef STAGE
 
-int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rcl[])
+int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rcl[])
 {
   PnlmeODELanes L         = ode->lanes;
   const int     stifftest = ode->befallback != NULL;
   PetscInt      next = 0, nw;
   int           active[NW], fail[NW];
 
-  L->subj = subj;
-  L->pred = pred;
-  L->stop = stop;
-  L->rcl  = rcl;
+  L->subj     = subj;
+  L->info     = info;
+  L->pred     = pred;
+  L->sens     = sens;
+  L->stop     = sens ? NULL : stop;
+  L->rcl      = rcl;
+  L->withsens = ode->withsens = sens ? 1 : 0;
+  L->N        = sens ? L->n * (1 + ode->ns) : L->n;
+  if (sens) { /* the slots' events run the one-subject driver's code on their state (SlotBind) */
+    const DriverState own = {ode->x, ode->S, ode->phi, ode->pbar, ode->forcing, ode->ninf};
+    L->own                = own;
+  }
   L->nw = nw = PetscMin(nb, NW);
   for (PetscInt s = 0; s < nw; s++) {
     L->sl[s].lane = -1;
@@ -499,5 +647,6 @@ int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj
       if (rc != SLOT_STEP) SlotFinish(ode, L, s, rc, nb, phi, &next, active);
     }
   }
+  if (sens) DriverSet(ode, &L->own);
   return 0;
 }

@@ -163,6 +163,8 @@ PetscErrorCode PnlmeODESetUp(PnlmeODE ode)
   ode->output   = m->mops.output;
   ode->ctx      = m->ctx;
   ode->rhsmany  = m->mops.rhsmany;
+  ode->jacmany  = m->mops.jacmany;
+  ode->rhspmany = m->mops.rhspmany;
   ode->analytic = (ode->jac && ode->rhsp) ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscCalloc1(n, &ode->forcing));
   PetscCall(PetscCalloc1(n, &ode->ninf));
@@ -245,15 +247,16 @@ int PnlmeODESensRhs(PnlmeODE ode, PetscReal t, const PetscReal x[], const PetscR
   if (ode->analytic) {
     const PetscReal *J = ode->J, *Fp = ode->Fp;
     if (ode->jac(t, x, ode->phi, ode->J, ode->ctx) || ode->rhsp(t, x, ode->phi, ode->Fp, ode->ctx)) return PNLME_ODE_ERR_MODEL;
+    /* each entry summed in a register over j in order (the zeros of J skipped): the bits of the
+       row-by-row sum, without a store and a reload of the row for every j */
     for (PetscInt i = 0; i < n; i++) {
       PetscReal       *row = Sdot + i * ns;
       const PetscReal *Ji  = J + i * n;
-      for (PetscInt c = 0; c < ns; c++) row[c] = scol[c] < p0 ? Fp[i * p0 + scol[c]] : 0.0; /* dose parameters: not in the rhs */
-      for (PetscInt j = 0; j < n; j++) {
-        const PetscReal  a  = Ji[j];
-        const PetscReal *Sj = S + j * ns;
-        if (a != 0.0)
-          for (PetscInt c = 0; c < ns; c++) row[c] += a * Sj[c];
+      for (PetscInt c = 0; c < ns; c++) {
+        PetscReal v = scol[c] < p0 ? Fp[i * p0 + scol[c]] : 0.0; /* dose parameters: not in the rhs */
+        for (PetscInt j = 0; j < n; j++)
+          if (Ji[j] != 0.0) v += Ji[j] * S[j * ns + c];
+        row[c] = v;
       }
     }
     return 0;
@@ -275,7 +278,7 @@ int PnlmeODESensRhs(PnlmeODE ode, PetscReal t, const PetscReal x[], const PetscR
 
 /* x = x0(phi), S = dx0/dphi (central differences for the columns the model leaves unset; the model's
    dx0 has p0 columns, the dose parameters' are 0), infusions stopped */
-static int PnlmeODEStart(PnlmeODE ode)
+int PnlmeODEStart(PnlmeODE ode)
 {
   const PetscInt n = ode->n, p = ode->p, p0 = ode->p0;
   for (PetscInt i = 0; i < n; i++) {
@@ -375,12 +378,62 @@ static int PnlmeODEMovingBolus(PnlmeODE ode, PetscReal t, PetscInt st, const Pnl
   return 0;
 }
 
+/* Event i of subject s (timeline with dose information info, NULL without dose parameters) at time t,
+   the state x (and S) advanced to it: an observation's prediction (and its sensitivities), a dose (with
+   the jumps of the sensitivities to a lag and a bioavailability), a reset.  Sets *dirty when the
+   integrator must restart.  Shared by the drivers of one subject (below) and of the SIMD lanes (lanes.c). */
+int PnlmeODEEvent(PnlmeODE ode, const PnlmeSubject *s, const PnlmeDoseInfo info[], PetscInt i, PetscReal t, PetscReal pred[], PetscReal sens[], int *dirty)
+{
+  const PnlmeEvent *e = &s->ev[i];
+  const PetscInt    n = ode->n;
+  PetscReal        *x = ode->x, *S = ode->S;
+  PetscInt          st;
+  int               rc;
+  switch (e->type) {
+  case PNLME_EV_OBS:
+    if ((rc = PnlmeODEObserve(ode, t, e->index, s->obsout ? s->obsout[e->index] : 0, pred, sens))) return rc;
+    break;
+  case PNLME_EV_BOLUS:
+  case PNLME_EV_INFUSION_START:
+  case PNLME_EV_INFUSION_END:
+    if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
+    if (sens && info) { /* the jumps of the sensitivities to a lag and a bioavailability */
+      const PnlmeDoseInfo *di = &info[i];
+      if (e->type == PNLME_EV_BOLUS && (di->ilag >= 0 || di->ibio >= 0)) {
+        if ((rc = PnlmeODEMovingBolus(ode, t, st, e, di))) return rc;
+        ode->scale = PetscMax(ode->scale, PetscAbsReal(x[st]));
+        *dirty     = 1;
+        break;
+      }
+      const PetscInt       clag = di->ilag >= 0 ? ode->spos[di->ilag] : -1, cbio = di->ibio >= 0 ? ode->spos[di->ibio] : -1;
+      /* a start that moves with the lag: d x / d tau jumps by f(x) - (f(x) + rate e_st) */
+      if (e->type == PNLME_EV_INFUSION_START && clag >= 0) S[st * ode->ns + clag] -= e->amount;
+      /* an end at t + Tlag + F duration0: d x / d tau jumps by (f(x) + rate e_st) - f(x), d x / dF by
+         duration0 times that */
+      if (e->type == PNLME_EV_INFUSION_END && di->end) {
+        if (clag >= 0) S[st * ode->ns + clag] += e->amount;
+        if (cbio >= 0) S[st * ode->ns + cbio] += e->amount * di->duration0;
+      }
+    }
+    (void)PnlmeODEApplyDose(e, st, x, ode->forcing, ode->ninf, &ode->nforce, &ode->scale);
+    *dirty = 1;
+    break;
+  case PNLME_EV_RESET:
+    if ((rc = PnlmeODEStart(ode))) return rc;
+    *dirty = 1;
+    break;
+  default:
+    return PNLME_ODE_ERR_DATA;
+  }
+  return 0;
+}
+
 static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject *s, const PnlmeDoseInfo info[], PetscReal pred[], PetscReal sens[])
 {
   const PnlmeEvent *ev  = s->ev;
-  const PetscInt    nev = s->nev, n = ode->n;
+  const PetscInt    nev = s->nev;
   PetscReal        *x = ode->x, *S = ode->S, t;
-  PetscInt          inext = -1, st;
+  PetscInt          inext = -1;
   int               dirty = 1, rc;
 
   if (nev <= 0) return 0;
@@ -406,42 +459,7 @@ static int PnlmeODEDrive(PnlmeODE ode, PnlmeODEInstance *be, const PnlmeSubject 
       if ((rc = be->ops->advance(ode, be->data, e->time, tstop, x, S))) return rc;
       t = e->time;
     }
-    switch (e->type) {
-    case PNLME_EV_OBS:
-      if ((rc = PnlmeODEObserve(ode, t, e->index, s->obsout ? s->obsout[e->index] : 0, pred, sens))) return rc;
-      break;
-    case PNLME_EV_BOLUS:
-    case PNLME_EV_INFUSION_START:
-    case PNLME_EV_INFUSION_END:
-      if ((st = PnlmeODEDoseState(ode->m, e->cmt)) < 0 || st >= n) return PNLME_ODE_ERR_DATA;
-      if (sens && info) { /* the jumps of the sensitivities to a lag and a bioavailability */
-        const PnlmeDoseInfo *di = &info[i];
-        if (e->type == PNLME_EV_BOLUS && (di->ilag >= 0 || di->ibio >= 0)) {
-          if ((rc = PnlmeODEMovingBolus(ode, t, st, e, di))) return rc;
-          ode->scale = PetscMax(ode->scale, PetscAbsReal(x[st]));
-          dirty      = 1;
-          break;
-        }
-        const PetscInt       clag = di->ilag >= 0 ? ode->spos[di->ilag] : -1, cbio = di->ibio >= 0 ? ode->spos[di->ibio] : -1;
-        /* a start that moves with the lag: d x / d tau jumps by f(x) - (f(x) + rate e_st) */
-        if (e->type == PNLME_EV_INFUSION_START && clag >= 0) S[st * ode->ns + clag] -= e->amount;
-        /* an end at t + Tlag + F duration0: d x / d tau jumps by (f(x) + rate e_st) - f(x), d x / dF by
-           duration0 times that */
-        if (e->type == PNLME_EV_INFUSION_END && di->end) {
-          if (clag >= 0) S[st * ode->ns + clag] += e->amount;
-          if (cbio >= 0) S[st * ode->ns + cbio] += e->amount * di->duration0;
-        }
-      }
-      (void)PnlmeODEApplyDose(e, st, x, ode->forcing, ode->ninf, &ode->nforce, &ode->scale);
-      dirty = 1;
-      break;
-    case PNLME_EV_RESET:
-      if ((rc = PnlmeODEStart(ode))) return rc;
-      dirty = 1;
-      break;
-    default:
-      return PNLME_ODE_ERR_DATA;
-    }
+    if ((rc = PnlmeODEEvent(ode, s, info, i, t, pred, sens, &dirty))) return rc;
   }
   return 0;
 }
@@ -485,18 +503,20 @@ static inline void PnlmeODESetParameters(PnlmeODE ode, const PetscReal phi[])
   }
 }
 
-int PnlmeODESolveMany(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[])
+int PnlmeODESolveMany(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[])
 {
   if (!ode->setupcalled) return PNLME_ODE_ERR_SOLVER;
-  if (!ode->lanes || nb < 2) { /* one set: dopri5.c does the same operations with less bookkeeping */
-    for (PetscInt L = 0; L < nb; L++) rc[L] = stop && stop->budget[L] < 0 ? PNLME_MODEL_STOPPED : PnlmeODESolveSubject(ode, s[L], NULL, phi + L * ode->p, pred[L], NULL);
+  /* one set, or sensitivities under error control: dopri5.c does the same operations with less bookkeeping */
+  if (!ode->lanes || nb < 2 || (sens && (ode->senserrcon || ode->besens != ode->be))) {
+    for (PetscInt L = 0; L < nb; L++) rc[L] = stop && stop->budget[L] < 0 ? PNLME_MODEL_STOPPED : PnlmeODESolveSubject(ode, s[L], info ? info[L] : NULL, phi + L * ode->p, pred[L], sens ? sens[L] : NULL);
     return 0;
   }
-  (void)PnlmeODELanesSolve(ode, nb, s, phi, pred, stop, rc);
+  if (sens) PnlmeODEUseColumns(ode, PETSC_TRUE); /* dopri5 without error control on S: the columns asked for */
+  (void)PnlmeODELanesSolve(ode, nb, s, info, phi, pred, sens, stop, rc);
   for (PetscInt L = 0; L < nb; L++)
     if (rc[L] > 0) {
       PnlmeODESetParameters(ode, phi + L * ode->p);
-      rc[L] = PnlmeODEFallback(ode, ode->be, rc[L], s[L], NULL, pred[L], NULL);
+      rc[L] = PnlmeODEFallback(ode, ode->be, rc[L], s[L], info ? info[L] : NULL, pred[L], sens ? sens[L] : NULL);
     }
   return 0;
 }

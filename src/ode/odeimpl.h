@@ -60,6 +60,8 @@ struct _p_PnlmeODE {
   int (*init)(const PetscReal[], PetscReal[], PetscReal[], void *);
   int (*output)(PetscReal, const PetscReal[], const PetscReal[], PetscInt, PetscReal *, PetscReal[], PetscReal[], void *);
   int (*rhsmany)(PetscInt, const PetscReal[], const PetscReal[], const PetscReal[], PetscReal[], void *);
+  int (*jacmany)(PetscInt, const PetscReal[], const PetscReal[], const PetscReal[], PetscReal[], void *);
+  int (*rhspmany)(PetscInt, const PetscReal[], const PetscReal[], const PetscReal[], PetscReal[], void *);
   void     *ctx;
   PetscBool analytic; /* jac and rhsp given: sensitivity right-hand side J S + Fp without differences */
 
@@ -159,7 +161,13 @@ static inline int PnlmeODEApplyDose(const PnlmeEvent *e, PetscInt st, PetscReal 
 
 /* dopri5 in SIMD lanes (lanes.c): the predictions of nb sets (rows of p), set L on subject subj[L] into
    pred[L], rc[L] its failure code (0: success; PNLME_MODEL_STOPPED: stopped by stop, NULL for none); no
-   fallback, no sensitivities */
+   fallback.  With sens (and stop NULL): the sensitivities of the columns ode->scol into sens[L], the
+   jumps from set L's dose information info[L] (info NULL: none), without error control on them. */
 PETSC_INTERN PetscErrorCode PnlmeODELanesCreate(PnlmeODE, PnlmeODELanes *);
 PETSC_INTERN PetscErrorCode PnlmeODELanesDestroy(PnlmeODELanes *);
-PETSC_INTERN int            PnlmeODELanesSolve(PnlmeODE, PetscInt nb, const PnlmeSubject *const subj[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[]);
+PETSC_INTERN int            PnlmeODELanesSolve(PnlmeODE, PetscInt nb, const PnlmeSubject *const subj[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[]);
+
+/* the driver's pieces the lanes share (ode.c), on the state ode->x, S, phi, pbar, forcing, ninf, nforce,
+   scale: the start from x0(phi) (and S from dx0/dphi when ode->withsens), and event i of s at time t */
+PETSC_INTERN int PnlmeODEStart(PnlmeODE);
+PETSC_INTERN int PnlmeODEEvent(PnlmeODE, const PnlmeSubject *s, const PnlmeDoseInfo info[], PetscInt i, PetscReal t, PetscReal pred[], PetscReal sens[], int *dirty);

@@ -12,7 +12,10 @@
    - with an early stop (PnlmeModelPredictManyStop), a set is stopped exactly when the deficits of its
      predictions alone exceed its budget (at once for a negative one), the others keep their bits,
      and the stopped solves take fewer steps;
-   - a call allocates nothing. */
+   - with sensitivities (PnlmeModelPredictManySens), of all parameters and of a mask of two (one of
+     them the lag when there is one), in calls of 2, 3, 8, 9, 17 and 37 sets: each set's predictions
+     and sensitivities have the bits and the status they have alone, in as many steps;
+   - a call allocates nothing, with or without sensitivities. */
 #include "odetest.h"
 #include <malloc.h>
 
@@ -175,15 +178,54 @@ static PetscErrorCode TestCase(Case *c, const char integ[], PetscBool dense)
     PNLME_TEST_CHECK(nstop > 0 && sc - sb < sb - sa, "%s/%s: early stop: %d sets stopped, %lld steps against %lld without", c->model, name, (int)nstop, (long long)(sc - sb), (long long)(sb - sa));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-16s%s %-25s early stop: %d of %d sets stopped as their budgets say, %lld steps instead of %lld, the others' bits kept\n", c->model, c->lag ? " + lag" : "      ", name, (int)nstop, NB, (long long)(sc - sb), (long long)(sb - sa)));
   }
-  { /* no allocation */
-    PetscLogDouble before, after;
-    size_t         hbefore, hafter;
-    PetscCall(PetscMallocGetCurrentUsage(&before));
-    hbefore = mallinfo2().uordblks;
-    for (int it = 0; it < 50; it++) PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, stb));
-    PetscCall(PetscMallocGetCurrentUsage(&after));
-    hafter = mallinfo2().uordblks;
-    PNLME_TEST_CHECK(before == after && hbefore == hafter, "%s/%s: memory in use changed over 50 calls (PETSc %g, heap %ld bytes)", c->model, name, (double)(after - before), (long)hafter - (long)hbefore);
+  { /* with sensitivities: all of them, then a mask of two */
+    PetscReal *sa, *sb, *sp[NB];
+    PetscBool  mask[8] = {PETSC_FALSE};
+    PetscInt64 nsets = 0;
+    mask[0] = mask[np - 1] = PETSC_TRUE;
+    PetscCall(PetscMalloc2(off[NB] * np, &sa, off[NB] * np, &sb));
+    for (PetscInt L = 0; L < NB; L++) sp[L] = sb + off[L] * np;
+    for (int pass = 0; pass < 2; pass++) {
+      PetscInt64 t0, t1, t2;
+      PetscCall(PnlmeModelSetSensitivityMask(m, pass ? mask : NULL));
+      PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &t0));
+      for (PetscInt L = 0; L < NB; L++) {
+        PnlmeSolveStatus st;
+        PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, ps + off[L], sa + off[L] * np, &st));
+        PNLME_TEST_CHECK(st == st1[L], "%s/%s: set %d: status %d with sensitivities, %d without", c->model, name, (int)L, (int)st, (int)st1[L]);
+      }
+      PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &t1));
+      for (PetscInt size = 2; size <= NB; size = size == 3 ? 8 : (size == 9 ? 17 : (size == 17 ? NB : size + 1))) {
+        for (PetscInt i = 0; i < off[NB] * np; i++) sb[i] = NAN; /* every entry must be written */
+        for (PetscInt L0 = 0; L0 < NB; L0 += size) {
+          const PetscInt nb = PetscMin(size, NB - L0);
+          PetscCall(PnlmeModelPredictManySens(m, nb, sl + L0, phi + L0 * np, pl + L0, sp + L0, stb + L0));
+        }
+        if (size == 2) PetscCall(PnlmeModelGetStats(m, NULL, NULL, NULL, &t2));
+        for (PetscInt L = 0; L < NB; L++) {
+          PNLME_TEST_CHECK(stb[L] == st1[L], "%s/%s: sensitivities%s in calls of %d: set %d: status %d, %d alone", c->model, name, pass ? " (mask)" : "", (int)size, (int)L, (int)stb[L], (int)st1[L]);
+          if (st1[L]) continue;
+          PNLME_TEST_CHECK(!memcmp(ps + off[L], pl[L], sizeof(PetscReal) * nobs[L]), "%s/%s: sensitivities%s in calls of %d: set %d: predictions differ from those alone", c->model, name, pass ? " (mask)" : "", (int)size, (int)L);
+          PNLME_TEST_CHECK(!memcmp(sa + off[L] * np, sp[L], sizeof(PetscReal) * nobs[L] * np), "%s/%s: sensitivities%s in calls of %d: set %d: sensitivities differ from those alone", c->model, name, pass ? " (mask)" : "", (int)size, (int)L);
+          nsets++;
+        }
+        if (size == 2) PNLME_TEST_CHECK(t2 - t1 == t1 - t0, "%s/%s: sensitivities%s: %lld steps in calls of 2, %lld alone", c->model, name, pass ? " (mask)" : "", (long long)(t2 - t1), (long long)(t1 - t0));
+      }
+    }
+    { /* no allocation, with and without sensitivities */
+      PetscLogDouble before, after;
+      size_t         hbefore, hafter;
+      PetscCall(PetscMallocGetCurrentUsage(&before));
+      hbefore = mallinfo2().uordblks;
+      for (int it = 0; it < 50; it++) PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, stb));
+      for (int it = 0; it < 10; it++) PetscCall(PnlmeModelPredictManySens(m, NB, sl, phi, pl, sp, stb));
+      PetscCall(PetscMallocGetCurrentUsage(&after));
+      hafter = mallinfo2().uordblks;
+      PNLME_TEST_CHECK(before == after && hbefore == hafter, "%s/%s: memory in use changed over 60 calls (PETSc %g, heap %ld bytes)", c->model, name, (double)(after - before), (long)hafter - (long)hbefore);
+    }
+    PetscCall(PnlmeModelSetSensitivityMask(m, NULL));
+    PetscCall(PetscFree2(sa, sb));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-16s%s %-25s with sensitivities (all, and a mask of 2): %lld sets in calls of 2 to %d, the bits of each alone\n", c->model, c->lag ? " + lag" : "      ", name, (long long)nsets, NB));
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-16s%s %-25s %d sets: in calls of 1 to %d in any order, the bits and status of each alone; %lld steps with and without sensitivities\n", c->model, c->lag ? " + lag" : "      ", name, NB, NB, (long long)(s1 - s0)));
   PetscCall(PetscFree3(p1, pb, ps));

@@ -51,6 +51,7 @@ PetscErrorCode PnlmeFitSetUp_NC(PnlmeFit fit)
   PetscCall(PetscMalloc3(PetscMax(1, fit->maxobs), &w->w, fit->predoff[fit->nlocal] * nc, &w->pred, fit->nlocal * nc, &w->ll));
   w->nlanes = PetscMax(NC_LANES, nc);
   PetscCall(PetscMalloc6(w->nlanes * p, &w->phib, w->nlanes, &w->st, w->nlanes, &w->subj, w->nlanes, &w->ls, w->nlanes, &w->lpred, fit->nlocal, &w->lli));
+  PetscCall(PetscMalloc4(w->nlanes * PetscMax(1, fit->maxobs), &w->spred, w->nlanes * PetscMax(1, fit->maxobs) * p, &w->ssens, w->nlanes * p, &w->dphi, w->nlanes, &w->lsens));
   PetscCall(Reserve(w, nf));
   PetscFunctionReturn(0);
 }
@@ -62,6 +63,7 @@ PetscErrorCode PnlmeFitDestroy_NC(PnlmeFit fit)
   PetscCall(PetscFree4(w->idx, w->eta, w->B0, w->Bt));
   PetscCall(PetscFree3(w->w, w->pred, w->ll));
   PetscCall(PetscFree6(w->phib, w->st, w->subj, w->ls, w->lpred, w->lli));
+  PetscCall(PetscFree4(w->spred, w->ssens, w->dphi, w->lsens));
   PetscCall(PetscFree6(w->g, w->H, w->F, w->d, w->acc, w->act));
   PetscFunctionReturn(0);
 }
@@ -108,35 +110,62 @@ static inline void ChainZ(PetscInt p, PetscInt q, const PetscReal B[], const Pet
   }
 }
 
-/* log p(y | z) of one chain with B, its gradient with respect to z (added to gz, times wgt) and with Hz
-   also the Gauss-Newton matrix J^T W J (added, times wgt), from a solve with sensitivities.  pred
-   receives the predictions.  Returns -inf when the solve fails. */
-static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const PetscReal B[], const PetscReal x[], const PetscReal eta[], PetscReal wgt, PetscReal pred[], PetscReal *ll, PetscReal gz[], PetscReal Hz[])
+/* log p(y | z) of one chain from its solve with sensitivities (status st, predictions pred, sens, and
+   d phi / d z), its gradient with respect to z (added to gz, times wgt) and the Gauss-Newton matrix
+   J^T W J (added to Hz, times wgt).  Returns -inf when the solve failed. */
+static PetscReal ChainScore(PnlmeFit fit, const PnlmeSubject *s, PnlmeSolveStatus st, const PetscReal pred[], const PetscReal sens[], const PetscReal dphidz[], PetscReal wgt, PetscReal gz[], PetscReal Hz[])
 {
-  PetscInt         p = fit->p, n = s->nobs;
-  PetscReal        z[64], dphidz[64], J[64];
-  PnlmeSolveStatus st;
-  PetscFunctionBeginHot;
-  ChainZ(p, fit->q, B, x, eta, z);
-  PnlmeModelTransformToNatural(fit->model, z, fit->phi, dphidz);
-  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, fit->sens, &st));
-  if (st) {
-    *ll = PETSC_NINFINITY;
-    PetscFunctionReturn(0);
-  }
-  *ll = PnlmeErrorLogLikGrad(&fit->pop, s, pred, fit->dldf);
-  if (!(*ll > PETSC_NINFINITY)) {
-    *ll = PETSC_NINFINITY;
-    PetscFunctionReturn(0);
-  }
-  if (Hz) PnlmeErrorFisherWeights(&fit->pop, s, pred, fit->nc.w);
+  PetscInt  p = fit->p, n = s->nobs;
+  PetscReal J[64], ll;
+  if (st) return PETSC_NINFINITY;
+  ll = PnlmeErrorLogLikGrad(&fit->pop, s, pred, fit->dldf);
+  if (!(ll > PETSC_NINFINITY)) return PETSC_NINFINITY;
+  PnlmeErrorFisherWeights(&fit->pop, s, pred, fit->nc.w);
   for (PetscInt j = 0; j < n; j++) {
-    for (PetscInt k = 0; k < p; k++) J[k] = fit->sens[j * p + k] * dphidz[k];
+    for (PetscInt k = 0; k < p; k++) J[k] = sens[j * p + k] * dphidz[k];
     for (PetscInt k = 0; k < p; k++) gz[k] += wgt * fit->dldf[j] * J[k];
-    if (Hz)
-      for (PetscInt k = 0; k < p; k++)
-        for (PetscInt l = 0; l <= k; l++) Hz[k * p + l] += wgt * fit->nc.w[j] * J[k] * J[l];
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = 0; l <= k; l++) Hz[k * p + l] += wgt * fit->nc.w[j] * J[k] * J[l];
   }
+  return ll;
+}
+
+/* the chains of subjects i0.. at B, as many whole subjects as fill nc.nlanes chains (nu each): their
+   natural-scale parameters (phib; and d phi / d z into dphi when non-NULL) and subjects (ls); *i1 the
+   end of the block, *nl its chains */
+static PetscErrorCode BlockChains(PnlmeFit fit, const PetscReal B[], PetscInt nu, PetscInt i0, PetscReal *dphi, PetscInt *i1, PetscInt *nl)
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscInt     p = fit->p, q = fit->q, nc = fit->nchains, i, l = 0;
+  PetscFunctionBegin;
+  for (i = i0; i < fit->nlocal && l + nu <= w->nlanes; i++) {
+    PnlmeSubject *si = &w->subj[i - i0];
+    PetscCall(PnlmeDataGetSubject(fit->data, i, si));
+    for (PetscInt c = 0; c < nu; c++, l++) {
+      PetscReal z[64];
+      ChainZ(p, q, B, fit->x + i * q, w->eta + (i * nc + c) * p, z);
+      PnlmeModelTransformToNatural(fit->model, z, w->phib + l * p, dphi ? dphi + l * p : NULL);
+      w->ls[l] = si;
+    }
+  }
+  *i1 = i;
+  *nl = l;
+  PetscFunctionReturn(0);
+}
+
+/* the solves with sensitivities of the chains of the block of subjects i0..*i1-1 at B
+   (PnlmeModelPredictManySens: each the one it has alone) */
+static PetscErrorCode ChainsSens(PnlmeFit fit, const PetscReal B[], PetscInt nu, PetscInt i0, PetscInt *i1)
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscInt     p = fit->p, mo = PetscMax(1, fit->maxobs), nl = 0;
+  PetscFunctionBegin;
+  PetscCall(BlockChains(fit, B, nu, i0, w->dphi, i1, &nl));
+  for (PetscInt l = 0; l < nl; l++) {
+    w->lpred[l] = w->spred + l * mo;
+    w->lsens[l] = w->ssens + l * mo * p;
+  }
+  PetscCall(PnlmeModelPredictManySens(fit->model, nl, w->ls, w->phib, w->lpred, w->lsens, w->st));
   PetscFunctionReturn(0);
 }
 
@@ -146,22 +175,13 @@ static PetscErrorCode ChainLogLik(PnlmeFit fit, const PnlmeSubject *s, const Pet
    lli and the following ones -inf); otherwise a failed solve is the chain's -inf. */
 static PetscErrorCode ChainsLogLik(PnlmeFit fit, const PetscReal B[], PetscInt nu, PetscBool stop, PetscReal lli[])
 {
-  PnlmeNCWork *w = &fit->nc;
-  PetscInt     p = fit->p, q = fit->q, nc = fit->nchains;
+  PnlmeNCWork *w  = &fit->nc;
+  PetscInt     nc = fit->nchains;
   PetscFunctionBegin;
-  for (PetscInt i0 = 0, i1; i0 < fit->nlocal; i0 = i1) {
-    PetscInt nl = 0;
-    for (i1 = i0; i1 < fit->nlocal && nl + nu <= w->nlanes; i1++) {
-      PnlmeSubject *si = &w->subj[i1 - i0];
-      PetscCall(PnlmeDataGetSubject(fit->data, i1, si));
-      for (PetscInt c = 0; c < nu; c++, nl++) {
-        PetscReal z[64];
-        ChainZ(p, q, B, fit->x + i1 * q, w->eta + (i1 * nc + c) * p, z);
-        PnlmeModelTransformToNatural(fit->model, z, w->phib + nl * p, NULL);
-        w->ls[nl]    = si;
-        w->lpred[nl] = w->pred + fit->predoff[i1] * nc + c * si->nobs;
-      }
-    }
+  for (PetscInt i0 = 0, i1 = 0, nl = 0; i0 < fit->nlocal; i0 = i1) {
+    PetscCall(BlockChains(fit, B, nu, i0, NULL, &i1, &nl));
+    for (PetscInt i = i0, l = 0; i < i1; i++)
+      for (PetscInt c = 0; c < nu; c++, l++) w->lpred[l] = w->pred + fit->predoff[i] * nc + c * w->ls[l]->nobs;
     PetscCall(PnlmeModelPredictMany(fit->model, nl, w->ls, w->phib, w->lpred, w->st));
     for (PetscInt i = i0, l = 0; i < i1; i++) {
       lli[i] = 0;
@@ -188,8 +208,7 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
   PnlmeNCWork  *w = &fit->nc;
   PetscInt      p = fit->p, q = fit->q, nc = fit->nchains, nf = w->nf, nh = want_derivs ? nf + nf * (nf + 1) / 2 : 0, nu = fit->ncuse > 0 ? PetscMin(fit->ncuse, nc) : nc;
   PetscReal     gz[64], Hz[64 * 64];
-  PnlmeSubject  s;
-  PetscInt      bad = 0;
+  PetscInt      bad = 0, ib = 0, iend = 0; /* the block of subjects solved together: ib..iend-1 */
   PetscFunctionBegin;
   PnlmeExactSumReset(w->acc, nh + 1);
   if (!want_derivs) PetscCall(ChainsLogLik(fit, B, nu, PETSC_TRUE, w->lli));
@@ -205,13 +224,16 @@ static PetscErrorCode DataLogLik(PnlmeFit fit, const PetscReal B[], PetscBool wa
       lli = w->lli[i];
       if (!(lli > PETSC_NINFINITY)) bad = 1;
     } else {
-      PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+      if (i >= iend) { /* the next block */
+        ib = i;
+        PetscCall(ChainsSens(fit, B, nu, ib, &iend));
+      }
       PetscCall(PetscArrayzero(gz, p));
       PetscCall(PetscArrayzero(Hz, p * p));
     }
     for (PetscInt c = 0; c < nu && !bad && want_derivs; c++) {
-      PetscReal ll = PETSC_NINFINITY;
-      PetscCall(ChainLogLik(fit, &s, B, x, w->eta + (i * nc + c) * p, 1.0 / nu, fit->predp, &ll, gz, Hz));
+      const PetscInt l  = (i - ib) * nu + c;
+      PetscReal      ll = ChainScore(fit, w->ls[l], w->st[l], w->lpred[l], w->lsens[l], w->dphi + l * p, 1.0 / nu, gz, Hz);
       if (!(ll > PETSC_NINFINITY)) bad = 1;
       lli += ll / nu;
     }

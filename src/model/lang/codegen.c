@@ -245,6 +245,8 @@ static const char Prelude[] =
   "  int (*sum)(int, double, double, pnlme_int, const double *, double *, double *);\n"
   "  int (*cfout)(double, const double *, const double *, pnlme_int, double *, double *, double *);\n"
   "  int (*rhsmany)(pnlme_int, const double *, const double *, const double *, double *, void *);\n"
+  "  int (*jacmany)(pnlme_int, const double *, const double *, const double *, double *, void *);\n"
+  "  int (*rhspmany)(pnlme_int, const double *, const double *, const double *, double *, void *);\n"
   "} PnlmeLangDesc;\n";
 
 static void Strings(Buf *b, const char name[], int n, const char (*s)[PNLME_MAX_NAME])
@@ -296,22 +298,26 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
     bad |= Block(&b, g, R.n, R.root, R.target, "    ");
     b.lanes = 0;
     Put(&b, "  }\n  return 0;\n}\n");
-    /* jac: J[i n + j] = d f_i / d x_j */
-    bad |= Derivs(g, n, m->ddt, LN_X, n, d);
-    Put(&b, "\nstatic int jac(double t, const double *x, const double *p, double *J, void *ctx)\n{\n  (void)t; (void)x; (void)p; (void)ctx;\n");
-    R.n = 0;
-    for (int i = 0; i < n && !bad; i++)
-      for (int j = 0; j < n; j++) RootsAdd(&R, d[i * n + j], "J[%d]", i * n + j, 0);
-    bad |= Block(&b, g, R.n, R.root, R.target, "  ");
-    Put(&b, "  return 0;\n}\n");
-    /* rhsp: Fp[i np + k] = d f_i / d p_k */
-    bad |= Derivs(g, n, m->ddt, LN_P, np, d);
-    Put(&b, "\nstatic int rhsp(double t, const double *x, const double *p, double *Fp, void *ctx)\n{\n  (void)t; (void)x; (void)p; (void)ctx;\n");
-    R.n = 0;
-    for (int i = 0; i < n && !bad; i++)
-      for (int k = 0; k < np; k++) RootsAdd(&R, d[i * np + k], "Fp[%d]", i * np + k, 0);
-    bad |= Block(&b, g, R.n, R.root, R.target, "  ");
-    Put(&b, "  return 0;\n}\n");
+    /* jac: J[i n + j] = d f_i / d x_j; rhsp: Fp[i np + k] = d f_i / d p_k; and both for nl problems in
+       SIMD lanes (jacmany, rhspmany: entry e of problem l at [e nl + l]), as rhsmany */
+    for (int which = 0; which < 2 && !bad; which++) {
+      const char *fn = which ? "rhsp" : "jac", *arr = which ? "Fp" : "J";
+      const int   nc = which ? np : n;
+      bad |= Derivs(g, n, m->ddt, which ? LN_P : LN_X, nc, d);
+      for (int many = 0; many < 2 && !bad; many++) {
+        char tgt[32];
+        if (many) Put(&b, "\nPNLME_SIMD_CLONES static int %smany(pnlme_int nl, const double *T, const double *X, const double *P, double *%s, void *ctx)\n{\n  (void)ctx; (void)T; (void)X; (void)P;\n#pragma omp simd\n  for (pnlme_int l = 0; l < nl; l++) {\n", fn, arr);
+        else Put(&b, "\nstatic int %s(double t, const double *x, const double *p, double *%s, void *ctx)\n{\n  (void)t; (void)x; (void)p; (void)ctx;\n", fn, arr);
+        snprintf(tgt, sizeof(tgt), many ? "%s[%%d * nl + l]" : "%s[%%d]", arr);
+        R.n = 0;
+        for (int i = 0; i < n; i++)
+          for (int j = 0; j < nc; j++) RootsAdd(&R, d[i * nc + j], tgt, i * nc + j, 0);
+        b.lanes = many;
+        bad |= Block(&b, g, R.n, R.root, R.target, many ? "    " : "  ");
+        b.lanes = 0;
+        Put(&b, many ? "  }\n  return 0;\n}\n" : "  return 0;\n}\n");
+      }
+    }
     /* init */
     Put(&b, "\nstatic int init(const double *p, double *x0, double *dx0, void *ctx)\n{\n  (void)p; (void)ctx;\n  if (!dx0) {\n");
     R.n = 0;
@@ -416,8 +422,8 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
       Put(&b, "static const PnlmeLangDesc desc = {%d, (int)sizeof(pnlme_int), (int)sizeof(double), \"", PNLME_LANG_ABI);
       for (const char *c = m->description; *c; c++) Put(&b, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
       Put(&b, "\", %d, %d, %d, %d, %d, pnames, transforms, snames, dosecmt, dosestate, doselag, dosef, onames, outcmt,\n", m->kind, np, n, m->ndose, m->nout);
-      if (m->kind == PNLME_MODEL_ODE) Put(&b, "  rhs, jac, rhsp, init, output, %s, 0, NULL, NULL, rhsmany};\n", any ? "dose" : "NULL");
-      else Put(&b, "  NULL, NULL, NULL, NULL, NULL, NULL, %d, sum, cfout, NULL};\n", m->nsum);
+      if (m->kind == PNLME_MODEL_ODE) Put(&b, "  rhs, jac, rhsp, init, output, %s, 0, NULL, NULL, rhsmany, jacmany, rhspmany};\n", any ? "dose" : "NULL");
+      else Put(&b, "  NULL, NULL, NULL, NULL, NULL, NULL, %d, sum, cfout, NULL, NULL, NULL};\n", m->nsum);
     }
   }
   Put(&b, "\nextern int PnlmeModelLangRegister(const void *, int);\nint PnlmeModelPluginRegister(void);\nint PnlmeModelPluginRegister(void) { return PnlmeModelLangRegister(&desc, (int)sizeof(desc)); }\n");

@@ -148,7 +148,9 @@ static PetscErrorCode LangCreate(PnlmeModel m)
     ops.rhsp   = d->rhsp;
     ops.init   = d->init;
     ops.output  = d->output;
-    ops.rhsmany = d->rhsmany;
+    ops.rhsmany  = d->rhsmany;
+    ops.jacmany  = d->jacmany;
+    ops.rhspmany = d->rhspmany;
     PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_ODE, &ops, NULL, NULL));
   } else {
     LangCF *c;

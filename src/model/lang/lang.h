@@ -96,7 +96,7 @@ PETSC_INTERN int LangParse(const char label[], const char text[], LangModel *, c
 PETSC_INTERN void LangModelFree(LangModel *);
 
 /* ---------------- generated code: its descriptor (the ABI between pnlme and the shared object) */
-#define PNLME_LANG_ABI 3
+#define PNLME_LANG_ABI 4
 typedef struct {
   int         abi, sizeof_int, sizeof_real;
   const char *description;
@@ -121,6 +121,9 @@ typedef struct {
   int (*cfout)(PetscReal t, const PetscReal[], const PetscReal S[], PetscInt iout, PetscReal *y, PetscReal dydp[], PetscReal dydS[]);
   /* ODE: rhs of nl problems at once (PnlmeModelOps.rhsmany) */
   int (*rhsmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal f[], void *);
+  /* ODE: jac and rhsp of nl problems at once (PnlmeModelOps.jacmany, rhspmany) */
+  int (*jacmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal J[], void *);
+  int (*rhspmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal Fp[], void *);
 } PnlmeLangDesc;
 
 /* writes the C source of a model into a malloc'ed string (*src); 0 or an error message */

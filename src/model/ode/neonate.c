@@ -36,23 +36,51 @@ PNLME_SIMD_CLONES static int NeonateRHSMany(PetscInt nl, const PetscReal t[], co
   return 0;
 }
 
+/* df/dphi of one problem whose parameters and entries are d apart (p[k d], Fp[k d]): d = 1 for one
+   problem, nl for lane l of the lanes' layout */
+static inline void NeonateFp(PetscReal t, PetscReal x, const PetscReal *p, PetscReal *Fp, PetscInt d)
+{
+  const PetscReal s = Sigmoid(t, p[TLAG * d]), q = 1.0 / (p[T50 * d] + t);
+  Fp[W0 * d]   = 0.0;
+  Fp[KIN * d]  = s;
+  Fp[TLAG * d] = -2.0 * p[KIN * d] * s * (1.0 - s);
+  Fp[KOUT * d] = -p[T50 * d] * q * x;
+  Fp[T50 * d]  = -p[KOUT * d] * t * q * q * x;
+}
+
+static inline PetscReal NeonateJ(PetscReal t, PetscReal kout, PetscReal t50) { return -kout * t50 / (t50 + t); }
+
 static int NeonateJac(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal J[], void *ctx)
 {
   (void)ctx;
   (void)x;
-  J[0] = -p[KOUT] * p[T50] / (p[T50] + t);
+  J[0] = NeonateJ(t, p[KOUT], p[T50]);
   return 0;
 }
 
 static int NeonateRHSP(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal Fp[], void *ctx)
 {
-  PetscReal s = Sigmoid(t, p[TLAG]), q = 1.0 / (p[T50] + t);
   (void)ctx;
-  Fp[W0]   = 0.0;
-  Fp[KIN]  = s;
-  Fp[TLAG] = -2.0 * p[KIN] * s * (1.0 - s);
-  Fp[KOUT] = -p[T50] * q * x[0];
-  Fp[T50]  = -p[KOUT] * t * q * q * x[0];
+  NeonateFp(t, x[0], p, Fp, 1);
+  return 0;
+}
+
+/* the same of nl problems in SIMD lanes (PnlmeModelOps.jacmany, rhspmany) */
+PNLME_SIMD_CLONES static int NeonateJacMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal J[], void *ctx)
+{
+  const PetscReal *kout = p + KOUT * nl, *t50 = p + T50 * nl;
+  (void)ctx;
+  (void)x;
+#pragma omp simd
+  for (PetscInt l = 0; l < nl; l++) J[l] = NeonateJ(t[l], kout[l], t50[l]);
+  return 0;
+}
+
+PNLME_SIMD_CLONES static int NeonateRHSPMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal Fp[], void *ctx)
+{
+  (void)ctx;
+#pragma omp simd
+  for (PetscInt l = 0; l < nl; l++) NeonateFp(t[l], x[l], p + l, Fp + l, nl);
   return 0;
 }
 
@@ -91,7 +119,9 @@ PetscErrorCode PnlmeModelCreate_Neonate(PnlmeModel m)
   PetscCall(PnlmeModelSetNumStates(m, 1));
   PetscCall(PnlmeModelAddOutput(m, "W", 1));
   ops.rhs     = NeonateRHS;
-  ops.rhsmany = NeonateRHSMany;
+  ops.rhsmany  = NeonateRHSMany;
+  ops.jacmany  = NeonateJacMany;
+  ops.rhspmany = NeonateRHSPMany;
   ops.jac    = NeonateJac;
   ops.rhsp   = NeonateRHSP;
   ops.init   = NeonateInit;

@@ -5,8 +5,9 @@
        dR/dt  =  kin (1 - Imax C / (IC50 + C)) - kout R,   C = Ac / V,  kin = R0 kout,  R(0) = R0
    Parameters ka, CL, V, R0, kout, IC50 (log-normal) and Imax (logit-normal, in (0, 1)).
    States: depot (CMT 1, doses), central (CMT 2, doses: IV bolus or infusion), response (CMT 3).
-   Outputs: C (CMT 2) and R (CMT 3).  Analytic Jacobian, df/dphi and derivatives; the rhs of several
-   problems in SIMD lanes (rhsmany, for dopri5's lanes: each with the bits of the one-problem rhs). */
+   Outputs: C (CMT 2) and R (CMT 3).  Analytic Jacobian, df/dphi and derivatives; the rhs, Jacobian and
+   df/dphi of several problems in SIMD lanes (rhsmany, jacmany, rhspmany, for dopri5's lanes: each with
+   the bits of the one-problem function, the same inline code with strides 1 or nl). */
 #include "model/ode/odemodels.h"
 #include "sys/vmath.h"
 
@@ -39,39 +40,71 @@ PNLME_SIMD_CLONES static int TurnoverRHSMany(PetscInt nl, const PetscReal t[], c
   return 0;
 }
 
+/* J = df/dx and Fp = df/dphi of one problem whose entries are d apart (x[i d], p[k d], J[e d]): d = 1
+   for one problem, nl for lane l of the lanes' layout */
+static inline void TurnoverJ(const PetscReal *x, const PetscReal *p, PetscReal *J, PetscInt d)
+{
+  const PetscReal C = x[d] / p[V * d], q = p[IC50 * d] + C, dinhdC = p[IMAX * d] * p[IC50 * d] / (q * q);
+  J[0]     = -p[KA * d];
+  J[d]     = 0.0;
+  J[2 * d] = 0.0;
+  J[3 * d] = p[KA * d];
+  J[4 * d] = -p[CL * d] / p[V * d];
+  J[5 * d] = 0.0;
+  J[6 * d] = 0.0;
+  J[7 * d] = -p[R0 * d] * p[KOUT * d] * dinhdC / p[V * d];
+  J[8 * d] = -p[KOUT * d];
+}
+
+static inline void TurnoverFp(const PetscReal *x, const PetscReal *p, PetscReal *Fp, PetscInt d)
+{
+  const PetscReal ka = p[KA * d], cl = p[CL * d], v = p[V * d], r0 = p[R0 * d], kout = p[KOUT * d], imax = p[IMAX * d], ic50 = p[IC50 * d];
+  const PetscReal C = x[d] / v, q = ic50 + C, inh = imax * C / q, dinhdC = imax * ic50 / (q * q);
+  PetscReal      *f0 = Fp, *f1 = Fp + NP * d, *f2 = Fp + 2 * NP * d;
+  (void)ka;
+  for (int k = 0; k < 3 * NP; k++) Fp[k * d] = 0.0;
+  f0[KA * d]   = -x[0];
+  f1[KA * d]   = x[0];
+  f1[CL * d]   = -x[d] / v;
+  f1[V * d]    = cl * x[d] / (v * v);
+  f2[V * d]    = r0 * kout * dinhdC * x[d] / (v * v); /* dC/dV = -Ac/V^2 */
+  f2[R0 * d]   = kout * (1.0 - inh);
+  f2[KOUT * d] = r0 * (1.0 - inh) - x[2 * d];
+  f2[IMAX * d] = -r0 * kout * C / q;
+  f2[IC50 * d] = r0 * kout * imax * C / (q * q);
+}
+
 static int TurnoverJac(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal J[], void *ctx)
 {
-  PetscReal C = x[1] / p[V], d = p[IC50] + C, dinhdC = p[IMAX] * p[IC50] / (d * d);
   (void)t;
   (void)ctx;
-  J[0] = -p[KA];
-  J[1] = 0.0;
-  J[2] = 0.0;
-  J[3] = p[KA];
-  J[4] = -p[CL] / p[V];
-  J[5] = 0.0;
-  J[6] = 0.0;
-  J[7] = -p[R0] * p[KOUT] * dinhdC / p[V];
-  J[8] = -p[KOUT];
+  TurnoverJ(x, p, J, 1);
   return 0;
 }
 
 static int TurnoverRHSP(PetscReal t, const PetscReal x[], const PetscReal p[], PetscReal Fp[], void *ctx)
 {
-  PetscReal  C = x[1] / p[V], d = p[IC50] + C, inh = p[IMAX] * C / d, dinhdC = p[IMAX] * p[IC50] / (d * d);
-  PetscReal *f0 = Fp, *f1 = Fp + NP, *f2 = Fp + 2 * NP;
   (void)t;
   (void)ctx;
-  for (int k = 0; k < 3 * NP; k++) Fp[k] = 0.0;
-  f0[KA]   = -x[0];
-  f1[KA]   = x[0];
-  f1[CL]   = -x[1] / p[V];
-  f1[V]    = p[CL] * x[1] / (p[V] * p[V]);
-  f2[V]    = p[R0] * p[KOUT] * dinhdC * x[1] / (p[V] * p[V]); /* dC/dV = -Ac/V^2 */
-  f2[R0]   = p[KOUT] * (1.0 - inh);
-  f2[KOUT] = p[R0] * (1.0 - inh) - x[2];
-  f2[IMAX] = -p[R0] * p[KOUT] * C / d;
-  f2[IC50] = p[R0] * p[KOUT] * p[IMAX] * C / (d * d);
+  TurnoverFp(x, p, Fp, 1);
+  return 0;
+}
+
+PNLME_SIMD_CLONES static int TurnoverJacMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal J[], void *ctx)
+{
+  (void)t;
+  (void)ctx;
+#pragma omp simd
+  for (PetscInt l = 0; l < nl; l++) TurnoverJ(x + l, p + l, J + l, nl);
+  return 0;
+}
+
+PNLME_SIMD_CLONES static int TurnoverRHSPMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal Fp[], void *ctx)
+{
+  (void)t;
+  (void)ctx;
+#pragma omp simd
+  for (PetscInt l = 0; l < nl; l++) TurnoverFp(x + l, p + l, Fp + l, nl);
   return 0;
 }
 
@@ -120,7 +153,9 @@ PetscErrorCode PnlmeModelCreate_Turnover(PnlmeModel m)
   PetscCall(PnlmeModelAddOutput(m, "C", 2));
   PetscCall(PnlmeModelAddOutput(m, "R", 3));
   ops.rhs     = TurnoverRHS;
-  ops.rhsmany = TurnoverRHSMany;
+  ops.rhsmany  = TurnoverRHSMany;
+  ops.jacmany  = TurnoverJacMany;
+  ops.rhspmany = TurnoverRHSPMany;
   ops.jac    = TurnoverJac;
   ops.rhsp   = TurnoverRHSP;
   ops.init   = TurnoverInit;
