@@ -73,3 +73,35 @@ static inline double pnlme_det_log(double x)
   y = x == (double)INFINITY ? x : y;
   return x > 0.0 ? y : (x == 0.0 ? -(double)INFINITY : (double)NAN); /* NaN fails both tests */
 }
+
+/* a^b for the code generated from a model file (`^`, `pow`): plain IEEE operations that vectorise, the
+   same bits in every lane.  An integer exponent with |b| <= 8 by repeated squaring (a a is libm's a^2
+   exactly; a^n within about |n| + 1 ulp, 1 / a^|n| for a negative n; a negative or zero a keeps its
+   sign), otherwise e^(b log a) for a > 0, within about 2 |b log a| + 4 ulp of libm's pow (a Hill
+   exponent on a ratio near 1: a few ulp), NaN for a < 0; b = 0 or a = 1 give 1 (also for NaN), a = 0
+   gives 0 for b > 0 and inf for b < 0, as C's pow. */
+#if defined(__GNUC__)
+  #define PNLME_DET_ALWAYS_INLINE __attribute__((always_inline))
+#else
+  #define PNLME_DET_ALWAYS_INLINE
+#endif
+/* always inlined (a call keeps the caller's SIMD loop scalar), with comparisons of doubles only (no int
+   flags): GCC vectorises the callers' loops */
+static inline PNLME_DET_ALWAYS_INLINE double pnlme_det_pow(double a, double b)
+{
+  const double two52 = 4503599627370496.0; /* 2^52: (bi + 2^52) - 2^52 rounds bi to an integer */
+  const double bi = b < 0 ? -b : b, bn = (bi + two52) - two52;
+  const double a2 = a * a, a4 = a2 * a2, a8 = a4 * a4;
+  double       m = (bi <= 8.0 && bn == bi) ? bi : -1.0, r, g; /* the integer exponent's size, else -1 */
+  r = m >= 8.0 ? a8 : 1.0; /* a^m: the product of the a^(2^k) of m's bits, the highest first */
+  m = m >= 8.0 ? m - 8.0 : m;
+  r = m >= 4.0 ? r * a4 : r;
+  m = m >= 4.0 ? m - 4.0 : m;
+  r = m >= 2.0 ? r * a2 : r;
+  m = m >= 2.0 ? m - 2.0 : m;
+  r = m >= 1.0 ? r * a : r;
+  r = b < 0 ? 1.0 / r : r;
+  g = pnlme_det_exp(b * pnlme_det_log(a)); /* a < 0: log is NaN */
+  g = (bi <= 8.0 && bn == bi) ? r : g;
+  return (b == 0.0 || a == 1.0) ? 1.0 : g;
+}

@@ -1,7 +1,9 @@
 /* The deterministic exponential and logarithm (src/sys/vmath.h): within 2 ulp of libm's over their
    ranges, the same bits in SIMD lanes (PnlmeExpv, PnlmeLogv: every tail length and alignment) as in
-   scalar code, and the edge values. */
+   scalar code, and the edge values.  The deterministic power of model files (pnlme_det_pow,
+   src/sys/detmath.h): within its stated distance of libm's pow, and C's pow's special values. */
 #include <pnlmetest.h>
+#include "sys/detmath.h"
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -104,6 +106,42 @@ static PetscErrorCode RunLog(PetscReal *x, PetscReal *y, PetscInt N)
   PetscFunctionReturn(0);
 }
 
+/* pnlme_det_pow against libm's pow: integer exponents |b| <= 8 within |b| + 1 ulp (a^2 exactly), other
+   exponents within 2 |b log a| + 4 ulp, over a in [1e-6, 1e6] (and negative a with integer b), and the
+   special values */
+static PetscErrorCode RunPow(void)
+{
+  int64_t worst[2] = {0, 0};
+  double  wa[2] = {0, 0}, wb[2] = {0, 0};
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < 200000; i++) {
+    const double u = (i + 0.5) / 200000, a = exp(-13.8 + 27.6 * u) * (i % 7 == 0 ? -1 : 1);
+    for (int j = 0; j < 24; j++) {
+      const double b   = j < 17 ? (double)(j - 8) : -6.0 + 12.0 * ((double)((i * 31 + j * 17) % 1000) + 0.5) / 1000.0;
+      const int    isi = j < 17;
+      double       y, ref, tol;
+      if (a < 0 && !isi) continue;
+      y   = pnlme_det_pow(a, b);
+      ref = pow(a, b);
+      tol = isi ? fabs(b) + 1 : 2 * fabs(b * log(fabs(a))) + 4;
+      if (b == 2) PNLME_TEST_CHECK(y == a * a, "pow(%g, 2) is a a exactly", a);
+      if ((double)Ulps(y, ref) > tol) PNLME_TEST_CHECK(0, "pow(%.17g, %.17g) = %.17g, libm %.17g: %lld ulp apart (at most %g)", a, b, y, ref, (long long)Ulps(y, ref), tol);
+      if (Ulps(y, ref) > worst[isi ? 0 : 1]) {
+        worst[isi ? 0 : 1] = Ulps(y, ref);
+        wa[isi ? 0 : 1]    = a;
+        wb[isi ? 0 : 1]    = b;
+      }
+    }
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "pnlme_det_pow: integer exponents at most %lld ulp from libm (pow(%g, %g)), others at most %lld ulp (pow(%g, %g)), within their bounds\n", (long long)worst[0], wa[0], wb[0], (long long)worst[1], wa[1], wb[1]));
+  PNLME_TEST_CHECK(pnlme_det_pow(0.0, 2.0) == 0.0 && pnlme_det_pow(0.0, 1.5) == 0.0 && isinf(pnlme_det_pow(0.0, -1.0)) && isinf(pnlme_det_pow(0.0, -1.5)), "0^b: 0 for b > 0, inf for b < 0");
+  PNLME_TEST_CHECK(signbit(pnlme_det_pow(-0.0, 3.0)) && pnlme_det_pow(-2.0, 3.0) == -8.0 && pnlme_det_pow(-2.0, -2.0) == 0.25, "a negative base keeps its sign under an odd integer exponent");
+  PNLME_TEST_CHECK(isnan(pnlme_det_pow(-2.0, 0.5)) && isnan(pnlme_det_pow(NAN, 1.5)) && isnan(pnlme_det_pow(2.0, NAN)), "NaN for a negative base with a non-integer exponent, and from NaN");
+  PNLME_TEST_CHECK(pnlme_det_pow(NAN, 0.0) == 1.0 && pnlme_det_pow(1.0, NAN) == 1.0 && pnlme_det_pow(7.0, 0.0) == 1.0 && pnlme_det_pow(3.0, 1.0) == 3.0, "b = 0 or a = 1: 1; b = 1: a");
+  PNLME_TEST_CHECK(isinf(pnlme_det_pow(INFINITY, 1.5)) && pnlme_det_pow(INFINITY, -1.5) == 0.0 && pnlme_det_pow(1e300, 40.0) == INFINITY, "overflow to inf, inf^-b = 0");
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(void)
 {
   const PetscInt N = 1000000;
@@ -123,8 +161,9 @@ static PetscErrorCode Run(void)
   PNLME_TEST_CHECK(isfinite(PnlmeExp(709.78)) && Ulps(PnlmeExp(709.78), exp(709.78)) <= 2, "e^709.78 finite and accurate");
   PNLME_TEST_CHECK(isnan(PnlmeExp(NAN)), "NaN gives NaN");
   PetscCall(RunLog(x, y, N));
+  PetscCall(RunPow());
   PetscCall(PetscFree2(x, y));
   PetscFunctionReturn(0);
 }
 
-int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "deterministic exponential and logarithm test", Run); }
+int main(int argc, char **argv) { return PnlmeAppMain(argc, argv, "deterministic exponential, logarithm and power test", Run); }

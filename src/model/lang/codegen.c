@@ -62,7 +62,7 @@ static void Print(Buf *b, const LangGraph *g, int i, const int temp[])
 {
   const LangNode *n = &g->n[i];
   static const char *const bin[LN_NOPS] = {[LN_ADD] = "+", [LN_SUB] = "-", [LN_MUL] = "*", [LN_DIV] = "/", [LN_LT] = "<", [LN_LE] = "<=", [LN_GT] = ">", [LN_GE] = ">=", [LN_EQ] = "==", [LN_NE] = "!=", [LN_AND] = "&&", [LN_OR] = "||"};
-  static const char *const fn[LN_NOPS]  = {[LN_EXP] = "pnlme_det_exp", [LN_LOG] = "pnlme_det_log", [LN_SQRT] = "sqrt", [LN_ABS] = "fabs", [LN_LOGISTIC] = "pnlme_logistic", [LN_POW] = "pow", [LN_MIN] = "pnlme_min", [LN_MAX] = "pnlme_max"};
+  static const char *const fn[LN_NOPS]  = {[LN_EXP] = "pnlme_det_exp", [LN_LOG] = "pnlme_det_log", [LN_SQRT] = "sqrt", [LN_ABS] = "fabs", [LN_LOGISTIC] = "pnlme_logistic", [LN_POW] = "pnlme_det_pow", [LN_MIN] = "pnlme_min", [LN_MAX] = "pnlme_max"};
   if (temp[i] >= 0) {
     Put(b, "w%d", temp[i]);
     return;
@@ -215,9 +215,9 @@ static void RootsFree(Roots *r)
   free(r->target);
 }
 
-/* exp and log are pnlme's deterministic ones, and rhsmany gets the library's SIMD clones
+/* exp, log and pow are pnlme's deterministic ones, and rhsmany gets the library's SIMD clones
    (src/sys/detmath.h, its text embedded at build time): plain IEEE operations that vectorise, so that
-   rhsmany's lanes compute what rhs computes; within 2 ulp of libm's */
+   rhsmany's lanes compute what rhs computes; exp and log within 2 ulp of libm's */
 static const char Prelude[] =
   "#include <math.h>\n"
   "#include <stddef.h>\n"
@@ -288,8 +288,8 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
     Put(&b, "  return 0;\n}\n");
     /* rhsmany: the same statements for nl problems (PnlmeModelOps.rhsmany, component i of problem l at
        [i nl + l]) in SIMD lanes (-fopenmp-simd, an AVX2 clone on x86-64): each problem gets the bits rhs
-       gives it (IEEE operations and the deterministic exp and log are the same in lanes; no
-       -ffast-math: pow stays libm's scalar call, and a loop with one is not vectorised) */
+       gives it (IEEE operations and the deterministic exp, log and pow are the same in lanes; no
+       -ffast-math) */
     Put(&b, "\nPNLME_SIMD_CLONES static int rhsmany(pnlme_int nl, const double *T, const double *X, const double *P, double *F, void *ctx)\n{\n  (void)ctx; (void)T; (void)X; (void)P;\n");
     Put(&b, "#pragma omp simd\n  for (pnlme_int l = 0; l < nl; l++) {\n");
     R.n = 0;

@@ -166,7 +166,7 @@ int LangBin(LangGraph *g, LangOp op, int a, int b)
       z = x / y;
       break;
     case LN_POW:
-      z = pow(x, y);
+      z = pnlme_det_pow(x, y); /* the generated code's pow: the same bits */
       break;
     case LN_MIN:
       z = x <= y ? x : y;
