@@ -102,38 +102,35 @@ static PetscErrorCode OnceMany(PnlmeModel m, LSubject *pool, PetscInt npool, int
   PetscFunctionReturn(0);
 }
 
+typedef PetscErrorCode (*OnceFn)(PnlmeModel, LSubject *, PetscInt, int, double *);
+
+/* one warm-up each, then the best of BenchReps runs of the two models measured alternately; a row */
+static PetscErrorCode Row(OnceFn once, PnlmeModel a, PnlmeModel b, LSubject *pool, PetscInt npool, int ws, const char label[], const char integ[])
+{
+  double ua = 1e30, ub = 1e30, u;
+  PetscFunctionBegin;
+  PetscCall(once(a, pool, npool, ws, &u));
+  PetscCall(once(b, pool, npool, ws, &u));
+  for (PetscInt r = 0; r < BenchReps; r++) {
+    PetscCall(once(a, pool, npool, ws, &u));
+    ua = PetscMin(ua, u);
+    PetscCall(once(b, pool, npool, ws, &u));
+    ub = PetscMin(ub, u);
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, integ, SensName[ws], ua, ub, ub / ua));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Pair(const char label[], const char ctype[], const char ftype[], const char integ[], LSubject *pool, PetscInt npool)
 {
   PnlmeModel a, b;
+  char       lab[32];
   PetscFunctionBegin;
   PetscCall(MakeModel(ctype, integ, &a));
   PetscCall(MakeModel(ftype, integ, &b));
-  for (int ws = 0; ws < 3; ws++) {
-    double ua = 1e30, ub = 1e30, u;
-    PetscCall(Once(a, pool, npool, ws, &u)); /* warm-up */
-    PetscCall(Once(b, pool, npool, ws, &u));
-    for (PetscInt r = 0; r < BenchReps; r++) {
-      PetscCall(Once(a, pool, npool, ws, &u));
-      ua = PetscMin(ua, u);
-      PetscCall(Once(b, pool, npool, ws, &u));
-      ub = PetscMin(ub, u);
-    }
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, integ, SensName[ws], ua, ub, ub / ua));
-  }
-  for (int ws = 0; ws < 3 && BenchMany > 1 && (!strcmp(integ, "auto") || !strcmp(integ, "dopri5")); ws++) { /* in lanes */
-    double ua = 1e30, ub = 1e30, u;
-    char   lab[32];
-    PetscCall(OnceMany(a, pool, npool, ws, &u));
-    PetscCall(OnceMany(b, pool, npool, ws, &u));
-    for (PetscInt r = 0; r < BenchReps; r++) {
-      PetscCall(OnceMany(a, pool, npool, ws, &u));
-      ua = PetscMin(ua, u);
-      PetscCall(OnceMany(b, pool, npool, ws, &u));
-      ub = PetscMin(ub, u);
-    }
-    PetscCall(PetscSNPrintf(lab, sizeof(lab), "%s x%d", integ, (int)BenchMany));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %-11s %-5s %10.3f %10.3f %8.3f\n", label, lab, SensName[ws], ua, ub, ub / ua));
-  }
+  for (int ws = 0; ws < 3; ws++) PetscCall(Row(Once, a, b, pool, npool, ws, label, integ));
+  PetscCall(PetscSNPrintf(lab, sizeof(lab), "%s x%d", integ, (int)BenchMany));
+  for (int ws = 0; ws < 3 && BenchMany > 1 && (!strcmp(integ, "auto") || !strcmp(integ, "dopri5")); ws++) PetscCall(Row(OnceMany, a, b, pool, npool, ws, label, lab)); /* in lanes */
   PetscCall(PnlmeModelDestroy(&a));
   PetscCall(PnlmeModelDestroy(&b));
   PetscFunctionReturn(0);

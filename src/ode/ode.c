@@ -506,8 +506,9 @@ static inline void PnlmeODESetParameters(PnlmeODE ode, const PetscReal phi[])
 int PnlmeODESolveMany(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[])
 {
   if (!ode->setupcalled) return PNLME_ODE_ERR_SOLVER;
-  /* one set, or sensitivities under error control: dopri5.c does the same operations with less bookkeeping */
-  if (!ode->lanes || nb < 2 || (sens && (ode->senserrcon || ode->besens != ode->be))) {
+  /* one set, or sensitivities under error control: dopri5.c does the same operations with less bookkeeping
+     (the lanes exist for dopri5 only, which also integrates the sensitivities) */
+  if (!ode->lanes || nb < 2 || (sens && ode->senserrcon)) {
     for (PetscInt L = 0; L < nb; L++) rc[L] = stop && stop->budget[L] < 0 ? PNLME_MODEL_STOPPED : PnlmeODESolveSubject(ode, s[L], info ? info[L] : NULL, phi + L * ode->p, pred[L], sens ? sens[L] : NULL);
     return 0;
   }
