@@ -156,6 +156,40 @@ static void SlotUnbind(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
   L->sl[s].scale  = ode->scale;
 }
 
+/* Sdot = J S + Fp in lanes (LanesSensAnalytic): nw a constant where the compiler can unroll it */
+static inline __attribute__((always_inline)) void LanesJS(PetscInt n, PetscInt ns, PetscInt nw, PetscInt p0, const PetscInt *scol, const PetscReal *LJ, const PetscReal *LFp, const PetscReal *Y, PetscReal *k)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal *vi = k + (n + i * ns) * nw; /* the rows (i, c) of k, c = 0..ns-1, one after the other */
+    for (PetscInt c = 0; c < ns; c++) {
+      const PetscInt   kc = scol[c];
+      const PetscReal *Fi = LFp + (i * p0 + kc) * nw;
+      PetscReal       *v  = vi + c * nw;
+      if (kc < p0) {
+#pragma omp simd
+        for (PetscInt s = 0; s < nw; s++) v[s] = Fi[s];
+      } else {
+#pragma omp simd
+        for (PetscInt s = 0; s < nw; s++) v[s] = 0.0; /* dose parameters: not in the rhs */
+      }
+    }
+    /* the columns j of J's row i in order (each entry's sum in the order PnlmeODESensRhs takes); a J_ij
+       that is 0 in every slot (J is sparse: compartments not coupled) is skipped as a whole */
+    for (PetscInt j = 0; j < n; j++) {
+      const PetscReal *a  = LJ + (i * n + j) * nw, *Sj = Y + (n + j * ns) * nw;
+      int              nz = 0;
+      for (PetscInt s = 0; s < nw; s++) nz |= a[s] != 0.0;
+      if (!nz) continue;
+      for (PetscInt c = 0; c < ns; c++) {
+        PetscReal       *v  = vi + c * nw;
+        const PetscReal *Sc = Sj + c * nw;
+#pragma omp simd
+        for (PetscInt s = 0; s < nw; s++) v[s] = a[s] != 0.0 ? v[s] + a[s] * Sc[s] : v[s];
+      }
+    }
+  }
+}
+
 /* analytic (PnlmeODESensRhs with jac and rhsp): J and Fp of every slot at the stage, by the model's
    jacmany and rhspmany or else slot by slot (the same bits), then Sdot = J S + Fp in lanes, each entry
    summed over j in order with the zeros of J skipped, as PnlmeODESensRhs does */
@@ -175,24 +209,8 @@ PNLME_SIMD_CLONES static void LanesSensAnalytic(PnlmeODE ode, PnlmeODELanes L, c
       for (PetscInt e = 0; e < n * p0; e++) LFp[e * nw + s] = ode->Fp[e];
     }
   }
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt c = 0; c < ns; c++) {
-      const PetscInt   kc = scol[c];
-      const PetscReal *Fi = LFp + (i * p0 + kc) * nw;
-      PetscReal       *v  = k + (n + i * ns + c) * nw;
-      if (kc < p0) {
-#pragma omp simd
-        for (PetscInt s = 0; s < nw; s++) v[s] = Fi[s];
-      } else {
-#pragma omp simd
-        for (PetscInt s = 0; s < nw; s++) v[s] = 0.0; /* dose parameters: not in the rhs */
-      }
-      for (PetscInt j = 0; j < n; j++) {
-        const PetscReal *a = LJ + (i * n + j) * nw, *Sj = Y + (n + j * ns + c) * nw;
-#pragma omp simd
-        for (PetscInt s = 0; s < nw; s++) v[s] = a[s] != 0.0 ? v[s] + a[s] * Sj[s] : v[s];
-      }
-    }
+  if (nw == NW) LanesJS(n, ns, NW, p0, scol, LJ, LFp, Y, k);
+  else LanesJS(n, ns, nw, p0, scol, LJ, LFp, Y, k);
 }
 
 /* the rows n..N-1 of k: Sdot = J S + Fp at the stage (ts, Y) of the active slots whose rhs did not

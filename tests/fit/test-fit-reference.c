@@ -5,7 +5,8 @@
      -test_a 0.724 -test_b 0.1 -test_a_rtol 0.05 (a and b)     -test_m2ll_min 331.5 -test_m2ll_max 332.6
      -test_error_a C=0.3,R=3 -test_error_b C=0.1 (per output, rtol -test_a_rtol)
      -test_obj_min 330.52 -test_obj_max 330.54 (the estimator's own objective: FOCEI, Laplace)
-   -test_out FILE writes the iteration history in hexadecimal, to compare runs bit for bit. */
+   -test_out FILE writes the iteration history and the -2LL (importance sampling; linearised at the
+   conditional modes) in hexadecimal, to compare runs bit for bit. */
 #include <pnlmetest.h>
 #include "fit/fitimpl.h"
 
@@ -92,6 +93,7 @@ static PetscErrorCode Run(void)
     }
     PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "m2ll %a\n", (double)fit->m2ll_is));
     if (fit->objmethod) PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "objective %a\n", (double)fit->m2ll_obj));
+    PetscCall(PetscFPrintf(PETSC_COMM_WORLD, fp, "linearised %a\n", (double)fit->m2ll_lin)); /* at every subject's conditional mode */
     PetscCall(PetscFClose(PETSC_COMM_WORLD, fp));
   }
   PetscCall(PnlmeFitDestroy(&fit));

@@ -23,6 +23,7 @@ PetscErrorCode PnlmeModeWorkCreate(PnlmeFit fit, PetscReal tol, PetscInt maxit, 
   PetscCall(PetscMalloc2(mo, &F->w, mo, &F->v0));
   PetscCall(PetscMalloc6(p * p, &F->H, p * p, &F->Ht, p * p, &F->A, p, &F->g, p, &F->gt, p, &F->d));
   PetscCall(PetscMalloc3(p, &F->ztry, p * p, &F->S, p * p, &F->HS));
+  PetscCall(PetscMalloc5(p, &F->phiq, p, &F->zs, p, &F->ms, p, &F->lob, p, &F->hib));
   F->pcur = F->predb, F->scur = F->sensb, F->ptry = F->predc, F->stry = F->sensc;
   *W      = F;
   PetscFunctionReturn(0);
@@ -38,6 +39,7 @@ PetscErrorCode PnlmeModeWorkDestroy(PnlmeModeWork **W)
   PetscCall(PetscFree2(F->w, F->v0));
   PetscCall(PetscFree6(F->H, F->Ht, F->A, F->g, F->gt, F->d));
   PetscCall(PetscFree3(F->ztry, F->S, F->HS));
+  PetscCall(PetscFree5(F->phiq, F->zs, F->ms, F->lob, F->hib));
   PetscCall(PetscFree(*W));
   PetscFunctionReturn(0);
 }
@@ -54,24 +56,29 @@ PetscReal PnlmeModeGradientNorm(const PnlmeModeWork *F, const PetscReal z[])
   return 0.5 * PetscSqrtReal(s); /* g is of -2 log p */
 }
 
-/* predictions (and sensitivities) at z; -2 log p(y | z) + (z - m)^T Omega^-1 (z - m), its gradient g
-   and Gauss-Newton matrix H (2 (J^T W J + Omega^-1)) on the random effects.  With interaction: the
-   error model's score and Fisher weights; without: Gaussian residuals with the variances v0 of the
-   population prediction, on the comparison scale.  ok: the model solved and the value is finite. */
-static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], const PetscReal z[], PetscReal pred[], PetscReal sens[], PetscReal *phi, PetscReal g[], PetscReal H[], PetscBool *ok)
+/* the evaluation at z that the search asks for: its natural parameters (and dphidz, with sensitivities) */
+static void Request(PnlmeFit fit, PnlmeModeWork *F, const PetscReal z[], PetscReal pred[], PetscReal sens[])
 {
-  const PnlmePop  *pop = &fit->pop;
-  PetscInt         p = fit->p, n = s->nobs, nr = F->nr;
-  PetscReal        val, dz[64];
-  PnlmeSolveStatus st;
-  PetscFunctionBegin;
+  PnlmeModelTransformToNatural(fit->model, z, F->phiq, sens ? F->dphidz : NULL);
+  F->pq = pred, F->sq = sens, F->want = PETSC_TRUE;
+}
+
+/* after the evaluation at z (predictions and sensitivities in pred, sens; its status F->st):
+   -2 log p(y | z) + (z - m)^T Omega^-1 (z - m), its gradient g and Gauss-Newton matrix H
+   (2 (J^T W J + Omega^-1)) on the random effects.  With interaction: the error model's score and Fisher
+   weights; without: Gaussian residuals with the variances v0 of the population prediction, on the
+   comparison scale.  ok: the model solved and the value is finite. */
+static void Evaluated(PnlmeFit fit, PnlmeModeWork *F, const PetscReal z[], const PetscReal pred[], const PetscReal sens[], PetscReal *phi, PetscReal g[], PetscReal H[], PetscBool *ok)
+{
+  const PnlmePop     *pop = &fit->pop;
+  const PnlmeSubject *s   = F->s;
+  const PetscReal    *m   = F->m;
+  PetscInt            p = fit->p, n = s->nobs, nr = F->nr;
+  PetscReal           val, dz[64];
   *ok = PETSC_FALSE;
-  PnlmeModelTransformToNatural(fit->model, z, fit->phi, F->dphidz);
-  PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, sens, &st));
-  F->nsolves++;
-  if (st) {
+  if (F->st) {
     F->nfailed++;
-    PetscFunctionReturn(0);
+    return;
   }
   for (PetscInt j = 0; j < n; j++)
     for (PetscInt a = 0; a < nr; a++) F->J[j * nr + a] = sens[j * p + F->rk[a]] * F->dphidz[F->rk[a]];
@@ -79,7 +86,7 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
     PetscReal ll = PnlmeErrorLogLikGrad(pop, s, pred, F->u);
     if (!(ll > PETSC_NINFINITY)) {
       F->nfailed++;
-      PetscFunctionReturn(0);
+      return;
     }
     PnlmeErrorFisherWeights(pop, s, pred, F->w);
     val = -2 * ll;
@@ -90,7 +97,7 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
       PetscReal f = pred[j], r;
       if (logs && !(f > 0)) {
         F->nfailed++;
-        PetscFunctionReturn(0);
+        return;
       }
       r = logs ? PetscLogReal(s->dv[j]) - PetscLogReal(f) : s->dv[j] - f;
       val += r * r / F->v0[j];
@@ -103,7 +110,7 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
   val -= 2 * PnlmePopLogPrior(pop, z, m);
   if (!PetscIsNormalReal(val) && val != 0) {
     F->nfailed++;
-    PetscFunctionReturn(0);
+    return;
   }
   for (PetscInt a = 0; a < nr; a++) {
     PetscInt  k = F->rk[a];
@@ -119,7 +126,6 @@ static PetscErrorCode Evaluate(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubjec
   }
   *phi = val;
   *ok  = PETSC_TRUE;
-  PetscFunctionReturn(0);
 }
 
 /* x <- (S + lambda diag S)^-1 rhs on nr unknowns (S symmetric positive definite); info != 0: not */
@@ -174,64 +180,48 @@ static PetscBool SecantUpdate(PnlmeModeWork *F, const PetscReal z[], PetscReal l
   return PETSC_TRUE;
 }
 
-PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], PetscReal z[], PetscInt *status)
+/* the phases of a search: the evaluation it waits for */
+enum { PHASE_DONE, PHASE_V0, PHASE_START, PHASE_MEAN, PHASE_TRY };
+
+/* the search ends: the state at z (its predictions are in pcur), dphidz again for the objective */
+static void Finish(PnlmeFit fit, PnlmeModeWork *F)
+{
+  PnlmeModelTransformToNatural(fit->model, F->z, F->phiq, F->dphidz);
+  F->phase = PHASE_DONE;
+}
+
+/* the iterations from F->it until a trial point needs an evaluation (F->want) or the search ends */
+static PetscErrorCode Propose(PnlmeFit fit, PnlmeModeWork *F)
 {
   PnlmePop    *pop = &fit->pop;
-  PetscInt     p = fit->p, nr = F->nr, it, secmax = 2 * nr + 10; /* iterations with the secant term at most */
-  PetscReal    phi, phit, lambda = 0, *t;
-  PetscBool    ok, secant;
+  PetscInt     p = fit->p, nr = F->nr, secmax = 2 * nr + 10; /* iterations with the secant term at most */
+  PetscReal   *z = F->z;
   PetscBLASInt info;
   PetscFunctionBegin;
-  *status = PNLME_MODE_FAILED;
-  for (PetscInt k = 0; k < p; k++)
-    if (pop->fixed[k]) z[k] = m[k];
-  if (!F->interaction) { /* FOCE: the residual variances of the population prediction */
-    PnlmeSolveStatus st;
-    PnlmeModelTransformToNatural(fit->model, m, fit->phi, NULL);
-    PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, F->ptry, NULL, &st));
-    F->nsolves++;
-    if (st) {
-      F->nfailed++;
-      PetscFunctionReturn(0);
-    }
-    for (PetscInt j = 0; j < s->nobs; j++) {
-      PetscReal gsd = PnlmeErrorSD(pop, s->obsout[j], F->ptry[j]);
-      F->v0[j]      = gsd * gsd;
-      if (!(F->v0[j] > 0) || PetscIsInfReal(F->v0[j])) PetscFunctionReturn(0);
-    }
-  }
-  PetscCall(Evaluate(fit, F, s, m, z, F->pcur, F->scur, &phi, F->g, F->H, &ok));
-  if (!ok) { /* the start fails: the individual mean */
-    for (PetscInt k = 0; k < p; k++) z[k] = m[k];
-    PetscCall(Evaluate(fit, F, s, m, z, F->pcur, F->scur, &phi, F->g, F->H, &ok));
-    if (!ok) PetscFunctionReturn(0);
-  }
-  *status = PNLME_MODE_NOTCONVERGED;
-  PetscCall(PetscArrayzero(F->S, nr * nr));
-  secant = PETSC_FALSE;
-  for (it = 0; it < F->maxit; it++) {
-    if (it >= secmax) secant = PETSC_FALSE; /* not converging with it: Gauss-Newton to the end */
-    PetscReal dec = 0, q = 0, dmax = 0, dz[64] = {0};
+  for (; F->it < F->maxit; F->it++) {
+    if (F->it >= secmax) F->sec = PETSC_FALSE; /* not converging with it: Gauss-Newton to the end */
+    PetscReal q = 0, dz[64] = {0};
+    F->dec = 0, F->dmax = 0;
     for (PetscInt a = 0; a < nr; a++) F->gt[a] = -F->g[a];
-    if (secant) { /* the step of H + S; a matrix that is not positive definite drops S */
+    if (F->sec) { /* the step of H + S; a matrix that is not positive definite drops S */
       for (PetscInt a = 0; a < nr * nr; a++) F->HS[a] = F->H[a] + F->S[a];
-      PetscCall(Solve(nr, F->HS, lambda, F->gt, F->A, F->d, &info));
+      PetscCall(Solve(nr, F->HS, F->lambda, F->gt, F->A, F->d, &info));
       if (info) {
-        secant = PETSC_FALSE;
+        F->sec = PETSC_FALSE;
         PetscCall(PetscArrayzero(F->S, nr * nr));
-        PetscCall(Solve(nr, F->H, lambda, F->gt, F->A, F->d, &info));
+        PetscCall(Solve(nr, F->H, F->lambda, F->gt, F->A, F->d, &info));
       }
-    } else PetscCall(Solve(nr, F->H, lambda, F->gt, F->A, F->d, &info));
+    } else PetscCall(Solve(nr, F->H, F->lambda, F->gt, F->A, F->d, &info));
     if (info) { /* not positive definite (cannot happen with Omega^-1 in it, but for overflow) */
-      lambda = lambda ? 10 * lambda : 1e-4;
-      if (lambda > 1e12) break;
+      F->lambda = F->lambda ? 10 * F->lambda : 1e-4;
+      if (F->lambda > 1e12) break;
       continue;
     }
-    for (PetscInt a = 0; a < nr; a++) dec -= F->g[a] * F->d[a], dmax = PetscMax(dmax, PetscAbsReal(F->d[a]));
+    for (PetscInt a = 0; a < nr; a++) F->dec -= F->g[a] * F->d[a], F->dmax = PetscMax(F->dmax, PetscAbsReal(F->d[a]));
     /* converged: the Gauss-Newton step is below the tolerance (the objective's differences in theta
        need the mode to near machine precision, not just a small decrement) */
-    if (lambda == 0 && dmax < F->tol) {
-      *status = PNLME_MODE_CONVERGED;
+    if (F->lambda == 0 && F->dmax < F->tol) {
+      F->status = PNLME_MODE_CONVERGED;
       break;
     }
     /* a step moves no component by more than two prior SDs or 0.5 (transformed scale), whichever is
@@ -248,37 +238,213 @@ PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubje
       F->ztry[k] = z[k] + dz[k];
       if (F->lo) F->ztry[k] = PetscMin(PetscMax(F->ztry[k], F->lo[k]), F->hi[k]); /* the caller's box */
     }
-    PetscCall(Evaluate(fit, F, s, m, F->ztry, F->ptry, F->stry, &phit, F->gt, F->Ht, &ok));
+    Request(fit, F, F->ztry, F->ptry, F->stry);
+    F->phase = PHASE_TRY;
+    PetscFunctionReturn(0);
+  }
+  Finish(fit, F);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModeBegin(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], PetscReal z[])
+{
+  PnlmePop *pop = &fit->pop;
+  PetscFunctionBegin;
+  F->s = s, F->m = m, F->z = z;
+  F->status = PNLME_MODE_FAILED;
+  F->want   = PETSC_FALSE;
+  for (PetscInt k = 0; k < fit->p; k++)
+    if (pop->fixed[k]) z[k] = m[k];
+  if (!F->interaction) { /* FOCE: first the residual variances of the population prediction */
+    Request(fit, F, m, F->ptry, NULL);
+    F->phase = PHASE_V0;
+  } else {
+    Request(fit, F, z, F->pcur, F->scur);
+    F->phase = PHASE_START;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModeAdvance(PnlmeFit fit, PnlmeModeWork *F)
+{
+  PnlmePop *pop = &fit->pop;
+  PetscInt  p = fit->p, nr = F->nr;
+  PetscReal phit, *t, *z = F->z;
+  PetscBool ok;
+  PetscFunctionBegin;
+  PetscCheck(F->want, PETSC_COMM_SELF, PETSC_ERR_ORDER, "PnlmeModeAdvance() without an evaluation asked for");
+  F->want = PETSC_FALSE;
+  F->nsolves++;
+  switch (F->phase) {
+  case PHASE_V0:
+    F->phase = PHASE_DONE;
+    if (F->st) {
+      F->nfailed++;
+      PetscFunctionReturn(0);
+    }
+    for (PetscInt j = 0; j < F->s->nobs; j++) {
+      PetscReal gsd = PnlmeErrorSD(pop, F->s->obsout[j], F->ptry[j]);
+      F->v0[j]      = gsd * gsd;
+      if (!(F->v0[j] > 0) || PetscIsInfReal(F->v0[j])) PetscFunctionReturn(0);
+    }
+    Request(fit, F, z, F->pcur, F->scur);
+    F->phase = PHASE_START;
+    PetscFunctionReturn(0);
+  case PHASE_START:
+  case PHASE_MEAN:
+    Evaluated(fit, F, z, F->pcur, F->scur, &F->f, F->g, F->H, &ok);
+    if (!ok) {
+      if (F->phase == PHASE_MEAN) { /* no start: the search fails */
+        F->phase = PHASE_DONE;
+        PetscFunctionReturn(0);
+      }
+      for (PetscInt k = 0; k < p; k++) z[k] = F->m[k]; /* the start fails: the individual mean */
+      Request(fit, F, z, F->pcur, F->scur);
+      F->phase = PHASE_MEAN;
+      PetscFunctionReturn(0);
+    }
+    F->status = PNLME_MODE_NOTCONVERGED;
+    PetscCall(PetscArrayzero(F->S, nr * nr));
+    F->sec = PETSC_FALSE, F->lambda = 0, F->it = 0;
+    PetscCall(Propose(fit, F));
+    PetscFunctionReturn(0);
+  case PHASE_TRY:
+    Evaluated(fit, F, F->ztry, F->ptry, F->stry, &phit, F->gt, F->Ht, &ok);
     /* a full Gauss-Newton step this small that does not decrease the objective: the mode is found to
        the precision of the model's solution */
-    if (ok && phit > phi && lambda == 0 && dmax < 1e-6) {
-      *status = PNLME_MODE_CONVERGED;
-      break;
+    if (ok && phit > F->f && F->lambda == 0 && F->dmax < 1e-6) {
+      F->status = PNLME_MODE_CONVERGED;
+      Finish(fit, F);
+      PetscFunctionReturn(0);
     }
     /* a decrease (strict: a step that leaves the objective unchanged at the precision of the model is a
        stall, and the damping grows until the search ends) */
-    if (ok && phit < phi) {
-      if (F->secant && it < secmax) secant = SecantUpdate(F, z, lambda);
+    if (ok && phit < F->f) {
+      if (F->secant && F->it < 2 * nr + 10) F->sec = SecantUpdate(F, z, F->lambda);
       for (PetscInt k = 0; k < p; k++) z[k] = F->ztry[k];
       t = F->pcur, F->pcur = F->ptry, F->ptry = t;
       t = F->scur, F->scur = F->stry, F->stry = t;
       PetscCall(PetscArraycpy(F->H, F->Ht, nr * nr));
       PetscCall(PetscArraycpy(F->g, F->gt, nr));
-      phi    = phit;
-      lambda = lambda > 1e-3 ? lambda / 10 : 0;
-    } else if (secant) { /* a secant step that does not decrease: Gauss-Newton again */
-      secant = PETSC_FALSE;
+      F->f      = phit;
+      F->lambda = F->lambda > 1e-3 ? F->lambda / 10 : 0;
+    } else if (F->sec) { /* a secant step that does not decrease: Gauss-Newton again */
+      F->sec = PETSC_FALSE;
       PetscCall(PetscArrayzero(F->S, nr * nr));
     } else {
-      lambda = lambda ? 10 * lambda : 1e-3;
-      if (lambda > 1e12) { /* no decrease along any damped step: at the precision of the model */
-        if (dec < 1e-8) *status = PNLME_MODE_CONVERGED;
-        break;
+      F->lambda = F->lambda ? 10 * F->lambda : 1e-3;
+      if (F->lambda > 1e12) { /* no decrease along any damped step: at the precision of the model */
+        if (F->dec < 1e-8) F->status = PNLME_MODE_CONVERGED;
+        Finish(fit, F);
+        PetscFunctionReturn(0);
       }
     }
+    F->it++;
+    PetscCall(Propose(fit, F));
+    PetscFunctionReturn(0);
+  default:
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ORDER, "PnlmeModeAdvance(): no search in progress");
   }
-  /* the state at z (its predictions are in pcur): dphidz again for the objective */
-  PnlmeModelTransformToNatural(fit->model, z, fit->phi, F->dphidz);
+}
+
+PetscErrorCode PnlmeSubjectMode(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], PetscReal z[], PetscInt *status)
+{
+  PetscFunctionBegin;
+  PetscCall(PnlmeModeBegin(fit, F, s, m, z));
+  while (F->want) {
+    PetscCall(PnlmeModelPredict(fit->model, s, F->phiq, F->pq, F->sq, &F->st));
+    PetscCall(PnlmeModeAdvance(fit, F));
+  }
+  *status = F->status;
   PetscFunctionReturn(0);
 }
 
+/* ---- searches in lockstep */
+
+PetscErrorCode PnlmeModeBatchCreate(PnlmeFit fit, PetscReal tol, PetscInt maxit, PetscInt nl, PnlmeModeBatch **B)
+{
+  PnlmeModeBatch *b;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&b));
+  b->nl = nl = PetscMax(1, PetscMin(nl, fit->nlocal)); /* no more lanes than subjects */
+  PetscCall(PetscCalloc1(nl, &b->lane));
+  for (PetscInt l = 0; l < nl; l++) PetscCall(PnlmeModeWorkCreate(fit, tol, maxit, &b->lane[l]));
+  PetscCall(PetscMalloc7(nl, &b->sub, nl, &b->ls, nl * fit->p, &b->phib, nl, &b->lp, nl, &b->lsn, nl, &b->st, nl, &b->who));
+  *B = b;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModeBatchDestroy(PnlmeModeBatch **B)
+{
+  PnlmeModeBatch *b = *B;
+  PetscFunctionBegin;
+  if (!b) PetscFunctionReturn(0);
+  for (PetscInt l = 0; l < b->nl; l++) PetscCall(PnlmeModeWorkDestroy(&b->lane[l]));
+  PetscCall(PetscFree(b->lane));
+  PetscCall(PetscFree7(b->sub, b->ls, b->phib, b->lp, b->lsn, b->st, b->who));
+  PetscCall(PetscFree(*B));
+  PetscFunctionReturn(0);
+}
+
+void PnlmeModeBatchGetStats(const PnlmeModeBatch *b, PetscInt64 *nsolves, PetscInt64 *nfailed)
+{
+  *nsolves = *nfailed = 0;
+  for (PetscInt l = 0; l < b->nl; l++) *nsolves += b->lane[l]->nsolves, *nfailed += b->lane[l]->nfailed;
+}
+
+/* lane l takes subjects from *next on until one asks for an evaluation (searches that end without one
+   are done at once); idle when none is left */
+static PetscErrorCode Feed(PnlmeFit fit, PnlmeModeBatch *b, PetscInt l, PetscInt n, PetscInt *next, PnlmeModeStartFn start, PnlmeModeDoneFn done, void *ctx)
+{
+  PnlmeModeWork *F = b->lane[l];
+  PetscFunctionBegin;
+  b->sub[l] = -1;
+  while (*next < n) {
+    PetscInt i = (*next)++;
+    PetscCall(start(fit, i, F, ctx));
+    if (F->want) {
+      b->sub[l] = i;
+      break;
+    }
+    PetscCall(done(fit, i, F, ctx));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModeBatchSolve(PnlmeFit fit, PnlmeModeBatch *b, PetscInt n, PnlmeModeStartFn start, PnlmeModeDoneFn done, void *ctx)
+{
+  const PetscInt p = fit->p;
+  PetscInt       next = 0;
+  PetscFunctionBegin;
+  for (PetscInt l = 0; l < b->nl; l++) PetscCall(Feed(fit, b, l, n, &next, start, done, ctx));
+  for (;;) {
+    PetscInt nev = 0;
+    /* the evaluations with sensitivities together, then those without (FOCE's population predictions) */
+    for (PetscInt withsens = 1; withsens >= 0; withsens--) {
+      PetscInt k = 0;
+      for (PetscInt l = 0; l < b->nl; l++) {
+        PnlmeModeWork *F = b->lane[l];
+        if (b->sub[l] < 0 || !F->want || (F->sq != NULL) != (withsens == 1)) continue;
+        b->who[k] = l, b->ls[k] = F->s, b->lp[k] = F->pq, b->lsn[k] = F->sq;
+        PetscCall(PetscArraycpy(b->phib + k * p, F->phiq, p));
+        k++;
+      }
+      if (!k) continue;
+      if (withsens) PetscCall(PnlmeModelPredictManySens(fit->model, k, b->ls, b->phib, b->lp, b->lsn, b->st));
+      else PetscCall(PnlmeModelPredictMany(fit->model, k, b->ls, b->phib, b->lp, b->st));
+      for (PetscInt e = 0; e < k; e++) b->lane[b->who[e]]->st = b->st[e];
+      nev += k;
+    }
+    if (!nev) break;
+    for (PetscInt l = 0; l < b->nl; l++) {
+      PnlmeModeWork *F = b->lane[l];
+      if (b->sub[l] < 0 || !F->want) continue;
+      PetscCall(PnlmeModeAdvance(fit, F));
+      if (!F->want) {
+        PetscCall(done(fit, b->sub[l], F, ctx));
+        PetscCall(Feed(fit, b, l, n, &next, start, done, ctx));
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}

@@ -180,9 +180,9 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCheck(F->nt > 0, comm, PETSC_ERR_USER, "-estimator %s: no population parameter to estimate", ((PetscObject)fit)->type_name);
   PetscCall(PetscCalloc3(fit->nlocal * p, &F->zhat, fit->nlocal * p, &F->zacc, fit->nlocal * p * p, &F->chol));
   PetscCall(PetscMalloc5(mo * p, &F->J, mo, &F->w, mo, &F->r, mo, &F->vinv, p * p, &F->A));
-  PetscCall(PnlmeModeWorkCreate(fit, F->intol, F->inmaxit, &F->mw)); /* the mode search (fit/post/mode.c) */
-  F->mw->interaction = F->interaction;
-  PetscCall(PetscMalloc4(p, &F->ztry, p, &F->m, p * p, &F->Lc, p, &F->bvec));
+  PetscCall(PnlmeModeBatchCreate(fit, F->intol, F->inmaxit, PNLME_MODE_LANES, &F->mb)); /* the mode searches (fit/post/mode.c) */
+  for (PetscInt l = 0; l < F->mb->nl; l++) F->mb->lane[l]->interaction = F->interaction;
+  PetscCall(PetscMalloc2(p * p, &F->Lc, p, &F->bvec));
   PetscCall(PetscMalloc6(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast, F->nt, &F->thc));
   PetscCall(PetscArrayzero(F->glast, F->nt));
   PetscFunctionReturn(0);
@@ -195,8 +195,8 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PetscCall(PetscFree6(F->tb, F->tk, F->tl, F->lo, F->hi, F->theta));
   PetscCall(PetscFree3(F->zhat, F->zacc, F->chol));
   PetscCall(PetscFree5(F->J, F->w, F->r, F->vinv, F->A));
-  PetscCall(PnlmeModeWorkDestroy(&F->mw));
-  PetscCall(PetscFree4(F->ztry, F->m, F->Lc, F->bvec));
+  PetscCall(PnlmeModeBatchDestroy(&F->mb));
+  PetscCall(PetscFree2(F->Lc, F->bvec));
   PetscCall(PetscFree6(F->thw, F->vals, F->acc, F->curv, F->glast, F->thc));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
@@ -209,35 +209,61 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
    steps).  Summed
    exactly into acc[slot]; failures counted in acc[2 nt + 1] (no mode: the model fails at the start
    and at the individual mean) and acc[2 nt + 2] (a mode search that did not converge) */
+typedef struct {
+  PetscInt  slot;
+  PetscBool store;
+} SumCtx;
+
+static PetscErrorCode SumStart(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  SumCtx     *c = (SumCtx *)ctx;
+  PetscFunctionBegin;
+  PetscCall(PnlmeDataGetSubject(fit->data, i, &W->sub));
+  PnlmePopMean(&fit->pop, fit->x + i * fit->q, W->ms);
+  PetscCall(PetscArraycpy(W->zs, (c->store ? F->zacc : F->zhat) + i * fit->p, fit->p));
+  PetscCall(PnlmeModeBegin(fit, W, &W->sub, W->ms, W->zs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SumDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  SumCtx     *c  = (SumCtx *)ctx;
+  PetscInt    nt = F->nt;
+  PetscReal   ofv;
+  PetscFunctionBegin;
+  if (W->status == PNLME_MODE_FAILED) {
+    PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
+    F->failed = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  if (W->status == PNLME_MODE_NOTCONVERGED) PnlmeExactSumAdd(&F->acc[2 * nt + 2], 1);
+  PetscCall(PnlmeFOCEISubjectObjective(fit, W, &W->sub, W->ms, W->zs, &ofv));
+  if (!PetscIsNormalReal(ofv) && ofv != 0) {
+    PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
+    F->failed = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  PnlmeExactSumAdd(&F->acc[c->slot], ofv);
+  if (c->store) PetscCall(PetscArraycpy(F->zhat + i * fit->p, W->zs, fit->p));
+  PetscFunctionReturn(0);
+}
+
+/* Every subject at theta: its mode and objective, summed.  A centre point (`store`) searches from zacc,
+   the modes of the last accepted iterate, so that the objective at a point does not depend on the trial
+   points evaluated before it, and stores its modes into zhat; its central-difference neighbours search
+   from those (a step of 1e-4 in theta moves the modes by about as much: one or two Gauss-Newton
+   steps).  The subjects' searches advance in lockstep (PnlmeModeBatchSolve), each with the result it
+   has alone; summed exactly into acc[slot]; failures counted in acc[2 nt + 1] (no mode: the model fails
+   at the start and at the individual mean) and acc[2 nt + 2] (a mode search that did not converge) */
 static PetscErrorCode SumSubjects(PnlmeFit fit, const PetscReal th[], PetscInt slot, PetscBool store)
 {
-  PnlmeFOCEI  *F = (PnlmeFOCEI *)fit->impl;
-  PetscInt     p = fit->p, nt = F->nt;
-  PnlmeSubject s;
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  SumCtx      c = {slot, store};
   PetscFunctionBegin;
   PetscCall(PnlmeFOCEISetTheta(fit, th));
-  for (PetscInt i = 0; i < fit->nlocal; i++) {
-    PetscReal ofv;
-    PetscInt  status;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    PnlmePopMean(&fit->pop, fit->x + i * fit->q, F->m);
-    PetscCall(PetscArraycpy(F->ztry, (store ? F->zacc : F->zhat) + i * p, p));
-    PetscCall(PnlmeSubjectMode(fit, F->mw, &s, F->m, F->ztry, &status));
-    if (status == PNLME_MODE_FAILED) {
-      PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
-      F->failed = PETSC_TRUE;
-      continue;
-    }
-    if (status == PNLME_MODE_NOTCONVERGED) PnlmeExactSumAdd(&F->acc[2 * nt + 2], 1);
-    PetscCall(PnlmeFOCEISubjectObjective(fit, &s, F->m, F->ztry, &ofv));
-    if (!PetscIsNormalReal(ofv) && ofv != 0) {
-      PnlmeExactSumAdd(&F->acc[2 * nt + 1], 1);
-      F->failed = PETSC_TRUE;
-      continue;
-    }
-    PnlmeExactSumAdd(&F->acc[slot], ofv);
-    if (store) PetscCall(PetscArraycpy(F->zhat + i * p, F->ztry, p));
-  }
+  PetscCall(PnlmeModeBatchSolve(fit, F->mb, fit->nlocal, SumStart, SumDone, &c));
   PetscFunctionReturn(0);
 }
 
@@ -394,33 +420,46 @@ static PetscErrorCode Monitor(Tao tao, void *vfit)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode FinalStart(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt    p = fit->p;
+  PetscFunctionBegin;
+  (void)ctx;
+  PetscCall(PnlmeDataGetSubject(fit->data, i, &W->sub));
+  PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * p);
+  PetscCall(PetscArraycpy(W->zs, F->zacc + i * p, p)); /* from the accepted iterate's modes */
+  PetscCall(PnlmeModeBegin(fit, W, &W->sub, fit->mi + i * p, W->zs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FinalDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  PnlmeFOCEI *F     = (PnlmeFOCEI *)fit->impl;
+  PetscInt   *nfail = (PetscInt *)ctx, p = fit->p;
+  PetscFunctionBegin;
+  if (W->status == PNLME_MODE_FAILED) { /* the individual mean and the prior */
+    (*nfail)++;
+    PetscCall(PetscArraycpy(W->zs, fit->mi + i * p, p));
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = 0; l < p; l++) F->chol[(i * p + k) * p + l] = l <= k && !fit->pop.fixed[k] && !fit->pop.fixed[l] ? fit->pop.L[k * p + l] : 0;
+  } else PetscCall(PnlmeFOCEIPosteriorFactor(fit, W, &W->sub, F->chol + i * p * p));
+  PetscCall(PetscArraycpy(F->zhat + i * p, W->zs, p));
+  /* the mode as the one chain (its prediction and likelihood) */
+  PetscCall(PetscArraycpy(fit->z + i * p, W->zs, p));
+  PetscFunctionReturn(0);
+}
+
 /* the posterior contract at the estimates: modes (searched again at theta), A^-1, the moments */
 static PetscErrorCode Finalize(PnlmeFit fit, const PetscReal th[])
 {
-  PnlmeFOCEI  *F = (PnlmeFOCEI *)fit->impl;
-  PetscInt     p = fit->p, nt = F->nt, nfail = 0;
-  PnlmeSubject s;
+  PnlmeFOCEI *F     = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nfail = 0;
   PetscFunctionBegin;
   PnlmeExactSumReset(F->acc, 1);
   PetscCall(PnlmeFOCEISetTheta(fit, th));
-  for (PetscInt i = 0; i < fit->nlocal; i++) {
-    PetscInt status;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * p);
-    PetscCall(PetscArraycpy(F->ztry, F->zacc + i * p, p)); /* from the accepted iterate's modes */
-    PetscCall(PnlmeSubjectMode(fit, F->mw, &s, fit->mi + i * p, F->ztry, &status));
-    if (status == PNLME_MODE_FAILED) { /* the individual mean and the prior */
-      nfail++;
-      PetscCall(PetscArraycpy(F->ztry, fit->mi + i * p, p));
-      for (PetscInt k = 0; k < p; k++)
-        for (PetscInt l = 0; l < p; l++) F->chol[(i * p + k) * p + l] = l <= k && !fit->pop.fixed[k] && !fit->pop.fixed[l] ? fit->pop.L[k * p + l] : 0;
-    } else PetscCall(PnlmeFOCEIPosteriorFactor(fit, &s, F->chol + i * p * p));
-    PetscCall(PetscArraycpy(F->zhat + i * p, F->ztry, p));
-    /* the mode as the one chain (its prediction and likelihood) */
-    PetscCall(PetscArraycpy(fit->z + i * p, F->ztry, p));
-  }
+  PetscCall(PnlmeModeBatchSolve(fit, F->mb, fit->nlocal, FinalStart, FinalDone, &nfail));
   PetscCallMPI(MPI_Allreduce(&nfail, &F->nfinalfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));
-  (void)nt;
   PetscCall(PnlmeFitGaussianPosterior(fit, F->zhat, F->chol, F->ndraws_mom, PNLME_FOCEI_SUBSTREAM_MOMENTS));
   PetscFunctionReturn(0);
 }
@@ -523,7 +562,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   }
   if (fit->printevery > 0 && fit->niter % fit->printevery) PetscCall(PnlmeFitPrintProgress(fit, fit->label, fit->niter - 1, fit->niter, "-2LL", fit->m2ll_obj));
   PetscCall(Finalize(fit, F->theta));
-  fit->nproposed = F->mw->nsolves, fit->nfailed = F->mw->nfailed; /* the estimator's solves: its mode searches' */
+  PnlmeModeBatchGetStats(F->mb, &fit->nproposed, &fit->nfailed); /* the estimator's solves: its mode searches' */
   PetscCall(TaoDestroy(&F->tao));
   PetscCall(MatDestroy(&F->H0));
   PetscCall(VecDestroy(&F->X));

@@ -17,10 +17,10 @@ typedef struct {
   PetscReal *lo, *hi, *theta, *thw;
   /* per local subject: the mode at the last base point; the Cholesky factor of A^-1 (posterior) */
   PetscReal *zhat, *zacc, *chol; /* modes: of the last evaluation at a centre point, of the last accepted iterate */
-  /* the mode search (its predictions and sensitivities at the mode: mw->pcur, mw->scur) and the work
-     of one subject's objective, sized at SetUp */
-  PnlmeModeWork *mw;
-  PetscReal *J, *w, *r, *vinv, *A, *ztry, *m, *Lc, *bvec;
+  /* the subjects' mode searches in lockstep (a lane's predictions and sensitivities at its mode:
+     pcur, scur) and the work of one subject's objective, sized at SetUp */
+  PnlmeModeBatch *mb;
+  PetscReal *J, *w, *r, *vinv, *A, *Lc, *bvec;
   PetscReal *vals, *curv, *glast, *thc, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite gradient; the centre point of the last evaluation; the last finite objective */
   PnlmeExactSum *acc;
   /* the outer iterations */
@@ -37,8 +37,8 @@ typedef struct {
 } PnlmeFOCEI;
 
 PETSC_INTERN PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit, const PetscReal th[]);
-/* the subject's objective at its mode (after PnlmeSubjectMode with F->mw) */
-PETSC_INTERN PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit, const PnlmeSubject *, const PetscReal m[], const PetscReal z[], PetscReal *ofv);
-/* the lower Cholesky factor of A^-1 (Fisher weights) at the mode, [p x p], zero rows for the parameters without random effect */
-PETSC_INTERN PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit, const PnlmeSubject *, PetscReal chol[]);
+/* the subject's objective at its mode (mw: its finished search) */
+PETSC_INTERN PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit, const PnlmeModeWork *mw, const PnlmeSubject *, const PetscReal m[], const PetscReal z[], PetscReal *ofv);
+/* the lower Cholesky factor of A^-1 (Fisher weights) at the mode (mw: its finished search), [p x p], zero rows for the parameters without random effect */
+PETSC_INTERN PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit, const PnlmeModeWork *mw, const PnlmeSubject *, PetscReal chol[]);
 PETSC_INTERN PetscErrorCode PnlmeFitRegisterOptions_FOCEI(void);

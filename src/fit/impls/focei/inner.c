@@ -24,12 +24,12 @@ static PetscReal LogDetSolve(PetscInt nr, PetscReal A[], PetscReal b[])
   return ld;
 }
 
-PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeSubject *s, const PetscReal m[], const PetscReal z[], PetscReal *ofv)
+PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeModeWork *mw, const PnlmeSubject *s, const PetscReal m[], const PetscReal z[], PetscReal *ofv)
 {
   PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
   const PnlmePop  *pop = &fit->pop;
-  PetscInt         p = fit->p, n = s->nobs, nr = F->mw->nr, nunc = 0;
-  const PetscReal *pred = F->mw->pcur, *sens = F->mw->scur;
+  PetscInt         p = fit->p, n = s->nobs, nr = mw->nr, nunc = 0;
+  const PetscReal *pred = mw->pcur, *sens = mw->scur;
   PetscReal        val = 0, konst = 0, ld;
   PetscFunctionBegin;
   for (PetscInt j = 0; j < n; j++) { /* constants: 2 pi and, for log-scale outputs, the density of y */
@@ -41,7 +41,7 @@ PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeSubject *s, c
   /* J on the comparison scale (log for log-scale outputs) */
   for (PetscInt j = 0; j < n; j++) {
     PetscReal sc = pop->err[s->obsout[j]]->logscale ? 1.0 / pred[j] : 1.0;
-    for (PetscInt a = 0; a < nr; a++) F->J[j * nr + a] = sens[j * p + F->mw->rk[a]] * F->mw->dphidz[F->mw->rk[a]] * sc;
+    for (PetscInt a = 0; a < nr; a++) F->J[j * nr + a] = sens[j * p + mw->rk[a]] * mw->dphidz[mw->rk[a]] * sc;
   }
   if (F->laplace) {
     PetscReal ll = PnlmeErrorLogLik(pop, s, pred);
@@ -63,8 +63,8 @@ PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeSubject *s, c
       if (F->interaction) {
         gsd = PnlmeErrorSD(pop, o, pred[j]);
         V   = gsd * gsd;
-      } else V = F->mw->v0[j];
-      for (PetscInt a = 0; a < nr; a++) r -= F->J[j * nr + a] * (m[F->mw->rk[a]] - z[F->mw->rk[a]]);
+      } else V = mw->v0[j];
+      for (PetscInt a = 0; a < nr; a++) r -= F->J[j * nr + a] * (m[mw->rk[a]] - z[mw->rk[a]]);
       F->r[j]    = r;
       F->vinv[j] = 1.0 / V;
       val += PetscLogReal(V) + r * r / V;
@@ -78,7 +78,7 @@ PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeSubject *s, c
   /* A = Omega^-1 + J^T V^-1 J on the random effects */
   for (PetscInt a = 0; a < nr; a++)
     for (PetscInt b = 0; b <= a; b++) {
-      PetscReal h = pop->Oinv[F->mw->rk[a] * p + F->mw->rk[b]];
+      PetscReal h = pop->Oinv[mw->rk[a] * p + mw->rk[b]];
       for (PetscInt j = 0; j < n; j++) h += F->vinv[j] * F->J[j * nr + a] * F->J[j * nr + b];
       F->A[a * nr + b] = F->A[b * nr + a] = h;
     }
@@ -94,22 +94,22 @@ PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeSubject *s, c
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit fit, const PnlmeSubject *s, PetscReal chol[])
+PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit fit, const PnlmeModeWork *mw, const PnlmeSubject *s, PetscReal chol[])
 {
   PnlmeFOCEI     *F   = (PnlmeFOCEI *)fit->impl;
   const PnlmePop *pop = &fit->pop;
-  PetscInt        p = fit->p, n = s->nobs, nr = F->mw->nr;
+  PetscInt        p = fit->p, n = s->nobs, nr = mw->nr;
   PetscBLASInt    bn, info;
   PetscFunctionBegin;
   PetscCall(PetscArrayzero(chol, p * p));
   if (!nr) PetscFunctionReturn(0);
   PetscCall(PetscBLASIntCast(nr, &bn));
   for (PetscInt j = 0; j < n; j++)
-    for (PetscInt a = 0; a < nr; a++) F->J[j * nr + a] = F->mw->scur[j * p + F->mw->rk[a]] * F->mw->dphidz[F->mw->rk[a]];
-  PnlmeErrorFisherWeights(pop, s, F->mw->pcur, F->w);
+    for (PetscInt a = 0; a < nr; a++) F->J[j * nr + a] = mw->scur[j * p + mw->rk[a]] * mw->dphidz[mw->rk[a]];
+  PnlmeErrorFisherWeights(pop, s, mw->pcur, F->w);
   for (PetscInt a = 0; a < nr; a++)
     for (PetscInt b = 0; b <= a; b++) {
-      PetscReal h = pop->Oinv[F->mw->rk[a] * p + F->mw->rk[b]];
+      PetscReal h = pop->Oinv[mw->rk[a] * p + mw->rk[b]];
       for (PetscInt j = 0; j < n; j++) h += F->w[j] * F->J[j * nr + a] * F->J[j * nr + b];
       F->A[a * nr + b] = F->A[b * nr + a] = h;
     }
@@ -122,6 +122,6 @@ PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit fit, const PnlmeSubject *s, Pe
     PetscFunctionReturn(0);
   }
   for (PetscInt a = 0; a < nr; a++) /* column-major lower: entry (a, b) at b * nr + a */
-    for (PetscInt b = 0; b <= a; b++) chol[F->mw->rk[a] * p + F->mw->rk[b]] = F->A[b * nr + a];
+    for (PetscInt b = 0; b <= a; b++) chol[mw->rk[a] * p + mw->rk[b]] = F->A[b * nr + a];
   PetscFunctionReturn(0);
 }
