@@ -34,7 +34,7 @@ static const PnlmeOption FOCEIOptions[] = {
   {"-focei_gatol", PNLME_OPT_REAL, "1e-4", "(0, inf)", NULL, "Converged when the gradient norm of the objective (-2LL units) is below this"},
   {"-focei_gstall", PNLME_OPT_REAL, "1", "[0, inf)", NULL, "Iterations that stall (line search or trust region) below this gradient norm have converged at the precision of the objective"},
   {"-focei_ode_rtol", PNLME_OPT_REAL, "1e-9", "(0, 1)", NULL, "Relative ODE tolerance of the outer iterations, if tighter than -ode_rtol (their gradient is a difference of objectives)"},
-  {"-focei_ftol", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "Converged when the objective (-2LL units) decreased by less than this over the last 10 outer iterations (a flat ridge; 0: never)"},
+  {"-focei_ftol", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "Converged when the objective (-2LL units) changed by less than this over the last 10 outer iterations (a flat ridge; 0: never)"},
   {"-focei_fd_step", PNLME_OPT_REAL, "1e-4", "(0, 0.1]", NULL, "Central-difference step of the gradient, relative to max(1, |theta_k|)"},
   {"-focei_inner_max_it", PNLME_OPT_INT, "100", "[1, 100000]", NULL, "Most Gauss-Newton iterations of a conditional-mode search"},
   {"-focei_inner_tol", PNLME_OPT_REAL, "1e-10", "(0, 1)", NULL, "A mode search has converged when its Gauss-Newton step is below this (largest component, transformed scale)"},
@@ -295,7 +295,7 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
     PetscBool     badc, far;
     PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), 3, c));
     fc   = PnlmeExactSumValue(&c[0]);
-    badc = (PetscBool)(PnlmeExactSumValue(&c[1]) > 0);
+    badc = (PetscBool)(PnlmeExactSumValue(&c[1]) > 0 || PetscIsInfOrNanReal(fc)); /* TAO must not see Inf or NaN */
     far  = (PetscBool)(!badc && F->hasacc && fc > F->facc + PetscMax(10.0, 0.01 * PetscAbsReal(F->facc)));
     if (badc || far) {
       PetscCall(VecRestoreArrayRead(X, &x));
@@ -323,6 +323,7 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), np + 2, F->acc));
   for (PetscInt c = 0; c < np; c++) F->vals[c] = PnlmeExactSumValue(&F->acc[c]);
   bad = (PetscBool)(PnlmeExactSumValue(&F->acc[np]) > 0); /* some subject without an objective at a neighbour */
+  for (PetscInt c = 0; c < np; c++) bad = (PetscBool)(bad || PetscIsInfOrNanReal(F->vals[c]));
   F->nevals++;
   if (PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
   PetscCall(VecGetArray(G, &g));
@@ -411,8 +412,10 @@ static PetscErrorCode Monitor(Tao tao, void *vfit)
   F->gnorm       = gnorm;
   F->facc        = f;
   F->hasacc      = PETSC_TRUE;
-  /* a flat ridge: the objective no longer decreases by -focei_ftol over 10 iterations */
-  if (F->ftol > 0 && its >= 10 && fit->cdll[its - 10] - f < F->ftol) {
+  /* a flat ridge: the objective no longer changes by -focei_ftol over 10 iterations (changes: one far
+     above that of 10 iterations before, as after a restart of the outer solver at a worse point, is no
+     convergence) */
+  if (F->ftol > 0 && its >= 10 && PetscAbsReal(fit->cdll[its - 10] - f) < F->ftol) {
     PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
     F->flat = PETSC_TRUE;
   }
