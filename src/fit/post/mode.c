@@ -2,7 +2,9 @@
    effects, by damped Gauss-Newton (Levenberg-Marquardt on the Fisher-weighted normal equations of the
    pseudo-data form [W^1/2 (y - f(z)); L^-1 (z - m)]) with the model's sensitivities: the MAP of the
    post-fit (individual.c) and the inner problem of FOCEI/Laplace (impls/focei).  Each iteration is one
-   model solve with sensitivities and a p x p Cholesky factorisation; nothing allocates. */
+   model solve with sensitivities and a p x p Cholesky factorisation; nothing allocates.  The search is a
+   state machine between model evaluations (PnlmeModeBegin / PnlmeModeAdvance), so that the searches of
+   many subjects advance in lockstep with their solves evaluated together (PnlmeModeBatchSolve, below). */
 #include "fit/post/mode.h"
 #include <petscblaslapack.h>
 

@@ -202,13 +202,6 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-/* Every subject at theta: its mode and objective, summed.  A centre point (`store`) searches from zacc,
-   the modes of the last accepted iterate, so that the objective at a point does not depend on the trial
-   points evaluated before it, and stores its modes into zhat; its central-difference neighbours search
-   from those (a step of 1e-4 in theta moves the modes by about as much: one or two Gauss-Newton
-   steps).  Summed
-   exactly into acc[slot]; failures counted in acc[2 nt + 1] (no mode: the model fails at the start
-   and at the individual mean) and acc[2 nt + 2] (a mode search that did not converge) */
 typedef struct {
   PetscInt  slot;
   PetscBool store;
