@@ -394,22 +394,15 @@ void PnlmeModeBatchGetStats(const PnlmeModeBatch *b, PetscInt64 *nsolves, PetscI
   for (PetscInt l = 0; l < b->nl; l++) *nsolves += b->lane[l]->nsolves, *nfailed += b->lane[l]->nfailed;
 }
 
-/* lane l takes subjects from *next on until one asks for an evaluation (searches that end without one
-   are done at once); idle when none is left */
-static PetscErrorCode Feed(PnlmeFit fit, PnlmeModeBatch *b, PetscInt l, PetscInt n, PetscInt *next, PnlmeModeStartFn start, PnlmeModeDoneFn done, void *ctx)
+/* lane l takes the next subject (its search starts by asking for an evaluation); idle when none is left */
+static PetscErrorCode Feed(PnlmeFit fit, PnlmeModeBatch *b, PetscInt l, PetscInt n, PetscInt *next, PnlmeModeStartFn start, void *ctx)
 {
-  PnlmeModeWork *F = b->lane[l];
   PetscFunctionBegin;
   b->sub[l] = -1;
-  while (*next < n) {
-    PetscInt i = (*next)++;
-    PetscCall(start(fit, i, F, ctx));
-    if (F->want) {
-      b->sub[l] = i;
-      break;
-    }
-    PetscCall(done(fit, i, F, ctx));
-  }
+  if (*next >= n) PetscFunctionReturn(0);
+  b->sub[l] = (*next)++;
+  PetscCall(start(fit, b->sub[l], b->lane[l], ctx));
+  PetscCheck(b->lane[l]->want, PETSC_COMM_SELF, PETSC_ERR_PLIB, "a mode search's start did not call PnlmeModeBegin()");
   PetscFunctionReturn(0);
 }
 
@@ -418,7 +411,7 @@ PetscErrorCode PnlmeModeBatchSolve(PnlmeFit fit, PnlmeModeBatch *b, PetscInt n, 
   const PetscInt p = fit->p;
   PetscInt       next = 0;
   PetscFunctionBegin;
-  for (PetscInt l = 0; l < b->nl; l++) PetscCall(Feed(fit, b, l, n, &next, start, done, ctx));
+  for (PetscInt l = 0; l < b->nl; l++) PetscCall(Feed(fit, b, l, n, &next, start, ctx));
   for (;;) {
     PetscInt nev = 0;
     /* the evaluations with sensitivities together, then those without (FOCE's population predictions) */
@@ -444,7 +437,7 @@ PetscErrorCode PnlmeModeBatchSolve(PnlmeFit fit, PnlmeModeBatch *b, PetscInt n, 
       PetscCall(PnlmeModeAdvance(fit, F));
       if (!F->want) {
         PetscCall(done(fit, b->sub[l], F, ctx));
-        PetscCall(Feed(fit, b, l, n, &next, start, done, ctx));
+        PetscCall(Feed(fit, b, l, n, &next, start, ctx));
       }
     }
   }

@@ -57,7 +57,7 @@ PETSC_INTERN PetscReal PnlmeModeGradientNorm(const PnlmeModeWork *, const PetscR
 
 /* Searches of many subjects in lockstep: nl lanes, each a PnlmeModeWork.  PnlmeModeBatchSolve runs
    the searches of subjects 0..n-1 (the caller's numbering): start(i, F) sets lane F up for subject i
-   and calls PnlmeModeBegin (F->sub, zs, ms, lob, hib are there for it); done(i, F) takes its result.
+   and must call PnlmeModeBegin (F->sub, zs, ms, lob, hib are there for it); done(i, F) takes its result.
    Every round, the evaluations the lanes ask for go to the model in one call (PnlmeModelPredictManySens,
    PnlmeModelPredictMany); a lane whose search ends takes the next subject.  done is called in an order
    that depends on the searches (sum with PnlmeExactSum).  Allocates nothing after Create. */
