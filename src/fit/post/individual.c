@@ -58,7 +58,7 @@ PetscErrorCode PnlmeFitComputeMAP(PnlmeFit fit)
   for (PetscInt l = 0; l < B->nl; l++) {
     PnlmeModeWork *F = B->lane[l];
     F->lo = F->lob, F->hi = F->hib;
-    F->secant = PETSC_TRUE; /* fewer solves with sensitivities per mode (mode.c); FOCEI's inner problem keeps Gauss-Newton */
+    F->secant = PETSC_TRUE; /* fewer solves with sensitivities per mode (mode.c); FOCEI's inner problem likewise (-focei_inner_secant) */
   }
   PetscCall(PnlmeModeBatchSolve(fit, B, fit->nlocal, MAPStart, MAPDone, &c));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &c.nfail, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)fit)));

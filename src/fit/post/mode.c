@@ -155,9 +155,12 @@ static PetscErrorCode Solve(PetscInt nr, const PetscReal S[], PetscReal lambda, 
    Gauss-Newton-sized step (lambda = 0): a damped one says little about the curvature.  S is dropped
    when H + S is not positive definite or its step does not decrease the objective, and for good after
    2 nr + 10 iterations.  Returns whether S holds an update (not after a damped step, which zeroes it).  Used by the MAP (F->secant; theophylline 118 -> 64 solves for 12 modes, the
-   neonatal cohort 7.4 -> 6.0 per subject, docs/speed.md); FOCEI's inner problem keeps plain
-   Gauss-Newton: with S there, the warfarin PK FOCEI fit diverged (inner searches at their iteration
-   limit, the outer objective's central differences blown up). */
+   neonatal cohort 7.4 -> 6.0 per subject, docs/speed.md) and by FOCEI's inner problem
+   (-focei_inner_secant, default since 2026-12-04): where Gauss-Newton's matrix holds about half the
+   curvature along a direction (the combined error model, a flat lag-absorption valley: warfarin PK/PD)
+   its full steps alternate in sign at a rate of -0.9 to -0.98 and the searches end at their iteration
+   limit with steps of 1e-4, whose unconverged modes made FOCEI's central differences noise
+   (docs/focei.md). */
 static PetscBool SecantUpdate(PnlmeModeWork *F, const PetscReal z[], PetscReal lambda)
 {
   const PetscInt nr = F->nr;

@@ -37,6 +37,7 @@ static const PnlmeOption FOCEIOptions[] = {
   {"-focei_ftol", PNLME_OPT_REAL, "1e-2", "[0, inf)", NULL, "Converged when the objective (-2LL units) changed by less than this over the last 10 outer iterations (a flat ridge; 0: never)"},
   {"-focei_fd_step", PNLME_OPT_REAL, "1e-4", "(0, 0.1]", NULL, "Central-difference step of the gradient, relative to max(1, |theta_k|)"},
   {"-focei_inner_max_it", PNLME_OPT_INT, "100", "[1, 100000]", NULL, "Most Gauss-Newton iterations of a conditional-mode search"},
+  {"-focei_inner_secant", PNLME_OPT_BOOL, "true", NULL, NULL, "Mode searches add the structured secant estimate of the curvature Gauss-Newton leaves out (NL2SOL's augmented model); false: plain Gauss-Newton"},
   {"-focei_inner_tol", PNLME_OPT_REAL, "1e-10", "(0, 1)", NULL, "A mode search has converged when its Gauss-Newton step is below this (largest component, transformed scale)"},
   {"-focei_moment_draws", PNLME_OPT_INT, "500", "[1, 10000000]", NULL, "Draws of N(mode, A^-1) per subject for the natural-scale means and SDs of the results"},
 };
@@ -64,6 +65,7 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_fd_step", &F->fdstep, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_inner_max_it", &F->inmaxit, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_inner_tol", &F->intol, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-focei_inner_secant", &F->insecant, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_moment_draws", &F->ndraws_mom, NULL));
   if (F->laplace) F->interaction = PETSC_TRUE;
   if (!F->interaction) fit->label = "FOCE", fit->objmethod = "foce";
@@ -181,7 +183,7 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCall(PetscCalloc3(fit->nlocal * p, &F->zhat, fit->nlocal * p, &F->zacc, fit->nlocal * p * p, &F->chol));
   PetscCall(PetscMalloc5(mo * p, &F->J, mo, &F->w, mo, &F->r, mo, &F->vinv, p * p, &F->A));
   PetscCall(PnlmeModeBatchCreate(fit, F->intol, F->inmaxit, PNLME_MODE_LANES, &F->mb)); /* the mode searches (fit/post/mode.c) */
-  for (PetscInt l = 0; l < F->mb->nl; l++) F->mb->lane[l]->interaction = F->interaction;
+  for (PetscInt l = 0; l < F->mb->nl; l++) F->mb->lane[l]->interaction = F->interaction, F->mb->lane[l]->secant = F->insecant;
   PetscCall(PetscMalloc2(p * p, &F->Lc, p, &F->bvec));
   PetscCall(PetscMalloc6(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast, F->nt, &F->thc));
   PetscCall(PetscArrayzero(F->glast, F->nt));
@@ -616,6 +618,7 @@ static PetscErrorCode CreateCommon(PnlmeFit fit, PetscBool laplace)
   F->fdstep                = 1e-4;
   F->inmaxit               = 100;
   F->intol                 = 1e-10;
+  F->insecant              = PETSC_TRUE;
   F->ndraws_mom            = 500;
   F->evobj                 = evobj;
   fit->impl                = F;

@@ -11,6 +11,7 @@ typedef struct {
   PetscBool  laplace, interaction;
   PetscInt   maxit, inmaxit, ndraws_mom;
   PetscReal  gatol, gstall, ftol, fdstep, intol, odertol;
+  PetscBool  insecant; /* the mode searches' structured secant term (-focei_inner_secant) */
   /* theta: nb entries of B (tb: their index), nl Cholesky entries (tk, tl), ne error parameters */
   PetscInt   nt, nb, nl, ne;
   PetscInt  *tb, *tk, *tl;
