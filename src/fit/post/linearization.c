@@ -46,6 +46,7 @@ static PetscInt OmegaPairs(PetscInt kind, PetscInt k, PetscInt l, PetscInt ab[2]
    (an SE inflated 10^5-fold: numerically singular).  Rank 0 decides, every rank follows (eigenvectors
    may differ in their last bits between nodes). */
 #define FIM_EIG_RTOL 1e-10
+#define LIN_BLOCK    32 /* subjects whose solves at the mode go to the model together (PnlmeModelPredictManySens) */
 
 /* an error parameter (a or b, positive) that has gone to 0: the information on its logarithm, theta^2
    F_tt, is below 1e-4 (an RSE of 100 on the log scale: the data cannot tell theta from theta / e; a
@@ -129,7 +130,7 @@ static PetscErrorCode InvertReduced(PnlmeFit fit, PetscInt nt, const PetscInt fl
    covariance V = J Omega J^T + diag(g^2) (column-major upper = row-major lower); info != 0 when V is
    not positive definite.  A censored observation is left out of the linearisation (a row of V with
    unit variance and no residual, no information): the Gaussian marginal has no censored interval. */
-static PetscErrorCode SubjectMarginal(PnlmeFit fit, const PnlmeSubject *s, const PetscReal zs[], const PetscReal m[], const PetscReal dphidz[], const PetscReal Om[], PetscReal J[], PetscReal r[], PetscReal V[], PetscReal d[], PetscBLASInt *info)
+static PetscErrorCode SubjectMarginal(PnlmeFit fit, const PnlmeSubject *s, const PetscReal zs[], const PetscReal m[], const PetscReal pred[], const PetscReal sens[], const PetscReal dphidz[], const PetscReal Om[], PetscReal J[], PetscReal r[], PetscReal V[], PetscReal d[], PetscBLASInt *info)
 {
   PetscInt        p = fit->p, n = s->nobs, mo = PetscMax(1, fit->maxobs);
   const PnlmePop *pop = &fit->pop;
@@ -139,8 +140,8 @@ static PetscErrorCode SubjectMarginal(PnlmeFit fit, const PnlmeSubject *s, const
     PetscInt             o        = s->obsout[j];
     const PnlmeErrorOps *ops      = pop->err[o];
     PetscBool            logscale = ops->logscale, cens = (PetscBool)(pop->censored && s->cens && s->cens[j]);
-    PetscReal            f = fit->predp[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
-    for (PetscInt k = 0; k < p; k++) J[j * p + k] = cens ? 0 : fit->sens[j * p + k] * dphidz[k] * scale;
+    PetscReal            f = pred[j], scale = logscale ? 1.0 / f : 1.0, mu = logscale ? PetscLogReal(f) : f, g;
+    for (PetscInt k = 0; k < p; k++) J[j * p + k] = cens ? 0 : sens[j * p + k] * dphidz[k] * scale;
     for (PetscInt k = 0; k < p; k++) mu += J[j * p + k] * (m[k] - zs[k]);
     r[j] = cens ? 0 : (logscale ? PetscLogReal(s->dv[j]) : s->dv[j]) - mu;
     g    = cens ? 1 : PnlmeErrorSD(pop, o, f);
@@ -177,8 +178,10 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscReal        Om[64 * 64]; /* Omega with zero rows and columns for the parameters without random effect */
   PetscReal       *J, *V, *WJ, *W, *r, *d, dphidz[64], *fi, Pm[64 * 64];
   PnlmeExactSum   *acc;
-  PnlmeSubject     s;
-  PnlmeSolveStatus st;
+  PnlmeSubject     s, *bs; /* a block of subjects: their solves at the modes, together */
+  const PnlmeSubject **bsp;
+  PetscReal       *bphi, *bdphi, *bpred, *bsens, **bpp, **bsnp;
+  PnlmeSolveStatus st, *bst;
   PetscBLASInt     bn, bp, info;
   const PnlmePop  *pop = &fit->pop;
   PetscInt64       nfail[3] = {0, INT64_MAX, 0}; /* subjects not linearised, the smallest such ID, subjects linearised away from their mode */
@@ -193,22 +196,38 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
   PetscCall(PetscMalloc6(mo * p, &J, mo * mo, &V, mo * p, &WJ, mo * mo, &W, mo, &r, 2 * pop->nout * mo, &d));
   PetscCall(PetscMalloc1(nt * nt, &fi));
   PetscCall(PetscMalloc1(nt * nt + 1, &acc));
+  PetscCall(PetscMalloc7(LIN_BLOCK, &bs, LIN_BLOCK, &bsp, LIN_BLOCK * p, &bphi, LIN_BLOCK * p, &bdphi, LIN_BLOCK * mo, &bpred, LIN_BLOCK * mo * p, &bsens, LIN_BLOCK, &bst));
+  PetscCall(PetscMalloc2(LIN_BLOCK, &bpp, LIN_BLOCK, &bsnp));
   PnlmeExactSumReset(acc, nt * nt + 1);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     const PetscReal *m = fit->mi + i * p, *x = fit->x + i * fit->q;
     const PetscReal *pts[3] = {fit->map + i * p, fit->cmean + i * p, fit->mi + i * p}; /* the mode, else the conditional mean, else the individual mean */
-    PetscInt         n, t;
+    PetscInt         n, t, b = i % LIN_BLOCK;
     PetscReal        logdet = 0, quad = 0;
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    if (b == 0) { /* the next block's solves at their modes together (ODE models: in SIMD lanes, each with the result it has alone) */
+      PetscInt nb = PetscMin(LIN_BLOCK, fit->nlocal - i);
+      for (PetscInt e = 0; e < nb; e++) {
+        PetscCall(PnlmeDataGetSubject(fit->data, i + e, &bs[e]));
+        PnlmeModelTransformToNatural(fit->model, fit->map + (i + e) * p, bphi + e * p, bdphi + e * p);
+        bsp[e] = &bs[e], bpp[e] = bpred + e * mo, bsnp[e] = bsens + e * mo * p;
+      }
+      PetscCall(PnlmeModelPredictManySens(fit->model, nb, bsp, bphi, bpp, bsnp, bst));
+    }
+    s = bs[b];
     n = s.nobs;
     PetscCall(PetscBLASIntCast(n, &bn));
     PetscCall(PetscBLASIntCast(p, &bp));
     for (t = 0; t < 3; t++) {
       const PetscReal *zs = pts[t];
-      PnlmeModelTransformToNatural(fit->model, zs, fit->phi, dphidz);
-      PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
-      if (st) continue;
-      PetscCall(SubjectMarginal(fit, &s, zs, m, dphidz, Om, J, r, V, d, &info));
+      if (t == 0) { /* the block's solve */
+        if (bst[b]) continue;
+        PetscCall(SubjectMarginal(fit, &s, zs, m, bpp[b], bsnp[b], bdphi + b * p, Om, J, r, V, d, &info));
+      } else {
+        PnlmeModelTransformToNatural(fit->model, zs, fit->phi, dphidz);
+        PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
+        if (st) continue;
+        PetscCall(SubjectMarginal(fit, &s, zs, m, fit->predp, fit->sens, dphidz, Om, J, r, V, d, &info));
+      }
       if (!info) break;
     }
     if (t == 3) { /* the model fails (or the marginal covariance is singular) at all three points */
@@ -335,6 +354,8 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
     }
   }
   PetscCall(PetscFree(flag));
+  PetscCall(PetscFree7(bs, bsp, bphi, bdphi, bpred, bsens, bst));
+  PetscCall(PetscFree2(bpp, bsnp));
   PetscCall(PetscFree6(J, V, WJ, W, r, d));
   PetscCall(PetscFree(fi));
   PetscCall(PetscFree(acc));
