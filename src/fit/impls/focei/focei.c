@@ -294,6 +294,7 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
     far  = (PetscBool)(!badc && F->hasacc && fc > F->facc + PetscMax(10.0, 0.01 * PetscAbsReal(F->facc)));
     if (badc || far) {
       PetscCall(VecRestoreArrayRead(X, &x));
+      if (!F->nevals && badc) F->nbadstart = PnlmeExactSumValue(&c[1]) > 0 ? (PetscInt)PnlmeExactSumValue(&c[1]) : -1; /* -1: the sum overflows */
       F->nevals++;
       if (PnlmeExactSumValue(&c[2]) > 0) F->nnotconv++;
       if (badc) F->nbad++;
@@ -516,6 +517,16 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
     F->evalonly   = PETSC_TRUE;
   } else {
     PetscCall(InitialHessian(fit));
+    if (!F->nevals) { /* an outer solver that does not start from the Hessian's diagonal: the start alone */
+      Vec       G;
+      PetscReal f;
+      PetscCall(VecDuplicate(F->X, &G));
+      PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
+      PetscCall(VecDestroy(&G));
+    }
+    /* no objective at the start: a wall there has no gradient, and TAO would call the start converged */
+    PetscCheck(F->nbadstart >= 0, comm, PETSC_ERR_USER, "-estimator %s: the objective overflows at the initial values; change -fit_theta or -fit_omega", ((PetscObject)fit)->type_name);
+    PetscCheck(!F->nbadstart, comm, PETSC_ERR_USER, "-estimator %s: the objective is not defined at the initial values: %" PetscInt_FMT " of %" PetscInt64_FMT " subjects have no conditional mode (the model fails, or its likelihood is not finite, at their start and at the individual mean; e.g. an observation of 0 with a prediction of 0 under a proportional error); change -fit_theta or -fit_error", ((PetscObject)fit)->type_name, F->nbadstart, fit->N);
     PetscCall(TaoSolve(F->tao));
     PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
   }

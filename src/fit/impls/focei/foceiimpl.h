@@ -31,6 +31,7 @@ typedef struct {
   TaoConvergedReason reason;
   PetscReal  gnorm;
   PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff, nfar;
+  PetscInt   nbadstart; /* subjects without an objective at the initial values (the first evaluation) */
   PetscBool  converged, failed, fallback, evalonly, flat, hasacc; /* hasacc: facc is the objective of an accepted iterate */
   PetscReal  facc; /* evalonly: -focei_max_it 0 */
   char       taotype[64];
