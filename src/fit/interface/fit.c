@@ -186,6 +186,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
 {
   PetscInt     p = fit->p, q = fit->q, nc, maxev, nbeta = 0;
   PetscInt64   nobsl, nobsk[2 * PNLME_POP_MAX_OUTPUTS] = {0}; /* uncensored, censored observations per output */
+  PetscInt64   nzero[2 * PNLME_POP_MAX_OUTPUTS];          /* per output: observations of 0 under an error without additive part, the first subject ID */
   PnlmeSubject s;
   PnlmeDeferredError derr;
   MPI_Comm     comm = PetscObjectComm((PetscObject)fit);
@@ -223,6 +224,7 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PetscMalloc4(p, &fit->zp, p, &fit->phi, PetscMax(1, fit->maxobs), &fit->predp, p, &fit->e));
   fit->predoff[0] = 0;
   PnlmeDeferredErrorInit(&derr);
+  for (PetscInt k = 0; k < fit->pop.nout; k++) nzero[k] = 0, nzero[fit->pop.nout + k] = INT64_MAX;
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     fit->x[i * q] = 1.0;
@@ -237,12 +239,21 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
         continue;
       }
       nobsk[k]++;
+      if (!fit->pop.err[k]->usea && !fit->pop.err[k]->logscale && s.dv[j] == 0) { /* SD b |f|: the density of 0 is unbounded as f goes to 0 */
+        nzero[k]++;
+        nzero[fit->pop.nout + k] = PetscMin(nzero[fit->pop.nout + k], s.id);
+      }
       if (fit->pop.err[k]->logscale && !(s.dv[j] > 0)) PnlmeDeferredErrorSet(&derr, s.gindex, "-fit_error %s needs positive observations of output %s; subject ID %" PetscInt64_FMT " has %g", fit->pop.err[k]->name, fit->pop.outname[k], s.id, (double)s.dv[j]);
     }
   }
   PetscCall(PnlmeDeferredErrorRaise(comm, &derr));
   /* observations per output, uncensored, and censored ones (global) */
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nobsk, 2 * (PetscMPIInt)fit->pop.nout, MPI_INT64_T, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nzero, (PetscMPIInt)fit->pop.nout, MPI_INT64_T, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nzero + fit->pop.nout, (PetscMPIInt)fit->pop.nout, MPI_INT64_T, MPI_MIN, comm));
+  for (PetscInt k = 0; k < fit->pop.nout; k++)
+    if (nzero[k])
+      PetscCall(PetscPrintf(comm, "warning: -fit_error %s: output %s has %" PetscInt64_FMT " observations of 0 (the first in subject ID %" PetscInt64_FMT "), whose density is unbounded where the prediction goes to 0 (no maximum of the likelihood there): use combined1 or combined2, or censor them\n", fit->pop.err[k]->name, fit->pop.outname[k], nzero[k], nzero[fit->pop.nout + k]));
   fit->ncens = 0;
   for (PetscInt k = 0; k < fit->pop.nout; k++) {
     fit->nobsout[k]  = nobsk[k];
