@@ -218,16 +218,15 @@ PetscErrorCode PnlmeFitLinearize(PnlmeFit fit)
     PetscCall(PetscBLASIntCast(n, &bn));
     PetscCall(PetscBLASIntCast(p, &bp));
     for (t = 0; t < 3; t++) {
-      const PetscReal *zs = pts[t];
-      if (t == 0) { /* the block's solve */
-        if (bst[b]) continue;
-        PetscCall(SubjectMarginal(fit, &s, zs, m, bpp[b], bsnp[b], bdphi + b * p, Om, J, r, V, d, &info));
-      } else {
+      const PetscReal *zs = pts[t], *pred = bpp[b], *sens = bsnp[b], *dz = bdphi + b * p; /* t = 0: the block's solve */
+      st = bst[b];
+      if (t > 0) { /* away from the mode: alone */
         PnlmeModelTransformToNatural(fit->model, zs, fit->phi, dphidz);
         PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, fit->predp, fit->sens, &st));
-        if (st) continue;
-        PetscCall(SubjectMarginal(fit, &s, zs, m, fit->predp, fit->sens, dphidz, Om, J, r, V, d, &info));
+        pred = fit->predp, sens = fit->sens, dz = dphidz;
       }
+      if (st) continue;
+      PetscCall(SubjectMarginal(fit, &s, zs, m, pred, sens, dz, Om, J, r, V, d, &info));
       if (!info) break;
     }
     if (t == 3) { /* the model fails (or the marginal covariance is singular) at all three points */
