@@ -341,24 +341,33 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   PetscFunctionReturn(0);
 }
 
+/* the objective and its gradient norm at the initial values (the first evaluation: F->nbadstart) */
+static PetscErrorCode ObjGradAtStart(PnlmeFit fit, PetscReal *f, PetscReal *gnorm)
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  Vec         G;
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(F->X, &G));
+  PetscCall(ObjGrad(F->tao, F->X, f, G, fit));
+  PetscCall(VecNorm(G, NORM_2, gnorm));
+  PetscCall(VecDestroy(&G));
+  PetscFunctionReturn(0);
+}
+
 /* The initial Hessian of the quasi-Newton iterations: the diagonal of the objective's Hessian at the
-   start (the central differences of the gradient give it for free), floored at 1e-6 of its largest
-   entry.  BLMVM's default, 2 |f| / |g|^2 times the identity, assumes a minimum near f = 0: for a -2LL of
-   15000 with a gradient of 1000 its first step moves log-parameters by tens of units. */
+   start (the central differences of the gradient at the start, ObjGradAtStart, give it for free),
+   floored at 1e-6 of its largest entry.  BLMVM's default, 2 |f| / |g|^2 times the identity, assumes a
+   minimum near f = 0: for a -2LL of 15000 with a gradient of 1000 its first step moves log-parameters
+   by tens of units. */
 static PetscErrorCode InitialHessian(PnlmeFit fit)
 {
   PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
   PetscInt    nt = F->nt;
-  PetscReal   f, dmax = 0;
+  PetscReal   dmax = 0;
   PetscBool   islmvm;
-  Vec         G;
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompareAny((PetscObject)F->tao, &islmvm, TAOBLMVM, TAOLMVM, ""));
   if (!islmvm) PetscFunctionReturn(0);
-  PetscCall(VecDuplicate(F->X, &G));
-  PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
-  PetscCall(VecDestroy(&G));
-  if (F->nbad) PetscFunctionReturn(0); /* no curvature where the start fails (TAO reports it) */
   for (PetscInt t = 0; t < nt; t++) dmax = PetscMax(dmax, F->curv[t]);
   if (!(dmax > 0)) PetscFunctionReturn(0);
   PetscCall(MatCreateSeqAIJ(PETSC_COMM_SELF, nt, nt, 1, NULL, &F->H0));
@@ -467,7 +476,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
 {
   PnlmeFOCEI     *F = (PnlmeFOCEI *)fit->impl;
   PetscInt        nt = F->nt, p = fit->p;
-  PetscReal      *x;
+  PetscReal      *x, f0;
   PetscLogDouble  t0, t1;
   MPI_Comm        comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
@@ -505,28 +514,16 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
     PetscCall(TaoGetType(F->tao, &tt));
     PetscCall(PetscStrncpy(F->taotype, tt, sizeof(F->taotype)));
   }
+  PetscCall(ObjGradAtStart(fit, &f0, &F->gnorm));
   if (!F->maxit) { /* the objective and its gradient at the initial values, nothing moves */
-    Vec       G;
-    PetscReal f;
-    PetscCall(VecDuplicate(F->X, &G));
-    PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
-    PetscCall(VecNorm(G, NORM_2, &F->gnorm));
-    PetscCall(VecDestroy(&G));
-    fit->m2ll_obj = F->nbad ? PETSC_INFINITY : f; /* some subject has no objective there */
+    fit->m2ll_obj = F->nbad ? PETSC_INFINITY : f0; /* some subject has no objective there */
     F->reason     = TAO_CONVERGED_USER;
     F->evalonly   = PETSC_TRUE;
   } else {
-    PetscCall(InitialHessian(fit));
-    if (!F->nevals) { /* an outer solver that does not start from the Hessian's diagonal: the start alone */
-      Vec       G;
-      PetscReal f;
-      PetscCall(VecDuplicate(F->X, &G));
-      PetscCall(ObjGrad(F->tao, F->X, &f, G, fit));
-      PetscCall(VecDestroy(&G));
-    }
     /* no objective at the start: a wall there has no gradient, and TAO would call the start converged */
     PetscCheck(F->nbadstart >= 0, comm, PETSC_ERR_USER, "-estimator %s: the objective overflows at the initial values; change -fit_theta or -fit_omega", ((PetscObject)fit)->type_name);
     PetscCheck(!F->nbadstart, comm, PETSC_ERR_USER, "-estimator %s: the objective is not defined at the initial values: %" PetscInt_FMT " of %" PetscInt64_FMT " subjects have no conditional mode (the model fails, or its likelihood is not finite, at their start and at the individual mean; e.g. an observation of 0 with a prediction of 0 under a proportional error); change -fit_theta or -fit_error", ((PetscObject)fit)->type_name, F->nbadstart, fit->N);
+    PetscCall(InitialHessian(fit));
     PetscCall(TaoSolve(F->tao));
     PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
   }
