@@ -37,6 +37,9 @@ typedef struct {
   PetscReal (*dvara)(PetscReal a, PetscReal b, PetscReal f);
   PetscReal (*dvarb)(PetscReal a, PetscReal b, PetscReal f);
   void (*gderiv)(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, PetscReal *dgda, PetscReal *dgdb);
+  /* optional: the second derivatives of g in a and b (the Newton M-step of the models without closed
+     form; without it, Fisher scoring) */
+  void (*gderiv2)(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb);
   /* y from f and a standard normal draw e */
   PetscReal (*simulate)(PetscReal a, PetscReal b, PetscReal f, PetscReal e);
   /* optional (the early rejection of MCMC proposals, docs/saem.md): an upper bound U(y) of one

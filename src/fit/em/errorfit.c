@@ -3,16 +3,10 @@
    approximation of the output's residual sum of squares (S3[k]).  The others (proportional,
    combined1, combined2, and any output with censored observations): as saemix, the parameters that
    maximise the conditional log-likelihood of the output's observations at the current chains'
-   predictions, found by TAO on (log a, log b) with the objective evaluated collectively (each rank its
-   observations, one exact reduction: every rank runs identical iterations), followed by a
-   stochastic-approximation step on the parameters. */
+   predictions, found by damped Newton on (log a, log b) with the objective, gradient and Hessian
+   evaluated collectively (each rank its observations, one exact reduction: every rank runs identical
+   iterations), followed by a stochastic-approximation step on the parameters. */
 #include "fit/fitimpl.h"
-#include <petsctao.h>
-
-typedef struct {
-  PnlmeFit fit;
-  PetscInt k; /* the output */
-} ErrorCtx;
 
 static inline PetscReal NormalCDF(PetscReal z)
 {
@@ -45,102 +39,151 @@ static void CensoredTerm(const PnlmeErrorOps *ops, PetscReal a, PetscReal b, con
   *db += -2 * dPdg / P * dgdb * b;
 }
 
-/* objective of output k: (1/nc) sum over chains and observations of r^2/g^2 + 2 log g (uncensored;
-   r on the model's scale) and -2 log P (censored), and its gradient in (log a, log b) of the
-   parameters the model has */
-static PetscErrorCode ErrorObjective(Tao tao, Vec X, PetscReal *F, Vec G, void *vctx)
+/* sums of one pass over output k's observations at the chains' predictions, in x = (log a, log b):
+   the objective (1/nc) sum over chains and observations of r^2/g^2 + 2 log g (uncensored; r on the
+   model's scale) and -2 log P (censored), its gradient, its Hessian and the Fisher information
+   (expected Hessian) */
+enum {
+  EP_F,
+  EP_G,                       /* 2 */
+  EP_H = EP_G + 2,            /* 3: xx, xy, yy */
+  EP_I = EP_H + 3,            /* 3 */
+  EP_N = EP_I + 3
+};
+
+static PetscErrorCode ErrorPass(PnlmeFit fit, PetscInt k, const PetscReal x[2], PetscReal out[EP_N])
 {
-  ErrorCtx            *ctx = (ErrorCtx *)vctx;
-  PnlmeFit             fit = ctx->fit;
-  PetscInt             k = ctx->k, nc = fit->nchains, v = 0;
+  const PetscInt       nc  = fit->nchains;
   const PnlmeErrorOps *ops = fit->pop.err[k];
-  const PetscReal     *x;
-  PetscReal           *g, a, b;
-  PnlmeExactSum        acc[3];
+  const PetscReal      a = ops->usea ? PetscExpReal(x[0]) : 0, b = ops->useb ? PetscExpReal(x[1]) : 0;
+  PnlmeExactSum        acc[EP_N];
   PnlmeSubject         s;
   PetscFunctionBegin;
-  (void)tao;
-  PetscCall(VecGetArrayRead(X, &x));
-  a = ops->usea ? PetscExpReal(x[v++]) : 0;
-  b = ops->useb ? PetscExpReal(x[v]) : 0;
-  PetscCall(VecRestoreArrayRead(X, &x));
-  PnlmeExactSumReset(acc, 3);
+  PnlmeExactSumReset(acc, EP_N);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
+    PetscReal t[EP_N] = {0}; /* the subject's sums over its chains (in their order), one exact addition each */
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     for (PetscInt c = 0; c < nc; c++) {
       const PetscReal *f = fit->pred + fit->predoff[i] * nc + c * s.nobs;
-      PetscReal        obj = 0, da = 0, db = 0;
       for (PetscInt j = 0; j < s.nobs; j++) {
-        PetscReal r2, gg, dgda, dgdb;
+        PetscReal r2, g, ga, gb, gaa = 0, gab = 0, gbb = 0, d[2], h1, h2, w;
         if (s.obsout[j] != k) continue;
         if (fit->pop.censored && s.cens && s.cens[j]) {
-          CensoredTerm(ops, a, b, &s, j, f[j], &obj, &da, &db);
+          /* -2 log P: its gradient, and for the curvature the outer product of its gradient (BHHH:
+             E[grad grad^T] of log P is the information, -2 log P scales it by 1/2) */
+          PetscReal o = 0, da = 0, db = 0;
+          CensoredTerm(ops, a, b, &s, j, f[j], &o, &da, &db);
+          t[EP_F] += o;
+          t[EP_G] += da;
+          t[EP_G + 1] += db;
+          t[EP_H] += 0.5 * da * da;
+          t[EP_H + 1] += 0.5 * da * db;
+          t[EP_H + 2] += 0.5 * db * db;
+          t[EP_I] += 0.5 * da * da;
+          t[EP_I + 1] += 0.5 * da * db;
+          t[EP_I + 2] += 0.5 * db * db;
           continue;
         }
         r2 = ops->logscale ? PetscSqr(PetscLogReal(s.dv[j]) - PetscLogReal(f[j])) : (s.dv[j] - f[j]) * (s.dv[j] - f[j]);
-        ops->gderiv(a, b, f[j], &gg, &dgda, &dgdb);
-        if (!(gg > 0)) gg = PETSC_SMALL;
-        obj += r2 / (gg * gg) + 2 * PetscLogReal(gg);
-        /* d/dg (r^2/g^2 + 2 log g) = -2 r^2/g^3 + 2/g; chain rule to log a, log b */
-        da += (-2 * r2 / (gg * gg * gg) + 2 / gg) * dgda * a;
-        db += (-2 * r2 / (gg * gg * gg) + 2 / gg) * dgdb * b;
+        ops->gderiv(a, b, f[j], &g, &ga, &gb);
+        if (ops->gderiv2) ops->gderiv2(a, b, f[j], &gaa, &gab, &gbb);
+        if (!(g > 0)) g = PETSC_SMALL;
+        /* h(g) = r^2/g^2 + 2 log g: h' = 2/g - 2 r^2/g^3, h'' = 6 r^2/g^4 - 2/g^2, E[h''] = 4/g^2 (r^2 ~ g^2);
+           g's derivatives in x: dg/dlog a = a g_a, d2g/dlog a^2 = a g_a + a^2 g_aa, ... */
+        w    = 1 / (g * g);
+        h1   = 2 * (1 - r2 * w) / g;
+        h2   = (6 * r2 * w - 2) * w;
+        d[0] = a * ga;
+        d[1] = b * gb;
+        t[EP_F] += r2 * w + 2 * PetscLogReal(g);
+        t[EP_G] += h1 * d[0];
+        t[EP_G + 1] += h1 * d[1];
+        t[EP_H] += h2 * d[0] * d[0] + h1 * (d[0] + a * a * gaa);
+        t[EP_H + 1] += h2 * d[0] * d[1] + h1 * a * b * gab;
+        t[EP_H + 2] += h2 * d[1] * d[1] + h1 * (d[1] + b * b * gbb);
+        t[EP_I] += 4 * w * d[0] * d[0];
+        t[EP_I + 1] += 4 * w * d[0] * d[1];
+        t[EP_I + 2] += 4 * w * d[1] * d[1];
       }
-      PnlmeExactSumAdd(&acc[0], obj / nc);
-      PnlmeExactSumAdd(&acc[1], da / nc);
-      PnlmeExactSumAdd(&acc[2], db / nc);
     }
+    for (PetscInt q = 0; q < EP_N; q++) PnlmeExactSumAdd(&acc[q], t[q] / nc);
   }
-  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), 3, acc));
-  *F = PnlmeExactSumValue(&acc[0]);
-  PetscCall(VecGetArray(G, &g));
-  v = 0;
-  if (ops->usea) g[v++] = PnlmeExactSumValue(&acc[1]);
-  if (ops->useb) g[v] = PnlmeExactSumValue(&acc[2]);
-  PetscCall(VecRestoreArray(G, &g));
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), EP_N, acc));
+  for (PetscInt q = 0; q < EP_N; q++) out[q] = PnlmeExactSumValue(&acc[q]);
   PetscFunctionReturn(0);
 }
 
-/* output k's parameters maximising its conditional likelihood at the chains, by TAO */
-static PetscErrorCode ErrorTAO(PnlmeFit fit, PetscInt k, PetscReal *aopt, PetscReal *bopt)
+/* the Newton direction -M^-1 g on the parameters the model has (act), M the 2x2 symmetric (xx, xy, yy);
+   0 when M is not positive definite there */
+static PetscBool NewtonDir(const PetscBool act[2], const PetscReal M[3], const PetscReal g[2], PetscReal d[2])
+{
+  d[0] = d[1] = 0;
+  if (act[0] && act[1]) {
+    const PetscReal det = M[0] * M[2] - M[1] * M[1];
+    if (!(M[0] > 0 && det > 0 && PetscIsNormalReal(det))) return PETSC_FALSE;
+    d[0] = -(M[2] * g[0] - M[1] * g[1]) / det;
+    d[1] = -(M[0] * g[1] - M[1] * g[0]) / det;
+  } else {
+    const PetscInt q = act[0] ? 0 : 1;
+    if (!(M[2 * q] > 0)) return PETSC_FALSE;
+    d[q] = -g[q] / M[2 * q];
+  }
+  return (PetscBool)((PetscIsNormalReal(d[0]) || d[0] == 0) && (PetscIsNormalReal(d[1]) || d[1] == 0));
+}
+
+#define ERR_MAX_IT    50    /* Newton iterations of one M-step */
+#define ERR_MAX_HALF  40    /* step halvings of one iteration */
+#define ERR_GATOL     1e-8  /* converged: gradient norm below this, or below ERR_GRTOL |objective| */
+#define ERR_GRTOL     1e-10
+#define ERR_XTOL      1e-6  /* converged: a Newton step below this (relative change of a and b) is taken unevaluated (quadratic convergence leaves an error of about its square) */
+#define ERR_BOX       8.0   /* the search stays within e^-8 to e^8 times the current values */
+
+/* output k's parameters maximising its conditional likelihood at the chains: damped Newton on
+   (log a, log b) with the exact Hessian when it is positive definite (Fisher scoring otherwise, and for
+   error models without gderiv2), a backtracking (Armijo) line search projected on the box, every
+   quantity from one exact reduction per evaluation: every rank runs the same iterations.  No
+   allocation; typically 3-5 evaluations (TAO's BLMVM took about 8, docs/speed.md). */
+static PetscErrorCode ErrorNewton(PnlmeFit fit, PetscInt k, PetscReal *aopt, PetscReal *bopt)
 {
   PnlmePop            *pop = &fit->pop;
   const PnlmeErrorOps *ops = pop->err[k];
-  Tao                  tao;
-  Vec                  X, lo, hi;
-  PetscInt             n = ops->usea + ops->useb, v = 0;
-  PetscReal           *x;
-  ErrorCtx             ctx = {fit, k};
+  const PetscBool      act[2] = {ops->usea, ops->useb};
+  PetscReal            x[2], lo[2], hi[2], cur[EP_N], trial[EP_N], xt[2];
   PetscFunctionBegin;
-  PetscCall(VecCreateSeq(PETSC_COMM_SELF, n, &X));
-  PetscCall(VecGetArray(X, &x));
-  if (ops->usea) x[v++] = PetscLogReal(pop->a[k]);
-  if (ops->useb) x[v] = PetscLogReal(pop->b[k]);
-  PetscCall(VecRestoreArray(X, &x));
-  PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
-  PetscCall(TaoSetOptionsPrefix(tao, "error_"));
-  PetscCall(TaoSetType(tao, TAOBLMVM));
-  /* a bounded search (e^-8 to e^8 times the current values) keeps the first steps finite */
-  PetscCall(VecDuplicate(X, &lo));
-  PetscCall(VecDuplicate(X, &hi));
-  PetscCall(VecCopy(X, lo));
-  PetscCall(VecCopy(X, hi));
-  PetscCall(VecShift(lo, -8.0));
-  PetscCall(VecShift(hi, 8.0));
-  PetscCall(TaoSetVariableBounds(tao, lo, hi));
-  PetscCall(VecDestroy(&lo));
-  PetscCall(VecDestroy(&hi));
-  PetscCall(TaoSetSolution(tao, X));
-  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, ErrorObjective, &ctx));
-  PetscCall(TaoSetTolerances(tao, 1e-8, 1e-10, 0));
-  PetscCall(TaoSetFromOptions(tao));
-  PetscCall(TaoSolve(tao));
-  PetscCall(VecGetArray(X, &x));
-  v     = 0;
-  *aopt = ops->usea ? PetscExpReal(x[v++]) : 0;
-  *bopt = ops->useb ? PetscExpReal(x[v]) : 0;
-  PetscCall(VecRestoreArray(X, &x));
-  PetscCall(TaoDestroy(&tao));
-  PetscCall(VecDestroy(&X));
+  x[0] = act[0] ? PetscLogReal(pop->a[k]) : 0;
+  x[1] = act[1] ? PetscLogReal(pop->b[k]) : 0;
+  for (PetscInt q = 0; q < 2; q++) {
+    lo[q] = x[q] - ERR_BOX;
+    hi[q] = x[q] + ERR_BOX;
+  }
+  PetscCall(ErrorPass(fit, k, x, cur));
+  for (PetscInt it = 0; it < ERR_MAX_IT && PetscIsNormalReal(cur[EP_F]); it++) {
+    PetscReal g[2] = {act[0] ? cur[EP_G] : 0, act[1] ? cur[EP_G + 1] : 0}, d[2], slope, tstep = 1;
+    PetscBool ok = PETSC_FALSE;
+    if (PetscSqrtReal(g[0] * g[0] + g[1] * g[1]) <= PetscMax(ERR_GATOL, ERR_GRTOL * PetscAbsReal(cur[EP_F]))) break;
+    if (!(ops->gderiv2 && NewtonDir(act, cur + EP_H, g, d)) && !NewtonDir(act, cur + EP_I, g, d)) break;
+    if (PetscMax(PetscAbsReal(d[0]), PetscAbsReal(d[1])) <= ERR_XTOL) { /* the last step, too small to test */
+      for (PetscInt q = 0; q < 2; q++) x[q] = act[q] ? PetscMin(hi[q], PetscMax(lo[q], x[q] + d[q])) : 0;
+      break;
+    }
+    for (PetscInt h = 0; h < ERR_MAX_HALF && !ok; h++, tstep *= 0.5) {
+      PetscBool moved = PETSC_FALSE;
+      for (PetscInt q = 0; q < 2; q++) {
+        xt[q] = act[q] ? PetscMin(hi[q], PetscMax(lo[q], x[q] + tstep * d[q])) : 0;
+        moved = (PetscBool)(moved || xt[q] != x[q]);
+      }
+      if (!moved) break; /* the step vanished at double precision: converged */
+      slope = g[0] * (xt[0] - x[0]) + g[1] * (xt[1] - x[1]);
+      PetscCall(ErrorPass(fit, k, xt, trial));
+      ok = (PetscBool)(PetscIsNormalReal(trial[EP_F]) && trial[EP_F] <= cur[EP_F] + 1e-4 * slope);
+    }
+    if (!ok) break; /* no decrease along the direction: the optimum at the objective's precision */
+    x[0] = xt[0];
+    x[1] = xt[1];
+    PetscCall(PetscArraycpy(cur, trial, EP_N));
+  }
+  *aopt = act[0] ? PetscExpReal(x[0]) : 0;
+  *bopt = act[1] ? PetscExpReal(x[1]) : 0;
   PetscFunctionReturn(0);
 }
 
@@ -157,7 +200,7 @@ PetscErrorCode PnlmeFitErrorMStep(PnlmeFit fit, PetscInt iter, PetscReal gamma, 
       pop->a[k] = PetscSqrtReal(a2);
       continue;
     }
-    PetscCall(ErrorTAO(fit, k, &aopt, &bopt));
+    PetscCall(ErrorNewton(fit, k, &aopt, &bopt));
     /* stochastic approximation on the parameters, annealing on their squares */
     a_new = pop->a[k] + gamma * (aopt - pop->a[k]);
     b_new = pop->b[k] + gamma * (bopt - pop->b[k]);

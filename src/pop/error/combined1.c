@@ -1,4 +1,4 @@
-/* Combined residual error y = f + (a + b |f|) e.  The M-step of a and b has no closed form (TAO on
+/* Combined residual error y = f + (a + b |f|) e.  The M-step of a and b has no closed form (Newton on
    log a, log b: src/fit/errorfit.c). */
 #include "pop/error/errorimpl.h"
 
@@ -25,6 +25,11 @@ static void Comb1GDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Pet
   *g    = a + b * af;
   *dgda = 1;
   *dgdb = af;
+}
+static void Comb1GDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
+{
+  (void)a, (void)b, (void)f;
+  *gaa = *gab = *gbb = 0; /* g is linear in a and b */
 }
 static void Comb1Fisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal w[])
 {
@@ -60,6 +65,7 @@ const PnlmeErrorOps PnlmeErrorCombined1 = {
   .dvara = Comb1DVarA,
   .dvarb = Comb1DVarB,
   .gderiv = Comb1GDeriv,
+  .gderiv2 = Comb1GDeriv2,
   .simulate = Comb1Simulate,
   .logliksup = Comb1LogLikSup,
   .deficit = Comb1Deficit,

@@ -1,5 +1,5 @@
 /* Combined residual error y = f + sqrt(a^2 + b^2 f^2) e.  The M-step of a and b has no closed form
-   (TAO on log a, log b: src/fit/errorfit.c). */
+   (Newton on log a, log b: src/fit/em/errorfit.c). */
 #include "pop/error/errorimpl.h"
 
 static PetscReal Comb2SD(PetscReal a, PetscReal b, PetscReal f)
@@ -29,6 +29,14 @@ static void Comb2GDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Pet
   *g    = PetscSqrtReal(a * a + b * b * af * af);
   *dgda = a / *g;
   *dgdb = b * af * af / *g;
+}
+/* g = sqrt(a^2 + b^2 f^2): g_aa = b^2 f^2 / g^3, g_ab = -a b f^2 / g^3, g_bb = a^2 f^2 / g^3 */
+static void Comb2GDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
+{
+  const PetscReal f2 = f * f, g = PetscSqrtReal(a * a + b * b * f2), ig3 = g > 0 ? 1 / (g * g * g) : 0;
+  *gaa = b * b * f2 * ig3;
+  *gab = -a * b * f2 * ig3;
+  *gbb = a * a * f2 * ig3;
 }
 static void Comb2Fisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal w[])
 {
@@ -64,6 +72,7 @@ const PnlmeErrorOps PnlmeErrorCombined2 = {
   .dvara = Comb2DVarA,
   .dvarb = Comb2DVarB,
   .gderiv = Comb2GDeriv,
+  .gderiv2 = Comb2GDeriv2,
   .simulate = Comb2Simulate,
   .logliksup = Comb2LogLikSup,
   .deficit = Comb2Deficit,

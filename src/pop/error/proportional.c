@@ -1,4 +1,4 @@
-/* Proportional residual error y = f + b |f| e.  The M-step of b has no closed form (TAO on log b:
+/* Proportional residual error y = f + b |f| e.  The M-step of b has no closed form (Newton on log b:
    src/fit/errorfit.c). */
 #include "pop/error/errorimpl.h"
 
@@ -24,6 +24,11 @@ static void PropGDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Pets
   *g    = a + b * af; /* a = 0 */
   *dgda = 1;
   *dgdb = af;
+}
+static void PropGDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
+{
+  (void)a, (void)b, (void)f;
+  *gaa = *gab = *gbb = 0; /* g is linear in a and b */
 }
 static void PropFisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal w[])
 {
@@ -59,6 +64,7 @@ const PnlmeErrorOps PnlmeErrorProportional = {
   .dsd = PropDSD,
   .dvarb = PropDVarB,
   .gderiv = PropGDeriv,
+  .gderiv2 = PropGDeriv2,
   .simulate = PropSimulate,
   .logliksup = PropLogLikSup,
   .deficit = PropDeficit,
