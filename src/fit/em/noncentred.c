@@ -11,7 +11,8 @@
       the population: z = B_new^T x + eta.
    2. The M-step of the parameters without random effect (PnlmeFitFixedEffectsStep): the same
       likelihood over their entries of B only, maximised by the same damped Gauss-Newton iterations
-      (until an accepted step gains less than FIXED_GAIN_TOL), then a stochastic-approximation step.
+      (until an accepted step gains less than FIXED_GAIN_TOL, or a full step agrees with its
+      quadratic model well enough that the next would), then a stochastic-approximation step.
       Each iteration is one pass with sensitivities and, usually, one without (the chains of a
       subject solved together); TAO's BLMVM, used before, needed about seven passes with
       sensitivities per step on the warfarin PK/PD case (docs/saem.md).
@@ -323,7 +324,11 @@ static PetscErrorCode MoveChains(PnlmeFit fit, PetscBool have_pred)
    (moved in place; w->B0 keeps the start): at most maxit iterations of one pass with sensitivities
    (gradient and Fisher-weighted Gauss-Newton matrix), the Levenberg-Marquardt direction scaled into a
    trust region of two prior SDs around the start, and backtracking passes without sensitivities until
-   the likelihood goes up; stops when an accepted step gains less than tol.  moved: B changed;
+   the likelihood goes up; stops when an accepted step gains less than tol, or when a full step's gain
+   agrees with the model's prediction so well that the next one would gain less than tol: with gain
+   ratio rho = actual / predicted, a quadratic whose curvature Gauss-Newton misjudged by the factor
+   2 - rho leaves pred (rho - 1)^2 / (2 - rho) to gain (the pass that only confirmed convergence is
+   saved).  moved: B changed;
    have_pred: the last pass, at the final B, left the chains' predictions and likelihoods in nc.pred
    and nc.ll. */
 static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal tol, PetscBool *moved, PetscBool *have_pred)
@@ -336,7 +341,7 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
   PetscCall(PetscArraycpy(w->B0, fit->pop.B, fit->q * p));
   for (PetscInt it = 0; it < maxit; it++) {
     PetscBool ok = PETSC_FALSE;
-    PetscReal t  = 1;
+    PetscReal t  = 1, t0;
     PetscCall(DataLogLik(fit, fit->pop.B, PETSC_TRUE, &L0));
     if (!(L0 > PETSC_NINFINITY)) break;
     PetscCall(GaussNewtonDirection(w, &ok));
@@ -347,6 +352,7 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
       if (w->d[f] > hi) t = PetscMin(t, hi / w->d[f]);
       if (w->d[f] < lo) t = PetscMin(t, lo / w->d[f]);
     }
+    t0         = t;
     *have_pred = PETSC_FALSE;
     for (PetscInt ls = 0; ls < 4; ls++, t *= 0.25) { /* backtracking on the likelihood itself */
       PetscCall(PetscArraycpy(w->Bt, fit->pop.B, fit->q * p));
@@ -358,6 +364,16 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
     PetscCall(PetscArraycpy(fit->pop.B, w->Bt, fit->q * p));
     *moved = *have_pred = PETSC_TRUE;
     if (L1 - L0 < tol) break; /* converged */
+    if (t == 1 && t0 == 1) { /* a full step: the gain the next one would have, from the agreement of this one's with its model */
+      PetscReal gd = 0, dHd = 0, pred, rho;
+      for (PetscInt f = 0; f < nf; f++) {
+        gd += w->g[f] * w->d[f];
+        for (PetscInt e = 0; e < nf; e++) dHd += w->d[f] * w->H[f * nf + e] * w->d[e];
+      }
+      pred = gd - 0.5 * dHd;
+      rho  = pred > 0 ? (L1 - L0) / pred : 0;
+      if (rho > 0.5 && rho < 1.5 && pred * (rho - 1) * (rho - 1) / (2 - rho) < tol) break;
+    }
   }
   PetscFunctionReturn(0);
 }
