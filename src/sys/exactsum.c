@@ -1,7 +1,8 @@
 /* Exact summation in wide fixed point: order- and partition-independent sums of doubles.
    A term x = M 2^(e-53) (|M| < 2^53) is added to 32-bit digits held in int64 limbs; carries are
-   propagated lazily.  Terms of magnitude below 2^-600 are dropped; above 2^600 or non-finite ones
-   make the sum NaN. */
+   propagated lazily.  Terms of magnitude below 2^-588 are dropped (the lowest bit of a term's 53-bit
+   significand must fall in limb 0, of weight 2^-640: below 2^-588 it fell under it, and the addition
+   wrote before the limbs, into the neighbouring sum); above 2^600 or non-finite ones make the sum NaN. */
 #include <pnlmesys.h>
 #include <math.h>
 #include <string.h>
@@ -36,7 +37,7 @@ void PnlmeExactSumReset(PnlmeExactSum *s, PetscInt n)
    same limbs */
 void PnlmeExactSumAdd(PnlmeExactSum *s, PetscReal x)
 {
-  const uint64_t hi = 0x6570000000000000ULL, lo = 0x1a70000000000000ULL; /* the bits of 2^600, 2^-600 */
+  const uint64_t hi = 0x6570000000000000ULL, lo = 0x1b30000000000000ULL; /* the bits of 2^600, 2^-588 */
   uint64_t       bits, mag, a0, a1;
   int64_t        sign;
   int            b, k, r;
@@ -47,7 +48,7 @@ void PnlmeExactSumAdd(PnlmeExactSum *s, PetscReal x)
     s->special = 1;
     return;
   }
-  if (mag < lo) return; /* below 2^-600, zero included */
+  if (mag < lo) return; /* below 2^-588, zero included */
   sign = (bits >> 63) ? -1 : 1;
   a0   = (mag & 0x000fffffffffffffULL) | 0x0010000000000000ULL;
   a1   = a0 >> 32;

@@ -14,7 +14,7 @@ static void ReferenceAdd(PnlmeExactSum *s, double x)
     s->special = 1;
     return;
   }
-  if (fabs(x) < 0x1p-600) return;
+  if (fabs(x) < 0x1p-588) return;
   M    = (int64_t)ldexp(frexp(x, &e), 53);
   sign = M < 0 ? -1 : 1;
   a0   = (uint64_t)(M < 0 ? -M : M);
@@ -64,7 +64,7 @@ static PetscErrorCode Run(void)
   PNLME_TEST_CHECK(isnan(PnlmeExactSumValue(&t)), "NaN term must poison the sum");
   /* term by term, the limbs of the frexp/ldexp split, at the edges of the range too */
   {
-    const double edge[] = {0x1p600, -0x1p600, nextafter(0x1p600, INFINITY), 0x1p-600, -0x1p-600, nextafter(0x1p-600, 0), 0x1.fffffffffffffp-1, -0x1p-1022 * 0.5, -0.0, 1.0, -1.0, 1e300, INFINITY, NAN, DBL_MAX, DBL_MIN, 3.0e-181, -7.5e177};
+    const double edge[] = {0x1p600, -0x1p600, nextafter(0x1p600, INFINITY), 0x1p-600, -0x1p-600, nextafter(0x1p-600, 0), 0x1p-588, -0x1p-588, nextafter(0x1p-588, 0), 0x1.8p-595, 0x1.fffffffffffffp-1, -0x1p-1022 * 0.5, -0.0, 1.0, -1.0, 1e300, INFINITY, NAN, DBL_MAX, DBL_MIN, 3.0e-181, -7.5e177};
     const int    ne     = (int)(sizeof edge / sizeof edge[0]);
     for (int i = 0; i < 20000 + ne; i++) {
       PnlmeExactSum u, v;
@@ -77,6 +77,23 @@ static PetscErrorCode Run(void)
       ReferenceAdd(&v, x);
       PNLME_TEST_CHECK(u.special == v.special, "term %.17g: special %d, reference %d", x, u.special, v.special);
       for (int k = 0; k < PNLME_EXACTSUM_LIMBS; k++) PNLME_TEST_CHECK(u.limb[k] == v.limb[k], "term %.17g: limb %d differs from the frexp/ldexp split", x, k);
+    }
+  }
+  /* a term at the bottom of the range stays in its own sum: before 2026-12-04 one in [2^-600, 2^-588)
+     (a variance of 1e-178, an error parameter gone to 0) was written before the limbs, into the sum
+     before it in memory */
+  {
+    PnlmeExactSum w[3];
+    const double  tiny[] = {0x1p-600, 0x1.8p-595, nextafter(0x1p-588, 0), 0x1p-588, 0x1.2p-580};
+    for (int i = 0; i < 5; i++) {
+      PnlmeExactSumReset(w, 3);
+      PnlmeExactSumAdd(&w[0], 1.0);
+      PnlmeExactSumAdd(&w[1], tiny[i]);
+      PnlmeExactSumAdd(&w[1], -tiny[i]);
+      PnlmeExactSumAdd(&w[1], tiny[i]);
+      PNLME_TEST_CHECK(PnlmeExactSumValue(&w[0]) == 1.0 && !w[0].special && w[0].nadd == 1, "the term %a changed the sum before it: %g", tiny[i], PnlmeExactSumValue(&w[0]));
+      PNLME_TEST_CHECK(PnlmeExactSumValue(&w[1]) == (fabs(tiny[i]) < 0x1p-588 ? 0.0 : tiny[i]), "the term %a: sum %a", tiny[i], PnlmeExactSumValue(&w[1]));
+      PNLME_TEST_CHECK(PnlmeExactSumValue(&w[2]) == 0.0, "the term %a changed the sum after it", tiny[i]);
     }
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "exact sum %.17g identical for 2 partitions and serial\n", a));

@@ -341,7 +341,7 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
   PetscCall(PetscArraycpy(w->B0, fit->pop.B, fit->q * p));
   for (PetscInt it = 0; it < maxit; it++) {
     PetscBool ok = PETSC_FALSE;
-    PetscReal t  = 1, t0;
+    PetscReal t  = 1;
     PetscCall(DataLogLik(fit, fit->pop.B, PETSC_TRUE, &L0));
     if (!(L0 > PETSC_NINFINITY)) break;
     PetscCall(GaussNewtonDirection(w, &ok));
@@ -352,7 +352,6 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
       if (w->d[f] > hi) t = PetscMin(t, hi / w->d[f]);
       if (w->d[f] < lo) t = PetscMin(t, lo / w->d[f]);
     }
-    t0         = t;
     *have_pred = PETSC_FALSE;
     for (PetscInt ls = 0; ls < 4; ls++, t *= 0.25) { /* backtracking on the likelihood itself */
       PetscCall(PetscArraycpy(w->Bt, fit->pop.B, fit->q * p));
@@ -364,7 +363,7 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
     PetscCall(PetscArraycpy(fit->pop.B, w->Bt, fit->q * p));
     *moved = *have_pred = PETSC_TRUE;
     if (L1 - L0 < tol) break; /* converged */
-    if (t == 1 && t0 == 1) { /* a full step: the gain the next one would have, from the agreement of this one's with its model */
+    if (t == 1) { /* a full step (neither clamped nor backtracked): the gain the next one would have, from this one's agreement with its model */
       PetscReal gd = 0, dHd = 0, pred, rho;
       for (PetscInt f = 0; f < nf; f++) {
         gd += w->g[f] * w->d[f];
