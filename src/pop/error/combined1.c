@@ -26,11 +26,6 @@ static void Comb1GDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Pet
   *dgda = 1;
   *dgdb = af;
 }
-static void Comb1GDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
-{
-  (void)a, (void)b, (void)f;
-  *gaa = *gab = *gbb = 0; /* g is linear in a and b */
-}
 static void Comb1Fisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal w[])
 {
   for (PetscInt j = 0; j < n; j++) {
@@ -65,7 +60,7 @@ const PnlmeErrorOps PnlmeErrorCombined1 = {
   .dvara = Comb1DVarA,
   .dvarb = Comb1DVarB,
   .gderiv = Comb1GDeriv,
-  .gderiv2 = Comb1GDeriv2,
+  .gderiv2 = GDeriv2Linear,
   .simulate = Comb1Simulate,
   .logliksup = Comb1LogLikSup,
   .deficit = Comb1Deficit,

@@ -66,11 +66,6 @@ static void ConstGDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Pet
   *dgda = 1;
   *dgdb = 0;
 }
-static void ConstGDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
-{
-  (void)a, (void)b, (void)f;
-  *gaa = *gab = *gbb = 0; /* g is linear in a and b */
-}
 static PetscReal ConstSimulate(PetscReal a, PetscReal b, PetscReal f, PetscReal e)
 {
   return f + ConstSD(a, b, f) * e;
@@ -102,7 +97,7 @@ const PnlmeErrorOps PnlmeErrorConstant = {
   .dsd = ConstDSD,
   .dvara = ConstDVarA,
   .gderiv = ConstGDeriv,
-  .gderiv2 = ConstGDeriv2,
+  .gderiv2 = GDeriv2Linear,
   .simulate = ConstSimulate,
   .logliksup = ConstLogLikSup,
   .deficit = ConstDeficit,

@@ -7,6 +7,14 @@
 
 #define SKIP(j) (out[j] != k || (cens && cens[j]))
 
+/* PnlmeErrorOps.gderiv2 of the models whose SD g is linear in each of a and b (constant, exponential,
+   proportional, combined1): every second derivative is 0 */
+static inline void GDeriv2Linear(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
+{
+  (void)a, (void)b, (void)f;
+  *gaa = *gab = *gbb = 0;
+}
+
 /* sum of -r^2/(2 g^2) - log g, with g = SDF(a, b, f) */
 #define GAUSSIAN_LOGLIK(NAME, SDF) \
   static PetscReal NAME(PetscReal a, PetscReal b, PetscInt n, const PetscReal y[], const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[]) \

@@ -76,11 +76,6 @@ static void ExpGDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Petsc
   *dgda = 1;
   *dgdb = 0;
 }
-static void ExpGDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
-{
-  (void)a, (void)b, (void)f;
-  *gaa = *gab = *gbb = 0; /* g is linear in a and b */
-}
 
 /* the early rejection's bound: the term -r^2/(2 a^2) - log a (r on the log scale) is at most -log a */
 static PetscReal ExpLogLikSup(PetscReal a, PetscReal b, PetscReal y)
@@ -108,7 +103,7 @@ const PnlmeErrorOps PnlmeErrorExponential = {
   .dsd = ExpDSD,
   .dvara = ExpDVarA,
   .gderiv = ExpGDeriv,
-  .gderiv2 = ExpGDeriv2,
+  .gderiv2 = GDeriv2Linear,
   .simulate = ExpSimulate,
   .logliksup = ExpLogLikSup,
   .deficit = ExpDeficit,

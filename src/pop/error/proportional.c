@@ -25,11 +25,6 @@ static void PropGDeriv(PetscReal a, PetscReal b, PetscReal f, PetscReal *g, Pets
   *dgda = 1;
   *dgdb = af;
 }
-static void PropGDeriv2(PetscReal a, PetscReal b, PetscReal f, PetscReal *gaa, PetscReal *gab, PetscReal *gbb)
-{
-  (void)a, (void)b, (void)f;
-  *gaa = *gab = *gbb = 0; /* g is linear in a and b */
-}
 static void PropFisher(PetscReal a, PetscReal b, PetscInt n, const PetscReal f[], const PetscInt out[], PetscInt k, const PetscInt cens[], PetscReal w[])
 {
   (void)a;
@@ -64,7 +59,7 @@ const PnlmeErrorOps PnlmeErrorProportional = {
   .dsd = PropDSD,
   .dvarb = PropDVarB,
   .gderiv = PropGDeriv,
-  .gderiv2 = PropGDeriv2,
+  .gderiv2 = GDeriv2Linear,
   .simulate = PropSimulate,
   .logliksup = PropLogLikSup,
   .deficit = PropDeficit,
