@@ -25,6 +25,11 @@ static PetscErrorCode CheckList(PnlmeFit fit, const char opt[], PetscReal rtol, 
   PetscCall(PetscSNPrintf(eopt, sizeof(eopt), "%s_rtol_each", opt)); /* per-key relative tolerances */
   PetscCall(PetscOptionsGetString(NULL, NULL, eopt, buf, sizeof(buf), &flg));
   if (flg) PetscCall(PnlmeParseKeyValues(eopt, buf, 64, &ne, ekeys, evals));
+  for (PetscInt e = 0; e < ne; e++) { /* a key the reference list does not have is a mistake, not a no-op */
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt i = 0; i < n && !found; i++) found = (PetscBool)!strcmp(ekeys[e], keys[i]);
+    PNLME_TEST_CHECK(found, "%s: %s is not in %s", eopt, ekeys[e], opt);
+  }
   for (PetscInt i = 0; i < n; i++) {
     char      what[160];
     PetscReal r = rtol;
