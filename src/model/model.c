@@ -53,6 +53,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   PetscCall(PetscFree(m->transform));
   PetscCall(PetscFree2(m->dev, m->dinfo));
   PetscCall(PetscFree2(m->bdev, m->bdinfo));
+  PetscCall(PetscFree(m->bphi));
   PetscCall(PetscFree(m->wpred));
   PetscCall(PetscFree(m->wphi));
   m->evcap = m->obscap = 0;
@@ -309,7 +310,7 @@ static PetscErrorCode ModelReserve(PnlmeModel m, PetscInt nobs, PetscInt nev)
     /* twice: an infusion start without its end entry (a hand-built timeline) gets one */
     PetscCall(PetscMalloc2(2 * nev, &m->dev, 2 * nev, &m->dinfo));
     PetscCall(PetscFree2(m->bdev, m->bdinfo));
-    if (m->kind == PNLME_MODEL_ODE) PetscCall(PetscMalloc2(PNLME_MODEL_BATCH * 2 * nev, &m->bdev, PNLME_MODEL_BATCH * 2 * nev, &m->bdinfo));
+    if (m->kind == PNLME_MODEL_ODE || m->predictbatch) PetscCall(PetscMalloc2(PNLME_MODEL_BATCH * 2 * nev, &m->bdev, PNLME_MODEL_BATCH * 2 * nev, &m->bdinfo));
     m->evcap = nev;
   }
   if (nobs > m->obscap) {
@@ -328,6 +329,8 @@ PetscErrorCode PnlmeModelSetUp(PnlmeModel m)
   if (m->ode) PetscCall(PnlmeODESetUp(m->ode));
   PetscCall(PetscFree(m->wphi));
   PetscCall(PetscMalloc1(m->nparam, &m->wphi));
+  PetscCall(PetscFree(m->bphi));
+  if (m->kind != PNLME_MODEL_ODE && m->ndoseparam && m->predictbatch) PetscCall(PetscMalloc1(PNLME_MODEL_BATCH * m->nparam0, &m->bphi));
   m->setupcalled = PETSC_TRUE;
   PetscCall(ModelReserve(m, m->obswant, m->evwant));
   PetscFunctionReturn(0);
@@ -924,7 +927,7 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
 {
   const PetscInt np = m->nparam;
   PetscFunctionBeginHot;
-  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (sens || m->ndoseparam || !m->predictbatch))) {
+  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (sens || !m->predictbatch))) {
     for (PetscInt L = 0; L < nb; L++) {
       if (stop && stop->budget[L] < 0) status[L] = SolveStatus(m, s[L], PNLME_MODEL_STOPPED, NULL, NULL);
       else PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], sens ? sens[L] : NULL, &status[L]));
@@ -945,7 +948,7 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
       chunk.budget = stop->budget + L0;
       cs           = &chunk;
     }
-    if (m->kind == PNLME_MODEL_ODE && m->ndoseparam) { /* each set on its own dosed timeline */
+    if (m->ndoseparam) { /* each set on its own dosed timeline */
       PnlmeSubject         ts[PNLME_MODEL_BATCH];
       const PnlmeSubject  *tsp[PNLME_MODEL_BATCH];
       const PnlmeDoseInfo *tsi[PNLME_MODEL_BATCH];
@@ -960,7 +963,11 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
         tsp[L] = &ts[L];
         tsi[L] = m->bdinfo + off;
       }
-      (void)PnlmeODESolveMany(m->ode, n, tsp, tsi, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
+      if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, tsp, tsi, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
+      else { /* a closed form (predictions only) takes its own parameters: the dose parameters are in the timelines */
+        for (PetscInt L = 0; L < n; L++) PetscCall(PetscArraycpy(m->bphi + L * m->nparam0, phi + (L0 + L) * np, m->nparam0));
+        (void)m->predictbatch(n, tsp, m->bphi, pred + L0, cs, rc, m->ctx);
+      }
       for (PetscInt L = 0; L < n; L++)
         if (bad[L] && rc[L] != PNLME_MODEL_STOPPED) rc[L] = 1;
     } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, NULL, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);

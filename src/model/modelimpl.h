@@ -57,8 +57,9 @@ struct _p_PnlmeModel {
   PetscInt        evcap, obscap;
   PnlmeEvent     *dev;
   PnlmeDoseInfo  *dinfo;
-  PnlmeEvent     *bdev;            /* ODE models: PNLME_MODEL_BATCH dosed timelines of 2 evcap entries (PnlmeModelPredictMany) */
+  PnlmeEvent     *bdev;            /* ODE models and closed forms with predictbatch: PNLME_MODEL_BATCH dosed timelines of 2 evcap entries (PnlmeModelPredictMany) */
   PnlmeDoseInfo  *bdinfo;
+  PetscReal      *bphi;            /* closed forms with predictbatch: [PNLME_MODEL_BATCH x nparam0] the sets' own parameters (rows without the dose parameters) */
   PetscInt        evwant, obswant; /* PnlmeModelSetMaxSizes */
   PetscReal      *wpred;           /* [2 obscap]: difference quotients of closed forms without predictdose */
   PetscReal      *wphi;            /* [nparam] */

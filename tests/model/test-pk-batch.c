@@ -6,7 +6,9 @@
    spread over three subjects (one of them with a dose into a compartment the model lacks: its sets
    fail, the others not); with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
    skipped (PNLME_SOLVE_STOPPED), no set whose deficits are within its budget stops, and every set not
-   stopped keeps its bits and status; and a batch allocates nothing. */
+   stopped keeps its bits and status; and a batch allocates nothing.  All of it also with a lag time and a
+   bioavailability on the first dosing compartment (each set on its own dosed timeline; one more set
+   invalid: a negative lag). */
 #include "pktest.h"
 #include <malloc.h>
 
@@ -29,16 +31,25 @@ static PetscReal TestDeficit(void *ctx, const PnlmeSubject *s, PetscInt j0, Pets
   return d;
 }
 
-static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
+static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscBool doseparams)
 {
   PnlmeModel       m;
-  PetscInt         np, nobs = s->nobs, nok = 0;
+  PetscInt         np, np0, nobs = s->nobs, nok = 0, nbad = doseparams ? 3 : 2;
   PetscReal        phi[NB * 8], rphi[NB * 8], *pb, *pr, *p1;
   PnlmeSolveStatus st[NB], rst[NB], st1;
   uint64_t         seed = 12345;
   const PetscReal  base[8] = {1.2, 0.1, 20, 1.5, 40, 0.3, 0.2, 1.0};
+  char             label[64];
   PetscFunctionBegin;
-  PetscCall(PKTModel(name, &m));
+  PetscCall(PetscSNPrintf(label, sizeof(label), "%s%s", name, doseparams ? " with Tlag and F" : ""));
+  PetscCall(PnlmeModelCreate(PETSC_COMM_SELF, &m));
+  PetscCall(PnlmeModelSetType(m, name));
+  PetscCall(PnlmeModelGetNumParameters(m, &np0));
+  if (doseparams) {
+    PetscCall(PnlmeModelAddDoseLag(m, 1, "Tlag"));
+    PetscCall(PnlmeModelAddDoseBioavailability(m, 1, "F"));
+  }
+  PetscCall(PnlmeModelSetUp(m));
   PetscCall(PnlmeModelGetNumParameters(m, &np));
   PetscCall(PetscMalloc3(NB * nobs, &pb, NB * nobs, &pr, nobs, &p1));
   for (PetscInt L = 0; L < NB; L++)
@@ -49,19 +60,26 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
   phi[5 * np + 0] = phi[5 * np + 1]; /* ka equal to the first rate-like parameter (exact for *_k and *_ke) */
   phi[7 * np + 1] = -1.0;            /* invalid: fails */
   phi[11 * np + 0] = NAN;            /* invalid: fails */
+  if (doseparams) {
+    for (PetscInt L = 0; L < NB; L++) {
+      phi[L * np + np0]     = 0.8 * phi[L * np + np0] / base[np0];          /* a lag around 0.8 */
+      phi[L * np + np0 + 1] = 0.6 + 0.1 * phi[L * np + np0 + 1] / base[np0 + 1]; /* F around 0.7 */
+    }
+    phi[13 * np + np0] = -0.5; /* a negative lag: fails */
+  }
   for (PetscInt L = 0; L < NB; L++) /* the same sets in the reverse order */
     for (PetscInt k = 0; k < np; k++) rphi[(NB - 1 - L) * np + k] = phi[L * np + k];
   PetscCall(PnlmeModelPredictBatch(m, s, NB, phi, pb, st));
   PetscCall(PnlmeModelPredictBatch(m, s, NB, rphi, pr, rst));
   for (PetscInt L = 0; L < NB; L++) {
     PetscCall(PnlmeModelPredict(m, s, phi + L * np, p1, NULL, &st1));
-    PNLME_TEST_CHECK(st[L] == st1 && rst[NB - 1 - L] == st1, "%s: set %d: status %d in a batch, %d reversed, %d alone", name, (int)L, (int)st[L], (int)rst[NB - 1 - L], (int)st1);
+    PNLME_TEST_CHECK(st[L] == st1 && rst[NB - 1 - L] == st1, "%s: set %d: status %d in a batch, %d reversed, %d alone", label, (int)L, (int)st[L], (int)rst[NB - 1 - L], (int)st1);
     if (st1) continue;
     nok++;
-    PNLME_TEST_CHECK(!memcmp(p1, pb + L * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the batch's predictions are not those of the set alone", name, (int)L);
-    PNLME_TEST_CHECK(!memcmp(p1, pr + (NB - 1 - L) * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the reversed batch's predictions differ", name, (int)L);
+    PNLME_TEST_CHECK(!memcmp(p1, pb + L * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the batch's predictions are not those of the set alone", label, (int)L);
+    PNLME_TEST_CHECK(!memcmp(p1, pr + (NB - 1 - L) * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the reversed batch's predictions differ", label, (int)L);
   }
-  PNLME_TEST_CHECK(st[7] && st[11] && nok == NB - 2, "%s: the two invalid sets fail, the others not (%d ok)", name, (int)nok);
+  PNLME_TEST_CHECK(st[7] && st[11] && (!doseparams || st[13]) && nok == NB - nbad, "%s: the %d invalid sets fail, the others not (%d ok)", label, (int)nbad, (int)nok);
   { /* the sets spread over three subjects: s, a short one with a single bolus, one with a bad dose */
     static PKTSubject S2, S3;
     const PnlmeSubject *sl[NB];
@@ -83,8 +101,8 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
     PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, sm));
     for (PetscInt L = 0; L < NB; L++) {
       PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
-      PNLME_TEST_CHECK(sm[L] == st1 && (L % 3 != 2 || st1), "%s: set %d on subject %d: status %d together, %d alone", name, (int)L, (int)(L % 3), (int)sm[L], (int)st1);
-      if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d: the predictions together are not those alone", name, (int)L, (int)(L % 3));
+      PNLME_TEST_CHECK(sm[L] == st1 && (L % 3 != 2 || st1), "%s: set %d on subject %d: status %d together, %d alone", label, (int)L, (int)(L % 3), (int)sm[L], (int)st1);
+      if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d: the predictions together are not those alone", label, (int)L, (int)(L % 3));
     }
     { /* early stop: budgets below, around and above each set's total deficit, and negative */
       const PetscReal  factor[5] = {-1.0, 0.3, 0.9, 1.1, PETSC_INFINITY};
@@ -101,14 +119,14 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
       for (PetscInt L = 0; L < NB; L++) {
         PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
         if (factor[L % 5] < 0 || sm[L] == PNLME_SOLVE_STOPPED) { /* only a set whose deficits exceed its budget */
-          PNLME_TEST_CHECK(sm[L] == PNLME_SOLVE_STOPPED && (st1 || factor[L % 5] < 1.0), "%s: early stop: set %d (budget %g of its deficits) has status %d, %d alone", name, (int)L, (double)factor[L % 5], (int)sm[L], (int)st1);
+          PNLME_TEST_CHECK(sm[L] == PNLME_SOLVE_STOPPED && (st1 || factor[L % 5] < 1.0), "%s: early stop: set %d (budget %g of its deficits) has status %d, %d alone", label, (int)L, (double)factor[L % 5], (int)sm[L], (int)st1);
           nstop++;
           continue;
         }
-        PNLME_TEST_CHECK(sm[L] == st1, "%s: early stop: set %d (budget %g of its deficits) has status %d, %d alone", name, (int)L, (double)factor[L % 5], (int)sm[L], (int)st1);
-        if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: early stop: set %d is not stopped but its predictions differ", name, (int)L);
+        PNLME_TEST_CHECK(sm[L] == st1, "%s: early stop: set %d (budget %g of its deficits) has status %d, %d alone", label, (int)L, (double)factor[L % 5], (int)sm[L], (int)st1);
+        if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: early stop: set %d is not stopped but its predictions differ", label, (int)L);
       }
-      PNLME_TEST_CHECK(nstop >= (NB + 4) / 5, "%s: early stop: only %d sets stopped", name, (int)nstop);
+      PNLME_TEST_CHECK(nstop >= (NB + 4) / 5, "%s: early stop: only %d sets stopped", label, (int)nstop);
     }
     PetscCall(PetscFree(pm));
   }
@@ -120,7 +138,7 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s)
     for (int it = 0; it < 200; it++) PetscCall(PnlmeModelPredictBatch(m, s, NB, phi, pb, st));
     PetscCall(PetscMallocGetCurrentUsage(&m1));
     h1 = mallinfo2();
-    PNLME_TEST_CHECK(m1 == m0 && h1.uordblks == h0.uordblks, "%s: batched predictions allocate (PETSc %+g, heap %+ld bytes)", name, (double)(m1 - m0), (long)h1.uordblks - (long)h0.uordblks);
+    PNLME_TEST_CHECK(m1 == m0 && h1.uordblks == h0.uordblks, "%s: batched predictions allocate (PETSc %+g, heap %+ld bytes)", label, (double)(m1 - m0), (long)h1.uordblks - (long)h0.uordblks);
   }
   PetscCall(PetscFree3(pb, pr, p1));
   PetscCall(PnlmeModelDestroy(&m));
@@ -152,9 +170,10 @@ static PetscErrorCode Run(void)
     PKTBolus(&S, 161.0, 100, 1);
     PKTObs(&S, 161.0);
     PKTObs(&S, 170.0);
-    PetscCall(TestModel(names[im], PKTFinish(&S)));
+    PetscCall(TestModel(names[im], PKTFinish(&S), PETSC_FALSE));
+    PetscCall(TestModel(names[im], PKTFinish(&S), PETSC_TRUE));
   }
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "batched closed-form predictions equal single ones: OK\n"));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "batched closed-form predictions equal single ones, also with dose parameters: OK\n"));
   PetscFunctionReturn(0);
 }
 

@@ -163,6 +163,37 @@ static inline PetscReal DoseValue(const PnlmePKModel *mod, const PnlmePKInput in
   return e->amount * y;
 }
 
+/* a bolus's part of DoseAccumulate (u >= 0); with y, yu non-NULL also its unit response and
+   u-derivative, accumulated as DoseUnitDeriv does (the same expressions in the same order: the same
+   bits, from the same exponentials) */
+static inline void BolusAccumulate(const PnlmePKInput *p, int ii, PetscReal u, PetscReal amt, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal *y, PetscReal *yu)
+{
+  if (!p->pair) {
+    for (PetscInt k = 0; k < p->n; k++) {
+      const PetscReal E = exp(-p->lam[k] * u);
+      Gc[ii][k] += amt * E;
+      Gl[ii][k] -= amt * p->c[k] * u * E;
+      if (y) {
+        *y += p->c[k] * E;
+        *yu -= p->c[k] * p->lam[k] * E;
+      }
+    }
+  } else {
+    const PetscReal Ek = exp(-p->kap * u);
+    for (PetscInt k = 0; k < p->n; k++) {
+      PetscReal D, Dl, Dk;
+      PairDd(p->lam[k], p->kap, p->ikl[k], u, exp(-p->lam[k] * u), Ek, &D, &Dl, &Dk);
+      Gc[ii][k] += amt * D;
+      Gl[ii][k] += amt * p->c[k] * Dl;
+      Gk[ii][k] += amt * p->c[k] * Dk;
+      if (y) {
+        *y += p->c[k] * D;
+        *yu += p->c[k] * (Ek - p->lam[k] * D);
+      }
+    }
+  }
+}
+
 /* contribution of one dose at time t to the per-term accumulators of the value (Gc: sum of
    amount * unit response), of d/dlam (Gl) and of d/dkap (Gk), both already multiplied by c */
 static inline void DoseAccumulate(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP])
@@ -172,24 +203,8 @@ static inline void DoseAccumulate(const PnlmePKModel *mod, const PnlmePKInput in
   const PetscReal     u = t - e->time, amt = e->amount;
 
   if (!(u >= 0)) return;
-  if (e->type == PNLME_EV_BOLUS) {
-    if (!p->pair) {
-      for (PetscInt k = 0; k < p->n; k++) {
-        const PetscReal E = exp(-p->lam[k] * u);
-        Gc[ii][k] += amt * E;
-        Gl[ii][k] -= amt * p->c[k] * u * E;
-      }
-    } else {
-      const PetscReal Ek = exp(-p->kap * u);
-      for (PetscInt k = 0; k < p->n; k++) {
-        PetscReal D, Dl, Dk;
-        PairDd(p->lam[k], p->kap, p->ikl[k], u, exp(-p->lam[k] * u), Ek, &D, &Dl, &Dk);
-        Gc[ii][k] += amt * D;
-        Gl[ii][k] += amt * p->c[k] * Dl;
-        Gk[ii][k] += amt * p->c[k] * Dk;
-      }
-    }
-  } else {
+  if (e->type == PNLME_EV_BOLUS) BolusAccumulate(p, ii, u, amt, Gc, Gl, Gk, NULL, NULL);
+  else {
     const PetscReal T = e->duration;
     if (!(T > 0)) return;
     if (!p->pair) {
@@ -283,6 +298,26 @@ static inline void DoseParamAccumulate(const PnlmePKModel *mod, const PnlmePKInp
   DoseUnitDeriv(mod, in, e, t, &y, &yu, &yT);
   if (di->ilag >= 0) row[di->ilag] -= e->amount * yu;
   if (di->ibio >= 0) row[di->ibio] += e->type == PNLME_EV_BOLUS ? di->amount0 * y : e->amount * di->duration0 * yT;
+}
+
+/* DoseAccumulate and, with info di, DoseParamAccumulate of one dose: a bolus with dose parameters takes
+   its unit response and u-derivative from the exponentials of its accumulation (BolusAccumulate: the
+   bits of DoseUnitDeriv, half the exponentials) */
+static inline void DoseAccumulateAll(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, const PnlmeDoseInfo *di, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal row[])
+{
+  const int           ii = InputOf(mod, e->cmt);
+  const PnlmePKInput *p  = &in[ii];
+  const PetscReal     u = t - e->time, amt = e->amount;
+  PetscReal           y = 0, yu = 0;
+
+  if (e->type != PNLME_EV_BOLUS || !di || (di->ilag < 0 && di->ibio < 0)) {
+    DoseAccumulate(mod, in, e, t, Gc, Gl, Gk);
+    if (di) DoseParamAccumulate(mod, in, e, di, t, row);
+    return;
+  }
+  if (u >= 0) BolusAccumulate(p, ii, u, amt, Gc, Gl, Gk, &y, &yu);
+  if (di->ilag >= 0) row[di->ilag] -= e->amount * yu;
+  if (di->ibio >= 0) row[di->ibio] += di->amount0 * y;
 }
 
 /* the engine's inputs from the disposition: central (single terms) and depot (pair terms, c = ka A) */
@@ -529,16 +564,10 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
       t   = s->tobs[idx];
       row = sens + (size_t)idx * (size_t)npt;
       if (!overflow)
-        for (PetscInt k = 0; k < nd; k++) {
-          DoseAccumulate(mod, in, &s->ev[dose[k]], t, Gc, Gl, Gk);
-          if (info) DoseParamAccumulate(mod, in, &s->ev[dose[k]], &info[dose[k]], t, row);
-        }
+        for (PetscInt k = 0; k < nd; k++) DoseAccumulateAll(mod, in, &s->ev[dose[k]], info ? &info[dose[k]] : NULL, t, Gc, Gl, Gk, row);
       else
         for (PetscInt j = first; j < i; j++)
-          if (IsDose(&s->ev[j])) {
-            DoseAccumulate(mod, in, &s->ev[j], t, Gc, Gl, Gk);
-            if (info) DoseParamAccumulate(mod, in, &s->ev[j], &info[j], t, row);
-          }
+          if (IsDose(&s->ev[j])) DoseAccumulateAll(mod, in, &s->ev[j], info ? &info[j] : NULL, t, Gc, Gl, Gk, row);
       for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
         const PnlmePKInput *p = &in[ii];
         for (PetscInt k = 0; k < p->n; k++) {
