@@ -27,9 +27,10 @@ typedef struct {
 /* closed forms that differentiate with respect to dose times and amounts themselves (the built-in PK
    library): predictions on the dosed timeline s with info[s->nev], sens with row stride np (all the
    model's parameters, dose parameters included) */
-/* closed forms that evaluate nb parameter sets (rows of nparam) together, set L on subject s[L] into
-   pred[L], predictions only, without dose parameters: rc[L] non-zero where set L fails; each set's
-   result must not depend on the others */
+/* closed forms that evaluate nb parameter sets (rows of nparam0: the model's own parameters) together,
+   set L on subject s[L] into pred[L], predictions only (with dose parameters s[L] is the set's dosed
+   timeline, PnlmeModelPredictMany): rc[L] non-zero where set L fails; each set's result must not depend
+   on the others */
 #define PNLME_MODEL_BATCH 256 /* parameter sets per call of a model's batch evaluation (SAEM blocks of 256 lanes: docs/speed.md) */
 /* the code of a set stopped by its budget (PnlmeModelPredictManyStop): not a failure */
 #define PNLME_MODEL_STOPPED (-1)
