@@ -6,7 +6,7 @@
    state machine between model evaluations (PnlmeModeBegin / PnlmeModeAdvance), so that the searches of
    many subjects advance in lockstep with their solves evaluated together (PnlmeModeBatchSolve, below). */
 #include "fit/post/mode.h"
-#include <petscblaslapack.h>
+#include "sys/smallchol.h"
 
 PetscErrorCode PnlmeModeWorkCreate(PnlmeFit fit, PetscReal tol, PetscInt maxit, PnlmeModeWork **W)
 {
@@ -130,18 +130,17 @@ static void Evaluated(PnlmeFit fit, PnlmeModeWork *F, const PetscReal z[], const
   *ok  = PETSC_TRUE;
 }
 
-/* x <- (S + lambda diag S)^-1 rhs on nr unknowns (S symmetric positive definite); info != 0: not */
+/* x <- (S + lambda diag S)^-1 rhs on nr unknowns (S symmetric positive definite); info != 0: not
+   (the small Cholesky of sys/smallchol.h: LAPACK's bits without its call overhead) */
 static PetscErrorCode Solve(PetscInt nr, const PetscReal S[], PetscReal lambda, const PetscReal rhs[], PetscReal A[], PetscReal x[], PetscBLASInt *info)
 {
-  PetscBLASInt n, one = 1;
   PetscFunctionBegin;
-  PetscCall(PetscBLASIntCast(nr, &n));
   for (PetscInt a = 0; a < nr * nr; a++) A[a] = S[a];
   for (PetscInt a = 0; a < nr; a++) A[a * nr + a] *= 1 + lambda;
   for (PetscInt a = 0; a < nr; a++) x[a] = rhs[a];
-  LAPACKpotrf_("L", &n, A, &n, info);
+  *info = (PetscBLASInt)PnlmeCholeskyFactor(nr, A);
   if (*info) PetscFunctionReturn(0);
-  LAPACKpotrs_("L", &n, &one, A, &n, x, &n, info);
+  PnlmeCholeskySolve(nr, A, x);
   PetscFunctionReturn(0);
 }
 

@@ -3,6 +3,7 @@
    sized at SetUp. */
 #include "fit/impls/focei/foceiimpl.h"
 #include <petscblaslapack.h>
+#include "sys/smallchol.h"
 
 /* observation j is censored (M3/M4) */
 static inline PetscBool Censored(const PnlmePop *pop, const PnlmeSubject *s, PetscInt j)
@@ -10,17 +11,16 @@ static inline PetscBool Censored(const PnlmePop *pop, const PnlmeSubject *s, Pet
   return (PetscBool)(pop->censored && s->cens && s->cens[j]);
 }
 
-/* log det of the nr x nr symmetric positive definite A (factored in place, lower, column-major);
-   b <- A^-1 b when b is given; NaN when not positive definite */
+/* log det of the nr x nr symmetric positive definite A (factored in place, lower, column-major, by the
+   small Cholesky of sys/smallchol.h: LAPACK's bits); b <- A^-1 b when b is given; NaN when not positive
+   definite */
 static PetscReal LogDetSolve(PetscInt nr, PetscReal A[], PetscReal b[])
 {
-  PetscBLASInt n = (PetscBLASInt)nr, one = 1, info;
-  PetscReal    ld = 0;
+  PetscReal ld = 0;
   if (!nr) return 0;
-  LAPACKpotrf_("L", &n, A, &n, &info);
-  if (info) return (PetscReal)NAN;
+  if (PnlmeCholeskyFactor(nr, A)) return (PetscReal)NAN;
   for (PetscInt a = 0; a < nr; a++) ld += 2 * PetscLogReal(A[a * nr + a]);
-  if (b) LAPACKpotrs_("L", &n, &one, A, &n, b, &n, &info);
+  if (b) PnlmeCholeskySolve(nr, A, b);
   return ld;
 }
 
