@@ -24,19 +24,33 @@
 /* variational EM (docs/vem.md): per local subject q_i = N(m_i, L_i L_i^T), and the work of the
    E-step, sized at SetUp; the type's data (fit->impl) */
 typedef struct {
-  PetscInt   ndraws, nsteps;      /* standard-normal draws per subject (antithetic pairs), Gauss-Newton steps per iteration */
+  PetscInt   ndraws, nsteps0;     /* standard-normal draws per subject (antithetic pairs), Gauss-Newton steps per iteration */
   PetscBool  diag;                /* -vem_cov diagonal: mean-field q */
   PetscReal  beta0;               /* KL weight at the first iteration, raised linearly to 1 over the burn-in */
   PetscReal  trust;               /* largest step of a mean, in prior SDs */
   PetscInt   ndraws_mom;          /* draws of q per subject for the natural-scale moments of the results */
   PetscReal *m, *L;               /* [nlocal x p], [nlocal x p x p] (lower; rows and columns of parameters without random effect are 0) */
-  PetscReal *rss;                 /* [nlocal] E_q of the residual sum of squares at the last evaluation (used if every draw fails) */
-  PetscReal *m0, *L0, *e;         /* [p], [p x p] the point of the previous pass; [ndraws x p] the draws */
-  PetscReal *g, *H, *P, *C;       /* [p], [p x p] x 3: mean gradient, mean Gauss-Newton matrix, precision, its inverse */
+  PetscReal *rss;                 /* [nlocal x (nout + 1)] E_q of the residual sums of squares and the ELBO term at the last evaluation (used if every draw fails) */
+  PetscReal *P, *C;               /* [p x p] x 2: precision, its inverse */
   PetscReal *w;                   /* [maxobs] Fisher weights */
   PetscReal *mold;                /* [nlocal x p] individual means before a non-centred step */
   PetscInt64 nsubjfail;           /* subject updates skipped because every draw failed (local) */
   PetscInt64 nrestart;            /* q restarted at the population mean (global, summed over iterations) */
+  /* the E-step's block of up to bsub subjects in lockstep (BlockEStep), from local subject i0 */
+  PetscInt      bsub, i0;
+  PnlmeSubject *bs;                                  /* [bsub] */
+  PetscInt     *nsteps, *acc, *pass, *nok, *first;   /* [bsub] steps to take, accepted, passes, draws that succeeded, the first of them */
+  PetscBool    *active, *restart;                    /* [bsub] */
+  PetscReal    *objprev, *obj, *elbo, *elboacc, *sll; /* [bsub] */
+  PetscReal    *srss, *brss, *rssacc;                /* [bsub x nout] sums, means over the draws, of the last accepted pass */
+  PetscReal    *m0, *L0, *g, *H;                     /* [bsub x p], [bsub x p x p]: q of the last accepted pass; mean gradient, mean Gauss-Newton matrix */
+  PetscReal    *e, *lj;                              /* [bsub x ndraws x p] the draws; [2 bsub] the restart test's log joints */
+  /* the parameter sets of one model call (up to nsetmax): set l is draw lc[l] of block subject lb[l] */
+  PetscInt             nsetmax, mo;                  /* mo: max(1, maxobs) */
+  const PnlmeSubject **ls;
+  PetscReal          **lpred, **lsens, *phib, *dphi, *sbuf; /* [nsetmax x p] natural parameters and d phi / dz; [nsetmax x mo x p] sensitivities */
+  PetscInt            *lb, *lc;
+  PnlmeSolveStatus    *st;
 } PnlmeVEM;
 
 
@@ -88,13 +102,13 @@ static PetscErrorCode SetFromOptions_VEM(PnlmeFit fit)
   MPI_Comm    comm     = PetscObjectComm(obj);
   PetscFunctionBegin;
   v->ndraws     = 6;
-  v->nsteps     = 2;
+  v->nsteps0    = 2;
   v->beta0      = 1.0;
   v->trust      = 2.0;
   v->ndraws_mom = 500;
   fit->ncuse    = 2; /* one antithetic pair */
   PetscCall(PnlmeOptionsGetInt(obj, "-vem_draws", &v->ndraws, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-vem_steps", &v->nsteps, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-vem_steps", &v->nsteps0, NULL));
   PetscCall(PnlmeOptionsGetEnum(obj, "-vem_cov", &cov, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-vem_k1", &K1, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-vem_k2", &K2, NULL));
@@ -120,15 +134,27 @@ static PetscErrorCode SetFromOptions_VEM(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
+#define VEM_BLOCK 32        /* subjects of the E-step in lockstep */
+#define VEM_SETS  256       /* parameter sets per model call (the SAEM blocks' lanes) */
+#define VEM_SENS  (1 << 21) /* at most this many sensitivity entries per call (16 MB) */
+
 static PetscErrorCode SetUp_VEM(PnlmeFit fit)
 {
   PnlmeVEM *v = (PnlmeVEM *)fit->impl;
-  PetscInt  p = fit->p, nl = fit->nlocal;
+  PetscInt  p = fit->p, nl = fit->nlocal, S = v->ndraws, no = fit->pop.nout, bs;
   PetscFunctionBegin;
   PetscCheck(VSIZE(fit) <= fit->nstat, PETSC_COMM_SELF, PETSC_ERR_PLIB, "VEM statistics do not fit");
-  PetscCall(PetscCalloc4(nl * p, &v->m, nl * p * p, &v->L, (fit->pop.nout + 1) * nl + 1, &v->rss, nl * p + 1, &v->mold));
-  PetscCall(PetscMalloc5(p, &v->m0, p * p, &v->L0, v->ndraws * p, &v->e, p, &v->g, p * p, &v->H));
+  PetscCall(PetscCalloc4(nl * p, &v->m, nl * p * p, &v->L, (no + 1) * nl + 1, &v->rss, nl * p + 1, &v->mold));
   PetscCall(PetscMalloc3(p * p, &v->P, p * p, &v->C, PetscMax(1, fit->maxobs), &v->w));
+  v->mo      = PetscMax(1, fit->maxobs);
+  v->bsub    = bs = PetscMax(1, PetscMin(VEM_BLOCK, VEM_SETS / S));
+  v->nsetmax = PetscMax(1, PetscMin(PetscMin(VEM_SETS, bs * S), VEM_SENS / (v->mo * p)));
+  PetscCall(PetscMalloc7(bs, &v->bs, bs, &v->nsteps, bs, &v->acc, bs, &v->pass, bs, &v->nok, bs, &v->first, bs, &v->active));
+  PetscCall(PetscMalloc6(bs, &v->restart, bs, &v->objprev, bs, &v->obj, bs, &v->elbo, bs, &v->elboacc, bs, &v->sll));
+  PetscCall(PetscMalloc7(bs * no + 1, &v->srss, bs * no + 1, &v->brss, bs * no + 1, &v->rssacc, bs * p, &v->m0, bs * p * p, &v->L0, bs * p, &v->g, bs * p * p, &v->H));
+  PetscCall(PetscMalloc2(bs * S * p, &v->e, 2 * bs, &v->lj));
+  PetscCall(PetscMalloc7(v->nsetmax, &v->ls, v->nsetmax, &v->lpred, v->nsetmax, &v->lsens, v->nsetmax * p, &v->phib, v->nsetmax * p, &v->dphi, v->nsetmax * v->mo * p, &v->sbuf, v->nsetmax, &v->lb));
+  PetscCall(PetscMalloc2(v->nsetmax, &v->lc, v->nsetmax, &v->st));
   PetscFunctionReturn(0);
 }
 
@@ -137,8 +163,13 @@ static PetscErrorCode Destroy_VEM(PnlmeFit fit)
   PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscFunctionBegin;
   PetscCall(PetscFree4(v->m, v->L, v->rss, v->mold));
-  PetscCall(PetscFree5(v->m0, v->L0, v->e, v->g, v->H));
   PetscCall(PetscFree3(v->P, v->C, v->w));
+  PetscCall(PetscFree7(v->bs, v->nsteps, v->acc, v->pass, v->nok, v->first, v->active));
+  PetscCall(PetscFree6(v->restart, v->objprev, v->obj, v->elbo, v->elboacc, v->sll));
+  PetscCall(PetscFree7(v->srss, v->brss, v->rssacc, v->m0, v->L0, v->g, v->H));
+  PetscCall(PetscFree2(v->e, v->lj));
+  PetscCall(PetscFree7(v->ls, v->lpred, v->lsens, v->phib, v->dphi, v->sbuf, v->lb));
+  PetscCall(PetscFree2(v->lc, v->st));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
@@ -147,7 +178,7 @@ static PetscErrorCode View_VEM(PnlmeFit fit, PetscViewer viewer, const char errd
 {
   PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, v->diag ? "diagonal" : "full-covariance", v->ndraws, v->nsteps, fit->niter, fit->K1, fit->K2, errdesc));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "VEM: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %s q, %" PetscInt_FMT " draws and %" PetscInt_FMT " Gauss-Newton steps per subject and iteration, %" PetscInt_FMT " iterations (K1 %" PetscInt_FMT ", K2 %" PetscInt_FMT "), error model %s\n", fit->N, fit->Ntot, v->diag ? "diagonal" : "full-covariance", v->ndraws, v->nsteps0, fit->niter, fit->K1, fit->K2, errdesc));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  ELBO at the last iteration %.3f (-2 ELBO %.3f)\n", (double)fit->cdll[fit->niter - 1], (double)(-2 * fit->cdll[fit->niter - 1])));
   if (v->nrestart) PetscCall(PetscViewerASCIIPrintf(viewer, "  q restarted at the population mean (a better point than its own mean: another mode) %" PetscInt64_FMT " times\n", v->nrestart));
   PetscFunctionReturn(0);
@@ -158,7 +189,7 @@ static PetscErrorCode Fingerprint_VEM(PnlmeFit fit, char buf[], size_t len)
 {
   PnlmeVEM *v = (PnlmeVEM *)fit->impl;
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(buf, len, "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", v->ndraws, v->nsteps, fit->ncuse, v->diag ? "diagonal" : "full", (double)v->beta0, (double)v->trust));
+  PetscCall(PetscSNPrintf(buf, len, "draws %" PetscInt_FMT ", steps %" PetscInt_FMT ", nc_draws %" PetscInt_FMT ", cov %s, kl_start %a, trust %a", v->ndraws, v->nsteps0, fit->ncuse, v->diag ? "diagonal" : "full", (double)v->beta0, (double)v->trust));
   PetscFunctionReturn(0);
 }
 
@@ -203,85 +234,115 @@ static PetscReal KL(const PnlmePop *pop, const PetscReal m[], const PetscReal L[
   return 0.5 * (tr + quad - nr + pop->logdet - ld);
 }
 
-/* One pass over subject i's draws at q = (m, L): predictions, likelihoods (into the chain slots of
-   fit->z, fit->pred, fit->ll), with derivs also v->g and v->H (means over the draws that succeeded).
-   obj: E_q[log p] - beta KL (-inf when every draw failed); elbo with beta = 1 and the constants. */
-static PetscErrorCode Pass(PnlmeFit fit, PetscInt i, const PnlmeSubject *s, const PetscReal m[], const PetscReal L[], const PetscReal mu[], PetscReal beta, PetscBool derivs, PetscReal *obj, PetscReal *elbo, PetscReal rss[], PetscInt *nok)
+/* The E-step runs the subjects of a rank in blocks of up to v->bsub, in lockstep: every round the
+   evaluations the block's subjects ask for (the restart test's two points, then each subject's pass
+   over its draws) go to the model together, in calls of up to v->nsetmax parameter sets
+   (PnlmeModelPredictMany / PnlmeModelPredictManySens: dopri5's SIMD lanes, each set with the bits it
+   has alone), and each subject then takes its Gauss-Newton step or halves it back on its own, with the
+   arithmetic of one subject at a time in the same order: the same q, statistics and ELBO to the bit
+   (test vem_lanes_identity).  Work sized at SetUp: no allocation in the iterations. */
+
+/* the start of subject b's pass at its q: the accumulators of the means over its draws */
+static void PassBegin(PnlmeVEM *v, PetscInt b, PetscInt p, PetscInt nout)
+{
+  v->nok[b]   = 0;
+  v->first[b] = -1;
+  v->sll[b]   = 0;
+  for (PetscInt k = 0; k < nout; k++) v->srss[b * nout + k] = 0;
+  for (PetscInt k = 0; k < p; k++) v->g[b * p + k] = 0;
+  for (PetscInt k = 0; k < p * p; k++) v->H[b * p * p + k] = 0;
+}
+
+/* draw c of block subject b at q = (m, L): z into its chain slot of fit->z, set l of the next call */
+static void DrawSet(PnlmeFit fit, PetscInt b, PetscInt c, PetscInt l)
 {
   PnlmeVEM        *v = (PnlmeVEM *)fit->impl;
-  PnlmePop        *pop = &fit->pop;
-  PetscInt         p = fit->p, n = s->nobs, S = v->ndraws, first = -1;
-  PetscReal        sll = 0, srss[PNLME_POP_MAX_OUTPUTS] = {0}, dphidz[64], J[64];
+  PetscInt         p = fit->p, S = v->ndraws, i = v->i0 + b;
+  const PetscReal *m = v->m + i * p, *L = v->L + i * p * p, *mu = fit->mi + i * p, *e = v->e + (b * S + c) * p;
+  PetscReal       *z = fit->z + (i * S + c) * p;
+  for (PetscInt k = 0; k < p; k++) {
+    PetscReal val = m[k];
+    for (PetscInt l2 = 0; l2 <= k; l2++) val += L[k * p + l2] * e[l2];
+    z[k] = fit->pop.fixed[k] ? mu[k] : val;
+  }
+  PnlmeModelTransformToNatural(fit->model, z, v->phib + l * p, v->dphi + l * p);
+  v->ls[l]    = &v->bs[b];
+  v->lpred[l] = fit->pred + fit->predoff[i] * S + c * v->bs[b].nobs;
+  v->lsens[l] = v->sbuf + l * v->mo * p;
+  v->lb[l]    = b;
+  v->lc[l]    = c;
+}
+
+/* the solved draw of set l into its subject's accumulators: likelihood, gradient and Gauss-Newton
+   matrix (a draw whose solve fails is dropped and counted) */
+static void DrawAccumulate(PnlmeFit fit, PetscInt l)
+{
+  PnlmeVEM           *v = (PnlmeVEM *)fit->impl;
+  PnlmePop           *pop = &fit->pop;
+  const PetscInt      b = v->lb[l], c = v->lc[l], p = fit->p, S = v->ndraws, i = v->i0 + b, nout = pop->nout;
+  const PnlmeSubject *s = v->ls[l];
+  const PetscReal    *pred = v->lpred[l], *sens = v->lsens[l], *dphidz = v->dphi + l * p;
+  PetscReal          *g = v->g + b * p, *H = v->H + b * p * p, ll = PETSC_NINFINITY, J[64];
+  fit->nproposed++;
+  if (!v->st[l]) ll = PnlmeErrorLogLikGrad(pop, s, pred, fit->dldf);
+  if (!(ll > PETSC_NINFINITY) || PetscIsInfOrNanReal(ll)) { /* dropped */
+    fit->nfailed++;
+    fit->ll[i * S + c] = PETSC_NINFINITY;
+    return;
+  }
+  fit->ll[i * S + c] = ll;
+  if (v->first[b] < 0) v->first[b] = c;
+  v->nok[b]++;
+  v->sll[b] += ll;
+  for (PetscInt k = 0; k < nout; k++) v->srss[b * nout + k] += PnlmeErrorResidualSS(pop, k, s, pred);
+  PnlmeErrorFisherWeights(pop, s, pred, v->w);
+  for (PetscInt j = 0; j < s->nobs; j++) {
+    for (PetscInt k = 0; k < p; k++) J[k] = pop->fixed[k] ? 0 : sens[j * p + k] * dphidz[k];
+    for (PetscInt k = 0; k < p; k++) g[k] += fit->dldf[j] * J[k];
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l2 = 0; l2 <= k; l2++) H[k * p + l2] += v->w[j] * J[k] * J[l2];
+  }
+}
+
+/* the end of subject b's pass: the means over the draws that succeeded, obj = E_q[log p] - beta KL
+   (-inf when every draw failed), elbo with beta = 1 and the constants, the expected residual sums of
+   squares; the dropped draws' slots take the first good draw (the error M-step and the non-centred
+   step read them) */
+static PetscErrorCode PassEnd(PnlmeFit fit, PetscInt b, PetscReal beta)
+{
+  PnlmeVEM           *v = (PnlmeVEM *)fit->impl;
+  PnlmePop           *pop = &fit->pop;
+  const PetscInt      p = fit->p, S = v->ndraws, i = v->i0 + b, nout = pop->nout, nok = v->nok[b], first = v->first[b];
+  const PnlmeSubject *s = &v->bs[b];
+  PetscReal          *g = v->g + b * p, *H = v->H + b * p * p;
   PetscFunctionBeginHot;
-  *nok = 0;
-  if (derivs) {
-    PetscCall(PetscArrayzero(v->g, p));
-    PetscCall(PetscArrayzero(v->H, p * p));
-  }
-  for (PetscInt c = 0; c < S; c++) {
-    PetscReal       *z = fit->z + (i * S + c) * p, *pred = fit->pred + fit->predoff[i] * S + c * n, ll;
-    const PetscReal *e = v->e + c * p;
-    PnlmeSolveStatus st;
-    for (PetscInt k = 0; k < p; k++) {
-      PetscReal val = m[k];
-      for (PetscInt l = 0; l <= k; l++) val += L[k * p + l] * e[l];
-      z[k] = pop->fixed[k] ? mu[k] : val;
-    }
-    PnlmeModelTransformToNatural(fit->model, z, fit->phi, derivs ? dphidz : NULL);
-    PetscCall(PnlmeModelPredict(fit->model, s, fit->phi, pred, derivs ? fit->sens : NULL, &st));
-    fit->nproposed++;
-    ll = PETSC_NINFINITY;
-    if (!st) ll = derivs ? PnlmeErrorLogLikGrad(pop, s, pred, fit->dldf) : PnlmeErrorLogLik(pop, s, pred);
-    if (!(ll > PETSC_NINFINITY) || PetscIsInfOrNanReal(ll)) { /* dropped */
-      fit->nfailed++;
-      fit->ll[i * S + c] = PETSC_NINFINITY;
-      continue;
-    }
-    fit->ll[i * S + c] = ll;
-    if (first < 0) first = c;
-    (*nok)++;
-    sll += ll;
-    for (PetscInt k = 0; k < pop->nout; k++) srss[k] += PnlmeErrorResidualSS(pop, k, s, pred);
-    if (derivs) {
-      PnlmeErrorFisherWeights(pop, s, pred, v->w);
-      for (PetscInt j = 0; j < n; j++) {
-        for (PetscInt k = 0; k < p; k++) J[k] = pop->fixed[k] ? 0 : fit->sens[j * p + k] * dphidz[k];
-        for (PetscInt k = 0; k < p; k++) v->g[k] += fit->dldf[j] * J[k];
-        for (PetscInt k = 0; k < p; k++)
-          for (PetscInt l = 0; l <= k; l++) v->H[k * p + l] += v->w[j] * J[k] * J[l];
-      }
-    }
-  }
-  if (!*nok) {
-    *obj = *elbo = PETSC_NINFINITY;
+  if (!nok) {
+    v->obj[b] = v->elbo[b] = PETSC_NINFINITY;
     PetscFunctionReturn(0);
   }
-  /* the dropped draws' slots take the first good draw (the error M-step and the non-centred step read them) */
   for (PetscInt c = 0; c < S; c++) {
     if (fit->ll[i * S + c] > PETSC_NINFINITY) continue;
     PetscCall(PetscArraycpy(fit->z + (i * S + c) * p, fit->z + (i * S + first) * p, p));
-    PetscCall(PetscArraycpy(fit->pred + fit->predoff[i] * S + c * n, fit->pred + fit->predoff[i] * S + first * n, n));
+    PetscCall(PetscArraycpy(fit->pred + fit->predoff[i] * S + c * s->nobs, fit->pred + fit->predoff[i] * S + first * s->nobs, s->nobs));
     fit->ll[i * S + c] = fit->ll[i * S + first];
   }
-  if (derivs) {
-    for (PetscInt k = 0; k < p; k++) {
-      v->g[k] /= *nok;
-      for (PetscInt l = 0; l <= k; l++) v->H[k * p + l] = v->H[l * p + k] = v->H[k * p + l] / *nok;
-    }
+  for (PetscInt k = 0; k < p; k++) {
+    g[k] /= nok;
+    for (PetscInt l = 0; l <= k; l++) H[k * p + l] = H[l * p + k] = H[k * p + l] / nok;
   }
   {
-    PetscReal kl = KL(pop, m, L, mu), ell = sll / *nok;
-    *obj  = ell - beta * kl;
-    *elbo = ell - 0.5 * (n - CensoredCount(pop, s)) * PetscLogReal(2 * PETSC_PI) - kl;
-    for (PetscInt k = 0; k < pop->nout; k++) rss[k] = srss[k] / *nok;
+    PetscReal kl = KL(pop, v->m + i * p, v->L + i * p * p, fit->mi + i * p), ell = v->sll[b] / nok;
+    v->obj[b]  = ell - beta * kl;
+    v->elbo[b] = ell - 0.5 * (s->nobs - CensoredCount(pop, s)) * PetscLogReal(2 * PETSC_PI) - kl;
+    for (PetscInt k = 0; k < nout; k++) v->brss[b * nout + k] = v->srss[b * nout + k] / nok;
   }
   PetscFunctionReturn(0);
 }
 
-/* the Gauss-Newton step of q from the last pass's g and H: P = H + beta Omega^-1 on the parameters
+/* the Gauss-Newton step of q from a pass's g and H: P = H + beta Omega^-1 on the parameters
    with a random effect; m += P^-1 (g - beta Omega^-1 (m - mu)) within the trust region; L L^T = P^-1
    (diagonal q: 1 / diag P).  Leaves q as it is when P is not positive definite. */
-static PetscErrorCode Step(PnlmeFit fit, PetscReal m[], PetscReal L[], const PetscReal mu[], PetscReal beta)
+static PetscErrorCode Step(PnlmeFit fit, const PetscReal g[], const PetscReal H[], PetscReal m[], PetscReal L[], const PetscReal mu[], PetscReal beta)
 {
   PnlmeVEM    *v = (PnlmeVEM *)fit->impl;
   PnlmePop    *pop = &fit->pop;
@@ -293,10 +354,10 @@ static PetscErrorCode Step(PnlmeFit fit, PetscReal m[], PetscReal L[], const Pet
     if (!pop->fixed[k]) r[nr++] = k;
   for (PetscInt a = 0; a < nr; a++) {
     PetscInt k = r[a];
-    d[a]       = v->g[k];
+    d[a]       = g[k];
     for (PetscInt b = 0; b < nr; b++) {
       PetscInt l = r[b];
-      P[a * nr + b] = v->H[k * p + l] + beta * pop->Oinv[k * p + l];
+      P[a * nr + b] = H[k * p + l] + beta * pop->Oinv[k * p + l];
       d[a] -= beta * pop->Oinv[k * p + l] * (m[l] - mu[l]);
     }
   }
@@ -349,94 +410,174 @@ static void PriorQ(PnlmeFit fit, PetscInt i)
   }
 }
 
-/* the log joint log p(y_i | z) + log N(z; mu, Omega) of subject s at the single point z; -inf if the
-   solve fails */
-static PetscErrorCode PointLogJoint(PnlmeFit fit, const PnlmeSubject *s, const PetscReal z[], const PetscReal mu[], PetscReal *lj)
+/* The restart test of the block's subjects (during the exploration, after the first iteration): the log
+   joint log p(y_i | z) + log N(z; mu_i, Omega) at q's mean and at the population mean mu_i (-inf where
+   the solve fails), two solves without sensitivities each, all in calls of up to nsetmax sets.  When
+   mu_i is the better point q restarts at the prior N(mu_i, Omega) and takes 5 steps, as at the start:
+   the Gauss-Newton steps only climb, and a subject whose mean settled on another local maximum (an
+   oral model's flip-flop, ka and ke exchanged, while the annealed Omega was wide) would keep it, and
+   inflate Omega (docs/vem.md).  The global mode is never left, as no point beats it. */
+static PetscErrorCode RestartTest(PnlmeFit fit, PetscInt nb)
 {
-  PetscReal ll;
-  PetscFunctionBeginHot;
-  PetscCall(PnlmeFitEvaluate(fit, s, z, fit->predp, &ll, NULL));
-  *lj = ll > PETSC_NINFINITY && ll < PETSC_INFINITY ? ll + PnlmePopLogPrior(&fit->pop, z, mu) : PETSC_NINFINITY;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
+  PetscInt  p = fit->p, mo = v->mo;
+  PetscFunctionBegin;
+  for (PetscInt u0 = 0; u0 < 2 * nb; u0 += v->nsetmax) { /* set u: subject u / 2, at m (u even) or mu */
+    const PetscInt n = PetscMin(v->nsetmax, 2 * nb - u0);
+    for (PetscInt l = 0; l < n; l++) {
+      const PetscInt b = (u0 + l) / 2, i = v->i0 + b;
+      const PetscReal *z = (u0 + l) % 2 ? fit->mi + i * p : v->m + i * p;
+      PnlmeModelTransformToNatural(fit->model, z, v->phib + l * p, NULL);
+      v->ls[l]    = &v->bs[b];
+      v->lpred[l] = v->sbuf + l * mo;
+    }
+    PetscCall(PnlmeModelPredictMany(fit->model, n, v->ls, v->phib, v->lpred, v->st));
+    for (PetscInt l = 0; l < n; l++) {
+      const PetscInt   b = (u0 + l) / 2, i = v->i0 + b;
+      const PetscReal *z = (u0 + l) % 2 ? fit->mi + i * p : v->m + i * p;
+      PetscReal        ll;
+      fit->nproposed++;
+      ll = v->st[l] ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, v->ls[l], v->lpred[l]);
+      if (PetscIsNanReal(ll)) ll = PETSC_NINFINITY;
+      v->lj[u0 + l] = ll > PETSC_NINFINITY && ll < PETSC_INFINITY ? ll + PnlmePopLogPrior(&fit->pop, z, fit->mi + i * p) : PETSC_NINFINITY;
+    }
+  }
+  for (PetscInt b = 0; b < nb; b++)
+    if (v->lj[2 * b + 1] > v->lj[2 * b]) {
+      PriorQ(fit, v->i0 + b);
+      v->nsteps[b]  = PetscMax(v->nsteps0, 5); /* as from the start */
+      v->restart[b] = PETSC_TRUE;
+    }
   PetscFunctionReturn(0);
 }
 
-/* the E-step of subject i: draws, up to nsteps accepted Gauss-Newton steps; adds the subject's
-   statistics (at the last evaluated and accepted q) to cnt.  During the exploration q first restarts
-   at the prior N(mu, Omega) when the population mean mu is a better point of the log joint than q's
-   own mean: the Gauss-Newton steps only climb, and a subject whose mean settled on another local
-   maximum (an oral model's flip-flop, ka and ke exchanged, while the annealed Omega was wide) would
-   keep it, and inflate Omega (docs/vem.md).  Two solves without sensitivities; the global mode is
-   never left, as no point beats it. */
-static PetscErrorCode SubjectEStep(PnlmeFit fit, PetscInt i, PetscInt iter, PetscReal beta, PetscReal cnt[])
+/* one round of the block: a pass of every active subject at its q (their draws' solves with
+   sensitivities in calls of up to nsetmax sets), then each subject's step, or its half step back when
+   its objective (same draws) went down; a subject is done after nsteps accepted steps, nsteps + 4
+   passes, or a first pass whose every draw failed */
+static PetscErrorCode BlockRound(PnlmeFit fit, PetscInt nb, PetscReal beta)
 {
-  PnlmeVEM    *v = (PnlmeVEM *)fit->impl;
-  PetscInt     p = fit->p, q = fit->q, S = v->ndraws, acc = 0, nok = 0, nsteps;
-  PetscReal   *m = v->m + i * p, *L = v->L + i * p * p, *mu = fit->mi + i * p, *x = fit->x + i * q;
-  PetscReal    obj = PETSC_NINFINITY, objprev = PETSC_NINFINITY, elbo = 0, rss[PNLME_POP_MAX_OUTPUTS] = {0}, elbo_acc = 0, rss_acc[PNLME_POP_MAX_OUTPUTS] = {0}, *vrss;
-  PnlmeSubject s;
-  PnlmeRNG     rng;
-  PetscFunctionBeginHot;
-  PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-  vrss = v->rss + (fit->pop.nout + 1) * i; /* the residual sums of squares of the outputs, the ELBO term */
-  /* the draws of this iteration: antithetic pairs */
-  PnlmeRNGInit(&rng, (uint64_t)fit->seed, (uint64_t)s.gindex, VEM_SUBSTREAM(iter));
-  for (PetscInt c = 0; c < S; c++)
-    for (PetscInt k = 0; k < p; k++) v->e[c * p + k] = (c % 2) ? -v->e[(c - 1) * p + k] : PnlmeRNGNormal(&rng);
-  if (S % 2) /* an odd count: the last draw is a fresh one */
-    for (PetscInt k = 0; k < p; k++) v->e[(S - 1) * p + k] = PnlmeRNGNormal(&rng);
-  for (PetscInt k = 0; k < p; k++)
-    if (fit->pop.fixed[k]) m[k] = mu[k];
-  nsteps = iter ? v->nsteps : PetscMax(v->nsteps, 5); /* from the prior: a few more steps before the first statistics */
-  if (iter > 0 && iter < fit->K1) {
-    PetscReal ljm = PETSC_NINFINITY, ljmu = PETSC_NINFINITY;
-    PetscCall(PointLogJoint(fit, &s, m, mu, &ljm));
-    PetscCall(PointLogJoint(fit, &s, mu, mu, &ljmu));
-    if (ljmu > ljm) {
-      PriorQ(fit, i);
-      nsteps = PetscMax(v->nsteps, 5); /* as from the start */
-      cnt[VRST(fit)] += 1;
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
+  PetscInt  p = fit->p, S = v->ndraws, l = 0;
+  PetscFunctionBegin;
+  for (PetscInt b = 0; b < nb; b++) {
+    if (!v->active[b]) continue;
+    PassBegin(v, b, p, fit->pop.nout);
+    for (PetscInt c = 0; c < S; c++) {
+      DrawSet(fit, b, c, l++);
+      if (l == v->nsetmax) {
+        PetscCall(PnlmeModelPredictManySens(fit->model, l, v->ls, v->phib, v->lpred, v->lsens, v->st));
+        for (PetscInt j = 0; j < l; j++) DrawAccumulate(fit, j);
+        l = 0;
+      }
     }
   }
-  for (PetscInt pass = 0; pass < nsteps + 4 && acc < nsteps; pass++) {
-    PetscCall(Pass(fit, i, &s, m, L, mu, beta, PETSC_TRUE, &obj, &elbo, rss, &nok));
-    if (pass > 0 && !(obj >= objprev)) { /* worse, or every draw failed: halfway back */
-      for (PetscInt k = 0; k < p; k++) m[k] = v->m0[k] + 0.5 * (m[k] - v->m0[k]);
-      for (PetscInt k = 0; k < p * p; k++) L[k] = v->L0[k] + 0.5 * (L[k] - v->L0[k]);
+  if (l) {
+    PetscCall(PnlmeModelPredictManySens(fit->model, l, v->ls, v->phib, v->lpred, v->lsens, v->st));
+    for (PetscInt j = 0; j < l; j++) DrawAccumulate(fit, j);
+  }
+  for (PetscInt b = 0; b < nb; b++) {
+    const PetscInt i = v->i0 + b, nout = fit->pop.nout;
+    PetscReal     *m = v->m + i * p, *L = v->L + i * p * p, *m0 = v->m0 + b * p, *L0 = v->L0 + b * p * p;
+    if (!v->active[b]) continue;
+    PetscCall(PassEnd(fit, b, beta));
+    if (v->pass[b] > 0 && !(v->obj[b] >= v->objprev[b])) { /* worse, or every draw failed: halfway back */
+      for (PetscInt k = 0; k < p; k++) m[k] = m0[k] + 0.5 * (m[k] - m0[k]);
+      for (PetscInt k = 0; k < p * p; k++) L[k] = L0[k] + 0.5 * (L[k] - L0[k]);
+    } else if (!v->nok[b]) { /* the first pass failed entirely: q stays */
+      v->active[b] = PETSC_FALSE;
       continue;
+    } else {
+      v->acc[b]++;
+      v->objprev[b] = v->obj[b];
+      v->elboacc[b] = v->elbo[b];
+      PetscCall(PetscArraycpy(v->rssacc + b * nout, v->brss + b * nout, nout));
+      PetscCall(PetscArraycpy(m0, m, p));
+      PetscCall(PetscArraycpy(L0, L, p * p));
+      PetscCall(Step(fit, v->g + b * p, v->H + b * p * p, m, L, fit->mi + i * p, beta));
     }
-    if (!nok) break; /* the first pass failed entirely: q stays */
-    acc++;
-    objprev  = obj;
-    elbo_acc = elbo;
-    PetscCall(PetscArraycpy(rss_acc, rss, fit->pop.nout));
-    PetscCall(PetscArraycpy(v->m0, m, p));
-    PetscCall(PetscArraycpy(v->L0, L, p * p));
-    PetscCall(Step(fit, m, L, mu, beta));
+    v->pass[b]++;
+    if (!(v->pass[b] < v->nsteps[b] + 4 && v->acc[b] < v->nsteps[b])) v->active[b] = PETSC_FALSE;
   }
-  if (acc) { /* the statistics of the last accepted q (m0, L0); the warm start stays in (m, L) if the loop completed */
-    if (acc < nsteps) {
-      PetscCall(PetscArraycpy(m, v->m0, p));
-      PetscCall(PetscArraycpy(L, v->L0, p * p));
+  PetscFunctionReturn(0);
+}
+
+/* the statistics of block subject b (at its last evaluated and accepted q) into cnt */
+static PetscErrorCode BlockSubjectStats(PnlmeFit fit, PetscInt b, PetscReal cnt[])
+{
+  PnlmeVEM  *v = (PnlmeVEM *)fit->impl;
+  PetscInt   p = fit->p, q = fit->q, i = v->i0 + b, nout = fit->pop.nout;
+  PetscReal *m = v->m + i * p, *L = v->L + i * p * p, *x = fit->x + i * q, *m0 = v->m0 + b * p, *L0 = v->L0 + b * p * p;
+  PetscReal *vrss = v->rss + (nout + 1) * i; /* the residual sums of squares of the outputs, the ELBO term */
+  PetscFunctionBeginHot;
+  if (v->restart[b]) cnt[VRST(fit)] += 1;
+  if (v->acc[b]) { /* the warm start stays in (m, L) if the steps completed */
+    if (v->acc[b] < v->nsteps[b]) {
+      PetscCall(PetscArraycpy(m, m0, p));
+      PetscCall(PetscArraycpy(L, L0, p * p));
     }
-    PetscCall(PetscArraycpy(vrss, rss_acc, fit->pop.nout));
-    vrss[fit->pop.nout] = elbo_acc;
+    PetscCall(PetscArraycpy(vrss, v->rssacc + b * nout, nout));
+    vrss[nout] = v->elboacc[b];
   } else {
-    PetscCall(PetscArraycpy(v->m0, m, p));
-    PetscCall(PetscArraycpy(v->L0, L, p * p));
+    PetscCall(PetscArraycpy(m0, m, p));
+    PetscCall(PetscArraycpy(L0, L, p * p));
     cnt[VFAIL(fit)] += 1;
     v->nsubjfail++;
   }
   for (PetscInt k = 0; k < p; k++) {
-    for (PetscInt a = 0; a < q; a++) cnt[VS1(fit) + a * p + k] += x[a] * v->m0[k];
+    for (PetscInt a = 0; a < q; a++) cnt[VS1(fit) + a * p + k] += x[a] * m0[k];
     for (PetscInt l = 0; l < p; l++) {
       PetscReal Skl = 0;
-      for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += v->L0[k * p + j] * v->L0[l * p + j];
-      cnt[VS2(fit) + k * p + l] += v->m0[k] * v->m0[l] + Skl;
+      for (PetscInt j = 0; j <= PetscMin(k, l); j++) Skl += L0[k * p + j] * L0[l * p + j];
+      cnt[VS2(fit) + k * p + l] += m0[k] * m0[l] + Skl;
       if (fit->nv && l == k) cnt[VV(fit) + k] += Skl;
     }
   }
-  for (PetscInt k = 0; k < fit->pop.nout; k++) cnt[VS3(fit) + k] += vrss[k];
-  cnt[VELBO(fit)] += vrss[fit->pop.nout];
+  for (PetscInt k = 0; k < nout; k++) cnt[VS3(fit) + k] += vrss[k];
+  cnt[VELBO(fit)] += vrss[nout];
+  PetscFunctionReturn(0);
+}
+
+/* the E-step of the local subjects i0 .. i0 + nb - 1 (nb <= bsub): this iteration's draws (antithetic
+   pairs from each subject's stream keyed by the iteration), the restart test, rounds until every
+   subject is done, and each subject's statistics added exactly to fit->acc */
+static PetscErrorCode BlockEStep(PnlmeFit fit, PetscInt i0, PetscInt nb, PetscInt iter, PetscReal beta, PetscReal cnt[])
+{
+  PnlmeVEM *v = (PnlmeVEM *)fit->impl;
+  PetscInt  p = fit->p, S = v->ndraws, ns = VSIZE(fit);
+  PetscFunctionBeginHot;
+  v->i0 = i0;
+  for (PetscInt b = 0; b < nb; b++) {
+    const PetscInt i = i0 + b;
+    PetscReal     *e = v->e + b * S * p;
+    PnlmeRNG       rng;
+    PetscCall(PnlmeDataGetSubject(fit->data, i, &v->bs[b]));
+    PnlmeRNGInit(&rng, (uint64_t)fit->seed, (uint64_t)v->bs[b].gindex, VEM_SUBSTREAM(iter));
+    for (PetscInt c = 0; c < S; c++)
+      for (PetscInt k = 0; k < p; k++) e[c * p + k] = (c % 2) ? -e[(c - 1) * p + k] : PnlmeRNGNormal(&rng);
+    if (S % 2) /* an odd count: the last draw is a fresh one */
+      for (PetscInt k = 0; k < p; k++) e[(S - 1) * p + k] = PnlmeRNGNormal(&rng);
+    for (PetscInt k = 0; k < p; k++)
+      if (fit->pop.fixed[k]) v->m[i * p + k] = fit->mi[i * p + k];
+    v->nsteps[b]  = iter ? v->nsteps0 : PetscMax(v->nsteps0, 5); /* from the prior: a few more steps before the first statistics */
+    v->restart[b] = PETSC_FALSE;
+    v->active[b]  = PETSC_TRUE;
+    v->acc[b] = v->pass[b] = 0;
+    v->objprev[b] = PETSC_NINFINITY;
+    v->elboacc[b] = 0;
+    for (PetscInt k = 0; k < fit->pop.nout; k++) v->rssacc[b * fit->pop.nout + k] = 0;
+  }
+  if (iter > 0 && iter < fit->K1) PetscCall(RestartTest(fit, nb));
+  for (PetscBool any = PETSC_TRUE; any;) {
+    PetscCall(BlockRound(fit, nb, beta));
+    any = PETSC_FALSE;
+    for (PetscInt b = 0; b < nb; b++) any = (PetscBool)(any || v->active[b]);
+  }
+  for (PetscInt b = 0; b < nb; b++) {
+    PetscCall(PetscArrayzero(cnt, ns));
+    PetscCall(BlockSubjectStats(fit, b, cnt));
+    for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -500,11 +641,7 @@ static PetscErrorCode Solve_VEM(PnlmeFit fit)
     /* E-step */
     PetscCall(PetscLogEventBegin(PNLME_VEMEStep, 0, 0, 0, 0));
     PnlmeExactSumReset(fit->acc, ns);
-    for (PetscInt i = 0; i < fit->nlocal; i++) {
-      PetscCall(PetscArrayzero(cnt, ns));
-      PetscCall(SubjectEStep(fit, i, iter, beta, cnt));
-      for (PetscInt j = 0; j < ns; j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
-    }
+    for (PetscInt i0 = 0; i0 < fit->nlocal; i0 += v->bsub) PetscCall(BlockEStep(fit, i0, PetscMin(v->bsub, fit->nlocal - i0), iter, beta, cnt));
     PetscCall(PetscLogEventEnd(PNLME_VEMEStep, 0, 0, 0, 0));
     PetscCall(PnlmeExactSumAllreduce(comm, ns, fit->acc));
     for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
