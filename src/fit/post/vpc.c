@@ -46,38 +46,57 @@ PetscErrorCode PnlmeFitSetFromOptions_VPC(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
-/* the replicates [r0, r1) of the local subjects into sim[(r - r0) * nobsl + o] */
-static PetscErrorCode SimulateRound(PnlmeFit fit, PetscInt r0, PetscInt r1, PetscInt64 nobsl, PetscReal sim[], PetscInt64 *nfailed)
+#define VPC_LANES 256 /* replicates of a subject evaluated together (PnlmeModelPredictMany) */
+
+/* the work of SimulateRound: one call's parameter sets, and each replicate's stream (its parameters'
+   draws, then its residual errors) */
+typedef struct {
+  PetscReal          *phib, **lp;
+  const PnlmeSubject **ls;
+  PnlmeSolveStatus   *st;
+  PnlmeRNG           *rng;
+} VPCWork;
+
+/* the replicates [r0, r1) of the local subjects into sim[(r - r0) * nobsl + o]: a subject's replicates
+   in calls of up to VPC_LANES parameter sets (SIMD lanes where the model has them; each set's
+   prediction is the one it has alone: the values do not depend on -model_batch or on the rounds) */
+static PetscErrorCode SimulateRound(PnlmeFit fit, VPCWork *w, PetscInt r0, PetscInt r1, PetscInt64 nobsl, PetscReal sim[], PetscInt64 *nfailed)
 {
-  PetscInt         p = fit->p;
-  PetscInt64       o = 0;
-  PetscReal        xi[64], z[64];
-  PnlmeSubject     s;
-  PnlmeSolveStatus st;
-  PnlmeRNG         rng;
+  PetscInt     p = fit->p;
+  PetscInt64   o = 0;
+  PetscReal    xi[64], z[64];
+  PnlmeSubject s;
   PetscFunctionBegin;
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     const PetscReal *m = fit->mi + i * p;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    for (PetscInt r = r0; r < r1; r++) {
-      PetscReal *y = sim + (r - r0) * nobsl + o;
-      PnlmeRNGInit(&rng, (uint64_t)fit->vpcseed, (uint64_t)s.gindex, PNLME_VPC_SUBSTREAM + (uint64_t)r);
-      for (PetscInt k = 0; k < p; k++) {
-        xi[k] = PnlmeRNGNormal(&rng); /* drawn for every parameter: the stream's layout does not depend on -fit_fixed */
-        if (fit->pop.fixed[k]) xi[k] = 0;
+    for (PetscInt ra = r0; ra < r1; ra += VPC_LANES) {
+      const PetscInt n = PetscMin(VPC_LANES, r1 - ra);
+      for (PetscInt L = 0; L < n; L++) {
+        PnlmeRNG *rng = &w->rng[L];
+        PnlmeRNGInit(rng, (uint64_t)fit->vpcseed, (uint64_t)s.gindex, PNLME_VPC_SUBSTREAM + (uint64_t)(ra + L));
+        for (PetscInt k = 0; k < p; k++) {
+          xi[k] = PnlmeRNGNormal(rng); /* drawn for every parameter: the stream's layout does not depend on -fit_fixed */
+          if (fit->pop.fixed[k]) xi[k] = 0;
+        }
+        for (PetscInt k = 0; k < p; k++) { /* z = m + L xi */
+          PetscReal e = 0;
+          for (PetscInt l = 0; l <= k; l++) e += fit->pop.L[k * p + l] * xi[l];
+          z[k] = m[k] + (fit->pop.fixed[k] ? 0 : e);
+        }
+        PnlmeModelTransformToNatural(fit->model, z, w->phib + L * p, NULL);
+        w->ls[L] = &s;
+        w->lp[L] = sim + (ra + L - r0) * nobsl + o;
       }
-      for (PetscInt k = 0; k < p; k++) { /* z = m + L xi */
-        PetscReal e = 0;
-        for (PetscInt l = 0; l <= k; l++) e += fit->pop.L[k * p + l] * xi[l];
-        z[k] = m[k] + (fit->pop.fixed[k] ? 0 : e);
+      PetscCall(PnlmeModelPredictMany(fit->model, n, w->ls, w->phib, w->lp, w->st));
+      for (PetscInt L = 0; L < n; L++) {
+        PetscReal *y = w->lp[L];
+        if (w->st[L]) {
+          (*nfailed)++;
+          for (PetscInt j = 0; j < s.nobs; j++) y[j] = NAN;
+        } else
+          for (PetscInt j = 0; j < s.nobs; j++) y[j] = PnlmeErrorSimulate(&fit->pop, s.obsout[j], y[j], PnlmeRNGNormal(&w->rng[L]));
       }
-      PnlmeModelTransformToNatural(fit->model, z, fit->phi, NULL);
-      PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, y, NULL, &st));
-      if (st) {
-        (*nfailed)++;
-        for (PetscInt j = 0; j < s.nobs; j++) y[j] = NAN;
-      } else
-        for (PetscInt j = 0; j < s.nobs; j++) y[j] = PnlmeErrorSimulate(&fit->pop, s.obsout[j], y[j], PnlmeRNGNormal(&rng));
     }
     o += s.nobs;
   }
@@ -111,6 +130,7 @@ static PetscErrorCode WriteVPC(PnlmeFit fit, PnlmeH5 *h)
   PetscInt64  nobsl, nobsg, ostart = 0, nmax, nfailed = 0, nfailedg, rblock;
   PetscInt    R = fit->vpcR;
   PetscReal  *sim;
+  VPCWork     w;
   hsize_t     dims[2];
   hid_t       g, fspace, dset;
   PetscFunctionBegin;
@@ -122,6 +142,7 @@ static PetscErrorCode WriteVPC(PnlmeFit fit, PnlmeH5 *h)
   rblock = fit->vpcround > 0 ? fit->vpcround : VPC_ROUND_VALUES / PetscMax(nmax, 1); /* the same on every rank */
   rblock = PetscMax(1, PetscMin((PetscInt64)R, rblock));
   PetscCall(PetscMalloc1(rblock * nobsl + 1, &sim));
+  PetscCall(PetscMalloc5(VPC_LANES * fit->p, &w.phib, VPC_LANES, &w.lp, VPC_LANES, &w.ls, VPC_LANES, &w.st, VPC_LANES, &w.rng));
   g       = PnlmeH5CreateGroup(h, h->file, "vpc");
   dims[0] = (hsize_t)R;
   dims[1] = (hsize_t)nobsg;
@@ -132,7 +153,7 @@ static PetscErrorCode WriteVPC(PnlmeFit fit, PnlmeH5 *h)
   if (fspace >= 0) H5Sclose(fspace);
   for (PetscInt64 r0 = 0; r0 < R; r0 += rblock) {
     PetscInt64 r1 = PetscMin((PetscInt64)R, r0 + rblock);
-    PetscCall(SimulateRound(fit, (PetscInt)r0, (PetscInt)r1, nobsl, sim, &nfailed));
+    PetscCall(SimulateRound(fit, &w, (PetscInt)r0, (PetscInt)r1, nobsl, sim, &nfailed));
     if (dset >= 0) WriteBlock(h, dset, "/vpc/simulated", (hsize_t)r0, (hsize_t)r1, (hsize_t)ostart, (hsize_t)nobsl, sim);
   }
   if (dset >= 0) PnlmeH5Check(h, H5Dclose(dset), "cannot close dataset /vpc/simulated");
@@ -142,6 +163,7 @@ static PetscErrorCode WriteVPC(PnlmeFit fit, PnlmeH5 *h)
   PetscCall(PnlmeH5WriteAttrInt(h, g, "n_failed", nfailedg));
   PnlmeH5CloseGroup(h, g);
   PetscCall(PetscFree(sim));
+  PetscCall(PetscFree5(w.phib, w.lp, w.ls, w.st, w.rng));
   PetscCall(PetscLogEventEnd(PNLME_FitVPC, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
