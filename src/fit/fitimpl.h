@@ -112,6 +112,8 @@ struct _p_PnlmeFit {
   PetscInt64     nfailed, nproposed;
   PetscInt64     nstopped;    /* proposals rejected before the end of their solve (-saem_early_rejection) */
   PetscBool      earlyreject;
+  PetscInt       mixlags;     /* -saem_mixing_lags (0: no mixing measurement) */
+  struct _PnlmeMixing *mix;   /* mixing.c, with mixlags > 0 */
   /* conditional moments of every subject, from the chains over the smoothing iterations */
   PetscReal *cmean, *ccov; /* [nlocal x p], [nlocal x p x p] (second moments until finalised) */
   PetscInt   ncm;
@@ -182,6 +184,23 @@ PETSC_INTERN PetscErrorCode PnlmeFitEvaluate(PnlmeFit, const PnlmeSubject *s, co
 PETSC_INTERN PetscErrorCode PnlmeFitParamIndex(PnlmeFit, const char opt[], const char name[], PetscInt *);
 /* fromoptions.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLoadFromOptions(MPI_Comm, PnlmeModel *, PnlmeData *);
+/* mixing.c: the chains' mixing over the SAEM smoothing iterations (-saem_mixing_lags): per local chain
+   its last L + 1 states, the sums of lagged products and of the states; the pooled autocorrelations,
+   the integrated autocorrelation times and the evaluations per chain and iteration after Finish */
+typedef struct _PnlmeMixing {
+  PetscInt   L, T;             /* lags; smoothing iterations accumulated */
+  PetscReal *ring, *S, *msum;  /* [chains x (L + 1) x p] x 2, [chains x p] */
+  PetscInt64 nprop;            /* local model evaluations of the smoothing E-steps */
+  PetscReal *rho, *tau;        /* [(L + 1) x p] autocorrelations, [p] autocorrelation times (-inf: no random effect) */
+  PetscBool *taulow;           /* [p] tau is a lower bound (the positive pairs reach lag L) */
+  PetscReal  evals;            /* model evaluations per chain and iteration */
+} PnlmeMixing;
+PETSC_INTERN PetscErrorCode PnlmeFitMixingSetUp(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitMixingDestroy(PnlmeFit);
+PETSC_INTERN void           PnlmeFitMixingAccumulate(PnlmeFit, PetscInt chain, const PetscReal z[]);
+PETSC_INTERN void           PnlmeFitMixingNext(PnlmeFit, PetscInt64 nprop);
+PETSC_INTERN PetscErrorCode PnlmeFitMixingFinish(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitMixingView(PnlmeFit, PetscViewer);
 /* noncentred.c: interweaving step of the exploration phase; M-step of the parameters without random effect */
 PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit, PetscReal gamma);

@@ -44,6 +44,7 @@ static const PnlmeOption SAEMOptions[] = {
   {"-saem_sa_factor", PNLME_OPT_REAL, "0.97", "(0, 1]", NULL, "Largest shrinking factor of variances per annealing iteration"},
   {"-saem_nc_every", PNLME_OPT_INT, "2", "[0, 1000000]", NULL, "Non-centred (interweaving) step every this many exploration iterations after annealing (0: never)"},
   {"-saem_nc_max_it", PNLME_OPT_INT, "1", "[1, 100]", NULL, "Gauss-Newton iterations of each non-centred step"},
+  {"-saem_mixing_lags", PNLME_OPT_INT, "0", "[0, 10000]", NULL, "Measure the chains' mixing over the smoothing iterations: autocorrelations up to this lag, autocorrelation time and model evaluations per effective sample of each random effect, in the summary (0: no; fewer lags than -saem_k2)"},
   {"-saem_print_every", PNLME_OPT_INT, "50", "[0, 2147483647]", NULL, "Progress line every this many iterations (0: none)"},
 };
 
@@ -268,6 +269,7 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_nc_every", &fit->ncevery, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_nc_max_it", &fit->ncmaxit, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_print_every", &fit->printevery, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_mixing_lags", &fit->mixlags, NULL));
   /* likelihood, post-fit, outputs */
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_samples", &fit->nis, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_adapt", &fit->isadapt, NULL));
@@ -312,6 +314,12 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
   fit->K1min = fit->K1;
   if (fit->autostop) fit->K1 = fit->K1max; /* until the settling test ends it */
+  if (fit->mixlags) {
+    PetscBool saem;
+    PetscCall(PetscObjectTypeCompare(obj, PNLMEFITSAEM, &saem));
+    PetscCheck(saem, comm, PETSC_ERR_USER, "option -saem_mixing_lags: measures SAEM's chains; this run's estimator is %s", obj->type_name);
+  }
+  PetscCheck(fit->mixlags < fit->K2 || !fit->mixlags, comm, PETSC_ERR_USER, "option -saem_mixing_lags %" PetscInt_FMT ": needs more smoothing iterations than lags (-saem_k2 %" PetscInt_FMT ")", fit->mixlags, fit->K2);
   PetscCheck(fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels: not all zero");
   fit->optionsset = PETSC_TRUE;
   PetscFunctionReturn(0);

@@ -311,6 +311,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
     PetscReal omega_old[64];
     const PetscInt *nkern = iter < fit->K1 ? fit->nkernx : fit->nkern; /* the sweeps of this phase */
     /* E-step */
+    const PetscInt64 nprop0 = fit->nproposed;
     PetscCall(PetscLogEventBegin(PNLME_EStep, 0, 0, 0, 0));
     PnlmeExactSumReset(fit->acc, ns);
     for (PetscInt i0 = 0, i1; i0 < fit->nlocal; i0 = i1) {
@@ -345,6 +346,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
           for (PetscInt k = 0; k < fit->pop.nout; k++) cnt[STAT_S3(fit) + k] += PnlmeErrorResidualSS(&fit->pop, k, si, pr) / nc;
           cnt[STAT_CDLL(fit)] += (fit->ll[i * nc + c] + PnlmePopLogPrior(&fit->pop, z, m)) / nc;
           if (iter >= fit->K1 || iter == K - 1) AccumulateMoments(fit, i, z);
+          if (fit->mix && iter >= fit->K1) PnlmeFitMixingAccumulate(fit, i * nc + c, z);
         }
         if (fit->nv) PosteriorVariance(fit, i, iter == fit->istart, cnt + STAT_V(fit));
         for (PetscInt j = 0; j < ns; j++)
@@ -352,6 +354,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
       }
     }
     PetscCall(PetscLogEventEnd(PNLME_EStep, 0, 0, 0, 0));
+    if (fit->mix && iter >= fit->K1) PnlmeFitMixingNext(fit, fit->nproposed - nprop0);
     /* reduction: exact, so the result does not depend on the partition */
     PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), ns, fit->acc));
     for (PetscInt j = 0; j < ns; j++) fit->s[j] = PnlmeExactSumValue(&fit->acc[j]);
@@ -392,6 +395,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
     if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit)); /* the state after iteration iter */
   }
   PetscCall(PetscFree(cnt));
+  if (fit->mix) PetscCall(PnlmeFitMixingFinish(fit));
   /* finalise the conditional means and covariances */
   fit->ncm = (fit->K2 > 0 ? fit->K2 : 1) * nc;
   for (PetscInt i = 0; i < fit->nlocal; i++) {
@@ -424,6 +428,7 @@ static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
   w->stop.deficit = StopDeficit;
   w->stop.ctx     = &fit->pop;
   fit->impl = w;
+  PetscCall(PnlmeFitMixingSetUp(fit));
   PetscFunctionReturn(0);
 }
 
@@ -431,6 +436,7 @@ static PetscErrorCode Destroy_SAEM(PnlmeFit fit)
 {
   PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
   PetscFunctionBegin;
+  PetscCall(PnlmeFitMixingDestroy(fit));
   if (!w) PetscFunctionReturn(0);
   PetscCall(PetscFree6(w->zp, w->phi, w->pred, w->llp, w->lp0, w->lp1));
   PetscCall(PetscFree3(w->st, w->bs, w->idx));
@@ -447,6 +453,7 @@ static PetscErrorCode View_SAEM(PnlmeFit fit, PetscViewer v, const char errdesc[
   PetscCall(PetscViewerASCIIPrintf(v, "  kernel sweeps (independence, component-wise, block): %" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT " exploring, %" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT " smoothing\n", fit->nkernx[0], fit->nkernx[1], fit->nkernx[2], fit->nkern[0], fit->nkern[1], fit->nkern[2]));
   /* the communication of an iteration: one MPI_Allreduce of the exact sums (docs: scaling) */
   PetscCall(PetscViewerASCIIPrintf(v, "  per iteration: one exact reduction of %" PetscInt_FMT " statistics (%" PetscInt_FMT " bytes)\n", fit->nstat, fit->nstat * (PetscInt)((PNLME_EXACTSUM_LIMBS + 1) * sizeof(int64_t))));
+  PetscCall(PnlmeFitMixingView(fit, v));
   PetscFunctionReturn(0);
 }
 
