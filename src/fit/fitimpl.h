@@ -180,7 +180,9 @@ PETSC_INTERN PetscErrorCode PnlmeFitCheckStart(PnlmeFit);
 /* prediction (into pred) and conditional log-likelihood of subject s at z, one model evaluation counted;
    ll = -inf when the solve fails (*failed set, if given) or the likelihood is NaN (fit.c) */
 PETSC_INTERN PetscErrorCode PnlmeFitEvaluate(PnlmeFit, const PnlmeSubject *s, const PetscReal z[], PetscReal pred[], PetscReal *ll, PetscBool *failed);
-/* fitoptions.c */
+/* fitoptions.c; the options of the EM types (SAEM, VEM) and the SAEM type's own (its setfromoptions) */
+PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_EM(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_SAEM(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitParamIndex(PnlmeFit, const char opt[], const char name[], PetscInt *);
 /* fromoptions.c */
 PETSC_INTERN PetscErrorCode PnlmeFitLoadFromOptions(MPI_Comm, PnlmeModel *, PnlmeData *);

@@ -24,12 +24,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 # long enough (a few seconds at 2 ranks) for the kill to land in the middle of the iterations
 datasets="/history/values /estimates/estimate /estimates/se /likelihood/minus2ll /individuals/mean /individuals/sd /individuals/map /observations/IPRED /observations/IWRES"
 if [ "$est" = vem ]; then
-  K=1500 k1opt=-vem_k1
+  K=1500 k1opt=-vem_k1 k2opt=-vem_k2
   args=(-options_file_yaml "$src/input/theophylline/vem_wt.yaml" -data_file "$src/input/theophylline/theo_sd.csv"
         -saem_print_every 0 -vem_auto 0 -vem_k1 1200 -vem_k2 300 -lik_is_samples 500)
   datasets="$datasets /history/elbo"
 else
-  K=1800 k1opt=-saem_k1
+  K=1800 k1opt=-saem_k1 k2opt=-saem_k2
   args=(-options_file_yaml "$src/input/theophylline/saem_wt.yaml" -data_file "$src/input/theophylline/theo_sd.csv"
         -saem_print_every 0 -saem_k1 1500 -saem_k2 300 -lik_is_samples 500)
 fi
@@ -96,7 +96,7 @@ fi
 
 # 5. a checkpoint that cannot be written: a one-line error naming the file, non-zero exit
 touch "$dir/afile"
-if "${mpi[@]}" -n 2 "$fit" "${args[@]}" -saem_k1 20 -saem_k2 0 -checkpoint_every 5 -checkpoint_file "$dir/afile/ck.h5" > "$dir/ck.log" 2>&1; then fail "an unwritable checkpoint was accepted"; fi
+if "${mpi[@]}" -n 2 "$fit" "${args[@]}" "$k1opt" 20 "$k2opt" 0 -checkpoint_every 5 -checkpoint_file "$dir/afile/ck.h5" > "$dir/ck.log" 2>&1; then fail "an unwritable checkpoint was accepted"; fi
 grep -q "^pnlme-fit: error: -checkpoint_file $dir/afile: " "$dir/ck.log" || { cat "$dir/ck.log"; fail "no one-line error naming the checkpoint file"; }
 grep -q "^SAEM" "$dir/ck.log" && { cat "$dir/ck.log"; fail "the fit started before the checkpoint's directory was checked"; }
 [ "$(grep -c 'error' "$dir/ck.log")" = 1 ] || { cat "$dir/ck.log"; fail "more than one error line"; }

@@ -127,11 +127,52 @@ static PetscErrorCode ParseFix(PnlmeFit fit, const char buf[])
   PetscFunctionReturn(0);
 }
 
+/* the options of the EM types (SAEM, VEM): the annealing's factor and the interweaving step */
+PetscErrorCode PnlmeFitSetFromOptions_EM(PnlmeFit fit)
+{
+  PetscObject obj = (PetscObject)fit;
+  PetscFunctionBegin;
+  PetscCall(PnlmeOptionsGetReal(obj, "-saem_sa_factor", &fit->safactor, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_nc_every", &fit->ncevery, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_nc_max_it", &fit->ncmaxit, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* the SAEM type's options (its schedule, chains, kernels, early rejection, mixing measurement) */
+PetscErrorCode PnlmeFitSetFromOptions_SAEM(PnlmeFit fit)
+{
+  PetscObject obj  = (PetscObject)fit;
+  MPI_Comm    comm = PetscObjectComm(obj);
+  PetscInt    nk   = 3;
+  PetscBool   flg;
+  PetscFunctionBegin;
+  PetscCall(PnlmeFitSetFromOptions_EM(fit));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_k1", &fit->K1, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_k2", &fit->K2, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-saem_auto", &fit->autostop, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_k1_max", &fit->K1max, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_auto_window", &fit->autowin, NULL));
+  PetscCall(PnlmeOptionsGetReal(obj, "-saem_auto_tol", &fit->autotol, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_chains", &fit->nchains, NULL));
+  PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels", fit->nkern, &nk, &flg));
+  PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels: three counts (independence, component-wise, block)");
+  PetscCheck(fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels: not all zero");
+  nk = 3;
+  PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels_explore", fit->nkernx, &nk, &flg));
+  PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels_explore: three counts (independence, component-wise, block)");
+  PetscCheck(!flg || fit->nkernx[0] + fit->nkernx[1] + fit->nkernx[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels_explore: not all zero");
+  PetscCall(PnlmeOptionsGetBool(obj, "-saem_early_rejection", &fit->earlyreject, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_sa_iterations", &fit->saiter, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-saem_mixing_lags", &fit->mixlags, NULL));
+  PetscCheck(fit->mixlags < fit->K2 || !fit->mixlags, comm, PETSC_ERR_USER, "option -saem_mixing_lags %" PetscInt_FMT ": needs more smoothing iterations than lags (-saem_k2 %" PetscInt_FMT ")", fit->mixlags, fit->K2);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
 {
   char        buf[4096], keys[64][64];
   PetscReal   vals[64];
-  PetscInt    n, p = fit->p, ncov, nk = 3;
+  PetscInt    n, p = fit->p, ncov;
   PetscBool   flg, full = PETSC_FALSE;
   PetscObject obj  = (PetscObject)fit;
   MPI_Comm    comm = PetscObjectComm(obj);
@@ -248,28 +289,11 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
     for (PetscInt l = k + 1; l < p; l++) fit->pop.npairs += fit->pop.block[k] == fit->pop.block[l];
   fit->pop.full = (PetscBool)(fit->pop.npairs > 0);
   PetscCall(PnlmeOptionsGetReal(obj, "-fit_omega_boundary", &fit->omegamin, NULL));
-  /* SAEM */
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_k1", &fit->K1, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_k2", &fit->K2, NULL));
-  PetscCall(PnlmeOptionsGetBool(obj, "-saem_auto", &fit->autostop, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_k1_max", &fit->K1max, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_auto_window", &fit->autowin, NULL));
-  PetscCall(PnlmeOptionsGetReal(obj, "-saem_auto_tol", &fit->autotol, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_chains", &fit->nchains, NULL));
-  PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels", fit->nkern, &nk, &flg));
-  PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels: three counts (independence, component-wise, block)");
-  nk = 3;
-  PetscCall(PnlmeOptionsGetIntArray(obj, "-saem_kernels_explore", fit->nkernx, &nk, &flg));
-  PetscCheck(!flg || nk == 3, comm, PETSC_ERR_USER, "option -saem_kernels_explore: three counts (independence, component-wise, block)");
-  PetscCheck(!flg || fit->nkernx[0] + fit->nkernx[1] + fit->nkernx[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels_explore: not all zero");
-  PetscCall(PnlmeOptionsGetBool(obj, "-saem_early_rejection", &fit->earlyreject, NULL));
+  /* every estimator: the seed (SAEM's chains, VEM's draws, importance sampling) and the progress lines;
+     the SAEM type's own options in PnlmeFitSetFromOptions_SAEM, those of the EM types in
+     PnlmeFitSetFromOptions_EM: another type leaves them unread, and a run that sets one fails */
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_seed", &fit->seed, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_sa_iterations", &fit->saiter, NULL));
-  PetscCall(PnlmeOptionsGetReal(obj, "-saem_sa_factor", &fit->safactor, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_nc_every", &fit->ncevery, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_nc_max_it", &fit->ncmaxit, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_print_every", &fit->printevery, NULL));
-  PetscCall(PnlmeOptionsGetInt(obj, "-saem_mixing_lags", &fit->mixlags, NULL));
   /* likelihood, post-fit, outputs */
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_samples", &fit->nis, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-lik_is_adapt", &fit->isadapt, NULL));
@@ -314,13 +338,6 @@ PetscErrorCode PnlmeFitSetFromOptions(PnlmeFit fit)
   if (fit->saiter == PETSC_DECIDE) fit->saiter = fit->K1 / 2; /* annealing over half of the (minimum) exploration */
   fit->K1min = fit->K1;
   if (fit->autostop) fit->K1 = fit->K1max; /* until the settling test ends it */
-  if (fit->mixlags) {
-    PetscBool saem;
-    PetscCall(PetscObjectTypeCompare(obj, PNLMEFITSAEM, &saem));
-    PetscCheck(saem, comm, PETSC_ERR_USER, "option -saem_mixing_lags: measures SAEM's chains; this run's estimator is %s", obj->type_name);
-  }
-  PetscCheck(fit->mixlags < fit->K2 || !fit->mixlags, comm, PETSC_ERR_USER, "option -saem_mixing_lags %" PetscInt_FMT ": needs more smoothing iterations than lags (-saem_k2 %" PetscInt_FMT ")", fit->mixlags, fit->K2);
-  PetscCheck(fit->nkern[0] + fit->nkern[1] + fit->nkern[2] > 0, comm, PETSC_ERR_USER, "option -saem_kernels: not all zero");
   fit->optionsset = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

@@ -464,6 +464,7 @@ PetscErrorCode PnlmeFitCreate_SAEM(PnlmeFit fit)
   fit->failword    = "rejected";
   fit->mcsolves = PETSC_TRUE;
   fit->stage       = PNLME_StageSAEM;
+  fit->ops->setfromoptions = PnlmeFitSetFromOptions_SAEM;
   fit->ops->setup  = SetUp_SAEM;
   fit->ops->solve  = Solve_SAEM;
   fit->ops->view   = View_SAEM;

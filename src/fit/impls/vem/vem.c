@@ -107,6 +107,7 @@ static PetscErrorCode SetFromOptions_VEM(PnlmeFit fit)
   v->trust      = 2.0;
   v->ndraws_mom = 500;
   fit->ncuse    = 2; /* one antithetic pair */
+  PetscCall(PnlmeFitSetFromOptions_EM(fit));
   PetscCall(PnlmeOptionsGetInt(obj, "-vem_draws", &v->ndraws, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-vem_steps", &v->nsteps0, NULL));
   PetscCall(PnlmeOptionsGetEnum(obj, "-vem_cov", &cov, NULL));
