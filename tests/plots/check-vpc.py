@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""check-vpc.py DIR1 DIR2 R: /vpc/simulated and /curves of two runs of the same fit (at different
-numbers of ranks) are bitwise identical, and the simulations are what the fitted model predicts:
+"""check-vpc.py DIR1 DIR2 R: /vpc/simulated, /curves and the observations' PRED and IPRED of two runs of
+the same fit (at different numbers of ranks) are bitwise identical, and the simulations are what the fitted model predicts:
 shape [R, T], no failed solve, the median of the replicates of each observation close to PRED, the
 observations covered by the simulated 90% intervals, half of the simulated values below PRED; the
 curves end at each subject's last observation with the same IPRED and PRED there."""
@@ -20,7 +20,7 @@ def check(cond, msg):
 d1, d2, R = sys.argv[1], sys.argv[2], int(sys.argv[3])
 a, b = h5py.File(d1 + "/results.h5", "r"), h5py.File(d2 + "/results.h5", "r")
 T = int(a.attrs["n_observations"])
-for k in ("vpc/simulated", "curves/TIME", "curves/PRED", "curves/IPRED"):
+for k in ("vpc/simulated", "curves/TIME", "curves/PRED", "curves/IPRED", "observations/PRED", "observations/IPRED"):
     x, y = a[k][()], b[k][()]
     check(x.dtype == np.float64 and x.shape == y.shape and np.array_equal(x.view(np.uint64), y.view(np.uint64)),
           f"/{k} {x.shape} bitwise identical at {a.attrs['n_ranks']} and {b.attrs['n_ranks']} ranks")

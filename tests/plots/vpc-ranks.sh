@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# /vpc/simulated and /curves of the theophylline fit are bitwise identical at 1 rank (in rounds of 7
-# replicates, one parameter set after the other: -model_batch false) and at 2 ranks (one round, each
-# subject's replicates evaluated together in SIMD lanes), and statistically what the fitted model predicts
+# /vpc/simulated, /curves and the observations' PRED and IPRED of the theophylline fit are bitwise
+# identical at 1 rank (in rounds of 7 replicates, one parameter set after the other: -model_batch false)
+# and at 2 ranks (one round; each subject's replicates, and the PRED and IPRED solves of blocks of
+# subjects, evaluated together in SIMD lanes), and statistically what the fitted model predicts
 # (check-vpc.py).   usage: vpc-ranks.sh <pnlme-fit> <source dir>
 set -euo pipefail
 fit=$1

@@ -431,37 +431,54 @@ static PetscErrorCode IndividualSummaries(PnlmeFit fit, PetscReal mean[], PetscR
   PetscFunctionReturn(0);
 }
 
+#define OBS_BLOCK 128 /* subjects whose PRED and IPRED solves go to the model together (PnlmeModelPredictMany) */
+
 /* per-observation columns of the local subjects: PRED at the individual mean (eta = 0), IPRED at the
    MAP, IWRES = (DV - IPRED) / g(IPRED) (on the log scale for exponential error).  A failed solve
-   gives NaN. */
+   gives NaN.  The two solves of OBS_BLOCK subjects at a time go to the model in one call (SIMD lanes
+   where the model has them; each the values it has alone). */
 static PetscErrorCode ObservationColumns(PnlmeFit fit, int64_t id[], PetscReal t[], PetscReal dv[], PetscReal pred[], PetscReal ipred[], PetscReal iwres[], int32_t out[])
 {
-  PetscInt64       o = 0;
-  PnlmeSubject     s;
-  PnlmeSolveStatus st;
+  const PetscInt       p = fit->p;
+  PetscInt64           o = 0;
+  PnlmeSubject        *bs;
+  const PnlmeSubject **ls;
+  PetscReal           *phib, **lp;
+  PnlmeSolveStatus    *st;
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < fit->nlocal; i++) {
-    PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
-    PnlmeModelTransformToNatural(fit->model, fit->mi + i * fit->p, fit->phi, NULL);
-    PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, pred + o, NULL, &st));
-    if (st)
-      for (PetscInt j = 0; j < s.nobs; j++) pred[o + j] = NAN;
-    PnlmeModelTransformToNatural(fit->model, fit->map + i * fit->p, fit->phi, NULL);
-    PetscCall(PnlmeModelPredict(fit->model, &s, fit->phi, ipred + o, NULL, &st));
-    if (st)
-      for (PetscInt j = 0; j < s.nobs; j++) ipred[o + j] = NAN;
-    for (PetscInt j = 0; j < s.nobs; j++, o++) {
-      PetscInt  k = s.obsout[j];
-      PetscReal f = ipred[o], g = PnlmeErrorSD(&fit->pop, k, f);
-      id[o]       = (int64_t)s.id;
-      t[o]        = s.tobs[j];
-      dv[o]       = s.dv[j];
-      out[o]      = (int32_t)s.obsout[j];
-      if (fit->pop.censored && s.cens && s.cens[j]) iwres[o] = NAN; /* a censored observation has no residual */
-      else if (fit->pop.err[k]->logscale) iwres[o] = f > 0 && s.dv[j] > 0 ? (PetscLogReal(s.dv[j]) - PetscLogReal(f)) / g : NAN;
-      else iwres[o] = g > 0 ? (s.dv[j] - f) / g : NAN;
+  PetscCall(PetscMalloc5(OBS_BLOCK, &bs, 2 * OBS_BLOCK, &ls, 2 * OBS_BLOCK * p, &phib, 2 * OBS_BLOCK, &lp, 2 * OBS_BLOCK, &st));
+  for (PetscInt i0 = 0; i0 < fit->nlocal; i0 += OBS_BLOCK) {
+    const PetscInt nb = PetscMin(OBS_BLOCK, fit->nlocal - i0);
+    PetscInt64     ob = o;
+    for (PetscInt b = 0; b < nb; b++) { /* set 2b: PRED, 2b + 1: IPRED */
+      PetscCall(PnlmeDataGetSubject(fit->data, i0 + b, &bs[b]));
+      PnlmeModelTransformToNatural(fit->model, fit->mi + (i0 + b) * p, phib + 2 * b * p, NULL);
+      PnlmeModelTransformToNatural(fit->model, fit->map + (i0 + b) * p, phib + (2 * b + 1) * p, NULL);
+      ls[2 * b] = ls[2 * b + 1] = &bs[b];
+      lp[2 * b]                 = pred + ob;
+      lp[2 * b + 1]             = ipred + ob;
+      ob += bs[b].nobs;
+    }
+    PetscCall(PnlmeModelPredictMany(fit->model, 2 * nb, ls, phib, lp, st));
+    for (PetscInt b = 0; b < nb; b++) {
+      const PnlmeSubject *s = &bs[b];
+      for (PetscInt c = 0; c < 2; c++)
+        if (st[2 * b + c])
+          for (PetscInt j = 0; j < s->nobs; j++) lp[2 * b + c][j] = NAN;
+      for (PetscInt j = 0; j < s->nobs; j++, o++) {
+        PetscInt  k = s->obsout[j];
+        PetscReal f = ipred[o], g = PnlmeErrorSD(&fit->pop, k, f);
+        id[o]       = (int64_t)s->id;
+        t[o]        = s->tobs[j];
+        dv[o]       = s->dv[j];
+        out[o]      = (int32_t)s->obsout[j];
+        if (fit->pop.censored && s->cens && s->cens[j]) iwres[o] = NAN; /* a censored observation has no residual */
+        else if (fit->pop.err[k]->logscale) iwres[o] = f > 0 && s->dv[j] > 0 ? (PetscLogReal(s->dv[j]) - PetscLogReal(f)) / g : NAN;
+        else iwres[o] = g > 0 ? (s->dv[j] - f) / g : NAN;
+      }
     }
   }
+  PetscCall(PetscFree5(bs, ls, phib, lp, st));
   PetscFunctionReturn(0);
 }
 
