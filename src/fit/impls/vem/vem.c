@@ -41,8 +41,8 @@ typedef struct {
   PnlmeSubject *bs;                                  /* [bsub] */
   PetscInt     *nsteps, *acc, *pass, *nok, *first;   /* [bsub] steps to take, accepted, passes, draws that succeeded, the first of them */
   PetscBool    *active, *restart;                    /* [bsub] */
-  PetscReal    *objprev, *obj, *elbo, *elboacc, *sll; /* [bsub] */
-  PetscReal    *srss, *brss, *rssacc;                /* [bsub x nout] sums, means over the draws, of the last accepted pass */
+  PetscReal    *objprev, *elboacc, *sll;             /* [bsub] objective and ELBO term of the last accepted pass, the pass's sum of log-likelihoods */
+  PetscReal    *srss, *rssacc;                       /* [bsub x nout] the pass's sums of RSS, the last accepted pass's means */
   PetscReal    *m0, *L0, *g, *H;                     /* [bsub x p], [bsub x p x p]: q of the last accepted pass; mean gradient, mean Gauss-Newton matrix */
   PetscReal    *e, *lj;                              /* [bsub x ndraws x p] the draws; [2 bsub] the restart test's log joints */
   /* the parameter sets of one model call (up to nsetmax): set l is draw lc[l] of block subject lb[l] */
@@ -151,8 +151,8 @@ static PetscErrorCode SetUp_VEM(PnlmeFit fit)
   v->bsub    = bs = PetscMax(1, PetscMin(VEM_BLOCK, VEM_SETS / S));
   v->nsetmax = PetscMax(1, PetscMin(PetscMin(VEM_SETS, bs * S), VEM_SENS / (v->mo * p)));
   PetscCall(PetscMalloc7(bs, &v->bs, bs, &v->nsteps, bs, &v->acc, bs, &v->pass, bs, &v->nok, bs, &v->first, bs, &v->active));
-  PetscCall(PetscMalloc6(bs, &v->restart, bs, &v->objprev, bs, &v->obj, bs, &v->elbo, bs, &v->elboacc, bs, &v->sll));
-  PetscCall(PetscMalloc7(bs * no + 1, &v->srss, bs * no + 1, &v->brss, bs * no + 1, &v->rssacc, bs * p, &v->m0, bs * p * p, &v->L0, bs * p, &v->g, bs * p * p, &v->H));
+  PetscCall(PetscMalloc4(bs, &v->restart, bs, &v->objprev, bs, &v->elboacc, bs, &v->sll));
+  PetscCall(PetscMalloc6(bs * no + 1, &v->srss, bs * no + 1, &v->rssacc, bs * p, &v->m0, bs * p * p, &v->L0, bs * p, &v->g, bs * p * p, &v->H));
   PetscCall(PetscMalloc2(bs * S * p, &v->e, 2 * bs, &v->lj));
   PetscCall(PetscMalloc7(v->nsetmax, &v->ls, v->nsetmax, &v->lpred, v->nsetmax, &v->lsens, v->nsetmax * p, &v->phib, v->nsetmax * p, &v->dphi, v->nsetmax * v->mo * p, &v->sbuf, v->nsetmax, &v->lb));
   PetscCall(PetscMalloc2(v->nsetmax, &v->lc, v->nsetmax, &v->st));
@@ -166,8 +166,8 @@ static PetscErrorCode Destroy_VEM(PnlmeFit fit)
   PetscCall(PetscFree4(v->m, v->L, v->rss, v->mold));
   PetscCall(PetscFree3(v->P, v->C, v->w));
   PetscCall(PetscFree7(v->bs, v->nsteps, v->acc, v->pass, v->nok, v->first, v->active));
-  PetscCall(PetscFree6(v->restart, v->objprev, v->obj, v->elbo, v->elboacc, v->sll));
-  PetscCall(PetscFree7(v->srss, v->brss, v->rssacc, v->m0, v->L0, v->g, v->H));
+  PetscCall(PetscFree4(v->restart, v->objprev, v->elboacc, v->sll));
+  PetscCall(PetscFree6(v->srss, v->rssacc, v->m0, v->L0, v->g, v->H));
   PetscCall(PetscFree2(v->e, v->lj));
   PetscCall(PetscFree7(v->ls, v->lpred, v->lsens, v->phib, v->dphi, v->sbuf, v->lb));
   PetscCall(PetscFree2(v->lc, v->st));
@@ -306,10 +306,10 @@ static void DrawAccumulate(PnlmeFit fit, PetscInt l)
 }
 
 /* the end of subject b's pass: the means over the draws that succeeded, obj = E_q[log p] - beta KL
-   (-inf when every draw failed), elbo with beta = 1 and the constants, the expected residual sums of
-   squares; the dropped draws' slots take the first good draw (the error M-step and the non-centred
+   (-inf when every draw failed), elbo with beta = 1 and the constants, rss the expected residual sums
+   of squares; the dropped draws' slots take the first good draw (the error M-step and the non-centred
    step read them) */
-static PetscErrorCode PassEnd(PnlmeFit fit, PetscInt b, PetscReal beta)
+static PetscErrorCode PassEnd(PnlmeFit fit, PetscInt b, PetscReal beta, PetscReal *obj, PetscReal *elbo, PetscReal rss[])
 {
   PnlmeVEM           *v = (PnlmeVEM *)fit->impl;
   PnlmePop           *pop = &fit->pop;
@@ -318,7 +318,7 @@ static PetscErrorCode PassEnd(PnlmeFit fit, PetscInt b, PetscReal beta)
   PetscReal          *g = v->g + b * p, *H = v->H + b * p * p;
   PetscFunctionBeginHot;
   if (!nok) {
-    v->obj[b] = v->elbo[b] = PETSC_NINFINITY;
+    *obj = *elbo = PETSC_NINFINITY;
     PetscFunctionReturn(0);
   }
   for (PetscInt c = 0; c < S; c++) {
@@ -333,9 +333,9 @@ static PetscErrorCode PassEnd(PnlmeFit fit, PetscInt b, PetscReal beta)
   }
   {
     PetscReal kl = KL(pop, v->m + i * p, v->L + i * p * p, fit->mi + i * p), ell = v->sll[b] / nok;
-    v->obj[b]  = ell - beta * kl;
-    v->elbo[b] = ell - 0.5 * (s->nobs - CensoredCount(pop, s)) * PetscLogReal(2 * PETSC_PI) - kl;
-    for (PetscInt k = 0; k < nout; k++) v->brss[b * nout + k] = v->srss[b * nout + k] / nok;
+    *obj  = ell - beta * kl;
+    *elbo = ell - 0.5 * (s->nobs - CensoredCount(pop, s)) * PetscLogReal(2 * PETSC_PI) - kl;
+    for (PetscInt k = 0; k < nout; k++) rss[k] = v->srss[b * nout + k] / nok;
   }
   PetscFunctionReturn(0);
 }
@@ -480,9 +480,10 @@ static PetscErrorCode BlockRound(PnlmeFit fit, PetscInt nb, PetscReal beta)
   for (PetscInt b = 0; b < nb; b++) {
     const PetscInt i = v->i0 + b, nout = fit->pop.nout;
     PetscReal     *m = v->m + i * p, *L = v->L + i * p * p, *m0 = v->m0 + b * p, *L0 = v->L0 + b * p * p;
+    PetscReal      obj, elbo, rss[PNLME_POP_MAX_OUTPUTS];
     if (!v->active[b]) continue;
-    PetscCall(PassEnd(fit, b, beta));
-    if (v->pass[b] > 0 && !(v->obj[b] >= v->objprev[b])) { /* worse, or every draw failed: halfway back */
+    PetscCall(PassEnd(fit, b, beta, &obj, &elbo, rss));
+    if (v->pass[b] > 0 && !(obj >= v->objprev[b])) { /* worse, or every draw failed: halfway back */
       for (PetscInt k = 0; k < p; k++) m[k] = m0[k] + 0.5 * (m[k] - m0[k]);
       for (PetscInt k = 0; k < p * p; k++) L[k] = L0[k] + 0.5 * (L[k] - L0[k]);
     } else if (!v->nok[b]) { /* the first pass failed entirely: q stays */
@@ -490,9 +491,9 @@ static PetscErrorCode BlockRound(PnlmeFit fit, PetscInt nb, PetscReal beta)
       continue;
     } else {
       v->acc[b]++;
-      v->objprev[b] = v->obj[b];
-      v->elboacc[b] = v->elbo[b];
-      PetscCall(PetscArraycpy(v->rssacc + b * nout, v->brss + b * nout, nout));
+      v->objprev[b] = obj;
+      v->elboacc[b] = elbo;
+      PetscCall(PetscArraycpy(v->rssacc + b * nout, rss, nout));
       PetscCall(PetscArraycpy(m0, m, p));
       PetscCall(PetscArraycpy(L0, L, p * p));
       PetscCall(Step(fit, v->g + b * p, v->H + b * p * p, m, L, fit->mi + i * p, beta));
