@@ -180,6 +180,19 @@ PETSC_INTERN PetscErrorCode PnlmeFitCheckStart(PnlmeFit);
 /* prediction (into pred) and conditional log-likelihood of subject s at z, one model evaluation counted;
    ll = -inf when the solve fails (*failed set, if given) or the likelihood is NaN (fit.c) */
 PETSC_INTERN PetscErrorCode PnlmeFitEvaluate(PnlmeFit, const PnlmeSubject *s, const PetscReal z[], PetscReal pred[], PetscReal *ll, PetscBool *failed);
+/* PRED (eta = 0) and IPRED (at the MAP) of the local subjects i0 .. i0 + nb - 1 on the timelines subj[]
+   (the subjects' own or others: curves on a grid) into pred[b] and ipred[b]: the 2 nb solves in one
+   call (SIMD lanes where the model has them, each the values it has alone), NaN where one fails; the
+   work holds up to nbmax subjects */
+typedef struct {
+  PetscInt             nbmax;
+  PetscReal           *phib, **lp;
+  const PnlmeSubject **ls;
+  PnlmeSolveStatus    *st;
+} PnlmeFitPredWork;
+PETSC_INTERN PetscErrorCode PnlmeFitPredWorkCreate(PnlmeFit, PetscInt nbmax, PnlmeFitPredWork *);
+PETSC_INTERN PetscErrorCode PnlmeFitPredWorkDestroy(PnlmeFitPredWork *);
+PETSC_INTERN PetscErrorCode PnlmeFitPredictPopInd(PnlmeFit, PnlmeFitPredWork *, PetscInt i0, PetscInt nb, const PnlmeSubject subj[], PetscReal *const pred[], PetscReal *const ipred[]);
 /* fitoptions.c; the options of the EM types (SAEM, VEM) and the SAEM type's own (its setfromoptions) */
 PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_EM(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitSetFromOptions_SAEM(PnlmeFit);

@@ -1,6 +1,7 @@
 /* PnlmeFit: lifecycle, the estimator registry, set-up (design, statistics, chains), the pipeline of
    PnlmeFitSolve (iterations, post-fit, outputs) and the result table. */
 #include "fit/fitimpl.h"
+#include <math.h>
 #include <string.h>
 
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
@@ -179,6 +180,40 @@ PetscErrorCode PnlmeFitEvaluate(PnlmeFit fit, const PnlmeSubject *s, const Petsc
   if (failed) *failed = (PetscBool)(st != 0);
   *ll = st ? PETSC_NINFINITY : PnlmeErrorLogLik(&fit->pop, s, pred);
   if (PetscIsNanReal(*ll)) *ll = PETSC_NINFINITY;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitPredWorkCreate(PnlmeFit fit, PetscInt nbmax, PnlmeFitPredWork *w)
+{
+  PetscFunctionBegin;
+  w->nbmax = nbmax;
+  PetscCall(PetscMalloc4(2 * nbmax * fit->p, &w->phib, 2 * nbmax, &w->lp, 2 * nbmax, &w->ls, 2 * nbmax, &w->st));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitPredWorkDestroy(PnlmeFitPredWork *w)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree4(w->phib, w->lp, w->ls, w->st));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeFitPredictPopInd(PnlmeFit fit, PnlmeFitPredWork *w, PetscInt i0, PetscInt nb, const PnlmeSubject subj[], PetscReal *const pred[], PetscReal *const ipred[])
+{
+  const PetscInt p = fit->p;
+  PetscFunctionBegin;
+  PetscCheck(nb <= w->nbmax, PETSC_COMM_SELF, PETSC_ERR_PLIB, "more subjects than the work holds");
+  for (PetscInt b = 0; b < nb; b++) { /* set 2b: PRED, 2b + 1: IPRED */
+    PnlmeModelTransformToNatural(fit->model, fit->mi + (i0 + b) * p, w->phib + 2 * b * p, NULL);
+    PnlmeModelTransformToNatural(fit->model, fit->map + (i0 + b) * p, w->phib + (2 * b + 1) * p, NULL);
+    w->ls[2 * b] = w->ls[2 * b + 1] = &subj[b];
+    w->lp[2 * b]                    = pred[b];
+    w->lp[2 * b + 1]                = ipred[b];
+  }
+  PetscCall(PnlmeModelPredictMany(fit->model, 2 * nb, w->ls, w->phib, w->lp, w->st));
+  for (PetscInt l = 0; l < 2 * nb; l++)
+    if (w->st[l])
+      for (PetscInt j = 0; j < w->ls[l]->nobs; j++) w->lp[l][j] = NAN;
   PetscFunctionReturn(0);
 }
 

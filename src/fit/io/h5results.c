@@ -431,7 +431,7 @@ static PetscErrorCode IndividualSummaries(PnlmeFit fit, PetscReal mean[], PetscR
   PetscFunctionReturn(0);
 }
 
-#define OBS_BLOCK 128 /* subjects whose PRED and IPRED solves go to the model together (PnlmeModelPredictMany) */
+#define OBS_BLOCK 128 /* subjects whose PRED and IPRED solves go to the model together (PnlmeFitPredictPopInd) */
 
 /* per-observation columns of the local subjects: PRED at the individual mean (eta = 0), IPRED at the
    MAP, IWRES = (DV - IPRED) / g(IPRED) (on the log scale for exponential error).  A failed solve
@@ -439,32 +439,24 @@ static PetscErrorCode IndividualSummaries(PnlmeFit fit, PetscReal mean[], PetscR
    where the model has them; each the values it has alone). */
 static PetscErrorCode ObservationColumns(PnlmeFit fit, int64_t id[], PetscReal t[], PetscReal dv[], PetscReal pred[], PetscReal ipred[], PetscReal iwres[], int32_t out[])
 {
-  const PetscInt       p = fit->p;
-  PetscInt64           o = 0;
-  PnlmeSubject        *bs;
-  const PnlmeSubject **ls;
-  PetscReal           *phib, **lp;
-  PnlmeSolveStatus    *st;
+  PetscInt64       o = 0;
+  PnlmeSubject     bs[OBS_BLOCK];
+  PetscReal       *pp[OBS_BLOCK], *ip[OBS_BLOCK];
+  PnlmeFitPredWork w;
   PetscFunctionBegin;
-  PetscCall(PetscMalloc5(OBS_BLOCK, &bs, 2 * OBS_BLOCK, &ls, 2 * OBS_BLOCK * p, &phib, 2 * OBS_BLOCK, &lp, 2 * OBS_BLOCK, &st));
+  PetscCall(PnlmeFitPredWorkCreate(fit, OBS_BLOCK, &w));
   for (PetscInt i0 = 0; i0 < fit->nlocal; i0 += OBS_BLOCK) {
     const PetscInt nb = PetscMin(OBS_BLOCK, fit->nlocal - i0);
     PetscInt64     ob = o;
-    for (PetscInt b = 0; b < nb; b++) { /* set 2b: PRED, 2b + 1: IPRED */
+    for (PetscInt b = 0; b < nb; b++) {
       PetscCall(PnlmeDataGetSubject(fit->data, i0 + b, &bs[b]));
-      PnlmeModelTransformToNatural(fit->model, fit->mi + (i0 + b) * p, phib + 2 * b * p, NULL);
-      PnlmeModelTransformToNatural(fit->model, fit->map + (i0 + b) * p, phib + (2 * b + 1) * p, NULL);
-      ls[2 * b] = ls[2 * b + 1] = &bs[b];
-      lp[2 * b]                 = pred + ob;
-      lp[2 * b + 1]             = ipred + ob;
+      pp[b] = pred + ob;
+      ip[b] = ipred + ob;
       ob += bs[b].nobs;
     }
-    PetscCall(PnlmeModelPredictMany(fit->model, 2 * nb, ls, phib, lp, st));
+    PetscCall(PnlmeFitPredictPopInd(fit, &w, i0, nb, bs, pp, ip));
     for (PetscInt b = 0; b < nb; b++) {
       const PnlmeSubject *s = &bs[b];
-      for (PetscInt c = 0; c < 2; c++)
-        if (st[2 * b + c])
-          for (PetscInt j = 0; j < s->nobs; j++) lp[2 * b + c][j] = NAN;
       for (PetscInt j = 0; j < s->nobs; j++, o++) {
         PetscInt  k = s->obsout[j];
         PetscReal f = ipred[o], g = PnlmeErrorSD(&fit->pop, k, f);
@@ -478,7 +470,7 @@ static PetscErrorCode ObservationColumns(PnlmeFit fit, int64_t id[], PetscReal t
       }
     }
   }
-  PetscCall(PetscFree5(bs, ls, phib, lp, st));
+  PetscCall(PnlmeFitPredWorkDestroy(&w));
   PetscFunctionReturn(0);
 }
 

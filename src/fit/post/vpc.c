@@ -212,39 +212,32 @@ static void GridSubject(const PnlmeSubject *s, PetscInt G, PetscReal tg[], Petsc
 
 static PetscErrorCode WriteCurves(PnlmeFit fit, PnlmeH5 *h)
 {
-  PetscInt             G = fit->ncurve, p = fit->p, maxobs, maxev, *out, nev, cb;
-  PetscInt64           gstart, gend;
-  PetscReal           *t, *pred, *ipred, *phib, **lp;
-  PnlmeEvent          *ev;
-  PnlmeSubject         s, *c;
-  const PnlmeSubject **ls;
-  PnlmeSolveStatus    *st;
-  hsize_t              hg = (hsize_t)G;
-  hid_t                g;
+  PetscInt         G = fit->ncurve, maxobs, maxev, *out, nev, cb;
+  PetscInt64       gstart, gend;
+  PetscReal       *t, *pred, *ipred, *pp[CURVE_BLOCK], *ip[CURVE_BLOCK];
+  PnlmeEvent      *ev;
+  PnlmeSubject     s, c[CURVE_BLOCK];
+  PnlmeFitPredWork w;
+  hsize_t          hg = (hsize_t)G;
+  hid_t            g;
   PetscFunctionBegin;
   PetscCall(PnlmeDataGetOwnershipRange(fit->data, &gstart, &gend));
   PetscCall(PnlmeDataGetMaxSizes(fit->data, &maxobs, &maxev));
   nev = maxev + G + 1;
   cb  = PetscMax(1, PetscMin(CURVE_BLOCK, ((PetscInt)1 << 20) / nev)); /* the block's timelines: at most about 1 M events */
   PetscCall(PetscMalloc3(fit->nlocal * G + 1, &t, fit->nlocal * G + 1, &pred, fit->nlocal * G + 1, &ipred));
-  PetscCall(PetscMalloc3(G, &out, cb * nev, &ev, cb, &c));
-  PetscCall(PetscMalloc4(2 * cb * p, &phib, 2 * cb, &lp, 2 * cb, &ls, 2 * cb, &st));
-  for (PetscInt i0 = 0; i0 < fit->nlocal; i0 += cb) { /* set 2b: PRED of subject i0 + b, 2b + 1: its IPRED */
+  PetscCall(PetscMalloc2(G, &out, cb * nev, &ev));
+  PetscCall(PnlmeFitPredWorkCreate(fit, cb, &w));
+  for (PetscInt i0 = 0; i0 < fit->nlocal; i0 += cb) {
     const PetscInt nb = PetscMin(cb, fit->nlocal - i0);
     for (PetscInt b = 0; b < nb; b++) {
       const PetscInt i = i0 + b;
       PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
       GridSubject(&s, G, t + i * G, out, ev + b * nev, &c[b]); /* out: every grid point is output 0 */
-      PnlmeModelTransformToNatural(fit->model, fit->mi + i * p, phib + 2 * b * p, NULL);
-      PnlmeModelTransformToNatural(fit->model, fit->map + i * p, phib + (2 * b + 1) * p, NULL);
-      ls[2 * b] = ls[2 * b + 1] = &c[b];
-      lp[2 * b]                 = pred + i * G;
-      lp[2 * b + 1]             = ipred + i * G;
+      pp[b] = pred + i * G;
+      ip[b] = ipred + i * G;
     }
-    PetscCall(PnlmeModelPredictMany(fit->model, 2 * nb, ls, phib, lp, st));
-    for (PetscInt l = 0; l < 2 * nb; l++)
-      if (st[l])
-        for (PetscInt j = 0; j < G; j++) lp[l][j] = NAN;
+    PetscCall(PnlmeFitPredictPopInd(fit, &w, i0, nb, c, pp, ip));
   }
   g = PnlmeH5CreateGroup(h, h->file, "curves");
   PetscCall(PnlmeH5WriteRows(h, g, "TIME", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hg, (hsize_t)fit->N, (hsize_t)gstart, (hsize_t)fit->nlocal, t));
@@ -253,8 +246,8 @@ static PetscErrorCode WriteCurves(PnlmeFit fit, PnlmeH5 *h)
   PetscCall(PnlmeH5WriteAttrInt(h, g, "output", 0));
   PnlmeH5CloseGroup(h, g);
   PetscCall(PetscFree3(t, pred, ipred));
-  PetscCall(PetscFree3(out, ev, c));
-  PetscCall(PetscFree4(phib, lp, ls, st));
+  PetscCall(PetscFree2(out, ev));
+  PetscCall(PnlmeFitPredWorkDestroy(&w));
   PetscFunctionReturn(0);
 }
 
