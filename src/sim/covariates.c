@@ -120,8 +120,8 @@ int PnlmeSimFormatInt(char *p, PetscInt64 v)
   return k;
 }
 
-/* covariates of global subject g into sim->covraw (substream PNLME_SIM_SUB_COVARIATES) */
-void PnlmeSimDrawCovariates(PnlmeSim sim, PetscInt64 g)
+/* covariates of global subject g into covraw[ncov] (substream PNLME_SIM_SUB_COVARIATES) */
+void PnlmeSimDrawCovariates(PnlmeSim sim, PetscInt64 g, PetscReal covraw[])
 {
   PnlmeRNG rng;
   PnlmeRNGInit(&rng, (uint64_t)sim->seed, (uint64_t)g, PNLME_SIM_SUB_COVARIATES);
@@ -135,7 +135,7 @@ void PnlmeSimDrawCovariates(PnlmeSim sim, PetscInt64 g)
     case PNLME_SIM_DIST_TRUNCNORMAL: x = PnlmeRNGTruncNormal(&rng, c->par[0], c->par[1], c->par[2], c->par[3]); break;
     case PNLME_SIM_DIST_UNIFORM: x = PnlmeRNGUniformRange(&rng, c->par[0], c->par[1]); break;
     }
-    sim->covraw[k] = PnlmeSimRoundValue(sim, x);
+    covraw[k] = PnlmeSimRoundValue(sim, x);
   }
 }
 
@@ -157,7 +157,7 @@ PetscErrorCode PnlmeSimCovariateMeans(PnlmeSim sim, PetscInt64 gstart, PetscInt6
     mm[nc + k] = PETSC_MAX_REAL;  /* -max */
   }
   for (PetscInt64 g = gstart; g < gend; g++) {
-    PnlmeSimDrawCovariates(sim, g);
+    PnlmeSimDrawCovariates(sim, g, sim->covraw);
     for (PetscInt k = 0; k < nc; k++) {
       PetscReal x = sim->covraw[k];
       if (sim->cov[k].transform == PNLME_COV_LOG && !(x > 0)) PnlmeDeferredErrorSet(&err, g, "option -sim_covariate_transform: %s=log but subject %lld drew %s = %.6g <= 0 (use center or none)", sim->cov[k].name, (long long)(g + 1), sim->cov[k].name, (double)x);
@@ -183,21 +183,21 @@ PetscErrorCode PnlmeSimCovariateMeans(PnlmeSim sim, PetscInt64 gstart, PetscInt6
   PetscFunctionReturn(0);
 }
 
-/* sim->covt from sim->covraw, and the formatted covariate columns ",x1,x2,..." of the subject */
-void PnlmeSimTransformCovariates(PnlmeSim sim)
+/* the subject's covt from its covraw, and its formatted covariate columns ",x1,x2,..." */
+void PnlmeSimTransformCovariates(PnlmeSim sim, PnlmeSimSlot *b)
 {
-  char *p = sim->covtext;
+  char *p = b->covtext;
   for (PetscInt k = 0; k < sim->ncov; k++) {
     const PnlmeSimCovariate *c = &sim->cov[k];
-    PetscReal                x = sim->covraw[k];
+    PetscReal                x = b->covraw[k];
     switch (c->transform) {
-    case PNLME_COV_LOG: sim->covt[k] = log(x / c->mean); break;
-    case PNLME_COV_CENTER: sim->covt[k] = x - c->mean; break;
-    default: sim->covt[k] = x;
+    case PNLME_COV_LOG: b->covt[k] = log(x / c->mean); break;
+    case PNLME_COV_CENTER: b->covt[k] = x - c->mean; break;
+    default: b->covt[k] = x;
     }
     *p++ = ',';
     p += PnlmeSimFormatReal(p, x, sim->digits);
   }
-  *p              = 0;
-  sim->covtextlen = (size_t)(p - sim->covtext);
+  *p            = 0;
+  b->covtextlen = (size_t)(p - b->covtext);
 }

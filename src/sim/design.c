@@ -27,16 +27,19 @@ PetscInt PnlmeSimDrawDesign(PnlmeSim sim, PetscInt64 g)
   return n;
 }
 
-/* The subject's data as PnlmeDataLoad would present it: observations at times[0..ntimes) for each
-   observed output, doses (amount and rate of this subject in sim->doseamt_i/doserate_i), events in
-   file order (at equal times, observations first unless -sim_dose_first) and infusion ends. */
-void PnlmeSimBuildSubject(PnlmeSim sim, PetscInt64 g, PetscInt ntimes, PnlmeSubject *s)
+/* The subject's data b->s as PnlmeDataLoad would present it: observations at sim->times[0..ntimes) for
+   each observed output, doses (amount and rate of this subject in b->doseamt/doserate), events in file
+   order (at equal times, observations first unless -sim_dose_first) and infusion ends. */
+void PnlmeSimBuildSubject(PnlmeSim sim, PnlmeSimSlot *b, PetscInt ntimes)
 {
-  PetscInt nobs = ntimes * sim->nout, nev = 0, it = 0, id = 0;
+  PnlmeSubject *s    = &b->s;
+  PnlmeEvent   *ev   = b->ev;
+  PetscInt64    g    = b->g;
+  PetscInt      nobs = ntimes * sim->nout, nev = 0, it = 0, id = 0;
   for (PetscInt i = 0; i < ntimes; i++)
     for (PetscInt o = 0; o < sim->nout; o++) {
-      sim->tobs[i * sim->nout + o]   = sim->times[i];
-      sim->obsout[i * sim->nout + o] = sim->outidx[o];
+      b->tobs[i * sim->nout + o]   = sim->times[i];
+      b->obsout[i * sim->nout + o] = sim->outidx[o];
     }
   /* merge in file order */
   while (it < ntimes || id < sim->ndose) {
@@ -46,23 +49,23 @@ void PnlmeSimBuildSubject(PnlmeSim sim, PetscInt64 g, PetscInt ntimes, PnlmeSubj
     else if (sim->dosetime[id] == sim->times[it]) dose = sim->dosefirst;
     else dose = sim->dosetime[id] < sim->times[it] ? PETSC_TRUE : PETSC_FALSE;
     if (dose) {
-      PnlmeEvent *e = &sim->ev[nev++];
+      PnlmeEvent *e = &ev[nev++];
       e->time       = sim->dosetime[id];
       e->cmt        = sim->dosecmt;
       e->index      = id;
-      if (sim->doserate_i[0] > 0) {
+      if (b->doserate > 0) {
         e->type     = PNLME_EV_INFUSION_START;
-        e->amount   = sim->doserate_i[0];
-        e->duration = sim->doseamt_i[0] / sim->doserate_i[0];
+        e->amount   = b->doserate;
+        e->duration = b->doseamt / b->doserate;
       } else {
         e->type     = PNLME_EV_BOLUS;
-        e->amount   = sim->doseamt_i[0];
+        e->amount   = b->doseamt;
         e->duration = 0;
       }
       id++;
     } else {
       for (PetscInt o = 0; o < sim->nout; o++) {
-        PnlmeEvent *e = &sim->ev[nev++];
+        PnlmeEvent *e = &ev[nev++];
         e->time       = sim->times[it];
         e->amount     = 0;
         e->duration   = 0;
@@ -75,40 +78,40 @@ void PnlmeSimBuildSubject(PnlmeSim sim, PetscInt64 g, PetscInt ntimes, PnlmeSubj
   }
   /* infusion ends: appended, then a stable insertion sort by time puts each after every event at or
      before its time (the file order of the other events is already sorted) */
-  if (sim->ndose && sim->doserate_i[0] > 0) {
+  if (sim->ndose && b->doserate > 0) {
     PetscInt nfile = nev;
     for (PetscInt k = 0; k < nfile; k++) {
       PnlmeEvent *end;
-      if (sim->ev[k].type != PNLME_EV_INFUSION_START) continue;
-      end           = &sim->ev[nev++];
-      end->time     = sim->ev[k].time + sim->ev[k].duration;
-      end->amount   = sim->ev[k].amount;
+      if (ev[k].type != PNLME_EV_INFUSION_START) continue;
+      end           = &ev[nev++];
+      end->time     = ev[k].time + ev[k].duration;
+      end->amount   = ev[k].amount;
       end->duration = 0;
       end->type     = PNLME_EV_INFUSION_END;
-      end->cmt      = sim->ev[k].cmt;
-      end->index    = sim->ev[k].index;
+      end->cmt      = ev[k].cmt;
+      end->index    = ev[k].index;
     }
     for (PetscInt k = nfile; k < nev; k++) {
-      PnlmeEvent e   = sim->ev[k];
+      PnlmeEvent e   = ev[k];
       PetscInt   pos = k;
-      while (pos > 0 && sim->ev[pos - 1].time > e.time) {
-        sim->ev[pos] = sim->ev[pos - 1];
+      while (pos > 0 && ev[pos - 1].time > e.time) {
+        ev[pos] = ev[pos - 1];
         pos--;
       }
-      sim->ev[pos] = e;
+      ev[pos] = e;
     }
   }
   s->id     = g + 1;
   s->gindex = g;
   s->line   = 0;
   s->nobs   = nobs;
-  s->tobs   = sim->tobs;
-  s->dv     = sim->dv;
-  s->obsout = sim->obsout;
+  s->tobs   = b->tobs;
+  s->dv     = b->dv;
+  s->obsout = b->obsout;
   s->cens   = NULL;
   s->limit  = NULL;
   s->nev    = nev;
-  s->ev     = sim->ev;
+  s->ev     = ev;
   s->ncov   = sim->ncov;
-  s->cov    = sim->covt;
+  s->cov    = b->covt;
 }

@@ -54,51 +54,139 @@ static inline char *Put(char *p, const char *s, size_t n)
   return p + n;
 }
 
-/* Draws global subject g and appends its rows to sim->csv (and sim->par).  A model failure that
-   persists after -sim_max_redraws redraws of eta is recorded in err (raised collectively by Run). */
-PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *err)
+/* The slots of a block: pointers into the block arrays (SetUp).  A block holds up to 64 subjects, fewer
+   when their timelines are long (about 2^20 events at most). */
+PetscErrorCode PnlmeSimSlotsCreate(PnlmeSim sim)
 {
-  PnlmeSubject     s;
-  PnlmeSolveStatus status = PNLME_SOLVE_FAILED;
-  PnlmeRNG         rng;
-  PetscInt         ntimes, np = sim->np, nc = sim->ncov, attempt;
-  PetscBool        hasrate = sim->hasrate;
-  char             idtext[24], amttext[32], ratetext[32];
-  size_t           idlen, amtlen = 0, ratelen = 0;
-  char            *p;
-  PetscFunctionBeginHot;
-  /* covariates, design, doses */
-  PnlmeSimDrawCovariates(sim, g);
-  PnlmeSimTransformCovariates(sim);
-  ntimes = PnlmeSimDrawDesign(sim, g);
+  const PetscInt np = sim->np, nc = PetscMax(sim->ncov, 1), mo = PetscMax(sim->maxobs, 1), me = PetscMax(sim->maxev, 1), nt = 32 * (sim->ncov + 1);
+  PetscInt       B;
+  PetscFunctionBegin;
+  PetscCall(PnlmeSimSlotsDestroy(sim));
+  B          = PetscMax(1, PetscMin(64, ((PetscInt)1 << 20) / (mo + me)));
+  sim->nslot = B;
+  PetscCall(PetscMalloc6(B * nc, &sim->covraw, B * nc, &sim->covt, B * nt, &sim->covtext, B * mo, &sim->tobs, B * mo, &sim->dv, B * mo, &sim->pred));
+  PetscCall(PetscMalloc6(B * np, &sim->z, B * np, &sim->phi, B * np, &sim->eta, B * mo, &sim->obsout, B * mo, &sim->cens, B * me, &sim->ev));
+  PetscCall(PetscMalloc5(B, &sim->slot, B, &sim->bsub, B, &sim->bpred, B, &sim->bstatus, np, &sim->stdn));
+  PetscCall(PetscMalloc1(PetscMax(sim->nt, 1), &sim->times));
+  for (PetscInt i = 0; i < B; i++) {
+    PnlmeSimSlot *b = &sim->slot[i];
+    PetscCall(PetscMemzero(b, sizeof(*b)));
+    b->covraw     = sim->covraw + i * nc;
+    b->covt       = sim->covt + i * nc;
+    b->covtext    = sim->covtext + i * nt;
+    b->tobs       = sim->tobs + i * mo;
+    b->dv         = sim->dv + i * mo;
+    b->pred       = sim->pred + i * mo;
+    b->z          = sim->z + i * np;
+    b->phi        = sim->phi + i * np;
+    b->eta        = sim->eta + i * np;
+    b->obsout     = sim->obsout + i * mo;
+    b->cens       = sim->cens + i * mo;
+    b->ev         = sim->ev + i * me;
+    b->covtext[0] = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeSimSlotsDestroy(PnlmeSim sim)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->tobs, sim->dv, sim->pred));
+  PetscCall(PetscFree6(sim->z, sim->phi, sim->eta, sim->obsout, sim->cens, sim->ev));
+  PetscCall(PetscFree5(sim->slot, sim->bsub, sim->bpred, sim->bstatus, sim->stdn));
+  PetscCall(PetscFree(sim->times));
+  sim->nslot = 0;
+  PetscFunctionReturn(0);
+}
+
+/* individual parameters of draw `attempt` of the subject: h(phi) = h(theta) + beta c + eta, eta = L xi */
+static void DrawEta(PnlmeSim sim, PnlmeSimSlot *b, PetscInt attempt)
+{
+  const PetscInt np = sim->np, nc = sim->ncov;
+  PnlmeRNG       rng;
+  PnlmeRNGInit(&rng, (uint64_t)sim->seed, (uint64_t)b->g, (uint64_t)(PNLME_SIM_SUB_ETA + attempt));
+  for (PetscInt q = 0; q < np; q++) sim->stdn[q] = PnlmeRNGNormal(&rng);
+  for (PetscInt q = 0; q < np; q++) {
+    PetscReal e = 0, zq = sim->mu[q];
+    for (PetscInt r = 0; r <= q; r++) e += sim->L[q * np + r] * sim->stdn[r];
+    for (PetscInt k = 0; k < nc; k++) zq += sim->beta[q * nc + k] * b->covt[k];
+    b->eta[q] = e;
+    b->z[q]   = zq + e;
+  }
+  PnlmeModelTransformToNatural(sim->model, b->z, b->phi, NULL);
+}
+
+/* Covariates, design, doses, timeline and first eta of global subject g into slot b; PETSC_FALSE (the
+   problem recorded in err) when its dose is not positive. */
+static PetscBool Prepare(PnlmeSim sim, PnlmeSimSlot *b, PetscInt64 g, PnlmeDeferredError *err)
+{
+  PetscInt ntimes;
+  b->g = g;
+  PnlmeSimDrawCovariates(sim, g, b->covraw);
+  PnlmeSimTransformCovariates(sim, b);
+  ntimes      = PnlmeSimDrawDesign(sim, g);
+  b->doseamt  = 0;
+  b->doserate = 0;
   if (sim->ndose) {
-    PetscReal amt = sim->doseamt * (sim->doseper_idx >= 0 ? sim->covraw[sim->doseper_idx] : 1.0);
+    PetscReal amt = sim->doseamt * (sim->doseper_idx >= 0 ? b->covraw[sim->doseper_idx] : 1.0);
     amt           = PnlmeSimRoundValue(sim, amt);
     if (!(amt > 0)) {
-      PnlmeDeferredErrorSet(err, g, "option -sim_dose_per %s: subject %lld has %s = %.6g, so a dose amount %.6g <= 0", sim->doseper, (long long)(g + 1), sim->doseper, (double)sim->covraw[sim->doseper_idx], (double)amt);
-      PetscFunctionReturn(0);
+      PnlmeDeferredErrorSet(err, g, "option -sim_dose_per %s: subject %lld has %s = %.6g, so a dose amount %.6g <= 0", sim->doseper, (long long)(g + 1), sim->doseper, (double)b->covraw[sim->doseper_idx], (double)amt);
+      return PETSC_FALSE;
     }
-    sim->doseamt_i[0]  = amt;
-    sim->doserate_i[0] = sim->doserate > 0 ? sim->doserate : (sim->doseduration > 0 ? PnlmeSimRoundValue(sim, amt / sim->doseduration) : 0);
-    amtlen             = (size_t)PnlmeSimFormatReal(amttext, amt, sim->digits);
-    ratelen            = (size_t)PnlmeSimFormatReal(ratetext, sim->doserate_i[0], sim->digits);
+    b->doseamt  = amt;
+    b->doserate = sim->doserate > 0 ? sim->doserate : (sim->doseduration > 0 ? PnlmeSimRoundValue(sim, amt / sim->doseduration) : 0);
+    b->amtlen   = (size_t)PnlmeSimFormatReal(b->amttext, amt, sim->digits);
+    b->ratelen  = (size_t)PnlmeSimFormatReal(b->ratetext, b->doserate, sim->digits);
   }
-  PnlmeSimBuildSubject(sim, g, ntimes, &s);
-  /* individual parameters: h(phi) = h(theta) + beta c + eta, eta = L xi; redraw on a failed solve */
-  for (attempt = 0; attempt <= sim->maxredraw; attempt++) {
-    PnlmeRNGInit(&rng, (uint64_t)sim->seed, (uint64_t)g, (uint64_t)(PNLME_SIM_SUB_ETA + attempt));
-    for (PetscInt q = 0; q < np; q++) sim->stdn[q] = PnlmeRNGNormal(&rng);
-    for (PetscInt q = 0; q < np; q++) {
-      PetscReal e = 0, zq = sim->mu[q];
-      for (PetscInt r = 0; r <= q; r++) e += sim->L[q * np + r] * sim->stdn[r];
-      for (PetscInt k = 0; k < nc; k++) zq += sim->beta[q * nc + k] * sim->covt[k];
-      sim->eta[q] = e;
-      sim->z[q]   = zq + e;
+  PnlmeSimBuildSubject(sim, b, ntimes);
+  DrawEta(sim, b, 0);
+  return PETSC_TRUE;
+}
+
+static PetscErrorCode Finish(PnlmeSim, PnlmeSimSlot *, PnlmeSolveStatus, PnlmeDeferredError *);
+
+/* Draws global subjects [g0, g1) and appends their rows to sim->csv (and sim->par), in blocks whose
+   first draws of eta are predicted in one call (SIMD lanes: each prediction the one it has alone).  A
+   model failure that persists after -sim_max_redraws redraws of eta is recorded in err (raised
+   collectively by Run); the subjects after the first problem are not drawn. */
+PetscErrorCode PnlmeSimSubjects(PnlmeSim sim, PetscInt64 g0, PetscInt64 g1, PnlmeDeferredError *err)
+{
+  PetscFunctionBeginHot;
+  for (PetscInt64 b0 = g0; b0 < g1 && err->key == PNLME_NO_ERROR_KEY; b0 += sim->nslot) {
+    const PetscInt nb = (PetscInt)PetscMin((PetscInt64)sim->nslot, g1 - b0);
+    PetscInt       n  = 0;
+    for (PetscInt i = 0; i < nb; i++) {
+      PnlmeSimSlot *b = &sim->slot[i];
+      if (!Prepare(sim, b, b0 + i, err)) break; /* the subjects before it are finished below */
+      sim->bsub[i]  = &b->s;                    /* its phi is row i of sim->phi */
+      sim->bpred[i] = b->pred;
+      n++;
     }
-    PnlmeModelTransformToNatural(sim->model, sim->z, sim->phi, NULL);
-    PetscCall(PnlmeModelPredict(sim->model, &s, sim->phi, sim->pred, NULL, &status));
-    if (status == PNLME_SOLVE_OK) break;
+    PetscCall(PnlmeModelPredictMany(sim->model, n, sim->bsub, sim->phi, sim->bpred, sim->bstatus));
+    for (PetscInt i = 0; i < n; i++) PetscCall(Finish(sim, &sim->slot[i], sim->bstatus[i], err));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The redraws of a subject whose prediction failed, its residual errors, summary and rows. */
+static PetscErrorCode Finish(PnlmeSim sim, PnlmeSimSlot *b, PnlmeSolveStatus status, PnlmeDeferredError *err)
+{
+  const PnlmeSubject s = b->s;
+  PetscInt           np = sim->np, attempt = 0;
+  PetscBool          hasrate = sim->hasrate;
+  PnlmeRNG           rng;
+  char               idtext[24];
+  size_t             idlen;
+  char              *p;
+  PetscInt64         g = b->g;
+  PetscFunctionBeginHot;
+  if (err->key <= g) PetscFunctionReturn(0); /* an earlier subject's problem */
+  while (status != PNLME_SOLVE_OK) {         /* redraw eta on a failed solve */
     sim->st.nfailed++;
+    if (++attempt > sim->maxredraw) break;
+    DrawEta(sim, b, attempt);
+    PetscCall(PnlmeModelPredict(sim->model, &b->s, b->phi, b->pred, NULL, &status));
   }
   if (status != PNLME_SOLVE_OK) {
     PnlmeDeferredErrorSet(err, g, "subject %lld: the model prediction failed (%s) for %d draws of eta (-sim_max_redraws %d): check -sim_theta, -sim_omega and -sim_beta", (long long)(g + 1),
@@ -111,11 +199,11 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
   for (PetscInt j = 0; j < s.nobs; j++) {
     PetscInt  k = s.obsout[j];
     PetscReal e = PnlmeRNGNormal(&rng);
-    sim->dv[j]  = sim->err[k]->simulate(sim->erra[k], sim->errb[k], sim->pred[j], e);
-    sim->cens[j] = 0;
-    if (sim->hasloq && sim->loq[k] > 0 && sim->dv[j] < sim->loq[k]) { /* below the limit of quantification: DV holds the limit, CENS 1 */
-      sim->dv[j]   = sim->loq[k];
-      sim->cens[j] = 1;
+    b->dv[j]    = sim->err[k]->simulate(sim->erra[k], sim->errb[k], b->pred[j], e);
+    b->cens[j]  = 0;
+    if (sim->hasloq && sim->loq[k] > 0 && b->dv[j] < sim->loq[k]) { /* below the limit of quantification: DV holds the limit, CENS 1 */
+      b->dv[j]   = sim->loq[k];
+      b->cens[j] = 1;
       sim->st.ncens++;
     }
   }
@@ -126,16 +214,16 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
   sim->st.nobsmin = PetscMin(sim->st.nobsmin, s.nobs);
   sim->st.nobsmax = PetscMax(sim->st.nobsmax, s.nobs);
   for (PetscInt j = 0; j < s.nobs; j++) {
-    sim->st.tmin  = PetscMin(sim->st.tmin, sim->tobs[j]);
-    sim->st.tmax  = PetscMax(sim->st.tmax, sim->tobs[j]);
-    sim->st.dvmin = PetscMin(sim->st.dvmin, sim->dv[j]);
-    sim->st.dvmax = PetscMax(sim->st.dvmax, sim->dv[j]);
+    sim->st.tmin  = PetscMin(sim->st.tmin, b->tobs[j]);
+    sim->st.tmax  = PetscMax(sim->st.tmax, b->tobs[j]);
+    sim->st.dvmin = PetscMin(sim->st.dvmin, b->dv[j]);
+    sim->st.dvmax = PetscMax(sim->st.dvmax, b->dv[j]);
   }
-  PnlmeExactSumAdd(&sim->st.dv0[0], sim->dv[0]);
-  PnlmeExactSumAdd(&sim->st.dv0[1], sim->dv[0] * sim->dv[0]);
+  PnlmeExactSumAdd(&sim->st.dv0[0], b->dv[0]);
+  PnlmeExactSumAdd(&sim->st.dv0[1], b->dv[0] * b->dv[0]);
   for (PetscInt q = 0; q < np; q++) {
-    PnlmeExactSumAdd(&sim->st.zsum[2 * q], sim->z[q]);
-    PnlmeExactSumAdd(&sim->st.zsum[2 * q + 1], sim->z[q] * sim->z[q]);
+    PnlmeExactSumAdd(&sim->st.zsum[2 * q], b->z[q]);
+    PnlmeExactSumAdd(&sim->st.zsum[2 * q + 1], b->z[q] * b->z[q]);
   }
   /* rows in file order (infusion ends are not rows) */
   PetscCall(PnlmeOrderedFileReserve(&sim->csv, PnlmeSimSubjectMaxBytes(sim)));
@@ -149,27 +237,27 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
     p += PnlmeSimFormatReal(p, e->time, sim->digits);
     if (e->type == PNLME_EV_OBS) {
       *p++ = ',';
-      p += PnlmeSimFormatReal(p, sim->dv[e->index], sim->digits);
+      p += PnlmeSimFormatReal(p, b->dv[e->index], sim->digits);
       p = Put(p, ",0,0,0,", 7);
       p += PnlmeSimFormatInt(p, e->cmt);
       if (hasrate) p = Put(p, ",0", 2);
-      if (sim->hasloq) p = Put(p, sim->cens[e->index] ? ",1" : ",0", 2);
-      p = Put(p, sim->covtext, sim->covtextlen);
+      if (sim->hasloq) p = Put(p, b->cens[e->index] ? ",1" : ",0", 2);
+      p = Put(p, b->covtext, b->covtextlen);
       if (sim->ipred) {
         *p++ = ',';
-        p += PnlmeSimFormatReal(p, sim->pred[e->index], sim->digits);
+        p += PnlmeSimFormatReal(p, b->pred[e->index], sim->digits);
       }
     } else {
       p    = Put(p, ",.,", 3);
-      p    = Put(p, amttext, amtlen);
+      p    = Put(p, b->amttext, b->amtlen);
       p    = Put(p, ",1,1,", 5);
       p += PnlmeSimFormatInt(p, e->cmt);
       if (hasrate) {
         *p++ = ',';
-        p    = Put(p, ratetext, ratelen);
+        p    = Put(p, b->ratetext, b->ratelen);
       }
       if (sim->hasloq) p = Put(p, ",0", 2);
-      p = Put(p, sim->covtext, sim->covtextlen);
+      p = Put(p, b->covtext, b->covtextlen);
       if (sim->ipred) p = Put(p, ",.", 2);
     }
     *p++ = '\n';
@@ -181,7 +269,7 @@ PetscErrorCode PnlmeSimSubject(PnlmeSim sim, PetscInt64 g, PnlmeDeferredError *e
     p = Put(p, idtext, idlen);
     for (PetscInt q = 0; q < np; q++) {
       *p++ = ',';
-      p += PnlmeSimFormatReal(p, sim->phi[q], sim->digits);
+      p += PnlmeSimFormatReal(p, b->phi[q], sim->digits);
     }
     *p++         = '\n';
     sim->par.len = (size_t)(p - sim->par.buf);

@@ -325,17 +325,7 @@ PetscErrorCode PnlmeSimSetUp(PnlmeSim sim)
   sim->maxobs = sim->nt * sim->nout;
   sim->maxev  = sim->maxobs + 2 * sim->ndose;
   PetscCall(PnlmeModelSetMaxSizes(sim->model, sim->maxobs, sim->maxev)); /* models with lags or bioavailabilities */
-  PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
-  PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
-  PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
-  PetscCall(PetscFree(sim->cens));
-  PetscCall(PetscMalloc1(PetscMax(1, sim->maxobs), &sim->cens));
-  PetscCall(PetscMalloc6(PetscMax(sim->ncov, 1), &sim->covraw, PetscMax(sim->ncov, 1), &sim->covt, 32 * (sim->ncov + 1), &sim->covtext, sim->nt, &sim->times, sim->maxobs, &sim->tobs, sim->maxobs, &sim->dv));
-  PetscCall(PetscMalloc6(sim->maxobs, &sim->pred, np, &sim->z, np, &sim->phi, np, &sim->eta, np, &sim->stdn, sim->maxobs, &sim->obsout));
-  PetscCall(PetscMalloc3(sim->maxev, &sim->ev, 1, &sim->doseamt_i, 1, &sim->doserate_i));
-  sim->doseamt_i[0] = sim->doserate_i[0] = 0;
-  sim->covtext[0]                        = 0;
-  sim->covtextlen                        = 0;
+  PetscCall(PnlmeSimSlotsCreate(sim));
   /* a round of one rank stays well inside the MPI count range */
   {
     size_t per = PnlmeSimSubjectMaxBytes(sim);
@@ -382,7 +372,7 @@ PetscErrorCode PnlmeSimRun(PnlmeSim sim)
     PetscInt64 c0 = r * chunk, m = PetscMin(n - c0, chunk);
     PetscInt64 g0 = c0 + rank * (m / size) + PetscMin(rank, m % size);
     PetscInt64 g1 = g0 + m / size + (rank < m % size ? 1 : 0);
-    for (PetscInt64 g = g0; g < g1 && err.key == PNLME_NO_ERROR_KEY; g++) PetscCall(PnlmeSimSubject(sim, g, &err));
+    PetscCall(PnlmeSimSubjects(sim, g0, g1, &err));
     PetscCall(PnlmeDeferredErrorRaise(comm, &err));
     PetscCall(PetscLogEventBegin(PNLME_SimWrite, 0, 0, 0, 0));
     PetscCall(PnlmeOrderedFileWriteRound(comm, &sim->csv));
@@ -497,10 +487,7 @@ PetscErrorCode PnlmeSimDestroy(PnlmeSim *simp)
   PetscCall(PetscFree(sim->titem));
   PetscCall(PetscFree2(sim->outcmt, sim->outidx));
   PetscCall(PetscFree(sim->dosetime));
-  PetscCall(PetscFree6(sim->covraw, sim->covt, sim->covtext, sim->times, sim->tobs, sim->dv));
-  PetscCall(PetscFree6(sim->pred, sim->z, sim->phi, sim->eta, sim->stdn, sim->obsout));
-  PetscCall(PetscFree3(sim->ev, sim->doseamt_i, sim->doserate_i));
-  PetscCall(PetscFree(sim->cens));
+  PetscCall(PnlmeSimSlotsDestroy(sim));
   PetscCall(PnlmeModelDestroy(&sim->model));
   PetscCall(PetscHeaderDestroy(simp));
   PetscFunctionReturn(0);

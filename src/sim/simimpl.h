@@ -39,6 +39,19 @@ typedef struct {
   PetscReal        lo, hi; /* range of the drawn time (for the static checks) */
 } PnlmeSimTimeItem;
 
+/* one subject of a block: its draw, timeline and rows' pieces (pointers into the block's arrays) */
+typedef struct {
+  PetscInt64   g;
+  PetscReal   *covraw, *covt, *tobs, *dv, *pred, *z, *phi, *eta;
+  PetscInt    *obsout, *cens;
+  PnlmeEvent  *ev;
+  char        *covtext;
+  size_t       covtextlen, amtlen, ratelen;
+  PetscReal    doseamt, doserate; /* this subject's dose amount and rate */
+  char         amttext[32], ratetext[32];
+  PnlmeSubject s;
+} PnlmeSimSlot;
+
 /* a buffer of formatted rows and its part of one output file */
 typedef PnlmeOrderedFile PnlmeSimFile; /* the cohort CSV and the parameters CSV */
 
@@ -72,7 +85,6 @@ struct _p_PnlmeSim {
   char       loqspec[PNLME_SIM_SPEC_LEN];              /* -sim_loq */
   PetscReal  loq[16];                                  /* limit of quantification of every output (0: none) */
   PetscBool  hasloq;                                   /* some output has one: a CENS column */
-  PetscInt  *cens;                                     /* [maxobs] the draw's censoring flags */
   PetscInt   nobsmin, nobsmax; /* PETSC_DECIDE: the number of -sim_times items */
   PetscReal  tmax;
   PetscReal  doseamt, doserate, doseduration, doseii, dosestart;
@@ -99,16 +111,20 @@ struct _p_PnlmeSim {
   PetscInt           doseper_idx;     /* covariate index or -1 */
   PetscBool          hasrate;         /* infusions: a RATE column */
 
-  /* ---- per-subject work arrays, sized to the design's maxima in SetUp (no allocation per subject) */
-  PetscInt    maxobs, maxev;
-  PetscReal  *covraw, *covt;          /* [ncov] written values, transformed values */
-  char       *covtext;                /* formatted covariate columns of the current subject */
-  size_t      covtextlen;
-  PetscReal  *times;                  /* [nt] drawn sampling times (written values) */
-  PetscReal  *tobs, *dv, *pred, *z, *phi, *eta, *stdn;
-  PetscInt   *obsout;
-  PnlmeEvent *ev;
-  PetscReal  *doseamt_i, *doserate_i; /* [ndose] */
+  /* ---- work arrays of a block of up to nslot subjects drawn together (their predictions in one call of
+     PnlmeModelPredictMany: SIMD lanes), sized to the design's maxima in SetUp (no allocation per subject) */
+  PetscInt      maxobs, maxev, nslot;
+  PnlmeSimSlot *slot;                 /* [nslot] */
+  PetscReal    *covraw, *covt;        /* [nslot x ncov] written values, transformed values */
+  char         *covtext;              /* [nslot x 32 (ncov + 1)] formatted covariate columns */
+  PetscReal    *tobs, *dv, *pred;     /* [nslot x maxobs] */
+  PetscReal    *z, *phi, *eta;        /* [nslot x np] (phi: the sets of the block's call) */
+  PetscInt     *obsout, *cens;        /* [nslot x maxobs] */
+  PnlmeEvent   *ev;                   /* [nslot x maxev] */
+  const PnlmeSubject **bsub;          /* [nslot] the block's call */
+  PetscReal   **bpred;
+  PnlmeSolveStatus *bstatus;
+  PetscReal    *times, *stdn;         /* [nt], [np] scratch of one draw */
 
   /* ---- run */
   PnlmeSimFile  csv, par;
@@ -128,19 +144,21 @@ PETSC_INTERN PetscErrorCode PnlmeSimParseDesign(PnlmeSim);
 PETSC_INTERN PetscErrorCode PnlmeSimParseDose(PnlmeSim);
 
 /* covariates.c */
-PETSC_INTERN void           PnlmeSimDrawCovariates(PnlmeSim, PetscInt64 g);
+PETSC_INTERN void           PnlmeSimDrawCovariates(PnlmeSim, PetscInt64 g, PetscReal covraw[]);
 PETSC_INTERN PetscErrorCode PnlmeSimCovariateMeans(PnlmeSim, PetscInt64 gstart, PetscInt64 gend);
-PETSC_INTERN void           PnlmeSimTransformCovariates(PnlmeSim);
+PETSC_INTERN void           PnlmeSimTransformCovariates(PnlmeSim, PnlmeSimSlot *);
 PETSC_INTERN PetscReal      PnlmeSimRoundValue(PnlmeSim, PetscReal x);
 PETSC_INTERN int            PnlmeSimFormatReal(char *p, PetscReal x, PetscInt digits);
 PETSC_INTERN int            PnlmeSimFormatInt(char *p, PetscInt64 v);
 
 /* design.c */
 PETSC_INTERN PetscInt PnlmeSimDrawDesign(PnlmeSim, PetscInt64 g);
-PETSC_INTERN void     PnlmeSimBuildSubject(PnlmeSim, PetscInt64 g, PetscInt ntimes, PnlmeSubject *s);
+PETSC_INTERN void     PnlmeSimBuildSubject(PnlmeSim, PnlmeSimSlot *, PetscInt ntimes);
 
 /* draw.c */
-PETSC_INTERN PetscErrorCode PnlmeSimSubject(PnlmeSim, PetscInt64 g, PnlmeDeferredError *err);
+PETSC_INTERN PetscErrorCode PnlmeSimSubjects(PnlmeSim, PetscInt64 g0, PetscInt64 g1, PnlmeDeferredError *err);
+PETSC_INTERN PetscErrorCode PnlmeSimSlotsCreate(PnlmeSim);
+PETSC_INTERN PetscErrorCode PnlmeSimSlotsDestroy(PnlmeSim);
 PETSC_INTERN size_t         PnlmeSimSubjectMaxBytes(PnlmeSim);
 PETSC_INTERN PetscErrorCode PnlmeSimHeader(PnlmeSim, PnlmeSimFile *, PetscBool params);
 

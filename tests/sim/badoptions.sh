@@ -64,6 +64,10 @@ bad 1 "option -sim_dose_cmt 3: model pk1_oral_ke has no such dosing compartment"
 bad 1 "option -sim_dose_times: '6' comes before the previous dose" -model pk1_oral_ke -sim_theta ka=1,ke=0.1,V=30 -sim_times 1 -sim_error_a 1 -sim_dose_amt 100 -sim_dose_times 0,12,6 $OUT
 bad 1 "options -sim_dose_\*: a dose design needs -sim_dose_amt > 0" -model pk1_oral_ke -sim_theta ka=1,ke=0.1,V=30 -sim_times 1 -sim_error_a 1 -sim_dose_times 0,12 $OUT
 bad 1 "option -sim_dose_per: unknown covariate 'WT' \(not in -sim_covariates\)" -model pk1_oral_ke -sim_theta ka=1,ke=0.1,V=30 -sim_times 1 -sim_error_a 1 -sim_dose_amt 4 -sim_dose_per WT $OUT
+# a dose per covariate that some subject draws <= 0: the first such subject (the 4th), at 1 and 2 ranks
+DPER="-model pk1_oral_ke -sim_theta ka=1,ke=0.1,V=30 -sim_times 1 -sim_error_a 1 -sim_dose_amt 4 -sim_dose_per WT -sim_covariates WT=normal(1,1) -sim_covariate_transform WT=none -sim_subjects 300 $OUT"
+bad 1 "option -sim_dose_per WT: subject 4 has WT = -0.350137, so a dose amount -1.40055 <= 0" $DPER
+bad 2 "option -sim_dose_per WT: subject 4 has WT = -0.350137, so a dose amount -1.40055 <= 0" $DPER
 bad 1 "option -sim_obs_cmt: the model has no output with CMT 7" -model turnover -sim_theta ka=1,CL=2,V=30,R0=100,kout=0.1,Imax=0.8,IC50=1 -sim_times 1 -sim_error_a 1 -sim_obs_cmt 7 $OUT
 bad 1 "option -sim_subjects 0: must be in \[1, " $TH -sim_subjects 0
 bad 1 "option -sim_output /proc/nonexistent/x.csv: cannot open the file for writing" $TH -sim_output /proc/nonexistent/x.csv

@@ -1,7 +1,9 @@
 #!/bin/bash
 # sim_reproducible: one seed gives the same bytes at 1, 2 and 3 ranks and for any round size (neonatal
 # cohort; PK cohort with repeated infusions, IPRED and the parameter file); another seed differs; the
-# printed summary is the same at any number of ranks (but for the wall time line).
+# printed summary is the same at any number of ranks (but for the wall time line).  The same bytes with
+# the blocks' predictions in SIMD lanes and one subject after the other (-model_batch false), also when
+# solves fail (redraws) and when a subject fails for good (the same error).
 . "$(dirname "$0")/common.sh"
 
 for np in 1 2 3; do
@@ -38,3 +40,26 @@ cmp "$WORK/pk1.csv" "$WORK/pk2.csv" || fail "PK cohort differs between 1 and 2 r
 cmp "$WORK/pk1.csv" "$WORK/pk3.csv" || fail "PK cohort differs between 1 and 3 ranks"
 head -1 "$WORK/pk1.csv" | grep -qx 'ID,TIME,DV,AMT,EVID,MDV,CMT,RATE,WT,IPRED' || fail "PK header: $(head -1 "$WORK/pk1.csv")"
 echo "ok: PK infusion cohort byte-identical at 1, 2, 3 ranks"
+for np in 1 2 3; do
+  run $np $PK -sim_output "$WORK/pk${np}b.csv" -sim_round_subjects 50 -sim_summary 0 -model_batch false
+  cmp "$WORK/pk1.csv" "$WORK/pk${np}b.csv" || fail "PK cohort at $np ranks differs with -model_batch false"
+done
+echo "ok: PK infusion cohort the same with -model_batch false at 1, 2, 3 ranks"
+
+# failed solves (dopri5 with a step limit): the failed subjects redrawn, the same bytes and summary with
+# and without the lanes; a limit that some subject never meets stops every run at the same subject
+FAILING="$NEONATE -sim_subjects 1500 -ode_integrator dopri5 -ode_rtol 1e-9"
+run 1 $FAILING -ode_max_steps 10 -model_batch false -sim_output "$WORK/fail1.csv" > "$WORK/fail1.txt"
+grep -Eq 'failed solves: [1-9][0-9]* \(subjects redrawn: [1-9]' "$WORK/fail1.txt" || fail "no failed solve to redraw: $(grep 'failed solves' "$WORK/fail1.txt")"
+for np in 1 3; do
+  run $np $FAILING -ode_max_steps 10 -sim_output "$WORK/fail$np.lanes.csv" > "$WORK/fail$np.lanes.txt"
+  cmp "$WORK/fail1.csv" "$WORK/fail$np.lanes.csv" || fail "failed solves: $np ranks in lanes differ from one at a time"
+  diff <(grep 'failed solves' "$WORK/fail1.txt") <(grep 'failed solves' "$WORK/fail$np.lanes.txt") || fail "failed solves counted differently at $np ranks"
+done
+echo "ok: $(grep -o 'failed solves.*' "$WORK/fail1.txt"): the same bytes in lanes at 1 and 3 ranks"
+for run_args in "1 -model_batch false" "1" "3"; do
+  # shellcheck disable=SC2086
+  if run $run_args $FAILING -ode_max_steps 8 -sim_output "$WORK/stop.csv" > "$WORK/stop.txt" 2>&1; then fail "a subject that never solves did not stop the run ($run_args)"; fi
+  grep -q 'error: subject 15: the model prediction failed' "$WORK/stop.txt" || fail "($run_args) $(grep error "$WORK/stop.txt" | head -1)"
+done
+echo "ok: a subject that never solves stops the run at subject 15 with and without the lanes"
