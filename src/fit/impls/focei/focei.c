@@ -17,7 +17,9 @@
             for censored observations (their interval probabilities).
    Outer problem: TAO (bound-constrained limited-memory quasi-Newton, BLMVM, started from the diagonal
    of the Hessian that the central differences give; after a line search that fails far from a
-   stationary point, the trust-region BQNKTR from there) over theta = (the free
+   stationary point, the trust-region BQNKTR from there; TAO's Newton methods, -focei_tao_type bntr or
+   bnls, get the Hessian BHHH + S: the subjects' outer products of their central-difference gradients
+   and NL2SOL's secant term) over theta = (the free
    entries of B, the Cholesky factor of Omega per block with log diagonal, log a, log b per output);
    its gradient by central differences of the objective (each difference re-solves every mode; the
    analytic gradient would need the second derivatives of the model through d z_i / d theta).  Every
@@ -27,6 +29,8 @@
    weights), the natural-scale moments from draws of N(cmean, ccov); the post-fit (MAP, linearisation,
    Fisher information, importance sampling, outputs, VPC) is that of the other estimators. */
 #include "fit/impls/focei/foceiimpl.h"
+
+static PetscErrorCode NewtonDestroy(PnlmeFOCEI *);
 
 static const PnlmeOption FOCEIOptions[] = {
   {"-focei_interaction", PNLME_OPT_BOOL, "true", NULL, NULL, "Residual variances at the conditional mode (FOCEI); false: at the population prediction (FOCE). Laplace always interacts"},
@@ -200,6 +204,7 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeModeBatchDestroy(&F->mb));
   PetscCall(PetscFree2(F->Lc, F->bvec));
   PetscCall(PetscFree6(F->thw, F->vals, F->acc, F->curv, F->glast, F->thc));
+  PetscCall(NewtonDestroy(F));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
 }
@@ -241,6 +246,7 @@ static PetscErrorCode SumDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *
     PetscFunctionReturn(0);
   }
   PnlmeExactSumAdd(&F->acc[c->slot], ofv);
+  if (F->fsub && c->slot <= 2 * nt) F->fsub[i * (2 * nt + 1) + c->slot] = ofv;
   if (c->store) PetscCall(PetscArraycpy(F->zhat + i * fit->p, W->zs, fit->p));
   PetscFunctionReturn(0);
 }
@@ -259,6 +265,137 @@ static PetscErrorCode SumSubjects(PnlmeFit fit, const PetscReal th[], PetscInt s
   PetscFunctionBegin;
   PetscCall(PnlmeFOCEISetTheta(fit, th));
   PetscCall(PnlmeModeBatchSolve(fit, F->mb, fit->nlocal, SumStart, SumDone, &c));
+  PetscFunctionReturn(0);
+}
+
+/* The outer Newton methods' arrays (TAO types that call the Hessian: bnls, bntr, ...) */
+static PetscErrorCode NewtonCreate(PnlmeFit fit)
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nt = F->nt;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc6(nt * (nt + 1) / 2, &F->bacc, nt * nt, &F->bhhh, nt * nt, &F->S, 3 * nt, &F->work, nt, &F->sx, nt, &F->sg));
+  PetscCall(PetscMalloc4(fit->nlocal * (2 * nt + 1) + 1, &F->fsub, nt, &F->fx, nt, &F->fh, nt, &F->fg));
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nt, nt, NULL, &F->H));
+  F->hasfsub = F->hasS = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NewtonDestroy(PnlmeFOCEI *F)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree6(F->bacc, F->bhhh, F->S, F->work, F->sx, F->sg));
+  PetscCall(PetscFree4(F->fsub, F->fx, F->fh, F->fg));
+  PetscCall(MatDestroy(&F->H));
+  F->hasfsub = F->hasS = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* The outer-product (BHHH) approximation of the objective's Hessian at fx from the subjects' central
+   differences there: f = sum_i f_i with f_i = -2 log L_i, so the Fisher information sum_i s_i s_i^T (s_i
+   the score, -g_i / 2) gives H = 2 I = sum_i g_i g_i^T / 2, summed exactly (the same at any rank count). */
+static PetscErrorCode OuterProductHessian(PnlmeFit fit)
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nt = F->nt, np = 2 * nt + 1;
+  PetscReal   g[PNLME_FOCEI_MAX_THETA];
+  PetscFunctionBegin;
+  PnlmeExactSumReset(F->bacc, nt * (nt + 1) / 2);
+  for (PetscInt i = 0; i < fit->nlocal; i++) {
+    const PetscReal *v = F->fsub + i * np;
+    for (PetscInt t = 0; t < nt; t++) g[t] = (v[1 + 2 * t] - v[2 + 2 * t]) / (2 * F->fh[t]);
+    for (PetscInt t = 0, e = 0; t < nt; t++)
+      for (PetscInt u = 0; u <= t; u++, e++) PnlmeExactSumAdd(&F->bacc[e], g[t] * g[u]);
+  }
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), nt * (nt + 1) / 2, F->bacc));
+  for (PetscInt t = 0, e = 0; t < nt; t++)
+    for (PetscInt u = 0; u <= t; u++, e++) F->bhhh[t * nt + u] = F->bhhh[u * nt + t] = 0.5 * PnlmeExactSumValue(&F->bacc[e]);
+  PetscFunctionReturn(0);
+}
+
+/* The structured secant term S of the Hessian H = BHHH + S (Dennis, Gay & Welsch's NL2SOL update, with the
+   outer-product Hessian in the role of Gauss-Newton's J^T J): between the last Hessian's point and this
+   one, s = x - x_prev and y = g - g_prev; S is sized by min(1, |s^T y#| / |s^T S s|) and then updated so
+   that (BHHH + S) s = y, with y# = y - BHHH s the curvature the outer products miss:
+     S <- S + (r v^T + v r^T) / (v^T s) - (s^T r) v v^T / (v^T s)^2,  r = y# - S s, v = y. */
+static PetscErrorCode SecantUpdate(PnlmeFit fit)
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nt = F->nt;
+  PetscReal  *sv = F->work, *y = F->work + nt, *r = F->work + 2 * nt, vs = 0, sr = 0, sys = 0, sSs = 0, ss = 0, yy = 0;
+  PetscFunctionBegin;
+  if (!F->hasS) {
+    PetscCall(PetscArrayzero(F->S, nt * nt));
+  } else {
+    for (PetscInt t = 0; t < nt; t++) {
+      sv[t] = F->fx[t] - F->sx[t];
+      y[t]  = F->fg[t] - F->sg[t];
+      ss += sv[t] * sv[t];
+      yy += y[t] * y[t];
+      vs += y[t] * sv[t];
+    }
+    if (ss > 0 && PetscAbsReal(vs) > 1e-10 * PetscSqrtReal(ss * yy)) {
+      for (PetscInt t = 0; t < nt; t++) {
+        PetscReal ys = y[t], Ss = 0;
+        for (PetscInt u = 0; u < nt; u++) {
+          ys -= F->bhhh[t * nt + u] * sv[u];
+          Ss += F->S[t * nt + u] * sv[u];
+        }
+        r[t] = ys; /* y# for now */
+        sys += sv[t] * ys;
+        sSs += sv[t] * Ss;
+      }
+      if (sSs != 0) { /* NL2SOL's sizing */
+        PetscReal tau = PetscMin(1.0, PetscAbsReal(sys / sSs));
+        for (PetscInt e = 0; e < nt * nt; e++) F->S[e] *= tau;
+      }
+      for (PetscInt t = 0; t < nt; t++) {
+        PetscReal Ss = 0;
+        for (PetscInt u = 0; u < nt; u++) Ss += F->S[t * nt + u] * sv[u];
+        r[t] -= Ss;
+        sr += sv[t] * r[t];
+      }
+      for (PetscInt t = 0; t < nt; t++)
+        for (PetscInt u = 0; u < nt; u++) F->S[t * nt + u] += (r[t] * y[u] + y[t] * r[u]) / vs - sr * y[t] * y[u] / (vs * vs);
+    }
+  }
+  PetscCall(PetscArraycpy(F->sx, F->fx, nt));
+  PetscCall(PetscArraycpy(F->sg, F->fg, nt));
+  F->hasS = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* TAO's Hessian at X (its Newton methods: -focei_tao_type bnls, bntr, ...): BHHH + S from the central
+   differences of the last evaluation there (evaluated again otherwise), with a relative 1e-8 on the
+   diagonal (the outer products of fewer subjects than parameters are singular) */
+static PetscErrorCode ObjGrad(Tao, Vec, PetscReal *, Vec, void *);
+static PetscErrorCode OuterHessian(Tao tao, Vec X, Mat H, Mat Hpre, void *vfit)
+{
+  PnlmeFit         fit = (PnlmeFit)vfit;
+  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
+  PetscInt         nt  = F->nt;
+  const PetscReal *x;
+  PetscBool        same;
+  PetscFunctionBegin;
+  (void)Hpre;
+  PetscCall(VecGetArrayRead(X, &x));
+  same = (PetscBool)(F->hasfsub && !memcmp(x, F->fx, (size_t)nt * sizeof(PetscReal)));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  if (!same) {
+    Vec       G;
+    PetscReal f;
+    PetscCall(VecDuplicate(X, &G));
+    PetscCall(ObjGrad(tao, X, &f, G, fit));
+    PetscCall(VecDestroy(&G));
+  }
+  if (F->hasfsub) { /* otherwise (a wall at X) the last Hessian stays */
+    PetscCall(OuterProductHessian(fit));
+    PetscCall(SecantUpdate(fit));
+    for (PetscInt t = 0; t < nt; t++)
+      for (PetscInt u = 0; u < nt; u++) PetscCall(MatSetValue(H, t, u, F->bhhh[t * nt + u] + F->S[t * nt + u] + (t == u ? 1e-8 * (1 + F->bhhh[t * nt + t]) : 0), INSERT_VALUES));
+  }
+  PetscCall(MatAssemblyBegin(H, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(H, MAT_FINAL_ASSEMBLY));
   PetscFunctionReturn(0);
 }
 
@@ -281,7 +418,8 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
   PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
   PetscCall(VecGetArrayRead(X, &x));
   PnlmeExactSumReset(F->acc, np + 2);
-  F->failed = PETSC_FALSE;
+  F->failed  = PETSC_FALSE;
+  F->hasfsub = PETSC_FALSE; /* fsub is overwritten below */
   PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
   PetscCall(PetscArraycpy(F->thc, x, nt));
   {
@@ -334,6 +472,12 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
       g[t]        = (F->vals[1 + 2 * t] - F->vals[2 + 2 * t]) / (2 * h[t]);
       F->glast[t] = g[t];
       F->curv[t]  = (F->vals[1 + 2 * t] + F->vals[2 + 2 * t] - 2 * F->vals[0]) / (h[t] * h[t]); /* the diagonal of the Hessian, for free */
+    }
+    if (F->fsub) { /* the outer Newton methods' Hessian (OuterHessian) at this centre */
+      PetscCall(PetscArraycpy(F->fx, F->thc, nt));
+      PetscCall(PetscArraycpy(F->fh, h, nt));
+      PetscCall(PetscArraycpy(F->fg, g, nt));
+      F->hasfsub = PETSC_TRUE;
     }
   }
   PetscCall(VecRestoreArray(G, &g));
@@ -514,6 +658,14 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
     PetscCall(TaoGetType(F->tao, &tt));
     PetscCall(PetscStrncpy(F->taotype, tt, sizeof(F->taotype)));
   }
+  { /* TAO's Newton methods: the outer-product Hessian with the secant term */
+    PetscBool newton;
+    PetscCall(PetscObjectTypeCompareAny((PetscObject)F->tao, &newton, TAOBNLS, TAOBNTR, TAOBNTL, TAONLS, TAONTR, TAONTL, ""));
+    if (newton) {
+      PetscCall(NewtonCreate(fit));
+      PetscCall(TaoSetHessian(F->tao, F->H, F->H, OuterHessian, fit));
+    }
+  }
   PetscCall(ObjGradAtStart(fit, &f0, &F->gnorm));
   if (!F->maxit) { /* the objective and its gradient at the initial values, nothing moves */
     fit->m2ll_obj = F->nbad ? PETSC_INFINITY : f0; /* some subject has no objective there */
@@ -571,6 +723,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   PnlmeModeBatchGetStats(F->mb, &fit->nproposed, &fit->nfailed); /* the estimator's solves: its mode searches' */
   PetscCall(TaoDestroy(&F->tao));
   PetscCall(MatDestroy(&F->H0));
+  PetscCall(NewtonDestroy(F));
   PetscCall(VecDestroy(&F->X));
   PetscCall(VecDestroy(&F->XL));
   PetscCall(VecDestroy(&F->XU));

@@ -24,6 +24,14 @@ typedef struct {
   PetscReal *J, *w, *r, *vinv, *A, *Lc, *bvec;
   PetscReal *vals, *curv, *glast, *thc, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite gradient; the centre point of the last evaluation; the last finite objective */
   PnlmeExactSum *acc;
+  /* the outer Newton methods (TAO bnls, bntr, ...; allocated only for them): H = BHHH + S */
+  PetscReal     *fsub;          /* [nlocal x (2 nt + 1)] each subject's objective at the centre and its neighbours */
+  PnlmeExactSum *bacc;          /* [nt (nt + 1) / 2] the sum over subjects of g_i g_i^T (lower triangle) */
+  PetscReal     *bhhh, *S;      /* [nt x nt] the outer-product Hessian at fx, the secant term */
+  PetscReal     *fx, *fh, *fg;  /* [nt] the centre of fsub (hasfsub), its difference steps and gradient */
+  PetscReal     *sx, *sg, *work; /* [nt] the point and gradient of the last Hessian (hasS); [3 nt] */
+  PetscBool      hasfsub, hasS;
+  Mat            H;
   /* the outer iterations */
   Tao        tao;
   Vec        X, XL, XU;
