@@ -84,6 +84,8 @@ PetscErrorCode PnlmeSimSlotsCreate(PnlmeSim sim)
     b->cens       = sim->cens + i * mo;
     b->ev         = sim->ev + i * me;
     b->covtext[0] = 0;
+    sim->bsub[i]  = &b->s; /* the block's call: set i's subject, predictions and phi (row i of sim->phi) */
+    sim->bpred[i] = b->pred;
   }
   PetscFunctionReturn(0);
 }
@@ -157,10 +159,7 @@ PetscErrorCode PnlmeSimSubjects(PnlmeSim sim, PetscInt64 g0, PetscInt64 g1, Pnlm
     const PetscInt nb = (PetscInt)PetscMin((PetscInt64)sim->nslot, g1 - b0);
     PetscInt       n  = 0;
     for (PetscInt i = 0; i < nb; i++) {
-      PnlmeSimSlot *b = &sim->slot[i];
-      if (!Prepare(sim, b, b0 + i, err)) break; /* the subjects before it are finished below */
-      sim->bsub[i]  = &b->s;                    /* its phi is row i of sim->phi */
-      sim->bpred[i] = b->pred;
+      if (!Prepare(sim, &sim->slot[i], b0 + i, err)) break; /* the subjects before it are finished below */
       n++;
     }
     PetscCall(PnlmeModelPredictMany(sim->model, n, sim->bsub, sim->phi, sim->bpred, sim->bstatus));
