@@ -275,7 +275,7 @@ static PetscErrorCode NewtonCreate(PnlmeFit fit)
   PetscInt    nt = F->nt;
   PetscFunctionBegin;
   PetscCall(PetscMalloc6(nt * (nt + 1) / 2, &F->bacc, nt * nt, &F->bhhh, nt * nt, &F->S, 3 * nt, &F->work, nt, &F->sx, nt, &F->sg));
-  PetscCall(PetscMalloc4(fit->nlocal * (2 * nt + 1) + 1, &F->fsub, nt, &F->fx, nt, &F->fh, nt, &F->fg));
+  PetscCall(PetscMalloc3(fit->nlocal * (2 * nt + 1) + 1, &F->fsub, nt, &F->fx, nt, &F->fh));
   PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nt, nt, NULL, &F->H));
   F->hasfsub = F->hasS = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -285,7 +285,7 @@ static PetscErrorCode NewtonDestroy(PnlmeFOCEI *F)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree6(F->bacc, F->bhhh, F->S, F->work, F->sx, F->sg));
-  PetscCall(PetscFree4(F->fsub, F->fx, F->fh, F->fg));
+  PetscCall(PetscFree3(F->fsub, F->fx, F->fh));
   PetscCall(MatDestroy(&F->H));
   F->hasfsub = F->hasS = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -329,7 +329,7 @@ static PetscErrorCode SecantUpdate(PnlmeFit fit)
   } else {
     for (PetscInt t = 0; t < nt; t++) {
       sv[t] = F->fx[t] - F->sx[t];
-      y[t]  = F->fg[t] - F->sg[t];
+      y[t]  = F->glast[t] - F->sg[t]; /* glast: the gradient at fx */
       ss += sv[t] * sv[t];
       yy += y[t] * y[t];
       vs += y[t] * sv[t];
@@ -360,7 +360,7 @@ static PetscErrorCode SecantUpdate(PnlmeFit fit)
     }
   }
   PetscCall(PetscArraycpy(F->sx, F->fx, nt));
-  PetscCall(PetscArraycpy(F->sg, F->fg, nt));
+  PetscCall(PetscArraycpy(F->sg, F->glast, nt));
   F->hasS = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -476,7 +476,6 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
     if (F->fsub) { /* the outer Newton methods' Hessian (OuterHessian) at this centre */
       PetscCall(PetscArraycpy(F->fx, F->thc, nt));
       PetscCall(PetscArraycpy(F->fh, h, nt));
-      PetscCall(PetscArraycpy(F->fg, g, nt));
       F->hasfsub = PETSC_TRUE;
     }
   }

@@ -28,7 +28,7 @@ typedef struct {
   PetscReal     *fsub;          /* [nlocal x (2 nt + 1)] each subject's objective at the centre and its neighbours */
   PnlmeExactSum *bacc;          /* [nt (nt + 1) / 2] the sum over subjects of g_i g_i^T (lower triangle) */
   PetscReal     *bhhh, *S;      /* [nt x nt] the outer-product Hessian at fx, the secant term */
-  PetscReal     *fx, *fh, *fg;  /* [nt] the centre of fsub (hasfsub), its difference steps and gradient */
+  PetscReal     *fx, *fh;       /* [nt] the centre of fsub (hasfsub) and its difference steps (its gradient: glast) */
   PetscReal     *sx, *sg, *work; /* [nt] the point and gradient of the last Hessian (hasS); [3 nt] */
   PetscBool      hasfsub, hasS;
   Mat            H;
