@@ -1,6 +1,6 @@
 #!/bin/bash
 # The outer solvers of FOCEI/Laplace side by side (docs/focei.md, "Newton methods on the outer problem"):
-# every case with each TAO type, -fit_post false; prints iterations, evaluations of the objective with
+# every case with each TAO type, -fit_post false; prints iterations, evaluations of the objective and of
 # its gradient, the objective and the in-process time.
 #   usage: bash bench/focei_outer.sh [BUILD_DIR] ["blmvm bntr"] [small|all]
 # "all" adds neonates189 (FOCEI, Laplace) and warfarin PK/PD at 2 ranks (about 2 minutes per type).
@@ -15,10 +15,10 @@ run() { # run NP NAME TYPE ARGS...
   out=$("${MPI[@]}" -n "$np" "$B/apps/pnlme-fit" "$@" -saem_print_every 0 -fit_post false -focei_tao_type "$tt" < /dev/null 2>&1)
   echo "$out" | awk -v n="$name" -v t="$tt" '
     /population parameters, [0-9]+ outer iterations/ { for (i = 1; i <= NF; i++) if ($i == "outer") it = $(i - 1); match($0, /gradient norm [0-9.e+-]+/); g = substr($0, RSTART + 14, RLENGTH - 14) }
-    /^  objective \(-2LL/ { for (i = 1; i <= NF; i++) { if ($i == "in") { obj = $(i - 1); w = $(i + 1) } if ($i ~ /^evaluations/) ev = $(i - 1) } }
+    /^  objective \(-2LL/ { for (i = 1; i <= NF; i++) { if ($i == "in") { obj = $(i - 1); w = $(i + 1) } if ($i ~ /^evaluations/) ev = $(i - 1); if ($i == "them") ng = $(i - 2) } }
     /error:/ { err = $0 }
     /warning: the outer iterations did not converge/ { g = g " (not converged)" }
-    END { if (err != "") printf "%-24s %-6s %s\n", n, t, err; else printf "%-24s %-6s %4s iterations %4s evaluations  %14s  %8s s  gradient norm %s\n", n, t, it, ev, obj, w, g }'
+    END { if (err != "") printf "%-24s %-6s %s\n", n, t, err; else printf "%-24s %-6s %4s iterations %4s evaluations (%4s gradients)  %14s  %8s s  gradient norm %s\n", n, t, it, ev, ng, obj, w, g }'
 }
 T="-options_file_yaml input/theophylline/focei_wt.yaml"
 W="-options_file_yaml input/warfarin/pk.yaml"

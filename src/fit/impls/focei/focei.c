@@ -399,68 +399,76 @@ static PetscErrorCode OuterHessian(Tao tao, Vec X, Mat H, Mat Hpre, void *vfit)
   PetscFunctionReturn(0);
 }
 
-/* Objective at theta and its gradient by central differences: the centre (one reduction), then its 2 nt
-   neighbours (one more).  A centre where some subject has no objective is a wall the line search backs
-   away from: far above the last objective (finite, so that its interpolation shrinks the step instead
-   of failing).  A centre far above the accepted iterate is returned without its gradient: the line
-   search only backs away from it (the neighbours' mode searches are most of the cost).  Both return
-   the last finite gradient (a zero gradient would read as convergence). */
-static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
+/* The objective at theta, the centre (one reduction; SumSubjects from the accepted iterate's modes, which
+   it stores into zhat).  acc keeps the local sums, so that the neighbours (Neighbours) can add theirs.  A
+   centre where some subject has no objective is a wall (CENTRE_BAD) the line search or trust region
+   backs away from; one far above the accepted iterate (CENTRE_FAR) gets no gradient: it is only backed
+   away from (the neighbours' mode searches are most of the cost). */
+static PetscErrorCode Centre(PnlmeFit fit, const PetscReal x[])
 {
-  PnlmeFit         fit = (PnlmeFit)vfit;
-  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
-  PetscInt         nt  = F->nt, np = 2 * nt + 1;
-  const PetscReal *x;
-  PetscReal       *g, h[PNLME_FOCEI_MAX_THETA];
-  PetscBool        bad;
+  PnlmeFOCEI   *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt      np = 2 * F->nt + 1;
+  PnlmeExactSum c[3];
+  PetscBool     badc;
   PetscFunctionBegin;
-  (void)tao;
-  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
-  PetscCall(VecGetArrayRead(X, &x));
   PnlmeExactSumReset(F->acc, np + 2);
   F->failed  = PETSC_FALSE;
   F->hasfsub = PETSC_FALSE; /* fsub is overwritten below */
   PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
-  PetscCall(PetscArraycpy(F->thc, x, nt));
-  {
-    PnlmeExactSum c[3] = {F->acc[0], F->acc[np], F->acc[np + 1]};
-    PetscReal     fc;
-    PetscBool     badc, far;
-    PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), 3, c));
-    fc   = PnlmeExactSumValue(&c[0]);
-    badc = (PetscBool)(PnlmeExactSumValue(&c[1]) > 0 || PetscIsInfOrNanReal(fc)); /* TAO must not see Inf or NaN */
-    far  = (PetscBool)(!badc && F->hasacc && fc > F->facc + PetscMax(10.0, 0.01 * PetscAbsReal(F->facc)));
-    if (badc || far) {
-      PetscCall(VecRestoreArrayRead(X, &x));
-      if (!F->nevals && badc) F->nbadstart = PnlmeExactSumValue(&c[1]) > 0 ? (PetscInt)PnlmeExactSumValue(&c[1]) : -1; /* -1: the sum overflows */
-      F->nevals++;
-      if (PnlmeExactSumValue(&c[2]) > 0) F->nnotconv++;
-      if (badc) F->nbad++;
-      else F->nfar++;
-      *f = badc ? F->flast + 1e3 * (PetscAbsReal(F->flast) + 1) : fc;
-      PetscCall(VecGetArray(G, &g));
-      for (PetscInt t = 0; t < nt; t++) g[t] = F->glast[t];
-      PetscCall(VecRestoreArray(G, &g));
-      PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
-      PetscFunctionReturn(0);
-    }
+  PetscCall(PetscArraycpy(F->thc, x, F->nt));
+  c[0] = F->acc[0], c[1] = F->acc[np], c[2] = F->acc[np + 1];
+  PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), 3, c));
+  F->fc        = PnlmeExactSumValue(&c[0]);
+  F->cnotconv  = (PetscBool)(PnlmeExactSumValue(&c[2]) > 0);
+  badc         = (PetscBool)(PnlmeExactSumValue(&c[1]) > 0 || PetscIsInfOrNanReal(F->fc)); /* TAO must not see Inf or NaN */
+  F->cstate    = badc ? CENTRE_BAD : F->hasacc && F->fc > F->facc + PetscMax(10.0, 0.01 * PetscAbsReal(F->facc)) ? CENTRE_FAR : CENTRE_OK;
+  F->hascentre = PETSC_TRUE;
+  if (!F->nobj && badc) F->nbadstart = PnlmeExactSumValue(&c[1]) > 0 ? (PetscInt)PnlmeExactSumValue(&c[1]) : -1; /* -1: the sum overflows */
+  F->nobj++;
+  if (F->cnotconv) F->nnotconv++;
+  if (badc) F->nbad++;
+  else if (F->cstate == CENTRE_FAR) F->nfar++;
+  PetscFunctionReturn(0);
+}
+
+/* the value TAO sees at the last centre: a wall far above the last finite objective (finite, so that
+   an interpolation shrinks the step instead of failing) */
+static PetscReal CentreValue(PnlmeFOCEI *F)
+{
+  return F->cstate == CENTRE_BAD ? F->flast + 1e3 * (PetscAbsReal(F->flast) + 1) : F->fc;
+}
+
+/* The gradient at the last centre (thc) by central differences: its 2 nt neighbours, each searching
+   from the centre's modes (zhat), and one more reduction of every point's sum.  A centre without
+   gradient (a wall, far) or a neighbour where some subject has no objective (a wall) return the last
+   finite gradient (a zero gradient would read as convergence). */
+static PetscErrorCode Neighbours(PnlmeFit fit, PetscReal *f, PetscReal g[])
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nt = F->nt, np = 2 * nt + 1;
+  PetscReal   h[PNLME_FOCEI_MAX_THETA];
+  PetscBool   bad;
+  PetscFunctionBegin;
+  F->hascentre = PETSC_FALSE; /* acc is consumed */
+  if (F->cstate != CENTRE_OK) {
+    *f = CentreValue(F);
+    for (PetscInt t = 0; t < nt; t++) g[t] = F->glast[t];
+    PetscFunctionReturn(0);
   }
   for (PetscInt t = 0; t < nt; t++) {
-    h[t] = F->fdstep * PetscMax(1.0, PetscAbsReal(x[t]));
+    h[t] = F->fdstep * PetscMax(1.0, PetscAbsReal(F->thc[t]));
     for (PetscInt sgn = 0; sgn < 2; sgn++) {
-      PetscCall(PetscArraycpy(F->thw, x, nt));
+      PetscCall(PetscArraycpy(F->thw, F->thc, nt));
       F->thw[t] += sgn ? -h[t] : h[t];
       PetscCall(SumSubjects(fit, F->thw, 1 + 2 * t + sgn, PETSC_FALSE));
     }
   }
-  PetscCall(VecRestoreArrayRead(X, &x));
   PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), np + 2, F->acc));
   for (PetscInt c = 0; c < np; c++) F->vals[c] = PnlmeExactSumValue(&F->acc[c]);
   bad = (PetscBool)(PnlmeExactSumValue(&F->acc[np]) > 0); /* some subject without an objective at a neighbour */
   for (PetscInt c = 0; c < np; c++) bad = (PetscBool)(bad || PetscIsInfOrNanReal(F->vals[c]));
-  F->nevals++;
-  if (PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
-  PetscCall(VecGetArray(G, &g));
+  F->ngrad++;
+  if (!F->cnotconv && PnlmeExactSumValue(&F->acc[np + 1]) > 0) F->nnotconv++;
   if (bad) { /* no gradient: a wall */
     F->nbad++;
     *f = F->flast + 1e3 * (PetscAbsReal(F->flast) + 1);
@@ -479,6 +487,65 @@ static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
       F->hasfsub = PETSC_TRUE;
     }
   }
+  PetscFunctionReturn(0);
+}
+
+/* TAO's objective with its gradient at X: the centre, then its neighbours */
+static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
+{
+  PnlmeFit         fit = (PnlmeFit)vfit;
+  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
+  const PetscReal *x;
+  PetscReal       *g;
+  PetscFunctionBegin;
+  (void)tao;
+  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(Centre(fit, x));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(VecGetArray(G, &g));
+  PetscCall(Neighbours(fit, f, g));
+  PetscCall(VecRestoreArray(G, &g));
+  PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* TAO's objective alone at X (the Newton methods' trial points: a trust region evaluates its trial's
+   objective, and its gradient only once the trial is accepted): the centre, whose sums the gradient at
+   the same point (ObjGradient) completes; a rejected trial costs one point instead of 2 nt + 1 */
+static PetscErrorCode ObjOnly(Tao tao, Vec X, PetscReal *f, void *vfit)
+{
+  PnlmeFit         fit = (PnlmeFit)vfit;
+  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
+  const PetscReal *x;
+  PetscFunctionBegin;
+  (void)tao;
+  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(Centre(fit, x));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  *f = CentreValue(F);
+  if (F->cstate == CENTRE_OK) F->flast = *f;
+  PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* TAO's gradient alone at X: the neighbours of the centre just evaluated there (ObjOnly), else of a new
+   centre */
+static PetscErrorCode ObjGradient(Tao tao, Vec X, Vec G, void *vfit)
+{
+  PnlmeFit         fit = (PnlmeFit)vfit;
+  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
+  const PetscReal *x;
+  PetscReal       *g, f;
+  PetscFunctionBegin;
+  (void)tao;
+  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(X, &x));
+  if (!F->hascentre || memcmp(x, F->thc, (size_t)F->nt * sizeof(PetscReal))) PetscCall(Centre(fit, x));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(VecGetArray(G, &g));
+  PetscCall(Neighbours(fit, &f, g));
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -531,6 +598,7 @@ static PetscErrorCode AcceptModes(PnlmeFit fit, const PetscReal x[])
   if (memcmp(x, F->thc, (size_t)F->nt * sizeof(PetscReal))) {
     PetscCall(SumSubjects(fit, x, 2 * F->nt + 2, PETSC_TRUE)); /* a scratch slot: only the modes are kept */
     PetscCall(PetscArraycpy(F->thc, x, F->nt));
+    F->hascentre = PETSC_FALSE; /* acc holds no centre's sums */
   }
   PetscCall(PetscArraycpy(F->zacc, F->zhat, fit->nlocal * fit->p));
   PetscFunctionReturn(0);
@@ -663,6 +731,8 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
     if (newton) {
       PetscCall(NewtonCreate(fit));
       PetscCall(TaoSetHessian(F->tao, F->H, F->H, OuterHessian, fit));
+      PetscCall(TaoSetObjective(F->tao, ObjOnly, fit)); /* trial points without their gradient */
+      PetscCall(TaoSetGradient(F->tao, NULL, ObjGradient, fit));
     }
   }
   PetscCall(ObjGradAtStart(fit, &f0, &F->gnorm));
@@ -739,7 +809,7 @@ static PetscErrorCode View_FOCEI(PnlmeFit fit, PetscViewer v, const char errdesc
   PetscCallMPI(MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, PetscObjectComm((PetscObject)fit)));
   if (F->evalonly) PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters: the objective at the initial values (-focei_max_it 0; gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, (double)F->gnorm, errdesc));
   else PetscCall(PetscViewerASCIIPrintf(v, "%s: %" PetscInt64_FMT " subjects, %" PetscInt64_FMT " observations, %" PetscInt_FMT " population parameters, %" PetscInt_FMT " outer iterations (TAO %s: %s, gradient norm %.3g), error model %s\n", fit->label, fit->N, fit->Ntot, F->nt, F->outer, F->fallback ? "blmvm, then bqnktr" : F->taotype, F->flat ? "the objective changed by less than -focei_ftol in 10 iterations" : TaoConvergedReasons[F->reason], (double)F->gnorm, errdesc));
-  PetscCall(PetscViewerASCIIPrintf(v, "  objective (-2LL, %s) %.6f in %.3f s; %" PetscInt_FMT " evaluations of the objective with its gradient (central differences, %" PetscInt_FMT " points each)\n", F->laplace ? "Laplace" : "linearised at the modes", (double)fit->m2ll_obj, (double)fit->walltime, F->nevals, 2 * F->nt + 1));
+  PetscCall(PetscViewerASCIIPrintf(v, "  objective (-2LL, %s) %.6f in %.3f s; %" PetscInt_FMT " evaluations of the objective, %" PetscInt_FMT " of them with its gradient (central differences, %" PetscInt_FMT " points each)\n", F->laplace ? "Laplace" : "linearised at the modes", (double)fit->m2ll_obj, (double)fit->walltime, F->nobj, F->ngrad, 2 * F->nt + 1));
   if (!F->converged && !F->evalonly) PetscCall(PetscViewerASCIIPrintf(v, "  warning: the outer iterations did not converge (%s): the estimates are those of the last iteration\n", TaoConvergedReasons[F->reason]));
   if (F->nbad) PetscCall(PetscViewerASCIIPrintf(v, "  warning: at %" PetscInt_FMT " trial points some subject had no conditional mode (the model failed): the line search backed away\n", F->nbad));
   if (F->nfar) PetscCall(PetscViewerASCIIPrintf(v, "  %" PetscInt_FMT " trial points far above the accepted iterate were evaluated without their gradient\n", F->nfar));

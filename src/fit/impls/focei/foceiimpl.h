@@ -23,6 +23,11 @@ typedef struct {
   PnlmeModeBatch *mb;
   PetscReal *J, *w, *r, *vinv, *A, *Lc, *bvec;
   PetscReal *vals, *curv, *glast, *thc, flast; /* objective at theta and its neighbours; the diagonal of its Hessian; the last finite gradient; the centre point of the last evaluation; the last finite objective */
+  /* the last centre (focei.c: Centre): its objective, whether its gradient can follow (CENTRE_OK), some
+     mode search there that did not converge; hascentre: acc still holds its local sums */
+  enum { CENTRE_OK, CENTRE_BAD, CENTRE_FAR } cstate;
+  PetscReal  fc;
+  PetscBool  cnotconv, hascentre;
   PnlmeExactSum *acc;
   /* the outer Newton methods (TAO bnls, bntr, ...; allocated only for them): H = BHHH + S */
   PetscReal     *fsub;          /* [nlocal x (2 nt + 1)] each subject's objective at the centre and its neighbours */
@@ -38,7 +43,7 @@ typedef struct {
   Mat        H0;
   TaoConvergedReason reason;
   PetscReal  gnorm;
-  PetscInt   outer, nevals, nbad, nnotconv, nfinalfail, itoff, nfar;
+  PetscInt   outer, nobj, ngrad, nbad, nnotconv, nfinalfail, itoff, nfar; /* nobj: evaluations of the objective (centres), ngrad: of its gradient */
   PetscInt   nbadstart; /* subjects without an objective at the initial values (the first evaluation) */
   PetscBool  converged, failed, fallback, evalonly, flat, hasacc; /* hasacc: facc is the objective of an accepted iterate */
   PetscReal  facc; /* evalonly: -focei_max_it 0 */
