@@ -15,11 +15,12 @@
      laplace: -2 log p(y | z) + (z - m)^T Omega^-1 (z - m) + log det Omega + log det A with the Fisher
             weights W of the error model in place of V^-1 (equal to FOCE for an additive error); exact
             for censored observations (their interval probabilities).
-   Outer problem: TAO (bound-constrained limited-memory quasi-Newton, BLMVM, started from the diagonal
-   of the Hessian that the central differences give; after a line search that fails far from a
-   stationary point, the trust-region BQNKTR from there; TAO's Newton methods, -focei_tao_type bntr or
-   bnls, get the Hessian BHHH + S: the subjects' outer products of their central-difference gradients
-   and NL2SOL's secant term) over theta = (the free
+   Outer problem: TAO's bounded Newton trust region (BNTR; -focei_tao_type bnls: line search) with the
+   Hessian BHHH + S, the subjects' outer products of their central-difference gradients and NL2SOL's
+   secant term; its trial points get their objective alone and their gradient once accepted.
+   -focei_tao_type blmvm: bound-constrained limited-memory quasi-Newton started from the diagonal of the
+   Hessian that the central differences give, and after a line search that fails far from a stationary
+   point the trust-region BQNKTR from there.  Over theta = (the free
    entries of B, the Cholesky factor of Omega per block with log diagonal, log a, log b per output);
    its gradient by central differences of the objective (each difference re-solves every mode; the
    analytic gradient would need the second derivatives of the model through d z_i / d theta).  Every
@@ -246,7 +247,10 @@ static PetscErrorCode SumDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *
     PetscFunctionReturn(0);
   }
   PnlmeExactSumAdd(&F->acc[c->slot], ofv);
-  if (F->fsub && c->slot <= 2 * nt) F->fsub[i * (2 * nt + 1) + c->slot] = ofv;
+  if (F->fsub && c->slot >= 1 && c->slot <= 2 * nt) { /* f_i(theta + h_t e_t) - f_i(theta - h_t e_t): the + point comes first */
+    PetscReal *d = F->fsub + i * nt + (c->slot - 1) / 2;
+    *d = c->slot % 2 ? ofv : *d - ofv;
+  }
   if (c->store) PetscCall(PetscArraycpy(F->zhat + i * fit->p, W->zs, fit->p));
   PetscFunctionReturn(0);
 }
@@ -275,7 +279,7 @@ static PetscErrorCode NewtonCreate(PnlmeFit fit)
   PetscInt    nt = F->nt;
   PetscFunctionBegin;
   PetscCall(PetscMalloc6(nt * (nt + 1) / 2, &F->bacc, nt * nt, &F->bhhh, nt * nt, &F->S, 3 * nt, &F->work, nt, &F->sx, nt, &F->sg));
-  PetscCall(PetscMalloc3(fit->nlocal * (2 * nt + 1) + 1, &F->fsub, nt, &F->fx, nt, &F->fh));
+  PetscCall(PetscMalloc3(fit->nlocal * nt + 1, &F->fsub, nt, &F->fx, nt, &F->fh));
   PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nt, nt, NULL, &F->H));
   F->hasfsub = F->hasS = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -297,13 +301,13 @@ static PetscErrorCode NewtonDestroy(PnlmeFOCEI *F)
 static PetscErrorCode OuterProductHessian(PnlmeFit fit)
 {
   PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
-  PetscInt    nt = F->nt, np = 2 * nt + 1;
+  PetscInt    nt = F->nt;
   PetscReal   g[PNLME_FOCEI_MAX_THETA];
   PetscFunctionBegin;
   PnlmeExactSumReset(F->bacc, nt * (nt + 1) / 2);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
-    const PetscReal *v = F->fsub + i * np;
-    for (PetscInt t = 0; t < nt; t++) g[t] = (v[1 + 2 * t] - v[2 + 2 * t]) / (2 * F->fh[t]);
+    const PetscReal *d = F->fsub + i * nt;
+    for (PetscInt t = 0; t < nt; t++) g[t] = d[t] / (2 * F->fh[t]);
     for (PetscInt t = 0, e = 0; t < nt; t++)
       for (PetscInt u = 0; u <= t; u++, e++) PnlmeExactSumAdd(&F->bacc[e], g[t] * g[u]);
   }
@@ -413,7 +417,7 @@ static PetscErrorCode Centre(PnlmeFit fit, const PetscReal x[])
   PetscFunctionBegin;
   PnlmeExactSumReset(F->acc, np + 2);
   F->failed  = PETSC_FALSE;
-  F->hasfsub = PETSC_FALSE; /* fsub is overwritten below */
+  F->hasfsub = PETSC_FALSE; /* fsub: overwritten by its neighbours */
   PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
   PetscCall(PetscArraycpy(F->thc, x, F->nt));
   c[0] = F->acc[0], c[1] = F->acc[np], c[2] = F->acc[np + 1];
@@ -711,7 +715,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   /* every rank runs the same TAO iterations on the same (exactly reduced) objective */
   PetscCall(TaoCreate(PETSC_COMM_SELF, &F->tao));
   PetscCall(TaoSetOptionsPrefix(F->tao, "focei_"));
-  PetscCall(TaoSetType(F->tao, TAOBLMVM));
+  PetscCall(TaoSetType(F->tao, TAOBNTR));
   PetscCall(TaoSetSolution(F->tao, F->X));
   PetscCall(TaoSetVariableBounds(F->tao, F->XL, F->XU));
   PetscCall(TaoSetObjectiveAndGradient(F->tao, NULL, ObjGrad, fit));

@@ -30,7 +30,7 @@ typedef struct {
   PetscBool  cnotconv, hascentre;
   PnlmeExactSum *acc;
   /* the outer Newton methods (TAO bnls, bntr, ...; allocated only for them): H = BHHH + S */
-  PetscReal     *fsub;          /* [nlocal x (2 nt + 1)] each subject's objective at the centre and its neighbours */
+  PetscReal     *fsub;          /* [nlocal x nt] each subject's central differences of its objective, f_i(theta + h_t) - f_i(theta - h_t) */
   PnlmeExactSum *bacc;          /* [nt (nt + 1) / 2] the sum over subjects of g_i g_i^T (lower triangle) */
   PetscReal     *bhhh, *S;      /* [nt x nt] the outer-product Hessian at fx, the secant term */
   PetscReal     *fx, *fh;       /* [nt] the centre of fsub (hasfsub) and its difference steps (its gradient: glast) */
