@@ -10,7 +10,7 @@
 typedef struct {
   PetscBool  laplace, interaction;
   PetscInt   maxit, inmaxit, ndraws_mom;
-  PetscReal  gatol, gstall, ftol, fdstep, intol, odertol;
+  PetscReal  gatol, gstall, ftol, ntol, fdstep, intol, odertol;
   PetscBool  insecant; /* the mode searches' structured secant term (-focei_inner_secant) */
   /* theta: nb entries of B (tb: their index), nl Cholesky entries (tk, tl), ne error parameters */
   PetscInt   nt, nb, nl, ne;
@@ -34,7 +34,7 @@ typedef struct {
   PnlmeExactSum *bacc;          /* [nt (nt + 1) / 2] the sum over subjects of g_i g_i^T (lower triangle) */
   PetscReal     *bhhh, *S;      /* [nt x nt] the outer-product Hessian at fx, the secant term */
   PetscReal     *fx, *fh;       /* [nt] the centre of fsub (hasfsub) and its difference steps (its gradient: glast) */
-  PetscReal     *sx, *sg, *work; /* [nt] the point and gradient of the last Hessian (hasS); [3 nt] */
+  PetscReal     *sx, *sg, *work, *hwork; /* [nt] the point and gradient of the last Hessian (hasS); [3 nt]; [nt x nt] */
   PetscBool      hasfsub, hasS;
   Mat            H;
   /* the outer iterations */
@@ -45,7 +45,7 @@ typedef struct {
   PetscReal  gnorm;
   PetscInt   outer, nobj, ngrad, nbad, nnotconv, nfinalfail, itoff, nfar; /* nobj: evaluations of the objective (centres), ngrad: of its gradient */
   PetscInt   nbadstart; /* subjects without an objective at the initial values (the first evaluation) */
-  PetscBool  converged, failed, fallback, evalonly, flat, hasacc; /* hasacc: facc is the objective of an accepted iterate */
+  PetscBool  converged, failed, fallback, evalonly, flat, decrement, hasacc; /* hasacc: facc is the objective of an accepted iterate */
   PetscReal  facc; /* evalonly: -focei_max_it 0 */
   char       taotype[64];
   PetscLogEvent evobj;
