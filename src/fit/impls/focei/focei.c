@@ -499,65 +499,54 @@ static PetscErrorCode Neighbours(PnlmeFit fit, PetscReal *f, PetscReal g[])
   PetscFunctionReturn(0);
 }
 
-/* TAO's objective with its gradient at X: the centre, then its neighbours */
-static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *vfit)
+/* One evaluation for TAO at X: the centre (again unless `reuse` and X is the last centre, whose sums are
+   still in acc), then with G its neighbours (the gradient; *f the objective, or the wall's value), else
+   *f the centre's objective alone */
+static PetscErrorCode Evaluate(PnlmeFit fit, Vec X, PetscBool reuse, PetscReal *f, Vec G)
 {
-  PnlmeFit         fit = (PnlmeFit)vfit;
-  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
+  PnlmeFOCEI      *F = (PnlmeFOCEI *)fit->impl;
   const PetscReal *x;
   PetscReal       *g;
   PetscFunctionBegin;
-  (void)tao;
   PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
   PetscCall(VecGetArrayRead(X, &x));
-  PetscCall(Centre(fit, x));
+  if (!reuse || !F->hascentre || memcmp(x, F->thc, (size_t)F->nt * sizeof(PetscReal))) PetscCall(Centre(fit, x));
   PetscCall(VecRestoreArrayRead(X, &x));
-  PetscCall(VecGetArray(G, &g));
-  PetscCall(Neighbours(fit, f, g));
-  PetscCall(VecRestoreArray(G, &g));
+  if (G) {
+    PetscCall(VecGetArray(G, &g));
+    PetscCall(Neighbours(fit, f, g));
+    PetscCall(VecRestoreArray(G, &g));
+  } else {
+    *f = CentreValue(F);
+    if (F->cstate == CENTRE_OK) F->flast = *f;
+  }
   PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
   PetscFunctionReturn(0);
+}
+
+/* TAO's objective with its gradient at X: the centre, then its neighbours */
+static PetscErrorCode ObjGrad(Tao tao, Vec X, PetscReal *f, Vec G, void *fit)
+{
+  (void)tao;
+  return Evaluate((PnlmeFit)fit, X, PETSC_FALSE, f, G);
 }
 
 /* TAO's objective alone at X (the Newton methods' trial points: a trust region evaluates its trial's
    objective, and its gradient only once the trial is accepted): the centre, whose sums the gradient at
    the same point (ObjGradient) completes; a rejected trial costs one point instead of 2 nt + 1 */
-static PetscErrorCode ObjOnly(Tao tao, Vec X, PetscReal *f, void *vfit)
+static PetscErrorCode ObjOnly(Tao tao, Vec X, PetscReal *f, void *fit)
 {
-  PnlmeFit         fit = (PnlmeFit)vfit;
-  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
-  const PetscReal *x;
-  PetscFunctionBegin;
   (void)tao;
-  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
-  PetscCall(VecGetArrayRead(X, &x));
-  PetscCall(Centre(fit, x));
-  PetscCall(VecRestoreArrayRead(X, &x));
-  *f = CentreValue(F);
-  if (F->cstate == CENTRE_OK) F->flast = *f;
-  PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
-  PetscFunctionReturn(0);
+  return Evaluate((PnlmeFit)fit, X, PETSC_FALSE, f, NULL);
 }
 
 /* TAO's gradient alone at X: the neighbours of the centre just evaluated there (ObjOnly), else of a new
    centre */
-static PetscErrorCode ObjGradient(Tao tao, Vec X, Vec G, void *vfit)
+static PetscErrorCode ObjGradient(Tao tao, Vec X, Vec G, void *fit)
 {
-  PnlmeFit         fit = (PnlmeFit)vfit;
-  PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
-  const PetscReal *x;
-  PetscReal       *g, f;
-  PetscFunctionBegin;
+  PetscReal f;
   (void)tao;
-  PetscCall(PetscLogEventBegin(F->evobj, 0, 0, 0, 0));
-  PetscCall(VecGetArrayRead(X, &x));
-  if (!F->hascentre || memcmp(x, F->thc, (size_t)F->nt * sizeof(PetscReal))) PetscCall(Centre(fit, x));
-  PetscCall(VecRestoreArrayRead(X, &x));
-  PetscCall(VecGetArray(G, &g));
-  PetscCall(Neighbours(fit, &f, g));
-  PetscCall(VecRestoreArray(G, &g));
-  PetscCall(PetscLogEventEnd(F->evobj, 0, 0, 0, 0));
-  PetscFunctionReturn(0);
+  return Evaluate((PnlmeFit)fit, X, PETSC_TRUE, &f, G);
 }
 
 /* the objective and its gradient norm at the initial values (the first evaluation: F->nbadstart) */
