@@ -282,10 +282,10 @@ static PetscErrorCode NewtonCreate(PnlmeFit fit)
   PetscInt    nt = F->nt;
   PetscFunctionBegin;
   PetscCall(PetscMalloc6(nt * (nt + 1) / 2, &F->bacc, nt * nt, &F->bhhh, nt * nt, &F->S, 3 * nt, &F->work, nt, &F->sx, nt, &F->sg));
-  PetscCall(PetscMalloc1(nt * nt, &F->hwork));
+  PetscCall(PetscMalloc1(2 * nt * nt, &F->hwork));
   PetscCall(PetscMalloc3(fit->nlocal * nt + 1, &F->fsub, nt, &F->fx, nt, &F->fh));
   PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nt, nt, NULL, &F->H));
-  F->hasfsub = F->hasS = PETSC_FALSE;
+  F->hasfsub = F->hasS = F->hashess = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -296,7 +296,7 @@ static PetscErrorCode NewtonDestroy(PnlmeFOCEI *F)
   PetscCall(PetscFree(F->hwork));
   PetscCall(PetscFree3(F->fsub, F->fx, F->fh));
   PetscCall(MatDestroy(&F->H));
-  F->hasfsub = F->hasS = PETSC_FALSE;
+  F->hasfsub = F->hasS = F->hashess = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -374,6 +374,23 @@ static PetscErrorCode SecantUpdate(PnlmeFit fit)
   PetscFunctionReturn(0);
 }
 
+/* H = BHHH + S at the last gradient's centre fx (hasfsub), with a relative 1e-8 on the diagonal (the outer
+   products of fewer subjects than parameters are singular), into hwork[0 .. nt^2); once per centre
+   (hashess: the Newton decrement's stop and TAO's Hessian call share it) */
+static PetscErrorCode HessianAtCentre(PnlmeFit fit)
+{
+  PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
+  PetscInt    nt = F->nt;
+  PetscFunctionBegin;
+  if (F->hashess) PetscFunctionReturn(0);
+  PetscCall(OuterProductHessian(fit));
+  PetscCall(SecantUpdate(fit));
+  for (PetscInt t = 0; t < nt; t++)
+    for (PetscInt u = 0; u < nt; u++) F->hwork[t * nt + u] = F->bhhh[t * nt + u] + F->S[t * nt + u] + (t == u ? 1e-8 * (1 + F->bhhh[t * nt + t]) : 0);
+  F->hashess = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 /* TAO's Hessian at X (its Newton methods: -focei_tao_type bnls, bntr, ...): BHHH + S from the central
    differences of the last evaluation there (evaluated again otherwise), with a relative 1e-8 on the
    diagonal (the outer products of fewer subjects than parameters are singular) */
@@ -398,10 +415,9 @@ static PetscErrorCode OuterHessian(Tao tao, Vec X, Mat H, Mat Hpre, void *vfit)
     PetscCall(VecDestroy(&G));
   }
   if (F->hasfsub) { /* otherwise (a wall at X) the last Hessian stays */
-    PetscCall(OuterProductHessian(fit));
-    PetscCall(SecantUpdate(fit));
+    PetscCall(HessianAtCentre(fit));
     for (PetscInt t = 0; t < nt; t++)
-      for (PetscInt u = 0; u < nt; u++) PetscCall(MatSetValue(H, t, u, F->bhhh[t * nt + u] + F->S[t * nt + u] + (t == u ? 1e-8 * (1 + F->bhhh[t * nt + t]) : 0), INSERT_VALUES));
+      for (PetscInt u = 0; u < nt; u++) PetscCall(MatSetValue(H, t, u, F->hwork[t * nt + u], INSERT_VALUES));
   }
   PetscCall(MatAssemblyBegin(H, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(H, MAT_FINAL_ASSEMBLY));
@@ -422,7 +438,7 @@ static PetscErrorCode Centre(PnlmeFit fit, const PetscReal x[])
   PetscFunctionBegin;
   PnlmeExactSumReset(F->acc, np + 2);
   F->failed  = PETSC_FALSE;
-  F->hasfsub = PETSC_FALSE; /* fsub: overwritten by its neighbours */
+  F->hasfsub = F->hashess = PETSC_FALSE; /* fsub: overwritten by its neighbours */
   PetscCall(SumSubjects(fit, x, 0, PETSC_TRUE));
   PetscCall(PetscArraycpy(F->thc, x, F->nt));
   c[0] = F->acc[0], c[1] = F->acc[np], c[2] = F->acc[np + 1];
@@ -604,8 +620,7 @@ static PetscErrorCode AcceptModes(PnlmeFit fit, const PetscReal x[])
 
 /* The Newton methods' stop at the precision of the objective: at an accepted iterate x (the last
    gradient's centre) with a gradient norm below -focei_gstall, the Hessian TAO is about to use there
-   (BHHH + S, OuterHessian: computing it here changes nothing, the secant update is idempotent at the
-   same point) predicts a further decrease of g^T H^-1 g / 2 (half the squared Newton decrement); below
+   (BHHH + S, HessianAtCentre, computed once for both) predicts a further decrease of g^T H^-1 g / 2 (half the squared Newton decrement); below
    -focei_newton_tol the iterations have converged.  The flat-ridge test would wait 10 iterations for
    changes that the model already predicts to be small.  Along weakly identified directions BHHH + S
    underestimates the decrease left (neonates189 Laplace: 0.005 predicted, 0.038 left), hence the
@@ -616,17 +631,14 @@ static PetscErrorCode NewtonDecrement(PnlmeFit fit, const PetscReal x[], PetscRe
   PnlmeFOCEI  *F  = (PnlmeFOCEI *)fit->impl;
   PetscInt     nt = F->nt;
   PetscBLASInt n, one = 1, info;
-  PetscReal   *A = F->hwork, *v = F->work;
+  PetscReal   *A = F->hwork + nt * nt, *v = F->work;
   PetscFunctionBegin;
   *dec = -1;
   if (!F->fsub || !F->hasfsub || memcmp(x, F->fx, (size_t)nt * sizeof(PetscReal))) PetscFunctionReturn(0);
-  PetscCall(OuterProductHessian(fit));
-  PetscCall(SecantUpdate(fit));
+  PetscCall(HessianAtCentre(fit));
   PetscCall(PetscBLASIntCast(nt, &n));
-  for (PetscInt t = 0; t < nt; t++) {
-    v[t] = F->glast[t];
-    for (PetscInt u = 0; u < nt; u++) A[t * nt + u] = F->bhhh[t * nt + u] + F->S[t * nt + u] + (t == u ? 1e-8 * (1 + F->bhhh[t * nt + t]) : 0);
-  }
+  PetscCall(PetscArraycpy(A, F->hwork, nt * nt));
+  PetscCall(PetscArraycpy(v, F->glast, nt));
   LAPACKpotrf_("U", &n, A, &n, &info);
   if (info) PetscFunctionReturn(0);
   LAPACKpotrs_("U", &n, &one, A, &n, v, &n, &info);

@@ -34,8 +34,8 @@ typedef struct {
   PnlmeExactSum *bacc;          /* [nt (nt + 1) / 2] the sum over subjects of g_i g_i^T (lower triangle) */
   PetscReal     *bhhh, *S;      /* [nt x nt] the outer-product Hessian at fx, the secant term */
   PetscReal     *fx, *fh;       /* [nt] the centre of fsub (hasfsub) and its difference steps (its gradient: glast) */
-  PetscReal     *sx, *sg, *work, *hwork; /* [nt] the point and gradient of the last Hessian (hasS); [3 nt]; [nt x nt] */
-  PetscBool      hasfsub, hasS;
+  PetscReal     *sx, *sg, *work, *hwork; /* [nt] the point and gradient of the last Hessian (hasS); [3 nt]; [2 x nt x nt] H at fx (hashess), its factor */
+  PetscBool      hasfsub, hasS, hashess;
   Mat            H;
   /* the outer iterations */
   Tao        tao;
