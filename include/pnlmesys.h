@@ -86,6 +86,11 @@ PETSC_EXTERN PetscErrorCode PnlmeOptionsView(MPI_Comm, const char groups[]);
    has read is an error (solver options -*tao_* are left to the final check, which only warns). */
 PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckNames(MPI_Comm);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm, PetscBool final);
+/* Collective, right after a solver's SetFromOptions (a TAO inside a pnlme object): an option under its
+   prefix ("-focei_tao_") that it did not read is an error naming the nearest TAO option ("what": the
+   solver, for the message); views and those under one of `later` (comma-separated, read only if the
+   solver changes type) are left to the final check. */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckSolver(MPI_Comm, PetscObject solver, const char what[], const char later[]);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsFinalize(void);
 
 /* Parse a comma-separated "key=value" list such as "W0=3433,kin=86.6" (a key given twice is an error). */

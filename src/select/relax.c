@@ -184,6 +184,13 @@ PetscErrorCode PnlmeSubsetRelaxSetUp(PnlmeSubset s)
   PetscCall(TaoSetMaximumIterations(s->tao, s->relaxmaxit));
   PetscCall(TaoSetMaximumFunctionEvaluations(s->tao, 20 * s->relaxmaxit + 100));
   PetscCall(TaoSetFromOptions(s->tao));
+  { /* a misspelled -covariates_subset_tao_ option fails now */
+    TaoType tt;
+    char    what[128];
+    PetscCall(TaoGetType(s->tao, &tt));
+    PetscCall(PetscSNPrintf(what, sizeof(what), "the subset selection's relaxations (TAO %s)", tt));
+    PetscCall(PnlmeOptionsCheckSolver(PetscObjectComm((PetscObject)s), (PetscObject)s->tao, what, NULL));
+  }
   s->mtao = s->m;
   PetscFunctionReturn(0);
 }

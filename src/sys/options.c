@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <math.h>
 #include <errno.h>
 
@@ -542,6 +543,62 @@ PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm comm, PetscBool final)
     Suggest(name, hint, sizeof(hint));
     SETERRQ(comm, PETSC_ERR_USER, "unknown option %s%s", name, hint);
   }
+  PetscFunctionReturn(0);
+}
+
+/* TAO's options (PETSc 3.18) for the hint of PnlmeOptionsCheckSolver: the generic ones and those of the
+   types pnlme uses (bntr/bnls/bqnktr, blmvm), after "<prefix>tao_" */
+static const char *const TaoNames[] = {"type", "monitor", "smonitor", "cmonitor", "gmonitor", "cancelmonitors", "max_it", "max_funcs", "gatol", "grtol", "gttol", "catol", "crtol", "fmin", "steptol", "view", "converged_reason", "view_solution", "view_gradient", "view_stepdirection", "test_gradient", "test_hessian", "fd_gradient", "fd_hessian", "fd_delta", "mf_hessian", "recycle_history", "subset_type", "ls_type", "ls_monitor", "ls_view", "ls_max_funcs", "ls_ftol", "ls_gtol", "ls_rtol", "ls_stepinit", "ls_stepmin", "ls_stepmax", "bnk_ksp_type", "bnk_pc_type", "bnk_ksp_rtol", "bnk_ksp_atol", "bnk_ksp_max_it", "bnk_ksp_monitor", "bnk_init_type", "bnk_update_type", "bnk_as_type", "bnk_as_tol", "bnk_as_step", "bnk_max_cg_its", "bnk_max_radius", "bnk_min_radius", "bnk_epsilon", "blmvm_recycle", "blmvm_mat_lmvm_hist_size", "blmvm_mat_lmvm_scale_type", "bqnk_mat_lmvm_hist_size", NULL};
+
+/* Collective (every rank made the same solver and just called its SetFromOptions): an option under the
+   solver's prefix ("-focei_tao_") that it did not read is an error naming the nearest TAO option.
+   Skipped: the options read as a solve ends (views, "converged_reason": left to the final check) and
+   those under one of `later` (comma-separated, after the prefix: "bqnk_,bnk_" for a solver that may
+   change type later). */
+PetscErrorCode PnlmeOptionsCheckSolver(MPI_Comm comm, PetscObject solver, const char what[], const char later[])
+{
+  const char *opre;
+  char        pre[256], cls[32];
+  size_t      lp;
+  PetscInt    n;
+  char      **names, **values;
+  PetscFunctionBegin;
+  PetscCall(PetscObjectGetOptionsPrefix(solver, &opre));
+  PetscCall(PetscStrncpy(cls, solver->class_name, sizeof(cls)));
+  for (char *c = cls; *c; c++) *c = (char)tolower((unsigned char)*c);
+  PetscCall(PetscSNPrintf(pre, sizeof(pre), "%s%s_", opre ? opre : "", cls));
+  lp = strlen(pre);
+  PetscCall(PetscOptionsLeftGet(solver->options, &n, &names, &values));
+  for (PetscInt k = 0; k < n; k++) {
+    const char *rest = names[k] + lp, *p = later;
+    PetscBool   skip = PETSC_FALSE;
+    char        hint[300] = "";
+    if (strncmp(names[k], pre, lp) || strstr(rest, "view") || strstr(rest, "converged_reason")) continue;
+    while (p && *p && !skip) {
+      const char *e = strchr(p, ',');
+      size_t      m = e ? (size_t)(e - p) : strlen(p);
+      skip          = (PetscBool)(m && !strncmp(rest, p, m));
+      p             = e ? e + 1 : NULL;
+    }
+    if (skip) continue;
+    {
+      PetscInt best = 1000;
+      for (PetscInt i = 0; TaoNames[i]; i++) {
+        PetscInt d = Distance(rest, TaoNames[i]);
+        if (d < best && d <= PetscMax(2, (PetscInt)strlen(rest) / 4)) {
+          best = d;
+          snprintf(hint, sizeof(hint), " (did you mean -%s%s?)", pre, TaoNames[i]);
+        }
+      }
+    }
+    {
+      char name[256];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "-%s", names[k]));
+      PetscCall(PetscOptionsLeftRestore(solver->options, &n, &names, &values));
+      SETERRQ(comm, PETSC_ERR_USER, "option %s is not read by %s%s", name, what, hint);
+    }
+  }
+  PetscCall(PetscOptionsLeftRestore(solver->options, &n, &names, &values));
   PetscFunctionReturn(0);
 }
 

@@ -773,9 +773,27 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
   PetscCall(TaoSetMonitor(F->tao, Monitor, fit, NULL));
   PetscCall(TaoSetFromOptions(F->tao));
   {
-    TaoType tt;
+    TaoType   tt;
+    PetscBool isblmvm;
+    char      what[128];
     PetscCall(TaoGetType(F->tao, &tt));
     PetscCall(PetscStrncpy(F->taotype, tt, sizeof(F->taotype)));
+    /* a misspelled -focei_tao_ option fails now, not after the fit (BLMVM's fallback reads BQNKTR's) */
+    PetscCall(PetscObjectTypeCompare((PetscObject)F->tao, TAOBLMVM, &isblmvm));
+    PetscCall(PetscSNPrintf(what, sizeof(what), "the outer solver of -estimator %s (TAO %s)", ((PetscObject)fit)->type_name, tt));
+    PetscCall(PnlmeOptionsCheckSolver(comm, (PetscObject)F->tao, what, isblmvm ? "bqnk_,bnk_" : NULL));
+  }
+  { /* TAO checks this only inside its first iteration, on each rank alone */
+    PetscBool tr, trksp;
+    KSP       ksp;
+    KSPType   kt;
+    PetscCall(PetscObjectTypeCompareAny((PetscObject)F->tao, &tr, TAOBNTR, TAOBNTL, TAOBQNKTR, TAOBQNKTL, TAONTR, TAONTL, ""));
+    PetscCall(TaoGetKSP(F->tao, &ksp));
+    if (tr && ksp) {
+      PetscCall(PetscObjectTypeCompareAny((PetscObject)ksp, &trksp, KSPSTCG, KSPNASH, KSPGLTR, ""));
+      PetscCall(KSPGetType(ksp, &kt));
+      PetscCheck(trksp, comm, PETSC_ERR_USER, "option -%sksp_type %s: TAO %s needs a trust-region Krylov method (stcg, nash or gltr)", ((PetscObject)ksp)->prefix ? ((PetscObject)ksp)->prefix : "", kt, F->taotype);
+    }
   }
   { /* TAO's Newton methods: the outer-product Hessian with the secant term */
     PetscBool newton;
@@ -817,6 +835,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
       PetscCall(TaoSetType(F->tao, TAOBQNKTR));
       PetscCall(TaoSetMaximumIterations(F->tao, F->maxit - its));
       PetscCall(TaoSetFromOptions(F->tao));
+      PetscCall(PnlmeOptionsCheckSolver(comm, (PetscObject)F->tao, "the outer solver's fallback (TAO " TAOBQNKTR ")", NULL));
       PetscCall(TaoSolve(F->tao));
       PetscCall(TaoGetConvergedReason(F->tao, &F->reason));
       PetscCall(TaoGetSolutionStatus(F->tao, &its, &f, &F->gnorm, &cnorm, &xdiff, NULL));
