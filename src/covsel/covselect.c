@@ -139,6 +139,13 @@ PetscErrorCode PnlmeCovSelectCreateFromOptions(MPI_Comm comm, PnlmeCovSelect *ou
     PetscCall(PnlmeFitSetFromOptions(probe));
     PetscCall(PnlmeFitDestroy(&probe));
   }
+  if (cs->type == PNLME_COVSELECT_BICC) { /* the selection M-step's solver too (its objects are made by the first fit) */
+    PnlmeSubset probe;
+    PetscCall(PnlmeSubsetCreate(comm, &probe));
+    PetscCall(PnlmeSubsetSetOptionsPrefix(probe, "covariates_"));
+    PetscCall(PnlmeSubsetSetFromOptions(probe));
+    PetscCall(PnlmeSubsetDestroy(&probe));
+  }
   if (cs->outdir[0]) PetscCall(PnlmeCheckOutputDirectory(comm, "-output_dir", cs->outdir));
   *out = cs;
   PetscFunctionReturn(0);

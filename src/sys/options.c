@@ -23,6 +23,7 @@ typedef struct {
 #define MAX_TABLES 32
 static OptionTable Tables[MAX_TABLES];
 static PetscInt    NTables;
+static PetscBool   TableRead[MAX_TABLES]; /* some option of the table was read in this run */
 
 /* "[1, 1e6]", "(0, 1)", "[0, inf)": both ends, open or closed */
 static PetscErrorCode ParseRange(const PnlmeOption *o, PetscReal *lo, PetscReal *hi, char *lopen, char *hopen)
@@ -83,8 +84,9 @@ static PetscErrorCode Find(const char name[], const OptionTable **tab, PetscInt 
   for (PetscInt t = 0; t < NTables; t++)
     for (PetscInt i = 0; i < Tables[t].n; i++)
       if (!strcmp(Tables[t].opts[i].name, name)) {
-        *tab = &Tables[t];
-        *idx = i;
+        *tab         = &Tables[t];
+        *idx         = i;
+        TableRead[t] = PETSC_TRUE;
         PetscFunctionReturn(0);
       }
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "option %s is read but not declared in any option table", name);
@@ -466,6 +468,21 @@ static PetscBool PrefixVisit(const char full[], const OptionTable *t, PetscInt i
   return c->ours;
 }
 
+typedef struct {
+  const char        *head; /* "-focei_" of "-focei_tao_type" */
+  const OptionTable *tab;
+} OwnerCtx;
+
+/* the table of the object a solver option belongs to: one of its names starts with the option's head */
+static PetscBool OwnerVisit(const char full[], const OptionTable *t, PetscInt i, void *vctx)
+{
+  OwnerCtx *c = (OwnerCtx *)vctx;
+  (void)i;
+  if (strncmp(full, c->head, strlen(c->head)) || strstr(full + strlen(c->head), "tao_") == full + strlen(c->head)) return PETSC_FALSE;
+  c->tab = t;
+  return PETSC_TRUE;
+}
+
 /* options of the solvers inside pnlme's objects (-map_tao_type ...), read when the solver is made,
    and PETSc's options read only by PetscFinalize */
 static PetscBool SolverOption(const char name[])
@@ -506,13 +523,23 @@ PetscErrorCode PnlmeOptionsCheckNames(MPI_Comm comm)
 PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm comm, PetscBool final)
 {
   PetscInt    n;
-  char      **names, **values, list[8192] = "";
-  PetscMPIInt rank;
+  char      **names, **values, list[8192] = "", owner[512] = "";
+  PetscMPIInt rank, read[MAX_TABLES];
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (PetscInt t = 0; t < NTables; t++) read[t] = TableRead[t];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, read, (PetscMPIInt)NTables, MPI_INT, MPI_LOR, comm));
   if (!rank) {
     PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
     for (PetscInt k = 0; k < n; k++) {
+      const char *tao = strstr(names[k], "tao_");
+      if (!final && tao && tao > names[k] && !owner[0]) { /* a solver's option whose object no rank read */
+        char     head[256];
+        OwnerCtx oc = {head, NULL};
+        PetscCall(PetscSNPrintf(head, sizeof(head), "-%.*s", (int)(tao - names[k]), names[k]));
+        VisitNames(OwnerVisit, &oc);
+        if (oc.tab && !read[oc.tab - Tables]) PetscCall(PetscSNPrintf(owner, sizeof(owner), "option -%s is not read by this run (its solver belongs to: %s)", names[k], oc.tab->title));
+      }
       if (SolverOption(names[k]) && (!final || strstr(names[k], "tao_") == NULL)) continue;
       if (strlen(list) + strlen(names[k]) + 2 >= sizeof(list)) break;
       PetscCall(PetscStrlcat(list, names[k], sizeof(list)));
@@ -521,6 +548,8 @@ PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm comm, PetscBool final)
     PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   }
   PetscCallMPI(MPI_Bcast(list, sizeof(list), MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(owner, sizeof(owner), MPI_CHAR, 0, comm));
+  PetscCheck(!owner[0], comm, PETSC_ERR_USER, "%s", owner);
   for (char *tok = list, *e; tok && *tok; tok = e ? e + 1 : NULL) {
     char        name[256], hint[300];
     PetscBool   used, any;
