@@ -91,6 +91,10 @@ PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm, PetscBool final);
    solver, for the message); views and those under one of `later` (comma-separated, read only if the
    solver changes type) are left to the final check. */
 PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckSolver(MPI_Comm, PetscObject solver, const char what[], const char later[]);
+/* Collective: -<prefix>tao_type, if given, is one of the TAO types ok[] (NULL-terminated) that suit the
+   problem ("what", for the message); else one line listing them (TAO's other types fail inside TAO on
+   each rank alone, or solve another problem). */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckTaoType(MPI_Comm, const char prefix[], const char *const ok[], const char what[]);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsFinalize(void);
 
 /* Parse a comma-separated "key=value" list such as "W0=3433,kin=86.6" (a key given twice is an error). */

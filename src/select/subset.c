@@ -90,6 +90,14 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
   PetscObject obj      = (PetscObject)s;
   PetscFunctionBegin;
   PetscValidHeaderSpecific(s, PNLME_CLASSID, 1);
+  { /* the relaxations are bound-constrained and give no Hessian: TAO's bounded first-order and
+       quasi-Newton types (the others fail inside TAO, on each rank alone, or ignore the bounds) */
+    static const char *const ok[] = {TAOBLMVM, TAOBQNLS, TAOBNCG, TAOBQNKTR, TAOBQNKLS, TAOBQNKTL, NULL};
+    char                     pre[256] = "";
+    if (obj->prefix) PetscCall(PetscStrncpy(pre, obj->prefix, sizeof(pre)));
+    PetscCall(PetscStrlcat(pre, "subset_", sizeof(pre)));
+    PetscCall(PnlmeOptionsCheckTaoType(PetscObjectComm(obj), pre, ok, "the subset selection's relaxations"));
+  }
   PetscCall(PnlmeOptionsGetInt(obj, "-subset_max_nodes", &maxnodes, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-subset_gap_abs", &s->gapabs, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-subset_gap_rel", &s->gaprel, NULL));

@@ -631,6 +631,23 @@ PetscErrorCode PnlmeOptionsCheckSolver(MPI_Comm comm, PetscObject solver, const 
   PetscFunctionReturn(0);
 }
 
+/* Collective: -<prefix>tao_type, if given, is one of ok[] (NULL-terminated); else one line listing them */
+PetscErrorCode PnlmeOptionsCheckTaoType(MPI_Comm comm, const char prefix[], const char *const ok[], const char what[])
+{
+  char      tt[64], list[512] = "";
+  PetscBool set, found = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, prefix, "-tao_type", tt, sizeof(tt), &set));
+  if (!set) PetscFunctionReturn(0);
+  for (PetscInt i = 0; ok[i]; i++) {
+    found = (PetscBool)(found || !strcmp(tt, ok[i]));
+    PetscCall(PetscStrlcat(list, i ? ", " : "", sizeof(list)));
+    PetscCall(PetscStrlcat(list, ok[i], sizeof(list)));
+  }
+  PetscCheck(found, comm, PETSC_ERR_USER, "option -%stao_type %s: not one of the TAO types for %s (%s)", prefix, tt, what, list);
+  PetscFunctionReturn(0);
+}
+
 /* ------------------------------------------------------------------ parsers */
 PetscErrorCode PnlmeParseKeyValues(const char opt[], const char str[], PetscInt maxn, PetscInt *n, char keys[][64], PetscReal vals[])
 {

@@ -75,6 +75,11 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_inner_tol", &F->intol, NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-focei_inner_secant", &F->insecant, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_moment_draws", &F->ndraws_mom, NULL));
+  { /* the TAO types for a smooth bound-constrained problem given by its objective, gradient and Hessian
+       (the others fail inside TAO, on each rank alone, or stop at once: tron, bmrm, owlqn, nm) */
+    static const char *const ok[] = {TAOBNTR, TAOBNLS, TAOBNTL, TAOBLMVM, TAOBQNLS, TAOBQNKTR, TAOBNCG, TAOLMVM, TAONLS, TAONTR, TAONTL, TAOCG, NULL};
+    PetscCall(PnlmeOptionsCheckTaoType(comm, "focei_", ok, "FOCEI's outer problem"));
+  }
   if (F->laplace) F->interaction = PETSC_TRUE;
   if (!F->interaction) fit->label = "FOCE", fit->objmethod = "foce";
   PetscCheck(fit->ckevery == 0 && !fit->restart[0], comm, PETSC_ERR_USER, "options -checkpoint_every and -restart: not available with -estimator %s (an outer iteration takes seconds; start again from the estimates with -fit_theta and -fit_omega)", obj->type_name);
