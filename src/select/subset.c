@@ -97,6 +97,11 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
     if (obj->prefix) PetscCall(PetscStrncpy(pre, obj->prefix, sizeof(pre)));
     PetscCall(PetscStrlcat(pre, "subset_", sizeof(pre)));
     PetscCall(PnlmeOptionsCheckTaoType(PetscObjectComm(obj), pre, ok, "the subset selection's relaxations"));
+    { /* TAO's name for -subset_relax_max_it would override it silently */
+      PetscBool has;
+      PetscCall(PetscOptionsHasName(NULL, pre, "-tao_max_it", &has));
+      PetscCheck(!has, PetscObjectComm(obj), PETSC_ERR_USER, "option -%stao_max_it: use -%srelax_max_it", pre, pre);
+    }
   }
   PetscCall(PnlmeOptionsGetInt(obj, "-subset_max_nodes", &maxnodes, NULL));
   PetscCall(PnlmeOptionsGetReal(obj, "-subset_gap_abs", &s->gapabs, NULL));
