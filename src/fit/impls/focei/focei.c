@@ -76,7 +76,8 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetBool(obj, "-focei_inner_secant", &F->insecant, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_moment_draws", &F->ndraws_mom, NULL));
   { /* the TAO types for a smooth bound-constrained problem given by its objective, gradient and Hessian
-       (the others fail inside TAO, on each rank alone, or stop at once: tron, bmrm, owlqn, nm) */
+       (of the others some fail inside TAO on each rank alone, as gpcg or pounders, some stop at once or
+       claim convergence far from it, as tron, bmrm and owlqn, and nm ignores the gradient) */
     static const char *const ok[] = {TAOBNTR, TAOBNLS, TAOBNTL, TAOBLMVM, TAOBQNLS, TAOBQNKTR, TAOBNCG, TAOLMVM, TAONLS, TAONTR, TAONTL, TAOCG, NULL};
     PetscCall(PnlmeOptionsCheckTaoType(comm, "focei_", ok, "FOCEI's outer problem"));
   }
