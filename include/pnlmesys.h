@@ -72,6 +72,10 @@ typedef struct {
 /* group: a short name ("saem"); title: the heading of -help; prefixes: object prefixes (comma-separated,
    e.g. "covariates_") under which the table is also read, or NULL */
 PETSC_EXTERN PetscErrorCode PnlmeOptionsRegister(const char group[], const char title[], const char prefixes[], PetscInt n, const PnlmeOption opts[]);
+/* The options prefix ("focei_tao_") of a PETSc solver inside the objects of table `group` (read under
+   the table's prefixes too; help: one line for -help).  A solver option whose prefix no table registers
+   (-tao_type, -foce_tao_type), or whose object the run does not make, is an error at start-up. */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsRegisterSolver(const char group[], const char prefix[], const char help[]);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsGetInt(PetscObject, const char name[], PetscInt *, PetscBool *set);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsGetReal(PetscObject, const char name[], PetscReal *, PetscBool *set);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsGetBool(PetscObject, const char name[], PetscBool *, PetscBool *set);

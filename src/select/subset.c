@@ -79,6 +79,7 @@ PetscErrorCode PnlmeSubsetRegisterOptions(void)
 {
   PetscFunctionBegin;
   PetscCall(PnlmeOptionsRegister("subset", "Exact best-subset (L0) solver of the selection M-step (PnlmeSubset; prefixed -covariates_ in pnlme-fit)", "covariates_", PETSC_STATIC_ARRAY_LENGTH(SubsetOptions), SubsetOptions));
+  PetscCall(PnlmeOptionsRegisterSolver("subset", "subset_tao_", "TAO's options of the relaxations: -subset_tao_type blmvm|bqnls|bncg|bqnktr|bqnkls|bqnktl, -subset_tao_monitor, ... (docs/selection.md)"));
   PetscFunctionReturn(0);
 }
 

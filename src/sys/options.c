@@ -18,6 +18,8 @@ typedef struct {
   const PnlmeOption *opts;
   PetscReal         *lo, *hi;      /* parsed ranges */
   char              *lopen, *hopen;
+  char               solver[32];   /* the options prefix of a solver inside the object ("focei_tao_"), or "" */
+  const char        *solverhelp;
 } OptionTable;
 
 #define MAX_TABLES 32
@@ -65,6 +67,18 @@ PetscErrorCode PnlmeOptionsRegister(const char group[], const char title[], cons
   }
   NTables++;
   PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeOptionsRegisterSolver(const char group[], const char prefix[], const char help[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < NTables; i++)
+    if (!strcmp(Tables[i].group, group)) {
+      PetscCall(PetscStrncpy(Tables[i].solver, prefix, sizeof(Tables[i].solver)));
+      Tables[i].solverhelp = help;
+      PetscFunctionReturn(0);
+    }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "PnlmeOptionsRegisterSolver: no option table %s", group);
 }
 
 PetscErrorCode PnlmeOptionsFinalize(void)
@@ -352,6 +366,7 @@ PetscErrorCode PnlmeOptionsView(MPI_Comm comm, const char groups[])
       }
       PetscCall(PetscPrintf(comm, "%s\n      %s\n", line, o->help));
     }
+    if (t->solver[0]) PetscCall(PetscPrintf(comm, "  -%s* (PETSc)\n      %s\n", t->solver, t->solverhelp));
   }
   PetscFunctionReturn(0);
 }
@@ -468,19 +483,55 @@ static PetscBool PrefixVisit(const char full[], const OptionTable *t, PetscInt i
   return c->ours;
 }
 
-typedef struct {
-  const char        *head; /* "-focei_" of "-focei_tao_type" */
-  const OptionTable *tab;
-} OwnerCtx;
-
-/* the table of the object a solver option belongs to: one of its names starts with the option's head */
-static PetscBool OwnerVisit(const char full[], const OptionTable *t, PetscInt i, void *vctx)
+/* every registered solver prefix under every prefix of its table ("-focei_tao_", "-covariates_subset_tao_",
+   "-subset_tao_"): f(full, table) until it returns true */
+static void VisitSolvers(PetscBool (*f)(const char[], const OptionTable *, void *), void *ctx)
 {
-  OwnerCtx *c = (OwnerCtx *)vctx;
-  (void)i;
-  if (strncmp(full, c->head, strlen(c->head)) || strstr(full + strlen(c->head), "tao_") == full + strlen(c->head)) return PETSC_FALSE;
-  c->tab = t;
-  return PETSC_TRUE;
+  for (PetscInt g = 0; g < NTables; g++) {
+    const OptionTable *t = &Tables[g];
+    const char        *p = t->prefixes;
+    char               full[128];
+    if (!t->solver[0]) continue;
+    snprintf(full, sizeof(full), "-%s", t->solver);
+    if (f(full, t, ctx)) return;
+    while (p && *p) {
+      const char *e = strchr(p, ',');
+      int         m = (int)(e ? (size_t)(e - p) : strlen(p));
+      snprintf(full, sizeof(full), "-%.*s%s", m, p, t->solver);
+      if (f(full, t, ctx)) return;
+      p = e ? e + 1 : NULL;
+    }
+  }
+}
+
+typedef struct {
+  const char        *name; /* "-focei_tao_type" */
+  const OptionTable *tab;  /* the table whose solver prefix starts the name */
+  char               best[128], list[512];
+  PetscInt           dist;
+} SolverCtx;
+
+static PetscBool SolverVisit(const char full[], const OptionTable *t, void *vctx)
+{
+  SolverCtx  *c    = (SolverCtx *)vctx;
+  size_t      n    = strlen(full);
+  const char *tail = strstr(c->name, "tao_");
+  if (!strncmp(c->name, full, n)) {
+    c->tab = t;
+    return PETSC_TRUE;
+  }
+  if (strlen(c->list) + n + 3 < sizeof(c->list)) { /* the prefixes, and the nearest to the name's own */
+    if (c->list[0]) strcat(c->list, ", ");
+    strcat(c->list, full);
+  }
+  if (tail) {
+    char     head[128];
+    PetscInt d;
+    snprintf(head, sizeof(head), "%.*s", (int)(tail - c->name) + 4, c->name);
+    d = Distance(head, full);
+    if (d < c->dist) c->dist = d, snprintf(c->best, sizeof(c->best), "%s%s", full, tail + 4);
+  }
+  return PETSC_FALSE;
 }
 
 /* options of the solvers inside pnlme's objects (-map_tao_type ...), read when the solver is made,
@@ -532,13 +583,14 @@ PetscErrorCode PnlmeOptionsCheckUnused(MPI_Comm comm, PetscBool final)
   if (!rank) {
     PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
     for (PetscInt k = 0; k < n; k++) {
-      const char *tao = strstr(names[k], "tao_");
-      if (!final && tao && tao > names[k] && !owner[0]) { /* a solver's option whose object no rank read */
-        char     head[256];
-        OwnerCtx oc = {head, NULL};
-        PetscCall(PetscSNPrintf(head, sizeof(head), "-%.*s", (int)(tao - names[k]), names[k]));
-        VisitNames(OwnerVisit, &oc);
-        if (oc.tab && !read[oc.tab - Tables]) PetscCall(PetscSNPrintf(owner, sizeof(owner), "option -%s is not read by this run (its solver belongs to: %s)", names[k], oc.tab->title));
+      if (!final && strstr(names[k], "tao_") && !owner[0]) { /* a solver's option: its object is in this run? */
+        char      name[256];
+        SolverCtx sc;
+        PetscCall(PetscSNPrintf(name, sizeof(name), "-%s", names[k]));
+        sc.name = name, sc.tab = NULL, sc.best[0] = sc.list[0] = 0, sc.dist = 1000;
+        VisitSolvers(SolverVisit, &sc);
+        if (sc.tab && !read[sc.tab - Tables]) PetscCall(PetscSNPrintf(owner, sizeof(owner), "option %s is not read by this run (its solver belongs to: %s)", name, sc.tab->title));
+        else if (!sc.tab) PetscCall(PetscSNPrintf(owner, sizeof(owner), "option %s is not read by this run: solver options take the prefix of their solver (%s)%s%s%s", name, sc.list, sc.dist <= 2 ? " (did you mean " : "", sc.dist <= 2 ? sc.best : "", sc.dist <= 2 ? "?)" : ""));
       }
       if (SolverOption(names[k]) && (!final || strstr(names[k], "tao_") == NULL)) continue;
       if (strlen(list) + strlen(names[k]) + 2 >= sizeof(list)) break;

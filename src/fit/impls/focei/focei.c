@@ -53,6 +53,7 @@ PetscErrorCode PnlmeFitRegisterOptions_FOCEI(void)
 {
   PetscFunctionBegin;
   PetscCall(PnlmeOptionsRegister("focei", "FOCE(I) and Laplace estimators, -estimator focei|laplace (docs/focei.md)", NULL, PETSC_STATIC_ARRAY_LENGTH(FOCEIOptions), FOCEIOptions));
+  PetscCall(PnlmeOptionsRegisterSolver("focei", "focei_tao_", "TAO's options of the outer solver: -focei_tao_type bntr|bnls|bntl|blmvm|bqnls|bqnktr|bncg|lmvm|nls|ntr|ntl|cg, -focei_tao_monitor, ... (docs/focei.md)"));
   PetscFunctionReturn(0);
 }
 
