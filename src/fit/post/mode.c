@@ -19,6 +19,7 @@ PetscErrorCode PnlmeModeWorkCreate(PnlmeFit fit, PetscReal tol, PetscInt maxit, 
   F->maxit       = maxit;
   F->interaction = PETSC_TRUE;
   F->secant      = PETSC_FALSE;
+  F->pop         = &fit->pop;
   for (PetscInt k = 0; k < p; k++)
     if (!fit->pop.fixed[k]) F->rk[F->nr++] = k;
   PetscCall(PetscMalloc6(mo, &F->predb, mo * p, &F->sensb, mo, &F->predc, mo * p, &F->sensc, mo * p, &F->J, mo, &F->u));
@@ -72,7 +73,7 @@ static void Request(PnlmeFit fit, PnlmeModeWork *F, const PetscReal z[], PetscRe
    comparison scale.  ok: the model solved and the value is finite. */
 static void Evaluated(PnlmeFit fit, PnlmeModeWork *F, const PetscReal z[], const PetscReal pred[], const PetscReal sens[], PetscReal *phi, PetscReal g[], PetscReal H[], PetscBool *ok)
 {
-  const PnlmePop     *pop = &fit->pop;
+  const PnlmePop     *pop = F->pop;
   const PnlmeSubject *s   = F->s;
   const PetscReal    *m   = F->m;
   PetscInt            p = fit->p, n = s->nobs, nr = F->nr;
@@ -197,7 +198,7 @@ static void Finish(PnlmeFit fit, PnlmeModeWork *F)
 /* the iterations from F->it until a trial point needs an evaluation (F->want) or the search ends */
 static PetscErrorCode Propose(PnlmeFit fit, PnlmeModeWork *F)
 {
-  PnlmePop    *pop = &fit->pop;
+  const PnlmePop *pop = F->pop;
   PetscInt     p = fit->p, nr = F->nr, secmax = 2 * nr + 10; /* iterations with the secant term at most */
   PetscReal   *z = F->z;
   PetscBLASInt info;
@@ -252,8 +253,10 @@ static PetscErrorCode Propose(PnlmeFit fit, PnlmeModeWork *F)
 
 PetscErrorCode PnlmeModeBegin(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject *s, const PetscReal m[], PetscReal z[])
 {
-  PnlmePop *pop = &fit->pop;
+  const PnlmePop *pop = F->popnext ? F->popnext : &fit->pop;
   PetscFunctionBegin;
+  F->pop     = pop;
+  F->popnext = NULL;
   F->s = s, F->m = m, F->z = z;
   F->status = PNLME_MODE_FAILED;
   F->want   = PETSC_FALSE;
@@ -271,7 +274,7 @@ PetscErrorCode PnlmeModeBegin(PnlmeFit fit, PnlmeModeWork *F, const PnlmeSubject
 
 PetscErrorCode PnlmeModeAdvance(PnlmeFit fit, PnlmeModeWork *F)
 {
-  PnlmePop *pop = &fit->pop;
+  const PnlmePop *pop = F->pop;
   PetscInt  p = fit->p, nr = F->nr;
   PetscReal phit, *t, *z = F->z;
   PetscBool ok;

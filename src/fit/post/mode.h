@@ -25,7 +25,10 @@ typedef struct {
   PetscReal *S, *HS;       /* the secant estimate of the Hessian's residual-curvature term, and H + S */
   PetscReal  dphidz[64];
   PetscInt64 nsolves, nfailed; /* model solves of the searches, and those that failed */
-  /* the search in progress: its subject, individual mean and iterate (the caller's), phase, status */
+  /* the search in progress: its population parameters (&fit->pop unless the caller set popnext before
+     PnlmeModeBegin: FOCEI's central differences search at several theta in one batch), subject,
+     individual mean and iterate (the caller's), phase, status */
+  const PnlmePop     *pop, *popnext;
   const PnlmeSubject *s;
   const PetscReal    *m;
   PetscReal          *z;

@@ -47,6 +47,7 @@ static const PnlmeOption FOCEIOptions[] = {
   {"-focei_inner_secant", PNLME_OPT_BOOL, "true", NULL, NULL, "Mode searches add the structured secant estimate of the curvature Gauss-Newton leaves out (NL2SOL's augmented model); false: plain Gauss-Newton"},
   {"-focei_inner_tol", PNLME_OPT_REAL, "1e-10", "(0, 1)", NULL, "A mode search has converged when its Gauss-Newton step is below this (largest component, transformed scale)"},
   {"-focei_moment_draws", PNLME_OPT_INT, "500", "[1, 10000000]", NULL, "Draws of N(mode, A^-1) per subject for the natural-scale means and SDs of the results"},
+  {"-focei_points_per_batch", PNLME_OPT_INT, "0", "[0, 8192]", NULL, "Central-difference points whose mode searches share one batch (the lanes stay full; each search's result is its own); 0: enough for about 1,024 searches per rank, at most 64"},
 };
 
 PetscErrorCode PnlmeFitRegisterOptions_FOCEI(void)
@@ -76,6 +77,7 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetReal(obj, "-focei_inner_tol", &F->intol, NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-focei_inner_secant", &F->insecant, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-focei_moment_draws", &F->ndraws_mom, NULL));
+  PetscCall(PnlmeOptionsGetInt(obj, "-focei_points_per_batch", &F->ngroupopt, NULL));
   { /* the TAO types for a smooth bound-constrained problem given by its objective, gradient and Hessian
        (of the others some fail inside TAO on each rank alone, as gpcg or pounders, some stop at once or
        claim convergence far from it, as tron, bmrm and owlqn, and nm ignores the gradient) */
@@ -158,10 +160,9 @@ static void ThetaFromPop(PnlmeFit fit, PnlmeFOCEI *F, PetscReal th[])
 
 /* the population parameters at theta (B, Omega = L L^T with the identity stand-in of the parameters
    without random effect, a, b, and Omega's factor, inverse and log-determinant) */
-PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit fit, const PetscReal th[])
+static PetscErrorCode SetThetaPop(PnlmeFit fit, PnlmePop *pop, const PetscReal th[])
 {
-  PnlmeFOCEI *F   = (PnlmeFOCEI *)fit->impl;
-  PnlmePop   *pop = &fit->pop;
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
   PetscInt    p = fit->p, n = 0;
   PetscReal  *Lc = F->Lc;
   PetscFunctionBegin;
@@ -191,6 +192,32 @@ PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit fit, const PetscReal th[])
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PnlmeFOCEISetTheta(PnlmeFit fit, const PetscReal th[])
+{
+  PetscFunctionBegin;
+  PetscCall(SetThetaPop(fit, &fit->pop, th));
+  PetscFunctionReturn(0);
+}
+
+/* the population parameters of point k of a group of neighbours at th: fit->pop's (its structure, the
+   entries of B outside theta, the error models) with their own B, Omega, L and Oinv */
+static PetscErrorCode GroupPop(PnlmeFit fit, PetscInt k, const PetscReal th[])
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PnlmePop   *P = &F->gpop[k];
+  PetscInt    p = fit->p, q = fit->pop.q;
+  PetscReal  *mem = F->gmem + k * (q * p + 3 * p * p);
+  PetscFunctionBegin;
+  *P       = fit->pop;
+  P->B     = mem;
+  P->Omega = mem + q * p;
+  P->L     = P->Omega + p * p;
+  P->Oinv  = P->L + p * p;
+  PetscCall(PetscArraycpy(P->B, fit->pop.B, q * p));
+  PetscCall(SetThetaPop(fit, P, th));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
 {
   PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
@@ -209,6 +236,13 @@ static PetscErrorCode SetUp_FOCEI(PnlmeFit fit)
   PetscCall(PetscMalloc2(p * p, &F->Lc, p, &F->bvec));
   PetscCall(PetscMalloc6(F->nt, &F->thw, 2 * F->nt + 1, &F->vals, 2 * F->nt + 1 + 2, &F->acc, F->nt, &F->curv, F->nt, &F->glast, F->nt, &F->thc));
   PetscCall(PetscArrayzero(F->glast, F->nt));
+  /* -focei_points_per_batch 0: enough searches per batch that its tail (the last few searches, in
+     part-empty lanes) is a small part of it: about 1,024 (neonates189 at 2 ranks, 95 subjects each: one
+     point at a time left 8,031 of 19,269 calls with 8 searches or fewer); at most 64 points (memory) */
+  F->ngroup = F->ngroupopt ? F->ngroupopt : PetscMin(64, (1024 + fit->nlocal - 1) / PetscMax(1, fit->nlocal));
+  F->ngroup = PetscMax(1, PetscMin(2 * F->nt, F->ngroup));
+  PetscCall(PetscCalloc1(F->ngroup, &F->gpop));
+  PetscCall(PetscMalloc1(F->ngroup * (fit->pop.q * p + 3 * p * p), &F->gmem));
   PetscFunctionReturn(0);
 }
 
@@ -222,6 +256,8 @@ static PetscErrorCode Destroy_FOCEI(PnlmeFit fit)
   PetscCall(PnlmeModeBatchDestroy(&F->mb));
   PetscCall(PetscFree2(F->Lc, F->bvec));
   PetscCall(PetscFree6(F->thw, F->vals, F->acc, F->curv, F->glast, F->thc));
+  PetscCall(PetscFree(F->gpop));
+  PetscCall(PetscFree(F->gmem));
   PetscCall(NewtonDestroy(F));
   PetscCall(PetscFree(fit->impl));
   PetscFunctionReturn(0);
@@ -244,10 +280,10 @@ static PetscErrorCode SumStart(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SumDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+/* subject i's search at point `slot` ended: its objective into acc[slot]; with store, its mode into zhat */
+static PetscErrorCode PointDone(PnlmeFit fit, PetscInt i, PetscInt slot, PetscBool store, PnlmeModeWork *W)
 {
   PnlmeFOCEI *F  = (PnlmeFOCEI *)fit->impl;
-  SumCtx     *c  = (SumCtx *)ctx;
   PetscInt    nt = F->nt;
   PetscReal   ofv;
   PetscFunctionBegin;
@@ -263,12 +299,40 @@ static PetscErrorCode SumDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *
     F->failed = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
-  PnlmeExactSumAdd(&F->acc[c->slot], ofv);
-  if (F->fsub && c->slot >= 1 && c->slot <= 2 * nt) { /* f_i(theta + h_t e_t) - f_i(theta - h_t e_t): the + point comes first */
-    PetscReal *d = F->fsub + i * nt + (c->slot - 1) / 2;
-    *d = c->slot % 2 ? ofv : *d - ofv;
-  }
-  if (c->store) PetscCall(PetscArraycpy(F->zhat + i * fit->p, W->zs, fit->p));
+  PnlmeExactSumAdd(&F->acc[slot], ofv);
+  if (F->fsub && slot >= 1 && slot <= 2 * nt) (slot % 2 ? F->fsub : F->fsubm)[i * nt + (slot - 1) / 2] = ofv; /* f_i(theta +- h_t e_t) */
+  if (store) PetscCall(PetscArraycpy(F->zhat + i * fit->p, W->zs, fit->p));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SumDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  SumCtx *c = (SumCtx *)ctx;
+  PetscFunctionBegin;
+  PetscCall(PointDone(fit, i, c->slot, c->store, W));
+  PetscFunctionReturn(0);
+}
+
+/* item i of a group of neighbours (first point `*ctx`): subject i % nlocal at the group's point
+   i / nlocal, from the centre's mode */
+static PetscErrorCode GroupStart(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  PnlmeFOCEI *F = (PnlmeFOCEI *)fit->impl;
+  PetscInt    j = i % fit->nlocal, k = i / fit->nlocal;
+  PetscFunctionBegin;
+  (void)ctx;
+  PetscCall(PnlmeDataGetSubject(fit->data, j, &W->sub));
+  PnlmePopMean(&F->gpop[k], fit->x + j * fit->q, W->ms);
+  PetscCall(PetscArraycpy(W->zs, F->zhat + j * fit->p, fit->p));
+  W->popnext = &F->gpop[k];
+  PetscCall(PnlmeModeBegin(fit, W, &W->sub, W->ms, W->zs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GroupDone(PnlmeFit fit, PetscInt i, PnlmeModeWork *W, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(PointDone(fit, i % fit->nlocal, 1 + *(PetscInt *)ctx + i / fit->nlocal, PETSC_FALSE, W));
   PetscFunctionReturn(0);
 }
 
@@ -297,7 +361,7 @@ static PetscErrorCode NewtonCreate(PnlmeFit fit)
   PetscFunctionBegin;
   PetscCall(PetscMalloc6(nt * (nt + 1) / 2, &F->bacc, nt * nt, &F->bhhh, nt * nt, &F->S, 3 * nt, &F->work, nt, &F->sx, nt, &F->sg));
   PetscCall(PetscMalloc1(2 * nt * nt, &F->hwork));
-  PetscCall(PetscMalloc3(fit->nlocal * nt + 1, &F->fsub, nt, &F->fx, nt, &F->fh));
+  PetscCall(PetscMalloc4(fit->nlocal * nt + 1, &F->fsub, fit->nlocal * nt + 1, &F->fsubm, nt, &F->fx, nt, &F->fh));
   PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nt, nt, NULL, &F->H));
   F->hasfsub = F->hasS = F->hashess = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -308,7 +372,7 @@ static PetscErrorCode NewtonDestroy(PnlmeFOCEI *F)
   PetscFunctionBegin;
   PetscCall(PetscFree6(F->bacc, F->bhhh, F->S, F->work, F->sx, F->sg));
   PetscCall(PetscFree(F->hwork));
-  PetscCall(PetscFree3(F->fsub, F->fx, F->fh));
+  PetscCall(PetscFree4(F->fsub, F->fsubm, F->fx, F->fh));
   PetscCall(MatDestroy(&F->H));
   F->hasfsub = F->hasS = F->hashess = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -494,14 +558,21 @@ static PetscErrorCode Neighbours(PnlmeFit fit, PetscReal *f, PetscReal g[])
     for (PetscInt t = 0; t < nt; t++) g[t] = F->glast[t];
     PetscFunctionReturn(0);
   }
-  for (PetscInt t = 0; t < nt; t++) {
-    h[t] = F->fdstep * PetscMax(1.0, PetscAbsReal(F->thc[t]));
-    for (PetscInt sgn = 0; sgn < 2; sgn++) {
+  for (PetscInt t = 0; t < nt; t++) h[t] = F->fdstep * PetscMax(1.0, PetscAbsReal(F->thc[t]));
+  /* the points 1 + 2 t (theta + h_t e_t) and 2 + 2 t (theta - h_t e_t), ngroup at a time in one batch of
+     searches (each search's result is the one it has alone) */
+  for (PetscInt first = 0; first < 2 * nt; first += F->ngroup) {
+    PetscInt npt = PetscMin(F->ngroup, 2 * nt - first);
+    for (PetscInt k = 0; k < npt; k++) {
+      PetscInt t = (first + k) / 2;
       PetscCall(PetscArraycpy(F->thw, F->thc, nt));
-      F->thw[t] += sgn ? -h[t] : h[t];
-      PetscCall(SumSubjects(fit, F->thw, 1 + 2 * t + sgn, PETSC_FALSE));
+      F->thw[t] += (first + k) % 2 ? -h[t] : h[t];
+      PetscCall(GroupPop(fit, k, F->thw));
     }
+    PetscCall(PnlmeModeBatchSolve(fit, F->mb, npt * fit->nlocal, GroupStart, GroupDone, &first));
   }
+  if (F->fsub)
+    for (PetscInt i = 0; i < fit->nlocal * nt; i++) F->fsub[i] -= F->fsubm[i];
   PetscCall(PnlmeExactSumAllreduce(PetscObjectComm((PetscObject)fit), np + 2, F->acc));
   for (PetscInt c = 0; c < np; c++) F->vals[c] = PnlmeExactSumValue(&F->acc[c]);
   bad = (PetscBool)(PnlmeExactSumValue(&F->acc[np]) > 0); /* some subject without an objective at a neighbour */

@@ -29,8 +29,14 @@ typedef struct {
   PetscReal  fc;
   PetscBool  cnotconv, hascentre;
   PnlmeExactSum *acc;
+  /* the central differences' points searched together, ngroup at a time (Neighbours): their population
+     parameters (fit->pop's, with their own B, Omega, L, Oinv in gmem) */
+  PetscInt       ngroup, ngroupopt; /* ngroupopt: -focei_points_per_batch */
+  PnlmePop      *gpop;
+  PetscReal     *gmem;
   /* the outer Newton methods (TAO bnls, bntr, ...; allocated only for them): H = BHHH + S */
   PetscReal     *fsub;          /* [nlocal x nt] each subject's central differences of its objective, f_i(theta + h_t) - f_i(theta - h_t) */
+  PetscReal     *fsubm;         /* [nlocal x nt] f_i(theta - h_t), until fsub holds f_i(theta + h_t) too */
   PnlmeExactSum *bacc;          /* [nt (nt + 1) / 2] the sum over subjects of g_i g_i^T (lower triangle) */
   PetscReal     *bhhh, *S;      /* [nt x nt] the outer-product Hessian at fx, the secant term */
   PetscReal     *fx, *fh;       /* [nt] the centre of fsub (hasfsub) and its difference steps (its gradient: glast) */

@@ -27,7 +27,7 @@ static PetscReal LogDetSolve(PetscInt nr, PetscReal A[], PetscReal b[])
 PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeModeWork *mw, const PnlmeSubject *s, const PetscReal m[], const PetscReal z[], PetscReal *ofv)
 {
   PnlmeFOCEI      *F   = (PnlmeFOCEI *)fit->impl;
-  const PnlmePop  *pop = &fit->pop;
+  const PnlmePop  *pop = mw->pop; /* the search's (FOCEI's neighbours: their theta) */
   PetscInt         p = fit->p, n = s->nobs, nr = mw->nr, nunc = 0;
   const PetscReal *pred = mw->pcur, *sens = mw->scur;
   PetscReal        val = 0, konst = 0, ld;
@@ -97,7 +97,7 @@ PetscErrorCode PnlmeFOCEISubjectObjective(PnlmeFit fit, const PnlmeModeWork *mw,
 PetscErrorCode PnlmeFOCEIPosteriorFactor(PnlmeFit fit, const PnlmeModeWork *mw, const PnlmeSubject *s, PetscReal chol[])
 {
   PnlmeFOCEI     *F   = (PnlmeFOCEI *)fit->impl;
-  const PnlmePop *pop = &fit->pop;
+  const PnlmePop *pop = mw->pop;
   PetscInt        p = fit->p, n = s->nobs, nr = mw->nr;
   PetscBLASInt    bn, info;
   PetscFunctionBegin;
