@@ -304,15 +304,23 @@ PetscErrorCode PnlmeOptionsGetIntArray(PetscObject obj, const char name[], Petsc
 }
 
 /* ------------------------------------------------------------------ -help */
+/* the items of a comma-separated list one per call (*p advances): the item's length, -1 after the last */
+static PetscInt NextItem(const char **p, const char **item)
+{
+  const char *s = *p, *e;
+  if (!s || !*s) return -1;
+  e     = strchr(s, ',');
+  *item = s;
+  *p    = e ? e + 1 : NULL;
+  return e ? (PetscInt)(e - s) : (PetscInt)strlen(s);
+}
+
 static PetscBool InList(const char list[], const char item[])
 {
-  size_t n = strlen(item);
-  for (const char *p = list; p && *p;) {
-    const char *e = strchr(p, ',');
-    size_t      m = e ? (size_t)(e - p) : strlen(p);
-    if (m == n && !strncmp(p, item, n)) return PETSC_TRUE;
-    p = e ? e + 1 : NULL;
-  }
+  PetscInt    n = (PetscInt)strlen(item), m;
+  const char *it;
+  for (const char *p = list; (m = NextItem(&p, &it)) >= 0;)
+    if (m == n && !strncmp(it, item, (size_t)n)) return PETSC_TRUE;
   return PETSC_FALSE;
 }
 
@@ -388,35 +396,47 @@ static PetscInt Distance(const char a[], const char b[])
   return d[n][m];
 }
 
+/* the object prefixes table t is read under ("" first, then each of t->prefixes): f(pre) until it
+   returns true */
+typedef PetscBool (*PrefixVisitor)(const char pre[], const OptionTable *, void *);
+static PetscBool EachPrefix(const OptionTable *t, PrefixVisitor f, void *ctx)
+{
+  const char *p = t->prefixes, *it;
+  char        pre[64] = "";
+  PetscInt    m;
+  if (f(pre, t, ctx)) return PETSC_TRUE;
+  while ((m = NextItem(&p, &it)) >= 0) {
+    if (m >= (PetscInt)sizeof(pre)) continue;
+    memcpy(pre, it, (size_t)m);
+    pre[m] = 0;
+    if (f(pre, t, ctx)) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
 /* every declared name under every prefix its table is read with: f(name) until it returns true */
 typedef PetscBool (*NameVisitor)(const char full[], const OptionTable *, PetscInt, void *);
+typedef struct {
+  NameVisitor f;
+  void       *ctx;
+} NamesCtx;
+
+static PetscBool NamesUnder(const char pre[], const OptionTable *t, void *vctx)
+{
+  NamesCtx *c = (NamesCtx *)vctx;
+  for (PetscInt i = 0; i < t->n; i++) {
+    char full[256];
+    snprintf(full, sizeof(full), "-%s%s", pre, t->opts[i].name + 1);
+    if (c->f(full, t, i, c->ctx)) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
 static void VisitNames(NameVisitor f, void *ctx)
 {
-  for (PetscInt g = 0; g < NTables; g++) {
-    const OptionTable *t = &Tables[g];
-    char               pre[64];
-    const char        *p = t->prefixes;
-    for (PetscInt pass = 0;; pass++) { /* pass 0: no prefix; then each listed prefix */
-      size_t m = 0;
-      pre[0]   = 0;
-      if (pass) {
-        const char *e;
-        if (!p || !*p) break;
-        e = strchr(p, ',');
-        m = e ? (size_t)(e - p) : strlen(p);
-        if (m >= sizeof(pre)) break;
-        memcpy(pre, p, m);
-        pre[m] = 0;
-        p      = e ? e + 1 : NULL;
-      }
-      for (PetscInt i = 0; i < t->n; i++) {
-        char full[256];
-        snprintf(full, sizeof(full), "-%s%s", pre, t->opts[i].name + 1);
-        if (f(full, t, i, ctx)) return;
-      }
-      if (!pass && !t->prefixes[0]) break;
-    }
-  }
+  NamesCtx c = {f, ctx};
+  for (PetscInt g = 0; g < NTables; g++)
+    if (EachPrefix(&Tables[g], NamesUnder, &c)) return;
 }
 
 typedef struct {
@@ -483,25 +503,27 @@ static PetscBool PrefixVisit(const char full[], const OptionTable *t, PetscInt i
   return c->ours;
 }
 
-/* every registered solver prefix under every prefix of its table ("-focei_tao_", "-covariates_subset_tao_",
-   "-subset_tao_"): f(full, table) until it returns true */
-static void VisitSolvers(PetscBool (*f)(const char[], const OptionTable *, void *), void *ctx)
+/* every registered solver prefix under every prefix of its table ("-focei_tao_", "-subset_tao_",
+   "-covariates_subset_tao_"): f(full, table) until it returns true */
+typedef PetscBool (*SolverVisitor)(const char full[], const OptionTable *, void *);
+typedef struct {
+  SolverVisitor f;
+  void         *ctx;
+} SolversCtx;
+
+static PetscBool SolverUnder(const char pre[], const OptionTable *t, void *vctx)
 {
-  for (PetscInt g = 0; g < NTables; g++) {
-    const OptionTable *t = &Tables[g];
-    const char        *p = t->prefixes;
-    char               full[128];
-    if (!t->solver[0]) continue;
-    snprintf(full, sizeof(full), "-%s", t->solver);
-    if (f(full, t, ctx)) return;
-    while (p && *p) {
-      const char *e = strchr(p, ',');
-      int         m = (int)(e ? (size_t)(e - p) : strlen(p));
-      snprintf(full, sizeof(full), "-%.*s%s", m, p, t->solver);
-      if (f(full, t, ctx)) return;
-      p = e ? e + 1 : NULL;
-    }
-  }
+  SolversCtx *c = (SolversCtx *)vctx;
+  char        full[128];
+  snprintf(full, sizeof(full), "-%s%s", pre, t->solver);
+  return c->f(full, t, c->ctx);
+}
+
+static void VisitSolvers(SolverVisitor f, void *ctx)
+{
+  SolversCtx c = {f, ctx};
+  for (PetscInt g = 0; g < NTables; g++)
+    if (Tables[g].solver[0] && EachPrefix(&Tables[g], SolverUnder, &c)) return;
 }
 
 typedef struct {
@@ -651,16 +673,12 @@ PetscErrorCode PnlmeOptionsCheckSolver(MPI_Comm comm, PetscObject solver, const 
   lp = strlen(pre);
   PetscCall(PetscOptionsLeftGet(solver->options, &n, &names, &values));
   for (PetscInt k = 0; k < n; k++) {
-    const char *rest = names[k] + lp, *p = later;
+    const char *rest = names[k] + lp, *p = later, *it;
     PetscBool   skip = PETSC_FALSE;
     char        hint[300] = "";
+    PetscInt    m;
     if (strncmp(names[k], pre, lp) || strstr(rest, "view") || strstr(rest, "converged_reason")) continue;
-    while (p && *p && !skip) {
-      const char *e = strchr(p, ',');
-      size_t      m = e ? (size_t)(e - p) : strlen(p);
-      skip          = (PetscBool)(m && !strncmp(rest, p, m));
-      p             = e ? e + 1 : NULL;
-    }
+    while (!skip && (m = NextItem(&p, &it)) >= 0) skip = (PetscBool)(m && !strncmp(rest, it, (size_t)m));
     if (skip) continue;
     {
       PetscInt best = 1000;
