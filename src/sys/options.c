@@ -414,7 +414,8 @@ static PetscBool EachPrefix(const OptionTable *t, PrefixVisitor f, void *ctx)
   return PETSC_FALSE;
 }
 
-/* every declared name under every prefix its table is read with: f(name) until it returns true */
+/* every declared name under every prefix its table is read with: f(name, table, its index) until it
+   returns true; VisitSolvers: the same for the solvers' prefixes (index -1) */
 typedef PetscBool (*NameVisitor)(const char full[], const OptionTable *, PetscInt, void *);
 typedef struct {
   NameVisitor f;
@@ -503,25 +504,18 @@ static PetscBool PrefixVisit(const char full[], const OptionTable *t, PetscInt i
   return c->ours;
 }
 
-/* every registered solver prefix under every prefix of its table ("-focei_tao_", "-subset_tao_",
-   "-covariates_subset_tao_"): f(full, table) until it returns true */
-typedef PetscBool (*SolverVisitor)(const char full[], const OptionTable *, void *);
-typedef struct {
-  SolverVisitor f;
-  void         *ctx;
-} SolversCtx;
-
+/* ("-focei_tao_", "-subset_tao_", "-covariates_subset_tao_") */
 static PetscBool SolverUnder(const char pre[], const OptionTable *t, void *vctx)
 {
-  SolversCtx *c = (SolversCtx *)vctx;
-  char        full[128];
+  NamesCtx *c = (NamesCtx *)vctx;
+  char      full[128];
   snprintf(full, sizeof(full), "-%s%s", pre, t->solver);
-  return c->f(full, t, c->ctx);
+  return c->f(full, t, -1, c->ctx);
 }
 
-static void VisitSolvers(SolverVisitor f, void *ctx)
+static void VisitSolvers(NameVisitor f, void *ctx)
 {
-  SolversCtx c = {f, ctx};
+  NamesCtx c = {f, ctx};
   for (PetscInt g = 0; g < NTables; g++)
     if (Tables[g].solver[0] && EachPrefix(&Tables[g], SolverUnder, &c)) return;
 }
@@ -533,11 +527,12 @@ typedef struct {
   PetscInt           dist;
 } SolverCtx;
 
-static PetscBool SolverVisit(const char full[], const OptionTable *t, void *vctx)
+static PetscBool SolverVisit(const char full[], const OptionTable *t, PetscInt i, void *vctx)
 {
   SolverCtx  *c    = (SolverCtx *)vctx;
   size_t      n    = strlen(full);
   const char *tail = strstr(c->name, "tao_");
+  (void)i;
   if (!strncmp(c->name, full, n)) {
     c->tab = t;
     return PETSC_TRUE;
