@@ -99,6 +99,9 @@ PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckSolver(MPI_Comm, PetscObject solver
    problem ("what", for the message); else one line listing them (TAO's other types fail inside TAO on
    each rank alone, or solve another problem). */
 PETSC_EXTERN PetscErrorCode PnlmeOptionsCheckTaoType(MPI_Comm, const char prefix[], const char *const ok[], const char what[]);
+/* Collective: -<prefix><name> ("-focei_" + "-tao_max_it"), if given, is one line "use <use>": a solver's
+   name for an option pnlme has, which would override it silently */
+PETSC_EXTERN PetscErrorCode PnlmeOptionsRefuse(MPI_Comm, const char prefix[], const char name[], const char use[]);
 PETSC_EXTERN PetscErrorCode PnlmeOptionsFinalize(void);
 
 /* Parse a comma-separated "key=value" list such as "W0=3433,kin=86.6" (a key given twice is an error). */

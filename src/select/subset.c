@@ -99,9 +99,9 @@ PetscErrorCode PnlmeSubsetSetFromOptions(PnlmeSubset s)
     PetscCall(PetscStrlcat(pre, "subset_", sizeof(pre)));
     PetscCall(PnlmeOptionsCheckTaoType(PetscObjectComm(obj), pre, ok, "the subset selection's relaxations"));
     { /* TAO's name for -subset_relax_max_it would override it silently */
-      PetscBool has;
-      PetscCall(PetscOptionsHasName(NULL, pre, "-tao_max_it", &has));
-      PetscCheck(!has, PetscObjectComm(obj), PETSC_ERR_USER, "option -%stao_max_it: use -%srelax_max_it", pre, pre);
+      char use[300];
+      PetscCall(PetscSNPrintf(use, sizeof(use), "-%srelax_max_it", pre));
+      PetscCall(PnlmeOptionsRefuse(PetscObjectComm(obj), pre, "-tao_max_it", use));
     }
   }
   PetscCall(PnlmeOptionsGetInt(obj, "-subset_max_nodes", &maxnodes, NULL));

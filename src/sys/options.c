@@ -713,6 +713,16 @@ PetscErrorCode PnlmeOptionsCheckTaoType(MPI_Comm comm, const char prefix[], cons
   PetscFunctionReturn(0);
 }
 
+/* Collective: -<prefix><name> given is an error "use <use>" (another object's name for an option of ours) */
+PetscErrorCode PnlmeOptionsRefuse(MPI_Comm comm, const char prefix[], const char name[], const char use[])
+{
+  PetscBool has;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, prefix, name, &has));
+  PetscCheck(!has, comm, PETSC_ERR_USER, "option -%s%s: use %s", prefix ? prefix : "", name + 1, use);
+  PetscFunctionReturn(0);
+}
+
 /* ------------------------------------------------------------------ parsers */
 PetscErrorCode PnlmeParseKeyValues(const char opt[], const char str[], PetscInt maxn, PetscInt *n, char keys[][64], PetscReal vals[])
 {

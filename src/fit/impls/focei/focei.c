@@ -84,13 +84,9 @@ static PetscErrorCode SetFromOptions_FOCEI(PnlmeFit fit)
     static const char *const ok[] = {TAOBNTR, TAOBNLS, TAOBNTL, TAOBLMVM, TAOBQNLS, TAOBQNKTR, TAOBNCG, TAOLMVM, TAONLS, TAONTR, TAONTL, TAOCG, NULL};
     PetscCall(PnlmeOptionsCheckTaoType(comm, "focei_", ok, "FOCEI's outer problem"));
   }
-  { /* TAO's own names for two of ours: theirs would override ours silently (the iteration count sizes the history) */
-    PetscBool has;
-    PetscCall(PetscOptionsHasName(NULL, "focei_", "-tao_max_it", &has));
-    PetscCheck(!has, comm, PETSC_ERR_USER, "option -focei_tao_max_it: use -focei_max_it (FOCEI's outer iterations)");
-    PetscCall(PetscOptionsHasName(NULL, "focei_", "-tao_gatol", &has));
-    PetscCheck(!has, comm, PETSC_ERR_USER, "option -focei_tao_gatol: use -focei_gatol (FOCEI's gradient tolerance)");
-  }
+  /* TAO's own names for two of ours: theirs would override ours silently (the iteration count sizes the history) */
+  PetscCall(PnlmeOptionsRefuse(comm, "focei_", "-tao_max_it", "-focei_max_it (FOCEI's outer iterations)"));
+  PetscCall(PnlmeOptionsRefuse(comm, "focei_", "-tao_gatol", "-focei_gatol (FOCEI's gradient tolerance)"));
   if (F->laplace) F->interaction = PETSC_TRUE;
   if (!F->interaction) fit->label = "FOCE", fit->objmethod = "foce";
   PetscCheck(fit->ckevery == 0 && !fit->restart[0], comm, PETSC_ERR_USER, "options -checkpoint_every and -restart: not available with -estimator %s (an outer iteration takes seconds; start again from the estimates with -fit_theta and -fit_omega)", obj->type_name);
