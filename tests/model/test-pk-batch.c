@@ -4,7 +4,7 @@
    two invalid) evaluated together give each set the bits and status PnlmeModelPredict gives it alone,
    in any order of the sets (a set's result does not depend on the others); the same with the sets
    spread over three subjects (one of them with a dose into a compartment the model lacks: its sets
-   fail, the others not); with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
+   fail, the others not), and over bolus-only timelines in runs of sets on one subject; with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
    skipped (PNLME_SOLVE_STOPPED), no set whose deficits are within its budget stops, and every set not
    stopped keeps its bits and status; and a batch allocates nothing.  All of it also with a lag time and a
    bioavailability on the first dosing compartment (each set on its own dosed timeline; one more set
@@ -51,7 +51,7 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
   }
   PetscCall(PnlmeModelSetUp(m));
   PetscCall(PnlmeModelGetNumParameters(m, &np));
-  PetscCall(PetscMalloc3(NB * nobs, &pb, NB * nobs, &pr, nobs, &p1));
+  PetscCall(PetscMalloc3(NB * nobs, &pb, NB * nobs, &pr, PKT_MAXOBS, &p1));
   for (PetscInt L = 0; L < NB; L++)
     for (PetscInt k = 0; k < np; k++) {
       double u1 = Uniform(&seed), u2 = Uniform(&seed);
@@ -80,11 +80,14 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
     PNLME_TEST_CHECK(!memcmp(p1, pr + (NB - 1 - L) * nobs, sizeof(PetscReal) * nobs), "%s: set %d: the reversed batch's predictions differ", label, (int)L);
   }
   PNLME_TEST_CHECK(st[7] && st[11] && (!doseparams || st[13]) && nok == NB - nbad, "%s: the %d invalid sets fail, the others not (%d ok)", label, (int)nbad, (int)nok);
-  { /* the sets spread over three subjects: s, a short one with a single bolus, one with a bad dose */
-    static PKTSubject S2, S3;
+  { /* the sets spread over three subjects: s, a short one with a single bolus, one with a bad dose; then
+       over the bolus-only timelines the engine plans once per subject (several doses, a reset, pre-dose and
+       same-time observations; one with more elements than a plan holds), in runs of sets on one subject */
+    static PKTSubject S2, S3, S4, S5;
     const PnlmeSubject *sl[NB];
     PetscReal          *pl[NB], *pm;
     PnlmeSolveStatus    sm[NB];
+    PetscInt            mobs = nobs;
     PKTInit(&S2);
     PKTBolus(&S2, 1.0, 30, 1);
     PKTObs(&S2, 0.5);
@@ -93,17 +96,42 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
     PKTInit(&S3);
     PKTBolus(&S3, 0.0, 30, 7); /* no compartment 7 */
     PKTObs(&S3, 1.0);
-    PetscCall(PetscMalloc1(NB * nobs, &pm));
+    PKTInit(&S4);
+    PKTObs(&S4, 0.0);
+    for (int d = 0; d < 3; d++) {
+      PKTObs(&S4, 12.0 * d); /* at the dose's time, before it */
+      PKTBolus(&S4, 12.0 * d, 40 + 10 * d, 1);
+      for (int j = 1; j <= 5; j++) PKTObs(&S4, 12.0 * d + 0.1 * j * j);
+    }
+    PKTReset(&S4, 60.0);
+    PKTBolus(&S4, 61.0, 70, 1);
+    PKTObs(&S4, 61.0);
+    PKTObs(&S4, 62.0);
+    PKTObs(&S4, 75.0);
+    PKTInit(&S5);
+    for (int d = 0; d < 60; d++) {
+      PKTBolus(&S5, 1.0 * d, 20, 1);
+      PKTObs(&S5, 1.0 * d + 0.5);
+      PKTObs(&S5, 1.0 * d + 0.75);
+    }
+    mobs = PetscMax(mobs, PetscMax(PKTFinish(&S4)->nobs, PKTFinish(&S5)->nobs));
+    PetscCall(PetscMalloc1(NB * mobs, &pm));
     for (PetscInt L = 0; L < NB; L++) {
       sl[L] = L % 3 == 0 ? s : (L % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S3));
-      pl[L] = pm + L * nobs;
+      pl[L] = pm + L * mobs;
     }
-    PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, sm));
-    for (PetscInt L = 0; L < NB; L++) {
-      PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
-      PNLME_TEST_CHECK(sm[L] == st1 && (L % 3 != 2 || st1), "%s: set %d on subject %d: status %d together, %d alone", label, (int)L, (int)(L % 3), (int)sm[L], (int)st1);
-      if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d: the predictions together are not those alone", label, (int)L, (int)(L % 3));
+    for (int pass = 0; pass < 2; pass++) {
+      if (pass) /* runs of 1 to 6 sets on one subject: S4, S2, S5, S4, ... */
+        for (PetscInt L = 0, r = 0; L < NB; r++)
+          for (PetscInt k = 0; k <= r % 6 && L < NB; k++, L++) sl[L] = r % 3 == 0 ? PKTFinish(&S4) : (r % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S5));
+      PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, sm));
+      for (PetscInt L = 0; L < NB; L++) {
+        PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));
+        PNLME_TEST_CHECK(sm[L] == st1 && (pass || L % 3 != 2 || st1), "%s: set %d on subject %d (pass %d): status %d together, %d alone", label, (int)L, (int)(L % 3), pass, (int)sm[L], (int)st1);
+        if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d (pass %d): the predictions together are not those alone", label, (int)L, (int)(L % 3), pass);
+      }
     }
+    for (PetscInt L = 0; L < NB; L++) sl[L] = L % 3 == 0 ? s : (L % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S3));
     { /* early stop: budgets below, around and above each set's total deficit, and negative */
       const PetscReal  factor[5] = {-1.0, 0.3, 0.9, 1.1, PETSC_INFINITY};
       PetscReal        budget[NB];

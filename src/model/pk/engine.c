@@ -377,7 +377,10 @@ typedef struct {
   int        pair;
   PetscReal  u[PK_BLOCK], kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
   PetscReal  y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK], amt[PK_BLOCK];
-  PetscReal *dst[PK_BLOCK]; /* where amt y is added */
+  PetscInt   idx[PK_BLOCK];   /* amt y is added to pred[idx] of the element's run */
+  PetscInt   nrun;            /* runs: consecutive elements of one parameter set */
+  PetscInt   rend[PK_BLOCK];  /* run r: elements [rend[r-1], rend[r]) */
+  PetscReal *rpred[PK_BLOCK]; /* and its set's predictions */
 } PKBlock;
 
 PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B)
@@ -419,12 +422,28 @@ static void BlockFlush(PKBlock *B)
 {
   if (!B->n) return;
   BolusBlock(B);
-  for (PetscInt j = 0; j < B->n; j++) *B->dst[j] += B->amt[j] * B->y[j];
-  B->n = 0;
+  for (PetscInt r = 0, j = 0; r < B->nrun; r++) {
+    PetscReal *restrict pred = B->rpred[r];
+    for (; j < B->rend[r]; j++) pred[B->idx[j]] += B->amt[j] * B->y[j];
+  }
+  B->n    = 0;
+  B->nrun = 0;
+}
+
+/* the next m elements of the block belong to the set of predictions pred (the last run grows if it is
+   the same set's) */
+static inline void BlockRun(PKBlock *B, PetscInt m, PetscReal pred[])
+{
+  if (B->nrun && B->rpred[B->nrun - 1] == pred) B->rend[B->nrun - 1] += m;
+  else {
+    B->rpred[B->nrun] = pred;
+    B->rend[B->nrun]  = B->n + m;
+    B->nrun++;
+  }
 }
 
 /* one more element; a block holds one kind of input (the same number of terms, pair or not) */
-static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, PetscReal amt, PetscReal *dst)
+static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, PetscReal amt, PetscReal pred[], PetscInt idx)
 {
   PetscInt j;
   if (B->n && (B->nt != p->n || B->pair != p->pair)) BlockFlush(B);
@@ -439,7 +458,8 @@ static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, Pet
     B->ikl[k][j] = p->ikl[k];
   }
   B->amt[j] = amt;
-  B->dst[j] = dst;
+  B->idx[j] = idx;
+  BlockRun(B, 1, pred);
   if (++B->n == PK_BLOCK) BlockFlush(B);
 }
 
@@ -471,7 +491,7 @@ static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[2], c
           PetscReal u;
           if (s->ev[b].type != PNLME_EV_OBS) continue;
           u = s->tobs[s->ev[b].index] - td;
-          if (u >= 0) BlockPush(B, p, u, amt, &pred[s->ev[b].index]);
+          if (u >= 0) BlockPush(B, p, u, amt, pred, s->ev[b].index);
         }
       } else {
         BlockFlush(B);
@@ -493,6 +513,105 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
   return 0;
 }
 
+/* The bolus elements of one subject's timeline, in the order PredictDoseMajor pushes them (dose by dose,
+   each dose's observations after it up to the next reset): u = t_obs - t_dose, the dose's amount and
+   the observation's index.  Made once for the sets of a call on the same subject (the chains of a
+   subject come one after another) and copied into the blocks with vector loops, instead of the
+   timeline's scan and one push per element for each set: the same elements, in the same order, so the
+   same bits.  It applies to timelines of boluses into one input and at most PK_PLAN elements; any other
+   goes through PredictDoseMajor. */
+#define PK_PLAN 1024
+typedef struct {
+  const PnlmeSubject *s;   /* the subject planned; NULL: none yet */
+  int                 bad; /* the model cannot take the timeline */
+  int                 use; /* the plan applies */
+  int                 ii;  /* the input of its boluses */
+  PetscInt            n;
+  PetscReal           u[PK_PLAN], amt[PK_PLAN];
+  PetscInt            idx[PK_PLAN];
+} PKPlan;
+
+static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, PKPlan *P)
+{
+  const PetscInt nobs = s->nobs;
+  P->s   = s;
+  P->bad = 0;
+  P->use = 1;
+  P->ii  = -1;
+  P->n   = 0;
+  for (PetscInt i = 0; i < s->nev; i++) { /* the checks of PredictDoseMajor, on the whole timeline */
+    const PnlmeEvent *e = &s->ev[i];
+    if ((e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= nobs)) || (IsDose(e) && InputOf(mod, e->cmt) < 0)) {
+      P->bad = 1;
+      return;
+    }
+  }
+  for (PetscInt start = 0, end; start < s->nev; start = end + 1) {
+    for (end = start; end < s->nev && s->ev[end].type != PNLME_EV_RESET; end++) { }
+    for (PetscInt a = start; a < end; a++) {
+      const PnlmeEvent *e = &s->ev[a];
+      const PetscReal   td = e->time;
+      if (!IsDose(e)) continue;
+      if (e->type != PNLME_EV_BOLUS || (P->ii >= 0 && InputOf(mod, e->cmt) != P->ii)) {
+        P->use = 0;
+        return;
+      }
+      P->ii = InputOf(mod, e->cmt);
+      for (PetscInt b = a + 1; b < end; b++) {
+        PetscReal u;
+        if (s->ev[b].type != PNLME_EV_OBS) continue;
+        u = s->tobs[s->ev[b].index] - td;
+        if (!(u >= 0)) continue;
+        if (P->n == PK_PLAN) {
+          P->use = 0;
+          return;
+        }
+        P->u[P->n]   = u;
+        P->amt[P->n] = e->amount;
+        P->idx[P->n] = s->ev[b].index;
+        P->n++;
+      }
+    }
+  }
+}
+
+/* the plan's elements under input p into the blocks, their results added to pred (zeroed first) */
+static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[])
+{
+  for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
+  for (PetscInt e = 0; e < P->n;) {
+    PetscInt m, j0;
+    if (B->n && (B->nt != p->n || B->pair != p->pair)) BlockFlush(B);
+    j0      = B->n;
+    m       = PetscMin(P->n - e, PK_BLOCK - j0);
+    B->nt   = p->n;
+    B->pair = p->pair;
+    {
+      PetscReal *restrict kap = B->kap + j0;
+      const PetscReal     kv  = p->kap;
+      memcpy(B->u + j0, P->u + e, sizeof(PetscReal) * (size_t)m);
+      memcpy(B->amt + j0, P->amt + e, sizeof(PetscReal) * (size_t)m);
+      memcpy(B->idx + j0, P->idx + e, sizeof(PetscInt) * (size_t)m);
+#pragma omp simd
+      for (PetscInt i = 0; i < m; i++) kap[i] = kv;
+    }
+    BlockRun(B, m, pred);
+    for (PetscInt k = 0; k < p->n; k++) {
+      PetscReal *restrict c = B->c[k] + j0, *restrict l = B->lam[k] + j0, *restrict ikl = B->ikl[k] + j0;
+      const PetscReal     cv = p->c[k], lv = p->lam[k], iv = p->pair ? p->ikl[k] : 0;
+#pragma omp simd
+      for (PetscInt i = 0; i < m; i++) {
+        c[i]   = cv;
+        l[i]   = lv;
+        ikl[i] = iv;
+      }
+    }
+    B->n += m;
+    e += m;
+    if (B->n == PK_BLOCK) BlockFlush(B);
+  }
+}
+
 /* nb parameter sets (rows of np), set L on subject s[L] into pred[L], predictions only: rc[L] non-zero
    where set L fails.  The bolus responses of all of them go through the same blocks of SIMD lanes; a
    set's result is the one it has alone.  With an early stop (PnlmeModelPredictManyStop) only the sets of
@@ -503,8 +622,11 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
 {
   const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
   PKBlock             B;
+  PKPlan              P;
   const PnlmeSubject *valid = NULL; /* the last subject whose timeline was found valid */
-  B.n = 0;
+  B.n    = 0;
+  B.nrun = 0;
+  P.s = NULL;
   for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
     PnlmePKInput       in[2];
@@ -513,8 +635,14 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
       continue;
     }
     rc[L] = LaneInputs(mod, phi + L * mod->np, 0, &d, in);
-    if (!rc[L]) rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
-    if (!rc[L]) valid = s[L];
+    if (rc[L]) continue;
+    if (P.s != s[L]) PlanMake(mod, s[L], &P);
+    if (P.bad) rc[L] = 1;
+    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L]);
+    else {
+      rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
+      if (!rc[L]) valid = s[L];
+    }
   }
   BlockFlush(&B);
   return 0;
@@ -535,7 +663,8 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
   if (!deriv) { /* PredictDoseMajor zeroes pred */
     PKBlock B;
     int     rc;
-    B.n = 0;
+    B.n    = 0;
+    B.nrun = 0;
     rc  = PredictDoseMajor(mod, in, s, pred, &B, 0);
     BlockFlush(&B);
     return rc;
