@@ -61,6 +61,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   m->optdose[0]   = 0;
   m->predictdose  = NULL;
   m->predictbatch = NULL;
+  m->predictbatchsens = NULL;
   m->hasops = m->stiff = m->setupcalled = PETSC_FALSE;
   m->description[0]                        = 0;
   m->npredict = m->nfailed = 0;
@@ -509,6 +510,13 @@ PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn 
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel m, PnlmeModelPredictBatchSensFn fn)
+{
+  PetscFunctionBegin;
+  m->predictbatchsens = fn;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeModelAddOutput(PnlmeModel m, const char name[], PetscInt cmt)
 {
   PetscFunctionBegin;
@@ -925,9 +933,10 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
 /* PnlmeModelPredictManyStop, and with sens (stop NULL) PnlmeModelPredictManySens */
 static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, PnlmeSolveStatus status[])
 {
-  const PetscInt np = m->nparam;
+  const PetscInt  np      = m->nparam;
+  const PetscBool cfbatch = sens ? (m->predictbatchsens && !m->ndoseparam) : m->predictbatch != NULL; /* a closed form's batch operation applies */
   PetscFunctionBeginHot;
-  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && (sens || !m->predictbatch))) {
+  if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && !cfbatch)) {
     for (PetscInt L = 0; L < nb; L++) {
       if (stop && stop->budget[L] < 0) status[L] = SolveStatus(m, s[L], PNLME_MODEL_STOPPED, NULL, NULL);
       else PetscCall(PnlmeModelPredict(m, s[L], phi + L * np, pred[L], sens ? sens[L] : NULL, &status[L]));
@@ -971,6 +980,7 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
       for (PetscInt L = 0; L < n; L++)
         if (bad[L] && rc[L] != PNLME_MODEL_STOPPED) rc[L] = 1;
     } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, NULL, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
+    else if (sens) (void)m->predictbatchsens(n, s + L0, phi + L0 * np, pred + L0, sens + L0, rc, m->ctx);
     else (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, cs, rc, m->ctx);
     for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], sens ? sens[L] : NULL);
   }

@@ -37,6 +37,8 @@ typedef struct {
 /* nb sets, set L on subject s[L] into pred[L], rc[L] non-zero where it fails; with stop (NULL: none) a set
    may end early, rc[L] = PNLME_MODEL_STOPPED */
 typedef int (*PnlmeModelPredictBatchFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx);
+/* the same with the sensitivities (sens[L]: rows of nparam0 columns), for models without dose parameters */
+typedef int (*PnlmeModelPredictBatchSensFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {
@@ -53,6 +55,7 @@ struct _p_PnlmeModel {
   char            optdose[512];                                     /* the dose parameters -model_lag/-model_bioavailability added */
   PnlmeModelPredictDoseFn predictdose;                              /* private: closed forms aware of dose parameters */
   PnlmeModelPredictBatchFn predictbatch;                            /* private: closed forms that evaluate several sets at once */
+  PnlmeModelPredictBatchSensFn predictbatchsens;                    /* private: the same with sensitivities (no dose parameters) */
   PetscBool               batch;                                    /* -model_batch: use predictbatch */
   /* dosed timeline work arrays (models with dose parameters), sized by PnlmeModelSetMaxSizes */
   PetscInt        evcap, obscap;
@@ -106,6 +109,7 @@ PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
 PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn);
+PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel, PnlmeModelPredictBatchSensFn);
 
 /* registration of the built-in model families (src/model/pk, src/model/ode) */
 PETSC_INTERN PetscErrorCode PnlmeModelRegisterPK(void);

@@ -130,6 +130,18 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
         PNLME_TEST_CHECK(sm[L] == st1 && (pass || L % 3 != 2 || st1), "%s: set %d on subject %d (pass %d): status %d together, %d alone", label, (int)L, (int)(L % 3), pass, (int)sm[L], (int)st1);
         if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs), "%s: set %d on subject %d (pass %d): the predictions together are not those alone", label, (int)L, (int)(L % 3), pass);
       }
+      { /* with sensitivities: each set's predictions and rows are those it has alone */
+        PetscReal *sm1, *sall, *srow[NB];
+        PetscCall(PetscMalloc2(mobs * np, &sm1, NB * mobs * np, &sall));
+        for (PetscInt L = 0; L < NB; L++) srow[L] = sall + L * mobs * np;
+        PetscCall(PnlmeModelPredictManySens(m, NB, sl, phi, pl, srow, sm));
+        for (PetscInt L = 0; L < NB; L++) {
+          PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, sm1, &st1));
+          PNLME_TEST_CHECK(sm[L] == st1, "%s: with sensitivities: set %d (pass %d): status %d together, %d alone", label, (int)L, pass, (int)sm[L], (int)st1);
+          if (!st1) PNLME_TEST_CHECK(!memcmp(p1, pl[L], sizeof(PetscReal) * sl[L]->nobs) && !memcmp(sm1, srow[L], sizeof(PetscReal) * sl[L]->nobs * np), "%s: with sensitivities: set %d (pass %d): the predictions or sensitivities together are not those alone", label, (int)L, pass);
+        }
+        PetscCall(PetscFree2(sm1, sall));
+      }
     }
     for (PetscInt L = 0; L < NB; L++) sl[L] = L % 3 == 0 ? s : (L % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S3));
     { /* early stop: budgets below, around and above each set's total deficit, and negative */

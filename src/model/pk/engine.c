@@ -365,13 +365,17 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
 }
 
 #define PK_BLOCK 128 /* (parameter set, observation) pairs per block of SIMD lanes */
+#define PK_SRUNS 32  /* parameter sets per block with sensitivities (each keeps its input's derivatives) */
 
 /* One block of bolus responses: element j is one observation u[j] >= 0 after a bolus under one
    parameter set, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
    (depot input), k < nt: the sums of DoseValue in its order, the exponentials in SIMD lanes
    (PnlmeExpInline: the same bits in every lane, at every vector width, on every machine), the
    near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) re-evaluated through expm1 as PairD does.
-   Elements are independent: which sets and subjects share a block changes no result. */
+   Elements are independent: which sets and subjects share a block changes no result.  With
+   sensitivities (sens) each element also gives, per term, amt times the unit response (gc) and amt c
+   times its partial derivatives with respect to lam (gl) and kap (gk); its set's row of sensitivities
+   receives them through the chain rule of the set's input (rin). */
 typedef struct {
   PetscInt   n, nt;
   int        pair;
@@ -381,6 +385,12 @@ typedef struct {
   PetscInt   nrun;            /* runs: consecutive elements of one parameter set */
   PetscInt   rend[PK_BLOCK];  /* run r: elements [rend[r-1], rend[r]) */
   PetscReal *rpred[PK_BLOCK]; /* and its set's predictions */
+  /* with sensitivities: runs of plans only, at most PK_SRUNS */
+  int          sens;
+  PetscInt     np; /* columns of a row of sensitivities */
+  PetscReal    gc[PNLME_PK_MAXEXP][PK_BLOCK], gl[PNLME_PK_MAXEXP][PK_BLOCK], gk[PNLME_PK_MAXEXP][PK_BLOCK];
+  PetscReal   *rsens[PK_SRUNS];
+  PnlmePKInput rin[PK_SRUNS];
 } PKBlock;
 
 PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B)
@@ -417,14 +427,85 @@ PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B)
   }
 }
 
-/* the elements' contributions added in the order they were pushed (for one observation: dose order) */
+/* BolusBlock and, per term, gc = amt D, gl = amt c dD/dlam, gk = amt c dD/dkap (D = e^{-lam u} for a
+   central input: gl = -amt c u D).  y and D have BolusBlock's bits: a set's predictions are the same with
+   its sensitivities and without. */
+PNLME_SIMD_CLONES static void BolusBlockSens(PKBlock *B)
+{
+  const PetscInt            n = B->n, nt = B->nt;
+  PetscReal *restrict       y = B->y, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
+  const PetscReal *restrict u = B->u, *restrict kap = B->kap, *restrict amt = B->amt;
+#pragma omp simd
+  for (PetscInt j = 0; j < n; j++) y[j] = 0;
+  if (!B->pair) {
+    for (PetscInt k = 0; k < nt; k++) {
+      const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
+      PetscReal *restrict       gc = B->gc[k], *restrict gl = B->gl[k];
+#pragma omp simd
+      for (PetscInt j = 0; j < n; j++) {
+        const PetscReal E = PnlmeExpInline(-l[j] * u[j]);
+        y[j] += c[j] * E;
+        gc[j] = amt[j] * E;
+        gl[j] = -(amt[j] * c[j] * u[j] * E);
+      }
+    }
+    return;
+  }
+#pragma omp simd
+  for (PetscInt j = 0; j < n; j++) Ek[j] = PnlmeExpInline(-kap[j] * u[j]);
+  for (PetscInt k = 0; k < nt; k++) {
+    const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k], *restrict ikl = B->ikl[k];
+    PetscReal *restrict       gc = B->gc[k], *restrict gl = B->gl[k], *restrict gk = B->gk[k];
+    PetscInt                  nnear = 0;
+#pragma omp simd reduction(+ : nnear)
+    for (PetscInt j = 0; j < n; j++) {
+      El[j] = PnlmeExpInline(-l[j] * u[j]);
+      D[j]  = (El[j] - Ek[j]) * ikl[j];
+      gl[j] = (D[j] - u[j] * El[j]) * ikl[j];
+      gk[j] = (u[j] * Ek[j] - D[j]) * ikl[j];
+      nnear += !(fabs((kap[j] - l[j]) * u[j]) > PK_ZDIRECT);
+    }
+    if (nnear)
+      for (PetscInt j = 0; j < n; j++)
+        if (!(fabs((kap[j] - l[j]) * u[j]) > PK_ZDIRECT)) PairDd(l[j], kap[j], ikl[j], u[j], El[j], Ek[j], &D[j], &gl[j], &gk[j]);
+#pragma omp simd
+    for (PetscInt j = 0; j < n; j++) {
+      y[j] += c[j] * D[j];
+      gc[j] = amt[j] * D[j];
+      gl[j] = amt[j] * c[j] * gl[j];
+      gk[j] = amt[j] * c[j] * gk[j];
+    }
+  }
+}
+
+/* the elements' contributions added in the order they were pushed (for one observation: dose order);
+   with sensitivities, each element's terms through the chain rule of its set's input:
+   row += gc dc/dphi + gl dlam/dphi (+ gk dkap/dphi) */
 static void BlockFlush(PKBlock *B)
 {
   if (!B->n) return;
-  BolusBlock(B);
+  if (!B->sens) BolusBlock(B);
+  else BolusBlockSens(B);
   for (PetscInt r = 0, j = 0; r < B->nrun; r++) {
     PetscReal *restrict pred = B->rpred[r];
-    for (; j < B->rend[r]; j++) pred[B->idx[j]] += B->amt[j] * B->y[j];
+    if (!B->sens)
+      for (; j < B->rend[r]; j++) pred[B->idx[j]] += B->amt[j] * B->y[j];
+    else {
+      const PnlmePKInput *p  = &B->rin[r];
+      const PetscInt      np = B->np;
+      for (; j < B->rend[r]; j++) {
+        PetscReal *restrict row = B->rsens[r] + B->idx[j] * np;
+        pred[B->idx[j]] += B->amt[j] * B->y[j];
+        for (PetscInt k = 0; k < B->nt; k++) {
+          const PetscReal gc = B->gc[k][j], gl = B->gl[k][j];
+          for (PetscInt i = 0; i < np; i++) row[i] += gc * p->dc[k][i] + gl * p->dlam[k][i];
+          if (B->pair) {
+            const PetscReal gk = B->gk[k][j];
+            for (PetscInt i = 0; i < np; i++) row[i] += gk * p->dkap[i];
+          }
+        }
+      }
+    }
   }
   B->n    = 0;
   B->nrun = 0;
@@ -575,13 +656,22 @@ static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, PKPlan *P)
   }
 }
 
-/* the plan's elements under input p into the blocks, their results added to pred (zeroed first) */
-static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[])
+/* the plan's elements under input p into the blocks, their results added to pred (zeroed first), and
+   with a block with sensitivities to sens (rows of B->np, zeroed first) */
+static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[], PetscReal sens[])
 {
   for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
+  if (B->sens) memset(sens, 0, sizeof(PetscReal) * (size_t)nobs * (size_t)B->np);
   for (PetscInt e = 0; e < P->n;) {
     PetscInt m, j0;
-    if (B->n && (B->nt != p->n || B->pair != p->pair)) BlockFlush(B);
+    if (B->n && (B->nt != p->n || B->pair != p->pair || (B->sens && B->nrun == PK_SRUNS))) BlockFlush(B);
+    if (B->sens) { /* the set's run, with its input's derivatives and its rows (BlockRun below extends it) */
+      B->rsens[B->nrun] = sens;
+      B->rin[B->nrun]   = *p;
+      B->rpred[B->nrun] = pred;
+      B->rend[B->nrun]  = B->n;
+      B->nrun++;
+    }
     j0      = B->n;
     m       = PetscMin(P->n - e, PK_BLOCK - j0);
     B->nt   = p->n;
@@ -626,7 +716,8 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
   const PnlmeSubject *valid = NULL; /* the last subject whose timeline was found valid */
   B.n    = 0;
   B.nrun = 0;
-  P.s = NULL;
+  B.sens = 0;
+  P.s    = NULL;
   for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
     PnlmePKInput       in[2];
@@ -638,7 +729,7 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
     if (rc[L]) continue;
     if (P.s != s[L]) PlanMake(mod, s[L], &P);
     if (P.bad) rc[L] = 1;
-    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L]);
+    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], NULL);
     else {
       rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
       if (!rc[L]) valid = s[L];
@@ -648,27 +739,16 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
   return 0;
 }
 
-/* info: the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt columns,
-   the model's own np first */
-static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
+/* Predictions and sensitivities of one parameter set (inputs in[2]) observation by observation, the
+   doses before each one accumulated: timelines with dose parameters (info: those of the entries of a
+   dosed timeline), infusions, or boluses into both inputs; sens rows of npt columns, the model's own np
+   first */
+static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PnlmePKInput in[2], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
 {
-  const PetscInt      np    = mod->np;
-  const int           deriv = sens != NULL;
-  PnlmePKDisposition  d;
-  PnlmePKInput        in[2];
-  PetscInt            dose[PK_DOSEBUF], nd = 0, first = 0;
-  int                 overflow = 0;
+  const PetscInt np = mod->np;
+  PetscInt       dose[PK_DOSEBUF], nd = 0, first = 0;
+  int            overflow = 0;
 
-  if (LaneInputs(mod, phi, deriv, &d, in)) return 1;
-  if (!deriv) { /* PredictDoseMajor zeroes pred */
-    PKBlock B;
-    int     rc;
-    B.n    = 0;
-    B.nrun = 0;
-    rc  = PredictDoseMajor(mod, in, s, pred, &B, 0);
-    BlockFlush(&B);
-    return rc;
-  }
   for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
   memset(sens, 0, sizeof(PetscReal) * (size_t)s->nobs * (size_t)npt);
 
@@ -713,6 +793,58 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
     }
   }
   return 0;
+}
+
+/* nb parameter sets with their sensitivities (rows of np), set L on subject s[L]: the timelines a plan
+   applies to (boluses into one input) in blocks of SIMD lanes, any other by PKPredictSens; rc[L] non-zero
+   where set L fails.  A set's result is the one it has alone (PnlmePKPredict goes through here). */
+int PnlmePKPredictManySens(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
+{
+  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
+  PKBlock             B;
+  PKPlan              P;
+  B.n    = 0;
+  B.nrun = 0;
+  B.sens = 1;
+  B.np   = mod->np;
+  P.s    = NULL;
+  for (PetscInt L = 0; L < nb; L++) {
+    PnlmePKDisposition d;
+    PnlmePKInput       in[2];
+    rc[L] = LaneInputs(mod, phi + L * mod->np, 1, &d, in);
+    if (rc[L]) continue;
+    if (P.s != s[L]) PlanMake(mod, s[L], &P);
+    if (P.bad) rc[L] = 1;
+    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], sens[L]);
+    else rc[L] = PKPredictSens(s[L], NULL, in, mod->np, pred[L], sens[L], mod);
+  }
+  BlockFlush(&B);
+  return 0;
+}
+
+/* info: the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt columns,
+   the model's own np first */
+static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
+{
+  PnlmePKDisposition d;
+  PnlmePKInput       in[2];
+  if (sens && !info) {
+    int rc;
+    (void)PnlmePKPredictManySens(1, &s, phi, &pred, &sens, &rc, (void *)mod);
+    return rc;
+  }
+  if (LaneInputs(mod, phi, sens != NULL, &d, in)) return 1;
+  if (!sens) { /* PredictDoseMajor zeroes pred */
+    PKBlock B;
+    int     rc;
+    B.n    = 0;
+    B.nrun = 0;
+    B.sens = 0;
+    rc     = PredictDoseMajor(mod, in, s, pred, &B, 0);
+    BlockFlush(&B);
+    return rc;
+  }
+  return PKPredictSens(s, info, in, npt, pred, sens, mod);
 }
 
 int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx)
