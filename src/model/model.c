@@ -62,6 +62,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   m->predictdose  = NULL;
   m->predictbatch = NULL;
   m->predictbatchsens = NULL;
+  m->predictbatchdosesens = NULL;
   m->hasops = m->stiff = m->setupcalled = PETSC_FALSE;
   m->description[0]                        = 0;
   m->npredict = m->nfailed = 0;
@@ -510,10 +511,11 @@ PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel m, PnlmeModelPredictBatchSensFn fn)
+PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel m, PnlmeModelPredictBatchSensFn fn, PnlmeModelPredictBatchDoseSensFn dosefn)
 {
   PetscFunctionBegin;
-  m->predictbatchsens = fn;
+  m->predictbatchsens     = fn;
+  m->predictbatchdosesens = dosefn;
   PetscFunctionReturn(0);
 }
 
@@ -934,7 +936,7 @@ PetscErrorCode PnlmeModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubje
 static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, PnlmeSolveStatus status[])
 {
   const PetscInt  np      = m->nparam;
-  const PetscBool cfbatch = sens ? (m->predictbatchsens && !m->ndoseparam) : m->predictbatch != NULL; /* a closed form's batch operation applies */
+  const PetscBool cfbatch = sens ? (m->ndoseparam ? m->predictbatchdosesens != NULL : m->predictbatchsens != NULL) : m->predictbatch != NULL; /* a closed form's batch operation applies */
   PetscFunctionBeginHot;
   if (!m->batch || (m->kind == PNLME_MODEL_CLOSED_FORM && !cfbatch)) {
     for (PetscInt L = 0; L < nb; L++) {
@@ -973,9 +975,10 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
         tsi[L] = m->bdinfo + off;
       }
       if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, tsp, tsi, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
-      else { /* a closed form (predictions only) takes its own parameters: the dose parameters are in the timelines */
+      else { /* a closed form takes its own parameters: the dose parameters are in the timelines */
         for (PetscInt L = 0; L < n; L++) PetscCall(PetscArraycpy(m->bphi + L * m->nparam0, phi + (L0 + L) * np, m->nparam0));
-        (void)m->predictbatch(n, tsp, m->bphi, pred + L0, cs, rc, m->ctx);
+        if (sens) (void)m->predictbatchdosesens(n, tsp, tsi, m->bphi, np, pred + L0, sens + L0, rc, m->ctx);
+        else (void)m->predictbatch(n, tsp, m->bphi, pred + L0, cs, rc, m->ctx);
       }
       for (PetscInt L = 0; L < n; L++)
         if (bad[L] && rc[L] != PNLME_MODEL_STOPPED) rc[L] = 1;

@@ -39,6 +39,9 @@ typedef struct {
 typedef int (*PnlmeModelPredictBatchFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx);
 /* the same with the sensitivities (sens[L]: rows of nparam0 columns), for models without dose parameters */
 typedef int (*PnlmeModelPredictBatchSensFn)(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx);
+/* the same on dosed timelines (info[L]: the entries' dose parameters of s[L]; phi rows of nparam0; sens rows
+   of np columns, dose parameters included) */
+typedef int (*PnlmeModelPredictBatchDoseSensFn)(PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt np, PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {
@@ -56,6 +59,7 @@ struct _p_PnlmeModel {
   PnlmeModelPredictDoseFn predictdose;                              /* private: closed forms aware of dose parameters */
   PnlmeModelPredictBatchFn predictbatch;                            /* private: closed forms that evaluate several sets at once */
   PnlmeModelPredictBatchSensFn predictbatchsens;                    /* private: the same with sensitivities (no dose parameters) */
+  PnlmeModelPredictBatchDoseSensFn predictbatchdosesens;            /* private: the same on dosed timelines */
   PetscBool               batch;                                    /* -model_batch: use predictbatch */
   /* dosed timeline work arrays (models with dose parameters), sized by PnlmeModelSetMaxSizes */
   PetscInt        evcap, obscap;
@@ -109,7 +113,7 @@ PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
 PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn);
-PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel, PnlmeModelPredictBatchSensFn);
+PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel, PnlmeModelPredictBatchSensFn, PnlmeModelPredictBatchDoseSensFn);
 
 /* registration of the built-in model families (src/model/pk, src/model/ode) */
 PETSC_INTERN PetscErrorCode PnlmeModelRegisterPK(void);

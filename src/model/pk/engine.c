@@ -375,7 +375,8 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
    Elements are independent: which sets and subjects share a block changes no result.  With
    sensitivities (sens) each element also gives, per term, amt times the unit response (gc) and amt c
    times its partial derivatives with respect to lam (gl) and kap (gk); its set's row of sensitivities
-   receives them through the chain rule of the set's input (rin). */
+   receives them through the chain rule of the set's input (rin), and the columns of its dose's lag and
+   bioavailability -amt yu and amount0 y (yu: the unit response's derivative with respect to u). */
 typedef struct {
   PetscInt   n, nt;
   int        pair;
@@ -386,9 +387,11 @@ typedef struct {
   PetscInt   rend[PK_BLOCK];  /* run r: elements [rend[r-1], rend[r]) */
   PetscReal *rpred[PK_BLOCK]; /* and its set's predictions */
   /* with sensitivities: runs of plans only, at most PK_SRUNS */
-  int          sens;
-  PetscInt     np; /* columns of a row of sensitivities */
-  PetscReal    gc[PNLME_PK_MAXEXP][PK_BLOCK], gl[PNLME_PK_MAXEXP][PK_BLOCK], gk[PNLME_PK_MAXEXP][PK_BLOCK];
+  int                  sens;
+  PetscInt             np, npt; /* the model's parameters; columns of a row of sensitivities (dose parameters last) */
+  PetscReal            gc[PNLME_PK_MAXEXP][PK_BLOCK], gl[PNLME_PK_MAXEXP][PK_BLOCK], gk[PNLME_PK_MAXEXP][PK_BLOCK];
+  PetscReal            yu[PK_BLOCK];     /* the unit response's u-derivative (dose parameters) */
+  const PnlmeDoseInfo *di[PK_BLOCK];     /* the element's dose's parameters; NULL: none */
   PetscReal   *rsens[PK_SRUNS];
   PnlmePKInput rin[PK_SRUNS];
 } PKBlock;
@@ -433,10 +436,10 @@ PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B)
 PNLME_SIMD_CLONES static void BolusBlockSens(PKBlock *B)
 {
   const PetscInt            n = B->n, nt = B->nt;
-  PetscReal *restrict       y = B->y, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
+  PetscReal *restrict       y = B->y, *restrict yu = B->yu, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
   const PetscReal *restrict u = B->u, *restrict kap = B->kap, *restrict amt = B->amt;
 #pragma omp simd
-  for (PetscInt j = 0; j < n; j++) y[j] = 0;
+  for (PetscInt j = 0; j < n; j++) y[j] = yu[j] = 0;
   if (!B->pair) {
     for (PetscInt k = 0; k < nt; k++) {
       const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
@@ -445,6 +448,7 @@ PNLME_SIMD_CLONES static void BolusBlockSens(PKBlock *B)
       for (PetscInt j = 0; j < n; j++) {
         const PetscReal E = PnlmeExpInline(-l[j] * u[j]);
         y[j] += c[j] * E;
+        yu[j] -= c[j] * l[j] * E;
         gc[j] = amt[j] * E;
         gl[j] = -(amt[j] * c[j] * u[j] * E);
       }
@@ -471,6 +475,7 @@ PNLME_SIMD_CLONES static void BolusBlockSens(PKBlock *B)
 #pragma omp simd
     for (PetscInt j = 0; j < n; j++) {
       y[j] += c[j] * D[j];
+      yu[j] += c[j] * (Ek[j] - l[j] * D[j]);
       gc[j] = amt[j] * D[j];
       gl[j] = amt[j] * c[j] * gl[j];
       gk[j] = amt[j] * c[j] * gk[j];
@@ -494,8 +499,13 @@ static void BlockFlush(PKBlock *B)
       const PnlmePKInput *p  = &B->rin[r];
       const PetscInt      np = B->np;
       for (; j < B->rend[r]; j++) {
-        PetscReal *restrict row = B->rsens[r] + B->idx[j] * np;
+        PetscReal *restrict  row = B->rsens[r] + B->idx[j] * B->npt;
+        const PnlmeDoseInfo *di  = B->di[j];
         pred[B->idx[j]] += B->amt[j] * B->y[j];
+        if (di) { /* the lag moves the dose, the bioavailability scales it */
+          if (di->ilag >= 0) row[di->ilag] -= B->amt[j] * B->yu[j];
+          if (di->ibio >= 0) row[di->ibio] += di->amount0 * B->y[j];
+        }
         for (PetscInt k = 0; k < B->nt; k++) {
           const PetscReal gc = B->gc[k][j], gl = B->gl[k][j];
           for (PetscInt i = 0; i < np; i++) row[i] += gc * p->dc[k][i] + gl * p->dlam[k][i];
@@ -594,13 +604,14 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
   return 0;
 }
 
-/* The bolus elements of one subject's timeline, in the order PredictDoseMajor pushes them (dose by dose,
-   each dose's observations after it up to the next reset): u = t_obs - t_dose, the dose's amount and
-   the observation's index.  Made once for the sets of a call on the same subject (the chains of a
-   subject come one after another) and copied into the blocks with vector loops, instead of the
-   timeline's scan and one push per element for each set: the same elements, in the same order, so the
-   same bits.  It applies to timelines of boluses into one input and at most PK_PLAN elements; any other
-   goes through PredictDoseMajor. */
+/* The bolus elements of one subject's timeline, observation by observation, each with the doses before
+   it since the last reset in their order: u = t_obs - t_dose, the dose's amount and the observation's
+   index (and with dose parameters the dose's).  Made once for the sets of a call on the same subject
+   (the chains of a subject come one after another) and copied into the blocks with vector loops,
+   instead of the timeline's scan and one push per element for each set: each observation receives the
+   same terms in the same order (dose order) as from PredictDoseMajor, so the same bits.  It applies to
+   timelines of boluses into one input, at most PK_DOSEBUF of them between resets and PK_PLAN elements;
+   any other goes through PredictDoseMajor (with sensitivities PKPredictSens). */
 #define PK_PLAN 1024
 typedef struct {
   const PnlmeSubject *s;   /* the subject planned; NULL: none yet */
@@ -610,58 +621,66 @@ typedef struct {
   PetscInt            n;
   PetscReal           u[PK_PLAN], amt[PK_PLAN];
   PetscInt            idx[PK_PLAN];
+  const PnlmeDoseInfo *di[PK_PLAN]; /* the dose's parameters (info of a dosed timeline); NULL: none */
 } PKPlan;
 
-static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, PKPlan *P)
+/* info: the entries' dose parameters of a dosed timeline (NULL: none).  One pass over the timeline,
+   observation by observation: an observation's elements come in dose order, as PredictDoseMajor adds
+   them, so the sums are the same. */
+static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P)
 {
   const PetscInt nobs = s->nobs;
+  PetscInt       dose[PK_DOSEBUF], nd = 0; /* the boluses since the last reset */
   P->s   = s;
   P->bad = 0;
   P->use = 1;
   P->ii  = -1;
   P->n   = 0;
-  for (PetscInt i = 0; i < s->nev; i++) { /* the checks of PredictDoseMajor, on the whole timeline */
+  for (PetscInt i = 0; i < s->nev; i++) {
     const PnlmeEvent *e = &s->ev[i];
-    if ((e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= nobs)) || (IsDose(e) && InputOf(mod, e->cmt) < 0)) {
-      P->bad = 1;
-      return;
-    }
-  }
-  for (PetscInt start = 0, end; start < s->nev; start = end + 1) {
-    for (end = start; end < s->nev && s->ev[end].type != PNLME_EV_RESET; end++) { }
-    for (PetscInt a = start; a < end; a++) {
-      const PnlmeEvent *e = &s->ev[a];
-      const PetscReal   td = e->time;
-      if (!IsDose(e)) continue;
-      if (e->type != PNLME_EV_BOLUS || (P->ii >= 0 && InputOf(mod, e->cmt) != P->ii)) {
-        P->use = 0;
+    if (e->type == PNLME_EV_OBS) {
+      const PetscInt idx = e->index;
+      if (idx < 0 || idx >= nobs) {
+        P->bad = 1;
         return;
       }
-      P->ii = InputOf(mod, e->cmt);
-      for (PetscInt b = a + 1; b < end; b++) {
-        PetscReal u;
-        if (s->ev[b].type != PNLME_EV_OBS) continue;
-        u = s->tobs[s->ev[b].index] - td;
+      for (PetscInt k = 0; k < nd; k++) {
+        const PnlmeEvent *d = &s->ev[dose[k]];
+        const PetscReal   u = s->tobs[idx] - d->time;
         if (!(u >= 0)) continue;
         if (P->n == PK_PLAN) {
           P->use = 0;
           return;
         }
         P->u[P->n]   = u;
-        P->amt[P->n] = e->amount;
-        P->idx[P->n] = s->ev[b].index;
+        P->amt[P->n] = d->amount;
+        P->idx[P->n] = idx;
+        P->di[P->n]  = info && (info[dose[k]].ilag >= 0 || info[dose[k]].ibio >= 0) ? &info[dose[k]] : NULL;
         P->n++;
       }
+    } else if (e->type == PNLME_EV_RESET) nd = 0;
+    else if (IsDose(e)) {
+      const int ii = InputOf(mod, e->cmt);
+      if (ii < 0) {
+        P->bad = 1;
+        return;
+      }
+      if (e->type != PNLME_EV_BOLUS || (P->ii >= 0 && ii != P->ii) || nd == PK_DOSEBUF) { /* PredictDoseMajor's case (it checks the rest) */
+        P->use = 0;
+        return;
+      }
+      P->ii      = ii;
+      dose[nd++] = i;
     }
   }
 }
 
 /* the plan's elements under input p into the blocks, their results added to pred (zeroed first), and
-   with a block with sensitivities to sens (rows of B->np, zeroed first) */
+   with a block with sensitivities to sens (rows of B->npt, zeroed first) */
 static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[], PetscReal sens[])
 {
   for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
-  if (B->sens) memset(sens, 0, sizeof(PetscReal) * (size_t)nobs * (size_t)B->np);
+  if (B->sens) memset(sens, 0, sizeof(PetscReal) * (size_t)nobs * (size_t)B->npt);
   for (PetscInt e = 0; e < P->n;) {
     PetscInt m, j0;
     if (B->n && (B->nt != p->n || B->pair != p->pair || (B->sens && B->nrun == PK_SRUNS))) BlockFlush(B);
@@ -682,6 +701,7 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscIn
       memcpy(B->u + j0, P->u + e, sizeof(PetscReal) * (size_t)m);
       memcpy(B->amt + j0, P->amt + e, sizeof(PetscReal) * (size_t)m);
       memcpy(B->idx + j0, P->idx + e, sizeof(PetscInt) * (size_t)m);
+      if (B->sens) memcpy(B->di + j0, P->di + e, sizeof(const PnlmeDoseInfo *) * (size_t)m);
 #pragma omp simd
       for (PetscInt i = 0; i < m; i++) kap[i] = kv;
     }
@@ -727,7 +747,7 @@ int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscRe
     }
     rc[L] = LaneInputs(mod, phi + L * mod->np, 0, &d, in);
     if (rc[L]) continue;
-    if (P.s != s[L]) PlanMake(mod, s[L], &P);
+    if (P.s != s[L]) PlanMake(mod, s[L], NULL, &P);
     if (P.bad) rc[L] = 1;
     else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], NULL);
     else {
@@ -795,31 +815,44 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
   return 0;
 }
 
-/* nb parameter sets with their sensitivities (rows of np), set L on subject s[L]: the timelines a plan
-   applies to (boluses into one input) in blocks of SIMD lanes, any other by PKPredictSens; rc[L] non-zero
-   where set L fails.  A set's result is the one it has alone (PnlmePKPredict goes through here). */
-int PnlmePKPredictManySens(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
+/* nb parameter sets (rows of np) with their sensitivities (rows of npt columns, the model's np first),
+   set L on subject s[L] (with dose parameters: its dosed timeline, info[L] its entries' parameters): the
+   timelines a plan applies to (boluses into one input) in blocks of SIMD lanes, any other by
+   PKPredictSens; rc[L] non-zero where set L fails.  A set's result is the one it has alone (PKPredict
+   goes through here). */
+static int SensSets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], int rc[])
 {
-  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  PKBlock             B;
-  PKPlan              P;
+  PKBlock B;
+  PKPlan  P;
   B.n    = 0;
   B.nrun = 0;
   B.sens = 1;
   B.np   = mod->np;
+  B.npt  = npt;
   P.s    = NULL;
   for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
     PnlmePKInput       in[2];
     rc[L] = LaneInputs(mod, phi + L * mod->np, 1, &d, in);
     if (rc[L]) continue;
-    if (P.s != s[L]) PlanMake(mod, s[L], &P);
+    if (P.s != s[L]) PlanMake(mod, s[L], info ? info[L] : NULL, &P);
     if (P.bad) rc[L] = 1;
     else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], sens[L]);
-    else rc[L] = PKPredictSens(s[L], NULL, in, mod->np, pred[L], sens[L], mod);
+    else rc[L] = PKPredictSens(s[L], info ? info[L] : NULL, in, npt, pred[L], sens[L], mod);
   }
   BlockFlush(&B);
   return 0;
+}
+
+int PnlmePKPredictManySens(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
+{
+  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
+  return SensSets(mod, nb, s, NULL, phi, mod->np, pred, sens, rc);
+}
+
+int PnlmePKPredictManyDoseSens(PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
+{
+  return SensSets((const PnlmePKModel *)ctx, nb, s, info, phi, npt, pred, sens, rc);
 }
 
 /* info: the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt columns,
@@ -828,23 +861,19 @@ static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const Pe
 {
   PnlmePKDisposition d;
   PnlmePKInput       in[2];
-  if (sens && !info) {
-    int rc;
-    (void)PnlmePKPredictManySens(1, &s, phi, &pred, &sens, &rc, (void *)mod);
+  PKBlock            B;
+  int                rc;
+  if (sens) {
+    (void)SensSets(mod, 1, &s, info ? &info : NULL, phi, npt, &pred, &sens, &rc);
     return rc;
   }
-  if (LaneInputs(mod, phi, sens != NULL, &d, in)) return 1;
-  if (!sens) { /* PredictDoseMajor zeroes pred */
-    PKBlock B;
-    int     rc;
-    B.n    = 0;
-    B.nrun = 0;
-    B.sens = 0;
-    rc     = PredictDoseMajor(mod, in, s, pred, &B, 0);
-    BlockFlush(&B);
-    return rc;
-  }
-  return PKPredictSens(s, info, in, npt, pred, sens, mod);
+  if (LaneInputs(mod, phi, 0, &d, in)) return 1;
+  B.n    = 0; /* PredictDoseMajor zeroes pred */
+  B.nrun = 0;
+  B.sens = 0;
+  rc     = PredictDoseMajor(mod, in, s, pred, &B, 0);
+  BlockFlush(&B);
+  return rc;
 }
 
 int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx)

@@ -62,6 +62,9 @@ PETSC_INTERN int PnlmePKPredict(const PnlmeSubject *, const PetscReal phi[], Pet
 PETSC_INTERN int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx);
 /* the same with the sensitivities (sens[L]: rows of np), without an early stop */
 PETSC_INTERN int PnlmePKPredictManySens(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx);
+/* the same on dosed timelines (info[L]: the entries' dose parameters of s[L]; sens rows of np columns,
+   dose parameters included; phi rows of the model's own parameters) */
+PETSC_INTERN int PnlmePKPredictManyDoseSens(PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt np, PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx);
 /* the same on a dosed timeline (lags and bioavailabilities applied), with the sensitivities to the dose
    parameters: analytic, the dose times and amounts being differentiated (sens rows of np columns) */
 PETSC_INTERN int PnlmePKPredictDose(const PnlmeSubject *, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);

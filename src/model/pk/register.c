@@ -38,7 +38,7 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, (void *)def, NULL));
   PetscCall(PnlmeModelSetPredictDose(m, PnlmePKPredictDose));
   PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictMany));
-  PetscCall(PnlmeModelSetPredictBatchSens(m, PnlmePKPredictManySens));
+  PetscCall(PnlmeModelSetPredictBatchSens(m, PnlmePKPredictManySens, PnlmePKPredictManyDoseSens));
   PetscFunctionReturn(0);
 }
 
