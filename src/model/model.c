@@ -878,6 +878,16 @@ static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, cons
 /* ---------------- evaluation */
 
 /* the status of one prediction (rc: its operation's return code), counted */
+/* whether x[0..n) are all finite: x * 0 is 0 for a finite x and NaN for an infinity or a NaN, and a sum
+   with a NaN is NaN (a reduction in SIMD lanes, where a test per entry stays scalar) */
+static inline PetscBool AllFinite(PetscInt n, const PetscReal *restrict x)
+{
+  PetscReal z = 0;
+#pragma omp simd reduction(+ : z)
+  for (PetscInt j = 0; j < n; j++) z += x[j] * 0.0;
+  return (PetscBool)(z == 0);
+}
+
 static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, int rc, const PetscReal pred[], const PetscReal sens[])
 {
   PnlmeSolveStatus st = rc ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;
@@ -885,13 +895,7 @@ static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, 
     m->npredict++;
     return PNLME_SOLVE_STOPPED;
   }
-  if (!rc) {
-    for (PetscInt j = 0; j < s->nobs; j++)
-      if (!isfinite(pred[j])) st = PNLME_SOLVE_NONFINITE;
-    if (sens && st == PNLME_SOLVE_OK)
-      for (PetscInt j = 0; j < s->nobs * m->nparam; j++)
-        if (!isfinite(sens[j])) st = PNLME_SOLVE_NONFINITE;
-  }
+  if (!rc && (!AllFinite(s->nobs, pred) || (sens && !AllFinite(s->nobs * m->nparam, sens)))) st = PNLME_SOLVE_NONFINITE;
   m->npredict++;
   if (st) m->nfailed++;
   return st;

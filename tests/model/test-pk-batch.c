@@ -185,6 +185,38 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
   PetscFunctionReturn(0);
 }
 
+/* a set whose predictions overflow (V subnormal: c = 1/V = inf) has status PNLME_SOLVE_NONFINITE alone, in
+   a batch and with sensitivities; a set whose predictions underflow to 0 is fine */
+static PetscErrorCode NonFinite(void)
+{
+  PnlmeModel          m;
+  static PKTSubject   T;
+  const PnlmeSubject *sl[3];
+  PetscReal           phi[6] = {1.0, 1e-310, 1.0, 20.0, 1e3, 1e-3}, pred[3][8], sens[3][16], p1[8], s1[16], *pl[3], *sp[3];
+  PnlmeSolveStatus    st[3], st1;
+  PetscFunctionBegin;
+  PetscCall(PKTModel("pk1_iv_cl", &m));
+  PKTInit(&T);
+  PKTBolus(&T, 0.0, 100, 1);
+  PKTObs(&T, 0.5);
+  PKTObs(&T, 2.0);
+  for (int L = 0; L < 3; L++) {
+    sl[L] = PKTFinish(&T);
+    pl[L] = pred[L];
+    sp[L] = sens[L];
+  }
+  PetscCall(PnlmeModelPredictMany(m, 3, sl, phi, pl, st));
+  PNLME_TEST_CHECK(st[0] == PNLME_SOLVE_NONFINITE && st[1] == PNLME_SOLVE_OK && st[2] == PNLME_SOLVE_OK, "non-finite predictions: statuses %d %d %d in a batch", (int)st[0], (int)st[1], (int)st[2]);
+  PetscCall(PnlmeModelPredictManySens(m, 3, sl, phi, pl, sp, st));
+  PNLME_TEST_CHECK(st[0] == PNLME_SOLVE_NONFINITE && st[1] == PNLME_SOLVE_OK && st[2] == PNLME_SOLVE_OK, "non-finite predictions: statuses %d %d %d with sensitivities", (int)st[0], (int)st[1], (int)st[2]);
+  PetscCall(PnlmeModelPredict(m, sl[0], phi, p1, NULL, &st1));
+  PNLME_TEST_CHECK(st1 == PNLME_SOLVE_NONFINITE, "non-finite predictions: status %d alone", (int)st1);
+  PetscCall(PnlmeModelPredict(m, sl[0], phi, p1, s1, &st1));
+  PNLME_TEST_CHECK(st1 == PNLME_SOLVE_NONFINITE, "non-finite predictions: status %d alone with sensitivities", (int)st1);
+  PetscCall(PnlmeModelDestroy(&m));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(void)
 {
   const char *const names[] = {"pk1_iv_cl", "pk1_iv_k", "pk1_oral_cl", "pk1_oral_k", "pk1_oral_ke", "pk2_iv_cl", "pk2_iv_k", "pk2_oral_cl", "pk2_oral_k"};
@@ -213,6 +245,7 @@ static PetscErrorCode Run(void)
     PetscCall(TestModel(names[im], PKTFinish(&S), PETSC_FALSE));
     PetscCall(TestModel(names[im], PKTFinish(&S), PETSC_TRUE));
   }
+  PetscCall(NonFinite());
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "batched closed-form predictions equal single ones, also with dose parameters: OK\n"));
   PetscFunctionReturn(0);
 }
