@@ -129,6 +129,8 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetCostWeight(PnlmeModel, PetscReal *);
 
 /* ---- transforms between the Gaussian scale z and the natural scale phi (h(phi) = z) */
 PETSC_EXTERN void PnlmeModelTransformToNatural(PnlmeModel, const PetscReal z[], PetscReal phi[], PetscReal dphidz[]);
+/* the same for n rows of nparam at once (SIMD lanes; each row's bits are those it has alone) */
+PETSC_EXTERN void PnlmeModelTransformToNaturalMany(PnlmeModel, PetscInt n, const PetscReal z[], PetscReal phi[]);
 PETSC_EXTERN void PnlmeModelTransformToGaussian(PnlmeModel, const PetscReal phi[], PetscReal z[]);
 
 /* ---- evaluation (hot path: no allocation, not collective).

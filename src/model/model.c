@@ -1,6 +1,7 @@
 /* PnlmeModel: lifecycle, declaration, queries, transforms and the prediction entry point. */
 #include "model/modelimpl.h"
 #include "model/lang/lang.h"
+#include "sys/vmath.h"
 #include <math.h>
 #include <string.h>
 
@@ -697,23 +698,59 @@ PetscErrorCode PnlmeModelGetStats(PnlmeModel m, PetscInt64 *npredict, PetscInt64
 }
 
 /* ---------------- transforms: z = h(phi) */
+/* The exponentials of the transforms are PnlmeExpInline's (sys/vmath.h): the same bits in the scalar
+   code and in the SIMD lanes of PnlmeModelTransformToNaturalMany. */
+static inline PetscReal InvLogit(PetscReal z)
+{
+  const PetscReal e = PnlmeExpInline(-fabs(z)); /* stable for large |z| */
+  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
 void PnlmeModelTransformToNatural(PnlmeModel m, const PetscReal z[], PetscReal phi[], PetscReal dphidz[])
 {
   for (PetscInt i = 0; i < m->nparam; i++) {
     switch (m->transform[i]) {
     case PNLME_TRANSFORM_LOG:
-      phi[i] = exp(z[i]);
+      phi[i] = PnlmeExpInline(z[i]);
       if (dphidz) dphidz[i] = phi[i];
       break;
-    case PNLME_TRANSFORM_LOGIT: {
-      PetscReal e = exp(-fabs(z[i])); /* stable for large |z| */
-      phi[i]      = z[i] >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    case PNLME_TRANSFORM_LOGIT:
+      phi[i] = InvLogit(z[i]);
       if (dphidz) dphidz[i] = phi[i] * (1.0 - phi[i]);
-    } break;
+      break;
     default:
       phi[i] = z[i];
       if (dphidz) dphidz[i] = 1.0;
     }
+  }
+}
+
+/* column i of n rows of p: phi = e^z (log) or the inverse logit of z, in SIMD lanes (through a
+   contiguous copy: strided lanes cost more than the copies) */
+PNLME_SIMD_CLONES static void TransformColumn(PetscInt n, PetscInt p, PetscInt i, int logit, const PetscReal *restrict z, PetscReal *restrict phi)
+{
+  PetscReal t[64];
+  for (PetscInt l0 = 0; l0 < n; l0 += 64) {
+    const PetscInt nb = PetscMin(64, n - l0);
+    for (PetscInt l = 0; l < nb; l++) t[l] = z[(l0 + l) * p + i];
+    if (!logit) {
+#pragma omp simd
+      for (PetscInt l = 0; l < nb; l++) t[l] = PnlmeExpInline(t[l]);
+    } else {
+#pragma omp simd
+      for (PetscInt l = 0; l < nb; l++) t[l] = InvLogit(t[l]);
+    }
+    for (PetscInt l = 0; l < nb; l++) phi[(l0 + l) * p + i] = t[l];
+  }
+}
+
+void PnlmeModelTransformToNaturalMany(PnlmeModel m, PetscInt n, const PetscReal z[], PetscReal phi[])
+{
+  const PetscInt p = m->nparam;
+  for (PetscInt i = 0; i < p; i++) {
+    if (m->transform[i] == PNLME_TRANSFORM_LOG || m->transform[i] == PNLME_TRANSFORM_LOGIT) TransformColumn(n, p, i, m->transform[i] == PNLME_TRANSFORM_LOGIT, z, phi);
+    else
+      for (PetscInt l = 0; l < n; l++) phi[l * p + i] = z[l * p + i];
   }
 }
 

@@ -76,9 +76,8 @@ static inline void LaneBudget(PnlmeFit fit, PetscInt l, PetscReal ll, PetscReal 
 static PetscErrorCode EvaluateLanes(PnlmeFit fit, PetscInt n)
 {
   PnlmeSAEM *w = (PnlmeSAEM *)fit->impl;
-  PetscInt   p = fit->p;
   PetscFunctionBeginHot;
-  for (PetscInt l = 0; l < n; l++) PnlmeModelTransformToNatural(fit->model, w->zp + l * p, w->phi + l * p, NULL);
+  PnlmeModelTransformToNaturalMany(fit->model, n, w->zp, w->phi);
   PetscCall(PnlmeModelPredictManyStop(fit->model, n, w->ls, w->phi, w->lprop, fit->earlyreject ? &w->stop : NULL, w->st));
   fit->nproposed += n;
   for (PetscInt l = 0; l < n; l++) {
