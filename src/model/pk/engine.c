@@ -405,7 +405,8 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
    parameter set, y[j] = sum_k c_k e^{-lam_k u} (central input, pair = 0) or sum_k c_k D(lam_k, kap; u)
    (depot input), k < nt: the sums of DoseValue in its order, the exponentials in SIMD lanes
    (PnlmeExpInline: the same bits in every lane, at every vector width, on every machine), the
-   near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) re-evaluated through expm1 as PairD does.
+   near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) by PairDNear as PairD does, computed in every
+   lane of a block that has one and kept by a select.
    Elements are independent: which sets and subjects share a block changes no result.  With
    sensitivities (sens) each element also gives, per term, amt times the unit response (gc) and amt c
    times its partial derivatives with respect to lam (gl) and kap (gk); its set's row of sensitivities
