@@ -767,43 +767,6 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscIn
   }
 }
 
-/* nb parameter sets (rows of np), set L on subject s[L] into pred[L], predictions only: rc[L] non-zero
-   where set L fails.  The bolus responses of all of them go through the same blocks of SIMD lanes; a
-   set's result is the one it has alone.  With an early stop (PnlmeModelPredictManyStop) only the sets of
-   negative budget are skipped: a prediction costs a few ns per observation, less than its deficit, and
-   computing the observations in two rounds (the second for the sets still within budget) made the
-   theophylline fit 5 % slower, with half the proposals stopped (docs/speed.md). */
-int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx)
-{
-  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  PKBlock             B;
-  PKPlan              P;
-  const PnlmeSubject *valid = NULL; /* the last subject whose timeline was found valid */
-  B.n    = 0;
-  B.nrun = 0;
-  B.sens = 0;
-  P.s    = NULL;
-  for (PetscInt L = 0; L < nb; L++) {
-    PnlmePKDisposition d;
-    PnlmePKInput       in[2];
-    if (stop && stop->budget[L] < 0) {
-      rc[L] = PNLME_MODEL_STOPPED;
-      continue;
-    }
-    rc[L] = LaneInputs(mod, phi + L * mod->np, 0, &d, in);
-    if (rc[L]) continue;
-    if (P.s != s[L]) PlanMake(mod, s[L], NULL, &P);
-    if (P.bad) rc[L] = 1;
-    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], NULL);
-    else {
-      rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
-      if (!rc[L]) valid = s[L];
-    }
-  }
-  BlockFlush(&B);
-  return 0;
-}
-
 /* Predictions and sensitivities of one parameter set (inputs in[2]) observation by observation, the
    doses before each one accumulated: timelines with dose parameters (info: those of the entries of a
    dosed timeline), infusions, or boluses into both inputs; sens rows of npt columns, the model's own np
@@ -860,64 +823,72 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
   return 0;
 }
 
-/* nb parameter sets (rows of np) with their sensitivities (rows of npt columns, the model's np first),
-   set L on subject s[L] (with dose parameters: its dosed timeline, info[L] its entries' parameters): the
-   timelines a plan applies to (boluses into one input) in blocks of SIMD lanes, any other by
-   PKPredictSens; rc[L] non-zero where set L fails.  A set's result is the one it has alone (PKPredict
-   goes through here). */
-static int SensSets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], int rc[])
+/* nb parameter sets (rows of np), set L on subject s[L] (with dose parameters: its dosed timeline, info[L]
+   its entries' parameters) into pred[L], and with sens (NULL: none) the sensitivities into sens[L] (rows
+   of npt columns, the model's np first); rc[L] non-zero where set L fails.  The timelines a plan applies
+   to (boluses into one input) go through blocks of SIMD lanes shared by all the sets; any other through
+   PredictDoseMajor (its boluses in the same blocks), with sensitivities through PKPredictSens.  A set's
+   result is the one it has alone (PKPredict is this with one set).  With an early stop
+   (PnlmeModelPredictManyStop) only the sets of negative budget are skipped: a prediction costs a few ns
+   per observation, less than its deficit, and computing the observations in two rounds (the second for
+   the sets still within budget) made the theophylline fit 5 % slower, with half the proposals stopped
+   (docs/speed.md). */
+static int Sets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[])
 {
-  PKBlock B;
-  PKPlan  P;
+  PKBlock             B;
+  PKPlan              P;
+  const PnlmeSubject *valid = NULL; /* the last subject whose timeline PredictDoseMajor found valid */
   B.n    = 0;
   B.nrun = 0;
-  B.sens = 1;
+  B.sens = sens != NULL;
   B.np   = mod->np;
   B.npt  = npt;
   P.s    = NULL;
   for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
     PnlmePKInput       in[2];
-    rc[L] = LaneInputs(mod, phi + L * mod->np, 1, &d, in);
+    if (stop && stop->budget[L] < 0) {
+      rc[L] = PNLME_MODEL_STOPPED;
+      continue;
+    }
+    rc[L] = LaneInputs(mod, phi + L * mod->np, sens != NULL, &d, in);
     if (rc[L]) continue;
     if (P.s != s[L]) PlanMake(mod, s[L], info ? info[L] : NULL, &P);
     if (P.bad) rc[L] = 1;
-    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], sens[L]);
-    else rc[L] = PKPredictSens(s[L], info ? info[L] : NULL, in, npt, pred[L], sens[L], mod);
+    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], sens ? sens[L] : NULL);
+    else if (sens) rc[L] = PKPredictSens(s[L], info ? info[L] : NULL, in, npt, pred[L], sens[L], mod);
+    else {
+      rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
+      if (!rc[L]) valid = s[L];
+    }
   }
   BlockFlush(&B);
   return 0;
 }
 
+int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx)
+{
+  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
+  return Sets(mod, nb, s, NULL, phi, mod->np, pred, NULL, stop, rc);
+}
+
 int PnlmePKPredictManySens(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
 {
   const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  return SensSets(mod, nb, s, NULL, phi, mod->np, pred, sens, rc);
+  return Sets(mod, nb, s, NULL, phi, mod->np, pred, sens, NULL, rc);
 }
 
 int PnlmePKPredictManyDoseSens(PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
 {
-  return SensSets((const PnlmePKModel *)ctx, nb, s, info, phi, npt, pred, sens, rc);
+  return Sets((const PnlmePKModel *)ctx, nb, s, info, phi, npt, pred, sens, NULL, rc);
 }
 
-/* info: the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt columns,
-   the model's own np first */
+/* one set: info the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt
+   columns, the model's own np first */
 static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
 {
-  PnlmePKDisposition d;
-  PnlmePKInput       in[2];
-  PKBlock            B;
-  int                rc;
-  if (sens) {
-    (void)SensSets(mod, 1, &s, info ? &info : NULL, phi, npt, &pred, &sens, &rc);
-    return rc;
-  }
-  if (LaneInputs(mod, phi, 0, &d, in)) return 1;
-  B.n    = 0; /* PredictDoseMajor zeroes pred */
-  B.nrun = 0;
-  B.sens = 0;
-  rc     = PredictDoseMajor(mod, in, s, pred, &B, 0);
-  BlockFlush(&B);
+  int rc;
+  (void)Sets(mod, 1, &s, info ? &info : NULL, phi, npt, &pred, sens ? &sens : NULL, NULL, &rc);
   return rc;
 }
 
