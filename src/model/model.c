@@ -914,7 +914,6 @@ static int ModelPredictClosedFormDoses(PnlmeModel m, const PnlmeSubject *s, cons
 
 /* ---------------- evaluation */
 
-/* the status of one prediction (rc: its operation's return code), counted */
 /* whether x[0..n) are all finite: x * 0 is 0 for a finite x and NaN for an infinity or a NaN, and a sum
    with a NaN is NaN (a reduction in SIMD lanes, where a test per entry stays scalar) */
 static inline PetscBool AllFinite(PetscInt n, const PetscReal *restrict x)
@@ -925,6 +924,7 @@ static inline PetscBool AllFinite(PetscInt n, const PetscReal *restrict x)
   return (PetscBool)(z == 0);
 }
 
+/* the status of one prediction (rc: its operation's return code), counted */
 static inline PnlmeSolveStatus SolveStatus(PnlmeModel m, const PnlmeSubject *s, int rc, const PetscReal pred[], const PetscReal sens[])
 {
   PnlmeSolveStatus st = rc ? PNLME_SOLVE_FAILED : PNLME_SOLVE_OK;

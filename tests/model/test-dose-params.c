@@ -420,6 +420,21 @@ static PetscErrorCode CheckOptions(void)
   PNLME_TEST_CHECK(tr == PNLME_TRANSFORM_LOG, "Tlag transform %s", PnlmeTransforms[tr]);
   PetscCall(PnlmeModelGetTransform(m, 4, &tr));
   PNLME_TEST_CHECK(tr == PNLME_TRANSFORM_LOGIT, "F transform %s", PnlmeTransforms[tr]);
+  { /* the transforms (log and logit) of 70 rows at once: each row's bits are those it has alone, and
+       within 4e-16 relative of libm's exp and of the inverse logit from it */
+    PetscReal z[70 * 5], phi[70 * 5], one[5];
+    for (PetscInt r = 0; r < 70; r++)
+      for (PetscInt k = 0; k < 5; k++) z[r * 5 + k] = (r % 7 == 6) ? (k % 2 ? -745.5 : 40.0 * (r - 35)) : 0.37 * (r - 35) + 0.11 * k;
+    PnlmeModelTransformToNaturalMany(m, 70, z, phi);
+    for (PetscInt r = 0; r < 70; r++) {
+      PnlmeModelTransformToNatural(m, z + r * 5, one, NULL);
+      PNLME_TEST_CHECK(!memcmp(one, phi + r * 5, sizeof(one)), "row %d: the transforms of 70 rows at once are not those of the row alone", (int)r);
+      for (PetscInt k = 0; k < 5; k++) {
+        const PetscReal x = z[r * 5 + k], ref = k < 4 ? exp(x) : (x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)));
+        PNLME_TEST_CHECK(phi[r * 5 + k] == ref || fabs(phi[r * 5 + k] - ref) <= 4e-16 * fabs(ref) || (ref < 1e-300 && phi[r * 5 + k] < 1e-300), "row %d, parameter %d: transform of %g is %.17g, libm %.17g", (int)r, (int)k, x, phi[r * 5 + k], ref);
+      }
+    }
+  }
   PetscCall(PnlmeModelGetDoseParameters(m, 2, &il, &ib));
   PNLME_TEST_CHECK(il == -1 && ib == -1, "CMT 2 has no dose parameters");
   /* the same options again: nothing changes */
