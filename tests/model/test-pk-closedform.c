@@ -219,6 +219,50 @@ static PetscErrorCode TestInfusionLate(void)
   PetscFunctionReturn(0);
 }
 
+/* central infusions (f(T) once per set and duration, or in the lanes while running or past a plan's 8
+   durations) against the explicit formula in long double: rates k with k T from 1e-4 to 50 (both forms of
+   f, and k T = 0.5 at their switch), observations during, at the end of and after each infusion, and a
+   subject with 11 infusions of 11 durations superposed; relative 1e-13 */
+static PetscErrorCode TestInfusionCentral(void)
+{
+  PnlmeModel      m;
+  const PetscReal ks[] = {1e-4, 0.05, 0.2, 0.5, 2.0, 25.0}, V = 20;
+  PetscReal       pred[PKT_MAXOBS], worst = 0;
+  PetscFunctionBegin;
+  PetscCall(PKTModel("pk1_iv_k", &m));
+  for (int ik = 0; ik < 6; ik++) {
+    const PetscReal phi[2] = {ks[ik], V};
+    for (int many = 0; many < 2; many++) {
+      const int   nd = many ? 11 : 1;
+      PetscReal   start[11], dur[11], rate[11];
+      const PetscReal frac[] = {0.01, 0.3, 0.999, 1.0, 1.001, 1.5, 3.0};
+      PKTInit(&S);
+      for (int d = 0; d < nd; d++) {
+        start[d] = 7.0 * d;
+        dur[d]   = many ? 0.5 + 0.37 * d : 1.0;
+        rate[d]  = 40 + 3 * d;
+        PKTInfusion(&S, start[d], rate[d], dur[d], 1);
+        for (int i = 0; i < 7; i++) PKTObs(&S, start[d] + frac[i] * dur[d]);
+      }
+      if (!many) PKTObs(&S, 0.5 / ks[ik]); /* k u = 0.5 */
+      PetscCall(PKTPredict(m, PKTFinish(&S), phi, pred, NULL));
+      for (PetscInt i = 0; i < S.nobs; i++) {
+        const long double t = S.tobs[i], k = ks[ik];
+        long double       ref = 0;
+        for (int d = 0; d < nd; d++) {
+          const long double u = t - start[d], u1 = u < dur[d] ? u : dur[d];
+          if (u >= 0) ref += rate[d] / (V * k) * -expm1l(-k * u1) * expl(-k * (u - u1));
+        }
+        worst = PetscMax(worst, fabs(pred[i] - (double)ref) / (double)ref);
+        PNLME_TEST_CLOSE(pred[i], (double)ref, 1e-13, 0, "central infusions against the formula in long double");
+      }
+    }
+  }
+  PetscCall(PnlmeModelDestroy(&m));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "central infusions, k T from 1e-4 to 50, 11 durations: OK (worst %.1e relative)\n", (double)worst));
+  PetscFunctionReturn(0);
+}
+
 /* every model against the linear ODE solved by a matrix exponential, on a timeline with boluses,
    overlapping infusions, central doses for oral models, pre-dose samples and a reset */
 static PetscErrorCode TimelineAll(PKTSubject *t, PetscBool oral)
@@ -395,6 +439,7 @@ static PetscErrorCode Run(void)
   PetscCall(TestPredoseAndReset());
   PetscCall(TestInfusion());
   PetscCall(TestInfusionLate());
+  PetscCall(TestInfusionCentral());
   PetscCall(TestODE());
   PetscCall(TestParameterisations());
   PetscCall(TestDegenerate());

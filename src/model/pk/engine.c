@@ -364,6 +364,7 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
   for (PetscInt k = 0; k < d->n; k++) {
     in[0].c[k]   = d->A[k];
     in[0].lam[k] = d->lam[k];
+    in[0].ikl[k] = 1.0 / d->lam[k]; /* for the infusions of the blocks */
   }
   if (deriv) {
     for (PetscInt j = 0; j < np; j++) in[0].dkap[j] = 0;
@@ -407,6 +408,13 @@ static void SetInputs(const PnlmePKModel *mod, const PetscReal phi[], const Pnlm
    (PnlmeExpInline: the same bits in every lane, at every vector width, on every machine), the
    near-equal-rate pairs (|kap - lam| u <= PK_ZDIRECT) by PairDNear as PairD does, computed in every
    lane of a block that has one and kept by a select.
+   A central-input element may also be an infusion of duration T = tinf > 0 and rate amt, whose unit
+   response per term is f(min(u, T)) e^{-lam (u - min(u, T))} (CentralUnit).  After the infusion
+   (full = 0) f(T) comes with the element (fT, and f'(T) in dfT: a plan computes them once per set and
+   duration), so that the lanes need one exponential per term, as for a bolus (fT = 1); an element
+   with full = 1 (an infusion still running, or one pushed without them) has f computed in the lanes,
+   in every lane of a block that has one, kept by a select.  A bolus's lanes keep their bits in any
+   block.
    Elements are independent: which sets and subjects share a block changes no result.  With
    sensitivities (sens) each element also gives, per term, amt times the unit response (gc) and amt c
    times its partial derivatives with respect to lam (gl) and kap (gk); its set's row of sensitivities
@@ -416,6 +424,9 @@ typedef struct {
   PetscInt   n, nt;
   int        pair;
   PetscReal  u[PK_BLOCK], kap[PK_BLOCK], c[PNLME_PK_MAXEXP][PK_BLOCK], lam[PNLME_PK_MAXEXP][PK_BLOCK], ikl[PNLME_PK_MAXEXP][PK_BLOCK];
+  PetscReal  tinf[PK_BLOCK]; /* central input: an infusion's duration (amt its rate); 0: a bolus */
+  PetscReal  full[PK_BLOCK]; /* central input: 1 where f is computed in the lanes, 0 where given (fT) */
+  PetscReal  fT[PNLME_PK_MAXEXP][PK_BLOCK], dfT[PNLME_PK_MAXEXP][PK_BLOCK]; /* with full = 0: f(T), f'(T); a bolus 1, 0 */
   PetscReal  y[PK_BLOCK], Ek[PK_BLOCK], El[PK_BLOCK], D[PK_BLOCK], amt[PK_BLOCK];
   PetscInt   idx[PK_BLOCK];   /* amt y is added to pred[idx] of the element's run */
   PetscInt   nrun;            /* runs: consecutive elements of one parameter set */
@@ -426,18 +437,98 @@ typedef struct {
   PetscInt             np, npt; /* the model's parameters; columns of a row of sensitivities (dose parameters last) */
   PetscReal            gc[PNLME_PK_MAXEXP][PK_BLOCK], gl[PNLME_PK_MAXEXP][PK_BLOCK], gk[PNLME_PK_MAXEXP][PK_BLOCK];
   PetscReal            yu[PK_BLOCK];     /* the unit response's u-derivative (dose parameters) */
+  PetscReal            yT[PK_BLOCK];     /* an infusion's: its derivative with respect to the duration */
   const PnlmeDoseInfo *di[PK_BLOCK];     /* the element's dose's parameters; NULL: none */
   PetscReal   *rsens[PK_SRUNS];
   PnlmePKInput rin[PK_SRUNS];
 } PKBlock;
 
+/* f(v) = (1 - e^{-lam v}) / lam, the response of a term of rate lam to a unit-rate infusion v after its
+   start, as (1 - e^{-lam v}) il (il = 1/lam) or, where lam v <= PK_ZDIRECT, v phi1(-lam v) (no
+   cancellation); with df non-NULL also df/dlam, (v e^{-lam v} - f) il or -v^2 phi1'(-lam v).  Without
+   branches (selects), for the lanes; e^{-lam v} in *e. */
+static inline PetscReal CentralF(PetscReal l, PetscReal il, PetscReal v, PetscReal *df, PetscReal *e)
+{
+  const PetscReal x = l * v, e1 = PnlmeExpInline(-x);
+  const int       near = !(x > PK_ZDIRECT);
+  const PetscReal f = near ? v * Phi1(-x) : (1 - e1) * il;
+  if (df) *df = near ? -(v * v) * DPhi1Near(-x) : (v * e1 - f) * il;
+  *e = e1;
+  return f;
+}
+
+/* One term of rate lam of the central input, u >= 0 after a dose: a bolus (T = 0) gives e^{-lam u}; an
+   infusion of duration T > 0 gives, per unit rate, g = f e^{-lam u2}, u2 = u - min(u, T), f = f(min(u, T))
+   given.  Without branches, for the lanes: a bolus gets e^{-lam u} with the bits of the plain
+   exponential.  With d non-NULL also dg/dlam in *d ((df - u2 f) e^{-lam u2}, df = f'(min(u, T)) given;
+   a bolus: -u e^{-lam u}) and e^{-lam u2} in *E2. */
+static inline PetscReal CentralAfter(PetscReal l, PetscReal u, PetscReal T, PetscReal f, PetscReal df, PetscReal *d, PetscReal *E2)
+{
+  const PetscReal u1 = u < T ? u : T, u2 = u - u1, e2 = PnlmeExpInline(-l * u2);
+  const int       inf = T > 0;
+  if (d) {
+    *d  = inf ? (df - u2 * f) * e2 : -(u * e2);
+    *E2 = e2;
+  }
+  return inf ? f * e2 : e2;
+}
+
+/* an element's term with sensitivities (g, dg = dg/dlam, e1 = e^{-lam min(u, T)}, e2 = e^{-lam u2}):
+   y += c g; yu (d/du): an infusion still running (u <= T) c e1, otherwise -c lam g; yT (d/dT) after an
+   infusion c e2; gc = amt g; gl = amt c dg (a bolus: -amt c u e2, BolusBlockSens's bits) */
+static inline void CentralSens(PetscReal c, PetscReal l, PetscReal u, PetscReal T, PetscReal amt, PetscReal g, PetscReal dg, PetscReal e1, PetscReal e2, PetscReal *y, PetscReal *yu, PetscReal *yT, PetscReal *gc, PetscReal *gl)
+{
+  const int run = T > 0 && u <= T;
+  *y += c * g;
+  *yu -= run ? -(c * e1) : c * l * g;
+  *yT += T > 0 && !run ? c * e2 : 0;
+  *gc = amt * g;
+  *gl = T > 0 ? amt * c * dg : -(amt * c * u * e2);
+}
+
+/* the block's elements whose f the lanes need (full = 1) into list[], their number returned, and f, f'
+   and e^{-lam min(u, T)} of term k of each (CentralF) into fT, dfT (with dfT non-NULL) and E1; 0 when the
+   block has no infusion (*ninf = 0) */
+static inline PetscInt BlockFull(const PKBlock *B, PetscInt *ninf, PetscInt list[])
+{
+  PetscInt ni = 0, nf = 0;
+#pragma omp simd reduction(+ : ni)
+  for (PetscInt j = 0; j < B->n; j++) ni += B->tinf[j] > 0;
+  *ninf = ni;
+  if (ni)
+    for (PetscInt j = 0; j < B->n; j++)
+      if (B->full[j] > 0) list[nf++] = j;
+  return nf;
+}
+
+static inline void BlockFullTerm(const PKBlock *B, PetscInt k, PetscInt nf, const PetscInt list[], PetscReal fT[], PetscReal dfT[], PetscReal E1[])
+{
+  for (PetscInt i = 0; i < nf; i++) {
+    const PetscInt  j = list[i];
+    const PetscReal u = B->u[j], T = B->tinf[j];
+    fT[j] = CentralF(B->lam[k][j], B->ikl[k][j], u < T ? u : T, dfT ? &dfT[j] : NULL, &E1[j]);
+  }
+}
+
 PNLME_SIMD_CLONES static void BolusBlock(PKBlock *B)
 {
   const PetscInt            n = B->n, nt = B->nt;
   PetscReal *restrict       y = B->y, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
-  const PetscReal *restrict u = B->u, *restrict kap = B->kap;
+  const PetscReal *restrict u = B->u, *restrict kap = B->kap, *restrict tinf = B->tinf;
+  PetscInt                  ninf = 0, nfull = 0, list[PK_BLOCK];
 #pragma omp simd
   for (PetscInt j = 0; j < n; j++) y[j] = 0;
+  if (!B->pair) nfull = BlockFull(B, &ninf, list);
+  if (ninf) { /* f where it is not given (an infusion still running), then one exponential per term, as for a bolus */
+    for (PetscInt k = 0; k < nt; k++) {
+      const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
+      PetscReal *restrict       fT = B->fT[k];
+      BlockFullTerm(B, k, nfull, list, fT, NULL, El);
+#pragma omp simd
+      for (PetscInt j = 0; j < n; j++) y[j] += c[j] * CentralAfter(l[j], u[j], tinf[j], fT[j], 0, NULL, NULL);
+    }
+    return;
+  }
   if (!B->pair) {
     for (PetscInt k = 0; k < nt; k++) {
       const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
@@ -476,8 +567,28 @@ PNLME_SIMD_CLONES static void BolusBlockSens(PKBlock *B)
   const PetscInt            n = B->n, nt = B->nt;
   PetscReal *restrict       y = B->y, *restrict yu = B->yu, *restrict Ek = B->Ek, *restrict El = B->El, *restrict D = B->D;
   const PetscReal *restrict u = B->u, *restrict kap = B->kap, *restrict amt = B->amt;
+  PetscInt                  ninf = 0, nfull = 0, list[PK_BLOCK];
 #pragma omp simd
-  for (PetscInt j = 0; j < n; j++) y[j] = yu[j] = 0;
+  for (PetscInt j = 0; j < n; j++) y[j] = yu[j] = B->yT[j] = 0;
+  if (!B->pair) nfull = BlockFull(B, &ninf, list);
+  if (ninf) { /* as BolusBlock; a bolus's lanes: the bits of the loop below */
+    const PetscReal *restrict tinf = B->tinf;
+    PetscReal *restrict       yT   = B->yT;
+#pragma omp simd
+    for (PetscInt j = 0; j < n; j++) El[j] = 1; /* e^{-lam min(u, T)}: read where an infusion still runs */
+    for (PetscInt k = 0; k < nt; k++) {
+      const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
+      PetscReal *restrict       gc = B->gc[k], *restrict gl = B->gl[k], *restrict fT = B->fT[k], *restrict dfT = B->dfT[k];
+      BlockFullTerm(B, k, nfull, list, fT, dfT, El);
+#pragma omp simd
+      for (PetscInt j = 0; j < n; j++) {
+        PetscReal       dg, E2;
+        const PetscReal g = CentralAfter(l[j], u[j], tinf[j], fT[j], dfT[j], &dg, &E2);
+        CentralSens(c[j], l[j], u[j], tinf[j], amt[j], g, dg, El[j], E2, &y[j], &yu[j], &yT[j], &gc[j], &gl[j]);
+      }
+    }
+    return;
+  }
   if (!B->pair) {
     for (PetscInt k = 0; k < nt; k++) {
       const PetscReal *restrict c = B->c[k], *restrict l = B->lam[k];
@@ -549,7 +660,7 @@ static void BlockFlush(PKBlock *B)
         pred[B->idx[j]] += B->amt[j] * B->y[j];
         if (di) { /* the lag moves the dose, the bioavailability scales it */
           if (di->ilag >= 0) row[di->ilag] -= B->amt[j] * B->yu[j];
-          if (di->ibio >= 0) row[di->ibio] += di->amount0 * B->y[j];
+          if (di->ibio >= 0) row[di->ibio] += B->tinf[j] > 0 ? B->amt[j] * di->duration0 * B->yT[j] : di->amount0 * B->y[j];
         }
         for (PetscInt k = 0; k < B->nt; k++) {
           const PetscReal gc = B->gc[k][j], gl = B->gl[k][j];
@@ -578,8 +689,9 @@ static inline void BlockRun(PKBlock *B, PetscInt m, PetscReal pred[])
   }
 }
 
-/* one more element; a block holds one kind of input (the same number of terms, pair or not) */
-static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, PetscReal amt, PetscReal pred[], PetscInt idx)
+/* one more element (T > 0: an infusion of the central input, amt its rate); a block holds one kind of
+   input (the same number of terms, pair or not) */
+static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, PetscReal T, PetscReal amt, PetscReal pred[], PetscInt idx)
 {
   PetscInt j;
   if (B->n && (B->nt != p->n || B->pair != p->pair)) BlockFlush(B);
@@ -587,8 +699,12 @@ static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, Pet
   B->nt    = p->n;
   B->pair  = p->pair;
   B->u[j]  = u;
+  B->tinf[j] = T;
+  B->full[j] = T > 0; /* f computed in the lanes */
   B->kap[j] = p->kap;
   for (PetscInt k = 0; k < p->n; k++) {
+    B->fT[k][j]  = 1;
+    B->dfT[k][j] = 0;
     B->c[k][j]   = p->c[k];
     B->lam[k][j] = p->lam[k];
     B->ikl[k][j] = p->ikl[k];
@@ -602,10 +718,10 @@ static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, Pet
 /* Predictions without sensitivities of one parameter set (inputs in[2]) on subject s into pred, dose by
    dose: every dose adds its contribution to the observations that follow it in the timeline up to the
    next reset.  The same sums as the observation-by-observation loop of PnlmePKPredict (each observation
-   receives the doses before it since the last reset, in the same order).  The boluses' elements go
-   to the block B, shared by all the sets of a call (which are independent of one another); an
-   infusion adds its contributions after the block's pending ones.  Returns non-zero for a timeline
-   the model cannot take (not checked again with checked). */
+   receives the doses before it since the last reset, in the same order).  The elements of boluses and
+   of central infusions go to the block B, shared by all the sets of a call (which are independent of
+   one another); an infusion into the depot adds its contributions after the block's pending ones.
+   Returns non-zero for a timeline the model cannot take (not checked again with checked). */
 static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[2], const PnlmeSubject *s, PetscReal pred[], PKBlock *B, int checked)
 {
   const PetscInt nobs = s->nobs;
@@ -621,13 +737,15 @@ static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[2], c
       const PnlmeEvent *e = &s->ev[a];
       const PetscReal   amt = e->amount, td = e->time;
       if (!IsDose(e)) continue;
-      if (e->type == PNLME_EV_BOLUS) {
+      if (e->type == PNLME_EV_BOLUS || !in[InputOf(mod, e->cmt)].pair) { /* a bolus, or an infusion into the central input */
         const PnlmePKInput *p = &in[InputOf(mod, e->cmt)];
+        const PetscReal     T = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
+        if (e->type != PNLME_EV_BOLUS && !(T > 0)) continue;
         for (PetscInt b = a + 1; b < end; b++) {
           PetscReal u;
           if (s->ev[b].type != PNLME_EV_OBS) continue;
           u = s->tobs[s->ev[b].index] - td;
-          if (u >= 0) BlockPush(B, p, u, amt, pred, s->ev[b].index);
+          if (u >= 0) BlockPush(B, p, u, T, amt, pred, s->ev[b].index);
         }
       } else {
         BlockFlush(B);
@@ -649,22 +767,28 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
   return 0;
 }
 
-/* The bolus elements of one subject's timeline, observation by observation, each with the doses before
-   it since the last reset in their order: u = t_obs - t_dose, the dose's amount and the observation's
-   index (and with dose parameters the dose's).  Made once for the sets of a call on the same subject
+/* The elements of one subject's timeline, observation by observation, each with the doses before it
+   since the last reset in their order: u = t_obs - t_dose, the dose's amount (an infusion's rate), an
+   infusion's duration and the observation's index (and with dose parameters the dose's).  Made once for the sets of a call on the same subject
    (the chains of a subject come one after another) and copied into the blocks with vector loops,
    instead of the timeline's scan and one push per element for each set: each observation receives the
    same terms in the same order (dose order) as from PredictDoseMajor, so the same bits.  It applies to
-   timelines of boluses into one input, at most PK_DOSEBUF of them between resets and PK_PLAN elements;
-   any other goes through PredictDoseMajor (with sensitivities PKPredictSens). */
+   timelines of doses into one input, boluses or (into the central input) infusions, at most PK_DOSEBUF
+   of them between resets and PK_PLAN elements; any other goes through PredictDoseMajor (with
+   sensitivities PKPredictSens). */
 #define PK_PLAN 1024
+#define PK_NT   8 /* infusion durations per plan whose f(T) it computes once per set */
 typedef struct {
   const PnlmeSubject *s;   /* the subject planned; NULL: none yet */
   int                 bad; /* the model cannot take the timeline */
   int                 use; /* the plan applies */
-  int                 ii;  /* the input of its boluses */
+  int                 ii;  /* the input of its doses */
   PetscInt            n;
-  PetscReal           u[PK_PLAN], amt[PK_PLAN];
+  PetscReal           u[PK_PLAN], amt[PK_PLAN], T[PK_PLAN]; /* T: an infusion's duration (amt its rate), 0 for a bolus */
+  PetscReal           full[PK_PLAN]; /* 1: an infusion whose f the lanes compute (still running, or no slot) */
+  PetscReal           slot[PK_PLAN]; /* otherwise f(T) is that of duration Tv[slot] (0: a bolus, f = 1) */
+  PetscInt            nT;            /* durations Tv[1..nT] */
+  PetscReal           Tv[PK_NT + 1];
   PetscInt            idx[PK_PLAN];
   const PnlmeDoseInfo *di[PK_PLAN]; /* the dose's parameters (info of a dosed timeline); NULL: none */
 } PKPlan;
@@ -672,58 +796,106 @@ typedef struct {
 /* info: the entries' dose parameters of a dosed timeline (NULL: none).  One pass over the timeline,
    observation by observation: an observation's elements come in dose order, as PredictDoseMajor adds
    them, so the sums are the same. */
-static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P)
+PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P)
 {
-  const PetscInt nobs = s->nobs;
-  PetscInt       dose[PK_DOSEBUF], nd = 0; /* the boluses since the last reset */
+  const PetscInt       nobs = s->nobs;
+  PetscInt             nd   = 0; /* the doses since the last reset (an infusion of no duration brings nothing) */
+  PetscReal            dt[PK_DOSEBUF], damt[PK_DOSEBUF], dT[PK_DOSEBUF], dsl[PK_DOSEBUF], dlast = -PETSC_INFINITY; /* times, amounts, durations (0: a bolus), slots (-1: none left); the latest time */
+  const PnlmeDoseInfo *ddi[PK_DOSEBUF];
   P->s   = s;
   P->bad = 0;
   P->use = 1;
   P->ii  = -1;
   P->n   = 0;
+  P->nT  = 0;
   for (PetscInt i = 0; i < s->nev; i++) {
     const PnlmeEvent *e = &s->ev[i];
     if (e->type == PNLME_EV_OBS) {
-      const PetscInt idx = e->index;
+      const PetscInt  idx = e->index, n0 = P->n;
+      const PetscReal t   = idx >= 0 && idx < nobs ? s->tobs[idx] : 0;
       if (idx < 0 || idx >= nobs) {
         P->bad = 1;
         return;
       }
-      for (PetscInt k = 0; k < nd; k++) {
-        const PnlmeEvent *d = &s->ev[dose[k]];
-        const PetscReal   u = s->tobs[idx] - d->time;
-        if (!(u >= 0)) continue;
-        if (P->n == PK_PLAN) {
-          P->use = 0;
-          return;
-        }
-        P->u[P->n]   = u;
-        P->amt[P->n] = d->amount;
-        P->idx[P->n] = idx;
-        P->di[P->n]  = info && (info[dose[k]].ilag >= 0 || info[dose[k]].ibio >= 0) ? &info[dose[k]] : NULL;
-        P->n++;
+      if (n0 + nd > PK_PLAN) {
+        P->use = 0;
+        return;
       }
-    } else if (e->type == PNLME_EV_RESET) nd = 0;
-    else if (IsDose(e)) {
+      if (t - dlast >= 0) { /* every dose before it: branch-free */
+        PetscReal *restrict u = P->u + n0, *restrict amt = P->amt + n0, *restrict T = P->T + n0, *restrict full = P->full + n0, *restrict slot = P->slot + n0;
+        PetscInt *restrict  ix = P->idx + n0;
+#pragma omp simd
+        for (PetscInt k = 0; k < nd; k++) {
+          u[k]    = t - dt[k];
+          amt[k]  = damt[k];
+          T[k]    = dT[k];
+          full[k] = dT[k] > 0 && (u[k] <= dT[k] || dsl[k] < 0); /* still running, or no slot: f in the lanes */
+          slot[k] = full[k] > 0 ? 0 : dsl[k];
+          ix[k]   = idx;
+        }
+        memcpy(P->di + n0, ddi, sizeof(const PnlmeDoseInfo *) * (size_t)nd);
+        P->n += nd;
+      } else
+        for (PetscInt k = 0; k < nd; k++) {
+          const PetscReal u = t - dt[k];
+          if (!(u >= 0)) continue;
+          P->u[P->n]    = u;
+          P->amt[P->n]  = damt[k];
+          P->T[P->n]    = dT[k];
+          P->full[P->n] = dT[k] > 0 && (u <= dT[k] || dsl[k] < 0);
+          P->slot[P->n] = P->full[P->n] > 0 ? 0 : dsl[k];
+          P->idx[P->n]  = idx;
+          P->di[P->n]   = ddi[k];
+          P->n++;
+        }
+    } else if (e->type == PNLME_EV_RESET) {
+      nd    = 0;
+      dlast = -PETSC_INFINITY;
+    } else if (IsDose(e)) {
       const int ii = InputOf(mod, e->cmt);
       if (ii < 0) {
         P->bad = 1;
         return;
       }
-      if (e->type != PNLME_EV_BOLUS || (P->ii >= 0 && ii != P->ii) || nd == PK_DOSEBUF) { /* PredictDoseMajor's case (it checks the rest) */
+      if ((e->type != PNLME_EV_BOLUS && ii != 0) || (P->ii >= 0 && ii != P->ii) || nd == PK_DOSEBUF) { /* PredictDoseMajor's case (it checks the rest) */
         P->use = 0;
         return;
       }
-      P->ii      = ii;
-      dose[nd++] = i;
+      P->ii = ii;
+      if (e->type != PNLME_EV_BOLUS && !(e->duration > 0)) continue;
+      dt[nd]   = e->time;
+      damt[nd] = e->amount;
+      dT[nd]   = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
+      ddi[nd]  = info && (info[i].ilag >= 0 || info[i].ibio >= 0) ? &info[i] : NULL;
+      dsl[nd]  = 0;
+      dlast    = PetscMax(dlast, e->time);
+      if (dT[nd] > 0) { /* an infusion: the slot of its duration */
+        PetscInt sl = 1;
+        while (sl <= P->nT && P->Tv[sl] != dT[nd]) sl++;
+        if (sl > PK_NT) dsl[nd] = -1;
+        else {
+          P->Tv[sl] = dT[nd];
+          P->nT     = PetscMax(P->nT, sl);
+          dsl[nd]   = sl;
+        }
+      }
+      nd++;
     }
   }
 }
 
 /* the plan's elements under input p into the blocks, their results added to pred (zeroed first), and
    with a block with sensitivities to sens (rows of B->npt, zeroed first) */
-static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[], PetscReal sens[])
+PNLME_SIMD_CLONES static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[], PetscReal sens[])
 {
+  PetscReal fv[PNLME_PK_MAXEXP][PK_NT + 1], dfv[PNLME_PK_MAXEXP][PK_NT + 1]; /* the central input: f(T), f'(T) of the durations' slots */
+  if (!p->pair)
+    for (PetscInt k = 0; k < p->n; k++) {
+      for (PetscInt sl = 1; sl <= P->nT; sl++) {
+        PetscReal e1;
+        fv[k][sl] = CentralF(p->lam[k], p->ikl[k], P->Tv[sl], &dfv[k][sl], &e1);
+      }
+    }
   for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
   if (B->sens) memset(sens, 0, sizeof(PetscReal) * (size_t)nobs * (size_t)B->npt);
   for (PetscInt e = 0; e < P->n;) {
@@ -745,6 +917,8 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscIn
       const PetscReal     kv  = p->kap;
       memcpy(B->u + j0, P->u + e, sizeof(PetscReal) * (size_t)m);
       memcpy(B->amt + j0, P->amt + e, sizeof(PetscReal) * (size_t)m);
+      memcpy(B->tinf + j0, P->T + e, sizeof(PetscReal) * (size_t)m);
+      memcpy(B->full + j0, P->full + e, sizeof(PetscReal) * (size_t)m);
       memcpy(B->idx + j0, P->idx + e, sizeof(PetscInt) * (size_t)m);
       if (B->sens) memcpy(B->di + j0, P->di + e, sizeof(const PnlmeDoseInfo *) * (size_t)m);
 #pragma omp simd
@@ -753,12 +927,32 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscIn
     BlockRun(B, m, pred);
     for (PetscInt k = 0; k < p->n; k++) {
       PetscReal *restrict c = B->c[k] + j0, *restrict l = B->lam[k] + j0, *restrict ikl = B->ikl[k] + j0;
-      const PetscReal     cv = p->c[k], lv = p->lam[k], iv = p->pair ? p->ikl[k] : 0;
+      const PetscReal     cv = p->c[k], lv = p->lam[k], iv = p->ikl[k];
 #pragma omp simd
       for (PetscInt i = 0; i < m; i++) {
         c[i]   = cv;
         l[i]   = lv;
         ikl[i] = iv;
+      }
+      if (!p->pair) { /* f(T) and f'(T) of each element's duration (a bolus: 1, 0), by selects */
+        PetscReal *restrict       fT = B->fT[k] + j0, *restrict dfT = B->dfT[k] + j0;
+        const PetscReal *restrict sl = P->slot + e;
+#pragma omp simd
+        for (PetscInt i = 0; i < m; i++) fT[i] = 1;
+        for (PetscInt t = 1; t <= P->nT; t++) {
+          const PetscReal ft = fv[k][t];
+#pragma omp simd
+          for (PetscInt i = 0; i < m; i++) fT[i] = sl[i] == t ? ft : fT[i];
+        }
+        if (B->sens) {
+#pragma omp simd
+          for (PetscInt i = 0; i < m; i++) dfT[i] = 0;
+          for (PetscInt t = 1; t <= P->nT; t++) {
+            const PetscReal dft = dfv[k][t];
+#pragma omp simd
+            for (PetscInt i = 0; i < m; i++) dfT[i] = sl[i] == t ? dft : dfT[i];
+          }
+        }
       }
     }
     B->n += m;

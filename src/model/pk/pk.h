@@ -32,7 +32,7 @@ typedef struct {
   PetscInt  n;    /* number of terms */
   int       pair; /* 0: c[k] exp(-lam[k] u); 1: c[k] D(lam[k], kap; u) */
   PetscReal c[PNLME_PK_MAXEXP], lam[PNLME_PK_MAXEXP], kap;
-  PetscReal ikl[PNLME_PK_MAXEXP]; /* pair terms: 1/(kap - lam[k]), 0 when equal */
+  PetscReal ikl[PNLME_PK_MAXEXP]; /* pair terms: 1/(kap - lam[k]), 0 when equal; central terms: 1/lam[k] */
   PetscReal dc[PNLME_PK_MAXEXP][PNLME_PK_MAXPAR], dlam[PNLME_PK_MAXEXP][PNLME_PK_MAXPAR], dkap[PNLME_PK_MAXPAR];
 } PnlmePKInput;
 
