@@ -767,15 +767,15 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
   return 0;
 }
 
-/* The elements of one subject's timeline, observation by observation, each with the doses before it
-   since the last reset in their order: u = t_obs - t_dose, the dose's amount (an infusion's rate), an
-   infusion's duration and the observation's index (and with dose parameters the dose's).  Made once for the sets of a call on the same subject
-   (the chains of a subject come one after another) and copied into the blocks with vector loops,
-   instead of the timeline's scan and one push per element for each set: each observation receives the
-   same terms in the same order (dose order) as from PredictDoseMajor, so the same bits.  It applies to
-   timelines of doses into one input, boluses or (into the central input) infusions, at most PK_DOSEBUF
-   of them between resets and PK_PLAN elements; any other goes through PredictDoseMajor (with
-   sensitivities PKPredictSens). */
+/* The elements of one subject's timeline: for each dose, the observations after it up to the next
+   reset: u = t_obs - t_dose, the dose's amount (an infusion's rate), an infusion's duration and the
+   observation's index (and with dose parameters the dose's).  Made once for the sets of a call on the
+   same subject (the chains of a subject come one after another) and copied into the blocks with vector
+   loops, instead of the timeline's scan and one push per element for each set: each observation
+   receives the same terms in the same order (dose order) as from PredictDoseMajor, so the same bits.
+   It applies to timelines of doses into one input, boluses or (into the central input) infusions, at
+   most PK_DOSEBUF doses, PK_PLAN observations and PK_PLAN elements; any other goes through
+   PredictDoseMajor (with sensitivities PKPredictSens). */
 #define PK_PLAN 1024
 #define PK_NT   8 /* infusion durations per plan whose f(T) it computes once per set */
 typedef struct {
@@ -793,14 +793,18 @@ typedef struct {
   const PnlmeDoseInfo *di[PK_PLAN]; /* the dose's parameters (info of a dosed timeline); NULL: none */
 } PKPlan;
 
-/* info: the entries' dose parameters of a dosed timeline (NULL: none).  One pass over the timeline,
-   observation by observation: an observation's elements come in dose order, as PredictDoseMajor adds
-   them, so the sums are the same. */
+/* info: the entries' dose parameters of a dosed timeline (NULL: none).  One pass over the timeline
+   lists its observations (times and indices, in timeline order) and its doses (each with the position
+   in that list of the first observation after it and of the first after the next reset); then each
+   dose's elements are the observations of that range with u >= 0, written by vector loops.  The plan
+   is dose-major, as PredictDoseMajor pushes: an observation still receives its doses in their order,
+   so the sums are the same. */
 PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P)
 {
   const PetscInt       nobs = s->nobs;
-  PetscInt             nd   = 0; /* the doses since the last reset (an infusion of no duration brings nothing) */
-  PetscReal            dt[PK_DOSEBUF], damt[PK_DOSEBUF], dT[PK_DOSEBUF], dsl[PK_DOSEBUF], dlast = -PETSC_INFINITY; /* times, amounts, durations (0: a bolus), slots (-1: none left); the latest time */
+  PetscInt             nd = 0, no = 0, d0 = 0;                      /* doses; observations; the first dose since the last reset */
+  PetscInt             dfrom[PK_DOSEBUF], dto[PK_DOSEBUF], oi[PK_PLAN]; /* a dose's range of observations; their indices */
+  PetscReal            dt[PK_DOSEBUF], damt[PK_DOSEBUF], dT[PK_DOSEBUF], dsl[PK_DOSEBUF], ot[PK_PLAN]; /* times, amounts, durations (0: a bolus), slots (-1: none left); the observations' times */
   const PnlmeDoseInfo *ddi[PK_DOSEBUF];
   P->s   = s;
   P->bad = 0;
@@ -811,64 +815,34 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   for (PetscInt i = 0; i < s->nev; i++) {
     const PnlmeEvent *e = &s->ev[i];
     if (e->type == PNLME_EV_OBS) {
-      const PetscInt  idx = e->index, n0 = P->n;
-      const PetscReal t   = idx >= 0 && idx < nobs ? s->tobs[idx] : 0;
-      if (idx < 0 || idx >= nobs) {
+      if (e->index < 0 || e->index >= nobs) {
         P->bad = 1;
         return;
       }
-      if (n0 + nd > PK_PLAN) {
-        P->use = 0;
-        return;
+      if (no == PK_PLAN) P->use = 0; /* still checked to the end */
+      else {
+        ot[no] = s->tobs[e->index];
+        oi[no] = e->index;
       }
-      if (t - dlast >= 0) { /* every dose before it: branch-free */
-        PetscReal *restrict u = P->u + n0, *restrict amt = P->amt + n0, *restrict T = P->T + n0, *restrict full = P->full + n0, *restrict slot = P->slot + n0;
-        PetscInt *restrict  ix = P->idx + n0;
-#pragma omp simd
-        for (PetscInt k = 0; k < nd; k++) {
-          u[k]    = t - dt[k];
-          amt[k]  = damt[k];
-          T[k]    = dT[k];
-          full[k] = dT[k] > 0 && (u[k] <= dT[k] || dsl[k] < 0); /* still running, or no slot: f in the lanes */
-          slot[k] = full[k] > 0 ? 0 : dsl[k];
-          ix[k]   = idx;
-        }
-        memcpy(P->di + n0, ddi, sizeof(const PnlmeDoseInfo *) * (size_t)nd);
-        P->n += nd;
-      } else
-        for (PetscInt k = 0; k < nd; k++) {
-          const PetscReal u = t - dt[k];
-          if (!(u >= 0)) continue;
-          P->u[P->n]    = u;
-          P->amt[P->n]  = damt[k];
-          P->T[P->n]    = dT[k];
-          P->full[P->n] = dT[k] > 0 && (u <= dT[k] || dsl[k] < 0);
-          P->slot[P->n] = P->full[P->n] > 0 ? 0 : dsl[k];
-          P->idx[P->n]  = idx;
-          P->di[P->n]   = ddi[k];
-          P->n++;
-        }
+      no++;
     } else if (e->type == PNLME_EV_RESET) {
-      nd    = 0;
-      dlast = -PETSC_INFINITY;
+      for (; d0 < nd; d0++) dto[d0] = no;
     } else if (IsDose(e)) {
       const int ii = InputOf(mod, e->cmt);
       if (ii < 0) {
         P->bad = 1;
         return;
       }
-      if ((e->type != PNLME_EV_BOLUS && ii != 0) || (P->ii >= 0 && ii != P->ii) || nd == PK_DOSEBUF) { /* PredictDoseMajor's case (it checks the rest) */
-        P->use = 0;
-        return;
-      }
+      if ((e->type != PNLME_EV_BOLUS && ii != 0) || (P->ii >= 0 && ii != P->ii) || nd == PK_DOSEBUF) P->use = 0; /* PredictDoseMajor's case (still checked to the end) */
+      if (!P->use) continue;
       P->ii = ii;
-      if (e->type != PNLME_EV_BOLUS && !(e->duration > 0)) continue;
-      dt[nd]   = e->time;
-      damt[nd] = e->amount;
-      dT[nd]   = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
-      ddi[nd]  = info && (info[i].ilag >= 0 || info[i].ibio >= 0) ? &info[i] : NULL;
-      dsl[nd]  = 0;
-      dlast    = PetscMax(dlast, e->time);
+      if (e->type != PNLME_EV_BOLUS && !(e->duration > 0)) continue; /* an infusion of no duration brings nothing */
+      dt[nd]    = e->time;
+      damt[nd]  = e->amount;
+      dT[nd]    = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
+      ddi[nd]   = info && (info[i].ilag >= 0 || info[i].ibio >= 0) ? &info[i] : NULL;
+      dfrom[nd] = no;
+      dsl[nd]   = 0;
       if (dT[nd] > 0) { /* an infusion: the slot of its duration */
         PetscInt sl = 1;
         while (sl <= P->nT && P->Tv[sl] != dT[nd]) sl++;
@@ -881,6 +855,49 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       }
       nd++;
     }
+  }
+  if (!P->use) return;
+  for (; d0 < nd; d0++) dto[d0] = no;
+  for (PetscInt k = 0; k < nd; k++) {
+    const PetscInt  m = dto[k] - dfrom[k], n0 = P->n;
+    const PetscReal td = dt[k], a = damt[k], T = dT[k], sl = dsl[k];
+    PetscReal       umin = PETSC_INFINITY;
+    if (n0 + m > PK_PLAN) {
+      P->use = 0;
+      return;
+    }
+#pragma omp simd reduction(min : umin)
+    for (PetscInt i = 0; i < m; i++) umin = PetscMin(umin, ot[dfrom[k] + i] - td);
+    if (umin >= 0) { /* every observation after the dose: branch-free */
+      PetscReal *restrict       u = P->u + n0, *restrict amt = P->amt + n0, *restrict Tp = P->T + n0, *restrict full = P->full + n0, *restrict slot = P->slot + n0;
+      PetscInt *restrict        ix = P->idx + n0;
+      const PnlmeDoseInfo     **di = P->di + n0;
+      const PetscReal *restrict to = ot + dfrom[k];
+      const PetscInt *restrict  io = oi + dfrom[k];
+#pragma omp simd
+      for (PetscInt i = 0; i < m; i++) {
+        u[i]    = to[i] - td;
+        amt[i]  = a;
+        Tp[i]   = T;
+        full[i] = T > 0 && (u[i] <= T || sl < 0); /* still running, or no slot: f in the lanes */
+        slot[i] = full[i] > 0 ? 0 : sl;
+        ix[i]   = io[i];
+      }
+      for (PetscInt i = 0; i < m; i++) di[i] = ddi[k];
+      P->n += m;
+    } else
+      for (PetscInt i = dfrom[k]; i < dto[k]; i++) {
+        const PetscReal u = ot[i] - td;
+        if (!(u >= 0)) continue;
+        P->u[P->n]    = u;
+        P->amt[P->n]  = a;
+        P->T[P->n]    = T;
+        P->full[P->n] = T > 0 && (u <= T || sl < 0);
+        P->slot[P->n] = P->full[P->n] > 0 ? 0 : sl;
+        P->idx[P->n]  = oi[i];
+        P->di[P->n]   = ddi[k];
+        P->n++;
+      }
   }
 }
 
