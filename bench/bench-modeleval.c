@@ -1,5 +1,7 @@
 /* Speed of a model evaluation: subject solves per second on one core, and microseconds per solve, for
    - the closed form pk1_oral_ke at 10 observation times (when registered) and its ODE twin,
+   - the closed form pk2_oral_cl with infusions into the central compartment, and with a loading
+     infusion then oral doses (both compartments dosed), 14 observation times (section pkdose),
    - the neonatal ODE (6 observation times) with and without sensitivities (5 parameters),
    - the turnover PK-PD ODE (3 states, 7 parameters, 16 observations of 2 outputs),
    by every integrator path, at the tolerances given on the command line (default -ode_rtol 1e-6);
@@ -9,7 +11,7 @@
    ARKODE) system of size B, with the plain WRMS norm and with weights scaled by sqrt(B) (the WRMS norm
    then bounds every subject's own weighted error).
 
-   Usage: bench-modeleval [-bench_time 0.3] [-bench_reps 3] [-bench_many 32] [-bench_sections pk1,neonate,turnover,log,batch]
+   Usage: bench-modeleval [-bench_time 0.3] [-bench_reps 3] [-bench_many 32] [-bench_sections pk1,pkdose,neonate,turnover,log,batch]
                           [-ode_rtol 1e-6] [-ode_atol 1e-9] */
 #include <pnlme.h>
 #include "model/modelimpl.h"
@@ -92,6 +94,33 @@ static void DrawPK1(PetscInt i, BSubject *b)
   for (int k = 0; k < 3; k++) b->phi[k] = typ[k] * exp(om[k] * PnlmeRNGNormal(&r));
   BAdd(b, 0.0, PNLME_EV_BOLUS, 320.0, 1, 0);
   for (int j = 0; j < 10; j++) BAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0);
+}
+
+/* two compartments with a depot (pk2_oral_cl): infusions of 1000 mg over 1 h into the central compartment
+   (CMT 2) every 12 h, 6 of them (mixed = 0), or one such loading infusion then oral doses of 500 mg into
+   the depot (CMT 1) every 12 h from 12 h (mixed = 1); 14 samples over 84 h */
+static void DrawPK2Dose(PetscInt i, BSubject *b, int mixed)
+{
+  const PetscReal typ[5] = {1.0, 4.0, 30.0, 6.0, 40.0}, t[14] = {0.5, 1, 2, 4, 8, 11.9, 23.9, 47.9, 61, 62, 64, 68, 71.9, 84};
+  PnlmeRNG        r;
+  PnlmeRNGInit(&r, 10 + mixed, (uint64_t)i, 0);
+  BStart(b, i);
+  for (int k = 0; k < 5; k++) b->phi[k] = typ[k] * exp(0.25 * PnlmeRNGNormal(&r));
+  for (int j = 0; j < 14; j++) BAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0);
+  for (int d = 0; d < 6; d++) {
+    if (mixed && d > 0) BAdd(b, 12.0 * d, PNLME_EV_BOLUS, 500, 1, 0);
+    else {
+      BAdd(b, 12.0 * d, PNLME_EV_INFUSION_START, 1000, 2, 0);
+      b->ev[b->s.nev - 1].duration = 1;
+      BAdd(b, 12.0 * d + 1, PNLME_EV_INFUSION_END, 1000, 2, 0);
+    }
+  }
+  for (PetscInt a = 1; a < b->s.nev; a++) /* stable sort by time (doses before the samples at their time: none here) */
+    for (PetscInt c = a; c > 0 && b->ev[c - 1].time > b->ev[c].time; c--) {
+      PnlmeEvent e = b->ev[c];
+      b->ev[c]     = b->ev[c - 1];
+      b->ev[c - 1] = e;
+    }
 }
 
 #define MAXMANY 64
@@ -432,9 +461,9 @@ static PetscErrorCode OverheadSection(BSubject *pool, PetscInt npool)
 static PetscErrorCode Run(void)
 {
   const PetscInt NP = 1024;
-  BSubject      *neo, *tov, *pk1;
+  BSubject      *neo, *tov, *pk1, *pkd[2];
   PnlmeModel     cf, ref;
-  char           sections[256] = "pk1,neonate,turnover,log,batch";
+  char           sections[256] = "pk1,pkdose,neonate,turnover,log,batch";
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-bench_time", &BenchTime, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-bench_reps", &BenchReps, NULL));
@@ -443,10 +472,13 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bench_sections", sections, sizeof(sections), NULL));
   PetscCall(PetscOptionsInsertString(NULL, "-ref_ode_integrator dopri5 -ref_ode_rtol 1e-12 -ref_ode_atol 1e-14"));
   PetscCall(PetscMalloc3(NP, &neo, NP, &tov, NP, &pk1));
+  PetscCall(PetscMalloc2(NP, &pkd[0], NP, &pkd[1]));
   for (PetscInt i = 0; i < NP; i++) {
     DrawNeonate(i, &neo[i]);
     DrawTurnover(i, &tov[i]);
     DrawPK1(i, &pk1[i]);
+    DrawPK2Dose(i, &pkd[0][i], 0);
+    DrawPK2Dose(i, &pkd[1][i], 1);
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "pnlme model evaluation benchmark: one core, best of %d runs of %.2f s, pools of %d subjects (relative errors against dopri5 at rtol 1e-12)\n", (int)BenchReps, (double)BenchTime, (int)NP));
 
@@ -463,6 +495,18 @@ static PetscErrorCode Run(void)
     PetscCall(PnlmeModelDestroy(&ref));
     PetscCall(ODESection("pk1_oral_ke_ode", pk1, NP, PETSC_FALSE));
   }
+  if (strstr(sections, "pkdose")) {
+    for (int mixed = 0; mixed < 2; mixed++) {
+      PetscCall(Header(mixed ? "Two compartments, a loading infusion (CMT 2) then oral doses (CMT 1), 14 observations" : "Two compartments, 6 infusions into the central compartment (CMT 2), 14 observations"));
+      PetscCall(MakeModel("pk2_oral_cl_ode", NULL, PETSC_TRUE, &ref));
+      PetscCall(MakeModel("pk2_oral_cl", NULL, PETSC_FALSE, &cf));
+      PetscCall(Row("pk2_oral_cl", "closed form", cf, ref, pkd[mixed], NP, PETSC_FALSE, 1));
+      PetscCall(Row("pk2_oral_cl", "closed form, sets of -bench_many", cf, ref, pkd[mixed], NP, PETSC_FALSE, BenchMany));
+      PetscCall(Row("pk2_oral_cl", "closed form", cf, ref, pkd[mixed], NP, PETSC_TRUE, 1));
+      PetscCall(PnlmeModelDestroy(&cf));
+      PetscCall(PnlmeModelDestroy(&ref));
+    }
+  }
   if (strstr(sections, "neonate")) {
     PetscCall(Header("Neonatal weight ODE (1 state, 5 parameters), 6 observations over up to 6 days"));
     PetscCall(ODESection("neonate", neo, NP, PETSC_TRUE));
@@ -474,6 +518,7 @@ static PetscErrorCode Run(void)
   if (strstr(sections, "log")) PetscCall(OverheadSection(neo, NP));
   if (strstr(sections, "batch")) PetscCall(BatchSection(neo, NP));
   PetscCall(PetscFree3(neo, tov, pk1));
+  PetscCall(PetscFree2(pkd[0], pkd[1]));
   PetscFunctionReturn(0);
 }
 

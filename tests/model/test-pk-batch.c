@@ -4,7 +4,8 @@
    two invalid) evaluated together give each set the bits and status PnlmeModelPredict gives it alone,
    in any order of the sets (a set's result does not depend on the others); the same with the sets
    spread over three subjects (one of them with a dose into a compartment the model lacks: its sets
-   fail, the others not), and over bolus-only timelines in runs of sets on one subject; with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
+   fail, the others not), and over bolus-only timelines and one of boluses into both compartments and
+   central infusions, in runs of sets on one subject; with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
    skipped (PNLME_SOLVE_STOPPED), no set whose deficits are within its budget stops, and every set not
    stopped keeps its bits and status; and a batch allocates nothing.  All of it also with a lag time and a
    bioavailability on the first dosing compartment (each set on its own dosed timeline; one more set
@@ -83,7 +84,7 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
   { /* the sets spread over three subjects: s, a short one with a single bolus, one with a bad dose; then
        over the bolus-only timelines the engine plans once per subject (several doses, a reset, pre-dose and
        same-time observations; one with more elements than a plan holds), in runs of sets on one subject */
-    static PKTSubject S2, S3, S4, S5;
+    static PKTSubject S2, S3, S4, S5, S6;
     const PnlmeSubject *sl[NB];
     PetscReal          *pl[NB], *pm;
     PnlmeSolveStatus    sm[NB];
@@ -114,16 +115,27 @@ static PetscErrorCode TestModel(const char name[], const PnlmeSubject *s, PetscB
       PKTObs(&S5, 1.0 * d + 0.5);
       PKTObs(&S5, 1.0 * d + 0.75);
     }
-    mobs = PetscMax(mobs, PetscMax(PKTFinish(&S4)->nobs, PKTFinish(&S5)->nobs));
+    PKTInit(&S6); /* boluses into both compartments of an oral model and infusions into the central one */
+    {
+      PetscInt st2c;
+      PetscCall(PnlmeModelGetDoseState(m, 2, &st2c));
+      for (int d = 0; d < 4; d++) {
+        PKTBolus(&S6, 12.0 * d, 50, 1);
+        PKTInfusion(&S6, 12.0 * d + 3, 20, 1.5, st2c >= 0 ? 2 : 1);
+        if (st2c >= 0 && d == 2) PKTBolus(&S6, 12.0 * d + 5, 30, 2);
+        for (int j = 1; j <= 4; j++) PKTObs(&S6, 12.0 * d + 1.1 * j);
+      }
+    }
+    mobs = PetscMax(mobs, PetscMax(PKTFinish(&S4)->nobs, PetscMax(PKTFinish(&S5)->nobs, PKTFinish(&S6)->nobs)));
     PetscCall(PetscMalloc1(NB * mobs, &pm));
     for (PetscInt L = 0; L < NB; L++) {
       sl[L] = L % 3 == 0 ? s : (L % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S3));
       pl[L] = pm + L * mobs;
     }
     for (int pass = 0; pass < 2; pass++) {
-      if (pass) /* runs of 1 to 6 sets on one subject: S4, S2, S5, S4, ... */
+      if (pass) /* runs of 1 to 6 sets on one subject: S4, S2, S5, S6, S4, ... */
         for (PetscInt L = 0, r = 0; L < NB; r++)
-          for (PetscInt k = 0; k <= r % 6 && L < NB; k++, L++) sl[L] = r % 3 == 0 ? PKTFinish(&S4) : (r % 3 == 1 ? PKTFinish(&S2) : PKTFinish(&S5));
+          for (PetscInt k = 0; k <= r % 6 && L < NB; k++, L++) sl[L] = r % 4 == 0 ? PKTFinish(&S4) : (r % 4 == 1 ? PKTFinish(&S2) : (r % 4 == 2 ? PKTFinish(&S5) : PKTFinish(&S6)));
       PetscCall(PnlmeModelPredictMany(m, NB, sl, phi, pl, sm));
       for (PetscInt L = 0; L < NB; L++) {
         PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, p1, NULL, &st1));

@@ -772,18 +772,18 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
    observation's index (and with dose parameters the dose's).  Made once for the sets of a call on the
    same subject (the chains of a subject come one after another) and copied into the blocks with vector
    loops, instead of the timeline's scan and one push per element for each set: each observation
-   receives the same terms in the same order (dose order) as from PredictDoseMajor, so the same bits.
-   It applies to timelines of doses into one input, boluses or (into the central input) infusions, at
-   most PK_DOSEBUF doses, PK_PLAN observations and PK_PLAN elements; any other goes through
-   PredictDoseMajor (with sensitivities PKPredictSens). */
+   receives its terms in dose order, input by input.
+   The central input's elements come first, then the depot's (PlanPush: a block holds one kind of input).
+   It applies to timelines of boluses, and of infusions into the central input, at most PK_DOSEBUF doses,
+   PK_PLAN observations and PK_PLAN elements; any other (an infusion into the depot, or longer) goes
+   through PredictDoseMajor (with sensitivities PKPredictSens). */
 #define PK_PLAN 1024
 #define PK_NT   8 /* infusion durations per plan whose f(T) it computes once per set */
 typedef struct {
   const PnlmeSubject *s;   /* the subject planned; NULL: none yet */
   int                 bad; /* the model cannot take the timeline */
   int                 use; /* the plan applies */
-  int                 ii;  /* the input of its doses */
-  PetscInt            n;
+  PetscInt            n, n0; /* elements; those of the central input, first (then the depot's) */
   PetscReal           u[PK_PLAN], amt[PK_PLAN], T[PK_PLAN]; /* T: an infusion's duration (amt its rate), 0 for a bolus */
   PetscReal           full[PK_PLAN]; /* 1: an infusion whose f the lanes compute (still running, or no slot) */
   PetscReal           slot[PK_PLAN]; /* otherwise f(T) is that of duration Tv[slot] (0: a bolus, f = 1) */
@@ -805,12 +805,13 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   PetscInt             nd = 0, no = 0, d0 = 0;                      /* doses; observations; the first dose since the last reset */
   PetscInt             dfrom[PK_DOSEBUF], dto[PK_DOSEBUF], oi[PK_PLAN]; /* a dose's range of observations; their indices */
   PetscReal            dt[PK_DOSEBUF], damt[PK_DOSEBUF], dT[PK_DOSEBUF], dsl[PK_DOSEBUF], ot[PK_PLAN]; /* times, amounts, durations (0: a bolus), slots (-1: none left); the observations' times */
+  int                  din[PK_DOSEBUF]; /* inputs */
   const PnlmeDoseInfo *ddi[PK_DOSEBUF];
   P->s   = s;
   P->bad = 0;
   P->use = 1;
-  P->ii  = -1;
   P->n   = 0;
+  P->n0  = 0;
   P->nT  = 0;
   for (PetscInt i = 0; i < s->nev; i++) {
     const PnlmeEvent *e = &s->ev[i];
@@ -833,13 +834,13 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
         P->bad = 1;
         return;
       }
-      if ((e->type != PNLME_EV_BOLUS && ii != 0) || (P->ii >= 0 && ii != P->ii) || nd == PK_DOSEBUF) P->use = 0; /* PredictDoseMajor's case (still checked to the end) */
+      if ((e->type != PNLME_EV_BOLUS && ii != 0) || nd == PK_DOSEBUF) P->use = 0; /* PredictDoseMajor's case (still checked to the end) */
       if (!P->use) continue;
-      P->ii = ii;
       if (e->type != PNLME_EV_BOLUS && !(e->duration > 0)) continue; /* an infusion of no duration brings nothing */
       dt[nd]    = e->time;
       damt[nd]  = e->amount;
       dT[nd]    = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
+      din[nd]   = ii;
       ddi[nd]   = info && (info[i].ilag >= 0 || info[i].ibio >= 0) ? &info[i] : NULL;
       dfrom[nd] = no;
       dsl[nd]   = 0;
@@ -858,10 +859,12 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   }
   if (!P->use) return;
   for (; d0 < nd; d0++) dto[d0] = no;
-  for (PetscInt k = 0; k < nd; k++) {
-    const PetscInt  m = dto[k] - dfrom[k], n0 = P->n;
+  for (PetscInt kk = 0; kk < 2 * nd; kk++) { /* the central input's doses, then the depot's */
+    const PetscInt  k = kk % nd, m = dto[k] - dfrom[k], n0 = P->n;
     const PetscReal td = dt[k], a = damt[k], T = dT[k], sl = dsl[k];
     PetscReal       umin = PETSC_INFINITY;
+    if (kk == nd) P->n0 = P->n;
+    if (din[k] != kk / nd) continue;
     if (n0 + m > PK_PLAN) {
       P->use = 0;
       return;
@@ -901,11 +904,12 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   }
 }
 
-/* the plan's elements under input p into the blocks, their results added to pred (zeroed first), and
-   with a block with sensitivities to sens (rows of B->npt, zeroed first) */
-PNLME_SIMD_CLONES static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt nobs, PetscReal pred[], PetscReal sens[])
+/* the plan's elements [e0, e1), all of input p, into the blocks, their results added to pred, and with a
+   block with sensitivities to sens (rows of B->npt) */
+PNLME_SIMD_CLONES static void PlanPushRange(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt e0, PetscInt e1, PetscReal pred[], PetscReal sens[])
 {
   PetscReal fv[PNLME_PK_MAXEXP][PK_NT + 1], dfv[PNLME_PK_MAXEXP][PK_NT + 1]; /* the central input: f(T), f'(T) of the durations' slots */
+  if (e0 == e1) return;
   if (!p->pair)
     for (PetscInt k = 0; k < p->n; k++) {
       for (PetscInt sl = 1; sl <= P->nT; sl++) {
@@ -913,9 +917,7 @@ PNLME_SIMD_CLONES static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmeP
         fv[k][sl] = CentralF(p->lam[k], p->ikl[k], P->Tv[sl], &dfv[k][sl], &e1);
       }
     }
-  for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
-  if (B->sens) memset(sens, 0, sizeof(PetscReal) * (size_t)nobs * (size_t)B->npt);
-  for (PetscInt e = 0; e < P->n;) {
+  for (PetscInt e = e0; e < e1;) {
     PetscInt m, j0;
     if (B->n && (B->nt != p->n || B->pair != p->pair || (B->sens && B->nrun == PK_SRUNS))) BlockFlush(B);
     if (B->sens) { /* the set's run, with its input's derivatives and its rows (BlockRun below extends it) */
@@ -926,7 +928,7 @@ PNLME_SIMD_CLONES static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmeP
       B->nrun++;
     }
     j0      = B->n;
-    m       = PetscMin(P->n - e, PK_BLOCK - j0);
+    m       = PetscMin(e1 - e, PK_BLOCK - j0);
     B->nt   = p->n;
     B->pair = p->pair;
     {
@@ -976,6 +978,16 @@ PNLME_SIMD_CLONES static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmeP
     e += m;
     if (B->n == PK_BLOCK) BlockFlush(B);
   }
+}
+
+/* the plan's elements into the blocks, pred (and sens) zeroed first: the central input's (in[0]), then
+   the depot's (in[1]); each observation receives its central doses in their order, then its depot doses */
+static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput in[2], PetscInt nobs, PetscReal pred[], PetscReal sens[])
+{
+  for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
+  if (B->sens) memset(sens, 0, sizeof(PetscReal) * (size_t)nobs * (size_t)B->npt);
+  PlanPushRange(B, P, &in[0], 0, P->n0, pred, sens);
+  PlanPushRange(B, P, &in[1], P->n0, P->n, pred, sens);
 }
 
 /* Predictions and sensitivities of one parameter set (inputs in[2]) observation by observation, the
@@ -1037,7 +1049,7 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
 /* nb parameter sets (rows of np), set L on subject s[L] (with dose parameters: its dosed timeline, info[L]
    its entries' parameters) into pred[L], and with sens (NULL: none) the sensitivities into sens[L] (rows
    of npt columns, the model's np first); rc[L] non-zero where set L fails.  The timelines a plan applies
-   to (boluses into one input) go through blocks of SIMD lanes shared by all the sets; any other through
+   to (boluses, and infusions into the central input) go through blocks of SIMD lanes shared by all the sets; any other through
    PredictDoseMajor (its boluses in the same blocks), with sensitivities through PKPredictSens.  A set's
    result is the one it has alone (PKPredict is this with one set).  With an early stop
    (PnlmeModelPredictManyStop) only the sets of negative budget are skipped: a prediction costs a few ns
@@ -1066,7 +1078,7 @@ static int Sets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const 
     if (rc[L]) continue;
     if (P.s != s[L]) PlanMake(mod, s[L], info ? info[L] : NULL, &P);
     if (P.bad) rc[L] = 1;
-    else if (P.use) PlanPush(&B, &P, &in[P.ii < 0 ? 0 : P.ii], s[L]->nobs, pred[L], sens ? sens[L] : NULL);
+    else if (P.use) PlanPush(&B, &P, in, s[L]->nobs, pred[L], sens ? sens[L] : NULL);
     else if (sens) rc[L] = PKPredictSens(s[L], info ? info[L] : NULL, in, npt, pred[L], sens[L], mod);
     else {
       rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
