@@ -909,6 +909,18 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   }
 }
 
+/* dst[i] = v[sl[i]] for the slots 1..nT, v0 for slot 0 (a bolus), by selects */
+static inline void SlotValues(PetscReal *restrict dst, const PetscReal *restrict sl, PetscInt m, PetscReal v0, const PetscReal v[], PetscInt nT)
+{
+#pragma omp simd
+  for (PetscInt i = 0; i < m; i++) dst[i] = v0;
+  for (PetscInt t = 1; t <= nT; t++) {
+    const PetscReal vt = v[t];
+#pragma omp simd
+    for (PetscInt i = 0; i < m; i++) dst[i] = sl[i] == t ? vt : dst[i];
+  }
+}
+
 /* the plan's elements [e0, e1), all of input p, into the blocks, their results added to pred, and with a
    block with sensitivities to sens (rows of B->npt) */
 static inline __attribute__((always_inline)) void PlanPushKind(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt e0, PetscInt e1, PetscReal pred[], PetscReal sens[], const int central)
@@ -960,24 +972,8 @@ static inline __attribute__((always_inline)) void PlanPushKind(PKBlock *B, const
         ikl[i] = iv;
       }
       if (central) { /* f(T) and f'(T) of each element's duration (a bolus: 1, 0), by selects */
-        PetscReal *restrict       fT = B->fT[k] + j0, *restrict dfT = B->dfT[k] + j0;
-        const PetscReal *restrict sl = P->slot + e;
-#pragma omp simd
-        for (PetscInt i = 0; i < m; i++) fT[i] = 1;
-        for (PetscInt t = 1; t <= P->nT; t++) {
-          const PetscReal ft = fv[k][t];
-#pragma omp simd
-          for (PetscInt i = 0; i < m; i++) fT[i] = sl[i] == t ? ft : fT[i];
-        }
-        if (B->sens) {
-#pragma omp simd
-          for (PetscInt i = 0; i < m; i++) dfT[i] = 0;
-          for (PetscInt t = 1; t <= P->nT; t++) {
-            const PetscReal dft = dfv[k][t];
-#pragma omp simd
-            for (PetscInt i = 0; i < m; i++) dfT[i] = sl[i] == t ? dft : dfT[i];
-          }
-        }
+        SlotValues(B->fT[k] + j0, P->slot + e, m, 1, fv[k], P->nT);
+        if (B->sens) SlotValues(B->dfT[k] + j0, P->slot + e, m, 0, dfv[k], P->nT);
       }
     }
     B->n += m;
