@@ -4,8 +4,8 @@
 #include <pnlmetest.h>
 #include <string.h>
 
-#define PKT_MAXOBS 512
-#define PKT_MAXEV  1024
+#define PKT_MAXOBS 2048
+#define PKT_MAXEV  4096
 
 typedef struct {
   PetscInt     nobs, nev;

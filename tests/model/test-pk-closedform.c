@@ -437,6 +437,36 @@ static PetscErrorCode TestManyDoses(void)
   PetscFunctionReturn(0);
 }
 
+/* 1,000 and 1,500 observations (a plan holds 1,024: the second goes one set at a time) of a bolus and a
+   central infusion, every model against the matrix exponential */
+static PetscErrorCode TestManyObservations(void)
+{
+  PetscFunctionBegin;
+  for (int im = 0; im < PKT_NMODELS; im++) {
+    const PetscInt nobs[2] = {1000, 1500};
+    const int      cc      = strstr(PKTModels[im], "oral") ? 2 : 1;
+    for (int r = 0; r < 2; r++) {
+      PnlmeModel m;
+      PKTSystem  sys;
+      PetscReal  phi[8], pred[PKT_MAXOBS], ref[PKT_MAXOBS], mx = 0;
+      PKTTypical(PKTModels[im], phi);
+      PetscCall(PKTModel(PKTModels[im], &m));
+      PKTInit(&S);
+      PKTBolus(&S, 0, 100, 1);
+      PKTInfusion(&S, 10, 30, 2, cc);
+      for (PetscInt i = 0; i < nobs[r]; i++) PKTObs(&S, 0.05 * (PetscReal)i);
+      PetscCall(PKTPredict(m, PKTFinish(&S), phi, pred, NULL));
+      PetscCall(PKTSystemOf(PKTModels[im], phi, &sys));
+      PetscCall(PKTReference(&sys, &S.s, ref));
+      for (PetscInt i = 0; i < S.nobs; i++) mx = PetscMax(mx, fabs(ref[i]));
+      for (PetscInt i = 0; i < S.nobs; i++) PNLME_TEST_CLOSE(pred[i], ref[i], 1e-9, 1e-12 * mx, "many observations vs matrix exponential");
+      PetscCall(PnlmeModelDestroy(&m));
+    }
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "1,000 and 1,500 observations: OK\n"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(void)
 {
   PetscFunctionBegin;
@@ -450,6 +480,7 @@ static PetscErrorCode Run(void)
   PetscCall(TestParameterisations());
   PetscCall(TestDegenerate());
   PetscCall(TestManyDoses());
+  PetscCall(TestManyObservations());
   PetscFunctionReturn(0);
 }
 

@@ -825,7 +825,7 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
         P->bad = 1;
         return;
       }
-      if (no == PK_PLAN) P->use = 0; /* still checked to the end */
+      if (no >= PK_PLAN) P->use = 0; /* still checked to the end */
       else {
         ot[no] = s->tobs[e->index];
         oi[no] = e->index;
