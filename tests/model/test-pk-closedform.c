@@ -408,6 +408,21 @@ static PetscErrorCode TestDegenerate(void)
   PetscFunctionReturn(0);
 }
 
+/* model m (type name, parameters phi) on S against the matrix exponential of its linear ODE: relative
+   1e-9, absolute 1e-12 of the largest value */
+static PetscErrorCode AgainstReference(PnlmeModel m, const char name[], const PetscReal phi[], const char what[])
+{
+  PKTSystem sys;
+  PetscReal pred[PKT_MAXOBS], ref[PKT_MAXOBS], mx = 0;
+  PetscFunctionBegin;
+  PetscCall(PKTPredict(m, PKTFinish(&S), phi, pred, NULL));
+  PetscCall(PKTSystemOf(name, phi, &sys));
+  PetscCall(PKTReference(&sys, &S.s, ref));
+  for (PetscInt i = 0; i < S.nobs; i++) mx = PetscMax(mx, fabs(ref[i]));
+  for (PetscInt i = 0; i < S.nobs; i++) PNLME_TEST_CLOSE(pred[i], ref[i], 1e-9, 1e-12 * mx, what);
+  PetscFunctionReturn(0);
+}
+
 /* more doses since the last reset than the engine remembers (it then rescans the timeline) */
 static PetscErrorCode TestManyDoses(void)
 {
@@ -415,8 +430,7 @@ static PetscErrorCode TestManyDoses(void)
   PetscFunctionBegin;
   for (int im = 0; im < 3; im++) {
     PnlmeModel m;
-    PKTSystem  sys;
-    PetscReal  phi[8], pred[PKT_MAXOBS], ref[PKT_MAXOBS], mx = 0;
+    PetscReal  phi[8];
     PKTTypical(names[im], phi);
     PetscCall(PKTModel(names[im], &m));
     PKTInit(&S);
@@ -426,11 +440,7 @@ static PetscErrorCode TestManyDoses(void)
       else PKTBolus(&S, 0.25 * d, 100 + d, 1);
     }
     for (int i = 0; i < 500; i++) PKTObs(&S, 0.3 * i + 0.01);
-    PetscCall(PKTPredict(m, PKTFinish(&S), phi, pred, NULL));
-    PetscCall(PKTSystemOf(names[im], phi, &sys));
-    PetscCall(PKTReference(&sys, &S.s, ref));
-    for (PetscInt i = 0; i < S.nobs; i++) mx = PetscMax(mx, fabs(ref[i]));
-    for (PetscInt i = 0; i < S.nobs; i++) PNLME_TEST_CLOSE(pred[i], ref[i], 1e-9, 1e-12 * mx, "300 doses vs matrix exponential");
+    PetscCall(AgainstReference(m, names[im], phi, "300 doses vs matrix exponential"));
     PetscCall(PnlmeModelDestroy(&m));
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "300 doses with a reset and infusions: OK\n"));
@@ -447,19 +457,14 @@ static PetscErrorCode TestManyObservations(void)
     const int      cc      = strstr(PKTModels[im], "oral") ? 2 : 1;
     for (int r = 0; r < 2; r++) {
       PnlmeModel m;
-      PKTSystem  sys;
-      PetscReal  phi[8], pred[PKT_MAXOBS], ref[PKT_MAXOBS], mx = 0;
+      PetscReal  phi[8];
       PKTTypical(PKTModels[im], phi);
       PetscCall(PKTModel(PKTModels[im], &m));
       PKTInit(&S);
       PKTBolus(&S, 0, 100, 1);
       PKTInfusion(&S, 10, 30, 2, cc);
       for (PetscInt i = 0; i < nobs[r]; i++) PKTObs(&S, 0.05 * (PetscReal)i);
-      PetscCall(PKTPredict(m, PKTFinish(&S), phi, pred, NULL));
-      PetscCall(PKTSystemOf(PKTModels[im], phi, &sys));
-      PetscCall(PKTReference(&sys, &S.s, ref));
-      for (PetscInt i = 0; i < S.nobs; i++) mx = PetscMax(mx, fabs(ref[i]));
-      for (PetscInt i = 0; i < S.nobs; i++) PNLME_TEST_CLOSE(pred[i], ref[i], 1e-9, 1e-12 * mx, "many observations vs matrix exponential");
+      PetscCall(AgainstReference(m, PKTModels[im], phi, "many observations vs matrix exponential"));
       PetscCall(PnlmeModelDestroy(&m));
     }
   }
