@@ -86,24 +86,22 @@ static inline PetscReal Dopri5InitialTrial(PetscReal dnf, PetscReal dny, PetscRe
   return PetscMin(h, hmax);
 }
 static inline PetscReal Dopri5InitialFinal(PetscReal h, PetscReal dnf, PetscReal der2, PetscReal hmax)
-{
-  PetscReal der12, h1;
-  if (dnf == 0.0 && der2 == 0.0) return hmax; /* at rest (for example before the first dose): one step to tstop */
-  der2  = sqrt(der2) / h;
-  der12 = PetscMax(der2, sqrt(dnf));
-  h1    = der12 <= 1e-15 ? PetscMax(1e-6, h * 1e-3) : PnlmeExpInline(0.2 * PnlmeLogInline(0.01 / der12));
-  return PetscMin(PetscMin(100 * h, h1), hmax);
+{ /* without branches, so that it runs in SIMD lanes too (lanes.c) */
+  const PetscReal d2 = sqrt(der2) / h, der12 = PetscMax(d2, sqrt(dnf));
+  const PetscReal h1 = der12 <= 1e-15 ? PetscMax(1e-6, h * 1e-3) : PnlmeExpInline(0.2 * PnlmeLogInline(0.01 / der12));
+  const PetscReal hf = PetscMin(PetscMin(100 * h, h1), hmax);
+  return dnf == 0.0 && der2 == 0.0 ? hmax : hf; /* at rest (for example before the first dose): one step to tstop */
 }
 
 /* Hairer's stiffness test after an accepted step: h |lambda| ~ h |f(y1) - f(ys)| / |y1 - ys| near the
-   stability limit 3.3; returns 1 when stiffness is detected (15 times without 6 non-stiff steps between) */
+   stability limit 3.3; returns 1 when stiffness is detected (15 times without 6 non-stiff steps between).
+   Without branches, so that it runs in SIMD lanes too (lanes.c). */
 static inline int Dopri5StiffTest(PetscReal h, PetscReal stnum, PetscReal stden, int *iasti, int *nonsti)
 {
-  if (stden > 0 && h * h * stnum > 3.25 * 3.25 * stden) {
-    *nonsti = 0;
-    if (++*iasti == 15) return 1;
-  } else if (++*nonsti == 6) *iasti = 0;
-  return 0;
+  const int near = stden > 0 && h * h * stnum > 3.25 * 3.25 * stden, ns = near ? 0 : *nonsti + 1, ia = near ? *iasti + 1 : (ns == 6 ? 0 : *iasti);
+  *nonsti = ns;
+  *iasti  = ia;
+  return near && ia == 15;
 }
 
 /* 4th-order dense output of the last step [told, told + h] of one component: its coefficients from the

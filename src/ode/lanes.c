@@ -37,16 +37,16 @@ typedef struct {
   PetscInt  *ninf;
 } DriverState;
 
+/* a slot's scalar state (its integrator's is in the lanes' arrays, below) */
 typedef struct {
   PetscInt  lane;        /* the set in the slot, -1: empty */
   PetscInt  iev, inext;  /* the next event of its timeline; the next discontinuity (-1: unknown) */
   int       advancing;   /* integrating towards tout (the time of event iev) */
   int       dirty;       /* the integrator must restart from x */
-  int       fresh, fsal, dense, lastreject, last, iasti, nonsti;
-  PetscInt  nforce, nstep;
+  int       fresh;       /* restarted: its first step size comes from LanesStart */
+  PetscInt  nforce;
   PetscReal td;          /* the driver's time */
-  PetscReal told, h;     /* start of the last step, the size to try */
-  PetscReal tout, tstop, scale;
+  PetscReal scale;
   PetscReal deficit, budget; /* the early stop: the set's deficits so far, its budget */
 } Slot;
 
@@ -55,8 +55,15 @@ struct _p_PnlmeODELanes {
   PetscInt   N, Nmax; /* integrated rows in this call (n, or n (1 + ns) with sensitivities); n (1 + p) */
   int        withsens;
   Slot       sl[NW];
-  /* per slot, in SIMD lanes */
-  PetscReal  t[NW], hs[NW], ts[NW], atoleff[NW], lfacold[NW], err[NW], lerr[NW], e1[NW], e2[NW];
+  /* per slot, in SIMD lanes: the integrator's time t, the start of its last step told, the size to try h,
+     the attempt's hs, the stage time ts, the times of the next event tout and of the next discontinuity
+     tstop; the attempt's error estimate and the powers of the step-size control */
+  PetscReal  t[NW], told[NW], h[NW], hs[NW], ts[NW], tout[NW], tstop[NW], atoleff[NW], lfacold[NW], err[NW], lerr[NW], e1[NW], e2[NW];
+  /* the first stage is the last one of the accepted step (fsal), the dense output's coefficients are
+     those of the last step (dense), the last step was rejected, the attempt lands on tstop (last); the
+     stiffness test's counters; steps since tout was set; an attempt's outcome (the round's accepted
+     attempts, stiffness detected) */
+  int        fsal[NW], dense[NW], lastreject[NW], last[NW], iasti[NW], nonsti[NW], nstep[NW], acc[NW], stiff[NW];
   /* [N nw]: solution at t, at told, trial, stage argument, stages (k[0] = f(told, yold), k[6] = f(t, y)) */
   PetscReal *y, *yold, *ynew, *ys, *k[7], *P; /* P [p nw]: the parameters */
   /* per slot, contiguous (scalar code): x [n] the driver's state, forcing [n] infusion rates, rc [4 Nmax]
@@ -263,85 +270,106 @@ static void SlotReinit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
   Scatter(L, L->y, s, L->x + s * L->n);
   for (PetscInt r = 0; r < L->N - L->n; r++) L->y[(L->n + r) * L->nw + s] = L->S[s * L->n * L->p + r];
   L->atoleff[s] = ode->atol * (q->scale > 0 ? q->scale : 1.0);
-  L->t[s] = q->told = q->td;
-  q->fresh          = 1;
-  q->fsal = q->dense = q->lastreject = 0;
-  q->iasti = q->nonsti = 0;
-  L->lfacold[s]        = DOPRI5_LFACOLD0;
+  L->t[s] = L->told[s] = q->td;
+  q->fresh             = 1;
+  L->fsal[s] = L->dense[s] = L->lastreject[s] = 0;
+  L->iasti[s] = L->nonsti[s] = 0;
+  L->lfacold[s]              = DOPRI5_LFACOLD0;
 }
 
 /* k[0] = f(t, y) and Hairer's initial step (dopri5.c, Dopri5InitialStep) of the slots marked in start[],
-   whose integrators were just restarted; their two right-hand sides are evaluated together (LanesF),
-   the rest is each slot's own arithmetic, in the order of dopri5.c.  k[1], k[2] and ys are free between
-   rounds (a slot waiting for its next attempt needs only k[0] and k[6]).  Marks in fail[] the slots
-   whose rhs failed. */
-static void LanesStart(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[])
+   whose integrators were just restarted: their two right-hand sides are evaluated together (LanesF),
+   and the rest, each slot's own arithmetic in the order of dopri5.c, runs in SIMD lanes over all the
+   slots and is kept for the marked ones.  k[1], k[2] and ys are free between rounds (a slot waiting for
+   its next attempt needs only k[0] and k[6]).  Marks in fail[] the slots whose rhs failed. */
+static inline __attribute__((always_inline)) void LanesStartBody(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[], const PetscInt nw)
 {
-  const PetscInt  n = L->n, nw = L->nw, N = L->N;
-  const PetscReal rtol = ode->rtol;
-  PetscReal      *f0 = L->k[1], *y1 = L->ys, *f1 = L->k[2], dnf[NW], dny[NW], h0[NW];
-  int             forced = 0, second[NW];
+  const PetscInt   n = L->n, N = L->N;
+  const PetscReal  rtol = ode->rtol, *y = L->y, *t = L->t, *tstop = L->tstop, *atoleff = L->atoleff;
+  PetscReal       *f0 = L->k[1], *y1 = L->ys, *f1 = L->k[2], *k0 = L->k[0], *ts = L->ts, dnf[NW], dny[NW], der2[NW], h0[NW];
+  int              forced = 0, second[NW];
   for (PetscInt s = 0; s < nw; s++) {
-    L->ts[s] = L->t[s];
-    fail[s]  = 0;
+    ts[s]   = t[s];
+    fail[s] = 0;
     forced |= start[s] && L->sl[s].nforce > 0;
   }
-  LanesF(ode, L, start, forced, L->y, f0, fail);
+  LanesF(ode, L, start, forced, y, f0, fail);
+#pragma omp simd
   for (PetscInt s = 0; s < nw; s++) {
     second[s] = start[s] && !fail[s];
-    if (start[s]) ode->nrhs++;
-    if (!second[s]) continue;
-    const PetscReal a = L->atoleff[s];
-    dnf[s] = dny[s] = 0;
-    for (PetscInt i = 0; i < n; i++) {
+    dnf[s] = dny[s] = der2[s] = 0;
+  }
+  for (PetscInt i = 0; i < n; i++) {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
       const PetscInt  j  = i * nw + s;
-      const PetscReal sk = a + rtol * PetscAbsReal(L->y[j]);
+      const PetscReal sk = atoleff[s] + rtol * PetscAbsReal(y[j]);
       dnf[s] += (f0[j] / sk) * (f0[j] / sk);
-      dny[s] += (L->y[j] / sk) * (L->y[j] / sk);
+      dny[s] += (y[j] / sk) * (y[j] / sk);
     }
-    for (PetscInt i = 0; i < N; i++) L->k[0][i * nw + s] = f0[i * nw + s];
-    h0[s] = Dopri5InitialTrial(dnf[s], dny[s], L->sl[s].tstop - L->t[s]);
-    for (PetscInt i = 0; i < N; i++) y1[i * nw + s] = L->y[i * nw + s] + h0[s] * f0[i * nw + s];
-    L->ts[s] = L->t[s] + h0[s];
+  }
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) {
+    h0[s] = Dopri5InitialTrial(dnf[s], dny[s], tstop[s] - t[s]);
+    ts[s] = second[s] ? t[s] + h0[s] : t[s];
+  }
+  for (PetscInt i = 0; i < N; i++) {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
+      const PetscInt j = i * nw + s;
+      k0[j]            = second[s] ? f0[j] : k0[j];
+      y1[j]            = second[s] ? y[j] + h0[s] * f0[j] : y[j];
+    }
   }
   LanesF(ode, L, second, forced, y1, f1, fail);
-  for (PetscInt s = 0; s < nw; s++) {
-    if (!second[s]) continue;
-    ode->nrhs++;
-    if (fail[s]) continue;
-    const PetscReal a    = L->atoleff[s];
-    PetscReal       der2 = 0;
-    for (PetscInt i = 0; i < n; i++) {
+  for (PetscInt i = 0; i < n; i++) {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
       const PetscInt  j  = i * nw + s;
-      const PetscReal sk = a + rtol * PetscAbsReal(L->y[j]), q = (f1[j] - f0[j]) / sk;
-      der2 += q * q;
+      const PetscReal sk = atoleff[s] + rtol * PetscAbsReal(y[j]), q = (f1[j] - f0[j]) / sk;
+      der2[s] += q * q;
     }
-    L->sl[s].h     = Dopri5InitialFinal(h0[s], dnf[s], der2, L->sl[s].tstop - L->t[s]);
-    L->sl[s].fresh = 0;
   }
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) {
+    const PetscReal h = Dopri5InitialFinal(h0[s], dnf[s], der2[s], tstop[s] - t[s]);
+    L->h[s]           = second[s] && !fail[s] ? h : L->h[s];
+  }
+  {
+    PetscInt64 nrhs = 0;
+    for (PetscInt s = 0; s < nw; s++) {
+      nrhs += start[s] + second[s];
+      if (second[s] && !fail[s]) L->sl[s].fresh = 0;
+    }
+    ode->nrhs += nrhs;
+  }
+}
+PNLME_SIMD_CLONES static void LanesStart(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[])
+{
+  if (L->nw == NW) LanesStartBody(ode, L, start, fail, NW);
+  else LanesStartBody(ode, L, start, fail, L->nw);
 }
 
 /* the driver state of slot s at its time tout = told..t: the solution or the dense output */
 static void SlotOut(PnlmeODELanes L, PetscInt s)
 {
   const PetscInt n = L->n, nw = L->nw, N = L->N;
-  Slot          *q = &L->sl[s];
   PetscReal     *x = L->x + s * n, *S = L->S + s * n * L->p, *rc = L->rc + 4 * L->Nmax * s;
-  if (q->tout == L->t[s]) {
+  if (L->tout[s] == L->t[s]) {
     Gather(L, L->y, s, x);
     for (PetscInt i = n; i < N; i++) S[i - n] = L->y[i * nw + s];
     return;
   }
-  if (!q->dense) {
-    const PetscReal h = L->t[s] - q->told;
+  if (!L->dense[s]) {
+    const PetscReal h = L->t[s] - L->told[s];
     for (PetscInt i = 0; i < N; i++) {
       const PetscInt j = i * nw + s;
       Dopri5DenseCoefficients(h, L->y[j], L->yold[j], L->k[0][j], L->k[2][j], L->k[3][j], L->k[4][j], L->k[5][j], L->k[6][j], rc + 4 * i);
     }
-    q->dense = 1;
+    L->dense[s] = 1;
   }
   {
-    const PetscReal th = (q->tout - q->told) / (L->t[s] - q->told);
+    const PetscReal th = (L->tout[s] - L->told[s]) / (L->t[s] - L->told[s]);
     for (PetscInt i = 0; i < n; i++) x[i] = Dopri5DenseValue(L->yold[i * nw + s], th, rc + 4 * i);
     for (PetscInt i = n; i < N; i++) S[i - n] = Dopri5DenseValue(L->yold[i * nw + s], th, rc + 4 * i);
   }
@@ -399,11 +427,11 @@ static int SlotRun(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
         q->inext = q->iev;
         while (q->inext < nev && ev[q->inext].type == PNLME_EV_OBS) q->inext++;
       }
-      q->tstop = ode->dense ? (q->inext < nev ? ev[q->inext].time : ev[nev - 1].time) : e->time;
-      q->tout  = e->time;
-      q->nstep = 0;
+      L->tstop[s] = ode->dense ? (q->inext < nev ? ev[q->inext].time : ev[nev - 1].time) : e->time;
+      L->tout[s]  = e->time;
+      L->nstep[s] = 0;
       /* a restarted integrator (fresh) gets its first step size from LanesStart, before the next round */
-      if (L->t[s] < q->tout) {
+      if (L->t[s] < L->tout[s]) {
         q->advancing = 1;
         return SLOT_STEP;
       }
@@ -452,9 +480,13 @@ static int SlotLoad(PnlmeODE ode, PnlmeODELanes L, PetscInt s, PetscInt lane, co
     q->budget  = L->stop->budget[lane];
     if (q->budget < 0) return PNLME_MODEL_STOPPED; /* rejected before any solve */
   }
-  for (PetscInt k = 0; k < L->p; k++) {
-    L->phi[s * L->p + k] = L->P[k * L->nw + s] = phi[lane * L->p + k];
-    L->pbar[s * L->p + k] = phi[lane * L->p + k] != 0.0 ? PetscAbsReal(phi[lane * L->p + k]) : 1.0; /* ode.c, PnlmeODESetParameters */
+  {
+    const PetscInt   p = L->p, nw = L->nw;
+    const PetscReal *ph = phi + lane * p;
+    PetscReal       *sphi = L->phi + s * p, *pbar = L->pbar + s * p;
+    for (PetscInt k = 0; k < p; k++) sphi[k] = L->P[k * nw + s] = ph[k];
+    if (L->withsens) /* the parameter scales (ode.c, PnlmeODESetParameters): the sensitivities' only */
+      for (PetscInt k = 0; k < p; k++) pbar[k] = ph[k] != 0.0 ? PetscAbsReal(ph[k]) : 1.0;
   }
   ode->nsolve++;
   if (sub->nev <= 0) return SLOT_DONE;
@@ -487,57 +519,101 @@ static void SlotFinish(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int rc, PetscI
   L->sl[s].lane = -1;
 }
 
-/* slot s's next attempt (Dopri5Advance): its step size in hs[s], or a failure code */
-static int SlotAttempt(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
+/* the next attempts (Dopri5Advance) of the slots marked in att[], in SIMD lanes: the first stage from the
+   accepted step's last (fsal), the step count, the step size in hs[s], cut to land on tstop; code[s] a
+   failure code (too many steps, a step size below round-off) or 0 */
+static inline __attribute__((always_inline)) void LanesAttemptBody(PnlmeODE ode, PnlmeODELanes L, const int att[], int code[], const PetscInt nw)
 {
-  Slot          *q = &L->sl[s];
-  const PetscInt N = L->N, nw = L->nw;
-  PetscReal      h, t = L->t[s];
-  if (q->fsal) { /* the last stage of the accepted step is the first of the next */
-    for (PetscInt i = 0; i < N; i++) L->k[0][i * nw + s] = L->k[6][i * nw + s];
-    q->fsal = 0;
+  const PetscInt  N = L->N, maxsteps = ode->maxsteps;
+  const PetscReal *t = L->t, *tstop = L->tstop, *h = L->h, *k7 = L->k[6];
+  PetscReal       *k1 = L->k[0], *hs = L->hs;
+  int             *fsal = L->fsal, *last = L->last, *nstep = L->nstep;
+  for (PetscInt i = 0; i < N; i++) {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
+      const PetscInt j = i * nw + s;
+      k1[j]            = att[s] && fsal[s] ? k7[j] : k1[j];
+    }
   }
-  if (++q->nstep > ode->maxsteps) return PNLME_ODE_ERR_MAXSTEPS;
-  h       = q->h;
-  q->last = 0;
-  if (t + 1.01 * h >= q->tstop) {
-    h       = q->tstop - t;
-    q->last = 1;
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) {
+    const int       a = att[s], cut = t[s] + 1.01 * h[s] >= tstop[s], ns = nstep[s] + a;
+    const PetscReal hh = cut ? tstop[s] - t[s] : h[s];
+    fsal[s]  = a ? 0 : fsal[s];
+    nstep[s] = ns;
+    last[s]  = a ? cut : last[s];
+    hs[s]    = a ? hh : hs[s];
+    code[s]  = !a ? 0 : (ns > maxsteps ? PNLME_ODE_ERR_MAXSTEPS : (0.1 * hh <= PetscAbsReal(t[s]) * 2.220446049250313e-16 || !(hh > 0) ? PNLME_ODE_ERR_STEPSIZE : 0));
   }
-  if (0.1 * h <= PetscAbsReal(t) * 2.220446049250313e-16 || !(h > 0)) return PNLME_ODE_ERR_STEPSIZE;
-  L->hs[s] = h;
-  return 0;
+}
+PNLME_SIMD_CLONES static void LanesAttempt(PnlmeODE ode, PnlmeODELanes L, const int att[], int code[])
+{
+  if (L->nw == NW) LanesAttemptBody(ode, L, att, code, NW);
+  else LanesAttemptBody(ode, L, att, code, L->nw);
 }
 
-/* slot s's attempt is accepted: step-size control, stiffness test, the step taken; then its timeline
-   from tout when reached.  Returns SLOT_STEP to go on integrating, or SlotRun's code. */
-static int SlotAccept(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int stifftest)
+/* after a round, in SIMD lanes: each active slot whose rhs did not fail accepts its attempt (acc[s]: the
+   PI step-size control, the stiffness test when asked, the step taken) or rejects it (a smaller step
+   size); stiff[s] marks the accepted ones whose stiffness test fired (Dopri5Advance's order) */
+static inline __attribute__((always_inline)) void LanesControlBody(PnlmeODELanes L, const int active[], const int fail[], int stifftest, const PetscInt nw)
 {
-  Slot           *q = &L->sl[s];
-  const PetscInt  n = L->n, nw = L->nw;
-  const PetscReal h = L->hs[s], hnew = Dopri5Accepted(h, L->lerr[s], L->e2[s], q->lastreject, &L->lfacold[s]);
-  ode->nsteps++;
-  q->lastreject = 0;
-  if (!q->last) q->h = hnew; /* a step cut short to land on tstop keeps the proposed size */
+  const PetscInt   n = L->n, N = L->N;
+  const PetscReal *hs = L->hs, *err = L->err, *ynew = L->ynew, *ys = L->ys, *k6 = L->k[5], *k7 = L->k[6];
+  PetscReal       *y = L->y, *yold = L->yold, stnum[NW], stden[NW];
+  int             *acc = L->acc, *stiff = L->stiff;
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) {
+    const int       ok = active[s] && !fail[s], a = ok && err[s] <= 1.0, r = ok && !(err[s] <= 1.0);
+    PetscReal       lf;
+    const PetscReal hacc = Dopri5Accepted(hs[s], L->lerr[s], L->e2[s], L->lastreject[s], &lf), hrej = Dopri5Rejected(hs[s], err[s], L->e1[s]);
+    acc[s]           = a;
+    L->h[s]          = a ? (L->last[s] ? L->h[s] : hacc) : (r ? hrej : L->h[s]); /* a step cut short to land on tstop keeps the proposed size */
+    L->lfacold[s]    = a ? lf : L->lfacold[s];
+    L->lastreject[s] = a ? 0 : (r ? 1 : L->lastreject[s]);
+    stnum[s] = stden[s] = 0;
+  }
   if (stifftest) {
-    PetscReal stnum = 0, stden = 0;
     for (PetscInt i = 0; i < n; i++) {
-      const PetscInt j = i * nw + s;
-      stnum += (L->k[6][j] - L->k[5][j]) * (L->k[6][j] - L->k[5][j]);
-      stden += (L->ynew[j] - L->ys[j]) * (L->ynew[j] - L->ys[j]);
+#pragma omp simd
+      for (PetscInt s = 0; s < nw; s++) {
+        const PetscInt j = i * nw + s;
+        stnum[s] += (k7[j] - k6[j]) * (k7[j] - k6[j]);
+        stden[s] += (ynew[j] - ys[j]) * (ynew[j] - ys[j]);
+      }
     }
-    if (Dopri5StiffTest(h, stnum, stden, &q->iasti, &q->nonsti)) return PNLME_ODE_ERR_STIFF;
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
+      int       ia = L->iasti[s], ns = L->nonsti[s];
+      const int st = Dopri5StiffTest(hs[s], stnum[s], stden[s], &ia, &ns);
+      stiff[s]     = acc[s] && st;
+      L->iasti[s]  = acc[s] ? ia : L->iasti[s];
+      L->nonsti[s] = acc[s] ? ns : L->nonsti[s];
+    }
+  } else {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) stiff[s] = 0;
   }
-  q->told  = L->t[s];
-  L->t[s]  = q->last ? q->tstop : L->t[s] + h;
-  for (PetscInt i = 0; i < L->N; i++) {
-    const PetscInt j = i * nw + s;
-    L->yold[j]       = L->y[j];
-    L->y[j]          = L->ynew[j];
+#pragma omp simd
+  for (PetscInt s = 0; s < nw; s++) {
+    const int a = acc[s];
+    L->told[s]  = a ? L->t[s] : L->told[s];
+    L->t[s]     = a ? (L->last[s] ? L->tstop[s] : L->t[s] + hs[s]) : L->t[s];
+    L->fsal[s]  = a ? 1 : L->fsal[s];
+    L->dense[s] = a ? 0 : L->dense[s];
   }
-  q->fsal  = 1;
-  q->dense = 0;
-  return L->t[s] < q->tout ? SLOT_STEP : SlotRun(ode, L, s);
+  for (PetscInt i = 0; i < N; i++) {
+#pragma omp simd
+    for (PetscInt s = 0; s < nw; s++) {
+      const PetscInt j = i * nw + s;
+      yold[j]          = acc[s] ? y[j] : yold[j];
+      y[j]             = acc[s] ? ynew[j] : y[j];
+    }
+  }
+}
+PNLME_SIMD_CLONES static void LanesControl(PnlmeODELanes L, const int active[], const int fail[], int stifftest)
+{
+  if (L->nw == NW) LanesControlBody(L, active, fail, stifftest, NW);
+  else LanesControlBody(L, active, fail, stifftest, L->nw);
 }
 
 /* ys (or yn) = y + h sum_l a_l k_l at ts = t + c h, in lanes; the empty slots compute with h = 0 */
@@ -554,9 +630,9 @@ static int SlotAccept(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int stifftest)
   } while (0)
 
 /* one round: every active slot tries one step */
-PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[])
+static inline __attribute__((always_inline)) void LanesRoundBody(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[], const PetscInt nw)
 {
-  const PetscInt   n = L->n, N = L->N, nw = L->nw;
+  const PetscInt   n = L->n, N = L->N;
   const PetscReal  rtol = ode->rtol, *hs = L->hs, *t = L->t, *y = L->y, *atoleff = L->atoleff;
   PetscReal       *ys = L->ys, *yn = L->ynew, *ts = L->ts, *err = L->err;
   PetscReal       *k1 = L->k[0], *k2 = L->k[1], *k3 = L->k[2], *k4 = L->k[3], *k5 = L->k[4], *k6 = L->k[5], *k7 = L->k[6];
@@ -591,6 +667,11 @@ PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const in
   }
 }
 #undef STAGE
+PNLME_SIMD_CLONES static void LanesRound(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[])
+{
+  if (L->nw == NW) LanesRoundBody(ode, L, active, forced, fail, NW);
+  else LanesRoundBody(ode, L, active, forced, fail, L->nw);
+}
 
 int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rcl[])
 {
@@ -617,25 +698,33 @@ int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj
     SlotFinish(ode, L, s, 0, nb, phi, &next, active);
   }
   for (;;) {
-    int any = 0, forced = 0, tried[NW];
+    int        any = 0, forced = 0, tried[NW];
+    PetscInt64 nacc = 0;
     for (PetscInt s = 0; s < nw; s++) tried[s] = 0;
     /* the attempts: the restarted integrators first get their initial steps, together; a slot whose set
        fails takes the next one, which is started in the next pass */
     for (int again = 1; again;) {
-      int start[NW], nstart = 0;
+      int start[NW], att[NW], code[NW], nstart = 0, natt = 0;
       again = 0;
       for (PetscInt s = 0; s < nw; s++) nstart += start[s] = active[s] && L->sl[s].fresh;
-      if (nstart) LanesStart(ode, L, start, fail);
+      if (nstart) {
+        LanesStart(ode, L, start, fail);
+        for (PetscInt s = 0; s < nw; s++)
+          if (start[s] && fail[s]) {
+            SlotFinish(ode, L, s, PNLME_ODE_ERR_MODEL, nb, phi, &next, active);
+            again = 1;
+          }
+      }
       for (PetscInt s = 0; s < nw; s++) {
-        int rc;
-        if (start[s] && fail[s]) {
-          SlotFinish(ode, L, s, PNLME_ODE_ERR_MODEL, nb, phi, &next, active);
-          again = 1;
-        }
-        if (!active[s] || tried[s]) continue;
-        if (L->sl[s].fresh) again = 1;
-        else if ((rc = SlotAttempt(ode, L, s))) {
-          SlotFinish(ode, L, s, rc, nb, phi, &next, active);
+        natt += att[s] = active[s] && !tried[s] && !L->sl[s].fresh;
+        again |= active[s] && L->sl[s].fresh;
+      }
+      if (!natt) continue;
+      LanesAttempt(ode, L, att, code);
+      for (PetscInt s = 0; s < nw; s++) {
+        if (!att[s]) continue;
+        if (code[s]) {
+          SlotFinish(ode, L, s, code[s], nb, phi, &next, active);
           again = 1;
         } else tried[s] = 1;
       }
@@ -643,26 +732,23 @@ int PnlmeODELanesSolve(PnlmeODE ode, PetscInt nb, const PnlmeSubject *const subj
     for (PetscInt s = 0; s < nw; s++) {
       fail[s] = 0;
       if (!active[s]) L->hs[s] = 0;
-      else {
-        ode->nrhs += 6;
-        forced |= L->sl[s].nforce > 0;
-      }
-      any |= active[s];
+      else forced |= L->sl[s].nforce > 0;
+      any += active[s];
     }
     if (!any) break;
+    ode->nrhs += 6 * any;
     LanesRound(ode, L, active, forced, fail);
+    LanesControl(L, active, fail, stifftest);
+    for (PetscInt s = 0; s < nw; s++) nacc += L->acc[s];
+    ode->nsteps += nacc;
     for (PetscInt s = 0; s < nw; s++) {
-      Slot *q = &L->sl[s];
-      int   rc;
+      int rc;
       if (!active[s]) continue;
       if (fail[s]) rc = PNLME_ODE_ERR_MODEL;
-      else if (L->err[s] <= 1.0) rc = SlotAccept(ode, L, s, stifftest);
-      else {
-        q->h          = Dopri5Rejected(L->hs[s], L->err[s], L->e1[s]);
-        q->lastreject = 1;
-        rc            = SLOT_STEP;
-      }
-      if (rc != SLOT_STEP) SlotFinish(ode, L, s, rc, nb, phi, &next, active);
+      else if (L->stiff[s]) rc = PNLME_ODE_ERR_STIFF;
+      else if (!L->acc[s] || L->t[s] < L->tout[s]) continue;
+      else if ((rc = SlotRun(ode, L, s)) == SLOT_STEP) continue;
+      SlotFinish(ode, L, s, rc, nb, phi, &next, active);
     }
   }
   if (sens) DriverSet(ode, &L->own);
