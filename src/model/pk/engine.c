@@ -812,6 +812,8 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   PetscReal            dt[PK_DOSEBUF], damt[PK_DOSEBUF], dT[PK_DOSEBUF], dsl[PK_DOSEBUF], ot[PK_PLAN]; /* times, amounts, durations (0: a bolus), slots (-1: none left); the observations' times */
   int                  din[PK_DOSEBUF]; /* inputs */
   const PnlmeDoseInfo *ddi[PK_DOSEBUF];
+  PetscReal            tlast = PETSC_NINFINITY; /* the last dose or observation time */
+  int                  mono  = 1;               /* those times never decrease: every u >= 0 */
   P->s   = s;
   P->bad = 0;
   P->use = 1;
@@ -829,6 +831,8 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       else {
         ot[no] = s->tobs[e->index];
         oi[no] = e->index;
+        mono &= ot[no] >= tlast;
+        tlast = ot[no];
       }
       no++;
     } else if (e->type == PNLME_EV_RESET) {
@@ -843,6 +847,8 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       if (!P->use) continue;
       if (e->type != PNLME_EV_BOLUS && !(e->duration > 0)) continue; /* an infusion of no duration brings nothing */
       dt[nd]    = e->time;
+      mono &= dt[nd] >= tlast;
+      tlast     = dt[nd];
       damt[nd]  = e->amount;
       dT[nd]    = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
       din[nd]   = ii;
@@ -874,9 +880,11 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       P->use = 0;
       return;
     }
+    if (!mono) {
 #pragma omp simd reduction(min : umin)
-    for (PetscInt i = 0; i < m; i++) umin = PetscMin(umin, ot[dfrom[k] + i] - td);
-    if (umin >= 0) { /* every observation after the dose: branch-free */
+      for (PetscInt i = 0; i < m; i++) umin = PetscMin(umin, ot[dfrom[k] + i] - td);
+    }
+    if (mono || umin >= 0) { /* every observation after the dose: branch-free */
       PetscReal *restrict       u = P->u + n0, *restrict amt = P->amt + n0, *restrict Tp = P->T + n0, *restrict full = P->full + n0, *restrict slot = P->slot + n0;
       PetscInt *restrict        ix = P->idx + n0;
       const PnlmeDoseInfo     **di = P->di + n0;
