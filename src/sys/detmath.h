@@ -16,6 +16,12 @@
 #else
   #define PNLME_SIMD_CLONES
 #endif
+/* a loop's body inlined where its trip count is a constant (the SIMD lanes' usual width) */
+#if defined(__GNUC__)
+  #define PNLME_ALWAYS_INLINE __attribute__((always_inline))
+#else
+  #define PNLME_ALWAYS_INLINE
+#endif
 
 static inline double pnlme_det_exp(double x)
 {

@@ -5,6 +5,7 @@
    The code is self-contained (math.h only): it mirrors the descriptor PnlmeLangDesc with double for
    PetscReal and the width of PetscInt it was generated for. */
 #include "model/lang/lang.h"
+#include "ode/odeimpl.h" /* PNLME_ODE_LANES */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -289,15 +290,17 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
     /* rhsmany: the same statements for nl problems (PnlmeModelOps.rhsmany, component i of problem l at
        [i nl + l]) in SIMD lanes (-fopenmp-simd, an AVX2 clone on x86-64): each problem gets the bits rhs
        gives it (IEEE operations and the deterministic exp, log and pow are the same in lanes; no
-       -ffast-math) */
-    Put(&b, "\nPNLME_SIMD_CLONES static int rhsmany(pnlme_int nl, const double *T, const double *X, const double *P, double *F, void *ctx)\n{\n  (void)ctx; (void)T; (void)X; (void)P;\n");
+       -ffast-math); the lanes' usual width (PNLME_ODE_LANES) as a constant, without a remainder loop */
+    Put(&b, "\nstatic inline PNLME_ALWAYS_INLINE void rhslanes(pnlme_int nl, const double *restrict T, const double *restrict X, const double *restrict P, double *restrict F)\n{\n  (void)T; (void)X; (void)P;\n");
     Put(&b, "#pragma omp simd\n  for (pnlme_int l = 0; l < nl; l++) {\n");
     R.n = 0;
     for (int i = 0; i < n; i++) RootsAdd(&R, m->ddt[i], "F[%d * nl + l]", i, 0);
     b.lanes = 1;
     bad |= Block(&b, g, R.n, R.root, R.target, "    ");
     b.lanes = 0;
-    Put(&b, "  }\n  return 0;\n}\n");
+    Put(&b, "  }\n}\n");
+    Put(&b, "PNLME_SIMD_CLONES static int rhsmany(pnlme_int nl, const double *T, const double *X, const double *P, double *F, void *ctx)\n{\n  (void)ctx;\n");
+    Put(&b, "  if (nl == %d) rhslanes(%d, T, X, P, F);\n  else rhslanes(nl, T, X, P, F);\n  return 0;\n}\n", PNLME_ODE_LANES, PNLME_ODE_LANES);
     /* jac: J[i n + j] = d f_i / d x_j; rhsp: Fp[i np + k] = d f_i / d p_k; and both for nl problems in
        SIMD lanes (jacmany, rhspmany: entry e of problem l at [e nl + l]), as rhsmany */
     for (int which = 0; which < 2 && !bad; which++) {

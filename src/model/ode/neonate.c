@@ -26,13 +26,19 @@ static int NeonateRHS(PetscReal t, const PetscReal x[], const PetscReal p[], Pet
   return 0;
 }
 
-/* nl problems in SIMD lanes (PnlmeModelOps.rhsmany: p[k nl + l]) */
-PNLME_SIMD_CLONES static int NeonateRHSMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
+/* nl problems in SIMD lanes (PnlmeModelOps.rhsmany: p[k nl + l]); the lanes' usual width, 8, as a
+   constant: no remainder loop */
+static inline PNLME_ALWAYS_INLINE void NeonateRHSLanes(PetscInt nl, const PetscReal *restrict t, const PetscReal *restrict x, const PetscReal *restrict p, PetscReal *restrict f)
 {
   const PetscReal *kin = p + KIN * nl, *tlag = p + TLAG * nl, *kout = p + KOUT * nl, *t50 = p + T50 * nl;
-  (void)ctx;
 #pragma omp simd
   for (PetscInt l = 0; l < nl; l++) f[l] = NeonateF(t[l], x[l], kin[l], tlag[l], kout[l], t50[l]);
+}
+PNLME_SIMD_CLONES static int NeonateRHSMany(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal p[], PetscReal f[], void *ctx)
+{
+  (void)ctx;
+  if (nl == 8) NeonateRHSLanes(8, t, x, p, f);
+  else NeonateRHSLanes(nl, t, x, p, f);
   return 0;
 }
 
