@@ -2,10 +2,11 @@
 
    The predictions of nb parameter sets (set L on subject s[L], without sensitivities) are computed by up
    to PNLME_ODE_LANES slots that advance in lockstep: in a round, every slot that is integrating tries
-   one step of its own size; the stages, the right-hand side (the model's rhsmany, or its rhs slot by
-   slot), the error estimates and the powers of the step-size control run over the slots in SIMD lanes;
-   then each slot accepts or rejects on its own error, and a slot that reached its next event time
-   handles its timeline (observations, doses, infusions, resets) in scalar code, exactly as the
+   one step of its own size; the attempt (LanesAttempt), the stages, the right-hand side (the model's
+   rhsmany, or its rhs slot by slot), the error estimates, and the acceptance or rejection on each
+   slot's own error with the step-size control, the stiffness test and the step taken (LanesControl)
+   run over the slots in SIMD lanes, by selects, as does the initial step of the restarted slots
+   (LanesStart); then a slot that reached its next event time handles its timeline (observations, doses, infusions, resets) in scalar code, exactly as the
    one-subject driver does (ode.c).  A slot whose subject is finished takes the next set of the call.
    Every slot does the operations of dopri5.c (dopri5.h) in the same order, with the deterministic exp
    and log: a set's trajectory, steps and predictions have the same bits whatever shares the call and
@@ -24,7 +25,8 @@
    lag or a bioavailability) pointed at the slot's state.
 
    Layout: component i of slot s at [i nw + s], nw the slots in use in this call (at most
-   PNLME_ODE_LANES, at most the call's sets). */
+   PNLME_ODE_LANES, at most the call's sets).  The lanes' functions are compiled twice, for nw =
+   PNLME_ODE_LANES as a constant (no remainder loops) and for fewer. */
 #include "ode/odeimpl.h"
 #include "ode/dopri5.h"
 #include <math.h>
