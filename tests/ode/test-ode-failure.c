@@ -3,7 +3,7 @@
    parameters, a dose into a compartment the model lacks, and -ode_max_steps 2; every integrator, with
    and without sensitivities; the same failures among good sets in one call (PnlmeModelPredictMany:
    dopri5 in SIMD lanes) give each set the status and bits it has alone.  Also: in auto mode a stiff
-   subject (dopri5 detects stiffness) is redone by cvodes_bdf and agrees with it, also in a call with
+   subject (dopri5 detects stiffness) is redone by cvodes_bdf and agrees with it, also in calls (of 4 and 11 sets) with
    ordinary subjects. */
 #include "odetest.h"
 
@@ -159,22 +159,25 @@ static PetscErrorCode Run(void)
     }
     PetscCall(PnlmeModelGetStats(ma, NULL, NULL, NULL, &nsteps));
     PNLME_TEST_CHECK(nsteps < 5000, "auto took %d steps on a stiff subject: no fallback?", (int)nsteps);
-    { /* in one call with ordinary sets (dopri5 in SIMD lanes): the stiff ones redone by cvodes_bdf, each
-         set with the bits it has alone */
-      PetscReal          pm[4 * 7], ym[4][TMAXEV], y1[TMAXEV], *pl[4];
-      const PnlmeSubject *sl[4];
-      PnlmeSolveStatus   sm[4];
-      for (int L = 0; L < 4; L++) {
+    { /* in calls with ordinary sets (dopri5 in SIMD lanes, 4 slots, and 8 with sets left to take): the
+         stiff ones redone by cvodes_bdf, each set with the bits it has alone */
+      enum { NM = 11 };
+      PetscReal          pm[NM * 7], ym[NM][TMAXEV], y1[TMAXEV], *pl[NM];
+      const PnlmeSubject *sl[NM];
+      PnlmeSolveStatus   sm[NM];
+      for (int L = 0; L < NM; L++) {
         for (int k = 0; k < 7; k++) pm[L * 7 + k] = p[k];
-        pm[L * 7] = L % 2 ? 1.0 + 0.1 * L : 1e4; /* ka: stiff, ordinary, stiff, ordinary */
+        pm[L * 7] = L % 2 ? 1.0 + 0.1 * L : 1e4; /* ka: stiff, ordinary, stiff, ordinary, ... */
         sl[L]     = &tv.s;
         pl[L]     = ym[L];
       }
-      PetscCall(PnlmeModelPredictMany(ma, 4, sl, pm, pl, sm));
-      for (int L = 0; L < 4; L++) {
-        PetscCall(PnlmeModelPredict(ma, &tv.s, pm + L * 7, y1, NULL, &st));
-        PNLME_TEST_CHECK(sm[L] == PNLME_SOLVE_OK && st == PNLME_SOLVE_OK, "auto, set %d of a call: status %d, alone %d", L, (int)sm[L], (int)st);
-        PNLME_TEST_CHECK(!memcmp(y1, ym[L], sizeof(PetscReal) * tv.nobs), "auto, set %d of a call: predictions differ from those alone", L);
+      for (int nm = 4; nm <= NM; nm += NM - 4) {
+        PetscCall(PnlmeModelPredictMany(ma, nm, sl, pm, pl, sm));
+        for (int L = 0; L < nm; L++) {
+          PetscCall(PnlmeModelPredict(ma, &tv.s, pm + L * 7, y1, NULL, &st));
+          PNLME_TEST_CHECK(sm[L] == PNLME_SOLVE_OK && st == PNLME_SOLVE_OK, "auto, set %d of a call of %d: status %d, alone %d", L, nm, (int)sm[L], (int)st);
+          PNLME_TEST_CHECK(!memcmp(y1, ym[L], sizeof(PetscReal) * tv.nobs), "auto, set %d of a call of %d: predictions differ from those alone", L, nm);
+        }
       }
     }
     PetscCall(PnlmeModelView(ma, PETSC_VIEWER_STDOUT_SELF));
