@@ -289,7 +289,7 @@ static inline PNLME_ALWAYS_INLINE void LanesStartBody(PnlmeODE ode, PnlmeODELane
   const PetscInt   n = L->n, N = L->N;
   const PetscReal  rtol = ode->rtol, *y = L->y, *t = L->t, *tstop = L->tstop, *atoleff = L->atoleff;
   PetscReal       *f0 = L->k[1], *y1 = L->ys, *f1 = L->k[2], *k0 = L->k[0], *ts = L->ts, dnf[NW], dny[NW], der2[NW], h0[NW];
-  int              forced = 0, second[NW];
+  int              forced = 0, second[NW] = {0};
   for (PetscInt s = 0; s < nw; s++) {
     ts[s]   = t[s];
     fail[s] = 0;
