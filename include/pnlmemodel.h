@@ -40,7 +40,9 @@ typedef struct {
      problem l at time t[l], component i of its state, parameters and f at x[i nl + l], phi[k nl + l],
      f[i nl + l].  Problem l's f must have the bits rhs gives it alone (the same operations in the same
      order, no libm call that a vector loop replaces: PnlmeExp is deterministic), so that results do
-     not depend on batching; non-zero when any problem fails (each is then redone by rhs). */
+     not depend on batching; non-zero when any problem fails (each is then redone by rhs).  f never
+     overlaps t, x or phi (restrict may be used); nl is usually 8 (a loop for that constant avoids a
+     remainder: src/model/ode/neonate.c). */
   int (*rhsmany)(PetscInt nl, const PetscReal t[], const PetscReal x[], const PetscReal phi[], PetscReal f[], void *ctx);
   /* optional, ODE, with jac and rhsp: those of nl problems at once, in the layout of rhsmany (entry e of
      problem l's J or Fp at [e nl + l]), each with the bits jac and rhsp give it alone; non-zero when
