@@ -2,6 +2,7 @@
 #include "model/modelimpl.h"
 #include "model/lang/lang.h"
 #include "sys/vmath.h"
+#include "sys/fphold.h"
 #include <math.h>
 #include <string.h>
 
@@ -948,19 +949,22 @@ PetscErrorCode PnlmeModelSetSensitivityMask(PnlmeModel m, const PetscBool mask[]
 
 PetscErrorCode PnlmeModelPredict(PnlmeModel m, const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], PnlmeSolveStatus *status)
 {
-  int rc;
+  int         rc;
+  PnlmeFPHold fp;
   PetscFunctionBeginHot;
   PetscCheck(m->setupcalled, PETSC_COMM_SELF, PETSC_ERR_ORDER, "call PnlmeModelSetUp() before PnlmeModelPredict()");
   PetscCall(PetscLogEventBegin(PNLME_ModelPredict, 0, 0, 0, 0));
+  if (m->ndoseparam) /* a larger subject than announced grows the arrays once (sized by PnlmeModelSetMaxSizes) */
+    if (s->nev > m->evcap || s->nobs > m->obscap) PetscCall(ModelReserve(m, PetscMax(s->nobs, m->obscap), PetscMax(s->nev, m->evcap)));
+  PnlmeFPHoldBegin(&fp); /* traps held off (sys/fphold.h) */
   if (m->ndoseparam) {
     PnlmeSubject ts;
-    /* sized by PnlmeModelSetMaxSizes; a larger subject than announced grows the arrays once */
-    if (s->nev > m->evcap || s->nobs > m->obscap) PetscCall(ModelReserve(m, PetscMax(s->nobs, m->obscap), PetscMax(s->nev, m->evcap)));
     if (m->kind == PNLME_MODEL_ODE) rc = PnlmeModelDoseTimeline(m, s, phi, &ts) ? 1 : PnlmeODESolveSubject(m->ode, &ts, m->dinfo, phi, pred, sens);
     else if (m->predictdose) rc = PnlmeModelDoseTimeline(m, s, phi, &ts) ? 1 : m->predictdose(&ts, m->dinfo, phi, m->nparam, pred, sens, m->ctx);
     else rc = ModelPredictClosedFormDoses(m, s, phi, pred, sens);
   } else if (m->kind == PNLME_MODEL_ODE) rc = PnlmeODESolveSubject(m->ode, s, NULL, phi, pred, sens);
   else rc = m->mops.predict(s, phi, pred, sens, m->ctx);
+  PnlmeFPHoldEnd(&fp);
   *status = SolveStatus(m, s, rc, pred, sens);
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -995,11 +999,13 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
     const PetscInt n = PetscMin(PNLME_MODEL_BATCH, nb - L0);
     int              rc[PNLME_MODEL_BATCH];
     PnlmePredictStop chunk, *cs = NULL; /* the stop of this chunk's sets */
+    PnlmeFPHold      fp;
     if (stop) {
       chunk        = *stop;
       chunk.budget = stop->budget + L0;
       cs           = &chunk;
     }
+    PnlmeFPHoldBegin(&fp); /* traps held off (sys/fphold.h) */
     if (m->ndoseparam) { /* each set on its own dosed timeline */
       PnlmeSubject         ts[PNLME_MODEL_BATCH];
       const PnlmeSubject  *tsp[PNLME_MODEL_BATCH];
@@ -1017,7 +1023,7 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
       }
       if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, tsp, tsi, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
       else { /* a closed form takes its own parameters: the dose parameters are in the timelines */
-        for (PetscInt L = 0; L < n; L++) PetscCall(PetscArraycpy(m->bphi + L * m->nparam0, phi + (L0 + L) * np, m->nparam0));
+        for (PetscInt L = 0; L < n; L++) memcpy(m->bphi + L * m->nparam0, phi + (L0 + L) * np, sizeof(PetscReal) * (size_t)m->nparam0);
         if (sens) (void)m->predictbatchdosesens(n, tsp, tsi, m->bphi, np, pred + L0, sens + L0, rc, m->ctx);
         else (void)m->predictbatch(n, tsp, m->bphi, pred + L0, cs, rc, m->ctx);
       }
@@ -1026,6 +1032,7 @@ static PetscErrorCode ModelPredictMany(PnlmeModel m, PetscInt nb, const PnlmeSub
     } else if (m->kind == PNLME_MODEL_ODE) (void)PnlmeODESolveMany(m->ode, n, s + L0, NULL, phi + L0 * np, pred + L0, sens ? sens + L0 : NULL, cs, rc);
     else if (sens) (void)m->predictbatchsens(n, s + L0, phi + L0 * np, pred + L0, sens + L0, rc, m->ctx);
     else (void)m->predictbatch(n, s + L0, phi + L0 * np, pred + L0, cs, rc, m->ctx);
+    PnlmeFPHoldEnd(&fp);
     for (PetscInt L = L0; L < L0 + n; L++) status[L] = SolveStatus(m, s[L], rc[L - L0], pred[L], sens ? sens[L] : NULL);
   }
   PetscCall(PetscLogEventEnd(PNLME_ModelPredict, 0, 0, 0, 0));

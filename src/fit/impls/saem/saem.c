@@ -264,8 +264,9 @@ static PetscErrorCode DropChains(PnlmeFit fit, PetscInt k)
   PetscFunctionReturn(0);
 }
 
-/* individual means and cached likelihoods after the population parameters changed */
-static PetscErrorCode Refresh(PnlmeFit fit)
+/* individual means and (withll) the chains' cached likelihoods after the population parameters changed;
+   not the likelihoods before the chains were ever evaluated (their predictions are not set yet) */
+static PetscErrorCode Refresh(PnlmeFit fit, PetscBool withll)
 {
   PnlmeSubject s;
   PetscInt     nc = fit->nchains;
@@ -273,7 +274,7 @@ static PetscErrorCode Refresh(PnlmeFit fit)
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
     PnlmePopMean(&fit->pop, fit->x + i * fit->q, fit->mi + i * fit->p);
-    for (PetscInt c = 0; c < nc; c++) {
+    for (PetscInt c = 0; c < nc && withll; c++) {
       PetscReal *pr = fit->pred + fit->predoff[i] * nc + c * s.nobs;
       if (fit->ll[i * nc + c] > PETSC_NINFINITY) fit->ll[i * nc + c] = PnlmeErrorLogLik(&fit->pop, &s, pr);
     }
@@ -293,8 +294,8 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
   /* -restart: the state after the checkpoint's iteration istart (Refresh recomputes mi and ll) */
   if (fit->restart[0]) PetscCall(PnlmeFitCheckpointRead(fit));
   if (fit->pop.nfixed) PetscCall(PnlmeFitSetUp_NC(fit)); /* random effects removed before the checkpoint */
-  /* chains start at the individual means */
-  PetscCall(Refresh(fit));
+  /* chains start at the individual means (evaluated below); a restart's come from the checkpoint */
+  PetscCall(Refresh(fit, (PetscBool)(fit->istart > 0)));
   if (!fit->istart) PetscCall(PnlmeFitCheckStart(fit));
   for (PetscInt i = 0; i < fit->nlocal && !fit->istart; i++) {
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
@@ -374,7 +375,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
     PetscCall(PnlmeFitErrorMStep(fit, iter, gamma, fit->S + STAT_S3(fit)));
     PetscCall(PnlmeFitBoundary(fit, iter, DropChains)); /* variances at their boundary: the random effect goes */
     PetscCall(PnlmePopFactor(&fit->pop));
-    PetscCall(Refresh(fit));
+    PetscCall(Refresh(fit, PETSC_TRUE));
     PetscCall(PetscLogEventEnd(PNLME_MStep, 0, 0, 0, 0));
     /* adaptive random-walk scales aiming at 40% acceptance (global rates: rank-independent) */
     for (PetscInt k = 0; k < p; k++) {
