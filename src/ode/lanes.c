@@ -6,8 +6,9 @@
    rhsmany, or its rhs slot by slot), the error estimates, and the acceptance or rejection on each
    slot's own error with the step-size control, the stiffness test and the step taken (LanesControl)
    run over the slots in SIMD lanes, by selects, as does the initial step of the restarted slots
-   (LanesStart); then a slot that reached its next event time handles its timeline (observations, doses, infusions, resets) in scalar code, exactly as the
-   one-subject driver does (ode.c).  A slot whose subject is finished takes the next set of the call.
+   (LanesStart); then a slot that reached its next event time handles its timeline (observations,
+   doses, infusions, resets) in scalar code, exactly as the one-subject driver does (ode.c).  A slot
+   whose subject is finished takes the next set of the call.
    Every slot does the operations of dopri5.c (dopri5.h) in the same order, with the deterministic exp
    and log: a set's trajectory, steps and predictions have the same bits whatever shares the call and
    whichever slot it lands in, and the same as a solve alone (dopri5.c: PnlmeODESolveSubject, calls of
