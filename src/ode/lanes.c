@@ -167,7 +167,7 @@ static void SlotUnbind(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
 }
 
 /* Sdot = J S + Fp in lanes (LanesSensAnalytic): nw a constant where the compiler can unroll it */
-static inline PNLME_ALWAYS_INLINE void LanesJS(PetscInt n, PetscInt ns, PetscInt nw, PetscInt p0, const PetscInt *scol, const PetscReal *LJ, const PetscReal *LFp, const PetscReal *Y, PetscReal *k)
+static inline PNLME_DET_ALWAYS_INLINE void LanesJS(PetscInt n, PetscInt ns, PetscInt nw, PetscInt p0, const PetscInt *scol, const PetscReal *LJ, const PetscReal *LFp, const PetscReal *Y, PetscReal *k)
 {
   for (PetscInt i = 0; i < n; i++) {
     PetscReal *vi = k + (n + i * ns) * nw; /* the rows (i, c) of k, c = 0..ns-1, one after the other */
@@ -285,7 +285,7 @@ static void SlotReinit(PnlmeODE ode, PnlmeODELanes L, PetscInt s)
    and the rest, each slot's own arithmetic in the order of dopri5.c, runs in SIMD lanes over all the
    slots and is kept for the marked ones.  k[1], k[2] and ys are free between rounds (a slot waiting for
    its next attempt needs only k[0] and k[6]).  Marks in fail[] the slots whose rhs failed. */
-static inline PNLME_ALWAYS_INLINE void LanesStartBody(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[], const PetscInt nw)
+static inline PNLME_DET_ALWAYS_INLINE void LanesStartBody(PnlmeODE ode, PnlmeODELanes L, const int start[], int fail[], const PetscInt nw)
 {
   const PetscInt   n = L->n, N = L->N;
   const PetscReal  rtol = ode->rtol, *y = L->y, *t = L->t, *tstop = L->tstop, *atoleff = L->atoleff;
@@ -525,7 +525,7 @@ static void SlotFinish(PnlmeODE ode, PnlmeODELanes L, PetscInt s, int rc, PetscI
 /* the next attempts (Dopri5Advance) of the slots marked in att[], in SIMD lanes: the first stage from the
    accepted step's last (fsal), the step count, the step size in hs[s], cut to land on tstop; code[s] a
    failure code (too many steps, a step size below round-off) or 0 */
-static inline PNLME_ALWAYS_INLINE void LanesAttemptBody(PnlmeODE ode, PnlmeODELanes L, const int att[], int code[], const PetscInt nw)
+static inline PNLME_DET_ALWAYS_INLINE void LanesAttemptBody(PnlmeODE ode, PnlmeODELanes L, const int att[], int code[], const PetscInt nw)
 {
   const PetscInt  N = L->N, maxsteps = ode->maxsteps;
   const PetscReal *t = L->t, *tstop = L->tstop, *h = L->h, *k7 = L->k[6];
@@ -558,7 +558,7 @@ PNLME_SIMD_CLONES static void LanesAttempt(PnlmeODE ode, PnlmeODELanes L, const 
 /* after a round, in SIMD lanes: each active slot whose rhs did not fail accepts its attempt (acc[s]: the
    PI step-size control, the stiffness test when asked, the step taken) or rejects it (a smaller step
    size); stiff[s] marks the accepted ones whose stiffness test fired (Dopri5Advance's order) */
-static inline PNLME_ALWAYS_INLINE void LanesControlBody(PnlmeODELanes L, const int active[], const int fail[], int stifftest, const PetscInt nw)
+static inline PNLME_DET_ALWAYS_INLINE void LanesControlBody(PnlmeODELanes L, const int active[], const int fail[], int stifftest, const PetscInt nw)
 {
   const PetscInt   n = L->n, N = L->N;
   const PetscReal *hs = L->hs, *err = L->err, *ynew = L->ynew, *ys = L->ys, *k6 = L->k[5], *k7 = L->k[6];
@@ -633,7 +633,7 @@ PNLME_SIMD_CLONES static void LanesControl(PnlmeODELanes L, const int active[], 
   } while (0)
 
 /* one round: every active slot tries one step */
-static inline PNLME_ALWAYS_INLINE void LanesRoundBody(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[], const PetscInt nw)
+static inline PNLME_DET_ALWAYS_INLINE void LanesRoundBody(PnlmeODE ode, PnlmeODELanes L, const int active[], int forced, int fail[], const PetscInt nw)
 {
   const PetscInt   n = L->n, N = L->N;
   const PetscReal  rtol = ode->rtol, *hs = L->hs, *t = L->t, *y = L->y, *atoleff = L->atoleff;

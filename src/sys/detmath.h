@@ -16,11 +16,12 @@
 #else
   #define PNLME_SIMD_CLONES
 #endif
-/* a loop's body inlined where its trip count is a constant (the SIMD lanes' usual width) */
+/* always inlined: a function whose call would keep its caller's SIMD loop scalar, or a loop's body
+   compiled again for a constant trip count (the SIMD lanes' usual width) */
 #if defined(__GNUC__)
-  #define PNLME_ALWAYS_INLINE __attribute__((always_inline))
+  #define PNLME_DET_ALWAYS_INLINE __attribute__((always_inline))
 #else
-  #define PNLME_ALWAYS_INLINE
+  #define PNLME_DET_ALWAYS_INLINE
 #endif
 
 static inline double pnlme_det_exp(double x)
@@ -86,11 +87,6 @@ static inline double pnlme_det_log(double x)
    sign), otherwise e^(b log a) for a > 0, within about 2 |b log a| + 4 ulp of libm's pow (a Hill
    exponent on a ratio near 1: a few ulp), NaN for a < 0; b = 0 or a = 1 give 1 (also for NaN), a = 0
    gives 0 for b > 0 and inf for b < 0, as C's pow. */
-#if defined(__GNUC__)
-  #define PNLME_DET_ALWAYS_INLINE __attribute__((always_inline))
-#else
-  #define PNLME_DET_ALWAYS_INLINE
-#endif
 /* always inlined (a call keeps the caller's SIMD loop scalar), with comparisons of doubles only (no int
    flags): GCC vectorises the callers' loops */
 static inline PNLME_DET_ALWAYS_INLINE double pnlme_det_pow(double a, double b)

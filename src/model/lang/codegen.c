@@ -291,7 +291,7 @@ int LangGenerate(LangModel *m, char **src, char msg[], size_t len)
        [i nl + l]) in SIMD lanes (-fopenmp-simd, an AVX2 clone on x86-64): each problem gets the bits rhs
        gives it (IEEE operations and the deterministic exp, log and pow are the same in lanes; no
        -ffast-math); the lanes' usual width (PNLME_ODE_LANES) as a constant, without a remainder loop */
-    Put(&b, "\nstatic inline PNLME_ALWAYS_INLINE void rhslanes(pnlme_int nl, const double *restrict T, const double *restrict X, const double *restrict P, double *restrict F)\n{\n  (void)T; (void)X; (void)P;\n");
+    Put(&b, "\nstatic inline PNLME_DET_ALWAYS_INLINE void rhslanes(pnlme_int nl, const double *restrict T, const double *restrict X, const double *restrict P, double *restrict F)\n{\n  (void)T; (void)X; (void)P;\n");
     Put(&b, "#pragma omp simd\n  for (pnlme_int l = 0; l < nl; l++) {\n");
     R.n = 0;
     for (int i = 0; i < n; i++) RootsAdd(&R, m->ddt[i], "F[%d * nl + l]", i, 0);

@@ -28,7 +28,7 @@ static int NeonateRHS(PetscReal t, const PetscReal x[], const PetscReal p[], Pet
 
 /* nl problems in SIMD lanes (PnlmeModelOps.rhsmany: p[k nl + l]); the lanes' usual width, 8, as a
    constant: no remainder loop */
-static inline PNLME_ALWAYS_INLINE void NeonateRHSLanes(PetscInt nl, const PetscReal *restrict t, const PetscReal *restrict x, const PetscReal *restrict p, PetscReal *restrict f)
+static inline PNLME_DET_ALWAYS_INLINE void NeonateRHSLanes(PetscInt nl, const PetscReal *restrict t, const PetscReal *restrict x, const PetscReal *restrict p, PetscReal *restrict f)
 {
   const PetscReal *kin = p + KIN * nl, *tlag = p + TLAG * nl, *kout = p + KOUT * nl, *t50 = p + T50 * nl;
 #pragma omp simd

@@ -931,7 +931,7 @@ static inline void SlotValues(PetscReal *restrict dst, const PetscReal *restrict
 
 /* the plan's elements [e0, e1), all of input p, into the blocks, their results added to pred, and with a
    block with sensitivities to sens (rows of B->npt) */
-static inline __attribute__((always_inline)) void PlanPushKind(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt e0, PetscInt e1, PetscReal pred[], PetscReal sens[], const int central)
+static inline PNLME_DET_ALWAYS_INLINE void PlanPushKind(PKBlock *B, const PKPlan *P, const PnlmePKInput *p, PetscInt e0, PetscInt e1, PetscReal pred[], PetscReal sens[], const int central)
 {
   PetscReal fv[PNLME_PK_MAXEXP][PK_NT + 1], dfv[PNLME_PK_MAXEXP][PK_NT + 1]; /* the central input: f(T), f'(T) of the durations' slots */
   if (central)
