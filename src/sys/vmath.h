@@ -34,3 +34,6 @@
 
 static inline PetscReal PnlmeExpInline(PetscReal x) { return pnlme_det_exp(x); }
 static inline PetscReal PnlmeLogInline(PetscReal x) { return pnlme_det_log(x); }
+/* n rounded up to whole vectors of 4 doubles (the AVX2 clones' width, a multiple of SSE2's): a SIMD loop
+   over a short array padded to it (with harmless values) runs no scalar remainder */
+static inline PetscInt PnlmeVecPad(PetscInt n) { return (n + 3) & ~(PetscInt)3; }

@@ -7,6 +7,7 @@
    evaluated collectively (each rank its observations, one exact reduction: every rank runs identical
    iterations), followed by a stochastic-approximation step on the parameters. */
 #include "fit/fitimpl.h"
+#include "sys/vmath.h"
 
 static inline PetscReal NormalCDF(PetscReal z)
 {
@@ -50,7 +51,59 @@ enum {
   EP_I = EP_H + 3,            /* 3 */
   EP_N = EP_I + 3
 };
+#define EP_CHUNK   64 /* observations of a subject's chain whose terms are computed together (a multiple of 4: PnlmeVecPad) */
 
+/* the terms of uncensored observations i < n (EPGather's inputs), given r^2, g > 0, its derivatives in a
+   and b and log g:
+   h(g) = r^2/g^2 + 2 log g: h' = 2/g - 2 r^2/g^3, h'' = 6 r^2/g^4 - 2/g^2, E[h''] = 4/g^2 (r^2 ~ g^2); g's
+   derivatives in x: dg/dlog a = a g_a, d2g/dlog a^2 = a g_a + a^2 g_aa, ...  Plain arithmetic: SIMD
+   lanes give the bits of the scalar code. */
+typedef struct {
+  PetscReal r2[EP_CHUNK], g[EP_CHUNK], lg[EP_CHUNK], ga[EP_CHUNK], gb[EP_CHUNK], gaa[EP_CHUNK], gab[EP_CHUNK], gbb[EP_CHUNK];
+  PetscReal T[EP_N][EP_CHUNK];
+} EPChunk;
+
+PNLME_SIMD_CLONES static void EPTerms(PetscInt n, PetscReal a, PetscReal b, EPChunk *C)
+{
+#pragma omp simd
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal r2 = C->r2[i], g = C->g[i], w = 1 / (g * g), h1 = 2 * (1 - r2 * w) / g, h2 = (6 * r2 * w - 2) * w;
+    const PetscReal d0 = a * C->ga[i], d1 = b * C->gb[i];
+    C->T[EP_F][i]     = r2 * w + 2 * C->lg[i];
+    C->T[EP_G][i]     = h1 * d0;
+    C->T[EP_G + 1][i] = h1 * d1;
+    C->T[EP_H][i]     = h2 * d0 * d0 + h1 * (d0 + a * a * C->gaa[i]);
+    C->T[EP_H + 1][i] = h2 * d0 * d1 + h1 * a * b * C->gab[i];
+    C->T[EP_H + 2][i] = h2 * d1 * d1 + h1 * (d1 + b * b * C->gbb[i]);
+    C->T[EP_I][i]     = 4 * w * d0 * d0;
+    C->T[EP_I + 1][i] = 4 * w * d0 * d1;
+    C->T[EP_I + 2][i] = 4 * w * d1 * d1;
+  }
+}
+
+/* an uncensored observation's inputs of EPTerms at position i of the chunk */
+static inline void EPGather(const PnlmeErrorOps *ops, PetscReal a, PetscReal b, PetscReal y, PetscReal f, EPChunk *C, PetscInt i)
+{
+  C->r2[i]  = ops->logscale ? PetscSqr(PetscLogReal(y) - PetscLogReal(f)) : (y - f) * (y - f);
+  C->gaa[i] = C->gab[i] = C->gbb[i] = 0;
+  ops->gderiv(a, b, f, &C->g[i], &C->ga[i], &C->gb[i]);
+  if (ops->gderiv2) ops->gderiv2(a, b, f, &C->gaa[i], &C->gab[i], &C->gbb[i]);
+  if (!(C->g[i] > 0)) C->g[i] = PETSC_SMALL;
+  C->lg[i] = PetscLogReal(C->g[i]); /* libm's, one at a time: PnlmeLogv's bits would change the fit's */
+}
+
+/* t[q] += the chunk's terms, observation after observation */
+static inline void EPAdd(PetscInt n, const EPChunk *C, PetscReal t[EP_N])
+{
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt q = 0; q < EP_N; q++) t[q] += C->T[q][i];
+}
+
+/* Sums of one pass over output k's observations at the chains' predictions.  The uncensored
+   observations go in chunks: EPGather one after another (the error model's g through its ops), EPTerms
+   in SIMD lanes, EPAdd in the observations' order; a subject with censored observations one observation
+   at a time, so that every sum still adds its terms in that order.  The same sums, bit for bit, as one
+   loop over the observations (20 % faster M-steps on a proportional-error cohort: docs/speed.md). */
 static PetscErrorCode ErrorPass(PnlmeFit fit, PetscInt k, const PetscReal x[2], PetscReal out[EP_N])
 {
   const PetscInt       nc  = fit->nchains;
@@ -58,52 +111,45 @@ static PetscErrorCode ErrorPass(PnlmeFit fit, PetscInt k, const PetscReal x[2], 
   const PetscReal      a = ops->usea ? PetscExpReal(x[0]) : 0, b = ops->useb ? PetscExpReal(x[1]) : 0;
   PnlmeExactSum        acc[EP_N];
   PnlmeSubject         s;
+  EPChunk              C;
   PetscFunctionBegin;
   PnlmeExactSumReset(acc, EP_N);
   for (PetscInt i = 0; i < fit->nlocal; i++) {
     PetscReal t[EP_N] = {0}; /* the subject's sums over its chains (in their order), one exact addition each */
+    PetscBool cens;
     PetscCall(PnlmeDataGetSubject(fit->data, i, &s));
+    cens = (PetscBool)(fit->pop.censored && s.cens);
     for (PetscInt c = 0; c < nc; c++) {
       const PetscReal *f = fit->pred + fit->predoff[i] * nc + c * s.nobs;
-      for (PetscInt j = 0; j < s.nobs; j++) {
-        PetscReal r2, g, ga, gb, gaa = 0, gab = 0, gbb = 0, d[2], h1, h2, w;
-        if (s.obsout[j] != k) continue;
-        if (fit->pop.censored && s.cens && s.cens[j]) {
-          /* -2 log P: its gradient, and for the curvature the outer product of its gradient (BHHH:
-             E[grad grad^T] of log P is the information, -2 log P scales it by 1/2) */
-          PetscReal o = 0, da = 0, db = 0;
-          CensoredTerm(ops, a, b, &s, j, f[j], &o, &da, &db);
-          t[EP_F] += o;
-          t[EP_G] += da;
-          t[EP_G + 1] += db;
-          t[EP_H] += 0.5 * da * da;
-          t[EP_H + 1] += 0.5 * da * db;
-          t[EP_H + 2] += 0.5 * db * db;
-          t[EP_I] += 0.5 * da * da;
-          t[EP_I + 1] += 0.5 * da * db;
-          t[EP_I + 2] += 0.5 * db * db;
-          continue;
+      for (PetscInt j0 = 0; j0 < s.nobs; j0 += cens ? 1 : EP_CHUNK) {
+        const PetscInt j1 = PetscMin(s.nobs, j0 + (cens ? 1 : EP_CHUNK));
+        PetscInt       n  = 0;
+        for (PetscInt j = j0; j < j1; j++) {
+          if (s.obsout[j] != k) continue;
+          if (cens && s.cens[j]) {
+            /* -2 log P: its gradient, and for the curvature the outer product of its gradient (BHHH:
+               E[grad grad^T] of log P is the information, -2 log P scales it by 1/2) */
+            PetscReal o = 0, da = 0, db = 0;
+            CensoredTerm(ops, a, b, &s, j, f[j], &o, &da, &db);
+            t[EP_F] += o;
+            t[EP_G] += da;
+            t[EP_G + 1] += db;
+            t[EP_H] += 0.5 * da * da;
+            t[EP_H + 1] += 0.5 * da * db;
+            t[EP_H + 2] += 0.5 * db * db;
+            t[EP_I] += 0.5 * da * da;
+            t[EP_I + 1] += 0.5 * da * db;
+            t[EP_I + 2] += 0.5 * db * db;
+            continue;
+          }
+          EPGather(ops, a, b, s.dv[j], f[j], &C, n++);
         }
-        r2 = ops->logscale ? PetscSqr(PetscLogReal(s.dv[j]) - PetscLogReal(f[j])) : (s.dv[j] - f[j]) * (s.dv[j] - f[j]);
-        ops->gderiv(a, b, f[j], &g, &ga, &gb);
-        if (ops->gderiv2) ops->gderiv2(a, b, f[j], &gaa, &gab, &gbb);
-        if (!(g > 0)) g = PETSC_SMALL;
-        /* h(g) = r^2/g^2 + 2 log g: h' = 2/g - 2 r^2/g^3, h'' = 6 r^2/g^4 - 2/g^2, E[h''] = 4/g^2 (r^2 ~ g^2);
-           g's derivatives in x: dg/dlog a = a g_a, d2g/dlog a^2 = a g_a + a^2 g_aa, ... */
-        w    = 1 / (g * g);
-        h1   = 2 * (1 - r2 * w) / g;
-        h2   = (6 * r2 * w - 2) * w;
-        d[0] = a * ga;
-        d[1] = b * gb;
-        t[EP_F] += r2 * w + 2 * PetscLogReal(g);
-        t[EP_G] += h1 * d[0];
-        t[EP_G + 1] += h1 * d[1];
-        t[EP_H] += h2 * d[0] * d[0] + h1 * (d[0] + a * a * gaa);
-        t[EP_H + 1] += h2 * d[0] * d[1] + h1 * a * b * gab;
-        t[EP_H + 2] += h2 * d[1] * d[1] + h1 * (d[1] + b * b * gbb);
-        t[EP_I] += 4 * w * d[0] * d[0];
-        t[EP_I + 1] += 4 * w * d[0] * d[1];
-        t[EP_I + 2] += 4 * w * d[1] * d[1];
+        for (PetscInt q = n; q < PnlmeVecPad(n); q++) { /* whole vectors (no scalar remainder) of harmless terms */
+          C.r2[q] = C.ga[q] = C.gb[q] = C.gaa[q] = C.gab[q] = C.gbb[q] = C.lg[q] = 0;
+          C.g[q]                                                               = 1;
+        }
+        EPTerms(PnlmeVecPad(n), a, b, &C);
+        EPAdd(n, &C, t);
       }
     }
     for (PetscInt q = 0; q < EP_N; q++) PnlmeExactSumAdd(&acc[q], t[q] / nc);
