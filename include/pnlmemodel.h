@@ -165,6 +165,12 @@ typedef struct {
   void *ctx;
 } PnlmePredictStop;
 PETSC_EXTERN PetscErrorCode PnlmeModelPredictManyStop(PnlmeModel, PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, PnlmeSolveStatus status[]);
+/* Between PnlmeModelHoldSubjects(m, PETSC_TRUE) and PnlmeModelHoldSubjects(m, PETSC_FALSE) the caller
+   keeps every subject it passes to the PnlmeModelPredict* calls unchanged at the same address (an E-step
+   block: the same subjects' proposals, call after call).  The model may then keep what it derives from a
+   subject's timeline from one call to the next (the closed forms: their plan of doses and observations);
+   no result changes.  Holding again first releases. */
+PETSC_EXTERN PetscErrorCode PnlmeModelHoldSubjects(PnlmeModel, PetscBool hold);
 /* PnlmeModelPredictMany with the sensitivities of set L into sens[L] (s[L]->nobs x nparam, the columns
    of PnlmeModelSetSensitivityMask): an ODE model under dopri5 solves them in SIMD lanes (unless
    -ode_sens_errcon couples the columns), the others one after the other; each set's result is the one

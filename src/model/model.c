@@ -63,6 +63,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   m->optdose[0]   = 0;
   m->predictdose  = NULL;
   m->predictbatch = NULL;
+  m->hold         = NULL;
   m->predictbatchsens = NULL;
   m->predictbatchdosesens = NULL;
   m->hasops = m->stiff = m->setupcalled = PETSC_FALSE;
@@ -510,6 +511,23 @@ PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn 
 {
   PetscFunctionBegin;
   m->predictbatch = fn;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelSetHold(PnlmeModel m, PnlmeModelHoldFn fn)
+{
+  PetscFunctionBegin;
+  m->hold = fn;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelHoldSubjects(PnlmeModel m, PetscBool hold)
+{
+  PetscFunctionBegin;
+  PetscValidHeader(m, 1);
+  /* not with dose parameters: the batched calls then pass dosed timelines built in work arrays, a new
+     subject at the same address each call */
+  if (m->hold && m->batch && !m->ndoseparam) m->hold(m->ctx, hold);
   PetscFunctionReturn(0);
 }
 

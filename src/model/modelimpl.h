@@ -42,6 +42,9 @@ typedef int (*PnlmeModelPredictBatchSensFn)(PetscInt nb, const PnlmeSubject *con
 /* the same on dosed timelines (info[L]: the entries' dose parameters of s[L]; phi rows of nparam0; sens rows
    of np columns, dose parameters included) */
 typedef int (*PnlmeModelPredictBatchDoseSensFn)(PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt np, PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx);
+/* PnlmeModelHoldSubjects: hold (PETSC_TRUE) or release the subjects of the calls that follow; either way
+   forgets what was kept */
+typedef void (*PnlmeModelHoldFn)(void *ctx, PetscBool hold);
 typedef int (*PnlmeModelPredictDoseFn)(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx);
 
 struct _p_PnlmeModel {
@@ -60,6 +63,7 @@ struct _p_PnlmeModel {
   PnlmeModelPredictBatchFn predictbatch;                            /* private: closed forms that evaluate several sets at once */
   PnlmeModelPredictBatchSensFn predictbatchsens;                    /* private: the same with sensitivities (no dose parameters) */
   PnlmeModelPredictBatchDoseSensFn predictbatchdosesens;            /* private: the same on dosed timelines */
+  PnlmeModelHoldFn        hold;                                     /* private: PnlmeModelHoldSubjects (NULL: nothing kept) */
   PetscBool               batch;                                    /* -model_batch: use predictbatch */
   /* dosed timeline work arrays (models with dose parameters), sized by PnlmeModelSetMaxSizes */
   PetscInt        evcap, obscap;
@@ -114,6 +118,7 @@ PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubjec
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel, PnlmeModelPredictBatchSensFn, PnlmeModelPredictBatchDoseSensFn);
+PETSC_INTERN PetscErrorCode PnlmeModelSetHold(PnlmeModel, PnlmeModelHoldFn);
 
 /* registration of the built-in model families (src/model/pk, src/model/ode) */
 PETSC_INTERN PetscErrorCode PnlmeModelRegisterPK(void);

@@ -7,7 +7,8 @@
    fail, the others not), and over bolus-only timelines and one of boluses into both compartments and
    central infusions, in runs of sets on one subject; with an early stop (PnlmeModelPredictManyStop) the sets of negative budget are
    skipped (PNLME_SOLVE_STOPPED), no set whose deficits are within its budget stops, and every set not
-   stopped keeps its bits and status; and a batch allocates nothing.  All of it also with a lag time and a
+   stopped keeps its bits and status; and a batch allocates nothing; the same while the subjects are
+   held (HeldSubjects, below).  All of it also with a lag time and a
    bioavailability on the first dosing compartment (each set on its own dosed timeline; one more set
    invalid: a negative lag). */
 #include "pktest.h"
@@ -229,6 +230,98 @@ static PetscErrorCode NonFinite(void)
   PetscFunctionReturn(0);
 }
 
+/* Held subjects (PnlmeModelHoldSubjects): 300 subject views at distinct addresses (more than the plans
+   the engine keeps), some with 900 observations (more elements than its pool holds), some with a dose
+   into a compartment the model lacks, evaluated in two calls of 300 sets while held (the second with
+   sensitivities, on the plans the first kept), in two orders: every set has the bits and status it has alone without holding; after a
+   release, a subject changed in place at the same address gives its new predictions when held again; a
+   held call allocates nothing; a model with a lag ignores the hold (its calls pass dosed timelines built
+   in work arrays) and gives the same results. */
+#define NV 300
+static PetscErrorCode HeldSubjects(const char name[], PetscBool lag)
+{
+  static PKTSubject   A, B, C, D;
+  static PnlmeSubject view[NV];
+  const PnlmeSubject *sl[NV];
+  PnlmeModel          m;
+  PetscInt            np, mobs = 900;
+  PetscReal          *phi, *ref, *pred, *sens, *sref, *pl[NV], *sp[NV];
+  PnlmeSolveStatus    st[NV], rst[NV];
+  uint64_t            seed = 777;
+  char                label[64];
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(label, sizeof(label), "%s held%s", name, lag ? " with Tlag" : ""));
+  PetscCall(PnlmeModelCreate(PETSC_COMM_SELF, &m));
+  PetscCall(PnlmeModelSetType(m, name));
+  if (lag) PetscCall(PnlmeModelAddDoseLag(m, 1, "Tlag"));
+  PetscCall(PnlmeModelSetUp(m));
+  PetscCall(PnlmeModelGetNumParameters(m, &np));
+  PKTInit(&A);
+  PKTBolus(&A, 0.0, 100, 1);
+  for (int j = 1; j <= 10; j++) PKTObs(&A, 0.5 * j);
+  PKTInit(&B);
+  PKTObs(&B, 0.0);
+  for (int d = 0; d < 3; d++) {
+    PKTBolus(&B, 12.0 * d, 40 + 10 * d, 1);
+    for (int j = 1; j <= 5; j++) PKTObs(&B, 12.0 * d + 0.1 * j * j);
+  }
+  PKTReset(&B, 60.0);
+  PKTBolus(&B, 61.0, 70, 1);
+  PKTObs(&B, 62.0);
+  PKTInit(&C);
+  PKTBolus(&C, 0.0, 100, 1);
+  for (int j = 1; j <= 900; j++) PKTObs(&C, 0.05 * j);
+  PKTInit(&D);
+  PKTBolus(&D, 0.0, 30, 7); /* no compartment 7 */
+  PKTObs(&D, 1.0);
+  PKTFinish(&A), PKTFinish(&B), PKTFinish(&C), PKTFinish(&D);
+  for (PetscInt i = 0; i < NV; i++) view[i] = i % 7 == 0 ? C.s : (i % 11 == 0 ? D.s : (i % 2 ? A.s : B.s));
+  PetscCall(PetscMalloc5(NV * np, &phi, NV * mobs, &ref, NV * mobs, &pred, NV * mobs * np, &sens, NV * mobs * np, &sref));
+  for (PetscInt L = 0; L < NV * np; L++) phi[L] = (L % np == np - 1 && lag ? 0.5 : 1.0 + (L % np)) * (0.7 + 0.6 * Uniform(&seed));
+  for (PetscInt L = 0; L < NV; L++) {
+    pl[L] = pred + L * mobs;
+    sp[L] = sens + L * mobs * np;
+  }
+  for (int round = 0; round < 3; round++) {
+    PetscCall(PnlmeModelHoldSubjects(m, PETSC_FALSE));
+    if (round == 2) { /* a subject changed at the same address while released, then held again */
+      A.ev[0].amount = 250;
+      B.ev[2].time   = 1.0; /* the first dose: its time (still before the observations that follow it) */
+    }
+    for (PetscInt L = 0; L < NV; L++) { /* the references: alone, not held */
+      const PetscInt v = round == 1 ? NV - 1 - L : L;
+      sl[L]            = &view[v];
+      PetscCall(PnlmeModelPredict(m, sl[L], phi + L * np, ref + L * mobs, sref + L * mobs * np, &rst[L]));
+    }
+    PetscCall(PnlmeModelHoldSubjects(m, PETSC_TRUE));
+    for (int withsens = 0; withsens < 2; withsens++) {
+      if (withsens) PetscCall(PnlmeModelPredictManySens(m, NV, sl, phi, pl, sp, st));
+      else PetscCall(PnlmeModelPredictMany(m, NV, sl, phi, pl, st));
+      for (PetscInt L = 0; L < NV; L++) {
+        const PetscInt n = sl[L]->nobs;
+        PNLME_TEST_CHECK(st[L] == rst[L], "%s: round %d%s: set %d: status %d held, %d alone", label, round, withsens ? " with sensitivities" : "", (int)L, (int)st[L], (int)rst[L]);
+        if (rst[L]) continue;
+        PNLME_TEST_CHECK(!memcmp(pl[L], ref + L * mobs, sizeof(PetscReal) * n), "%s: round %d%s: set %d: the predictions held are not those alone", label, round, withsens ? " with sensitivities" : "", (int)L);
+        if (withsens) PNLME_TEST_CHECK(!memcmp(sp[L], sref + L * mobs * np, sizeof(PetscReal) * n * np), "%s: round %d: set %d: the sensitivities held are not those alone", label, round, (int)L);
+      }
+    }
+    if (round == 1) {
+      PetscLogDouble   m0, m1;
+      struct mallinfo2 h0, h1;
+      PetscCall(PetscMallocGetCurrentUsage(&m0));
+      h0 = mallinfo2();
+      PetscCall(PnlmeModelPredictMany(m, NV, sl, phi, pl, st));
+      PetscCall(PetscMallocGetCurrentUsage(&m1));
+      h1 = mallinfo2();
+      PNLME_TEST_CHECK(m1 == m0 && h1.uordblks == h0.uordblks, "%s: a held call allocates (PETSc %+g, heap %+ld bytes)", label, (double)(m1 - m0), (long)h1.uordblks - (long)h0.uordblks);
+    }
+  }
+  PetscCall(PnlmeModelHoldSubjects(m, PETSC_FALSE));
+  PetscCall(PetscFree5(phi, ref, pred, sens, sref));
+  PetscCall(PnlmeModelDestroy(&m));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(void)
 {
   const char *const names[] = {"pk1_iv_cl", "pk1_iv_k", "pk1_oral_cl", "pk1_oral_k", "pk1_oral_ke", "pk2_iv_cl", "pk2_iv_k", "pk2_oral_cl", "pk2_oral_k"};
@@ -258,6 +351,9 @@ static PetscErrorCode Run(void)
     PetscCall(TestModel(names[im], PKTFinish(&S), PETSC_TRUE));
   }
   PetscCall(NonFinite());
+  PetscCall(HeldSubjects("pk1_oral_ke", PETSC_FALSE));
+  PetscCall(HeldSubjects("pk2_oral_cl", PETSC_FALSE));
+  PetscCall(HeldSubjects("pk1_oral_ke", PETSC_TRUE));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "batched closed-form predictions equal single ones, also with dose parameters: OK\n"));
   PetscFunctionReturn(0);
 }

@@ -784,19 +784,70 @@ static int LaneInputs(const PnlmePKModel *mod, const PetscReal phi[], int deriv,
 #define PK_PLAN 1024
 #define PK_NT   8 /* infusion durations per plan whose f(T) it computes once per set */
 typedef struct {
-  const PnlmeSubject *s;   /* the subject planned; NULL: none yet */
-  int                 bad; /* the model cannot take the timeline */
-  int                 use; /* the plan applies */
-  PetscInt            n, n0; /* elements; those of the central input, first (then the depot's) */
-  PetscReal           u[PK_PLAN], amt[PK_PLAN];
-  PetscInt            idx[PK_PLAN];
-  const PnlmeDoseInfo *di[PK_PLAN]; /* the dose's parameters (info of a dosed timeline); NULL: none */
-  PetscReal           T[PK_PLAN];    /* an infusion's duration (amt its rate), 0 for a bolus */
-  PetscReal           full[PK_PLAN]; /* 1: an infusion whose f the lanes compute (still running, or no slot) */
-  PetscReal           slot[PK_PLAN]; /* otherwise f(T) is that of duration Tv[slot] (0: a bolus, f = 1) */
-  PetscInt            nT;            /* durations Tv[1..nT] */
-  PetscReal           Tv[PK_NT + 1];
+  const PnlmeSubject         *s;   /* the subject planned; NULL: none yet */
+  int                         bad; /* the model cannot take the timeline */
+  int                         use; /* the plan applies */
+  PetscInt                    n, n0; /* elements; those of the central input, first (then the depot's) */
+  const PetscReal            *u, *amt; /* [n] each element's time since its dose, the dose's amount */
+  const PetscInt             *idx;     /* [n] its observation */
+  const PnlmeDoseInfo *const *di;      /* [n] the dose's parameters (info of a dosed timeline); NULL: none */
+  const PetscReal            *T;       /* [n] an infusion's duration (amt its rate), 0 for a bolus */
+  const PetscReal            *full;    /* [n] 1: an infusion whose f the lanes compute (still running, or no slot) */
+  const PetscReal            *slot;    /* [n] otherwise f(T) is that of duration Tv[slot] (0: a bolus, f = 1) */
+  PetscInt                    nT;      /* durations Tv[1..nT] */
+  PetscReal                   Tv[PK_NT + 1];
 } PKPlan;
+
+/* the arrays PlanMake writes a plan's elements into */
+typedef struct {
+  PetscReal            u[PK_PLAN], amt[PK_PLAN], T[PK_PLAN], full[PK_PLAN], slot[PK_PLAN];
+  PetscInt             idx[PK_PLAN];
+  const PnlmeDoseInfo *di[PK_PLAN];
+} PKPlanStore;
+
+/* The plans kept while the model's subjects are held (PnlmeModelHoldSubjects): SAEM's E-step calls the
+   model on the same block of subjects once per kernel sweep, and with one chain per subject every set of
+   a call is another subject, so that each set made its plan again (PlanMake: 12 % of the instructions
+   of a 2,000-subject theophylline-like fit).  Keyed by the subject's address, which the caller keeps
+   for its subject until it releases; only timelines without dose parameters.  Bounded: subjects past
+   half the slots, or elements past the pool, have their plans made again at each call, as without. */
+#define PK_CACHE_SLOTS 512   /* hash slots (a power of 2): twice an E-step block's 256 subjects */
+#define PK_CACHE_ELEMS 16384 /* the elements of all the plans kept */
+struct PnlmePKCache {
+  PetscBool held;
+  PetscInt  nplan, nelem;
+  PetscInt  used[PK_CACHE_SLOTS / 2]; /* the occupied slots, to clear */
+  PKPlan    plan[PK_CACHE_SLOTS];     /* .s the key (NULL: an empty slot) */
+  PetscReal u[PK_CACHE_ELEMS], amt[PK_CACHE_ELEMS], T[PK_CACHE_ELEMS], full[PK_CACHE_ELEMS], slot[PK_CACHE_ELEMS];
+  PetscInt  idx[PK_CACHE_ELEMS];
+};
+static const PnlmeDoseInfo *const PKNoInfo[PK_PLAN]; /* the dose parameters of a kept plan's elements: none */
+
+PetscErrorCode PnlmePKContextCreate(const PnlmePKModel *def, PnlmePKContext **cx)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(cx));
+  (*cx)->def = *def;
+  PetscCall(PetscNew(&(*cx)->cache));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmePKContextDestroy(void *ctx)
+{
+  PnlmePKContext *cx = (PnlmePKContext *)ctx;
+  PetscFunctionBegin;
+  PetscCall(PetscFree(cx->cache));
+  PetscCall(PetscFree(cx));
+  PetscFunctionReturn(0);
+}
+
+void PnlmePKHold(void *ctx, PetscBool hold)
+{
+  PnlmePKCache *C = ((PnlmePKContext *)ctx)->cache;
+  for (PetscInt i = 0; i < C->nplan; i++) C->plan[C->used[i]].s = NULL;
+  C->nplan = C->nelem = 0;
+  C->held  = hold;
+}
 
 /* info: the entries' dose parameters of a dosed timeline (NULL: none).  One pass over the timeline
    lists its observations (times and indices, in timeline order) and its doses (each with the position
@@ -804,7 +855,7 @@ typedef struct {
    dose's elements are the observations of that range with u >= 0, written by vector loops.  The plan
    is dose-major, as PredictDoseMajor pushes: an observation still receives its doses in their order,
    so the sums are the same. */
-PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P)
+PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P, PKPlanStore *W)
 {
   const PetscInt       nobs = s->nobs;
   PetscInt             nd = 0, no = 0, d0 = 0;                      /* doses; observations; the first dose since the last reset */
@@ -814,8 +865,15 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   const PnlmeDoseInfo *ddi[PK_DOSEBUF];
   PetscReal            tlast = PETSC_NINFINITY; /* the last dose or observation time */
   int                  mono  = 1;               /* those times never decrease: every u >= 0 */
-  P->s   = s;
-  P->bad = 0;
+  P->s    = s;
+  P->u    = W->u;
+  P->amt  = W->amt;
+  P->T    = W->T;
+  P->full = W->full;
+  P->slot = W->slot;
+  P->idx  = W->idx;
+  P->di   = W->di;
+  P->bad  = 0;
   P->use = 1;
   P->n   = 0;
   P->n0  = 0;
@@ -885,9 +943,9 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       for (PetscInt i = 0; i < m; i++) umin = PetscMin(umin, ot[dfrom[k] + i] - td);
     }
     if (mono || umin >= 0) { /* every observation after the dose: branch-free */
-      PetscReal *restrict       u = P->u + n0, *restrict amt = P->amt + n0, *restrict Tp = P->T + n0, *restrict full = P->full + n0, *restrict slot = P->slot + n0;
-      PetscInt *restrict        ix = P->idx + n0;
-      const PnlmeDoseInfo     **di = P->di + n0;
+      PetscReal *restrict       u = W->u + n0, *restrict amt = W->amt + n0, *restrict Tp = W->T + n0, *restrict full = W->full + n0, *restrict slot = W->slot + n0;
+      PetscInt *restrict        ix = W->idx + n0;
+      const PnlmeDoseInfo     **di = W->di + n0;
       const PetscReal *restrict to = ot + dfrom[k];
       const PetscInt *restrict  io = oi + dfrom[k];
 #pragma omp simd
@@ -905,16 +963,55 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       for (PetscInt i = dfrom[k]; i < dto[k]; i++) {
         const PetscReal u = ot[i] - td;
         if (!(u >= 0)) continue;
-        P->u[P->n]    = u;
-        P->amt[P->n]  = a;
-        P->T[P->n]    = T;
-        P->full[P->n] = T > 0 && (u <= T || sl < 0);
-        P->slot[P->n] = P->full[P->n] > 0 ? 0 : sl;
-        P->idx[P->n]  = oi[i];
-        P->di[P->n]   = ddi[k];
+        W->u[P->n]    = u;
+        W->amt[P->n]  = a;
+        W->T[P->n]    = T;
+        W->full[P->n] = T > 0 && (u <= T || sl < 0);
+        W->slot[P->n] = W->full[P->n] > 0 ? 0 : sl;
+        W->idx[P->n]  = oi[i];
+        W->di[P->n]   = ddi[k];
         P->n++;
       }
   }
+}
+
+/* subject s's plan: the one kept (C held, no dose parameters), or made into P and W (and kept when there
+   is room) */
+static const PKPlan *PlanGet(const PnlmePKModel *mod, PnlmePKCache *C, const PnlmeSubject *s, const PnlmeDoseInfo info[], PKPlan *P, PKPlanStore *W)
+{
+  size_t h;
+  if (!C || !C->held || info) {
+    PlanMake(mod, s, info, P, W);
+    return P;
+  }
+  h = (size_t)(((uint64_t)(uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> 55); /* 9 bits: PK_CACHE_SLOTS */
+  while (C->plan[h].s && C->plan[h].s != s) h = (h + 1) & (PK_CACHE_SLOTS - 1);
+  if (C->plan[h].s == s) return &C->plan[h];
+  PlanMake(mod, s, NULL, P, W);
+  if (C->nplan < PK_CACHE_SLOTS / 2) {
+    const PetscInt n = P->use && !P->bad ? P->n : 0, e = C->nelem;
+    PKPlan        *K = &C->plan[h];
+    if (e + n > PK_CACHE_ELEMS) return P;
+    memcpy(C->u + e, P->u, sizeof(PetscReal) * (size_t)n);
+    memcpy(C->amt + e, P->amt, sizeof(PetscReal) * (size_t)n);
+    memcpy(C->T + e, P->T, sizeof(PetscReal) * (size_t)n);
+    memcpy(C->full + e, P->full, sizeof(PetscReal) * (size_t)n);
+    memcpy(C->slot + e, P->slot, sizeof(PetscReal) * (size_t)n);
+    memcpy(C->idx + e, P->idx, sizeof(PetscInt) * (size_t)n);
+    *K      = *P;
+    K->n    = n ? P->n : 0;
+    K->u    = C->u + e;
+    K->amt  = C->amt + e;
+    K->T    = C->T + e;
+    K->full = C->full + e;
+    K->slot = C->slot + e;
+    K->idx  = C->idx + e;
+    K->di   = PKNoInfo;
+    C->used[C->nplan++] = (PetscInt)h;
+    C->nelem += n;
+    return K;
+  }
+  return P;
 }
 
 /* dst[i] = v[sl[i]] for the slots 1..nT, v0 for slot 0 (a bolus), by selects */
@@ -1080,17 +1177,19 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
    per observation, less than its deficit, and computing the observations in two rounds (the second for
    the sets still within budget) made the theophylline fit 5 % slower, with half the proposals stopped
    (docs/speed.md). */
-static int Sets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[])
+static int Sets(const PnlmePKModel *mod, PnlmePKCache *cache, PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], const PnlmePredictStop *stop, int rc[])
 {
   PKBlock             B;
-  PKPlan              P;
+  PKPlan              Pm; /* a plan made for this call */
+  PKPlanStore         W;
+  const PKPlan       *P = &Pm; /* the current set's subject's */
   const PnlmeSubject *valid = NULL; /* the last subject whose timeline PredictDoseMajor found valid */
   B.n    = 0;
   B.nrun = 0;
   B.sens = sens != NULL;
   B.np   = mod->np;
   B.npt  = npt;
-  P.s    = NULL;
+  Pm.s   = NULL;
   for (PetscInt L = 0; L < nb; L++) {
     PnlmePKDisposition d;
     PnlmePKInput       in[2];
@@ -1100,9 +1199,9 @@ static int Sets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const 
     }
     rc[L] = LaneInputs(mod, phi + L * mod->np, sens != NULL, &d, in);
     if (rc[L]) continue;
-    if (P.s != s[L]) PlanMake(mod, s[L], info ? info[L] : NULL, &P);
-    if (P.bad) rc[L] = 1;
-    else if (P.use) PlanPush(&B, &P, in, s[L]->nobs, pred[L], sens ? sens[L] : NULL);
+    if (P->s != s[L]) P = PlanGet(mod, cache, s[L], info ? info[L] : NULL, &Pm, &W);
+    if (P->bad) rc[L] = 1;
+    else if (P->use) PlanPush(&B, P, in, s[L]->nobs, pred[L], sens ? sens[L] : NULL);
     else if (sens) rc[L] = PKPredictSens(s[L], info ? info[L] : NULL, in, npt, pred[L], sens[L], mod);
     else {
       rc[L] = PredictDoseMajor(mod, in, s[L], pred[L], &B, s[L] == valid);
@@ -1115,37 +1214,38 @@ static int Sets(const PnlmePKModel *mod, PetscInt nb, const PnlmeSubject *const 
 
 int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx)
 {
-  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  return Sets(mod, nb, s, NULL, phi, mod->np, pred, NULL, stop, rc);
+  const PnlmePKContext *cx = (const PnlmePKContext *)ctx;
+  return Sets(&cx->def, cx->cache, nb, s, NULL, phi, cx->def.np, pred, NULL, stop, rc);
 }
 
 int PnlmePKPredictManySens(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
 {
-  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  return Sets(mod, nb, s, NULL, phi, mod->np, pred, sens, NULL, rc);
+  const PnlmePKContext *cx = (const PnlmePKContext *)ctx;
+  return Sets(&cx->def, cx->cache, nb, s, NULL, phi, cx->def.np, pred, sens, NULL, rc);
 }
 
 int PnlmePKPredictManyDoseSens(PetscInt nb, const PnlmeSubject *const s[], const PnlmeDoseInfo *const info[], const PetscReal phi[], PetscInt npt, PetscReal *const pred[], PetscReal *const sens[], int rc[], void *ctx)
 {
-  return Sets((const PnlmePKModel *)ctx, nb, s, info, phi, npt, pred, sens, NULL, rc);
+  const PnlmePKContext *cx = (const PnlmePKContext *)ctx;
+  return Sets(&cx->def, cx->cache, nb, s, info, phi, npt, pred, sens, NULL, rc);
 }
 
 /* one set: info the dose parameters of the entries of a dosed timeline (NULL: none); sens rows of npt
    columns, the model's own np first */
-static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
+static int PKPredict(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKContext *cx)
 {
   int rc;
-  (void)Sets(mod, 1, &s, info ? &info : NULL, phi, npt, &pred, sens ? &sens : NULL, NULL, &rc);
+  (void)Sets(&cx->def, cx->cache, 1, &s, info ? &info : NULL, phi, npt, &pred, sens ? &sens : NULL, NULL, &rc);
   return rc;
 }
 
 int PnlmePKPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx)
 {
-  const PnlmePKModel *mod = (const PnlmePKModel *)ctx;
-  return PKPredict(s, NULL, phi, mod->np, pred, sens, mod);
+  const PnlmePKContext *cx = (const PnlmePKContext *)ctx;
+  return PKPredict(s, NULL, phi, cx->def.np, pred, sens, cx);
 }
 
 int PnlmePKPredictDose(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PetscReal phi[], PetscInt np, PetscReal pred[], PetscReal sens[], void *ctx)
 {
-  return PKPredict(s, info, phi, np, pred, sens, (const PnlmePKModel *)ctx);
+  return PKPredict(s, info, phi, np, pred, sens, (const PnlmePKContext *)ctx);
 }

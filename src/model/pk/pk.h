@@ -56,7 +56,18 @@ PETSC_INTERN int PnlmePKDisposition1K(const PetscReal[], int, PnlmePKDisposition
 PETSC_INTERN int PnlmePKDisposition2CL(const PetscReal[], int, PnlmePKDisposition *);
 PETSC_INTERN int PnlmePKDisposition2K(const PetscReal[], int, PnlmePKDisposition *);
 
-/* the closed-form predict operation; ctx is a const PnlmePKModel */
+/* A PK model object's context: the built-in model's data, and the plans its engine keeps while the
+   model's subjects are held (PnlmeModelHoldSubjects; src/model/pk/engine.c) */
+typedef struct PnlmePKCache PnlmePKCache;
+typedef struct {
+  PnlmePKModel  def;
+  PnlmePKCache *cache;
+} PnlmePKContext;
+PETSC_INTERN PetscErrorCode PnlmePKContextCreate(const PnlmePKModel *, PnlmePKContext **);
+PETSC_INTERN PetscErrorCode PnlmePKContextDestroy(void *);
+PETSC_INTERN void           PnlmePKHold(void *ctx, PetscBool hold);
+
+/* the closed-form predict operation; ctx is a PnlmePKContext */
 PETSC_INTERN int PnlmePKPredict(const PnlmeSubject *, const PetscReal phi[], PetscReal pred[], PetscReal sens[], void *ctx);
 /* nb parameter sets, set L on subject s[L], predictions only (the batch operation of the model layer) */
 PETSC_INTERN int PnlmePKPredictMany(PetscInt nb, const PnlmeSubject *const s[], const PetscReal phi[], PetscReal *const pred[], const PnlmePredictStop *stop, int rc[], void *ctx);

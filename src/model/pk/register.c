@@ -20,6 +20,7 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   const PnlmePKModel *def = &PKModels[which];
   PnlmeTransform      tr[PNLME_PK_MAXPAR];
   PnlmeModelOps       ops;
+  PnlmePKContext     *cx;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(&ops, sizeof(ops)));
@@ -35,7 +36,9 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   }
   PetscCall(PnlmeModelAddOutput(m, "C", def->centralcmt));
   ops.predict = PnlmePKPredict;
-  PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, (void *)def, NULL));
+  PetscCall(PnlmePKContextCreate(def, &cx));
+  PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, cx, PnlmePKContextDestroy));
+  PetscCall(PnlmeModelSetHold(m, PnlmePKHold));
   PetscCall(PnlmeModelSetPredictDose(m, PnlmePKPredictDose));
   PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictMany));
   PetscCall(PnlmeModelSetPredictBatchSens(m, PnlmePKPredictManySens, PnlmePKPredictManyDoseSens));

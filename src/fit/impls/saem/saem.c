@@ -329,7 +329,9 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
         }
       }
       PetscCall(PetscArrayzero(cnt, ns));
+      PetscCall(PnlmeModelHoldSubjects(fit->model, PETSC_TRUE)); /* w->subj stays the block's until released */
       PetscCall(LanesStep(fit, (i1 - i0) * nc, fit->z + i0 * nc * p, fit->ll + i0 * nc, fit->rng + i0 * nc, cnt + STAT_ACC(fit), nkern));
+      PetscCall(PnlmeModelHoldSubjects(fit->model, PETSC_FALSE));
       /* acceptance counts: integers, so one exact addition for the block is the sum of the subjects' */
       for (PetscInt j = STAT_ACC(fit); j < STAT_CDLL(fit); j++) PnlmeExactSumAdd(&fit->acc[j], cnt[j]);
       for (PetscInt i = i0; i < i1; i++) {
