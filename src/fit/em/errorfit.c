@@ -103,7 +103,7 @@ static inline void EPAdd(PetscInt n, const EPChunk *C, PetscReal t[EP_N])
    observations go in chunks: EPGather one after another (the error model's g through its ops), EPTerms
    in SIMD lanes, EPAdd in the observations' order; a subject with censored observations one observation
    at a time, so that every sum still adds its terms in that order.  The same sums, bit for bit, as one
-   loop over the observations (20 % faster M-steps on a proportional-error cohort: docs/speed.md). */
+   loop over the observations (M-steps about 17 % faster on a proportional-error cohort: docs/speed.md). */
 static PetscErrorCode ErrorPass(PnlmeFit fit, PetscInt k, const PetscReal x[2], PetscReal out[EP_N])
 {
   const PetscInt       nc  = fit->nchains;

@@ -998,8 +998,9 @@ static const PKPlan *PlanGet(const PnlmePKModel *mod, PnlmePKCache *C, const Pnl
     memcpy(C->full + e, P->full, sizeof(PetscReal) * (size_t)n);
     memcpy(C->slot + e, P->slot, sizeof(PetscReal) * (size_t)n);
     memcpy(C->idx + e, P->idx, sizeof(PetscInt) * (size_t)n);
-    *K      = *P;
-    K->n    = n ? P->n : 0;
+    *K      = *P; /* a plan that does not apply keeps only its flags */
+    K->n    = n;
+    K->n0   = n ? P->n0 : 0;
     K->u    = C->u + e;
     K->amt  = C->amt + e;
     K->T    = C->T + e;
