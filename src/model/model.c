@@ -507,17 +507,11 @@ PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel m, PnlmeModelPredictDoseFn fn
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn fn)
+PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn fn, PnlmeModelHoldFn hold)
 {
   PetscFunctionBegin;
   m->predictbatch = fn;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PnlmeModelSetHold(PnlmeModel m, PnlmeModelHoldFn fn)
-{
-  PetscFunctionBegin;
-  m->hold = fn;
+  m->hold         = hold;
   PetscFunctionReturn(0);
 }
 

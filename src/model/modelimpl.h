@@ -116,9 +116,9 @@ PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
    (a negative or non-finite lag, a negative or non-finite bioavailability).  Hot path. */
 PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
-PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn);
+/* the batch operation, and what PnlmeModelHoldSubjects calls (NULL: nothing kept between calls) */
+PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn, PnlmeModelHoldFn);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel, PnlmeModelPredictBatchSensFn, PnlmeModelPredictBatchDoseSensFn);
-PETSC_INTERN PetscErrorCode PnlmeModelSetHold(PnlmeModel, PnlmeModelHoldFn);
 
 /* registration of the built-in model families (src/model/pk, src/model/ode) */
 PETSC_INTERN PetscErrorCode PnlmeModelRegisterPK(void);

@@ -798,6 +798,18 @@ typedef struct {
   PetscReal                   Tv[PK_NT + 1];
 } PKPlan;
 
+/* P's elements: the arrays' entries from e on, and their dose parameters di */
+static inline void PlanView(PKPlan *P, const PetscReal u[], const PetscReal amt[], const PetscReal T[], const PetscReal full[], const PetscReal slot[], const PetscInt idx[], PetscInt e, const PnlmeDoseInfo *const di[])
+{
+  P->u    = u + e;
+  P->amt  = amt + e;
+  P->T    = T + e;
+  P->full = full + e;
+  P->slot = slot + e;
+  P->idx  = idx + e;
+  P->di   = di;
+}
+
 /* the arrays PlanMake writes a plan's elements into */
 typedef struct {
   PetscReal            u[PK_PLAN], amt[PK_PLAN], T[PK_PLAN], full[PK_PLAN], slot[PK_PLAN];
@@ -865,15 +877,9 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
   const PnlmeDoseInfo *ddi[PK_DOSEBUF];
   PetscReal            tlast = PETSC_NINFINITY; /* the last dose or observation time */
   int                  mono  = 1;               /* those times never decrease: every u >= 0 */
-  P->s    = s;
-  P->u    = W->u;
-  P->amt  = W->amt;
-  P->T    = W->T;
-  P->full = W->full;
-  P->slot = W->slot;
-  P->idx  = W->idx;
-  P->di   = W->di;
-  P->bad  = 0;
+  P->s   = s;
+  PlanView(P, W->u, W->amt, W->T, W->full, W->slot, W->idx, 0, W->di);
+  P->bad = 0;
   P->use = 1;
   P->n   = 0;
   P->n0  = 0;
@@ -998,16 +1004,10 @@ static const PKPlan *PlanGet(const PnlmePKModel *mod, PnlmePKCache *C, const Pnl
     memcpy(C->full + e, P->full, sizeof(PetscReal) * (size_t)n);
     memcpy(C->slot + e, P->slot, sizeof(PetscReal) * (size_t)n);
     memcpy(C->idx + e, P->idx, sizeof(PetscInt) * (size_t)n);
-    *K      = *P; /* a plan that does not apply keeps only its flags */
-    K->n    = n;
-    K->n0   = n ? P->n0 : 0;
-    K->u    = C->u + e;
-    K->amt  = C->amt + e;
-    K->T    = C->T + e;
-    K->full = C->full + e;
-    K->slot = C->slot + e;
-    K->idx  = C->idx + e;
-    K->di   = PKNoInfo;
+    *K    = *P; /* a plan that does not apply keeps only its flags */
+    K->n  = n;
+    K->n0 = n ? P->n0 : 0;
+    PlanView(K, C->u, C->amt, C->T, C->full, C->slot, C->idx, e, PKNoInfo);
     C->used[C->nplan++] = (PetscInt)h;
     C->nelem += n;
     return K;

@@ -38,9 +38,8 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   ops.predict = PnlmePKPredict;
   PetscCall(PnlmePKContextCreate(def, &cx));
   PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, cx, PnlmePKContextDestroy));
-  PetscCall(PnlmeModelSetHold(m, PnlmePKHold));
   PetscCall(PnlmeModelSetPredictDose(m, PnlmePKPredictDose));
-  PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictMany));
+  PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictMany, PnlmePKHold));
   PetscCall(PnlmeModelSetPredictBatchSens(m, PnlmePKPredictManySens, PnlmePKPredictManyDoseSens));
   PetscFunctionReturn(0);
 }
