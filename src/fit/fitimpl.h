@@ -125,6 +125,7 @@ struct _p_PnlmeFit {
   PetscReal  mapbound;
   PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never), Gauss-Newton iterations */
   PnlmeNCWork nc;
+  PetscBool   ncsmooth;     /* the non-centred step goes on in the smoothing phase, as a stochastic-approximation step */
   PetscInt    ncuse;        /* chains the non-centred steps use (0: all); fewer: the chains' cached predictions are left stale (VEM re-evaluates) */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
   PetscReal *fim, *se;     /* [ntheta x ntheta], [nhist] (SE on the scale of the reported estimate) */
@@ -217,7 +218,7 @@ PETSC_INTERN void           PnlmeFitMixingNext(PnlmeFit, PetscInt64 nprop);
 PETSC_INTERN PetscErrorCode PnlmeFitMixingFinish(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitMixingView(PnlmeFit, PetscViewer);
 /* noncentred.c: interweaving step of the exploration phase; M-step of the parameters without random effect */
-PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit);
+PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit, PetscReal, PetscReal[], PetscReal[]);
 PETSC_INTERN PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit, PetscReal gamma);
 /* errorfit.c: M-step of the residual error parameters */
 PETSC_INTERN PetscErrorCode PnlmeFitErrorMStep(PnlmeFit, PetscInt iter, PetscReal gamma, const PetscReal S3[]);

@@ -377,15 +377,45 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit)
+/* The move z -> z + (B - B0)^T x of every chain carried into the averaged statistics of the stochastic
+   approximation, S1 = sum_i x_i z_i^T [q x p] and S2 = sum_i z_i z_i^T [p x p], as if every state they
+   average had moved with the chains: with D = B - B0 and G = sum_i x_i x_i^T, S2 <- S2 + D^T S1 + S1^T D
+   + D^T G D and S1 <- S1 + G D.  The M-step from them gives B and the same Omega. */
+static void TransportStatistics(PnlmeFit fit, PetscReal S1[], PetscReal S2[])
 {
-  PetscBool moved, have_pred;
+  PetscInt   p = fit->p, q = fit->q;
+  PetscReal *D = fit->nc.Bt, gd[64]; /* the trial B is free after the step */
+  for (PetscInt j = 0; j < q * p; j++) D[j] = fit->pop.B[j] - fit->nc.B0[j];
+  for (PetscInt a = 0; a < q; a++) { /* row a of G D, its terms of S2, then row a of S1 */
+    for (PetscInt k = 0; k < p; k++) {
+      gd[k] = 0;
+      for (PetscInt b = 0; b < q; b++) gd[k] += fit->G[a * q + b] * D[b * p + k];
+    }
+    for (PetscInt k = 0; k < p; k++)
+      for (PetscInt l = 0; l < p; l++) S2[k * p + l] += D[a * p + k] * (S1[a * p + l] + gd[l]) + S1[a * p + k] * D[a * p + l];
+    for (PetscInt k = 0; k < p; k++) S1[a * p + k] += gd[k];
+  }
+}
+
+/* The interweaving step.  In the smoothing phase it is a stochastic-approximation step too: B0 + gamma
+   (B* - B0), and the averaged statistics S1, S2 (given in that phase only) move with the chains
+   (TransportStatistics), so that the next M-step continues from there instead of pulling B back to
+   the average of the states before the move. */
+PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit, PetscReal gamma, PetscReal S1[], PetscReal S2[])
+{
+  PnlmeNCWork *w = &fit->nc;
+  PetscBool    moved, have_pred;
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PNLME_NonCentred, 0, 0, 0, 0));
   PetscCall(FreeEntries(fit, PETSC_FALSE));
-  if (fit->nc.nf) { /* else every entry is held (-fit_fix) */
+  if (w->nf) { /* else every entry is held (-fit_fix) */
     SaveEta(fit);
     PetscCall(GaussNewtonAscent(fit, fit->ncmaxit, 1e-3, &moved, &have_pred));
+    if (moved && gamma < 1) {
+      for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] = w->B0[w->idx[f]] + gamma * (fit->pop.B[w->idx[f]] - w->B0[w->idx[f]]);
+      have_pred = PETSC_FALSE;
+    }
+    if (moved && S1) TransportStatistics(fit, S1, S2);
     if (moved) PetscCall(MoveChains(fit, have_pred));
   }
   PetscCall(PetscLogEventEnd(PNLME_NonCentred, 0, 0, 0, 0));

@@ -135,6 +135,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->fimthreshold = 200;
   f->ncevery    = 2;
   f->ncmaxit    = 1;
+  f->ncsmooth   = PETSC_TRUE;
   f->mc_rtol = 1e-4;
   f->mc_dense = PETSC_FALSE;
   f->post     = PETSC_TRUE;

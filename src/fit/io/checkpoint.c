@@ -159,7 +159,7 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAddInt(fp, "k2", fit->K2));
   PetscCall(FingerprintAddInt(fp, "seed", fit->seed));
   PetscCall(FingerprintAddInt(fp, "sa_iterations", fit->saiter));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT, fit->ncevery, fit->ncmaxit));
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%d", fit->ncevery, fit->ncmaxit, (int)fit->ncsmooth));
   PetscCall(FingerprintAdd(fp, "non_centred", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkern[0], fit->nkern[1], fit->nkern[2]));
   PetscCall(FingerprintAdd(fp, "kernels", buf));

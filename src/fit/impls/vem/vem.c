@@ -668,7 +668,7 @@ static PetscErrorCode Solve_VEM(PnlmeFit fit)
     /* non-centred step: B and the means m_i move together (KL unchanged), the draws as chains */
     if ((fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) || fit->pop.nfixed) {
       PetscCall(PetscArraycpy(v->mold, fit->mi, fit->nlocal * p));
-      if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit));
+      if (fit->ncevery > 0 && iter >= fit->saiter && iter < fit->K1 && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit, 1.0, NULL, NULL));
       else PetscCall(PnlmeFitFixedEffectsStep(fit, gamma));
       for (PetscInt j = 0; j < fit->nlocal * p; j++) v->m[j] += fit->mi[j] - v->mold[j];
     }
