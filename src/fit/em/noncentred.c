@@ -328,10 +328,11 @@ static PetscErrorCode MoveChains(PnlmeFit fit, PetscBool have_pred)
    agrees with the model's prediction so well that the next one would gain less than tol: with gain
    ratio rho = actual / predicted, a quadratic whose curvature Gauss-Newton misjudged by the factor
    2 - rho leaves pred (rho - 1)^2 / (2 - rho) to gain (the pass that only confirmed convergence is
-   saved).  moved: B changed;
+   saved).  scale < 1: every step is that fraction of the Gauss-Newton step (a stochastic-approximation
+   step), checked where it lands.  moved: B changed;
    have_pred: the last pass, at the final B, left the chains' predictions and likelihoods in nc.pred
    and nc.ll. */
-static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal tol, PetscBool *moved, PetscBool *have_pred)
+static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal tol, PetscReal scale, PetscBool *moved, PetscBool *have_pred)
 {
   PnlmeNCWork *w = &fit->nc;
   PetscInt     p = fit->p, nf = w->nf;
@@ -355,7 +356,7 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
     *have_pred = PETSC_FALSE;
     for (PetscInt ls = 0; ls < 4; ls++, t *= 0.25) { /* backtracking on the likelihood itself */
       PetscCall(PetscArraycpy(w->Bt, fit->pop.B, fit->q * p));
-      for (PetscInt f = 0; f < nf; f++) w->Bt[w->idx[f]] += PetscMax(t, 0) * w->d[f];
+      for (PetscInt f = 0; f < nf; f++) w->Bt[w->idx[f]] += PetscMax(t, 0) * scale * w->d[f];
       PetscCall(DataLogLik(fit, w->Bt, PETSC_FALSE, &L1));
       if (L1 >= L0) break;
     }
@@ -369,7 +370,7 @@ static PetscErrorCode GaussNewtonAscent(PnlmeFit fit, PetscInt maxit, PetscReal 
         gd += w->g[f] * w->d[f];
         for (PetscInt e = 0; e < nf; e++) dHd += w->d[f] * w->H[f * nf + e] * w->d[e];
       }
-      pred = gd - 0.5 * dHd;
+      pred = scale * gd - 0.5 * scale * scale * dHd;
       rho  = pred > 0 ? (L1 - L0) / pred : 0;
       if (rho > 0.5 && rho < 1.5 && pred * (rho - 1) * (rho - 1) / (2 - rho) < tol) break;
     }
@@ -397,8 +398,9 @@ static void TransportStatistics(PnlmeFit fit, PetscReal S1[], PetscReal S2[])
   }
 }
 
-/* The interweaving step.  In the smoothing phase it is a stochastic-approximation step too: B0 + gamma
-   (B* - B0), and the averaged statistics S1, S2 (given in that phase only) move with the chains
+/* The interweaving step.  In the smoothing phase it is a stochastic-approximation step too: each
+   Gauss-Newton step is scaled by gamma (and checked there: its pass leaves the chains' predictions at
+   the point taken), and the averaged statistics S1, S2 (given in that phase only) move with the chains
    (TransportStatistics), so that the next M-step continues from there instead of pulling B back to
    the average of the states before the move. */
 PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit, PetscReal gamma, PetscReal S1[], PetscReal S2[])
@@ -410,11 +412,7 @@ PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit fit, PetscReal gamma, PetscReal S
   PetscCall(FreeEntries(fit, PETSC_FALSE));
   if (w->nf) { /* else every entry is held (-fit_fix) */
     SaveEta(fit);
-    PetscCall(GaussNewtonAscent(fit, fit->ncmaxit, 1e-3, &moved, &have_pred));
-    if (moved && gamma < 1) {
-      for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] = w->B0[w->idx[f]] + gamma * (fit->pop.B[w->idx[f]] - w->B0[w->idx[f]]);
-      have_pred = PETSC_FALSE;
-    }
+    PetscCall(GaussNewtonAscent(fit, fit->ncmaxit, 1e-3, gamma, &moved, &have_pred));
     if (moved && S1) TransportStatistics(fit, S1, S2);
     if (moved) PetscCall(MoveChains(fit, have_pred));
   }
@@ -439,7 +437,7 @@ PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit fit, PetscReal gamma)
   PetscCall(FreeEntries(fit, PETSC_TRUE));
   if (w->nf) { /* else every entry of the parameters without random effect is held (-fit_fix) */
     SaveEta(fit);
-    PetscCall(GaussNewtonAscent(fit, FIXED_MAX_IT, FIXED_GAIN_TOL, &moved, &have_pred));
+    PetscCall(GaussNewtonAscent(fit, FIXED_MAX_IT, FIXED_GAIN_TOL, 1.0, &moved, &have_pred));
     if (moved && gamma < 1) { /* stochastic approximation: B0 + gamma (B* - B0) */
       for (PetscInt f = 0; f < w->nf; f++) fit->pop.B[w->idx[f]] = w->B0[w->idx[f]] + gamma * (fit->pop.B[w->idx[f]] - w->B0[w->idx[f]]);
       have_pred = PETSC_FALSE;
