@@ -1,5 +1,6 @@
 /* Non-centred steps of SAEM: B moves with every chain's random effect eta = z - B^T x held fixed.
-   1. The interweaving step of the exploration phase (PnlmeFitNonCentredStep).  The centred SAEM
+   1. The interweaving step (PnlmeFitNonCentredStep; in the smoothing phase too, as a
+      stochastic-approximation step, -saem_nc_smoothing).  The centred SAEM
       iteration moves the typical values mu (and beta) only as fast as the individual parameters z_i
       follow them: along directions the data inform weakly at the subject level (the kin/Tlag/T50
       ridge of the neonatal model) this is the slow convergence of EM.  The step maximises the data
