@@ -369,6 +369,7 @@ static PetscErrorCode Salvage(PnlmeFit fit, const char stage[], PetscErrorCode i
   char       *specific = NULL, msg[512], where[PETSC_MAX_PATH_LEN + 128] = "";
   MPI_Comm    comm = PetscObjectComm((PetscObject)fit);
   PetscFunctionBegin;
+  PetscCall(PnlmeModelHoldSubjects(fit->model, PETSC_FALSE)); /* an error may have left a block held: what follows passes other subjects */
   PetscErrorMessage(ierr, &text, &specific);
   PetscCall(PetscStrncpy(msg, specific && specific[0] ? specific : (text ? text : "unknown error"), sizeof(msg)));
   if (!fit->niter) SETERRQ(comm, ierr, "%s", msg); /* nothing computed yet: the error as it is */
