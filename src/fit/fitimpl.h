@@ -123,7 +123,7 @@ struct _p_PnlmeFit {
   PetscInt   nmapfail;     /* subjects whose MAP search did not converge (global) */
   PetscReal  mapgtol;      /* gradient norm accepted when the line search stalls */
   PetscReal  mapbound;
-  PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery exploration iterations (0: never), Gauss-Newton iterations */
+  PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery iterations after annealing (0: never), Gauss-Newton iterations */
   PnlmeNCWork nc;
   PetscBool   ncsmooth;     /* the non-centred step goes on in the smoothing phase, as a stochastic-approximation step */
   PetscInt    ncuse;        /* chains the non-centred steps use (0: all); fewer: the chains' cached predictions are left stale (VEM re-evaluates) */
@@ -217,7 +217,7 @@ PETSC_INTERN void           PnlmeFitMixingAccumulate(PnlmeFit, PetscInt chain, c
 PETSC_INTERN void           PnlmeFitMixingNext(PnlmeFit, PetscInt64 nprop);
 PETSC_INTERN PetscErrorCode PnlmeFitMixingFinish(PnlmeFit);
 PETSC_INTERN PetscErrorCode PnlmeFitMixingView(PnlmeFit, PetscViewer);
-/* noncentred.c: interweaving step of the exploration phase; M-step of the parameters without random effect */
+/* noncentred.c: interweaving step (gamma < 1 and S1, S2: in SAEM's smoothing phase); M-step of the parameters without random effect */
 PETSC_INTERN PetscErrorCode PnlmeFitNonCentredStep(PnlmeFit, PetscReal, PetscReal[], PetscReal[]);
 PETSC_INTERN PetscErrorCode PnlmeFitFixedEffectsStep(PnlmeFit, PetscReal gamma);
 /* errorfit.c: M-step of the residual error parameters */

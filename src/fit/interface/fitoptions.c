@@ -42,7 +42,7 @@ static const PnlmeOption SAEMOptions[] = {
   {"-saem_seed", PNLME_OPT_INT, "1", "[0, 2147483647]", NULL, "Random seed (streams per subject and chain)"},
   {"-saem_sa_iterations", PNLME_OPT_INT, "K1/2", "[0, 1000000]", NULL, "Simulated-annealing iterations"},
   {"-saem_sa_factor", PNLME_OPT_REAL, "0.97", "(0, 1]", NULL, "Largest shrinking factor of variances per annealing iteration"},
-  {"-saem_nc_every", PNLME_OPT_INT, "2", "[0, 1000000]", NULL, "Non-centred (interweaving) step every this many iterations after annealing (0: never)"},
+  {"-saem_nc_every", PNLME_OPT_INT, "2", "[0, 1000000]", NULL, "Non-centred (interweaving) step every this many iterations after annealing, through the exploration (and SAEM's smoothing, -saem_nc_smoothing) (0: never)"},
   {"-saem_nc_smoothing", PNLME_OPT_BOOL, "true", NULL, NULL, "The non-centred step goes on in the smoothing phase, as a stochastic-approximation step (the averaged statistics move with the chains)"},
   {"-saem_nc_max_it", PNLME_OPT_INT, "1", "[1, 100]", NULL, "Gauss-Newton iterations of each non-centred step"},
   {"-saem_mixing_lags", PNLME_OPT_INT, "0", "[0, 10000]", NULL, "Measure the chains' mixing over the smoothing iterations: autocorrelations up to this lag, autocorrelation time and model evaluations per effective sample of each random effect, in the summary (0: no; fewer lags than -saem_k2)"},
