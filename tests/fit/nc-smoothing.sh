@@ -8,12 +8,11 @@
 set -euo pipefail
 S=$1 fit=$2; shift 2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 m2ll() { awk '$1 == "importance" && $2 == "sampling" {print $3}' <<<"$1"; }
 sum=0
 for s in $(seq 1 "$S"); do
-  on=$(m2ll "$(mpirun --oversubscribe -n 2 "$fit" "$@" -saem_seed "$s" -output_dir "$dir/on" < /dev/null)")
-  off=$(m2ll "$(mpirun --oversubscribe -n 2 "$fit" "$@" -saem_seed "$s" -saem_nc_smoothing 0 -output_dir "$dir/off" < /dev/null)")
+  on=$(m2ll "$("${MPIEXEC:-mpiexec}" --allow-run-as-root --oversubscribe -n 2 "$fit" "$@" -saem_seed "$s" -output_dir "$dir/on" < /dev/null)")
+  off=$(m2ll "$("${MPIEXEC:-mpiexec}" --allow-run-as-root --oversubscribe -n 2 "$fit" "$@" -saem_seed "$s" -saem_nc_smoothing 0 -output_dir "$dir/off" < /dev/null)")
   [ -n "$on" ] && [ -n "$off" ] || { echo "FAIL: seed $s: no -2LL (IS) line"; exit 1; }
   echo "seed $s: -2LL (IS) $on with the smoothing-phase interweaving, $off without"
   sum=$(awk -v a="$sum" -v x="$off" -v y="$on" 'BEGIN { printf "%.6f", a + x - y }')

@@ -385,7 +385,10 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
       if (acc[2 + p + k] > 0) fit->scale[0][k] *= 1.0 + 0.4 * (acc[2 + k] / acc[2 + p + k] - 0.4);
       if (acc[2 + 3 * p + k] > 0) fit->scale[1][k] *= 1.0 + 0.4 * (acc[2 + 2 * p + k] / acc[2 + 3 * p + k] - 0.4);
     }
-    if (fit->ncevery > 0 && iter >= fit->saiter && (iter < fit->K1 || fit->ncsmooth) && (iter + 1) % fit->ncevery == 0) PetscCall(PnlmeFitNonCentredStep(fit, gamma, iter < fit->K1 ? NULL : fit->S + STAT_S1(fit), iter < fit->K1 ? NULL : fit->S + STAT_S2(fit)));
+    if (fit->ncevery > 0 && iter >= fit->saiter && (iter < fit->K1 || fit->ncsmooth) && (iter + 1) % fit->ncevery == 0) {
+      const PetscBool smooth = (PetscBool)(iter >= fit->K1); /* the averaged statistics move with the chains */
+      PetscCall(PnlmeFitNonCentredStep(fit, gamma, smooth ? fit->S + STAT_S1(fit) : NULL, smooth ? fit->S + STAT_S2(fit) : NULL));
+    }
     else if (fit->pop.nfixed) PetscCall(PnlmeFitFixedEffectsStep(fit, gamma)); /* the parameters without random effect */
     PetscCall(PnlmeFitRecordHistory(fit, iter));
     if (fit->autostop && iter < fit->K1 && PnlmeFitSettled(fit, iter)) {
