@@ -84,6 +84,9 @@ struct _p_PnlmeFit {
   PetscInt   K1min, K1max, autowin;
   PetscReal  autotol;
   PetscReal *cdll;         /* [K1max + K2] complete-data log-likelihood of every iteration (settling test) */
+  PetscReal *itring;       /* SAEM, -saem_explore_average: [(autowin + 1) x nitring] the variance parameters
+                              (Omega, a, b) after each of the last autowin iterations (row iter % autowin), a work row */
+  PetscInt   nitring;
   PetscReal  safactor;
   PetscReal  mc_rtol;
   PetscBool  mc_dense;
@@ -125,6 +128,7 @@ struct _p_PnlmeFit {
   PetscReal  mapbound;
   PetscInt    ncevery, ncmaxit; /* non-centred step every ncevery iterations after annealing (0: never), Gauss-Newton iterations */
   PnlmeNCWork nc;
+  PetscBool   exploreavg;   /* SAEM's smoothing starts from the exploration's mean Omega and error parameters over the settling window */
   PetscBool   ncsmooth;     /* the non-centred step goes on in the smoothing phase, as a stochastic-approximation step */
   PetscInt    ncuse;        /* chains the non-centred steps use (0: all); fewer: the chains' cached predictions are left stale (VEM re-evaluates) */
   PetscInt   ntheta;       /* estimated population parameters (FIM dimension) */
@@ -268,4 +272,7 @@ PETSC_EXTERN PetscErrorCode PnlmeFitCreate_Laplace(PnlmeFit);
 PETSC_EXTERN PetscErrorCode PnlmeFitPrintProgress(PnlmeFit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value);
 PETSC_EXTERN PetscErrorCode PnlmeFitRecordHistory(PnlmeFit, PetscInt iter);
 PETSC_EXTERN PetscBool      PnlmeFitSettled(PnlmeFit, PetscInt iter); /* fit->cdll has settled over the last -saem_auto_window iterations */
+PETSC_EXTERN PetscErrorCode PnlmeFitIteratesSetUp(PnlmeFit);                       /* fit->itring, with -saem_explore_average */
+PETSC_EXTERN void           PnlmeFitRecordIterate(PnlmeFit, PetscInt iter);         /* this iteration's variance parameters into fit->itring */
+PETSC_EXTERN PetscErrorCode PnlmeFitExplorationAverage(PnlmeFit, PetscInt iter, PetscBool *set); /* Omega, a, b <- their means over the settling window ending at iter */
 

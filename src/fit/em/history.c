@@ -53,6 +53,65 @@ PetscBool PnlmeFitSettled(PnlmeFit fit, PetscInt iter)
   return (PetscBool)(PetscAbsReal(m2 - m1) <= fit->autotol * v);
 }
 
+/* The exploration's last variance parameters (-saem_explore_average).  SAEM's exploration (step 1)
+   is a stochastic EM: its iterates do not converge but fluctuate, Omega's most (each M-step sets it
+   to the covariance of one draw per subject and chain), and along a weakly identified variance (the
+   neonatal lag time's omega) they wander slowly.  In the smoothing phase B keeps moving fast (the
+   interweaving step, a Gauss-Newton step along the population parameters), but Omega and the error
+   parameters only by the averaged EM updates, whose steps 1/k add up to log K2: where EM contracts
+   slowly they end about where the exploration's last iterate left them.  So the smoothing starts from
+   their mean over the settling test's window instead (the stochastic EM's estimate, Celeux & Diebolt
+   1985; Polyak-Ruppert averaging), B from its last iterate: a mean of B would lag behind a drift
+   along a ridge that the interweaving step follows (docs/saem.md).  A mean of covariance matrices is
+   one. */
+static void IterateCopy(PnlmeFit fit, PetscReal r[], PetscBool toring)
+{
+  PetscReal     *v[3] = {fit->pop.Omega, fit->pop.a, fit->pop.b};
+  const PetscInt n[3] = {fit->p * fit->p, fit->pop.nout, fit->pop.nout};
+  for (PetscInt t = 0, o = 0; t < 3; o += n[t], t++) {
+    if (toring) PetscArraycpy(r + o, v[t], n[t]);
+    else PetscArraycpy(v[t], r + o, n[t]);
+  }
+}
+
+PetscErrorCode PnlmeFitIteratesSetUp(PnlmeFit fit)
+{
+  PetscFunctionBegin;
+  if (!fit->exploreavg) PetscFunctionReturn(0);
+  fit->nitring = fit->p * fit->p + 2 * fit->pop.nout;
+  PetscCall(PetscCalloc1((fit->autowin + 1) * fit->nitring, &fit->itring));
+  PetscFunctionReturn(0);
+}
+
+void PnlmeFitRecordIterate(PnlmeFit fit, PetscInt iter)
+{
+  if (fit->itring && iter < fit->K1) IterateCopy(fit, fit->itring + (iter % fit->autowin) * fit->nitring, PETSC_TRUE);
+}
+
+/* the window is the settling test's: the last autowin iterations after the annealing (and after a
+   random effect's removal), at least two of them */
+PetscErrorCode PnlmeFitExplorationAverage(PnlmeFit fit, PetscInt iter, PetscBool *set)
+{
+  const PetscInt   W = PetscMin(fit->autowin, iter + 1 - PetscMax(fit->saiter, fit->settlefrom)), nr = fit->nitring;
+  PetscReal       *avg;
+  const PetscReal *r0;
+  PetscFunctionBegin;
+  *set = PETSC_FALSE;
+  if (!fit->itring || W < 2) PetscFunctionReturn(0);
+  avg = fit->itring + fit->autowin * nr; /* the work row */
+  r0  = fit->itring + ((iter + 1 - W) % fit->autowin) * nr;
+  /* the first plus the mean change from it: an entry that stayed (a removed random effect's identity
+     row, a fixed error parameter) keeps its value bitwise */
+  PetscCall(PetscArrayzero(avg, nr));
+  for (PetscInt t = iter + 2 - W; t <= iter; t++)
+    for (PetscInt j = 0; j < nr; j++) avg[j] += fit->itring[(t % fit->autowin) * nr + j] - r0[j];
+  for (PetscInt j = 0; j < nr; j++) avg[j] = r0[j] + avg[j] / W;
+  IterateCopy(fit, avg, PETSC_FALSE);
+  PetscCall(PnlmePopFactor(&fit->pop));
+  *set = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 /* the progress line every -saem_print_every iterations and at the last: the estimator, the
    iteration, the phase, a monitored quantity and every population parameter */
 PetscErrorCode PnlmeFitPrintProgress(PnlmeFit fit, const char est[], PetscInt iter, PetscInt K, const char what[], PetscReal value)

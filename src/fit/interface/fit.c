@@ -136,6 +136,7 @@ PetscErrorCode PnlmeFitCreate(MPI_Comm comm, PnlmeFit *fit)
   f->ncevery    = 2;
   f->ncmaxit    = 1;
   f->ncsmooth   = PETSC_TRUE;
+  f->exploreavg = PETSC_TRUE;
   f->mc_rtol = 1e-4;
   f->mc_dense = PETSC_FALSE;
   f->post     = PETSC_TRUE;
@@ -638,6 +639,7 @@ PetscErrorCode PnlmeFitDestroy(PnlmeFit *fit)
   PetscCall(PetscFree(f->vema));
   PetscCall(PetscFree(f->hist));
   PetscCall(PetscFree(f->cdll));
+  PetscCall(PetscFree(f->itring));
   PetscCall(PetscFree5(f->x, f->mi, f->z, f->ll, f->predoff));
   PetscCall(PetscFree(f->rng));
   PetscCall(PetscFree4(f->zp, f->phi, f->predp, f->e));

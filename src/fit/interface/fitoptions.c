@@ -44,6 +44,7 @@ static const PnlmeOption SAEMOptions[] = {
   {"-saem_sa_factor", PNLME_OPT_REAL, "0.97", "(0, 1]", NULL, "Largest shrinking factor of variances per annealing iteration"},
   {"-saem_nc_every", PNLME_OPT_INT, "2", "[0, 1000000]", NULL, "Non-centred (interweaving) step every this many iterations after annealing, through the exploration (and SAEM's smoothing, -saem_nc_smoothing) (0: never)"},
   {"-saem_nc_smoothing", PNLME_OPT_BOOL, "true", NULL, NULL, "The non-centred step goes on in the smoothing phase, as a stochastic-approximation step (the averaged statistics move with the chains)"},
+  {"-saem_explore_average", PNLME_OPT_BOOL, "true", NULL, NULL, "The smoothing phase starts from the exploration's mean Omega and error parameters over the settling window (-saem_auto_window), not from their last iterate"},
   {"-saem_nc_max_it", PNLME_OPT_INT, "1", "[1, 100]", NULL, "Gauss-Newton iterations of each non-centred step"},
   {"-saem_mixing_lags", PNLME_OPT_INT, "0", "[0, 10000]", NULL, "Measure the chains' mixing over the smoothing iterations: autocorrelations up to this lag, autocorrelation time and model evaluations per effective sample of each random effect, in the summary (0: no; fewer lags than -saem_k2)"},
   {"-saem_print_every", PNLME_OPT_INT, "50", "[0, 2147483647]", NULL, "Progress line every this many iterations (0: none)"},
@@ -151,6 +152,7 @@ PetscErrorCode PnlmeFitSetFromOptions_SAEM(PnlmeFit fit)
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_k1", &fit->K1, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_k2", &fit->K2, NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-saem_nc_smoothing", &fit->ncsmooth, NULL));
+  PetscCall(PnlmeOptionsGetBool(obj, "-saem_explore_average", &fit->exploreavg, NULL));
   PetscCall(PnlmeOptionsGetBool(obj, "-saem_auto", &fit->autostop, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_k1_max", &fit->K1max, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-saem_auto_window", &fit->autowin, NULL));

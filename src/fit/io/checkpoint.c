@@ -31,7 +31,7 @@
 PETSC_INTERN PetscErrorCode PnlmeFitStatSize(PnlmeFit, PetscInt *);
 
 #define CHECKPOINT_FORMAT "pnlme-checkpoint"
-#define CHECKPOINT_FORMAT_VERSION 7 /* 5: checksums; 6: random effects removed at their boundary, held values; 7: error parameters per output */
+#define CHECKPOINT_FORMAT_VERSION 8 /* 5: checksums; 6: random effects removed at their boundary, held values; 7: error parameters per output; 8: the exploration's last variance parameters */
 
 /* the random-stream struct as an HDF5 compound: native layout in memory, packed little-endian in the file */
 static void RNGTypes(hid_t *mem, hid_t *file)
@@ -153,7 +153,7 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAddInt(fp, "n_chains", fit->nchains));
   PetscCall(FingerprintAddInt(fp, "k1", fit->K1min));
   PetscCall(FingerprintAddInt(fp, "k1_max", fit->autostop ? fit->K1max : fit->K1min));
-  PetscCall(FingerprintAddInt(fp, "auto_window", fit->autostop ? fit->autowin : 0));
+  PetscCall(FingerprintAddInt(fp, "auto_window", fit->autostop || fit->itring ? fit->autowin : 0)); /* the settling window, the averaged one */
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)(fit->autostop ? fit->autotol : 0))); /* exact */
   PetscCall(FingerprintAdd(fp, "auto_tol", buf));
   PetscCall(FingerprintAddInt(fp, "k2", fit->K2));
@@ -161,6 +161,7 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAddInt(fp, "sa_iterations", fit->saiter));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%d", fit->ncevery, fit->ncmaxit, (int)fit->ncsmooth));
   PetscCall(FingerprintAdd(fp, "non_centred", buf));
+  PetscCall(FingerprintAddInt(fp, "explore_average", fit->itring != NULL)); /* SAEM's -saem_explore_average */
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkern[0], fit->nkern[1], fit->nkern[2]));
   PetscCall(FingerprintAdd(fp, "kernels", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkernx[0], fit->nkernx[1], fit->nkernx[2]));
@@ -699,6 +700,10 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   }
   PetscCall(CkWriteShared(&h, g, "history", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hh, (hsize_t)fit->niter, fit->hist));
   PetscCall(CkWriteShared(&h, g, "complete_loglik", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)fit->niter, fit->cdll));
+  if (fit->itring) { /* -saem_explore_average: the last iterations' variance parameters */
+    hsize_t hr = (hsize_t)fit->nitring;
+    PetscCall(CkWriteShared(&h, g, "explore_variances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hr, (hsize_t)fit->autowin, fit->itring));
+  }
   PnlmeH5CloseGroup(&h, g);
   /* per subject, in global subject order */
   RNGTypes(&rngm, &rngf);
@@ -824,6 +829,10 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   }
   PetscCall(CkReadShared(ck, g, "history", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_ANY, 1, &hh, (hsize_t)niter, fit->hist));
   PetscCall(CkReadShared(ck, g, "complete_loglik", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_ANY, 0, NULL, (hsize_t)niter, fit->cdll));
+  if (fit->itring) {
+    hsize_t hr = (hsize_t)fit->nitring;
+    PetscCall(CkReadShared(ck, g, "explore_variances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hr, (hsize_t)fit->autowin, fit->itring));
+  }
   PnlmeH5CloseGroup(&h, g);
   PetscCall(PetscMalloc1(2 * fit->nlocal + 1, &ids));
   RNGTypes(&rngm, &rngf);

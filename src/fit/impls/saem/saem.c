@@ -390,12 +390,18 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
       PetscCall(PnlmeFitNonCentredStep(fit, gamma, smooth ? fit->S + STAT_S1(fit) : NULL, smooth ? fit->S + STAT_S2(fit) : NULL));
     }
     else if (fit->pop.nfixed) PetscCall(PnlmeFitFixedEffectsStep(fit, gamma)); /* the parameters without random effect */
-    PetscCall(PnlmeFitRecordHistory(fit, iter));
+    PnlmeFitRecordIterate(fit, iter);
     if (fit->autostop && iter < fit->K1 && PnlmeFitSettled(fit, iter)) {
       fit->K1 = iter + 1;
       K       = fit->K1 + fit->K2;
       if (fit->printevery > 0) PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
     }
+    if (iter == fit->K1 - 1) { /* the smoothing starts from the exploration's mean iterate */
+      PetscBool set;
+      PetscCall(PnlmeFitExplorationAverage(fit, iter, &set));
+      if (set) PetscCall(Refresh(fit, PETSC_TRUE));
+    }
+    PetscCall(PnlmeFitRecordHistory(fit, iter));
     PetscCall(PnlmeFitPrintProgress(fit, "SAEM", iter, K, "-2LLc", -2 * fit->cdll[iter]));
     if (fit->ckevery > 0 && (iter + 1) % fit->ckevery == 0) PetscCall(PnlmeFitCheckpointWrite(fit)); /* the state after iteration iter */
   }
@@ -434,6 +440,7 @@ static PetscErrorCode SetUp_SAEM(PnlmeFit fit)
   w->stop.ctx     = &fit->pop;
   fit->impl = w;
   PetscCall(PnlmeFitMixingSetUp(fit));
+  PetscCall(PnlmeFitIteratesSetUp(fit));
   PetscFunctionReturn(0);
 }
 
