@@ -153,6 +153,7 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAddInt(fp, "n_chains", fit->nchains));
   PetscCall(FingerprintAddInt(fp, "k1", fit->K1min));
   PetscCall(FingerprintAddInt(fp, "k1_max", fit->autostop ? fit->K1max : fit->K1min));
+  PetscCall(FingerprintAddInt(fp, "explore_average", fit->itring != NULL)); /* SAEM's -saem_explore_average */
   PetscCall(FingerprintAddInt(fp, "auto_window", fit->autostop || fit->itring ? fit->autowin : 0)); /* the settling window, the averaged one */
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%a", (double)(fit->autostop ? fit->autotol : 0))); /* exact */
   PetscCall(FingerprintAdd(fp, "auto_tol", buf));
@@ -161,7 +162,6 @@ static PetscErrorCode FitFingerprint(PnlmeFit fit, Fingerprint *fp)
   PetscCall(FingerprintAddInt(fp, "sa_iterations", fit->saiter));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%d", fit->ncevery, fit->ncmaxit, (int)fit->ncsmooth));
   PetscCall(FingerprintAdd(fp, "non_centred", buf));
-  PetscCall(FingerprintAddInt(fp, "explore_average", fit->itring != NULL)); /* SAEM's -saem_explore_average */
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkern[0], fit->nkern[1], fit->nkern[2]));
   PetscCall(FingerprintAdd(fp, "kernels", buf));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, fit->nkernx[0], fit->nkernx[1], fit->nkernx[2]));
