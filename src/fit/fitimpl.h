@@ -84,9 +84,10 @@ struct _p_PnlmeFit {
   PetscInt   K1min, K1max, autowin;
   PetscReal  autotol;
   PetscReal *cdll;         /* [K1max + K2] complete-data log-likelihood of every iteration (settling test) */
-  PetscReal *itring;       /* SAEM, -saem_explore_average: [(autowin + 1) x nitring] the variance parameters
-                              (Omega, a, b) after each of the last autowin iterations (row iter % autowin), a work row */
-  PetscInt   nitring;
+  PetscReal *itring;       /* SAEM, -saem_explore_average: [(nitrows + 1) x nitring] the variance parameters
+                              (Omega, a, b) after each of the last nitrows = min(autowin, K1) iterations (row
+                              iter % nitrows), a work row */
+  PetscInt   nitring, nitrows;
   PetscReal  safactor;
   PetscReal  mc_rtol;
   PetscBool  mc_dense;

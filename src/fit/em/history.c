@@ -79,32 +79,33 @@ PetscErrorCode PnlmeFitIteratesSetUp(PnlmeFit fit)
   PetscFunctionBegin;
   if (!fit->exploreavg) PetscFunctionReturn(0);
   fit->nitring = fit->p * fit->p + 2 * fit->pop.nout;
-  PetscCall(PetscCalloc1((fit->autowin + 1) * fit->nitring, &fit->itring));
+  fit->nitrows = PetscMin(fit->autowin, fit->K1); /* the window is never longer than the exploration (K1: its most) */
+  PetscCall(PetscCalloc1((fit->nitrows + 1) * fit->nitring, &fit->itring));
   PetscFunctionReturn(0);
 }
 
 void PnlmeFitRecordIterate(PnlmeFit fit, PetscInt iter)
 {
-  if (fit->itring && iter < fit->K1) IterateCopy(fit, fit->itring + (iter % fit->autowin) * fit->nitring, PETSC_TRUE);
+  if (fit->itring && iter < fit->K1) IterateCopy(fit, fit->itring + (iter % fit->nitrows) * fit->nitring, PETSC_TRUE);
 }
 
 /* the window is the settling test's: the last autowin iterations after the annealing (and after a
    random effect's removal), at least two of them */
 PetscErrorCode PnlmeFitExplorationAverage(PnlmeFit fit, PetscInt iter, PetscBool *set)
 {
-  const PetscInt   W = PetscMin(fit->autowin, iter + 1 - PetscMax(fit->saiter, fit->settlefrom)), nr = fit->nitring;
+  const PetscInt   W = PetscMin(fit->nitrows, iter + 1 - PetscMax(fit->saiter, fit->settlefrom)), nr = fit->nitring;
   PetscReal       *avg;
   const PetscReal *r0;
   PetscFunctionBegin;
   *set = PETSC_FALSE;
   if (!fit->itring || W < 2) PetscFunctionReturn(0);
-  avg = fit->itring + fit->autowin * nr; /* the work row */
-  r0  = fit->itring + ((iter + 1 - W) % fit->autowin) * nr;
+  avg = fit->itring + fit->nitrows * nr; /* the work row */
+  r0  = fit->itring + ((iter + 1 - W) % fit->nitrows) * nr;
   /* the first plus the mean change from it: an entry that stayed (a removed random effect's identity
      row, a fixed error parameter) keeps its value bitwise */
   PetscCall(PetscArrayzero(avg, nr));
   for (PetscInt t = iter + 2 - W; t <= iter; t++)
-    for (PetscInt j = 0; j < nr; j++) avg[j] += fit->itring[(t % fit->autowin) * nr + j] - r0[j];
+    for (PetscInt j = 0; j < nr; j++) avg[j] += fit->itring[(t % fit->nitrows) * nr + j] - r0[j];
   for (PetscInt j = 0; j < nr; j++) avg[j] = r0[j] + avg[j] / W;
   IterateCopy(fit, avg, PETSC_FALSE);
   PetscCall(PnlmePopFactor(&fit->pop));

@@ -702,7 +702,7 @@ PetscErrorCode PnlmeFitCheckpointWrite(PnlmeFit fit)
   PetscCall(CkWriteShared(&h, g, "complete_loglik", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0, NULL, (hsize_t)fit->niter, fit->cdll));
   if (fit->itring) { /* -saem_explore_average: the last iterations' variance parameters */
     hsize_t hr = (hsize_t)fit->nitring;
-    PetscCall(CkWriteShared(&h, g, "explore_variances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hr, (hsize_t)fit->autowin, fit->itring));
+    PetscCall(CkWriteShared(&h, g, "explore_variances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &hr, (hsize_t)fit->nitrows, fit->itring));
   }
   PnlmeH5CloseGroup(&h, g);
   /* per subject, in global subject order */
@@ -831,7 +831,7 @@ PetscErrorCode PnlmeFitCheckpointRead(PnlmeFit fit)
   PetscCall(CkReadShared(ck, g, "complete_loglik", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_ANY, 0, NULL, (hsize_t)niter, fit->cdll));
   if (fit->itring) {
     hsize_t hr = (hsize_t)fit->nitring;
-    PetscCall(CkReadShared(ck, g, "explore_variances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hr, (hsize_t)fit->autowin, fit->itring));
+    PetscCall(CkReadShared(ck, g, "explore_variances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, CK_FINITE, 1, &hr, (hsize_t)fit->nitrows, fit->itring));
   }
   PnlmeH5CloseGroup(&h, g);
   PetscCall(PetscMalloc1(2 * fit->nlocal + 1, &ids));
