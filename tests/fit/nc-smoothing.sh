@@ -3,7 +3,9 @@
 # cohort whose data inform some parameters weakly at the subject level, the smoothing phase with it
 # ends nearer the maximum likelihood than plain EM smoothing from the same exploration (which is the
 # same, iterate for iterate): over seeds 1..S, the mean -2LL (importance sampling) is lower with it.
-# Measured on neonates189: lower on each of seeds 1-8, by 0.09-1.48 (mean 0.66; MC SE about 0.3 each).
+# Measured on neonates189: lower on each of seeds 1-8, by 0.09-1.48 (mean 0.66; MC SE about 0.3 each);
+# since the smoothing starts from the exploration's mean variances (-saem_explore_average), which takes
+# part of that gain, lower on 5 of seeds 1-8, mean 0.22 (seeds 1-4: 0.27).
 #   usage: nc-smoothing.sh S <pnlme-fit> fit args...
 set -euo pipefail
 S=$1 fit=$2; shift 2
