@@ -396,7 +396,7 @@ static PetscErrorCode Solve_SAEM(PnlmeFit fit)
       K       = fit->K1 + fit->K2;
       if (fit->printevery > 0) PetscCall(PetscPrintf(PetscObjectComm((PetscObject)fit), "SAEM: estimates settled after %" PetscInt_FMT " exploration iterations; %" PetscInt_FMT " smoothing iterations follow\n", fit->K1, fit->K2));
     }
-    if (iter == fit->K1 - 1) { /* the smoothing starts from the exploration's mean iterate */
+    if (iter == fit->K1 - 1) { /* the smoothing starts from the exploration's mean variance parameters (history.c) */
       PetscBool set;
       PetscCall(PnlmeFitExplorationAverage(fit, iter, &set));
       if (set) PetscCall(Refresh(fit, PETSC_TRUE));
