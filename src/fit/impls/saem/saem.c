@@ -3,7 +3,8 @@
    reduction of the sufficient statistics across ranks, stochastic approximation, M-step (closed form
    in pop.c, error parameters in errorfit.c), then the likelihood step of the parameters without
    random effect or, after annealing, the interweaving step (noncentred.c); the exploration ends when
-   the complete-data log-likelihood has settled.  Random streams belong to (subject, chain), every
+   the complete-data log-likelihood has settled, and the smoothing starts from the exploration's mean
+   variance parameters over its last iterations (history.c).  Random streams belong to (subject, chain), every
    sum is exact and every rank runs the same TAO iterations: the iterates are bitwise the same at any
    number of ranks (docs/saem.md). */
 #include "fit/fitimpl.h"
