@@ -45,8 +45,24 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscCall(PnlmeOptionsGetString(obj, "-covariates_candidates", buf, sizeof(buf), &flg));
   explicit = (PetscBool)(flg && buf[0] && strcmp(buf, "all"));
   if (explicit) PetscCall(PnlmeFitParseEffects(cs->model, cs->data, "-covariates_candidates", buf, m));
-  else
-    for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
+  else { /* all: every covariate column that varies over the subjects */
+    PetscBool         *isconst;
+    const char *const *names;
+    PetscInt           nc;
+    char               list[1024] = "";
+    PetscCall(PetscMalloc1(q, &isconst));
+    PetscCall(PnlmeDesignConstantColumns(cs->data, isconst));
+    PetscCall(PnlmeDataGetCovariateNames(cs->data, &nc, &names));
+    for (PetscInt c = 0; c < cs->ncov; c++) {
+      for (PetscInt k = 0; k < p; k++) m[(c + 1) * p + k] = (PetscBool)!isconst[c];
+      if (isconst[c]) {
+        PetscCall(PetscStrlcat(list, list[0] ? ", " : "", sizeof(list)));
+        PetscCall(PetscStrlcat(list, names[c], sizeof(list)));
+      }
+    }
+    if (list[0]) PetscCall(PetscPrintf(comm, "warning: -covariates_candidates all: covariate(s) %s have the same value in every subject: not candidates\n", list));
+    PetscCall(PetscFree(isconst));
+  }
   PetscCall(PnlmeOptionsGetReal(obj, "-covariates_alpha", &cs->alpha, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-covariates_starts", &cs->starts, NULL));
   PetscCall(PnlmeOptionsGetInt(obj, "-covariates_polish", &cs->polish, NULL));
@@ -101,6 +117,15 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
     }
   }
   PetscCall(PetscFree(m));
+  if (cs->type != PNLME_COVSELECT_NONE) { /* the full model (every candidate and forced effect) can be estimated */
+    PetscBool *eff;
+    PetscReal *G;
+    PetscCall(PetscCalloc2(q * p, &eff, q * q, &G));
+    for (PetscInt j = p; j < q * p; j++) eff[j] = (PetscBool)(cs->cand[j - p] || cs->forced[j - p]);
+    PetscCall(PnlmeDesignGram(cs->data, G));
+    PetscCall(PnlmeDesignCheck(cs->data, cs->model, G, eff, explicit ? "-covariates_candidates" : "-covariates_candidates all"));
+    PetscCall(PetscFree2(eff, G));
+  }
   PetscCheck(cs->type == PNLME_COVSELECT_NONE || cs->ncand > 0, comm, PETSC_ERR_USER, "option -covariates_select %s: no candidate effect (declare covariates with -data_covariates; -covariates_candidates)", PnlmeCovSelectTypes[cs->type]);
   PetscFunctionReturn(0);
 }

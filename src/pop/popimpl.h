@@ -72,6 +72,11 @@ typedef struct _PnlmePopSelect {
 } PnlmePopSelect;
 
 
+/* design.c: the covariate design over the subjects (collective) */
+PETSC_INTERN PetscErrorCode PnlmeDesignConstantColumns(PnlmeData, PetscBool isconst[]);
+PETSC_INTERN PetscErrorCode PnlmeDesignGram(PnlmeData, PetscReal G[]);
+PETSC_INTERN PetscErrorCode PnlmeDesignCheck(PnlmeData, PnlmeModel, const PetscReal G[], const PetscBool effects[], const char option[]);
+
 /* pop.c */
 PETSC_INTERN PetscErrorCode PnlmePopFactor(PnlmePop *);
 PETSC_INTERN void           PnlmePopMean(const PnlmePop *, const PetscReal x[], PetscReal m[]);

@@ -303,18 +303,16 @@ PetscErrorCode PnlmeFitSetUp(PnlmeFit fit)
   PetscCall(PnlmeFitSetUp_NC(fit));
   PetscCall(PetscCalloc1(fit->nlocal * 2 * p, &fit->nmom));
   PetscCall(PetscMalloc3(fit->nlocal * p, &fit->map, PetscMax(1, fit->maxobs) * p, &fit->sens, PetscMax(1, fit->maxobs), &fit->dldf));
-  /* the Gram matrix of the design, exact */
+  /* the Gram matrix of the design, exact; the effects it estimates can be (the selection's candidates:
+     the selection's own check) */
+  PetscCall(PetscMalloc1(q * q, &fit->G));
+  PetscCall(PnlmeDesignGram(fit->data, fit->G));
   {
-    PnlmeExactSum *g;
-    PetscCall(PetscMalloc1(q * q, &g));
-    PnlmeExactSumReset(g, q * q);
-    for (PetscInt i = 0; i < fit->nlocal; i++)
-      for (PetscInt a = 0; a < q; a++)
-        for (PetscInt b = 0; b < q; b++) PnlmeExactSumAdd(&g[a * q + b], fit->x[i * q + a] * fit->x[i * q + b]);
-    PetscCall(PnlmeExactSumAllreduce(comm, q * q, g));
-    PetscCall(PetscMalloc1(q * q, &fit->G));
-    for (PetscInt j = 0; j < q * q; j++) fit->G[j] = PnlmeExactSumValue(&g[j]);
-    PetscCall(PetscFree(g));
+    PetscBool *eff;
+    PetscCall(PetscMalloc1(q * p, &eff));
+    for (PetscInt j = 0; j < q * p; j++) eff[j] = (PetscBool)(j >= p && fit->pop.mask[j] && !fit->pop.hold[j] && !(fit->selcand && fit->selcand[j]));
+    PetscCall(PnlmeDesignCheck(fit->data, fit->model, fit->G, eff, "-fit_covariates"));
+    PetscCall(PetscFree(eff));
   }
   fit->nv = fit->selcand && fit->sellouis > 0 ? p : 0; /* the posterior variances of the Louis correction */
   PetscCall(PnlmeFitStatSize(fit, &fit->nstat));
