@@ -38,20 +38,27 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   char        buf[4096] = "all";
   PetscBool   flg, *m, explicit;
   PetscInt    p = cs->p, q = cs->ncov + 1, e = cs->scmlin ? 1 : 0, t = (PetscInt)cs->type;
+  PetscReal  *G = NULL; /* with a selection: the design's Gram matrix (src/pop/design.c) */
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(q * p, &m));
   PetscCall(PnlmeOptionsGetEnum(obj, "-covariates_select", &t, NULL));
   cs->type = (PnlmeCovSelectType)t;
+  if (cs->type != PNLME_COVSELECT_NONE) {
+    PetscCall(PetscMalloc1(q * q, &G));
+    PetscCall(PnlmeDesignGram(cs->data, G));
+  }
   PetscCall(PnlmeOptionsGetString(obj, "-covariates_candidates", buf, sizeof(buf), &flg));
   explicit = (PetscBool)(flg && buf[0] && strcmp(buf, "all"));
   if (explicit) PetscCall(PnlmeFitParseEffects(cs->model, cs->data, "-covariates_candidates", buf, m));
+  else if (!G)
+    for (PetscInt j = p; j < q * p; j++) m[j] = PETSC_TRUE;
   else { /* all: every covariate column that varies over the subjects */
     PetscBool         *isconst;
     const char *const *names;
     PetscInt           nc;
     char               list[1024] = "";
     PetscCall(PetscMalloc1(q, &isconst));
-    PetscCall(PnlmeDesignConstantColumns(cs->data, isconst));
+    PnlmeDesignConstantColumns(G, cs->ncov, isconst);
     PetscCall(PnlmeDataGetCovariateNames(cs->data, &nc, &names));
     for (PetscInt c = 0; c < cs->ncov; c++) {
       for (PetscInt k = 0; k < p; k++) m[(c + 1) * p + k] = (PetscBool)!isconst[c];
@@ -119,13 +126,12 @@ static PetscErrorCode PnlmeCovSelectSetFromOptions(PnlmeCovSelect cs)
   PetscCall(PetscFree(m));
   if (cs->type != PNLME_COVSELECT_NONE) { /* the full model (every candidate and forced effect) can be estimated */
     PetscBool *eff;
-    PetscReal *G;
-    PetscCall(PetscCalloc2(q * p, &eff, q * q, &G));
+    PetscCall(PetscCalloc1(q * p, &eff));
     for (PetscInt j = p; j < q * p; j++) eff[j] = (PetscBool)(cs->cand[j - p] || cs->forced[j - p]);
-    PetscCall(PnlmeDesignGram(cs->data, G));
     PetscCall(PnlmeDesignCheck(cs->data, cs->model, G, eff, explicit ? "-covariates_candidates" : "-covariates_candidates all"));
-    PetscCall(PetscFree2(eff, G));
+    PetscCall(PetscFree(eff));
   }
+  PetscCall(PetscFree(G));
   PetscCheck(cs->type == PNLME_COVSELECT_NONE || cs->ncand > 0, comm, PETSC_ERR_USER, "option -covariates_select %s: no candidate effect (declare covariates with -data_covariates; -covariates_candidates)", PnlmeCovSelectTypes[cs->type]);
   PetscFunctionReturn(0);
 }

@@ -1,35 +1,8 @@
-/* The covariate design of the population model over the subjects: which covariate columns take the
-   same value in every subject, and whether every parameter's columns can be estimated (full column
-   rank).  Used by the fit at its setup (the effects it estimates) and by covariate selection before
+/* The covariate design of the population model over the subjects: its Gram matrix, which covariate
+   columns take the same value in every subject, and whether every parameter's columns can be estimated
+   (full column rank).  Used by the fit at its setup (the effects it estimates) and by covariate selection before
    its runs (the candidates).  Both collective: every rank gets the same answer, raises the same error. */
 #include "pop/popimpl.h"
-
-/* isconst[c]: design column c (a covariate after its transformation) is the same in every subject */
-PetscErrorCode PnlmeDesignConstantColumns(PnlmeData data, PetscBool isconst[])
-{
-  MPI_Comm           comm = PetscObjectComm((PetscObject)data);
-  PetscInt           nl, ncov;
-  PetscInt64         N;
-  PetscReal         *mm;
-  const char *const *names;
-  PetscFunctionBegin;
-  PetscCall(PnlmeDataGetNumSubjects(data, &nl, &N));
-  PetscCall(PnlmeDataGetCovariateNames(data, &ncov, &names));
-  PetscCall(PetscMalloc1(2 * ncov + 1, &mm));
-  for (PetscInt c = 0; c < ncov; c++) mm[c] = mm[ncov + c] = PETSC_MAX_REAL; /* min of x, min of -x */
-  for (PetscInt i = 0; i < nl; i++) {
-    PnlmeSubject s;
-    PetscCall(PnlmeDataGetSubject(data, i, &s));
-    for (PetscInt c = 0; c < ncov; c++) {
-      mm[c]        = PetscMin(mm[c], s.cov[c]);
-      mm[ncov + c] = PetscMin(mm[ncov + c], -s.cov[c]);
-    }
-  }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2 * (PetscMPIInt)ncov, MPIU_REAL, MPI_MIN, comm));
-  for (PetscInt c = 0; c < ncov; c++) isconst[c] = (PetscBool)(N > 0 && mm[c] == -mm[ncov + c]);
-  PetscCall(PetscFree(mm));
-  PetscFunctionReturn(0);
-}
 
 /* G [q x q], q = 1 + covariate columns: the Gram matrix of the design rows (1, covariates) over the
    subjects, by exact sums (the same at any partition) */
@@ -59,6 +32,20 @@ PetscErrorCode PnlmeDesignGram(PnlmeData data, PetscReal G[])
   PetscFunctionReturn(0);
 }
 
+/* column a of the design (a >= 1: a covariate after its transformation) has the same value in every
+   subject: its variance over them, from the Gram matrix G of the q columns, is zero up to rounding */
+static PetscBool ColumnConstant(const PetscReal G[], PetscInt q, PetscInt a)
+{
+  const PetscReal mean = G[a] / G[0], var = G[a * q + a] / G[0] - mean * mean;
+  return (PetscBool)!(G[a * q + a] > 0 && var > 1e-12 * G[a * q + a] / G[0]);
+}
+
+/* isconst[c]: covariate column c is the same in every subject (G from PnlmeDesignGram, q = ncov + 1) */
+void PnlmeDesignConstantColumns(const PetscReal G[], PetscInt ncov, PetscBool isconst[])
+{
+  for (PetscInt c = 0; c < ncov; c++) isconst[c] = ColumnConstant(G, ncov + 1, c + 1);
+}
+
 /* Every parameter k's columns (the intercept, and the covariates a >= 1 with effects[a * p + k]) must
    have full rank over the subjects (the M-step's least squares and the Fisher information need it).
    From the design's Gram matrix G (PnlmeDesignGram; the fit's own): a Cholesky factorisation of the
@@ -86,10 +73,9 @@ PetscErrorCode PnlmeDesignCheck(PnlmeData data, PnlmeModel model, const PetscRea
     PetscCall(PnlmeModelGetParameterName(model, k, &pn));
     L[0] = 1; /* the intercept's row */
     for (PetscInt i = 1; i < n; i++) { /* row i of the factor of D^-1/2 G D^-1/2 */
-      const PetscInt  a    = col[i];
-      const PetscReal mean = G[a] / G[0], var = G[a * q + a] / G[0] - mean * mean;
-      PetscReal       d    = 1;
-      PetscCheck(G[a * q + a] > 0 && var > 1e-12 * G[a * q + a] / G[0], comm, PETSC_ERR_USER, "option %s: covariate %s has the same value in every subject (after its transformation), so its effect on %s (%s.%s) cannot be estimated; remove it", option, cov[a - 1], pn, pn, cov[a - 1]);
+      const PetscInt a = col[i];
+      PetscReal      d = 1;
+      PetscCheck(!ColumnConstant(G, q, a), comm, PETSC_ERR_USER, "option %s: covariate %s has the same value in every subject (after its transformation), so its effect on %s (%s.%s) cannot be estimated; remove it", option, cov[a - 1], pn, pn, cov[a - 1]);
       for (PetscInt j = 0; j < i; j++) {
         const PetscInt b = col[j];
         PetscReal      c = G[a * q + b] / PetscSqrtReal(G[a * q + a] * G[b * q + b]);

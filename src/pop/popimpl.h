@@ -73,8 +73,8 @@ typedef struct _PnlmePopSelect {
 
 
 /* design.c: the covariate design over the subjects (collective) */
-PETSC_INTERN PetscErrorCode PnlmeDesignConstantColumns(PnlmeData, PetscBool isconst[]);
 PETSC_INTERN PetscErrorCode PnlmeDesignGram(PnlmeData, PetscReal G[]);
+PETSC_INTERN void           PnlmeDesignConstantColumns(const PetscReal G[], PetscInt ncov, PetscBool isconst[]);
 PETSC_INTERN PetscErrorCode PnlmeDesignCheck(PnlmeData, PnlmeModel, const PetscReal G[], const PetscBool effects[], const char option[]);
 
 /* pop.c */
