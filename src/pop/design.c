@@ -32,12 +32,15 @@ PetscErrorCode PnlmeDesignGram(PnlmeData data, PetscReal G[])
   PetscFunctionReturn(0);
 }
 
+#define DESIGN_PIVOT_TOL 1e-10 /* the smallest 1 - R^2 of a column on the columns before it */
+
 /* column a of the design (a >= 1: a covariate after its transformation) has the same value in every
-   subject: its variance over them, from the Gram matrix G of the q columns, is zero up to rounding */
+   subject: from the Gram matrix G of the q columns, its variance over them relative to its mean square
+   (1 - R^2 on the intercept: the factorisation's pivot below) is zero up to rounding */
 static PetscBool ColumnConstant(const PetscReal G[], PetscInt q, PetscInt a)
 {
   const PetscReal mean = G[a] / G[0], var = G[a * q + a] / G[0] - mean * mean;
-  return (PetscBool)!(G[a * q + a] > 0 && var > 1e-12 * G[a * q + a] / G[0]);
+  return (PetscBool)!(G[a * q + a] > 0 && var > DESIGN_PIVOT_TOL * G[a * q + a] / G[0]);
 }
 
 /* isconst[c]: covariate column c is the same in every subject (G from PnlmeDesignGram, q = ncov + 1) */
@@ -49,8 +52,8 @@ void PnlmeDesignConstantColumns(const PetscReal G[], PetscInt ncov, PetscBool is
 /* Every parameter k's columns (the intercept, and the covariates a >= 1 with effects[a * p + k]) must
    have full rank over the subjects (the M-step's least squares and the Fisher information need it).
    From the design's Gram matrix G (PnlmeDesignGram; the fit's own): a Cholesky factorisation of the
-   parameter's columns (intercept first) scaled to unit diagonal; a pivot below 1e-10 (the column's R^2
-   on the columns before it above 1 - 1e-10) names the covariate: the same value in every subject, or
+   parameter's columns (intercept first) scaled to unit diagonal; a pivot below DESIGN_PIVOT_TOL (the
+   column's R^2 on the columns before it above 1 - 1e-10) names the covariate: the same value in every subject, or
    a linear combination of the parameter's other covariates.  option: where the effects come from, for
    the message.  Collective in its error (G is the same on every rank). */
 PetscErrorCode PnlmeDesignCheck(PnlmeData data, PnlmeModel model, const PetscReal G[], const PetscBool effects[], const char option[])
@@ -75,7 +78,6 @@ PetscErrorCode PnlmeDesignCheck(PnlmeData data, PnlmeModel model, const PetscRea
     for (PetscInt i = 1; i < n; i++) { /* row i of the factor of D^-1/2 G D^-1/2 */
       const PetscInt a = col[i];
       PetscReal      d = 1;
-      PetscCheck(!ColumnConstant(G, q, a), comm, PETSC_ERR_USER, "option %s: covariate %s has the same value in every subject (after its transformation), so its effect on %s (%s.%s) cannot be estimated; remove it", option, cov[a - 1], pn, pn, cov[a - 1]);
       for (PetscInt j = 0; j < i; j++) {
         const PetscInt b = col[j];
         PetscReal      c = G[a * q + b] / PetscSqrtReal(G[a * q + a] * G[b * q + b]);
@@ -83,7 +85,9 @@ PetscErrorCode PnlmeDesignCheck(PnlmeData data, PnlmeModel model, const PetscRea
         L[i * q + j] = c / L[j * q + j];
         d -= L[i * q + j] * L[i * q + j];
       }
-      if (!(d > 1e-10)) { /* i > 1: the constant case is above */
+      /* constant: its pivot after the intercept alone is ColumnConstant's ratio (up to rounding) */
+      PetscCheck(!ColumnConstant(G, q, a) && (i > 1 || d > DESIGN_PIVOT_TOL), comm, PETSC_ERR_USER, "option %s: covariate %s has the same value in every subject (after its transformation), so its effect on %s (%s.%s) cannot be estimated; remove it", option, cov[a - 1], pn, pn, cov[a - 1]);
+      if (!(d > DESIGN_PIVOT_TOL)) { /* i > 1 */
         char others[1024] = "";
         for (PetscInt j = 1; j < i; j++) {
           PetscCall(PetscStrlcat(others, j > 1 ? ", " : "", sizeof(others)));
