@@ -14,6 +14,7 @@
    Usage: bench-modeleval [-bench_time 0.3] [-bench_reps 3] [-bench_many 32] [-bench_sections pk1,pkdose,neonate,turnover,log,batch]
                           [-ode_rtol 1e-6] [-ode_atol 1e-9] */
 #include <pnlme.h>
+#include "../tests/lang/langsubjects.h" /* the subjects of the model-file tests: neonates, turnover */
 #include "model/modelimpl.h"
 #include <cvodes/cvodes.h>
 #include <cvodes/cvodes_diag.h>
@@ -23,96 +24,34 @@
 #include <math.h>
 #include <string.h>
 
-#define MAXOBS 32
-#define MAXEV  64
-typedef struct {
-  PnlmeEvent   ev[MAXEV];
-  PetscReal    tobs[MAXOBS], dv[MAXOBS];
-  PetscInt     obsout[MAXOBS];
-  PetscReal    phi[8];
-  PnlmeSubject s;
-} BSubject;
-
-static void BAdd(BSubject *b, PetscReal t, PetscInt type, PetscReal amt, PetscInt cmt, PetscInt iout)
-{
-  PnlmeEvent *e = &b->ev[b->s.nev++];
-  *e            = (PnlmeEvent){t, amt, 0, type, cmt, 0};
-  if (type == PNLME_EV_OBS) {
-    e->index                 = b->s.nobs;
-    b->tobs[b->s.nobs]       = t;
-    b->obsout[b->s.nobs++]   = iout;
-  }
-}
-static void BStart(BSubject *b, PetscInt64 id)
-{
-  memset(b, 0, sizeof(*b));
-  b->s.id     = id;
-  b->s.tobs   = b->tobs;
-  b->s.dv     = b->dv;
-  b->s.obsout = b->obsout;
-  b->s.ev     = b->ev;
-}
-
-/* neonates: the synthetic cohort's law; 6 observations (t = 0, then u in [0.4, 1.4], then daily) */
-static void DrawNeonate(PetscInt i, BSubject *b)
-{
-  const PetscReal typ[5] = {3433, 86.6, 1.54, 0.072, 1.15}, om[5] = {0.127, 0.219, 0.116, 0.076, 0.186};
-  PnlmeRNG        r;
-  PnlmeRNGInit(&r, 7, (uint64_t)i, 0);
-  BStart(b, i);
-  for (int k = 0; k < 5; k++) b->phi[k] = typ[k] * exp(om[k] * PnlmeRNGNormal(&r));
-  PetscReal t = PnlmeRNGUniformRange(&r, 0.4, 1.4);
-  BAdd(b, 0.0, PNLME_EV_OBS, 0, 0, 0);
-  for (int j = 1; j < 6; j++, t += 1.0) BAdd(b, t, PNLME_EV_OBS, 0, 0, 0);
-}
-
-/* turnover (warfarin-like): 100 mg oral at t = 0; C at 8 times, R at 8 times over 6 days */
-static void DrawTurnover(PetscInt i, BSubject *b)
-{
-  const PetscReal typ[7] = {1.0, 0.135, 8.0, 100.0, 0.05, 0.8, 1.2};
-  const PetscReal tc[8] = {0.5, 1, 2, 6, 12, 24, 36, 48}, tr[8] = {0, 12, 24, 36, 48, 72, 96, 144};
-  PnlmeRNG        r;
-  PnlmeRNGInit(&r, 8, (uint64_t)i, 0);
-  BStart(b, i);
-  for (int k = 0; k < 7; k++) b->phi[k] = typ[k] * exp(0.25 * PnlmeRNGNormal(&r));
-  b->phi[5] = 1.0 / (1.0 + exp(-(log(typ[5] / (1 - typ[5])) + 0.5 * PnlmeRNGNormal(&r)))); /* Imax: logit-normal */
-  BAdd(b, 0.0, PNLME_EV_OBS, 0, 0, 1);
-  BAdd(b, 0.0, PNLME_EV_BOLUS, 100.0, 1, 0);
-  for (int j = 0, l = 1; j < 8 || l < 8;) { /* merge the two time lists */
-    if (j < 8 && (l >= 8 || tc[j] <= tr[l])) BAdd(b, tc[j++], PNLME_EV_OBS, 0, 0, 0);
-    else BAdd(b, tr[l++], PNLME_EV_OBS, 0, 0, 1);
-  }
-}
-
 /* theophylline-like one compartment: 320 mg oral at t = 0, 10 samples over 24 h */
-static void DrawPK1(PetscInt i, BSubject *b)
+static void DrawPK1(PetscInt i, LSubject *b)
 {
   const PetscReal typ[3] = {1.6, 0.087, 32.0}, om[3] = {0.5, 0.15, 0.13}, t[10] = {0.25, 0.5, 1, 2, 3.5, 5, 7, 9, 12, 24};
   PnlmeRNG        r;
   PnlmeRNGInit(&r, 9, (uint64_t)i, 0);
-  BStart(b, i);
+  LSStart(b, i);
   for (int k = 0; k < 3; k++) b->phi[k] = typ[k] * exp(om[k] * PnlmeRNGNormal(&r));
-  BAdd(b, 0.0, PNLME_EV_BOLUS, 320.0, 1, 0);
-  for (int j = 0; j < 10; j++) BAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0);
+  LSAdd(b, 0.0, PNLME_EV_BOLUS, 320.0, 0, 1, 0);
+  for (int j = 0; j < 10; j++) LSAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0, 0);
 }
 
 /* two compartments with a depot (pk2_oral_cl): infusions of 1000 mg over 1 h into the central compartment
    (CMT 2) every 12 h, 6 of them (mixed = 0), or one such loading infusion then oral doses of 500 mg into
    the depot (CMT 1) every 12 h from 12 h (mixed = 1); 14 samples over 84 h */
-static void DrawPK2Dose(PetscInt i, BSubject *b, int mixed)
+static void DrawPK2Dose(PetscInt i, LSubject *b, int mixed)
 {
   const PetscReal typ[5] = {1.0, 4.0, 30.0, 6.0, 40.0}, t[14] = {0.5, 1, 2, 4, 8, 11.9, 23.9, 47.9, 61, 62, 64, 68, 71.9, 84};
   PnlmeRNG        r;
   PnlmeRNGInit(&r, 10 + mixed, (uint64_t)i, 0);
-  BStart(b, i);
+  LSStart(b, i);
   for (int k = 0; k < 5; k++) b->phi[k] = typ[k] * exp(0.25 * PnlmeRNGNormal(&r));
-  for (int j = 0; j < 14; j++) BAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0);
+  for (int j = 0; j < 14; j++) LSAdd(b, t[j], PNLME_EV_OBS, 0, 0, 0, 0);
   for (int d = 0; d < 6; d++) {
-    if (mixed && d > 0) BAdd(b, 12.0 * d, PNLME_EV_BOLUS, 500, 1, 0);
+    if (mixed && d > 0) LSAdd(b, 12.0 * d, PNLME_EV_BOLUS, 500, 0, 1, 0);
     else {
-      BAdd(b, 12.0 * d, PNLME_EV_INFUSION_START, 1000, 2, 0);
-      b->ev[b->s.nev - 1].duration = 1;
-      BAdd(b, 12.0 * d + 1, PNLME_EV_INFUSION_END, 1000, 2, 0);
+      LSAdd(b, 12.0 * d, PNLME_EV_INFUSION_START, 1000, 1, 2, 0);
+      LSAdd(b, 12.0 * d + 1, PNLME_EV_INFUSION_END, 1000, 0, 2, 0);
     }
   }
   for (PetscInt a = 1; a < b->s.nev; a++) /* stable sort by time (doses before the samples at their time: none here) */
@@ -148,9 +87,9 @@ static PetscErrorCode MakeModel(const char type[], const char integ[], PetscBool
 }
 
 /* best of BenchReps runs of at least BenchTime seconds each, cycling through the pool */
-static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, PetscBool withsens, PetscInt many, double *us, double *steps, double *rhs, PetscInt *nfail)
+static PetscErrorCode Measure(PnlmeModel m, LSubject *pool, PetscInt npool, PetscBool withsens, PetscInt many, double *us, double *steps, double *rhs, PetscInt *nfail)
 {
-  PetscReal        pred[MAXOBS], sens[MAXOBS * 8];
+  PetscReal        pred[LS_MAXOBS], sens[LS_MAXOBS * 8];
   PnlmeSolveStatus st;
   PetscInt64       npred0, nf0, nr0, ns0, npred1, nf1, nr1, ns1;
   PetscFunctionBegin;
@@ -164,10 +103,10 @@ static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, Pets
     do {
       if (many > 1) { /* sets of `many` on as many subjects in one call, as the E-step hands them */
         const PnlmeSubject *sl[MAXMANY];
-        PetscReal           phis[MAXMANY * 8], pm[MAXMANY][MAXOBS], *pl[MAXMANY];
+        PetscReal           phis[MAXMANY * 8], pm[MAXMANY][LS_MAXOBS], *pl[MAXMANY];
         PnlmeSolveStatus    stm[MAXMANY];
         for (PetscInt k = 0; k < many; k++, n++) {
-          BSubject *b = &pool[n % npool];
+          LSubject *b = &pool[n % npool];
           sl[k]       = &b->s;
           pl[k]       = pm[k];
           for (PetscInt j = 0; j < m->nparam; j++) phis[k * m->nparam + j] = b->phi[j];
@@ -175,7 +114,7 @@ static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, Pets
         PetscCall(PnlmeModelPredictMany(m, many, sl, phis, pl, stm));
       } else
         for (int k = 0; k < 16; k++, n++) {
-          BSubject *b = &pool[n % npool];
+          LSubject *b = &pool[n % npool];
           PetscCall(PnlmeModelPredict(m, &b->s, b->phi, pred, withsens ? sens : NULL, &st));
         }
       PetscCall(PetscTime(&t1));
@@ -192,9 +131,9 @@ static PetscErrorCode Measure(PnlmeModel m, BSubject *pool, PetscInt npool, Pets
 /* largest relative error of the predictions over the first subjects of the pool, against a reference
    (relative to the largest |prediction| of the same output in the subject, so near-zero values count
    absolutely) */
-static PetscErrorCode Accuracy(PnlmeModel m, PnlmeModel ref, BSubject *pool, PetscInt npool, double *err)
+static PetscErrorCode Accuracy(PnlmeModel m, PnlmeModel ref, LSubject *pool, PetscInt npool, double *err)
 {
-  PetscReal        p[MAXOBS], q[MAXOBS];
+  PetscReal        p[LS_MAXOBS], q[LS_MAXOBS];
   PnlmeSolveStatus st, st2;
   PetscFunctionBegin;
   *err = 0;
@@ -209,7 +148,7 @@ static PetscErrorCode Accuracy(PnlmeModel m, PnlmeModel ref, BSubject *pool, Pet
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode Row(const char label[], const char path[], PnlmeModel m, PnlmeModel ref, BSubject *pool, PetscInt npool, PetscBool withsens, PetscInt many)
+static PetscErrorCode Row(const char label[], const char path[], PnlmeModel m, PnlmeModel ref, LSubject *pool, PetscInt npool, PetscBool withsens, PetscInt many)
 {
   double   us = 0, steps = 0, rhs = 0, err = 0; /* initialised: gcc -O3 -Werror cannot see through PetscCall */
   PetscInt nfail = 0;
@@ -230,7 +169,7 @@ static PetscErrorCode Header(const char title[])
 static const char *const Paths[] = {"dopri5", "dopri5 -ode_dense_output", "cvodes_bdf", "cvodes_adams", "arkode_erk", "auto"};
 #define NPATHS 6
 
-static PetscErrorCode ODESection(const char type[], BSubject *pool, PetscInt npool, PetscBool sens)
+static PetscErrorCode ODESection(const char type[], LSubject *pool, PetscInt npool, PetscBool sens)
 {
   PnlmeModel ref;
   PetscFunctionBegin;
@@ -259,7 +198,7 @@ static PetscErrorCode ODESection(const char type[], BSubject *pool, PetscInt npo
 /* ---------------- batching B neonates into one SUNDIALS system */
 typedef struct {
   PetscInt   B;
-  BSubject  *subj;
+  LSubject  *subj;
   int (*rhs)(PetscReal, const PetscReal[], const PetscReal[], PetscReal[], void *);
   void      *ctx;
   PetscReal  rtol, atol[256], wscale;
@@ -295,7 +234,7 @@ static void Silent(int code, const char *module, const char *function, char *msg
 typedef enum { BATCH_BDF_DIAG, BATCH_ADAMS, BATCH_ERK } BatchKind;
 
 /* one pass over the pool in groups of B; returns seconds, and predictions into pred[subject][obs] */
-static PetscErrorCode BatchRun(BatchKind kind, PetscInt B, PetscBool maxnorm, PnlmeModel m, BSubject *pool, PetscInt npool, PetscReal rtol, PetscReal (*pred)[MAXOBS], double *sec, double *stepsper)
+static PetscErrorCode BatchRun(BatchKind kind, PetscInt B, PetscBool maxnorm, PnlmeModel m, LSubject *pool, PetscInt npool, PetscReal rtol, PetscReal (*pred)[LS_MAXOBS], double *sec, double *stepsper)
 {
   SUNContext         ctx;
   N_Vector           y;
@@ -386,10 +325,10 @@ static PetscErrorCode BatchRun(BatchKind kind, PetscInt B, PetscBool maxnorm, Pn
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode BatchSection(BSubject *pool, PetscInt npool)
+static PetscErrorCode BatchSection(LSubject *pool, PetscInt npool)
 {
   PnlmeModel m, ref;
-  PetscReal (*pred)[MAXOBS], (*pref)[MAXOBS], rtol = 1e-6;
+  PetscReal (*pred)[LS_MAXOBS], (*pref)[LS_MAXOBS], rtol = 1e-6;
   const char *const kinds[] = {"cvodes_bdf+diag", "cvodes_adams+fp", "arkode_erk dp5"};
   const PetscInt    Bs[]    = {1, 16, 64};
   PnlmeSolveStatus  st;
@@ -421,10 +360,10 @@ static PetscErrorCode BatchSection(BSubject *pool, PetscInt npool)
 
 /* cost of the log event around each prediction: PnlmeModelPredict with logging off, then on (as with
    -log_view), and one bare event begin/end pair with logging on */
-static PetscErrorCode OverheadSection(BSubject *pool, PetscInt npool)
+static PetscErrorCode OverheadSection(LSubject *pool, PetscInt npool)
 {
   PnlmeModel       m;
-  PetscReal        pred[MAXOBS];
+  PetscReal        pred[LS_MAXOBS];
   PnlmeSolveStatus st;
   PetscLogDouble   t0, t1;
   const PetscInt   N = 200000;
@@ -438,7 +377,7 @@ static PetscErrorCode OverheadSection(BSubject *pool, PetscInt npool)
     for (PetscInt rep = 0; rep < BenchReps; rep++) {
       PetscCall(PetscTime(&t0));
       for (PetscInt i = 0; i < N; i++) {
-        BSubject *b = &pool[i % npool];
+        LSubject *b = &pool[i % npool];
         PetscCall(PnlmeModelPredict(m, &b->s, b->phi, pred, NULL, &st));
       }
       PetscCall(PetscTime(&t1));
@@ -461,7 +400,7 @@ static PetscErrorCode OverheadSection(BSubject *pool, PetscInt npool)
 static PetscErrorCode Run(void)
 {
   const PetscInt NP = 1024;
-  BSubject      *neo, *tov, *pk1, *pkd[2];
+  LSubject      *neo, *tov, *pk1, *pkd[2];
   PnlmeModel     cf, ref;
   char           sections[256] = "pk1,pkdose,neonate,turnover,log,batch";
   PetscFunctionBegin;
@@ -474,8 +413,8 @@ static PetscErrorCode Run(void)
   PetscCall(PetscMalloc3(NP, &neo, NP, &tov, NP, &pk1));
   PetscCall(PetscMalloc2(NP, &pkd[0], NP, &pkd[1]));
   for (PetscInt i = 0; i < NP; i++) {
-    DrawNeonate(i, &neo[i]);
-    DrawTurnover(i, &tov[i]);
+    LSNeonate(i, &neo[i]);
+    LSTurnover(i, &tov[i], PETSC_FALSE);
     DrawPK1(i, &pk1[i]);
     DrawPK2Dose(i, &pkd[0][i], 0);
     DrawPK2Dose(i, &pkd[1][i], 1);

@@ -16,7 +16,7 @@ typedef struct {
   PnlmeSubject s;
 } LSubject;
 
-static void LSAdd(LSubject *b, PetscReal t, PetscInt type, PetscReal amt, PetscReal dur, PetscInt cmt, PetscInt iout)
+static inline void LSAdd(LSubject *b, PetscReal t, PetscInt type, PetscReal amt, PetscReal dur, PetscInt cmt, PetscInt iout)
 {
   PnlmeEvent *e = &b->ev[b->s.nev++];
   *e            = (PnlmeEvent){t, amt, dur, type, cmt, 0};
@@ -26,7 +26,7 @@ static void LSAdd(LSubject *b, PetscReal t, PetscInt type, PetscReal amt, PetscR
     b->obsout[b->s.nobs++] = iout;
   }
 }
-static void LSStart(LSubject *b, PetscInt64 id)
+static inline void LSStart(LSubject *b, PetscInt64 id)
 {
   memset(b, 0, sizeof(*b));
   b->s.id     = id;
@@ -36,7 +36,7 @@ static void LSStart(LSubject *b, PetscInt64 id)
   b->s.ev     = b->ev;
 }
 
-static void LSNeonate(PetscInt i, LSubject *b)
+static inline void LSNeonate(PetscInt i, LSubject *b)
 {
   const PetscReal typ[5] = {3433, 86.6, 1.54, 0.072, 1.15}, om[5] = {0.127, 0.219, 0.116, 0.076, 0.186};
   PnlmeRNG        r;
@@ -50,7 +50,7 @@ static void LSNeonate(PetscInt i, LSubject *b)
 
 /* turnover: 100 mg oral at 0, observations of C (0) and R (1); with `rich`, an IV bolus into central at
    50 h, an infusion into central 60-62 h, a reset at 100 h and an oral dose after it */
-static void LSTurnover(PetscInt i, LSubject *b, PetscBool rich)
+static inline void LSTurnover(PetscInt i, LSubject *b, PetscBool rich)
 {
   const PetscReal typ[7] = {1.0, 0.135, 8.0, 100.0, 0.05, 0.8, 1.2};
   const PetscReal tc[8] = {0.5, 1, 2, 6, 12, 24, 36, 48}, tr[8] = {0, 12, 24, 36, 48, 72, 96, 144};
@@ -82,7 +82,7 @@ static void LSTurnover(PetscInt i, LSubject *b, PetscBool rich)
 }
 
 /* one or two compartments, oral: 320 mg at 0 and 160 mg at 12 h, an infusion into central 30-31 h */
-static void LSPK(PetscInt i, LSubject *b, PetscInt np)
+static inline void LSPK(PetscInt i, LSubject *b, PetscInt np)
 {
   const PetscReal typ1[3] = {1.6, 0.087, 32.0}, typ2[5] = {1.2, 3.0, 30.0, 2.0, 60.0};
   const PetscReal t[10]   = {0.25, 0.5, 1, 2, 3.5, 5, 7, 9, 12, 24};
