@@ -1053,19 +1053,24 @@ static inline PNLME_DET_ALWAYS_INLINE void PlanPushKind(PKBlock *B, const PKPlan
     m       = PetscMin(e1 - e, PK_BLOCK - j0);
     B->nt   = p->n;
     B->pair = p->pair;
-    {
-      PetscReal *restrict kap = B->kap + j0;
-      const PetscReal     kv  = p->kap;
-      memcpy(B->u + j0, P->u + e, sizeof(PetscReal) * (size_t)m);
-      memcpy(B->amt + j0, P->amt + e, sizeof(PetscReal) * (size_t)m);
+    { /* one loop for the copies and the rate (a set's elements are few: theophylline's 11; memcpy calls
+         cost more than the copies) */
+      PetscReal *restrict       u = B->u + j0, *restrict amt = B->amt + j0, *restrict kap = B->kap + j0;
+      PetscInt *restrict        idx = B->idx + j0;
+      const PetscReal *restrict pu = P->u + e, *restrict pamt = P->amt + e, kv = p->kap;
+      const PetscInt *restrict  pidx = P->idx + e;
+#pragma omp simd
+      for (PetscInt i = 0; i < m; i++) {
+        u[i]   = pu[i];
+        amt[i] = pamt[i];
+        idx[i] = pidx[i];
+        kap[i] = kv;
+      }
       if (central) { /* infusions: the central input only (the depot's blocks do not read them) */
         memcpy(B->tinf + j0, P->T + e, sizeof(PetscReal) * (size_t)m);
         memcpy(B->full + j0, P->full + e, sizeof(PetscReal) * (size_t)m);
       }
-      memcpy(B->idx + j0, P->idx + e, sizeof(PetscInt) * (size_t)m);
       if (B->sens) memcpy(B->di + j0, P->di + e, sizeof(const PnlmeDoseInfo *) * (size_t)m);
-#pragma omp simd
-      for (PetscInt i = 0; i < m; i++) kap[i] = kv;
     }
     BlockRun(B, m, pred);
     for (PetscInt k = 0; k < p->n; k++) {
