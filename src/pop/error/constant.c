@@ -4,10 +4,12 @@
 
 /* log a, kept for the last a: the E-step evaluates every proposal's likelihood under the same a (one
    M-step per iteration), and libm's log of it was 3 % of the theophylline fit's SAEM instructions
-   (callgrind); the same value as PetscLogReal(a), so the same bits */
+   (callgrind); the same value as PetscLogReal(a), so the same bits.  A process-wide static, as the
+   ziggurat tables of src/sys/random.c: pnlme runs one thread per MPI process (a thread-local one cost a
+   __tls_get_addr call per use in the shared library) */
 static PetscReal LogA(PetscReal a)
 {
-  static _Thread_local PetscReal last = NAN, value = NAN; /* NaN: no a yet (and a NaN a is never kept) */
+  static PetscReal last = NAN, value = NAN; /* NaN: no a yet (and a NaN a is never kept) */
   if (a != last) {
     last  = a;
     value = PetscLogReal(a);
