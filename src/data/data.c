@@ -84,7 +84,7 @@ PetscErrorCode PnlmeDataSetColumnName(PnlmeData d, const char standard[], const 
       d->loaded = PETSC_FALSE;
       PetscFunctionReturn(0);
     }
-  SETERRQ(PetscObjectComm((PetscObject)d), PETSC_ERR_ARG_WRONG, "-data_columns: %s is not a standard column (ID, TIME, DV, AMT, EVID, MDV, CMT, RATE, II, ADDL, CENS, LIMIT)", standard);
+  SETERRQ(PetscObjectComm((PetscObject)d), PETSC_ERR_ARG_WRONG, "-data_columns: %s is not a standard column (ID, TIME, DV, AMT, EVID, MDV, CMT, RATE, II, ADDL, CENS, LIMIT, SS)", standard);
 }
 
 /* Two roles, or a role and a covariate, naming the same column would read one column twice (DV=TIME

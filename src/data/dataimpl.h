@@ -26,6 +26,7 @@ typedef enum {
   PNLME_COL_ADDL,
   PNLME_COL_CENS,
   PNLME_COL_LIMIT,
+  PNLME_COL_SS, /* read only to refuse steady-state doses */
   PNLME_NCOL_STD
 } PnlmeColumn;
 PETSC_INTERN const char *const PnlmeDataStdColumns[];

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const PnlmeDataStdColumns[] = {"ID", "TIME", "DV", "AMT", "EVID", "MDV", "CMT", "RATE", "II", "ADDL", "CENS", "LIMIT"};
+const char *const PnlmeDataStdColumns[] = {"ID", "TIME", "DV", "AMT", "EVID", "MDV", "CMT", "RATE", "II", "ADDL", "CENS", "LIMIT", "SS"};
 
 #define IDMAX 9007199254740992LL /* 2^53: IDs are integers whose exact value is at most this in magnitude */
 
@@ -133,7 +133,7 @@ static int CompareFieldJobs(const void *a, const void *b)
    -data_observed_cmt). */
 PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser *p, PetscBool *ok)
 {
-  static const PetscBool scanneeds[PNLME_NCOL_STD] = {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE};
+  static const PetscBool scanneeds[PNLME_NCOL_STD] = {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(p, sizeof(*p)));
@@ -300,6 +300,10 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
     case PNLME_COL_LIMIT:
       row->limitmissing = (PetscBool)(st == PNLME_NUM_MISSING);
       row->limit        = st == PNLME_NUM_MISSING ? NAN : x;
+      break;
+    case PNLME_COL_SS: /* a NONMEM steady-state dose: left out, the timeline would silently miss the doses before it */
+      if (st != PNLME_NUM_MISSING && x != 0)
+        ROWERR("%s:%" PetscInt64_FMT ": column %s: steady-state dosing (SS %g) is not supported: write the doses before this one, or give them with ADDL and II", file, L, name, (double)x);
       break;
     default:
       break;
