@@ -104,6 +104,8 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetTransform(PnlmeModel, PetscInt i, Pnlme
 PETSC_EXTERN PetscErrorCode PnlmeModelGetNumStates(PnlmeModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetNumOutputs(PnlmeModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputName(PnlmeModel, PetscInt iout, const char **);
+/* the CMT of output iout: the value an observation's CMT gives to select it */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputCompartment(PnlmeModel, PetscInt iout, PetscInt *cmt);
 /* output index for an observation's CMT (PETSC_DECIDE if the data has no CMT); -1 if none matches */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputIndex(PnlmeModel, PetscInt cmt, PetscInt *iout);
 /* state index for a dose's CMT; -1 if the model has no such dosing compartment */

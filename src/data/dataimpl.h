@@ -182,6 +182,8 @@ typedef struct {
   PnlmeFieldJob *job;
   PnlmeField    *f;
   const char    *modelname;
+  PetscInt       nout;        /* the model's outputs (0 without a model) */
+  char           outputs[256]; /* with two or more: "C on CMT 2, PCA on CMT 3", for the message of an observation without CMT */
 } PnlmeRowParser;
 /* without the memory for the fields, *ok = PETSC_FALSE (and nothing to destroy) */
 PETSC_INTERN PetscErrorCode PnlmeRowParserCreate(PnlmeData, PetscBool full, PnlmeRowParser *, PetscBool *ok);

@@ -160,7 +160,18 @@ PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser 
     PetscCall(PetscFree(p->job));
     PetscFunctionReturn(0);
   }
-  if (d->model) PetscCall(PnlmeModelGetType(d->model, &p->modelname));
+  if (d->model) {
+    PetscCall(PnlmeModelGetType(d->model, &p->modelname));
+    PetscCall(PnlmeModelGetNumOutputs(d->model, &p->nout));
+    for (PetscInt i = 0; i < p->nout && p->nout > 1; i++) {
+      const char *name;
+      PetscInt    cmt;
+      size_t      len = strlen(p->outputs);
+      PetscCall(PnlmeModelGetOutputName(d->model, i, &name));
+      PetscCall(PnlmeModelGetOutputCompartment(d->model, i, &cmt));
+      snprintf(p->outputs + len, sizeof(p->outputs) - len, "%s%s on CMT %" PetscInt_FMT, i ? ", " : "", name, cmt);
+    }
+  }
   PetscFunctionReturn(0);
 }
 
@@ -356,6 +367,8 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
         PetscCall(PnlmeModelGetDoseState(d->model, cmt, &state));
         if (state < 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: dose into compartment %" PetscInt_FMT ", which model %s does not have", file, L, cname, cmt, p->modelname);
       }
+    } else if (k.isobs && p->nout > 1 && (row->cmtmissing || row->cmt == 0)) { /* which output it observes: not a guess */
+      ROWERR("%s:%" PetscInt64_FMT ": column %s: observation without a compartment, but model %s has %" PetscInt_FMT " outputs (%s): each observation's CMT selects its output", file, L, d->stdcol[PNLME_COL_CMT] >= 0 ? d->colname[d->stdcol[PNLME_COL_CMT]] : "CMT", p->modelname, p->nout, p->outputs);
     } else if (k.isobs && !row->cmtmissing) {
       const char *cname = d->colname[d->stdcol[PNLME_COL_CMT]];
       if (row->cmt < 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: observation of compartment %" PetscInt_FMT " (negative compartments are not supported)", file, L, cname, row->cmt);

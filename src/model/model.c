@@ -619,6 +619,13 @@ PetscErrorCode PnlmeModelGetOutputName(PnlmeModel m, PetscInt i, const char **na
   *name = m->outname[i];
   PetscFunctionReturn(0);
 }
+PetscErrorCode PnlmeModelGetOutputCompartment(PnlmeModel m, PetscInt i, PetscInt *cmt)
+{
+  PetscFunctionBegin;
+  PetscCheck(i >= 0 && i < m->nout, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "output index %" PetscInt_FMT " out of range", i);
+  *cmt = m->outcmt[i];
+  PetscFunctionReturn(0);
+}
 PetscErrorCode PnlmeModelGetOutputIndex(PnlmeModel m, PetscInt cmt, PetscInt *iout)
 {
   PetscFunctionBegin;
