@@ -886,6 +886,7 @@ static PetscErrorCode Solve_FOCEI(PnlmeFit fit)
       PetscCall(TaoSetGradient(F->tao, NULL, ObjGradient, fit));
     }
   }
+  PetscCall(PnlmeFitCheckStart(fit)); /* the model and the data at the initial values (src/fit/interface/start.c) */
   PetscCall(ObjGradAtStart(fit, &f0, &F->gnorm));
   if (!F->maxit) { /* the objective and its gradient at the initial values, nothing moves */
     fit->m2ll_obj = F->nbad ? PETSC_INFINITY : f0; /* some subject has no objective there */
