@@ -356,6 +356,11 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       ROWERR("%s:%" PetscInt64_FMT ": column %s: infusion duration AMT/RATE = %g/%g is 0 (it underflows)", file, L, rname, (double)row->amt, (double)row->rate);
     } else if (k.isinf && !isfinite(tlast + dur)) {
       ROWERR("%s:%" PetscInt64_FMT ": column %s: infusion end time (dose time %g + duration AMT/RATE %g) is not finite", file, L, rname, (double)tlast, (double)dur);
+    } else if (!k.isdose && row->amt > 0) { /* read as written, its amount would be silently left out */
+      ROWERR("%s:%" PetscInt64_FMT ": column %s: amount %g on a row of EVID %" PetscInt_FMT ", which does not dose: the amount would be left out; a dose row has EVID 1 (4 with a reset)", file, L, d->colname[d->stdcol[PNLME_COL_AMT]], (double)row->amt, evid);
+    } else if (k.isdose && !row->mdvmissing && row->mdv == 0) { /* a dose and an observation: which one is not guessed */
+      if (row->evidmissing) ROWERR("%s:%" PetscInt64_FMT ": column %s: MDV 0 (an observation) on a dose row (AMT %g): a row is a dose or an observation, not both: write the observation on a row of its own", file, L, d->colname[d->stdcol[PNLME_COL_MDV]], (double)row->amt);
+      else ROWERR("%s:%" PetscInt64_FMT ": column %s: MDV 0 (an observation) on a dose row (EVID %" PetscInt_FMT "): a row is a dose or an observation, not both: write the observation on a row of its own (EVID 0)", file, L, d->colname[d->stdcol[PNLME_COL_MDV]], evid);
     } else if (evid == 0 && !row->mdvmissing && row->mdv == 0 && row->dvmissing) {
       ROWERR("%s:%" PetscInt64_FMT ": column %s: observation row (EVID 0, MDV 0) without a value", file, L, d->colname[d->stdcol[PNLME_COL_DV]]);
     } else if (k.isdose) {
