@@ -313,7 +313,8 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       row->limit        = st == PNLME_NUM_MISSING ? NAN : x;
       break;
     case PNLME_COL_SS: /* a NONMEM steady-state dose: left out, the timeline would silently miss the doses before it */
-      if (st != PNLME_NUM_MISSING && x != 0)
+      if (st != PNLME_NUM_MISSING && (!IsInteger(x, 3) || x < 0)) ROWERR("%s:%" PetscInt64_FMT ": column %s: %g is not a steady-state flag (SS is 0, 1, 2 or 3, or missing)", file, L, name, (double)x);
+      else if (st != PNLME_NUM_MISSING && x != 0)
         ROWERR("%s:%" PetscInt64_FMT ": column %s: steady-state dosing (SS %g) is not supported: write the doses before this one, or give them with ADDL and II", file, L, name, (double)x);
       break;
     default:
