@@ -8,13 +8,17 @@ typedef struct _p_PnlmeModel *PnlmeModel;
 /* One entry of a subject's timeline.  Entries are sorted by time; at equal times they keep file order
    (so a pre-dose sample written before its dose row sees no part of that dose).  ADDL/II doses are
    expanded, and every zero-order infusion has a START entry (amount = rate, duration = amt/rate) and
-   an END entry (amount = the same rate, removed) at start + duration. */
+   an END entry (amount = the same rate, removed) at start + duration.  A steady-state dose (SS 1 or 2)
+   is its dose entry preceded by a STEADY_STATE entry at the same time (SS 1: and by a RESET before
+   that): the dose stands for the infinite series of the same dose every II up to its time, the state
+   at steady state (ADDL repetitions after it are plain doses). */
 typedef enum {
   PNLME_EV_OBS = 0,            /* observation: index = position in the subject's obs arrays */
   PNLME_EV_BOLUS,              /* amount into compartment cmt */
   PNLME_EV_INFUSION_START,     /* rate `amount` into cmt for `duration` */
   PNLME_EV_INFUSION_END,       /* rate `amount` stops */
-  PNLME_EV_RESET               /* EVID 3 (and the reset part of EVID 4): state back to the initial condition */
+  PNLME_EV_RESET,              /* EVID 3 (and the reset part of EVID 4): state back to the initial condition */
+  PNLME_EV_STEADY_STATE        /* the next entry is a steady-state dose: amount = its interval II, cmt = SS (1 or 2) */
 } PnlmeEventType;
 
 typedef struct {

@@ -112,6 +112,8 @@ PETSC_EXTERN PetscErrorCode PnlmeModelGetOutputIndex(PnlmeModel, PetscInt cmt, P
 PETSC_EXTERN PetscErrorCode PnlmeModelGetDoseState(PnlmeModel, PetscInt cmt, PetscInt *state);
 /* indices of the lag time and bioavailability parameters of dosing compartment cmt (-1 when it has none) */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetDoseParameters(PnlmeModel, PetscInt cmt, PetscInt *ilag, PetscInt *ibio);
+/* whether the model computes steady-state doses (a dataset's SS 1 and 2 rows): the closed-form PK models do */
+PETSC_EXTERN PetscErrorCode PnlmeModelGetSteadyState(PnlmeModel, PetscBool *);
 /* parameters given to PnlmeModelSetParameters (the operations' derivative columns); the dose parameters
    follow them, up to PnlmeModelGetNumParameters */
 PETSC_EXTERN PetscErrorCode PnlmeModelGetNumStructuralParameters(PnlmeModel, PetscInt *);

@@ -425,6 +425,7 @@ PetscErrorCode PnlmeDataView(PnlmeData d, PetscViewer v)
     PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
   }
   PetscCall(PetscViewerASCIIPrintf(v, "dose records: %" PetscInt64_FMT " (%" PetscInt64_FMT " doses with ADDL expanded, %" PetscInt64_FMT " infusions), resets: %" PetscInt64_FMT "\n", d->ndoserec, d->ndoseexp, d->ninfusion, d->nreset));
+  if (d->nss) PetscCall(PetscViewerASCIIPrintf(v, "steady-state doses (SS 1, 2): %" PetscInt64_FMT "\n", d->nss));
   PetscCall(PetscViewerASCIIPrintf(v, "time range: %s to %s\n", G((double)d->tmin).s, G((double)d->tmax).s));
   if (d->ncovspec) {
     PetscCall(PetscViewerASCIIPrintf(v, "covariates (over subjects):\n"));

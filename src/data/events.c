@@ -11,7 +11,8 @@ void PnlmeRowClassify(const PnlmeRow *r, PnlmeRowKind *k)
   k->isobs   = (PetscBool)(evid == 0 && !r->dvmissing && (r->mdvmissing || r->mdv == 0));
   k->isinf   = (PetscBool)(k->isdose && r->rate > 0 && r->amt > 0);
   k->ndose   = k->isdose ? 1 + (r->addl > 0 ? r->addl : 0) : 0;
-  k->nev     = (k->isobs ? 1 : 0) + (k->isreset ? 1 : 0) + k->ndose * (k->isinf ? 2 : 1);
+  k->isss    = (PetscBool)(k->isdose && (r->ss == 1 || r->ss == 2));
+  k->nev     = (k->isobs ? 1 : 0) + (k->isreset || (k->isss && r->ss == 1) ? 1 : 0) + (k->isss ? 1 : 0) + k->ndose * (k->isinf ? 2 : 1);
   k->ngen    = k->isdose ? (k->ndose - 1) * (k->isinf ? 2 : 1) : 0;
 }
 
@@ -93,9 +94,10 @@ PetscErrorCode PnlmeTimelineAddRow(PnlmeTimeline *tl, const PnlmeRow *r, const P
   PetscCall(Grow(tl, k->nev));
   if (tl->oom) PetscFunctionReturn(0);
   if (k->isobs) Add(tl, r->time, 0, PNLME_EV_OBS, 0, 0, r->cmtmissing ? PETSC_DECIDE : r->cmt, obsindex);
-  if (k->isreset) Add(tl, r->time, 0, PNLME_EV_RESET, 0, 0, 0, -1);
+  if (k->isreset || (k->isss && r->ss == 1)) Add(tl, r->time, 0, PNLME_EV_RESET, 0, 0, 0, -1); /* SS 1 forgets the doses before */
   if (k->isdose) {
     PetscInt cmt = r->cmtmissing ? 1 : r->cmt;
+    if (k->isss) Add(tl, r->time, 0, PNLME_EV_STEADY_STATE, r->ii, 0, r->ss, doseindex); /* just before its dose (grp 0, next seq) */
     for (PetscInt j = 0; j < k->ndose; j++) {
       PetscReal tj = r->time + (PetscReal)j * r->ii; /* t + j*II, not a running sum: no drift */
       if (k->isinf) {

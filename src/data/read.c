@@ -409,7 +409,7 @@ typedef struct {
   PetscInt64 nsub, capsub, nobs, capobs, nev, capev;
   PetscReal *raw; /* [capsub * ncovspec] covariate values of the kept subjects */
   /* running statistics of the kept subjects */
-  PetscInt64 nrows, ndoserec, ndoseexp, ninf, nreset, nobsign;
+  PetscInt64 nrows, ndoserec, ndoseexp, ninf, nreset, nss, nobsign;
   PetscReal  tmin, tmax;
   PetscInt   maxobs, maxev;
   PetscInt64 nparsed, nkept, ndropped, dropline, dropid;
@@ -477,7 +477,7 @@ static PetscErrorCode StoreReserve(PnlmeData d, Store *st, PetscInt64 nsub, Pets
 typedef struct {
   PetscBool  open;
   PetscInt64 id, line;
-  PetscInt64 nrows, nobs, ndoserec, ndoseexp, ninf, nreset;
+  PetscInt64 nrows, nobs, ndoserec, ndoseexp, ninf, nreset, nss;
   PetscInt   ndose;
   PetscReal  prevtime, tmin, tmax;
   PetscBool  hasprev;
@@ -525,6 +525,7 @@ static PetscErrorCode FinishSubject(PnlmeData d, Store *st, Current *cur, PnlmeT
   st->ndoseexp += cur->ndoseexp;
   st->ninf += cur->ninf;
   st->nreset += cur->nreset;
+  st->nss += cur->nss;
   st->tmin   = PetscMin(st->tmin, cur->tmin);
   st->tmax   = PetscMax(st->tmax, cur->tmax);
   st->maxobs = PetscMax(st->maxobs, (PetscInt)nobs);
@@ -538,7 +539,7 @@ static PetscErrorCode StartSubject(PnlmeData d, Store *st, Current *cur, PnlmeTi
   cur->open  = PETSC_TRUE;
   cur->id    = id;
   cur->line  = line;
-  cur->nrows = cur->nobs = cur->ndoserec = cur->ndoseexp = cur->ninf = cur->nreset = 0;
+  cur->nrows = cur->nobs = cur->ndoserec = cur->ndoseexp = cur->ninf = cur->nreset = cur->nss = 0;
   cur->ndose                                                                      = 0;
   cur->hasprev                                                                    = PETSC_FALSE;
   cur->tmin                                                                       = PETSC_MAX_REAL;
@@ -648,6 +649,7 @@ static PetscErrorCode ParseRange(PnlmeData d, int fd, PetscInt64 fsize, const Pa
       cur.ninf += k.isinf ? k.ndose : 0;
     }
     if (k.isreset) cur.nreset++;
+    if (k.isss) cur.nss++;
   }
   if (!st->oom) PetscCall(FinishSubject(d, st, &cur, &tl, pass, err));
   if (r.oom) PnlmeDataOutOfMemory(d, err, "a read buffer for a long line", (double)r.oombytes);
@@ -795,11 +797,11 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
 
   /* global summary */
   {
-    PetscInt64 s[8] = {st.nobs, st.nrows, st.ndoserec, st.ndoseexp, st.ninf, st.nreset, st.ndropped, st.nobsign}, sg[8];
+    PetscInt64 s[9] = {st.nobs, st.nrows, st.ndoserec, st.ndoseexp, st.ninf, st.nreset, st.ndropped, st.nobsign, st.nss}, sg[9];
     PetscReal  mm[2] = {-st.tmin, st.tmax}, mmg[2];
     PetscInt   mx[2] = {st.maxobs, st.maxev}, mxg[2];
     PetscInt64 dl[2] = {st.dropline, 0}, dlg[2];
-    PetscCallMPI(MPI_Allreduce(s, sg, 8, MPIU_INT64, MPI_SUM, comm));
+    PetscCallMPI(MPI_Allreduce(s, sg, 9, MPIU_INT64, MPI_SUM, comm));
     PetscCallMPI(MPI_Allreduce(mm, mmg, 2, MPIU_REAL, MPI_MAX, comm));
     PetscCallMPI(MPI_Allreduce(mx, mxg, 2, MPIU_INT, MPI_MAX, comm));
     PetscCallMPI(MPI_Allreduce(&dl[0], &dlg[0], 1, MPIU_INT64, MPI_MIN, comm));
@@ -814,6 +816,7 @@ PetscErrorCode PnlmeDataLoad(PnlmeData d)
     d->nreset      = sg[5];
     d->ndropped    = sg[6];
     d->nobsignored = sg[7];
+    d->nss         = sg[8];
     d->dropfirstid = dlg[1];
     d->tmin        = -mmg[0];
     d->tmax        = mmg[1];

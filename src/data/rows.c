@@ -129,11 +129,11 @@ static int CompareFieldJobs(const void *a, const void *b)
 }
 
 /* The fields to parse, in the order of the columns (so the leftmost problem of a row is the one reported).
-   The scan needs only what classifies rows: ID, DV, AMT, EVID, MDV, RATE, ADDL (and CMT with
+   The scan needs only what classifies rows: ID, DV, AMT, EVID, MDV, RATE, ADDL, SS (and CMT with
    -data_observed_cmt). */
 PetscErrorCode PnlmeRowParserCreate(PnlmeData d, PetscBool full, PnlmeRowParser *p, PetscBool *ok)
 {
-  static const PetscBool scanneeds[PNLME_NCOL_STD] = {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
+  static const PetscBool scanneeds[PNLME_NCOL_STD] = {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE};
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(p, sizeof(*p)));
@@ -208,7 +208,7 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
   row->time = 0;
   row->dv = row->amt = row->rate = row->ii = row->cens = 0;
   row->limit                                           = NAN;
-  row->evid = row->mdv = row->cmt = row->addl = 0;
+  row->evid = row->mdv = row->cmt = row->addl = row->ss = 0;
   row->dvmissing = row->evidmissing = row->mdvmissing = row->cmtmissing = row->limitmissing = PETSC_TRUE;
   nf                                                                    = PnlmeCSVSplit(line, len, p->f, p->maxf);
   if (nf != d->ncol) ROWERR("%s:%" PetscInt64_FMT ": %" PetscInt_FMT " field%s, but the header has %" PetscInt_FMT " columns", file, L, nf, nf == 1 ? "" : "s", d->ncol);
@@ -312,10 +312,10 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       row->limitmissing = (PetscBool)(st == PNLME_NUM_MISSING);
       row->limit        = st == PNLME_NUM_MISSING ? NAN : x;
       break;
-    case PNLME_COL_SS: /* a NONMEM steady-state dose: left out, the timeline would silently miss the doses before it */
-      if (st != PNLME_NUM_MISSING && (!IsInteger(x, 3) || x < 0)) ROWERR("%s:%" PetscInt64_FMT ": column %s: %g is not a steady-state flag (SS is 0, 1, 2 or 3, or missing)", file, L, name, (double)x);
-      else if (st != PNLME_NUM_MISSING && x != 0)
-        ROWERR("%s:%" PetscInt64_FMT ": column %s: steady-state dosing (SS %g) is not supported: write the doses before this one, or give them with ADDL and II", file, L, name, (double)x);
+    case PNLME_COL_SS: /* NONMEM's steady-state flag (checked against the row's kind and the model below) */
+      if (st == PNLME_NUM_MISSING) break;
+      if (!IsInteger(x, 3) || x < 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: %g is not a steady-state flag (SS is 0, 1, 2 or 3, or missing)", file, L, name, (double)x);
+      else row->ss = (PetscInt)x;
       break;
     default:
       break;
@@ -372,6 +372,19 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
         PetscInt state;
         PetscCall(PnlmeModelGetDoseState(d->model, cmt, &state));
         if (state < 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: dose into compartment %" PetscInt_FMT ", which model %s does not have", file, L, cname, cmt, p->modelname);
+      }
+      if (ok && row->ss) { /* a steady-state dose: what the engine computes, or one line */
+        const char *sname = d->colname[d->stdcol[PNLME_COL_SS]];
+        PetscInt    ilag  = -1;
+        PetscBool   can   = PETSC_TRUE;
+        if (d->model) {
+          PetscCall(PnlmeModelGetSteadyState(d->model, &can));
+          PetscCall(PnlmeModelGetDoseParameters(d->model, cmt, &ilag, NULL));
+        }
+        if (row->ss == 3) ROWERR("%s:%" PetscInt64_FMT ": column %s: SS 3 is not supported (SS 1: the state reset to the steady state of this dose; SS 2: that steady state added to the state)", file, L, sname);
+        else if (!(row->ii > 0)) ROWERR("%s:%" PetscInt64_FMT ": column %s: a steady-state dose (SS %" PetscInt_FMT ") needs its dosing interval II > 0, got %g (a constant infusion to steady state, II 0, is not supported)", file, L, iiname, row->ss, (double)row->ii);
+        else if (!can) ROWERR("%s:%" PetscInt64_FMT ": column %s: steady-state dosing (SS %" PetscInt_FMT ") is computed by the closed-form PK models (pk1_*, pk2_*), not by model %s: write the doses before this one, or give them with ADDL and II", file, L, sname, row->ss, p->modelname);
+        else if (ilag >= 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: a steady-state dose (SS %" PetscInt_FMT ") into compartment %" PetscInt_FMT ", which has a lag time (-model_lag), is not supported", file, L, sname, row->ss, cmt);
       }
     } else if (k.isobs && p->nout > 1 && (row->cmtmissing || row->cmt == 0)) { /* which output it observes: not a guess */
       ROWERR("%s:%" PetscInt64_FMT ": column %s: observation without a compartment, but model %s has %" PetscInt_FMT " outputs (%s): each observation's CMT selects its output", file, L, d->stdcol[PNLME_COL_CMT] >= 0 ? d->colname[d->stdcol[PNLME_COL_CMT]] : "CMT", p->modelname, p->nout, p->outputs);

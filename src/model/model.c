@@ -66,7 +66,7 @@ static PetscErrorCode PnlmeModelReset(PnlmeModel m)
   m->hold         = NULL;
   m->predictbatchsens = NULL;
   m->predictbatchdosesens = NULL;
-  m->hasops = m->stiff = m->setupcalled = PETSC_FALSE;
+  m->hasops = m->stiff = m->setupcalled = m->steadystate = PETSC_FALSE;
   m->description[0]                        = 0;
   m->npredict = m->nfailed = 0;
   PetscFunctionReturn(0);
@@ -507,6 +507,20 @@ PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel m, PnlmeModelPredictDoseFn fn
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PnlmeModelSetSteadyState(PnlmeModel m, PetscBool flg)
+{
+  PetscFunctionBegin;
+  m->steadystate = flg;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PnlmeModelGetSteadyState(PnlmeModel m, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  *flg = m->steadystate;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel m, PnlmeModelPredictBatchFn fn, PnlmeModelHoldFn hold)
 {
   PetscFunctionBegin;
@@ -832,7 +846,7 @@ static int ModelDoseTimelineInto(PnlmeModel m, const PnlmeSubject *s, const Pets
     tr = r < s->nev ? s->ev[r].time : PETSC_MAX_REAL;
     for (PetscInt i = start; i <= r && i < s->nev; i++) {
       const PnlmeEvent *e = &s->ev[i];
-      const PetscInt    g = (e->type == PNLME_EV_OBS || e->type == PNLME_EV_RESET) ? -1 : ModelDoseGroup(m, e->cmt);
+      const PetscInt    g = (e->type == PNLME_EV_OBS || e->type == PNLME_EV_RESET || e->type == PNLME_EV_STEADY_STATE) ? -1 : ModelDoseGroup(m, e->cmt);
       PetscReal         lag, F, t;
       if (g < 0) {
         ev[n]              = *e;

@@ -80,6 +80,7 @@ struct _p_PnlmeModel {
   PnlmeModelKind  kind;
   PnlmeModelOps   mops;
   PetscBool       hasops, stiff;
+  PetscBool       steadystate; /* its predictions compute steady-state doses (STEADY_STATE entries) */
   void           *ctx;
   PetscErrorCode (*ctxdestroy)(void *);
   PnlmeODE        ode; /* ODE models: the integrator, one per model (and so per rank) */
@@ -116,6 +117,7 @@ PETSC_INTERN PetscErrorCode PnlmeODEDestroy(PnlmeODE *);
    (a negative or non-finite lag, a negative or non-finite bioavailability).  Hot path. */
 PETSC_INTERN int            PnlmeModelDoseTimeline(PnlmeModel, const PnlmeSubject *s, const PetscReal phi[], PnlmeSubject *out);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictDose(PnlmeModel, PnlmeModelPredictDoseFn);
+PETSC_INTERN PetscErrorCode PnlmeModelSetSteadyState(PnlmeModel, PetscBool);
 /* the batch operation, and what PnlmeModelHoldSubjects calls (NULL: nothing kept between calls) */
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatch(PnlmeModel, PnlmeModelPredictBatchFn, PnlmeModelHoldFn);
 PETSC_INTERN PetscErrorCode PnlmeModelSetPredictBatchSens(PnlmeModel, PnlmeModelPredictBatchSensFn, PnlmeModelPredictBatchDoseSensFn);

@@ -1,5 +1,5 @@
 /* Timelines: ADDL/II expansion equals explicit dose rows, infusions give START/END entries, EVID 3/4 give
-   resets (stopping running infusions), and the optional columns (no EVID/MDV, mapped names, CENS/LIMIT,
+   resets (stopping running infusions), SS 1/2 give a STEADY_STATE entry before their dose, and the optional columns (no EVID/MDV, mapped names, CENS/LIMIT,
    covariates with missing rows, CRLF, blank lines, quotes) are read as documented. */
 #include "datatest.h"
 
@@ -87,6 +87,36 @@ static PetscErrorCode Resets(void)
   PetscFunctionReturn(0);
 }
 
+/* steady-state doses: SS 1 is a reset, a STEADY_STATE entry (amount II, cmt SS) and the dose, its ADDL
+   repetitions plain doses after it; SS 2 has no reset; EVID 4 with SS 1 one reset */
+static PetscErrorCode SteadyState(void)
+{
+  PnlmeData    d;
+  PnlmeSubject s;
+  PetscBool    has;
+  PetscFunctionBegin;
+  PetscCall(Load("steady-state.csv", NULL, NULL, &d));
+  PetscCall(DataTestFind(d, 1, &s, &has));
+  if (has) {
+    const Expect x[] = {{0, 100, 0, PNLME_EV_BOLUS}, {10, 0, 0, PNLME_EV_OBS}, {24, 0, 0, PNLME_EV_RESET}, {24, 12, 0, PNLME_EV_STEADY_STATE}, {24, 100, 0, PNLME_EV_BOLUS}, {30, 0, 0, PNLME_EV_OBS}, {36, 100, 0, PNLME_EV_BOLUS}};
+    PetscCall(CheckTimeline(&s, 7, x));
+    PNLME_TEST_CHECK(s.ev[3].cmt == 1, "SS 1: the STEADY_STATE entry's cmt is the SS value, got %d", (int)s.ev[3].cmt);
+  }
+  PetscCall(DataTestFind(d, 2, &s, &has));
+  if (has) {
+    const Expect x[] = {{0, 100, 0, PNLME_EV_BOLUS}, {24, 12, 0, PNLME_EV_STEADY_STATE}, {24, 50, 2, PNLME_EV_INFUSION_START}, {26, 50, 0, PNLME_EV_INFUSION_END}, {30, 0, 0, PNLME_EV_OBS}};
+    PetscCall(CheckTimeline(&s, 5, x));
+    PNLME_TEST_CHECK(s.ev[1].cmt == 2, "SS 2: the STEADY_STATE entry's cmt is the SS value, got %d", (int)s.ev[1].cmt);
+  }
+  PetscCall(DataTestFind(d, 3, &s, &has));
+  if (has) {
+    const Expect x[] = {{0, 0, 0, PNLME_EV_RESET}, {0, 12, 0, PNLME_EV_STEADY_STATE}, {0, 100, 0, PNLME_EV_BOLUS}, {1, 0, 0, PNLME_EV_OBS}};
+    PetscCall(CheckTimeline(&s, 4, x));
+  }
+  PetscCall(PnlmeDataDestroy(&d));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode OptionalColumns(void)
 {
   PnlmeData          d;
@@ -133,6 +163,7 @@ static PetscErrorCode Run(void)
   PetscCheck(flg, PETSC_COMM_WORLD, PETSC_ERR_USER, "give -dir with the test files");
   PetscCall(AddlVsExplicit());
   PetscCall(Resets());
+  PetscCall(SteadyState());
   PetscCall(OptionalColumns());
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "data events: all checks passed\n"));
   PetscFunctionReturn(0);

@@ -86,7 +86,7 @@ static int LangCFPredict(const PnlmeSubject *s, const PetscReal phi[], PetscReal
   for (PetscInt e = 0; e < s->nev; e++) {
     const PnlmeEvent *ev = &s->ev[e];
     if (ev->type == PNLME_EV_RESET) start = e + 1;
-    else if (ev->type == PNLME_EV_INFUSION_START || ev->type == PNLME_EV_INFUSION_END) return 1;
+    else if (ev->type == PNLME_EV_INFUSION_START || ev->type == PNLME_EV_INFUSION_END || ev->type == PNLME_EV_STEADY_STATE) return 1;
     else if (ev->type == PNLME_EV_OBS) {
       const PetscInt j = ev->index, iout = s->obsout ? s->obsout[j] : 0;
       for (PetscInt k = 0; k < ns; k++) {

@@ -16,13 +16,23 @@
    1/(kap - lam) blow-up of the textbook coefficients: ka == ke (or ka equal to a two-compartment rate)
    is handled exactly, with no perturbation of the parameters.  Sensitivities come from the analytic
    partial derivatives of these expressions with respect to (c, lam, kap) and the chain rule through
-   the model's derivatives of (c, lam, kap) with respect to phi.  Hot path: no allocation. */
+   the model's derivatives of (c, lam, kap) with respect to phi.  Hot path: no allocation.
+
+   A steady-state dose (a STEADY_STATE entry before it, interval II) is the infinite series of the same
+   dose at t_dose - j II, j = 0, 1, ...: each observation after it receives the contributions of those
+   virtual doses, computed as any dose's, for j = 0 .. K-1 with K the first count for which every
+   exponential left has decayed by e^{-PK_SS_TAIL} (rate r, the slowest of the input: K II >= PK_SS_TAIL / r
+   + T, T the infusion's duration), below double precision of the sum.  Sensitivities come the same way,
+   virtual dose by virtual dose.  A set whose slowest rate would need more than PK_SS_MAX terms (a
+   half-life over about 180 dosing intervals) fails, as a set whose inputs are invalid. */
 #include "model/pk/pk.h"
 #include "sys/vmath.h"
 #include <math.h>
 #include <string.h>
 
 #define PK_DOSEBUF 128 /* doses remembered per reset without rescanning the timeline */
+#define PK_SS_TAIL 39.2  /* e^{-39.2} = 9.5e-18: the steady-state series' neglected tail, relative */
+#define PK_SS_MAX  10000 /* virtual doses per steady-state dose at most */
 
 /* phi1(z) = (e^z - 1) / z = sum_n z^n / (n + 1)!, for |z| <= PK_ZDIRECT only (the near-equal rates of D):
    its Taylor polynomial of degree 15 (truncation below 1e-19 relative), Estrin's scheme, plain IEEE
@@ -165,6 +175,25 @@ static inline int InputOf(const PnlmePKModel *mod, PetscInt cmt)
 }
 
 static inline int IsDose(const PnlmeEvent *e) { return e->type == PNLME_EV_BOLUS || e->type == PNLME_EV_INFUSION_START; }
+
+/* the number of virtual doses K of steady-state dose e (interval ii > 0) into input p: the terms j >= K
+   have decayed by e^{-PK_SS_TAIL} at least; -1 when that needs more than PK_SS_MAX (or no rate decays) */
+static inline PetscInt SSCount(const PnlmePKInput *p, const PnlmeEvent *e, PetscReal ii)
+{
+  PetscReal r = p->pair ? p->kap : PETSC_INFINITY, x;
+  for (PetscInt k = 0; k < p->n; k++) r = PetscMin(r, p->lam[k]);
+  x = (PK_SS_TAIL / r + (e->type == PNLME_EV_BOLUS ? 0.0 : e->duration)) / ii;
+  if (!(r > 0) || !(x < PK_SS_MAX)) return -1;
+  return (PetscInt)ceil(x) + 1;
+}
+
+/* virtual dose j of steady-state dose e: the same dose j intervals earlier */
+static inline PnlmeEvent SSVirtual(const PnlmeEvent *e, PetscReal ii, PetscInt j)
+{
+  PnlmeEvent v = *e;
+  v.time       = e->time - (PetscReal)j * ii;
+  return v;
+}
 
 /* contribution of one dose at time t (value only) */
 static inline PetscReal DoseValue(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal t)
@@ -737,24 +766,36 @@ static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[2], c
       if (e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= nobs)) return 1;
       if (IsDose(e) && InputOf(mod, e->cmt) < 0) return 1;
     }
+    PetscReal ssii = 0; /* the interval of the next dose when it is a steady-state dose */
     for (PetscInt a = start; a < end; a++) {
       const PnlmeEvent *e = &s->ev[a];
-      const PetscReal   amt = e->amount, td = e->time;
+      const PetscReal   amt = e->amount, ii = ssii;
+      PetscInt          K = 1; /* the dose, or its virtual doses j = 0 .. K-1 (at td - j ii) */
+      if (e->type == PNLME_EV_STEADY_STATE) ssii = e->amount;
       if (!IsDose(e)) continue;
+      ssii = 0;
+      if (ii > 0 && (K = SSCount(&in[InputOf(mod, e->cmt)], e, ii)) < 0) return 1;
       if (e->type == PNLME_EV_BOLUS || !in[InputOf(mod, e->cmt)].pair) { /* a bolus, or an infusion into the central input */
         const PnlmePKInput *p = &in[InputOf(mod, e->cmt)];
         const PetscReal     T = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
         if (e->type != PNLME_EV_BOLUS && !(T > 0)) continue;
-        for (PetscInt b = a + 1; b < end; b++) {
-          PetscReal u;
-          if (s->ev[b].type != PNLME_EV_OBS) continue;
-          u = s->tobs[s->ev[b].index] - td;
-          if (u >= 0) BlockPush(B, p, u, T, amt, pred, s->ev[b].index);
+        for (PetscInt j = 0; j < K; j++) {
+          const PetscReal td = SSVirtual(e, ii, j).time;
+          for (PetscInt b = a + 1; b < end; b++) {
+            PetscReal u;
+            if (s->ev[b].type != PNLME_EV_OBS) continue;
+            u = s->tobs[s->ev[b].index] - td;
+            if (u >= 0) BlockPush(B, p, u, T, amt, pred, s->ev[b].index);
+          }
         }
       } else {
         BlockFlush(B);
         for (PetscInt b = a + 1; b < end; b++)
-          if (s->ev[b].type == PNLME_EV_OBS) pred[s->ev[b].index] += DoseValue(mod, in, e, s->tobs[s->ev[b].index]);
+          if (s->ev[b].type == PNLME_EV_OBS)
+            for (PetscInt j = 0; j < K; j++) {
+              const PnlmeEvent v = SSVirtual(e, ii, j);
+              pred[s->ev[b].index] += DoseValue(mod, in, &v, s->tobs[s->ev[b].index]);
+            }
       }
     }
   }
@@ -901,6 +942,8 @@ PNLME_SIMD_CLONES static void PlanMake(const PnlmePKModel *mod, const PnlmeSubje
       no++;
     } else if (e->type == PNLME_EV_RESET) {
       for (; d0 < nd; d0++) dto[d0] = no;
+    } else if (e->type == PNLME_EV_STEADY_STATE) {
+      P->use = 0; /* PredictDoseMajor's and PKPredictSens's case: its virtual doses depend on the rates */
     } else if (IsDose(e)) {
       const int ii = InputOf(mod, e->cmt);
       if (ii < 0) {
@@ -1120,10 +1163,24 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput in[2], Pets
    doses before each one accumulated: timelines with dose parameters (info: those of the entries of a
    dosed timeline), infusions, or boluses into both inputs; sens rows of npt columns, the model's own np
    first */
+/* DoseAccumulateAll of dose e, or with ii > 0 of its K virtual doses (a steady-state dose); non-zero when
+   its series is too long (SSCount) */
+static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal ii, const PnlmeDoseInfo *di, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal row[])
+{
+  const PetscInt K = ii > 0 ? SSCount(&in[InputOf(mod, e->cmt)], e, ii) : 1;
+  if (K < 0) return 1;
+  for (PetscInt j = 0; j < K; j++) {
+    const PnlmeEvent v = SSVirtual(e, ii, j);
+    DoseAccumulateAll(mod, in, &v, di, t, Gc, Gl, Gk, row);
+  }
+  return 0;
+}
+
 static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PnlmePKInput in[2], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
 {
   const PetscInt np = mod->np;
   PetscInt       dose[PK_DOSEBUF], nd = 0, first = 0;
+  PetscReal      ssii[PK_DOSEBUF], pend = 0; /* each listed dose's steady-state interval (0: none); the next dose's */
   int            overflow = 0;
 
   for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
@@ -1135,13 +1192,20 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
     case PNLME_EV_BOLUS:
     case PNLME_EV_INFUSION_START:
       if (InputOf(mod, e->cmt) < 0) return 1;
-      if (nd < PK_DOSEBUF) dose[nd++] = i;
-      else overflow = 1;
+      if (nd < PK_DOSEBUF) {
+        ssii[nd]   = pend;
+        dose[nd++] = i;
+      } else overflow = 1;
+      pend = 0;
+      break;
+    case PNLME_EV_STEADY_STATE:
+      pend = e->amount;
       break;
     case PNLME_EV_RESET:
       nd       = 0;
       overflow = 0;
       first    = i + 1;
+      pend     = 0;
       break;
     case PNLME_EV_OBS: {
       const PetscInt idx = e->index;
@@ -1149,11 +1213,17 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
       if (idx < 0 || idx >= s->nobs) return 1;
       t   = s->tobs[idx];
       row = sens + (size_t)idx * (size_t)npt;
-      if (!overflow)
-        for (PetscInt k = 0; k < nd; k++) DoseAccumulateAll(mod, in, &s->ev[dose[k]], info ? &info[dose[k]] : NULL, t, Gc, Gl, Gk, row);
-      else
-        for (PetscInt j = first; j < i; j++)
-          if (IsDose(&s->ev[j])) DoseAccumulateAll(mod, in, &s->ev[j], info ? &info[j] : NULL, t, Gc, Gl, Gk, row);
+      if (!overflow) {
+        for (PetscInt k = 0; k < nd; k++)
+          if (DoseAccumulateSS(mod, in, &s->ev[dose[k]], ssii[k], info ? &info[dose[k]] : NULL, t, Gc, Gl, Gk, row)) return 1;
+      } else
+        for (PetscInt j = first, jp = 0; j < i; j++) { /* jp: the steady-state entry of the next dose, + 1 */
+          if (s->ev[j].type == PNLME_EV_STEADY_STATE) jp = j + 1;
+          else if (IsDose(&s->ev[j])) {
+            if (DoseAccumulateSS(mod, in, &s->ev[j], jp ? s->ev[jp - 1].amount : 0, info ? &info[j] : NULL, t, Gc, Gl, Gk, row)) return 1;
+            jp = 0;
+          }
+        }
       for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
         const PnlmePKInput *p = &in[ii];
         for (PetscInt k = 0; k < p->n; k++) {

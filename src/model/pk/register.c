@@ -39,6 +39,7 @@ static PetscErrorCode PKCreate(PnlmeModel m, PetscInt which)
   PetscCall(PnlmePKContextCreate(def, &cx));
   PetscCall(PnlmeModelSetOps(m, PNLME_MODEL_CLOSED_FORM, &ops, cx, PnlmePKContextDestroy));
   PetscCall(PnlmeModelSetPredictDose(m, PnlmePKPredictDose));
+  PetscCall(PnlmeModelSetSteadyState(m, PETSC_TRUE));
   PetscCall(PnlmeModelSetPredictBatch(m, PnlmePKPredictMany, PnlmePKHold));
   PetscCall(PnlmeModelSetPredictBatchSens(m, PnlmePKPredictManySens, PnlmePKPredictManyDoseSens));
   PetscFunctionReturn(0);
