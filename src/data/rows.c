@@ -375,16 +375,11 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       }
       if (ok && row->ss) { /* a steady-state dose: what the engine computes, or one line */
         const char *sname = d->colname[d->stdcol[PNLME_COL_SS]];
-        PetscInt    ilag  = -1;
         PetscBool   can   = PETSC_TRUE;
-        if (d->model) {
-          PetscCall(PnlmeModelGetSteadyState(d->model, &can));
-          PetscCall(PnlmeModelGetDoseParameters(d->model, cmt, &ilag, NULL));
-        }
+        if (d->model) PetscCall(PnlmeModelGetSteadyState(d->model, &can));
         if (row->ss == 3) ROWERR("%s:%" PetscInt64_FMT ": column %s: SS 3 is not supported (SS 1: the state reset to the steady state of this dose; SS 2: that steady state added to the state)", file, L, sname);
         else if (!(row->ii > 0)) ROWERR("%s:%" PetscInt64_FMT ": column %s: a steady-state dose (SS %" PetscInt_FMT ") needs its dosing interval II > 0, got %g (a constant infusion to steady state, II 0, is not supported)", file, L, iiname, row->ss, (double)row->ii);
         else if (!can) ROWERR("%s:%" PetscInt64_FMT ": column %s: steady-state dosing (SS %" PetscInt_FMT ") is computed by the closed-form PK models (pk1_*, pk2_*), not by model %s: write the doses before this one, or give them with ADDL and II", file, L, sname, row->ss, p->modelname);
-        else if (ilag >= 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: a steady-state dose (SS %" PetscInt_FMT ") into compartment %" PetscInt_FMT ", which has a lag time (-model_lag), is not supported", file, L, sname, row->ss, cmt);
       }
     } else if (k.isobs && p->nout > 1 && (row->cmtmissing || row->cmt == 0)) { /* which output it observes: not a guess */
       ROWERR("%s:%" PetscInt64_FMT ": column %s: observation without a compartment, but model %s has %" PetscInt_FMT " outputs (%s): each observation's CMT selects its output", file, L, d->stdcol[PNLME_COL_CMT] >= 0 ? d->colname[d->stdcol[PNLME_COL_CMT]] : "CMT", p->modelname, p->nout, p->outputs);

@@ -1,7 +1,8 @@
 /* Steady-state doses (SS 1 and 2) of the closed-form PK models: a STEADY_STATE entry before a dose makes
    it the infinite series of that dose every II.  Checked against the textbook formula of the
    one-compartment bolus, against the same dose written out over many intervals (values and
-   sensitivities, boluses into both inputs and infusions into both, one and two compartments), for SS 2
+   sensitivities, boluses into both inputs and infusions into both, one and two compartments, with a lag
+   time and a bioavailability), for SS 2
    on top of an earlier dose, for a batch of sets (each set's bits the ones it has alone), and for a
    half-life too long for the series (a failed prediction, not a crash or a hang). */
 #include "pktest.h"
@@ -105,6 +106,32 @@ static PetscErrorCode TestSeries(void)
   PetscFunctionReturn(0);
 }
 
+/* with a lag time and a bioavailability on the dose (pk1_oral_cl, on the depot and on the central input):
+   the observations within the lag after the steady-state dose receive its earlier virtual doses, and the
+   derivatives in Tlag and F are those of the doses written out */
+static PetscErrorCode TestDoseParameters(void)
+{
+  PnlmeModel      m;
+  const PetscReal phi[7] = {1.1, 2.0, 20, 0.75, 0.8, 0.4, 0.6}; /* ka CL V Tlag F Tlag2 F2 */
+  PetscFunctionBegin;
+  PetscCall(PnlmeModelCreate(PETSC_COMM_SELF, &m));
+  PetscCall(PnlmeModelSetType(m, "pk1_oral_cl"));
+  PetscCall(PnlmeModelAddDoseLag(m, 1, "Tlag"));
+  PetscCall(PnlmeModelAddDoseBioavailability(m, 1, "F"));
+  PetscCall(PnlmeModelAddDoseLag(m, 2, "Tlag2"));
+  PetscCall(PnlmeModelAddDoseBioavailability(m, 2, "F2"));
+  PetscCall(PnlmeModelSetUp(m));
+  for (PetscInt ss = 1; ss <= 2; ss++) {
+    PetscCall(Against(m, "pk1_oral_cl with Tlag and F", phi, 7, 100, 0, 1, ss, 1600));
+    PetscCall(Against(m, "pk1_oral_cl with Tlag and F", phi, 7, 100, 0, 2, ss, 1600));
+    PetscCall(Against(m, "pk1_oral_cl with Tlag and F", phi, 7, 100, 1.5, 2, ss, 1600));
+    PetscCall(Against(m, "pk1_oral_cl with Tlag and F", phi, 7, 100, 2.5, 1, ss, 1600));
+  }
+  PetscCall(PnlmeModelDestroy(&m));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "with a lag time and a bioavailability (observations within the lag): OK\n"));
+  PetscFunctionReturn(0);
+}
+
 /* a batch of sets on one subject: each set's bits the ones it has alone; a set whose half-life is too
    long for the series fails alone, the others do not */
 static PetscErrorCode TestBatch(void)
@@ -133,6 +160,7 @@ static PetscErrorCode Run(void)
   PetscFunctionBegin;
   PetscCall(TestFormula());
   PetscCall(TestSeries());
+  PetscCall(TestDoseParameters());
   PetscCall(TestBatch());
   PetscFunctionReturn(0);
 }

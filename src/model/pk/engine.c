@@ -176,15 +176,34 @@ static inline int InputOf(const PnlmePKModel *mod, PetscInt cmt)
 
 static inline int IsDose(const PnlmeEvent *e) { return e->type == PNLME_EV_BOLUS || e->type == PNLME_EV_INFUSION_START; }
 
-/* the number of virtual doses K of steady-state dose e (interval ii > 0) into input p: the terms j >= K
-   have decayed by e^{-PK_SS_TAIL} at least; -1 when that needs more than PK_SS_MAX (or no rate decays) */
-static inline PetscInt SSCount(const PnlmePKInput *p, const PnlmeEvent *e, PetscReal ii)
+/* the number of virtual doses K of steady-state dose e (interval ii > 0, given lead after its STEADY_STATE
+   entry: its lag) into input p: the terms j >= K have decayed by e^{-PK_SS_TAIL} at least; -1 when that
+   needs more than PK_SS_MAX (or no rate decays) */
+static inline PetscInt SSCount(const PnlmePKInput *p, const PnlmeEvent *e, PetscReal ii, PetscReal lead)
 {
   PetscReal r = p->pair ? p->kap : PETSC_INFINITY, x;
   for (PetscInt k = 0; k < p->n; k++) r = PetscMin(r, p->lam[k]);
-  x = (PK_SS_TAIL / r + (e->type == PNLME_EV_BOLUS ? 0.0 : e->duration)) / ii;
+  x = (PK_SS_TAIL / r + (e->type == PNLME_EV_BOLUS ? 0.0 : e->duration) + lead) / ii;
   if (!(r > 0) || !(x < PK_SS_MAX)) return -1;
   return (PetscInt)ceil(x) + 1;
+}
+
+/* the dose entry of STEADY_STATE entry m: the first dose after it from the same dose row (index) before
+   the next reset (a lag may have moved it past observations, never past other entries of its row); -1
+   when the lag moved it past that reset (the dosed timeline dropped it) */
+static inline PetscInt SSDoseOf(const PnlmeSubject *s, PetscInt m)
+{
+  for (PetscInt i = m + 1; i < s->nev && s->ev[i].type != PNLME_EV_RESET; i++)
+    if (IsDose(&s->ev[i]) && s->ev[i].index == s->ev[m].index) return i;
+  return -1;
+}
+
+/* whether dose entry d is the dose of a STEADY_STATE entry in [from, d) */
+static inline int SSTarget(const PnlmeSubject *s, PetscInt from, PetscInt d)
+{
+  for (PetscInt m = d - 1; m >= from; m--)
+    if (s->ev[m].type == PNLME_EV_STEADY_STATE && s->ev[m].index == s->ev[d].index && SSDoseOf(s, m) == d) return 1;
+  return 0;
 }
 
 /* virtual dose j of steady-state dose e: the same dose j intervals earlier */
@@ -748,55 +767,69 @@ static inline void BlockPush(PKBlock *B, const PnlmePKInput *p, PetscReal u, Pet
   if (++B->n == PK_BLOCK) BlockFlush(B);
 }
 
+/* the elements of dose e (with ii > 0 a steady-state dose: its K virtual doses, given lead after its
+   STEADY_STATE entry) for the observations among entries [from, end) with u >= 0: boluses and central
+   infusions into the block B, an infusion into the depot added at once (after the block's pending ones);
+   non-zero when its series is too long */
+static int DosePush(const PnlmePKModel *mod, const PnlmePKInput in[2], const PnlmeSubject *s, const PnlmeEvent *e, PetscInt from, PetscInt end, PetscReal ii, PetscReal lead, PetscReal pred[], PKBlock *B)
+{
+  const PnlmePKInput *p   = &in[InputOf(mod, e->cmt)];
+  const PetscReal     amt = e->amount;
+  const PetscInt      K   = ii > 0 ? SSCount(p, e, ii, lead) : 1; /* the dose, or its virtual doses j = 0 .. K-1 (at td - j ii) */
+  if (K < 0) return 1;
+  if (e->type == PNLME_EV_BOLUS || !p->pair) { /* a bolus, or an infusion into the central input */
+    const PetscReal T = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
+    if (e->type != PNLME_EV_BOLUS && !(T > 0)) return 0;
+    for (PetscInt j = 0; j < K; j++) {
+      const PetscReal td = SSVirtual(e, ii, j).time;
+      for (PetscInt b = from; b < end; b++) {
+        PetscReal u;
+        if (s->ev[b].type != PNLME_EV_OBS) continue;
+        u = s->tobs[s->ev[b].index] - td;
+        if (u >= 0) BlockPush(B, p, u, T, amt, pred, s->ev[b].index);
+      }
+    }
+  } else {
+    BlockFlush(B);
+    for (PetscInt b = from; b < end; b++)
+      if (s->ev[b].type == PNLME_EV_OBS)
+        for (PetscInt j = 0; j < K; j++) {
+          const PnlmeEvent v = SSVirtual(e, ii, j);
+          pred[s->ev[b].index] += DoseValue(mod, in, &v, s->tobs[s->ev[b].index]);
+        }
+  }
+  return 0;
+}
+
 /* Predictions without sensitivities of one parameter set (inputs in[2]) on subject s into pred, dose by
    dose: every dose adds its contribution to the observations that follow it in the timeline up to the
    next reset.  The same sums as the observation-by-observation loop of PnlmePKPredict (each observation
    receives the doses before it since the last reset, in the same order).  The elements of boluses and
    of central infusions go to the block B, shared by all the sets of a call (which are independent of
-   one another); an infusion into the depot adds its contributions after the block's pending ones.
-   Returns non-zero for a timeline the model cannot take (not checked again with checked). */
+   one another); an infusion into the depot adds its contributions after the block's pending ones.  A
+   steady-state dose is taken at its STEADY_STATE entry: with a lag, the observations between that entry and
+   the dose receive its earlier virtual doses.  Returns non-zero for a timeline the model cannot take (not
+   checked again with checked) or a steady-state series too long. */
 static int PredictDoseMajor(const PnlmePKModel *mod, const PnlmePKInput in[2], const PnlmeSubject *s, PetscReal pred[], PKBlock *B, int checked)
 {
   const PetscInt nobs = s->nobs;
   for (PetscInt j = 0; j < nobs; j++) pred[j] = 0;
   for (PetscInt start = 0, end; start < s->nev; start = end + 1) {
+    PetscInt nss = 0; /* STEADY_STATE entries in the segment */
     for (end = start; end < s->nev && s->ev[end].type != PNLME_EV_RESET; end++) {
       const PnlmeEvent *e = &s->ev[end];
+      nss += e->type == PNLME_EV_STEADY_STATE;
       if (checked) continue; /* the timeline was found valid for an earlier set of the call */
       if (e->type == PNLME_EV_OBS && (e->index < 0 || e->index >= nobs)) return 1;
       if (IsDose(e) && InputOf(mod, e->cmt) < 0) return 1;
     }
-    PetscReal ssii = 0; /* the interval of the next dose when it is a steady-state dose */
     for (PetscInt a = start; a < end; a++) {
       const PnlmeEvent *e = &s->ev[a];
-      const PetscReal   amt = e->amount, ii = ssii;
-      PetscInt          K = 1; /* the dose, or its virtual doses j = 0 .. K-1 (at td - j ii) */
-      if (e->type == PNLME_EV_STEADY_STATE) ssii = e->amount;
-      if (!IsDose(e)) continue;
-      ssii = 0;
-      if (ii > 0 && (K = SSCount(&in[InputOf(mod, e->cmt)], e, ii)) < 0) return 1;
-      if (e->type == PNLME_EV_BOLUS || !in[InputOf(mod, e->cmt)].pair) { /* a bolus, or an infusion into the central input */
-        const PnlmePKInput *p = &in[InputOf(mod, e->cmt)];
-        const PetscReal     T = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
-        if (e->type != PNLME_EV_BOLUS && !(T > 0)) continue;
-        for (PetscInt j = 0; j < K; j++) {
-          const PetscReal td = SSVirtual(e, ii, j).time;
-          for (PetscInt b = a + 1; b < end; b++) {
-            PetscReal u;
-            if (s->ev[b].type != PNLME_EV_OBS) continue;
-            u = s->tobs[s->ev[b].index] - td;
-            if (u >= 0) BlockPush(B, p, u, T, amt, pred, s->ev[b].index);
-          }
-        }
-      } else {
-        BlockFlush(B);
-        for (PetscInt b = a + 1; b < end; b++)
-          if (s->ev[b].type == PNLME_EV_OBS)
-            for (PetscInt j = 0; j < K; j++) {
-              const PnlmeEvent v = SSVirtual(e, ii, j);
-              pred[s->ev[b].index] += DoseValue(mod, in, &v, s->tobs[s->ev[b].index]);
-            }
-      }
+      PetscInt          d = a;
+      if (e->type == PNLME_EV_STEADY_STATE) {
+        if ((d = SSDoseOf(s, a)) < 0) continue;
+        if (DosePush(mod, in, s, &s->ev[d], a + 1, end, e->amount, s->ev[d].time - e->time, pred, B)) return 1;
+      } else if (IsDose(e) && !(nss && SSTarget(s, start, a)) && DosePush(mod, in, s, e, a + 1, end, 0, 0, pred, B)) return 1;
     }
   }
   return 0;
@@ -1163,11 +1196,11 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput in[2], Pets
    doses before each one accumulated: timelines with dose parameters (info: those of the entries of a
    dosed timeline), infusions, or boluses into both inputs; sens rows of npt columns, the model's own np
    first */
-/* DoseAccumulateAll of dose e, or with ii > 0 of its K virtual doses (a steady-state dose); non-zero when
-   its series is too long (SSCount) */
-static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal ii, const PnlmeDoseInfo *di, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal row[])
+/* DoseAccumulateAll of dose e, or with ii > 0 of its K virtual doses (a steady-state dose given lead after
+   its STEADY_STATE entry); non-zero when its series is too long (SSCount) */
+static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal ii, PetscReal lead, const PnlmeDoseInfo *di, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal row[])
 {
-  const PetscInt K = ii > 0 ? SSCount(&in[InputOf(mod, e->cmt)], e, ii) : 1;
+  const PetscInt K = ii > 0 ? SSCount(&in[InputOf(mod, e->cmt)], e, ii, lead) : 1;
   if (K < 0) return 1;
   for (PetscInt j = 0; j < K; j++) {
     const PnlmeEvent v = SSVirtual(e, ii, j);
@@ -1179,8 +1212,8 @@ static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput i
 static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PnlmePKInput in[2], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
 {
   const PetscInt np = mod->np;
-  PetscInt       dose[PK_DOSEBUF], nd = 0, first = 0;
-  PetscReal      ssii[PK_DOSEBUF], pend = 0; /* each listed dose's steady-state interval (0: none); the next dose's */
+  PetscInt       dose[PK_DOSEBUF], nd = 0, first = 0, nss = 0; /* the doses since the last reset; STEADY_STATE entries among them */
+  PetscReal      ssii[PK_DOSEBUF], lead[PK_DOSEBUF];             /* a listed dose's steady-state interval (0: none) and lead */
   int            overflow = 0;
 
   for (PetscInt j = 0; j < s->nobs; j++) pred[j] = 0;
@@ -1192,20 +1225,29 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
     case PNLME_EV_BOLUS:
     case PNLME_EV_INFUSION_START:
       if (InputOf(mod, e->cmt) < 0) return 1;
+      if (nss && SSTarget(s, first, i)) break; /* listed at its STEADY_STATE entry */
       if (nd < PK_DOSEBUF) {
-        ssii[nd]   = pend;
+        ssii[nd]   = 0;
+        lead[nd]   = 0;
         dose[nd++] = i;
       } else overflow = 1;
-      pend = 0;
       break;
-    case PNLME_EV_STEADY_STATE:
-      pend = e->amount;
-      break;
+    case PNLME_EV_STEADY_STATE: { /* its dose, listed here: with a lag, the observations before it receive its earlier virtual doses */
+      const PetscInt d = SSDoseOf(s, i);
+      nss++;
+      if (d < 0) break;
+      if (InputOf(mod, s->ev[d].cmt) < 0) return 1;
+      if (nd < PK_DOSEBUF) {
+        ssii[nd]   = e->amount;
+        lead[nd]   = s->ev[d].time - e->time;
+        dose[nd++] = d;
+      } else overflow = 1;
+    } break;
     case PNLME_EV_RESET:
       nd       = 0;
       overflow = 0;
       first    = i + 1;
-      pend     = 0;
+      nss      = 0;
       break;
     case PNLME_EV_OBS: {
       const PetscInt idx = e->index;
@@ -1215,14 +1257,14 @@ static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], cons
       row = sens + (size_t)idx * (size_t)npt;
       if (!overflow) {
         for (PetscInt k = 0; k < nd; k++)
-          if (DoseAccumulateSS(mod, in, &s->ev[dose[k]], ssii[k], info ? &info[dose[k]] : NULL, t, Gc, Gl, Gk, row)) return 1;
+          if (DoseAccumulateSS(mod, in, &s->ev[dose[k]], ssii[k], lead[k], info ? &info[dose[k]] : NULL, t, Gc, Gl, Gk, row)) return 1;
       } else
-        for (PetscInt j = first, jp = 0; j < i; j++) { /* jp: the steady-state entry of the next dose, + 1 */
-          if (s->ev[j].type == PNLME_EV_STEADY_STATE) jp = j + 1;
-          else if (IsDose(&s->ev[j])) {
-            if (DoseAccumulateSS(mod, in, &s->ev[j], jp ? s->ev[jp - 1].amount : 0, info ? &info[j] : NULL, t, Gc, Gl, Gk, row)) return 1;
-            jp = 0;
-          }
+        for (PetscInt j = first; j < i; j++) { /* the same list, from the timeline */
+          const PnlmeEvent *v = &s->ev[j];
+          PetscInt          d;
+          if (v->type == PNLME_EV_STEADY_STATE) {
+            if ((d = SSDoseOf(s, j)) >= 0 && DoseAccumulateSS(mod, in, &s->ev[d], v->amount, s->ev[d].time - v->time, info ? &info[d] : NULL, t, Gc, Gl, Gk, row)) return 1;
+          } else if (IsDose(v) && !(nss && SSTarget(s, first, j)) && DoseAccumulateSS(mod, in, v, 0, 0, info ? &info[j] : NULL, t, Gc, Gl, Gk, row)) return 1;
         }
       for (int ii = 0; ii < (mod->ika >= 0 ? 2 : 1); ii++) {
         const PnlmePKInput *p = &in[ii];
