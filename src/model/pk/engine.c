@@ -1192,10 +1192,6 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput in[2], Pets
   if (P->n > P->n0) PlanPushDepot(B, P, &in[1], P->n0, P->n, pred, sens);
 }
 
-/* Predictions and sensitivities of one parameter set (inputs in[2]) observation by observation, the
-   doses before each one accumulated: timelines with dose parameters (info: those of the entries of a
-   dosed timeline), infusions, or boluses into both inputs; sens rows of npt columns, the model's own np
-   first */
 /* DoseAccumulateAll of dose e, or with ii > 0 of its K virtual doses (a steady-state dose given lead after
    its STEADY_STATE entry); non-zero when its series is too long (SSCount) */
 static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal ii, PetscReal lead, const PnlmeDoseInfo *di, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal row[])
@@ -1209,6 +1205,10 @@ static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput i
   return 0;
 }
 
+/* Predictions and sensitivities of one parameter set (inputs in[2]) observation by observation, the
+   doses before each one accumulated: timelines with dose parameters (info: those of the entries of a
+   dosed timeline), infusions, or boluses into both inputs, steady-state doses (listed at their
+   STEADY_STATE entry, as PredictDoseMajor takes them); sens rows of npt columns, the model's own np first */
 static int PKPredictSens(const PnlmeSubject *s, const PnlmeDoseInfo info[], const PnlmePKInput in[2], PetscInt npt, PetscReal pred[], PetscReal sens[], const PnlmePKModel *mod)
 {
   const PetscInt np = mod->np;
