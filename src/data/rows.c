@@ -314,7 +314,7 @@ PetscErrorCode PnlmeRowParse(PnlmeRowParser *p, const char *line, size_t len, Pe
       break;
     case PNLME_COL_SS: /* NONMEM's steady-state flag (checked against the row's kind and the model below) */
       if (st == PNLME_NUM_MISSING) break;
-      if (!IsInteger(x, 3) || x < 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: %g is not a steady-state flag (SS is 0, 1, 2 or 3, or missing)", file, L, name, (double)x);
+      if (!IsInteger(x, 3) || x < 0) ROWERR("%s:%" PetscInt64_FMT ": column %s: %g is not a steady-state flag (SS is 0, 1, 2 or 3, or missing; 0 where a row is no steady-state dose)", file, L, name, (double)x);
       else row->ss = (PetscInt)x;
       break;
     default:
