@@ -781,7 +781,7 @@ static int DosePush(const PnlmePKModel *mod, const PnlmePKInput in[2], const Pnl
     const PetscReal T = e->type == PNLME_EV_BOLUS ? 0 : e->duration;
     if (e->type != PNLME_EV_BOLUS && !(T > 0)) return 0;
     for (PetscInt j = 0; j < K; j++) {
-      const PetscReal td = SSVirtual(e, ii, j).time;
+      const PetscReal td = j ? SSVirtual(e, ii, j).time : e->time;
       for (PetscInt b = from; b < end; b++) {
         PetscReal u;
         if (s->ev[b].type != PNLME_EV_OBS) continue;
@@ -792,11 +792,14 @@ static int DosePush(const PnlmePKModel *mod, const PnlmePKInput in[2], const Pnl
   } else {
     BlockFlush(B);
     for (PetscInt b = from; b < end; b++)
-      if (s->ev[b].type == PNLME_EV_OBS)
-        for (PetscInt j = 0; j < K; j++) {
-          const PnlmeEvent v = SSVirtual(e, ii, j);
-          pred[s->ev[b].index] += DoseValue(mod, in, &v, s->tobs[s->ev[b].index]);
-        }
+      if (s->ev[b].type == PNLME_EV_OBS) {
+        if (!(ii > 0)) pred[s->ev[b].index] += DoseValue(mod, in, e, s->tobs[s->ev[b].index]); /* a plain dose */
+        else
+          for (PetscInt j = 0; j < K; j++) {
+            const PnlmeEvent v = SSVirtual(e, ii, j);
+            pred[s->ev[b].index] += DoseValue(mod, in, &v, s->tobs[s->ev[b].index]);
+          }
+      }
   }
   return 0;
 }
@@ -1196,8 +1199,12 @@ static void PlanPush(PKBlock *B, const PKPlan *P, const PnlmePKInput in[2], Pets
    its STEADY_STATE entry); non-zero when its series is too long (SSCount) */
 static inline int DoseAccumulateSS(const PnlmePKModel *mod, const PnlmePKInput in[], const PnlmeEvent *e, PetscReal ii, PetscReal lead, const PnlmeDoseInfo *di, PetscReal t, PetscReal Gc[][PNLME_PK_MAXEXP], PetscReal Gl[][PNLME_PK_MAXEXP], PetscReal Gk[][PNLME_PK_MAXEXP], PetscReal row[])
 {
-  const PetscInt K = ii > 0 ? SSCount(&in[InputOf(mod, e->cmt)], e, ii, lead) : 1;
-  if (K < 0) return 1;
+  PetscInt K;
+  if (!(ii > 0)) { /* a plain dose */
+    DoseAccumulateAll(mod, in, e, di, t, Gc, Gl, Gk, row);
+    return 0;
+  }
+  if ((K = SSCount(&in[InputOf(mod, e->cmt)], e, ii, lead)) < 0) return 1;
   for (PetscInt j = 0; j < K; j++) {
     const PnlmeEvent v = SSVirtual(e, ii, j);
     DoseAccumulateAll(mod, in, &v, di, t, Gc, Gl, Gk, row);
